@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from pactshare.errors import PactshareError
@@ -28,21 +27,17 @@ EXIT_BAD_INPUT = 2
 
 def _register_commands() -> None:
     """Attach every command group; imported here so that ``app`` is defined first."""
-    # Each command module registers itself on `app` when imported.
+    from pactshare.cli import agreements, check, demo  # noqa: F401, PLC0415 - registers commands
 
 
 def run() -> None:
-    """Console-script entry point: run the app and map errors to exit codes."""
+    """Console-script entry point: run the app; our own errors become one line and exit 2.
+
+    Usage errors (unknown option, missing value) are reported by Typer itself, also with 2.
+    """
     _register_commands()
     try:
-        result = app(standalone_mode=False)
+        app()
     except PactshareError as exc:
-        click.echo(f"pactshare: error: {exc}", err=True)
+        print(f"pactshare: error: {exc}", file=sys.stderr)  # noqa: T201 - the CLI's own voice
         sys.exit(EXIT_BAD_INPUT)
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_BAD_INPUT)
-    except click.exceptions.Abort:
-        click.echo("pactshare: aborted", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    sys.exit(result if isinstance(result, int) else EXIT_OK)

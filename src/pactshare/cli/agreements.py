@@ -1,0 +1,140 @@
+"""``pactshare agreement list|show|status|timeline``: agreements and their derived status."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pactshare.cli.main import app
+from pactshare.cli.options import (
+    AddEventOpt,
+    AgreementsOpt,
+    AtOpt,
+    DropEventOpt,
+    InterpretationOpt,
+    JsonOpt,
+    LateNoticeOpt,
+    instant,
+    interpretation,
+    registry_for,
+)
+from pactshare.cli.render import (
+    agreement_json,
+    band_json,
+    console,
+    print_agreement,
+    print_json,
+    print_status,
+    status_json,
+)
+from pactshare.domain import bands, status_at
+
+group = typer.Typer(help="Agreements: their terms, events and status at any instant.")
+app.add_typer(group, name="agreement")
+
+IdArg = Annotated[str, typer.Argument(help="Agreement id, e.g. gsomia-kor-jpn-2016.")]
+
+
+@group.command("list")
+def list_agreements(
+    at: AtOpt = None,
+    agreements: AgreementsOpt = None,
+    as_json: JsonOpt = False,
+    profile: InterpretationOpt = "treaty-text",
+    late_notice: LateNoticeOpt = "roll-over",
+) -> None:
+    """List the agreements with their status at an instant (default: now)."""
+    registry = registry_for(agreements)
+    when, reading = instant(at), interpretation(profile, late_notice)
+    reports = [(a, status_at(a, when, reading)) for a in registry.agreements.values()]
+    if as_json:
+        print_json(
+            [
+                {"id": a.id, "title": a.title, "kind": a.kind.value, "parties": list(a.parties),
+                 "status": r.status.value}
+                for a, r in reports
+            ]
+        )  # fmt: skip
+        return
+    table = Table("agreement", "status", "parties", "title", box=None, header_style="bold")
+    for agreement, report in reports:
+        table.add_row(
+            agreement.id, report.status.value, "/".join(agreement.parties), agreement.title
+        )
+    console.print(f"at {when.isoformat()} ({reading.profile.value})")
+    console.print(table)
+
+
+@group.command("show")
+def show(agreement_id: IdArg, agreements: AgreementsOpt = None, as_json: JsonOpt = False) -> None:
+    """Show an agreement: parties, scope, terms, equivalence table and events."""
+    agreement = registry_for(agreements).agreement(agreement_id)
+    if as_json:
+        print_json(agreement_json(agreement))
+    else:
+        print_agreement(agreement)
+
+
+@group.command("status")
+def status(
+    agreement_id: IdArg,
+    at: AtOpt = None,
+    profile: InterpretationOpt = "treaty-text",
+    late_notice: LateNoticeOpt = "roll-over",
+    drop_event: DropEventOpt = None,
+    add_event: AddEventOpt = None,
+    agreements: AgreementsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The agreement's status at an instant, with its next anniversary and notice deadline."""
+    reading = interpretation(profile, late_notice)
+    registry = registry_for(
+        agreements, drop_events=drop_event, add_events=add_event, default_target=agreement_id
+    )
+    agreement = registry.agreement(agreement_id)
+    when = instant(at)
+    report = status_at(agreement, when, reading)
+    other = status_at(agreement, when, reading.other_profile())
+    if as_json:
+        print_json(status_json(report, other))
+    else:
+        print_status(report, other)
+
+
+@group.command("timeline")
+def timeline(
+    agreement_id: IdArg,
+    profile: InterpretationOpt = "treaty-text",
+    late_notice: LateNoticeOpt = "roll-over",
+    drop_event: DropEventOpt = None,
+    add_event: AddEventOpt = None,
+    agreements: AgreementsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The agreement's events and the status bands they produce."""
+    reading = interpretation(profile, late_notice)
+    registry = registry_for(
+        agreements, drop_events=drop_event, add_events=add_event, default_target=agreement_id
+    )
+    agreement = registry.agreement(agreement_id)
+    life = bands(agreement, reading)
+    if as_json:
+        print_json(
+            {
+                "agreement": agreement.id,
+                "interpretation": reading.profile.value,
+                "events": agreement_json(agreement)["events"],
+                "bands": [band_json(band) for band in life],
+            }
+        )
+        return
+    console.print(f"[bold]{agreement.id}[/] ({reading.profile.value})")
+    for event in agreement.events:
+        party = f" by {event.party}" if event.party else ""
+        console.print(f"  {event.at.isoformat()}  {event.kind.value}{party}  [dim]{event.id}[/]")
+    console.print("[bold]status bands[/]")
+    for band in life:
+        end = band.end.isoformat() if band.end else "…"
+        console.print(f"  {band.start.isoformat()} → {end}  {band.status.value}")

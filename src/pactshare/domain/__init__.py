@@ -1,0 +1,87 @@
+"""The pure core of pactshare: no I/O, no clock, no randomness — time is always ``at=``.
+
+Parties and their classification schemes, agreements and their lifecycle, approvals, the
+decision engine and access control.
+"""
+
+from pactshare.domain.access import AccessDecision, Holding, Person, may_access
+from pactshare.domain.agreements import (
+    Agreement,
+    AgreementInvalid,
+    AgreementKind,
+    EquivalenceRow,
+    Event,
+    EventKind,
+    Terms,
+)
+from pactshare.domain.approvals import Approval, ApprovalKind
+from pactshare.domain.decision import (
+    Consent,
+    Decision,
+    Effect,
+    Hop,
+    Marking,
+    Outcome,
+    Reason,
+    Request,
+    Route,
+)
+from pactshare.domain.instants import parse_instant, require_aware
+from pactshare.domain.lifecycle import (
+    DEFAULT_INTERPRETATION,
+    Interpretation,
+    LateNotice,
+    Note,
+    Profile,
+    Status,
+    StatusReport,
+    Term,
+    status_at,
+)
+from pactshare.domain.parties import ClassificationLevel, ClassificationScheme, Party
+from pactshare.domain.policy import decide
+from pactshare.domain.registry import Registry
+from pactshare.domain.timeline import Band, bands
+
+__all__ = [
+    "DEFAULT_INTERPRETATION",
+    "AccessDecision",
+    "Agreement",
+    "AgreementInvalid",
+    "AgreementKind",
+    "Approval",
+    "ApprovalKind",
+    "Band",
+    "ClassificationLevel",
+    "ClassificationScheme",
+    "Consent",
+    "Decision",
+    "Effect",
+    "EquivalenceRow",
+    "Event",
+    "EventKind",
+    "Holding",
+    "Hop",
+    "Interpretation",
+    "LateNotice",
+    "Marking",
+    "Note",
+    "Outcome",
+    "Party",
+    "Person",
+    "Profile",
+    "Reason",
+    "Registry",
+    "Request",
+    "Route",
+    "Status",
+    "StatusReport",
+    "Term",
+    "Terms",
+    "bands",
+    "decide",
+    "may_access",
+    "parse_instant",
+    "require_aware",
+    "status_at",
+]

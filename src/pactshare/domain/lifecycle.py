@@ -1,0 +1,357 @@
+"""An agreement's status at an instant, derived from its terms and events (R-DUR-1, §5.1, §6).
+
+Anniversaries fall at the entry-into-force wall-clock time in the agreement's reference time
+zone; a notice must be received strictly before ``anniversary(k) - notice period`` to end the
+agreement at ``anniversary(k)``. Everything is computed in O(number of events): no walking
+of days or years.
+
+Where the texts are uncertain the reading is a parameter (:class:`Interpretation`):
+
+* ``profile`` (R-STATE-3): what a revived notice does after a suspension. ``treaty-text`` reads
+  it as a new Art. 21(3) notice; ``kr-anytime`` ends the agreement at that instant.
+* ``late_notice`` (§5.1): a notice received on or after the deadline either rolls over to the
+  next anniversary (``roll-over``, the default) or has no effect (``ineffective``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from pactshare.domain.agreements import Agreement, Event, EventKind
+from pactshare.domain.instants import require_aware
+
+__all__ = [
+    "DEFAULT_INTERPRETATION",
+    "Interpretation",
+    "LateNotice",
+    "Note",
+    "Profile",
+    "Status",
+    "StatusReport",
+    "Term",
+    "status_at",
+]
+
+
+class Profile(StrEnum):
+    """How to read a suspended notice that is later revived (R-STATE-3)."""
+
+    TREATY_TEXT = "treaty-text"
+    KR_ANYTIME = "kr-anytime"
+
+
+class LateNotice(StrEnum):
+    """What a notice received after the deadline does (§5.1, [L])."""
+
+    ROLL_OVER = "roll-over"
+    INEFFECTIVE = "ineffective"
+
+
+@dataclass(frozen=True, slots=True)
+class Interpretation:
+    """The readings applied where the rules are uncertain."""
+
+    profile: Profile = Profile.TREATY_TEXT
+    late_notice: LateNotice = LateNotice.ROLL_OVER
+
+    def other_profile(self) -> Interpretation:
+        other = Profile.KR_ANYTIME if self.profile is Profile.TREATY_TEXT else Profile.TREATY_TEXT
+        return Interpretation(profile=other, late_notice=self.late_notice)
+
+
+DEFAULT_INTERPRETATION = Interpretation()
+
+
+class Status(StrEnum):
+    NOT_IN_FORCE = "not_in_force"
+    IN_FORCE = "in_force"
+    TERMINATION_PENDING = "termination_pending"
+    NOTICE_SUSPENDED = "notice_suspended"
+    TERMINATED = "terminated"
+
+    @property
+    def allows_new_provision(self) -> bool:
+        """New provision is possible in force, while a notice runs, and while it is suspended."""
+        return self in (Status.IN_FORCE, Status.TERMINATION_PENDING, Status.NOTICE_SUSPENDED)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something worth saying about how a status was derived, with the rule it rests on."""
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """The ``number``-th term of the agreement: ``[start, end)``."""
+
+    number: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """The derived status of one agreement at one instant, with the dates that matter."""
+
+    agreement_id: str
+    at: datetime
+    interpretation: Interpretation
+    status: Status
+    term: Term | None = None
+    next_anniversary: datetime | None = None
+    notice_deadline: datetime | None = None
+    earliest_termination: datetime | None = None
+    terminates_at: datetime | None = None
+    applied_events: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = field(default=())
+
+
+class _Calendar:
+    """Anniversaries and notice deadlines of one agreement, from one entry into force."""
+
+    def __init__(self, agreement: Agreement, entry: datetime) -> None:
+        self._tz = ZoneInfo(agreement.terms.timezone)
+        self._entry = entry.astimezone(self._tz)
+        self._years = agreement.terms.term_years
+        self._notice = timedelta(days=agreement.terms.notice_days or 0)
+        self.renews = agreement.terms.auto_renew
+
+    @property
+    def has_terms(self) -> bool:
+        return self._years is not None
+
+    def anniversary(self, k: int) -> datetime:
+        """Entry into force + k terms, at the same wall-clock time (29 Feb falls to 28 Feb)."""
+        assert self._years is not None  # noqa: S101 - callers check has_terms first
+        year = self._entry.year + k * self._years
+        local = self._entry.replace(tzinfo=None)
+        try:
+            moved = local.replace(year=year)
+        except ValueError:  # 29 February in a common year
+            moved = local.replace(year=year, day=28)
+        return moved.replace(tzinfo=self._tz)
+
+    def deadline(self, k: int) -> datetime:
+        """Exclusive bound for a notice that ends the agreement at ``anniversary(k)``."""
+        local = self.anniversary(k).replace(tzinfo=None) - self._notice
+        return local.replace(tzinfo=self._tz)
+
+    def term_number(self, at: datetime) -> int:
+        """k such that anniversary(k-1) <= at < anniversary(k), for at >= entry."""
+        assert self._years is not None  # noqa: S101 - callers check has_terms first
+        k = max(1, (at.astimezone(self._tz).year - self._entry.year) // self._years)
+        while self.anniversary(k) <= at:
+            k += 1
+        while k > 1 and self.anniversary(k - 1) > at:
+            k -= 1
+        return k
+
+    def first_on_time(self, at: datetime) -> int:
+        """The smallest k whose notice deadline is still after ``at``."""
+        k = self.term_number(at)
+        while self.deadline(k) <= at:
+            k += 1
+        return k
+
+    def after_notice(self, at: datetime) -> datetime:
+        """When an agreement without fixed terms ends after a notice given at ``at``."""
+        local = at.astimezone(self._tz).replace(tzinfo=None) + self._notice
+        return local.replace(tzinfo=self._tz)
+
+
+@dataclass
+class _State:
+    """The mutable walk over the events; only :func:`status_at` sees it."""
+
+    entry: datetime | None = None
+    calendar: _Calendar | None = None
+    pending: datetime | None = None
+    suspended: bool = False
+    terminated_at: datetime | None = None
+    applied: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    def end(self) -> datetime | None:
+        """The instant the agreement ends if nothing else happens (notice or expiry)."""
+        candidates = []
+        if self.pending is not None and not self.suspended:
+            candidates.append(self.pending)
+        if self.calendar is not None and self.calendar.has_terms and not self.calendar.renews:
+            candidates.append(self.calendar.anniversary(1))
+        return min(candidates) if candidates else None
+
+
+def status_at(
+    agreement: Agreement, at: datetime, interpretation: Interpretation = DEFAULT_INTERPRETATION
+) -> StatusReport:
+    """Derive ``agreement``'s status at instant ``at`` under ``interpretation``."""
+    require_aware(at, what="status instant")
+    state = _State()
+    for event in agreement.events:
+        if event.at > at:
+            break
+        end = state.end()
+        if state.terminated_at is None and end is not None and event.at >= end:
+            state.terminated_at = end
+        _apply(agreement, state, event, interpretation)
+    end = state.end()
+    if state.terminated_at is None and end is not None and at >= end:
+        state.terminated_at = end
+    return _report(agreement, at, interpretation, state)
+
+
+def _apply(agreement: Agreement, state: _State, event: Event, interp: Interpretation) -> None:
+    """Apply one event to the walk; an event that can have no effect leaves a note instead."""
+    if event.kind is EventKind.ENTRY_INTO_FORCE:
+        ignored = _enter(agreement, state, event)
+    elif event.kind in (EventKind.SIGNATURE, EventKind.AMENDMENT):
+        ignored = None
+    elif state.entry is None or state.terminated_at is not None:
+        why = "not yet in force" if state.entry is None else "already terminated"
+        ignored = Note("R-SURV-1", f"{event.id}: {why}; the event has no effect")
+    elif event.kind is EventKind.TERMINATION:
+        state.terminated_at, ignored = event.at, None
+    elif event.kind is EventKind.NOTICE_SUSPENSION:
+        ignored = _suspend(state, event)
+    elif event.kind is EventKind.NOTICE_WITHDRAWAL:
+        ignored = _withdraw(state, event)
+    else:
+        ignored = _notice(agreement, state, event, interp)
+    if ignored is None:
+        state.applied.append(event.id)
+    else:
+        state.notes.append(ignored)
+
+
+def _enter(agreement: Agreement, state: _State, event: Event) -> Note | None:
+    if state.entry is not None and state.terminated_at is None:
+        return Note("R-EIF-1", f"{event.id}: already in force; no effect")
+    state.entry, state.calendar = event.at, _Calendar(agreement, event.at)
+    state.pending, state.suspended, state.terminated_at = None, False, None
+    return None
+
+
+def _suspend(state: _State, event: Event) -> Note | None:
+    if state.pending is None or state.suspended:
+        return Note("R-STATE-2", f"{event.id}: no running notice to suspend")
+    state.suspended = True
+    return None
+
+
+def _withdraw(state: _State, event: Event) -> Note | None:
+    if state.pending is None:
+        return Note("R-STATE-4", f"{event.id}: no notice to withdraw")
+    state.pending, state.suspended = None, False
+    return None
+
+
+def _notice(
+    agreement: Agreement, state: _State, event: Event, interp: Interpretation
+) -> Note | None:
+    """A notice of termination, or the revival of a suspended one (R-DUR-1, R-STATE-3)."""
+    if event.kind is EventKind.NOTICE_RESUMPTION and not state.suspended:
+        return Note("R-STATE-3", f"{event.id}: no suspended notice to revive")
+    if state.pending is not None and not state.suspended:
+        return Note("R-DUR-1", f"{event.id}: a notice is already running")
+    if state.suspended and interp.profile is Profile.KR_ANYTIME:
+        state.pending, state.suspended = event.at, False
+        state.notes.append(
+            Note(
+                "R-STATE-3",
+                f"{event.id}: under the kr-anytime reading the revived notice ends "
+                f"{agreement.id} at once",
+            )
+        )
+        return None
+    ends = _termination_for_notice(state, event, interp)
+    if ends is None:
+        return Note("R-DUR-1", f"{event.id}: the late notice has no effect")
+    state.pending, state.suspended = ends, False
+    return None
+
+
+def _termination_for_notice(
+    state: _State, event: Event, interpretation: Interpretation
+) -> datetime | None:
+    calendar, at, event_id = state.calendar, event.at, event.id
+    assert calendar is not None  # noqa: S101 - only called while in force
+    if not calendar.has_terms:
+        return calendar.after_notice(at)
+    current = calendar.term_number(at)
+    k = calendar.first_on_time(at)
+    if k == current:
+        return calendar.anniversary(k)
+    deadline = calendar.deadline(current).isoformat()
+    if interpretation.late_notice is LateNotice.INEFFECTIVE:
+        state.notes.append(
+            Note(
+                "R-DUR-1",
+                f"interpretation: late notice ineffective — {event_id} was received on or after "
+                f"the deadline {deadline}; it has no effect",
+            )
+        )
+        return None
+    ends = calendar.anniversary(k)
+    state.notes.append(
+        Note(
+            "R-DUR-1",
+            f"interpretation: late notice roll-over — {event_id} was received on or after the "
+            f"deadline {deadline}, so it takes effect at the following anniversary "
+            f"{ends.isoformat()}",
+        )
+    )
+    return ends
+
+
+def _report(
+    agreement: Agreement, at: datetime, interpretation: Interpretation, state: _State
+) -> StatusReport:
+    report = StatusReport(
+        agreement_id=agreement.id,
+        at=at,
+        interpretation=interpretation,
+        status=Status.NOT_IN_FORCE,
+        applied_events=tuple(state.applied),
+        notes=tuple(state.notes),
+    )
+    calendar = state.calendar
+    if state.entry is None or calendar is None or at < state.entry:
+        return report
+    if state.terminated_at is not None:
+        return replace(report, status=Status.TERMINATED, terminates_at=state.terminated_at)
+    if state.suspended:
+        status = Status.NOTICE_SUSPENDED
+    elif state.pending is not None:
+        status = Status.TERMINATION_PENDING
+    else:
+        status = Status.IN_FORCE
+    term = notice_deadline = None
+    if calendar.has_terms:
+        k = calendar.term_number(at)
+        term = Term(k, calendar.anniversary(k - 1), calendar.anniversary(k))
+    earliest: datetime | None
+    if status is Status.TERMINATION_PENDING:
+        earliest = state.pending
+    elif status is Status.NOTICE_SUSPENDED and interpretation.profile is Profile.KR_ANYTIME:
+        earliest = at
+    elif calendar.has_terms:
+        k_on_time = calendar.first_on_time(at)
+        notice_deadline = calendar.deadline(k_on_time)
+        earliest = calendar.anniversary(k_on_time)
+    else:
+        earliest = calendar.after_notice(at)
+    return replace(
+        report,
+        status=status,
+        term=term,
+        next_anniversary=term.end if term else None,
+        notice_deadline=notice_deadline,
+        earliest_termination=earliest,
+        terminates_at=state.end(),
+    )

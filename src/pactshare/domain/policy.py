@@ -1,0 +1,571 @@
+"""The policy: may this item go from its holder to a recipient at instant ``at``, and why?
+
+:func:`decide` weighs every route the registry offers — directly under a bilateral agreement,
+through a hub under an arrangement, or onward by a holder who is not the originator — and
+returns a :class:`~pactshare.domain.decision.Decision`. Each check is a small function that
+returns a :class:`~pactshare.domain.decision.Reason`; a route is viable only if no check denies
+it (fail closed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pactshare.domain.agreements import Agreement, AgreementKind, EquivalenceRow, EventKind
+from pactshare.domain.approvals import Approval, ApprovalKind
+from pactshare.domain.decision import (
+    Consent,
+    Decision,
+    Effect,
+    Hop,
+    Marking,
+    Outcome,
+    Reason,
+    Request,
+    Route,
+)
+from pactshare.domain.instants import require_aware
+from pactshare.domain.lifecycle import (
+    DEFAULT_INTERPRETATION,
+    Interpretation,
+    Status,
+    StatusReport,
+    status_at,
+)
+from pactshare.domain.parties import ClassificationLevel, Party
+from pactshare.domain.registry import Registry
+from pactshare.domain.topics import check_topic, uncovered
+from pactshare.errors import PolicyError
+
+__all__ = ["decide"]
+
+
+@dataclass
+class _Context:
+    """What every check of one decision needs; built once per decision."""
+
+    registry: Registry
+    request: Request
+    at: datetime
+    interpretation: Interpretation
+    originator: Party
+    holder: Party
+    recipient: Party
+    level: ClassificationLevel
+    topics: tuple[str, ...]
+    notes: list[Reason] = field(default_factory=list)
+    _statuses: dict[str, StatusReport] = field(default_factory=dict)
+
+    def status(self, agreement: Agreement) -> StatusReport:
+        report = self._statuses.get(agreement.id)
+        if report is None:
+            report = status_at(agreement, self.at, self.interpretation)
+            self._statuses[agreement.id] = report
+            self.notes.extend(
+                Reason(note.rule, note.text, Effect.NOTE, agreement.article("duration"))
+                for note in report.notes
+                if note.text.startswith("interpretation:")
+            )
+            self._check_conflict(agreement, report)
+        return report
+
+    def _check_conflict(self, agreement: Agreement, report: StatusReport) -> None:
+        if not any(e.kind is EventKind.NOTICE_SUSPENSION for e in agreement.events):
+            return  # the profiles differ only after a suspended notice
+        other = status_at(agreement, self.at, self.interpretation.other_profile())
+        if other.status.allows_new_provision != report.status.allows_new_provision:
+            self.notes.append(
+                Reason(
+                    "R-STATE-3",
+                    f"legal-status conflict: {agreement.id} is {report.status} under "
+                    f"{self.interpretation.profile} but {other.status} under "
+                    f"{other.interpretation.profile}",
+                    Effect.NOTE,
+                    agreement.article("duration"),
+                )
+            )
+
+    def approval(self, kind: ApprovalKind, subject: str) -> tuple[bool, Approval | None]:
+        """Whether an approval is in effect now, and the matching one (maybe recorded too late)."""
+        found = None
+        for approval in self.request.approvals:
+            if approval.matches(self.originator.code, kind, subject, self.request.item_id):
+                if approval.in_effect(self.at):
+                    return True, approval
+                found = approval
+        return False, found
+
+
+def decide(
+    request: Request,
+    registry: Registry,
+    at: datetime,
+    interpretation: Interpretation = DEFAULT_INTERPRETATION,
+) -> Decision:
+    """Decide ``request`` against ``registry`` at instant ``at``."""
+    require_aware(at, what="decision instant")
+    originator = registry.party(request.originator)
+    holder = registry.party(request.holder or request.originator)
+    recipient = registry.party(request.recipient)
+    if not request.topics:
+        raise PolicyError("an item needs at least one topic (e.g. dprk-missile)")
+    try:
+        topics = tuple(check_topic(topic) for topic in request.topics)
+    except ValueError as exc:
+        raise PolicyError(str(exc)) from exc
+    ctx = _Context(
+        registry=registry,
+        request=request,
+        at=at,
+        interpretation=interpretation,
+        originator=originator,
+        holder=holder,
+        recipient=recipient,
+        level=originator.level(request.classification),
+        topics=topics,
+    )
+    if recipient.code == holder.code and holder.code == originator.code:
+        raise PolicyError(f"{recipient.code} is both the originator and the recipient")
+    routes = list(_candidates(ctx))
+    return _choose(ctx, routes)
+
+
+def _candidates(ctx: _Context) -> Iterable[Route]:
+    holder, recipient = ctx.holder.code, ctx.recipient.code
+    if holder == ctx.originator.code:
+        for agreement in ctx.registry.bilaterals(holder, recipient):
+            yield _direct(ctx, agreement, holder, ctx.level.id, kind="direct")
+        for arrangement in ctx.registry.hub_arrangements(holder, recipient):
+            if arrangement.hub in (holder, recipient):
+                yield _hub_hop(ctx, arrangement)
+            else:
+                yield _no_direct_channel(arrangement, holder, recipient)
+                yield _relay(ctx, arrangement)
+        return
+    yield from _onward(ctx)
+
+
+def _choose(ctx: _Context, routes: list[Route]) -> Decision:
+    """The shortest viable route wins; a relay explains why no direct route was possible."""
+    viable = [route for route in routes if route.viable]
+    notes = tuple(ctx.notes)
+    conflict = any(note.rule == "R-STATE-3" for note in notes)
+    if not viable:
+        denials = tuple(r for route in routes for r in route.reasons if r.effect is Effect.DENY)
+        if not routes:
+            text = f"no agreement lets {ctx.holder.code} provide to {ctx.recipient.code}"
+            denials = (Reason("R-DEF-2", text, Effect.DENY),)
+        return Decision(
+            Outcome.REFUSED, ctx.at, ctx.interpretation, (), (), _unique(*denials, *notes),
+            conflict=conflict,
+        )  # fmt: skip
+    chosen = min(viable, key=lambda route: len(route.hops))
+    outcome = Outcome.ALLOWED if len(chosen.hops) == 1 else Outcome.RELAY
+    why_not_direct = tuple(
+        reason
+        for route in routes
+        if outcome is Outcome.RELAY and not route.viable and route.kind == "direct"
+        for reason in route.reasons
+        if reason.effect is Effect.DENY
+    )
+    return Decision(
+        outcome=outcome,
+        at=ctx.at,
+        interpretation=ctx.interpretation,
+        route=chosen.hops,
+        consents=chosen.consents,
+        reasons=_unique(*why_not_direct, *chosen.reasons, *notes),
+        alternatives=tuple(route for route in viable if route is not chosen),
+        conflict=conflict,
+    )
+
+
+def _unique(*reasons: Reason) -> tuple[Reason, ...]:
+    """Each reason once, in first-seen order (several agreements may state the same rule)."""
+    return tuple(dict.fromkeys(reasons))
+
+
+# --- the checks ---------------------------------------------------------------------------
+
+
+def _in_force(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason:
+    report = ctx.status(agreement)
+    cite = agreement.article("duration")
+    when = ctx.at.isoformat()
+    if report.status is Status.NOT_IN_FORCE:
+        return Reason("R-EIF-1", f"{agreement.id} is not in force at {when}", Effect.DENY, cite)
+    if report.status is Status.TERMINATED:
+        ended = report.terminates_at.isoformat() if report.terminates_at else "earlier"
+        return Reason(
+            "R-SURV-1",
+            f"{agreement.id} terminated at {ended}: no new provision under it (items already "
+            "provided stay protected)",
+            Effect.DENY,
+            agreement.article("survival") if "survival" in agreement.articles else cite,
+        )
+    if report.status is Status.TERMINATION_PENDING:
+        ends = report.terminates_at.isoformat() if report.terminates_at else "?"
+        text = f"{agreement.id}: notice of termination given; provision continues until {ends}"
+        return Reason("R-STATE-1", text, Effect.PERMIT, cite)
+    if report.status is Status.NOTICE_SUSPENDED:
+        text = f"{agreement.id}: the notice of termination is suspended; the agreement continues"
+        return Reason("R-STATE-2", text, Effect.PERMIT, cite)
+    return Reason(rule_in_force, f"{agreement.id} is in force at {when}", Effect.PERMIT, cite)
+
+
+def _row(
+    ctx: _Context, agreement: Agreement, party: str, level_id: str, parties: Iterable[str]
+) -> tuple[EquivalenceRow | None, Reason]:
+    cite = agreement.article("classification")
+    row = agreement.row_of(party, level_id)
+    name = ctx.registry.party(party).level(level_id).name
+    if row is None:
+        text = f"{party} {name} is outside {agreement.id}: not in its equivalence table"
+        return None, Reason("R-CLS-2", text, Effect.DENY, cite)
+    missing = [p for p in parties if p not in row.levels]
+    if missing:
+        text = f"{agreement.id} gives no {', '.join(missing)} level equivalent to {party} {name}"
+        return None, Reason("R-CLS-1", text, Effect.DENY, cite)
+    text = f"{party} {name} is {row.label}-equivalent under {agreement.id}"
+    return row, Reason("R-CLS-1", text, Effect.PERMIT, cite)
+
+
+def _cap(agreement: Agreement, row: EquivalenceRow) -> Reason | None:
+    cap = agreement.classification_cap
+    if cap is None:
+        return None
+    cap_row = next(r for r in agreement.equivalence if r.label == cap)
+    if agreement.row_index(row) < agreement.row_index(cap_row):
+        text = (
+            f"{row.label} is above the {cap} cap on {agreement.id}: "
+            "local policy cap (not a treaty rule)"
+        )
+        return Reason("R-TISA-10", text, Effect.DENY, f"{agreement.id} local policy")
+    return None
+
+
+def _scope(ctx: _Context, agreement: Agreement) -> Reason:
+    rule = "R-TISA-2" if agreement.kind is AgreementKind.HUB else "R-DEF-1"
+    cite = agreement.article("scope")
+    outside = uncovered(agreement.scope, ctx.topics)
+    if outside:
+        text = f"{', '.join(outside)} outside {agreement.id} scope ({', '.join(agreement.scope)})"
+        return Reason(rule, text, Effect.DENY, cite)
+    return Reason(rule, f"topics within {agreement.id} scope", Effect.PERMIT, cite)
+
+
+def _releasable(ctx: _Context, parties: Iterable[str]) -> Reason | None:
+    allowed = ctx.request.releasable_to
+    if not allowed:
+        return None
+    barred = [p for p in parties if p not in allowed]
+    if barred:
+        text = (
+            f"the label is not releasable to {', '.join(barred)} "
+            f"(releasable to {', '.join(allowed)})"
+        )
+        return Reason("R-PRO-1", text, Effect.DENY)
+    return Reason("R-PRO-1", f"the label is releasable to {', '.join(allowed)}", Effect.PERMIT)
+
+
+def _marking(ctx: _Context, agreement: Agreement, row: EquivalenceRow, party: str) -> Marking:
+    level_id = row.marking_level(party)
+    assert level_id is not None  # noqa: S101 - _row checked that the row holds this party
+    level = ctx.registry.party(party).level(level_id)
+    return Marking(ctx.originator.code, party, level.id, level.name, row.label)
+
+
+def _direct(ctx: _Context, agreement: Agreement, sender: str, level_id: str, *, kind: str) -> Route:
+    recipient = ctx.recipient.code
+    reasons = [_in_force(ctx, agreement, "R-DUR-1")]
+    row, reason = _row(ctx, agreement, sender, level_id, (recipient,))
+    reasons.append(reason)
+    reasons.append(_scope(ctx, agreement))
+    released = _releasable(ctx, (recipient,))
+    if released:
+        reasons.append(released)
+    if row is None:
+        return Route(kind, (), reasons=tuple(reasons))
+    capped = _cap(agreement, row)
+    if capped:
+        reasons.append(capped)
+    marking = _marking(ctx, agreement, row, recipient)
+    reasons.append(
+        Reason(
+            "R-MARK-1",
+            f"{recipient} marks it {marking.text}",
+            Effect.NOTE,
+            agreement.article("marking"),
+        )
+    )
+    hop = Hop(sender, recipient, agreement.id, marking)
+    return Route(kind, (hop,), reasons=tuple(reasons))
+
+
+def _no_direct_channel(arrangement: Agreement, sender: str, recipient: str) -> Route:
+    text = (
+        f"{arrangement.id} has no direct {sender} → {recipient} channel: "
+        f"it passes only through {arrangement.hub}"
+    )
+    reason = Reason("R-TISA-5", text, Effect.DENY, arrangement.article("relay"))
+    return Route("direct", (), reasons=(reason,))
+
+
+def _protection(ctx: _Context, arrangement: Agreement, a: str, b: str) -> tuple[str | None, Reason]:
+    """The borrowed bilateral that protects the a↔b leg of a hub route (R-TISA-4)."""
+    cite = arrangement.article("protection")
+    for agreement_id in arrangement.protection_from:
+        agreement = ctx.registry.agreements.get(agreement_id)
+        if agreement is None or set(agreement.parties) != {a, b}:
+            continue
+        if not ctx.status(agreement).status.allows_new_provision:
+            text = f"{agreement_id}, which protects the {a}–{b} leg, is not in force"
+            return None, Reason("R-TISA-4", text, Effect.DENY, cite)
+        return agreement_id, Reason(
+            "R-TISA-4", f"the {a}–{b} leg is protected under {agreement_id}", Effect.PERMIT, cite
+        )
+    if not arrangement.protection_from:
+        return None, Reason("R-TISA-4", f"{arrangement.id} carries its own protection", Effect.NOTE)
+    text = f"{arrangement.id} names no agreement protecting the {a}–{b} leg"
+    return None, Reason("R-TISA-4", text, Effect.DENY, cite)
+
+
+def _voluntary(arrangement: Agreement) -> tuple[Reason, ...]:
+    if arrangement.binding:
+        return ()
+    text = (
+        f"{arrangement.id} is voluntary and not legally binding: every relay is a discrete, "
+        "approvable action, never automatic, and declining is no breach"
+    )
+    return (Reason("R-TISA-8", text, Effect.NOTE, arrangement.article("binding")),)
+
+
+def _relay_consent(ctx: _Context, arrangement: Agreement) -> tuple[Consent, Reason | None]:
+    hub, recipient, originator = arrangement.hub or "", ctx.recipient.code, ctx.originator.code
+    on_file, approval = ctx.approval(ApprovalKind.RELEASE, recipient)
+    consent = Consent(originator, hub, recipient, "R-TISA-6", on_file)
+    if not arrangement.relay_needs_originator_consent:
+        return consent, None
+    if ctx.holder.code == hub and not on_file:
+        late = (
+            f" (the approval on file was recorded at {approval.recorded_at.isoformat()}, "
+            "not before)"
+            if approval
+            else ""
+        )
+        text = (
+            f"{hub} may release to {recipient} only after {originator}'s approval is recorded{late}"
+        )
+        return consent, Reason("R-TISA-6", text, Effect.DENY, arrangement.article("relay"))
+    state = "on file" if on_file else "needed before the hub releases it"
+    text = f"{originator}'s consent to {hub}'s release to {recipient}: {state}"
+    return consent, Reason("R-TISA-6", text, Effect.NOTE, arrangement.article("relay"))
+
+
+def _relay(ctx: _Context, arrangement: Agreement) -> Route:
+    """Originator → hub → recipient under a hub arrangement (R-TISA-5/6/7)."""
+    hub = arrangement.hub or ""
+    originator, recipient = ctx.originator.code, ctx.recipient.code
+    reasons = [_in_force(ctx, arrangement, "R-TISA-1")]
+    row, reason = _row(ctx, arrangement, originator, ctx.level.id, (hub, recipient))
+    reasons.append(reason)
+    reasons.append(_scope(ctx, arrangement))
+    released = _releasable(ctx, (hub, recipient))
+    if released:
+        reasons.append(released)
+    first_leg, reason = _protection(ctx, arrangement, originator, hub)
+    reasons.append(reason)
+    second_leg, reason = _protection(ctx, arrangement, hub, recipient)
+    reasons.append(reason)
+    if row is None:
+        return Route("relay", (), reasons=tuple(reasons))
+    capped = _cap(arrangement, row)
+    if capped:
+        reasons.append(capped)
+    consent, reason_consent = _relay_consent(ctx, arrangement)
+    if reason_consent:
+        reasons.append(reason_consent)
+    to_hub = _marking(ctx, arrangement, row, hub)
+    to_recipient = _marking(ctx, arrangement, row, recipient)
+    reasons.append(
+        Reason(
+            "R-TISA-7",
+            f"{hub} designates it {to_hub.name} ({row.label}) before sharing; "
+            f"{recipient} marks it {to_recipient.text}",
+            Effect.NOTE,
+            arrangement.article("protection"),
+        )
+    )
+    reasons.extend(_voluntary(arrangement))
+    hops = (
+        Hop(originator, hub, arrangement.id, to_hub, first_leg),
+        Hop(hub, recipient, arrangement.id, to_recipient, second_leg),
+    )
+    consents = (consent,) if arrangement.relay_needs_originator_consent else ()
+    return Route("relay", hops, consents, tuple(reasons))
+
+
+def _hub_hop(ctx: _Context, arrangement: Agreement) -> Route:
+    """A single leg to or from the hub under the arrangement (the originator's own provision,
+    or the hub's onward release of an item it holds)."""
+    sender, recipient = ctx.holder.code, ctx.recipient.code
+    hub_releases = sender == arrangement.hub and ctx.originator.code != sender
+    reasons = [_in_force(ctx, arrangement, "R-TISA-1")]
+    row, reason = _row(ctx, arrangement, ctx.originator.code, ctx.level.id, (recipient, sender))
+    reasons.append(reason)
+    reasons.append(_scope(ctx, arrangement))
+    released = _releasable(ctx, (recipient,))
+    if released:
+        reasons.append(released)
+    leg, reason = _protection(ctx, arrangement, sender, recipient)
+    reasons.append(reason)
+    consents: tuple[Consent, ...] = ()
+    if row is not None:
+        capped = _cap(arrangement, row)
+        if capped:
+            reasons.append(capped)
+    if hub_releases:
+        consent, reason_consent = _relay_consent(ctx, arrangement)
+        consents = (consent,) if arrangement.relay_needs_originator_consent else ()
+        if reason_consent:
+            reasons.append(reason_consent)
+    reasons.extend(_voluntary(arrangement))
+    if row is None:
+        return Route("direct", (), consents, tuple(reasons))
+    marking = _marking(ctx, arrangement, row, recipient)
+    if hub_releases:
+        hub_level = _marking(ctx, arrangement, row, sender)
+        reasons.append(
+            Reason(
+                "R-TISA-7",
+                f"it carries the {sender}-equivalent classification {hub_level.name} and "
+                f"{recipient} handles it under {leg or arrangement.id} as {marking.text}",
+                Effect.NOTE,
+                arrangement.article("protection"),
+            )
+        )
+    hop = Hop(sender, recipient, arrangement.id, marking, leg)
+    return Route("direct", (hop,), consents, tuple(reasons))
+
+
+def _onward(ctx: _Context) -> Iterable[Route]:
+    """A holder other than the originator releases (or uses) the item (R-PRO-1/2, R-SURV-1).
+
+    Unless the request names the agreement the item was received under, every agreement
+    between the originator and the holder binds the holder's copy (fail closed).
+    """
+    originator, holder, recipient = ctx.originator.code, ctx.holder.code, ctx.recipient.code
+    governing = _governing(ctx)
+    conditions = tuple(c for agreement in governing for c in _protection_conditions(ctx, agreement))
+    holder_row = next(
+        (
+            (agreement, row)
+            for agreement in governing
+            if (row := agreement.row_of(originator, ctx.level.id)) and holder in row.levels
+        ),
+        None,
+    )
+    if holder_row is None:
+        text = f"no agreement gives {holder} an equivalent of {originator} {ctx.level.name}"
+        if not governing:
+            text = f"no agreement under which {holder} holds {originator}'s item"
+        yield Route("onward", (), reasons=(*conditions, Reason("R-DEF-2", text, Effect.DENY)))
+        return
+    received, row = holder_row
+    if recipient in (holder, originator):
+        if recipient == holder:
+            last = Reason("R-PRO-2", f"use by {holder} itself", Effect.NOTE)
+        else:
+            text = f"return to the originating party {originator} at the end of need"
+            last = Reason("R-PRO-8", text, Effect.PERMIT)
+        hop = Hop(holder, recipient, received.id, _marking(ctx, received, row, recipient))
+        yield Route("onward", (hop,), reasons=(*conditions, last))
+        return
+    for arrangement in governing:
+        if arrangement.hub == holder and recipient in arrangement.parties:
+            route = _hub_hop(ctx, arrangement)
+            yield Route("onward", route.hops, route.consents, (*conditions, *route.reasons))
+    carriers = ctx.registry.bilaterals(holder, recipient)
+    for carrier in carriers:
+        level = row.marking_level(holder) or ""
+        route = _direct(ctx, carrier, holder, level, kind="onward")
+        yield Route("onward", route.hops, reasons=(*conditions, *route.reasons))
+
+
+def _governing(ctx: _Context) -> tuple[Agreement, ...]:
+    """The agreements whose protection binds the holder's copy (R-SURV-1: even terminated)."""
+    if ctx.request.received_under:
+        return (ctx.registry.agreement(ctx.request.received_under),)
+    holder, originator = ctx.holder.code, ctx.originator.code
+    return (
+        *ctx.registry.bilaterals(originator, holder),
+        *ctx.registry.hub_arrangements(originator, holder),
+    )
+
+
+def _protection_conditions(ctx: _Context, agreement: Agreement) -> Iterable[Reason]:
+    originator, holder, recipient = ctx.originator.code, ctx.holder.code, ctx.recipient.code
+    report = ctx.status(agreement)
+    if report.status is Status.TERMINATED:
+        yield Reason(
+            "R-SURV-1",
+            f"{agreement.id} has terminated, but its protection still binds {holder}'s copy",
+            Effect.NOTE,
+            agreement.article("survival"),
+        )
+    third = recipient not in (originator, holder) and recipient not in agreement.parties
+    if third and agreement.third_party_release_needs_approval:
+        yield _approval_check(
+            ctx,
+            agreement=agreement,
+            kind=ApprovalKind.RELEASE,
+            subject=recipient,
+            rule="R-PRO-1",
+            clause="third_party",
+            what=f"release to {recipient}, a third country to {agreement.id},",
+        )
+    purpose, before = ctx.request.purpose, ctx.request.provided_for
+    if purpose and before and purpose != before and agreement.purpose_change_needs_approval:
+        yield _approval_check(
+            ctx,
+            agreement=agreement,
+            kind=ApprovalKind.PURPOSE,
+            subject=purpose,
+            rule="R-PRO-2",
+            clause="purpose",
+            what=f"use for {purpose!r} (provided for {before!r})",
+        )
+
+
+def _approval_check(
+    ctx: _Context,
+    *,
+    agreement: Agreement,
+    kind: ApprovalKind,
+    subject: str,
+    rule: str,
+    clause: str,
+    what: str,
+) -> Reason:
+    on_file, approval = ctx.approval(kind, subject)
+    cite = agreement.article(clause)
+    originator = ctx.originator.code
+    if approval is None:
+        text = f"{what} needs {originator}'s prior written approval: none on file"
+        return Reason(rule, text, Effect.DENY, cite)
+    recorded = approval.recorded_at.isoformat()
+    if on_file:
+        return Reason(
+            rule, f"{what} approved in writing by {originator} at {recorded}", Effect.PERMIT, cite
+        )
+    if approval.revoked_at is not None and approval.revoked_at <= ctx.at:
+        revoked = approval.revoked_at.isoformat()
+        text = f"{what} needs {originator}'s approval; the approval was revoked at {revoked}"
+    else:
+        text = (
+            f"{what} needs {originator}'s prior written approval; the one on file was recorded "
+            f"at {recorded}, not before the release, and does not cure it"
+        )
+    return Reason(rule, text, Effect.DENY, cite)

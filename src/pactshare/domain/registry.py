@@ -1,0 +1,110 @@
+"""The registry: the parties and agreements one decision is made against.
+
+Building a registry checks that every agreement speaks only of known parties and levels and
+borrows protection only from known agreements; :func:`agreement_problems` lists what is wrong
+with the field path at fault, so that a file loader can point at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+from pactshare.domain.agreements import Agreement, AgreementKind
+from pactshare.domain.parties import Party
+from pactshare.errors import PolicyError
+
+__all__ = ["Registry", "agreement_problems"]
+
+
+def agreement_problems(
+    agreement: Agreement, parties: Mapping[str, Party], agreement_ids: Iterable[str] = ()
+) -> list[tuple[str, str]]:
+    """What is wrong with ``agreement`` given the known parties: ``(key path, problem)`` pairs."""
+    problems: list[tuple[str, str]] = []
+    for index, code in enumerate(agreement.parties):
+        if code not in parties:
+            problems.append((f"parties[{index}]", f"unknown party {code!r}"))
+    for index, row in enumerate(agreement.equivalence):
+        for code, level_ids in row.levels.items():
+            key = f"equivalence[{index}].{code}"
+            if code not in agreement.parties:
+                problems.append((key, f"{code} is not a party to {agreement.id}"))
+                continue
+            party = parties.get(code)
+            if party is None:
+                continue
+            known = party.scheme.ids()
+            problems.extend(
+                (key, f"unknown level {level_id!r} of {code}; known: {', '.join(known)}")
+                for level_id in level_ids
+                if level_id not in known
+            )
+    for index, event in enumerate(agreement.events):
+        if event.party is not None and event.party not in agreement.parties:
+            problems.append(
+                (f"events[{index}].party", f"{event.party} is not a party to {agreement.id}")
+            )
+    known_ids = set(agreement_ids)
+    if known_ids:
+        for index, other in enumerate(agreement.protection_from):
+            if other not in known_ids:
+                problems.append((f"protection_from[{index}]", f"unknown agreement {other!r}"))
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """Parties by code and agreements by id, checked against each other."""
+
+    parties: Mapping[str, Party]
+    agreements: Mapping[str, Agreement]
+    _by_pair: Mapping[frozenset[str], tuple[Agreement, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parties", MappingProxyType(dict(self.parties)))
+        object.__setattr__(self, "agreements", MappingProxyType(dict(self.agreements)))
+        for agreement in self.agreements.values():
+            problems = agreement_problems(agreement, self.parties, self.agreements)
+            if problems:
+                key, problem = problems[0]
+                raise PolicyError(f"agreement {agreement.id}: {key}: {problem}")
+        by_pair: dict[frozenset[str], list[Agreement]] = {}
+        for agreement in self.agreements.values():
+            if agreement.kind is AgreementKind.BILATERAL:
+                by_pair.setdefault(frozenset(agreement.parties), []).append(agreement)
+        object.__setattr__(
+            self, "_by_pair", MappingProxyType({k: tuple(v) for k, v in by_pair.items()})
+        )
+
+    def party(self, code: str) -> Party:
+        found = self.parties.get(code.strip().upper())
+        if found is None:
+            raise PolicyError(f"unknown party {code!r}; known: {', '.join(sorted(self.parties))}")
+        return found
+
+    def agreement(self, agreement_id: str) -> Agreement:
+        found = self.agreements.get(agreement_id)
+        if found is None:
+            known = ", ".join(sorted(self.agreements))
+            raise PolicyError(f"unknown agreement {agreement_id!r}; known: {known}")
+        return found
+
+    def bilaterals(self, a: str, b: str) -> tuple[Agreement, ...]:
+        """Bilateral agreements between ``a`` and ``b``."""
+        return self._by_pair.get(frozenset((a, b)), ())
+
+    def hub_arrangements(self, *members: str) -> tuple[Agreement, ...]:
+        """Hub arrangements whose participants include all of ``members``."""
+        return tuple(
+            agreement
+            for agreement in self.agreements.values()
+            if agreement.kind is AgreementKind.HUB and set(members) <= set(agreement.parties)
+        )
+
+    def with_agreement(self, agreement: Agreement) -> Registry:
+        """The same registry with one agreement replaced (a what-if)."""
+        return replace(self, agreements={**self.agreements, agreement.id: agreement})

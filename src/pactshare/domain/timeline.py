@@ -1,0 +1,59 @@
+"""An agreement's whole life as status bands: ``[start, end)`` intervals of one status.
+
+Status changes only at event instants and at the termination instants they schedule, so
+evaluating :func:`~pactshare.domain.lifecycle.status_at` at those breakpoints gives every band.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pactshare.domain.agreements import Agreement
+from pactshare.domain.lifecycle import (
+    DEFAULT_INTERPRETATION,
+    Interpretation,
+    Status,
+    StatusReport,
+    status_at,
+)
+
+__all__ = ["Band", "bands"]
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """``status`` holds from ``start`` (inclusive) to ``end`` (exclusive; None: open-ended)."""
+
+    status: Status
+    start: datetime
+    end: datetime | None
+    report: StatusReport
+
+
+def bands(
+    agreement: Agreement, interpretation: Interpretation = DEFAULT_INTERPRETATION
+) -> tuple[Band, ...]:
+    """The status bands of ``agreement`` from its first event on."""
+    points = sorted({event.at for event in agreement.events})
+    reports: dict[datetime, StatusReport] = {}
+    pending = list(points)
+    while pending:
+        point = pending.pop()
+        if point in reports:
+            continue
+        report = status_at(agreement, point, interpretation)
+        reports[point] = report
+        if report.terminates_at is not None and report.terminates_at not in reports:
+            pending.append(report.terminates_at)
+    ordered = sorted(reports)
+    result: list[Band] = []
+    for point in ordered:
+        report = reports[point]
+        if result and result[-1].status is report.status:
+            continue
+        if result:
+            last = result[-1]
+            result[-1] = Band(last.status, last.start, point, last.report)
+        result.append(Band(report.status, point, None, report))
+    return tuple(result)

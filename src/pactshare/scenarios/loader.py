@@ -1,0 +1,281 @@
+"""A strict loader for party and agreement files.
+
+Each TOML file holds one ``[party]`` or one ``[agreement]`` table (see the reference files
+beside this module). A bad file is rejected with the file, the key path and what is wrong;
+nothing is half-loaded.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from pactshare.domain.agreements import (
+    Agreement,
+    AgreementInvalid,
+    AgreementKind,
+    EquivalenceRow,
+    Event,
+    EventKind,
+    Terms,
+)
+from pactshare.domain.instants import zone
+from pactshare.domain.parties import ClassificationLevel, ClassificationScheme, Party
+from pactshare.domain.registry import Registry, agreement_problems
+from pactshare.errors import InputError, ScenarioError
+
+__all__ = ["REFERENCE_DIR", "load_registry"]
+
+REFERENCE_DIR = Path(__file__).parent / "reference"
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"{value.isoformat()} is a naive date-time; give its UTC offset, "
+            "e.g. 2019-08-23T16:00:00+09:00"
+        )
+    return value
+
+
+def _timezone(name: str) -> str:
+    try:
+        zone(name, what="timezone")
+    except InputError as exc:
+        raise ValueError(str(exc)) from exc
+    return name
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+PartyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _LevelFile(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    rank: int = Field(ge=1)
+    names: list[str] = Field(min_length=1)
+    english: str = ""
+
+
+class _PartyFile(_Strict):
+    code: PartyCode
+    name: str
+    timezone: TimeZoneName
+    levels: list[_LevelFile] = Field(min_length=1)
+
+
+class _TermsFile(_Strict):
+    timezone: TimeZoneName
+    term_years: int | None = Field(default=None, ge=1)
+    auto_renew: bool = False
+    notice_days: int | None = Field(default=None, ge=0)
+
+
+class _EventFile(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    kind: EventKind
+    at: AwareDatetime
+    party: PartyCode | None = None
+    source: str = ""
+
+
+class _RowFile(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    label: str
+
+    @field_validator("label")
+    @classmethod
+    def _label_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("an equivalence row needs a label, e.g. SECRET")
+        return value
+
+    def levels(self) -> dict[str, tuple[str, ...]]:
+        extra = self.model_extra or {}
+        levels: dict[str, tuple[str, ...]] = {}
+        for code, value in extra.items():
+            ids = [value] if isinstance(value, str) else value
+            if not (
+                len(code) == 3
+                and code.isupper()
+                and isinstance(ids, list)
+                and ids
+                and all(isinstance(i, str) for i in ids)
+            ):
+                raise ValueError(
+                    f"{code!r}: each row maps a party code to a list of level ids, "
+                    'e.g. KOR = ["kor-mil-2"]'
+                )
+            levels[code] = tuple(ids)
+        return levels
+
+
+class _AgreementFile(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    kind: AgreementKind
+    parties: list[PartyCode] = Field(min_length=2)
+    hub: PartyCode | None = None
+    binding: bool = True
+    scope: list[str] = Field(default_factory=lambda: ["*"], min_length=1)
+    third_party_release_needs_approval: bool = True
+    purpose_change_needs_approval: bool = True
+    relay_needs_originator_consent: bool = False
+    protection_from: list[str] = Field(default_factory=list)
+    classification_cap: str | None = None
+    terms: _TermsFile
+    articles: dict[str, str] = Field(default_factory=dict)
+    equivalence: list[_RowFile] = Field(min_length=1)
+    events: list[_EventFile] = Field(default_factory=list)
+
+
+class _File(_Strict):
+    party: _PartyFile | None = None
+    agreement: _AgreementFile | None = None
+
+
+def _key_path(loc: Iterable[int | str]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _read(path: Path) -> _File:
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file ({exc.strerror})", file=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise ScenarioError("the file is not UTF-8 text", file=str(path)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"not valid TOML: {exc}", file=str(path)) from exc
+    try:
+        parsed = _File.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        raise ScenarioError(message, file=str(path), key=_key_path(error["loc"])) from exc
+    if (parsed.party is None) == (parsed.agreement is None):
+        raise ScenarioError("a file holds exactly one [party] or one [agreement]", file=str(path))
+    return parsed
+
+
+def _party(spec: _PartyFile, path: Path) -> Party:
+    try:
+        scheme = ClassificationScheme(
+            tuple(
+                ClassificationLevel(
+                    id=level.id, rank=level.rank, names=tuple(level.names), english=level.english
+                )
+                for level in spec.levels
+            )
+        )
+        return Party(code=spec.code, name=spec.name, timezone=spec.timezone, scheme=scheme)
+    except ValueError as exc:
+        raise ScenarioError(str(exc), file=str(path), key="party.levels") from exc
+
+
+def _agreement(spec: _AgreementFile, path: Path) -> Agreement:
+    rows = []
+    for index, row in enumerate(spec.equivalence):
+        try:
+            rows.append(EquivalenceRow(label=row.label, levels=row.levels()))
+        except ValueError as exc:
+            key = f"agreement.equivalence[{index}]"
+            raise ScenarioError(str(exc), file=str(path), key=key) from exc
+    try:
+        terms = Terms(
+            timezone=spec.terms.timezone,
+            term_years=spec.terms.term_years,
+            auto_renew=spec.terms.auto_renew,
+            notice_days=spec.terms.notice_days,
+        )
+    except ValueError as exc:
+        raise ScenarioError(str(exc), file=str(path), key="agreement.terms") from exc
+    try:
+        return Agreement(
+            id=spec.id,
+            title=spec.title,
+            kind=spec.kind,
+            parties=tuple(spec.parties),
+            hub=spec.hub,
+            binding=spec.binding,
+            scope=tuple(spec.scope),
+            third_party_release_needs_approval=spec.third_party_release_needs_approval,
+            purpose_change_needs_approval=spec.purpose_change_needs_approval,
+            relay_needs_originator_consent=spec.relay_needs_originator_consent,
+            protection_from=tuple(spec.protection_from),
+            classification_cap=spec.classification_cap,
+            terms=terms,
+            articles=spec.articles,
+            equivalence=tuple(rows),
+            events=tuple(
+                Event(id=e.id, kind=e.kind, at=e.at, party=e.party, source=e.source)
+                for e in spec.events
+            ),
+        )
+    except AgreementInvalid as exc:
+        raise ScenarioError(str(exc), file=str(path), key=f"agreement.{exc.key}") from exc
+
+
+def _files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise ScenarioError("not a directory of agreement files", file=str(directory))
+    return sorted(directory.glob("*.toml"))
+
+
+def load_registry(directories: Sequence[Path] = (), *, include_reference: bool = True) -> Registry:
+    """Load parties and agreements from the reference scenario and the given directories.
+
+    Ids must be unique across all files; every agreement is checked against the parties.
+    """
+    sources = [REFERENCE_DIR, *directories] if include_reference else list(directories)
+    parties: dict[str, tuple[Party, Path]] = {}
+    agreements: dict[str, tuple[Agreement, Path]] = {}
+    for directory in sources:
+        for path in _files(directory):
+            parsed = _read(path)
+            if parsed.party is not None:
+                party = _party(parsed.party, path)
+                if party.code in parties:
+                    where = parties[party.code][1]
+                    msg = f"party {party.code} is already defined in {where}"
+                    raise ScenarioError(msg, file=str(path), key="party.code")
+                parties[party.code] = (party, path)
+            elif parsed.agreement is not None:
+                agreement = _agreement(parsed.agreement, path)
+                if agreement.id in agreements:
+                    where = agreements[agreement.id][1]
+                    msg = f"agreement {agreement.id} is already defined in {where}"
+                    raise ScenarioError(msg, file=str(path), key="agreement.id")
+                agreements[agreement.id] = (agreement, path)
+    known_parties = {code: party for code, (party, _) in parties.items()}
+    for agreement, path in agreements.values():
+        problems = agreement_problems(agreement, known_parties, agreements)
+        if problems:
+            key, problem = problems[0]
+            raise ScenarioError(problem, file=str(path), key=f"agreement.{key}")
+    return Registry(
+        parties=known_parties,
+        agreements={agreement_id: a for agreement_id, (a, _) in agreements.items()},
+    )

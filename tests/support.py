@@ -1,0 +1,71 @@
+"""Helpers shared by the test tiers: the reference registry, instants, what-ifs, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from pactshare.domain import Event, EventKind, Registry, Request, parse_instant
+from pactshare.scenarios import load_registry
+
+GSOMIA = "gsomia-kor-jpn-2016"
+TISA = "tisa-2014"
+NOTICE = "kor-notice-2019"
+SUSPENSION = "kor-suspension-2019"
+WITHDRAWAL = "kor-withdrawal-2023"
+
+
+def at(text: str) -> datetime:
+    """An instant from ISO 8601 text with its offset."""
+    return parse_instant(text, what="test instant")
+
+
+@cache
+def reference() -> Registry:
+    """The shipped reference scenario (loaded once: registries are immutable)."""
+    return load_registry()
+
+
+def without(*event_ids: str) -> Registry:
+    """The reference registry had these GSOMIA events not happened."""
+    agreement = reference().agreement(GSOMIA)
+    for event_id in event_ids:
+        agreement = agreement.without_event(event_id)
+    return reference().with_agreement(agreement)
+
+
+def with_gsomia_events(registry: Registry, *events: tuple[str, EventKind, str]) -> Registry:
+    """``registry`` with extra GSOMIA events given as (id, kind, instant)."""
+    agreement = registry.agreement(GSOMIA)
+    for event_id, kind, when in events:
+        agreement = agreement.with_event(Event(event_id, kind, at(when), "KOR"))
+    return registry.with_agreement(agreement)
+
+
+def kor_to_jpn(classification: str = "군사 II급 비밀", *topics: str, **extra: Any) -> Request:
+    """A KOR-origin item provided to JPN."""
+    return Request("KOR", "JPN", classification, topics or ("dprk-missile",), **extra)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``pactshare`` command as a subprocess, as a user would."""
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "pactshare", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=120,
+    )
+
+
+def cli_json(*args: str) -> tuple[int, Any]:
+    """Run a ``--json`` command; return its exit code and parsed output."""
+    done = run_cli(*args, "--json")
+    return done.returncode, json.loads(done.stdout) if done.stdout.strip() else None

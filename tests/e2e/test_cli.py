@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -284,3 +285,51 @@ def test_every_command_has_help(command: list[str]) -> None:
     done = run_cli(*command, "--help")
     assert done.returncode == 0
     assert "Usage" in done.stdout
+
+
+class Case(NamedTuple):
+    """One acceptance scenario run through ``pactshare check``."""
+
+    scenario: str
+    args: str  # "FROM TO LEVEL TOPIC INSTANT [more options…]"
+    exit_code: int
+    outcome: str
+    expect: str  # a marking on the route, or a rule id among the reasons
+
+
+T2015 = "2015-06-01T00:00:00+09:00"
+T2018 = "2018-01-01T00:00:00+09:00"
+CASES = [
+    Case("AT-9 before GSOMIA", "KOR JPN kor-mil-2 dprk-missile 2016-11-22T12:00:00+09:00", 0, "relay", "R-EIF-1"),
+    Case("AT-9 before TISA", "KOR JPN kor-mil-2 dprk-missile 2014-12-28T12:00:00+09:00", 1, "refused", "R-EIF-1"),
+    Case("AT-10 特定秘密", f"JPN KOR 特定秘密 prc-naval {T2018}", 0, "allowed", "JPN / 군사 II급 비밀 (SECRET)"),
+    Case("AT-10 秘", f"JPN KOR 秘 prc-naval {T2018}", 0, "allowed", "JPN / 군사 III급 비밀 (CONFIDENTIAL)"),
+    Case("AT-10 III급", f"KOR JPN 군사III급비밀 prc-naval {T2018}", 0, "allowed", "KOR / 秘 (CONFIDENTIAL)"),
+    Case("AT-11 機密", f"JPN KOR 機密 prc-naval {T2018}", 1, "refused", "R-CLS-2"),
+    Case("AT-22 hub only", f"JPN KOR 極秘 dprk-missile {T2015}", 0, "relay", "R-TISA-5"),
+    Case("AT-23 blocked", f"JPN KOR 極秘 dprk-missile {T2015} --holder USA", 1, "refused", "R-TISA-6"),
+    Case("AT-24 scope", f"JPN KOR 極秘 prc-naval {T2015}", 1, "refused", "R-TISA-2"),
+    Case("AT-25 voluntary", f"KOR JPN kor-mil-2 dprk-nuclear {T2015}", 0, "relay", "R-TISA-8"),
+    Case("AT-26 cap", f"KOR JPN kor-mil-1 dprk-missile {T2015}", 1, "refused", "R-TISA-10"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.scenario for case in CASES])
+def test_acceptance_scenarios_through_the_cli(case: Case) -> None:
+    sender, recipient, level, topic, instant, *extra = case.args.split()
+    exit_code, out = cli_json(
+        "check", "--from", sender, "--to", recipient, "--classification", level,
+        "--topic", topic, "--at", instant, *extra,
+    )  # fmt: skip
+    assert (exit_code, out["outcome"]) == (case.exit_code, case.outcome)
+    found = {h["marking"] for h in out["route"]} | {r["rule"] for r in out["reasons"]}
+    assert case.expect in found
+
+
+def test_AT_6_status_auto_renews_with_no_operator_action() -> None:
+    code, out = cli_json(
+        "agreement", "status", "gsomia-kor-jpn-2016", "--at", "2018-11-23T00:00:00+09:00"
+    )
+    assert (code, out["status"]) == (0, "in_force")
+    assert out["term"]["number"] == 3
+    assert out["next_anniversary"] == "2019-11-23T00:00:00+09:00"

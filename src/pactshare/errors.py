@@ -9,7 +9,8 @@ translated at the boundary (``raise ... from exc``) so that no library exception
     PactshareError
     ├── InputError              a value given by a person or a tool is malformed
     ├── ScenarioError           an agreement or party file is malformed or inconsistent
-    └── PolicyError             a decision cannot be made (unknown party, level, agreement)
+    ├── PolicyError             a decision cannot be made (unknown party, level, agreement)
+    └── StorageError            the node's database or object store cannot do what was asked
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = [
     "PactshareError",
     "PolicyError",
     "ScenarioError",
+    "StorageError",
 ]
 
 
@@ -45,3 +47,7 @@ class ScenarioError(PactshareError):
 
 class PolicyError(PactshareError):
     """A decision cannot be made: the request names something the registry does not know."""
+
+
+class StorageError(PactshareError):
+    """The node's database or object store failed; nothing of the unit of work was kept."""

@@ -15,6 +15,7 @@ SRC = Path(pactshare.__file__).parent
 ALLOWED = {
     "domain": set(),
     "scenarios": {"domain"},
+    "store": set(),
     "cli": {"domain", "scenarios"},
 }
 

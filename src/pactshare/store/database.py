@@ -1,0 +1,112 @@
+"""One database per node: SQLite (WAL) in the node's directory by default, PostgreSQL by URL.
+
+:meth:`Database.atomic` is the one unit of work: a state change, its audit entry and any
+outbox message commit together or not at all; nested calls become savepoints. Opening a
+database applies pending migrations, each together with its record (Alembic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
+from sqlalchemy.pool import NullPool
+
+from pactshare.errors import StorageError
+
+__all__ = ["Database", "sqlite_url"]
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def sqlite_url(path: Path) -> str:
+    """The URL of an SQLite database file."""
+    return f"sqlite:///{path}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    # Let SQLAlchemy, not the driver, begin transactions, so that SAVEPOINT and transactional
+    # DDL work (SQLAlchemy's pysqlite notes); WAL for concurrent readers; wait for writers.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000", "synchronous=FULL"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # Take the write lock at the start so two writers never deadlock upgrading a read lock.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """A node's database: an engine, its migrations, and the unit of work."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            if url.startswith("sqlite"):
+                self.engine: Engine = create_engine(url, poolclass=NullPool)
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+                event.listen(self.engine, "begin", _sqlite_begin)
+            else:
+                self.engine = create_engine(url, pool_pre_ping=True)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StorageError(f"cannot use database {self.safe_url}: {exc}") from exc
+        self._current: ContextVar[Connection | None] = ContextVar(f"tx-{id(self)}", default=None)
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without any password, for messages and logs."""
+        head, at, tail = self.url.rpartition("@")
+        if not at:
+            return self.url
+        scheme, _, credentials = head.partition("://")
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}@{tail}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def migrate(self) -> None:
+        """Apply every pending migration (each in its own transaction with its record)."""
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        try:
+            with self.engine.connect() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except (SQLAlchemyError, OSError) as exc:
+            raise StorageError(f"cannot migrate database {self.safe_url}: {exc}") from exc
+
+    @contextmanager
+    def atomic(self) -> Iterator[Connection]:
+        """A transaction; inside another one, a savepoint. Commits only if the block succeeds."""
+        current = self._current.get()
+        try:
+            if current is not None:
+                with current.begin_nested():
+                    yield current
+                return
+            with self.engine.begin() as connection:
+                token = self._current.set(connection)
+                try:
+                    yield connection
+                finally:
+                    self._current.reset(token)
+        except DBAPIError as exc:
+            raise StorageError(f"database {self.safe_url}: {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            cause = exc.orig if isinstance(exc, StatementError) else exc
+            raise StorageError(f"database {self.safe_url}: {cause}") from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,221 @@
+"""The node's tables (SQLAlchemy Core). Migrations in ``migrations/`` build exactly this schema;
+a test compares the two on every backend.
+
+Nothing here holds plaintext: items are stored as sealed envelopes, by digest.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+
+__all__ = [
+    "UtcDateTime",
+    "access_log",
+    "agreement_events",
+    "agreements",
+    "approvals",
+    "audit_entries",
+    "audit_heads",
+    "audit_nodes",
+    "envelopes",
+    "items",
+    "metadata",
+    "outbox",
+    "persons",
+    "provisions",
+    "receipts",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware instant, stored in UTC and read back aware on every backend (SQLite too)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive instant {value.isoformat()} cannot be stored")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _when(name: str, *, nullable: bool = False) -> Column[datetime]:
+    return Column(name, UtcDateTime(), nullable=nullable)
+
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("source", Text, nullable=False),  # the agreement file as loaded (TOML)
+    _when("loaded_at"),
+)
+
+agreement_events = Table(
+    "agreement_events",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("agreement_id", String(100), ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("party", String(3)),
+    _when("at"),
+    Column("source", Text, nullable=False),
+    Column("note", JSON, nullable=False),  # the signed diplomatic note that records it
+    _when("recorded_at"),
+)
+
+envelopes = Table(
+    "envelopes",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # SHA-256 of the envelope bytes, hex
+    Column("size", Integer, nullable=False),
+    _when("stored_at"),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("originator", String(3), nullable=False),
+    Column("label", JSON, nullable=False),  # the verified label, as signed by the originator
+    Column("envelope", String(64), ForeignKey("envelopes.digest"), nullable=False),
+    Column("origin", String(20), nullable=False),  # registered | received
+    Column("received_from", String(3)),
+    Column("received_under", String(100)),
+    Column("marking_level", String(64), nullable=False),  # our own equivalent level id
+    Column("marking", String(200), nullable=False),  # e.g. "KOR / 極秘 (SECRET)" (R-MARK-1)
+    Column("state", String(20), nullable=False),  # held | destroyed | returned
+    Column("needs_remarking", Boolean, nullable=False, default=False),
+    Column("derived_from", String(64)),
+    _when("recorded_at"),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("clearance", String(64)),
+    Column("need_to_know", JSON, nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    _when("clearance_expires", nullable=True),
+    _when("created_at"),
+)
+
+access_log = Table(  # the facility's access registry (R-PRO-5)
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String(64), ForeignKey("items.id"), nullable=False, index=True),
+    Column("person", String(100), nullable=False),
+    _when("at"),
+    Column("granted", Boolean, nullable=False),
+    Column("reasons", JSON, nullable=False),
+)
+
+approvals = Table(  # originators' written approvals (R-PRO-1/2, R-TISA-6)
+    "approvals",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("item_id", String(64), index=True),
+    Column("originator", String(3), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("subject", String(200), nullable=False),
+    _when("recorded_at"),
+    _when("revoked_at", nullable=True),
+    Column("document", JSON, nullable=False),  # the signed approval
+)
+
+provisions = Table(
+    "provisions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("item_id", String(64), ForeignKey("items.id"), nullable=False, index=True),
+    Column("recipient", String(3), nullable=False),
+    _when("decided_at"),
+    Column("outcome", String(20), nullable=False),
+    Column("decision", JSON, nullable=False),
+    Column("state", String(20), nullable=False),  # queued | packaged | delivered
+)
+
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("package_id", String(64), primary_key=True),  # one effect per package (idempotent)
+    Column("item_id", String(64), ForeignKey("items.id"), nullable=False),
+    Column("sender", String(3), nullable=False),
+    Column("receipt", JSON, nullable=False),  # our signed receipt
+    _when("received_at"),
+)
+
+outbox = Table(  # what a workflow decided to send; delivered by the federation worker
+    "outbox",
+    metadata,
+    Column("id", String(64), primary_key=True),  # the message id: unique, for idempotency
+    Column("kind", String(40), nullable=False),
+    Column("recipient", String(3), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("envelope", String(64), ForeignKey("envelopes.digest")),
+    _when("created_at"),
+    Column("attempts", Integer, nullable=False, default=0),
+    _when("next_attempt_at", nullable=True),
+    Column("last_error", Text),
+    _when("delivered_at", nullable=True),
+)
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("position", Integer, primary_key=True, autoincrement=False),  # 0-based leaf index
+    Column("kind", String(40), nullable=False),
+    _when("at"),
+    Column("data", LargeBinary, nullable=False),  # the canonical entry bytes (the leaf)
+)
+
+audit_nodes = Table(  # perfect-subtree hashes, written once when completed
+    "audit_nodes",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", Integer, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+audit_heads = Table(
+    "audit_heads",
+    metadata,
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("head", JSON, nullable=False),  # the signed tree head
+    _when("signed_at"),
+)

@@ -1,0 +1,100 @@
+"""The unit of work and the migrations, on every backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, insert, select
+
+from pactshare.errors import StorageError
+from pactshare.store import Database
+from pactshare.store.schema import agreements, metadata
+
+WHEN = datetime(2019, 11, 23, 0, 0, tzinfo=UTC)
+
+
+def _count(db: Database) -> int:
+    with db.atomic() as tx:
+        return int(tx.execute(select(func.count()).select_from(agreements)).scalar_one())
+
+
+def _add(tx: object, agreement_id: str) -> None:
+    tx.execute(insert(agreements).values(id=agreement_id, source="", loaded_at=WHEN))  # type: ignore[attr-defined]
+
+
+def test_migrations_build_exactly_the_declared_schema(database: Database) -> None:
+    with database.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert diff == []
+
+
+def test_migrating_twice_changes_nothing(database: Database) -> None:
+    database.migrate()
+    assert _count(database) == 0
+
+
+def test_atomic_commits_when_the_block_succeeds(database: Database) -> None:
+    with database.atomic() as tx:
+        _add(tx, "a")
+    assert _count(database) == 1
+
+
+def _fails_after_adding(db: Database, agreement_id: str) -> None:
+    with db.atomic() as tx:
+        _add(tx, agreement_id)
+        raise RuntimeError(f"fails after adding {agreement_id}")
+
+
+def test_atomic_keeps_nothing_when_the_block_fails(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        _fails_after_adding(database, "a")
+    assert _count(database) == 0
+
+
+def test_nested_atomic_is_a_savepoint(database: Database) -> None:
+    with database.atomic() as tx:
+        _add(tx, "outer")
+        with pytest.raises(RuntimeError):
+            _fails_after_adding(database, "inner")
+    with database.atomic() as tx:
+        assert tx.execute(select(agreements.c.id)).scalars().all() == ["outer"]
+
+
+def _add_twice(db: Database) -> None:
+    with db.atomic() as tx:
+        _add(tx, "same")
+        _add(tx, "same")
+
+
+def test_a_database_error_becomes_a_storage_error_and_keeps_nothing(database: Database) -> None:
+    with pytest.raises(StorageError):
+        _add_twice(database)
+    assert _count(database) == 0
+
+
+def test_instants_come_back_aware_in_utc(database: Database) -> None:
+    kst = datetime.fromisoformat("2019-11-23T00:00:00+09:00")
+    with database.atomic() as tx:
+        tx.execute(insert(agreements).values(id="a", source="", loaded_at=kst))
+    with database.atomic() as tx:
+        stored = tx.execute(select(agreements.c.loaded_at)).scalar_one()
+    assert stored == kst
+    assert stored.utcoffset() is not None
+
+
+def test_a_naive_instant_is_refused(database: Database) -> None:
+    with pytest.raises(StorageError, match="naive"), database.atomic() as tx:
+        tx.execute(
+            insert(agreements).values(id="a", source="", loaded_at=datetime(2019, 1, 1))
+        )  # a naive instant, on purpose
+
+
+def test_password_never_appears_in_messages() -> None:
+    db = Database("postgresql+psycopg://user:secret@127.0.0.1:1/nodb")
+    assert db.safe_url == "postgresql+psycopg://user@127.0.0.1:1/nodb"
+    with pytest.raises(StorageError) as caught:
+        db.migrate()
+    assert "secret" not in str(caught.value)

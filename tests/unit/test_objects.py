@@ -1,0 +1,54 @@
+"""The content-addressed object store for sealed envelopes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from pactshare.errors import StorageError
+from pactshare.store.objects import ObjectStore
+
+
+def test_an_object_is_stored_under_its_sha256_and_read_back(tmp_path: Path) -> None:
+    store = ObjectStore(tmp_path / "objects")
+    digest, size = store.put_chunks([b"sealed ", b"bytes"])
+    assert digest == hashlib.sha256(b"sealed bytes").hexdigest()
+    assert size == 12
+    with store.open(digest) as stored:
+        assert stored.read() == b"sealed bytes"
+    assert store.verify(digest)
+
+
+def test_storing_the_same_bytes_twice_keeps_one_object(tmp_path: Path) -> None:
+    store = ObjectStore(tmp_path)
+    first, _ = store.put_chunks([b"x"])
+    second, _ = store.put_chunks([b"x"])
+    assert first == second
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1
+
+
+def test_a_failed_write_leaves_no_partial_object(tmp_path: Path) -> None:
+    def broken() -> list[bytes]:
+        raise RuntimeError("the source failed mid-way")
+
+    store = ObjectStore(tmp_path)
+    with pytest.raises(RuntimeError):
+        store.put_chunks(chunk for chunk in [b"part", *broken()])
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_a_changed_object_no_longer_verifies(tmp_path: Path) -> None:
+    store = ObjectStore(tmp_path)
+    digest, _ = store.put_chunks([b"original"])
+    store.path(digest).write_bytes(b"tampered")
+    assert not store.verify(digest)
+
+
+def test_missing_object_and_bad_digest_are_storage_errors(tmp_path: Path) -> None:
+    store = ObjectStore(tmp_path)
+    with pytest.raises(StorageError, match="missing"):
+        store.open("0" * 64)
+    with pytest.raises(StorageError, match="not a SHA-256 digest"):
+        store.open("../../etc/passwd")

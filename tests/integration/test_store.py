@@ -7,22 +7,22 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from pactshare.errors import StorageError
 from pactshare.store import Database
-from pactshare.store.schema import agreements, metadata
+from pactshare.store.schema import metadata, scenario_files
 
 WHEN = datetime(2019, 11, 23, 0, 0, tzinfo=UTC)
 
 
 def _count(db: Database) -> int:
     with db.atomic() as tx:
-        return int(tx.execute(select(func.count()).select_from(agreements)).scalar_one())
+        return int(tx.execute(select(func.count()).select_from(scenario_files)).scalar_one())
 
 
-def _add(tx: object, agreement_id: str) -> None:
-    tx.execute(insert(agreements).values(id=agreement_id, source="", loaded_at=WHEN))  # type: ignore[attr-defined]
+def _add(tx: Connection, name: str) -> None:
+    tx.execute(insert(scenario_files).values(name=name, text="", loaded_at=WHEN))
 
 
 def test_migrations_build_exactly_the_declared_schema(database: Database) -> None:
@@ -60,10 +60,10 @@ def test_nested_atomic_is_a_savepoint(database: Database) -> None:
         with pytest.raises(RuntimeError):
             _fails_after_adding(database, "inner")
     with database.atomic() as tx:
-        assert tx.execute(select(agreements.c.id)).scalars().all() == ["outer"]
+        assert tx.execute(select(scenario_files.c.name)).scalars().all() == ["outer"]
 
 
-def _add_twice(db: Database) -> None:
+def _add_twice(db: Database) -> None:  # the primary key is violated
     with db.atomic() as tx:
         _add(tx, "same")
         _add(tx, "same")
@@ -78,9 +78,9 @@ def test_a_database_error_becomes_a_storage_error_and_keeps_nothing(database: Da
 def test_instants_come_back_aware_in_utc(database: Database) -> None:
     kst = datetime.fromisoformat("2019-11-23T00:00:00+09:00")
     with database.atomic() as tx:
-        tx.execute(insert(agreements).values(id="a", source="", loaded_at=kst))
+        tx.execute(insert(scenario_files).values(name="a", text="", loaded_at=kst))
     with database.atomic() as tx:
-        stored = tx.execute(select(agreements.c.loaded_at)).scalar_one()
+        stored = tx.execute(select(scenario_files.c.loaded_at)).scalar_one()
     assert stored == kst
     assert stored.utcoffset() is not None
 
@@ -88,7 +88,7 @@ def test_instants_come_back_aware_in_utc(database: Database) -> None:
 def test_a_naive_instant_is_refused(database: Database) -> None:
     with pytest.raises(StorageError, match="naive"), database.atomic() as tx:
         tx.execute(
-            insert(agreements).values(id="a", source="", loaded_at=datetime(2019, 1, 1))
+            insert(scenario_files).values(name="a", text="", loaded_at=datetime(2019, 1, 1))
         )  # a naive instant, on purpose
 
 

@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import (
     AfterValidator,
@@ -36,9 +36,16 @@ from pactshare.domain.parties import ClassificationLevel, ClassificationScheme, 
 from pactshare.domain.registry import Registry, agreement_problems
 from pactshare.errors import InputError, ScenarioError
 
-__all__ = ["REFERENCE_DIR", "load_registry"]
+__all__ = ["REFERENCE_DIR", "Source", "load_registry", "read_sources", "registry_from_sources"]
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
+
+
+class Source(NamedTuple):
+    """One party or agreement file: where it came from, and its TOML text."""
+
+    name: str
+    text: str
 
 
 def _aware(value: datetime) -> datetime:
@@ -158,15 +165,11 @@ def _key_path(loc: Iterable[int | str]) -> str:
     return path
 
 
-def _read(path: Path) -> _File:
+def _parse(name: str, text: str) -> _File:
     try:
-        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError(f"cannot read the file ({exc.strerror})", file=str(path)) from exc
-    except UnicodeDecodeError as exc:
-        raise ScenarioError("the file is not UTF-8 text", file=str(path)) from exc
+        raw: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML: {exc}", file=str(path)) from exc
+        raise ScenarioError(f"not valid TOML: {exc}", file=name) from exc
     try:
         parsed = _File.model_validate(raw)
     except ValidationError as exc:
@@ -174,13 +177,13 @@ def _read(path: Path) -> _File:
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key"
-        raise ScenarioError(message, file=str(path), key=_key_path(error["loc"])) from exc
+        raise ScenarioError(message, file=name, key=_key_path(error["loc"])) from exc
     if (parsed.party is None) == (parsed.agreement is None):
-        raise ScenarioError("a file holds exactly one [party] or one [agreement]", file=str(path))
+        raise ScenarioError("a file holds exactly one [party] or one [agreement]", file=name)
     return parsed
 
 
-def _party(spec: _PartyFile, path: Path) -> Party:
+def _party(spec: _PartyFile, name: str) -> Party:
     try:
         scheme = ClassificationScheme(
             tuple(
@@ -192,17 +195,17 @@ def _party(spec: _PartyFile, path: Path) -> Party:
         )
         return Party(code=spec.code, name=spec.name, timezone=spec.timezone, scheme=scheme)
     except ValueError as exc:
-        raise ScenarioError(str(exc), file=str(path), key="party.levels") from exc
+        raise ScenarioError(str(exc), file=name, key="party.levels") from exc
 
 
-def _agreement(spec: _AgreementFile, path: Path) -> Agreement:
+def _agreement(spec: _AgreementFile, name: str) -> Agreement:
     rows = []
     for index, row in enumerate(spec.equivalence):
         try:
             rows.append(EquivalenceRow(label=row.label, levels=row.levels()))
         except ValueError as exc:
             key = f"agreement.equivalence[{index}]"
-            raise ScenarioError(str(exc), file=str(path), key=key) from exc
+            raise ScenarioError(str(exc), file=name, key=key) from exc
     try:
         terms = Terms(
             timezone=spec.terms.timezone,
@@ -211,7 +214,7 @@ def _agreement(spec: _AgreementFile, path: Path) -> Agreement:
             notice_days=spec.terms.notice_days,
         )
     except ValueError as exc:
-        raise ScenarioError(str(exc), file=str(path), key="agreement.terms") from exc
+        raise ScenarioError(str(exc), file=name, key="agreement.terms") from exc
     try:
         return Agreement(
             id=spec.id,
@@ -235,46 +238,61 @@ def _agreement(spec: _AgreementFile, path: Path) -> Agreement:
             ),
         )
     except AgreementInvalid as exc:
-        raise ScenarioError(str(exc), file=str(path), key=f"agreement.{exc.key}") from exc
+        raise ScenarioError(str(exc), file=name, key=f"agreement.{exc.key}") from exc
 
 
-def _files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        raise ScenarioError("not a directory of agreement files", file=str(directory))
-    return sorted(directory.glob("*.toml"))
+def read_sources(directories: Sequence[Path], *, include_reference: bool = True) -> list[Source]:
+    """The text of every ``*.toml`` file in the reference scenario and ``directories``."""
+    sources = []
+    for directory in [REFERENCE_DIR, *directories] if include_reference else directories:
+        if not directory.is_dir():
+            raise ScenarioError("not a directory of agreement files", file=str(directory))
+        for path in sorted(directory.glob("*.toml")):
+            try:
+                sources.append(Source(str(path), path.read_text(encoding="utf-8")))
+            except OSError as exc:
+                raise ScenarioError(
+                    f"cannot read the file ({exc.strerror})", file=str(path)
+                ) from exc
+            except UnicodeDecodeError as exc:
+                raise ScenarioError("the file is not UTF-8 text", file=str(path)) from exc
+    return sources
 
 
 def load_registry(directories: Sequence[Path] = (), *, include_reference: bool = True) -> Registry:
-    """Load parties and agreements from the reference scenario and the given directories.
+    """Load parties and agreements from the reference scenario and the given directories."""
+    return registry_from_sources(read_sources(directories, include_reference=include_reference))
+
+
+def registry_from_sources(sources: Iterable[Source]) -> Registry:
+    """Parse party and agreement files given as text.
 
     Ids must be unique across all files; every agreement is checked against the parties.
     """
-    sources = [REFERENCE_DIR, *directories] if include_reference else list(directories)
-    parties: dict[str, tuple[Party, Path]] = {}
-    agreements: dict[str, tuple[Agreement, Path]] = {}
-    for directory in sources:
-        for path in _files(directory):
-            parsed = _read(path)
-            if parsed.party is not None:
-                party = _party(parsed.party, path)
-                if party.code in parties:
-                    where = parties[party.code][1]
-                    msg = f"party {party.code} is already defined in {where}"
-                    raise ScenarioError(msg, file=str(path), key="party.code")
-                parties[party.code] = (party, path)
-            elif parsed.agreement is not None:
-                agreement = _agreement(parsed.agreement, path)
-                if agreement.id in agreements:
-                    where = agreements[agreement.id][1]
-                    msg = f"agreement {agreement.id} is already defined in {where}"
-                    raise ScenarioError(msg, file=str(path), key="agreement.id")
-                agreements[agreement.id] = (agreement, path)
+    parties: dict[str, tuple[Party, str]] = {}
+    agreements: dict[str, tuple[Agreement, str]] = {}
+    for name, text in sources:
+        parsed = _parse(name, text)
+        if parsed.party is not None:
+            party = _party(parsed.party, name)
+            if party.code in parties:
+                where = parties[party.code][1]
+                msg = f"party {party.code} is already defined in {where}"
+                raise ScenarioError(msg, file=name, key="party.code")
+            parties[party.code] = (party, name)
+        elif parsed.agreement is not None:
+            agreement = _agreement(parsed.agreement, name)
+            if agreement.id in agreements:
+                where = agreements[agreement.id][1]
+                msg = f"agreement {agreement.id} is already defined in {where}"
+                raise ScenarioError(msg, file=name, key="agreement.id")
+            agreements[agreement.id] = (agreement, name)
     known_parties = {code: party for code, (party, _) in parties.items()}
-    for agreement, path in agreements.values():
+    for agreement, name in agreements.values():
         problems = agreement_problems(agreement, known_parties, agreements)
         if problems:
             key, problem = problems[0]
-            raise ScenarioError(problem, file=str(path), key=f"agreement.{key}")
+            raise ScenarioError(problem, file=name, key=f"agreement.{key}")
     return Registry(
         parties=known_parties,
         agreements={agreement_id: a for agreement_id, (a, _) in agreements.items()},

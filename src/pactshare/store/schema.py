@@ -28,7 +28,6 @@ __all__ = [
     "UtcDateTime",
     "access_log",
     "agreement_events",
-    "agreements",
     "approvals",
     "audit_entries",
     "audit_heads",
@@ -40,6 +39,7 @@ __all__ = [
     "persons",
     "provisions",
     "receipts",
+    "scenario_files",
 ]
 
 metadata = MetaData(
@@ -75,11 +75,11 @@ def _when(name: str, *, nullable: bool = False) -> Column[datetime]:
     return Column(name, UtcDateTime(), nullable=nullable)
 
 
-agreements = Table(
-    "agreements",
+scenario_files = Table(  # the node's own copy of its party and agreement files
+    "scenario_files",
     metadata,
-    Column("id", String(100), primary_key=True),
-    Column("source", Text, nullable=False),  # the agreement file as loaded (TOML)
+    Column("name", String(200), primary_key=True),
+    Column("text", Text, nullable=False),  # the TOML file as loaded
     _when("loaded_at"),
 )
 
@@ -87,7 +87,7 @@ agreement_events = Table(
     "agreement_events",
     metadata,
     Column("id", String(100), primary_key=True),
-    Column("agreement_id", String(100), ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("agreement_id", String(100), nullable=False, index=True),
     Column("kind", String(40), nullable=False),
     Column("party", String(3)),
     _when("at"),

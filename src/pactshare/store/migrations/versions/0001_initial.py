@@ -1,4 +1,5 @@
-"""Initial schema: agreements and their events, items and envelopes, custody, outbox, audit log."""
+"""Initial schema: scenario files and agreement events, items and envelopes, custody,
+consents, outbox, audit log."""
 
 from __future__ import annotations
 
@@ -13,12 +14,22 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "agreements",
+        "agreement_events",
         sa.Column("id", sa.String(length=100), nullable=False),
+        sa.Column("agreement_id", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("party", sa.String(length=3), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
-        sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreements")),
+        sa.Column("note", sa.JSON(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement_events")),
     )
+    with op.batch_alter_table("agreement_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_agreement_events_agreement_id"), ["agreement_id"], unique=False
+        )
+
     op.create_table(
         "approvals",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -76,27 +87,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_persons_token_hash")),
     )
     op.create_table(
-        "agreement_events",
-        sa.Column("id", sa.String(length=100), nullable=False),
-        sa.Column("agreement_id", sa.String(length=100), nullable=False),
-        sa.Column("kind", sa.String(length=40), nullable=False),
-        sa.Column("party", sa.String(length=3), nullable=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("source", sa.Text(), nullable=False),
-        sa.Column("note", sa.JSON(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["agreement_id"],
-            ["agreements.id"],
-            name=op.f("fk_agreement_events_agreement_id_agreements"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement_events")),
+        "scenario_files",
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_scenario_files")),
     )
-    with op.batch_alter_table("agreement_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_agreement_events_agreement_id"), ["agreement_id"], unique=False
-        )
-
     op.create_table(
         "items",
         sa.Column("id", sa.String(length=64), nullable=False),

@@ -10,6 +10,7 @@ translated at the boundary (``raise ... from exc``) so that no library exception
     ├── InputError              a value given by a person or a tool is malformed
     ├── ScenarioError           an agreement or party file is malformed or inconsistent
     ├── PolicyError             a decision cannot be made (unknown party, level, agreement)
+    ├── NodeError               a node cannot do what was asked (not a node, unknown item…)
     └── StorageError            the node's database or object store cannot do what was asked
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 __all__ = [
     "InputError",
+    "NodeError",
     "PactshareError",
     "PolicyError",
     "ScenarioError",
@@ -51,3 +53,7 @@ class PolicyError(PactshareError):
 
 class StorageError(PactshareError):
     """The node's database or object store failed; nothing of the unit of work was kept."""
+
+
+class NodeError(PactshareError):
+    """A node cannot do what was asked: no node at that home, an unknown item or person."""

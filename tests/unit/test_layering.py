@@ -16,7 +16,8 @@ ALLOWED = {
     "domain": set(),
     "scenarios": {"domain"},
     "store": set(),
-    "cli": {"domain", "scenarios"},
+    "node": {"domain", "scenarios", "store"},
+    "cli": {"domain", "scenarios", "store", "node"},
 }
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from pactshare.errors import PactshareError
@@ -29,6 +28,9 @@ EXIT_BAD_INPUT = 2
 def _register_commands() -> None:
     """Attach every command group; imported here so that ``app`` is defined first."""
     # Each command module registers itself on `app` when imported.
+    # Imported for their effect, inside the function because they import `app` from here.
+    import pactshare.cli.envelope  # noqa: PLC0415
+    import pactshare.cli.keys  # noqa: F401, PLC0415
 
 
 def run() -> None:
@@ -37,12 +39,19 @@ def run() -> None:
     try:
         result = app(standalone_mode=False)
     except PactshareError as exc:
-        click.echo(f"pactshare: error: {exc}", err=True)
+        message = " ".join(str(exc).splitlines())  # one line, whatever the message holds
+        typer.echo(f"pactshare: error: {message}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    except click.exceptions.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:
+        # Usage errors. Typer vendors click (typer._click) since 0.2x, so the `click` package
+        # is no longer installed and its exception classes would not catch these.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"pactshare: error: {exc.format_message()}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    except click.exceptions.Abort:
-        click.echo("pactshare: aborted", err=True)
+    except typer.Abort:
+        typer.echo("pactshare: aborted", err=True)
         sys.exit(EXIT_BAD_INPUT)
     sys.exit(result if isinstance(result, int) else EXIT_OK)

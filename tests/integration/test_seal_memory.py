@@ -1,0 +1,36 @@
+"""Memory stays bounded by a few chunks whatever the payload size (a bound, not a timing)."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CHILD = Path(__file__).with_name("seal_rss_child.py")
+GIB = 1024**3
+LIMIT_KIB = 100 * 1024
+
+
+def _peak_rss_kib(size: int) -> tuple[int, int]:
+    """Run the child; return the peak RSS it reports and the one the kernel accounts."""
+    done = subprocess.run(
+        [sys.executable, str(CHILD), str(size)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return int(done.stdout.strip()), children
+
+
+def test_small_round_trip_in_a_child_process_reports_its_peak_rss() -> None:
+    reported, _ = _peak_rss_kib(3 * 1024 * 1024 + 5)
+    assert 0 < reported < LIMIT_KIB
+
+
+@pytest.mark.slow
+def test_seal_then_open_of_one_gib_stays_under_100_mib_of_rss() -> None:
+    reported, children = _peak_rss_kib(GIB)
+    assert reported < LIMIT_KIB
+    assert children < LIMIT_KIB  # the largest child so far, as the kernel accounted it

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -50,6 +49,7 @@ from pactshare.seal.stream import (
     MAX_CHUNK_SIZE,
     NONCE_PREFIX_SIZE,
     PayloadDigest,
+    Readable,
     decrypt_chunks,
     encrypt_chunks,
     read_exact,
@@ -82,7 +82,7 @@ def chunk_aad(header_bytes: bytes) -> bytes:
 
 
 def seal(
-    payload: BinaryIO,
+    payload: Readable,
     label: Label,
     sender: PartyKeys,
     recipients: Sequence[PublicKeys],
@@ -108,7 +108,7 @@ def seal(
 
 
 def _seal(
-    payload: BinaryIO,
+    payload: Readable,
     label: Label,
     sender: PartyKeys,
     recipients: Sequence[PublicKeys],
@@ -176,7 +176,7 @@ class Front:
     hops_bytes: bytes
 
 
-def read_front(source: BinaryIO) -> Front:
+def read_front(source: Readable) -> Front:
     version = read_preamble(source)
     header_bytes = read_section(source, "header")
     header = Header.from_bytes(header_bytes)
@@ -194,7 +194,7 @@ def read_front(source: BinaryIO) -> Front:
     return Front(info, header, header_bytes, hops_bytes)
 
 
-def inspect(envelope: BinaryIO) -> EnvelopeInfo:
+def inspect(envelope: Readable) -> EnvelopeInfo:
     """Read the label, originator and recipients' key ids without decrypting or verifying."""
     return read_front(envelope).info
 
@@ -269,7 +269,7 @@ def unwrap_key(front: Front, keys: PartyKeys) -> bytes:
 
 
 def verify_trailer(
-    source: BinaryIO, front: Front, payload_digest: bytes, directory: Directory
+    source: Readable, front: Front, payload_digest: bytes, directory: Directory
 ) -> bytes:
     """Read the trailer, insist on the end of the stream and verify the signature."""
     signature = read_exact(source, SIGNATURE_SIZE)
@@ -289,7 +289,7 @@ def verify_trailer(
 
 
 def open(  # shadows the builtin on purpose (the issue's name); this module never needs it
-    envelope: BinaryIO,
+    envelope: Readable,
     keys: PartyKeys,
     directory: Directory,
     *,
@@ -311,7 +311,7 @@ def open(  # shadows the builtin on purpose (the issue's name); this module neve
 
 
 def _plaintext(
-    source: BinaryIO, front: Front, data_key: bytes, directory: Directory
+    source: Readable, front: Front, data_key: bytes, directory: Directory
 ) -> Iterator[bytes]:
     digest = PayloadDigest()
     try:
@@ -334,7 +334,7 @@ def _plaintext(
         digest.close()
 
 
-def copy_verified(source: BinaryIO, front: Front, directory: Directory) -> Iterator[bytes]:
+def copy_verified(source: Readable, front: Front, directory: Directory) -> Iterator[bytes]:
     """Yield the payload records and the trailer verbatim, verifying as they pass.
 
     The trailer is yielded only once the signature verified, so a copy that ends without an
@@ -352,7 +352,7 @@ def copy_verified(source: BinaryIO, front: Front, directory: Directory) -> Itera
         digest.close()
 
 
-def verify(envelope: BinaryIO, directory: Directory) -> EnvelopeInfo:
+def verify(envelope: Readable, directory: Directory) -> EnvelopeInfo:
     """Verify an envelope without its key: framing, hop records and the originator's
     signature over the ciphertext. Nothing is decrypted."""
     front = read_front(envelope)

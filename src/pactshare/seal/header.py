@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from pactshare.errors import (
     EnvelopeMalformedError,
@@ -39,7 +38,7 @@ from pactshare.seal._encoding import (
     utc_text,
 )
 from pactshare.seal.label import Label
-from pactshare.seal.stream import MAX_CHUNK_SIZE, NONCE_PREFIX_SIZE, read_exact
+from pactshare.seal.stream import MAX_CHUNK_SIZE, NONCE_PREFIX_SIZE, Readable, read_exact
 
 __all__ = [
     "ENVELOPE_ID_SIZE",
@@ -71,7 +70,7 @@ _PREAMBLE = struct.Struct(">4sH")
 _LENGTH = struct.Struct(">I")
 
 
-def read_preamble(source: BinaryIO) -> int:
+def read_preamble(source: Readable) -> int:
     """Check the magic and the version; return the version."""
     raw = read_exact(source, _PREAMBLE.size)
     if len(raw) < _PREAMBLE.size:
@@ -96,7 +95,7 @@ def section(data: bytes) -> bytes:
     return _LENGTH.pack(len(data)) + data
 
 
-def read_section(source: BinaryIO, name: str) -> bytes:
+def read_section(source: Readable, name: str) -> bytes:
     raw = read_exact(source, _LENGTH.size)
     if len(raw) < _LENGTH.size:
         raise EnvelopeMalformedError(f"envelope ends before its {name} (truncated)")

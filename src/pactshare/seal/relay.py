@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import BinaryIO
 
 from pactshare.errors import EnvelopeKeyError
 from pactshare.seal._encoding import is_party_code, sha256, utc_text
@@ -31,6 +30,7 @@ from pactshare.seal.envelope import (
 )
 from pactshare.seal.header import Hop, Stanza, hops_to_bytes, preamble, section
 from pactshare.seal.keys import PartyKeys, PublicKeys
+from pactshare.seal.stream import Readable
 
 __all__ = ["forward", "rewrap"]
 
@@ -60,13 +60,13 @@ def _hop(
     return Hop(**{**unsigned.__dict__, "signature": signature})
 
 
-def _relayed(source: BinaryIO, front: Front, hop: Hop, directory: Directory) -> Iterator[bytes]:
+def _relayed(source: Readable, front: Front, hop: Hop, directory: Directory) -> Iterator[bytes]:
     yield preamble() + section(front.header_bytes) + section(hops_to_bytes((*front.info.hops, hop)))
     yield from copy_verified(source, front, directory)
 
 
 def forward(
-    envelope: BinaryIO, hub: PartyKeys, directory: Directory, *, to: str, at: datetime
+    envelope: Readable, hub: PartyKeys, directory: Directory, *, to: str, at: datetime
 ) -> Iterator[bytes]:
     """Pass ``envelope`` on to party ``to`` without reading it; yield the relayed envelope."""
     if not is_party_code(to):
@@ -82,7 +82,7 @@ def forward(
 
 
 def rewrap(
-    envelope: BinaryIO,
+    envelope: Readable,
     hub: PartyKeys,
     directory: Directory,
     *,

@@ -16,7 +16,7 @@ import queue
 import struct
 import threading
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Protocol
 
 from blake3 import blake3
 from cryptography.exceptions import InvalidTag
@@ -33,6 +33,7 @@ __all__ = [
     "RECORD_HEADER",
     "TAG_SIZE",
     "PayloadDigest",
+    "Readable",
     "chunk_nonce",
     "decrypt_chunks",
     "encrypt_chunks",
@@ -50,6 +51,12 @@ RECORD_HEADER = struct.Struct(">BI")
 _MAX_CHUNKS = 2**32
 _INLINE_BYTES = 2 * CHUNK_SIZE  # below this, hashing inline beats starting a thread
 _QUEUE_DEPTH = 3
+
+
+class Readable(Protocol):
+    """What seal, open and relay read from: any binary stream with ``read(size)``."""
+
+    def read(self, size: int = -1, /) -> bytes | None: ...
 
 
 def chunk_nonce(prefix: bytes, index: int, *, last: bool) -> bytes:
@@ -105,7 +112,7 @@ class PayloadDigest:
         self._stop()
 
 
-def read_exact(source: BinaryIO, size: int) -> bytes:
+def read_exact(source: Readable, size: int) -> bytes:
     """Read ``size`` bytes, fewer only at the end of the stream."""
     data = source.read(size)
     if data is None:
@@ -124,7 +131,7 @@ def read_exact(source: BinaryIO, size: int) -> bytes:
 
 
 def encrypt_chunks(
-    source: BinaryIO,
+    source: Readable,
     *,
     key: bytes,
     prefix: bytes,
@@ -151,7 +158,7 @@ def encrypt_chunks(
 
 
 def read_records(
-    source: BinaryIO, *, chunk_size: int, digest: PayloadDigest
+    source: Readable, *, chunk_size: int, digest: PayloadDigest
 ) -> Iterator[tuple[int, bool, bytes, bytes]]:
     """Yield ``(index, last, head, body)`` for each chunk record, checking the framing only."""
     index = 0

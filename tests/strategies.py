@@ -22,3 +22,30 @@ def payloads(draw: st.DrawFn) -> bytes:
     size = draw(payload_sizes)
     seed = draw(st.binary(min_size=1, max_size=16))
     return (seed * (size // len(seed) + 1))[:size]
+
+
+#: Text a label accepts: any Unicode scalar values (no lone surrogates), trimmed, non-empty.
+label_text = (
+    st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40)
+    .map(str.strip)
+    .filter(bool)
+)
+
+party_codes = st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), min_size=3, max_size=3)
+
+
+@st.composite
+def label_fields(draw: st.DrawFn) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "policy": draw(label_text),
+        "originator": draw(party_codes),
+        "classification": draw(label_text),
+        "topics": draw(st.lists(label_text, unique=True, max_size=4)),
+        "releasable_to": draw(st.lists(party_codes, unique=True, min_size=1, max_size=4)),
+        "caveats": draw(st.lists(label_text, unique=True, max_size=3)),
+        "item_id": draw(label_text),
+        "created_at": "2026-11-23T09:00:00Z",
+    }
+    if draw(st.booleans()):
+        fields["purpose"] = draw(label_text)
+    return fields

@@ -7,6 +7,7 @@ import struct
 from dataclasses import replace
 
 import pytest
+import rfc8785
 
 from pactshare import seal
 from pactshare.errors import (
@@ -135,3 +136,11 @@ def test_seal_refuses_no_recipient_and_a_recipient_twice(world: World) -> None:
         seal.seal(io.BytesIO(b""), make_label(), world.kor, [])
     with pytest.raises(EnvelopeKeyError, match="listed twice"):
         seal.seal(io.BytesIO(b""), make_label(), world.kor, [world.jpn.public()] * 2)
+
+
+def test_header_bytes_are_the_rfc8785_canonical_form_of_the_header(world: World) -> None:
+    parts = split(seal_bytes(world, b"x", to=("JPN", "USA")))
+    header_len = struct.unpack_from(">I", parts.front, 6)[0]
+    header_bytes = parts.front[10 : 10 + header_len]
+    header = Header.from_bytes(header_bytes)
+    assert header_bytes == rfc8785.dumps(header.as_json())  # type: ignore[arg-type]

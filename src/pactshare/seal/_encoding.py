@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import rfc8785
 
@@ -58,16 +60,56 @@ def canonical_json(obj: Mapping[str, object] | list[object]) -> bytes:
     return rfc8785.dumps(obj)  # type: ignore[arg-type]  # rfc8785's value type is invariant
 
 
+def canonical_string(text: str) -> bytes:
+    """RFC 8785 canonical JSON of one string value.
+
+    Printable ASCII without a quote or backslash needs no escaping, so it is quoted directly
+    (ids, base64url, party codes: the common case); anything else goes through the library.
+    """
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return b'"' + text.encode("ascii") + b'"'
+    return rfc8785.dumps(text)
+
+
+def canonical_array(items: Iterable[bytes]) -> bytes:
+    """A JSON array from already-canonical item bytes."""
+    return b"[" + b",".join(items) + b"]"
+
+
+def canonical_members(members: Iterable[tuple[str, bytes]]) -> bytes:
+    """A canonical JSON object from ``(ASCII key, already-canonical value bytes)`` members.
+
+    RFC 8785 sorts members by the UTF-16 code units of their keys, which for ASCII keys is
+    plain string order. Composing from parts lets a caller reuse canonical bytes it already
+    has (a label inside a header) instead of canonicalising them again.
+    """
+    pairs = sorted(members)
+    return b"{" + b",".join(_member_key(k) + v for k, v in pairs) + b"}"
+
+
+@functools.lru_cache(maxsize=128)
+def _member_key(key: str) -> bytes:
+    """``"key":`` for an ASCII member key (few distinct keys, so cached)."""
+    if not key.isascii():
+        raise ValueError("composed JSON objects take ASCII keys only")
+    return canonical_string(key) + b":"
+
+
+def parse_json(data: bytes) -> Any:  # JSON values are untyped until checked
+    """Parse UTF-8 JSON; raise ``ValueError`` (only) on anything that is not."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError("not UTF-8 JSON") from exc
+
+
 def parse_canonical_json(data: bytes) -> object:
     """Parse JSON and insist that ``data`` is exactly its RFC 8785 canonical form.
 
     Raises ``ValueError`` otherwise. Requiring canonical bytes means that no two byte strings
     parse to the same value, so a changed byte can never go unnoticed.
     """
-    try:
-        obj = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError("not UTF-8 JSON") from exc
+    obj = parse_json(data)
     try:
         canonical = rfc8785.dumps(obj)
     except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:

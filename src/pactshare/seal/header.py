@@ -28,11 +28,15 @@ from pactshare.seal._encoding import (
     DOMAIN_WRAP,
     b64d,
     b64e,
+    canonical_array,
     canonical_json,
+    canonical_members,
+    canonical_string,
     is_party_code,
     lp,
     lp_list,
     parse_canonical_json,
+    parse_json,
     parse_utc_text,
     sha256,
     utc_text,
@@ -119,6 +123,15 @@ class Stanza:
     def as_json(self) -> dict[str, object]:
         return {"party": self.party, "key_id": self.key_id, "wrapped_key": b64e(self.wrapped_key)}
 
+    def canonical_bytes(self) -> bytes:
+        return canonical_members(
+            [
+                ("party", canonical_string(self.party)),
+                ("key_id", canonical_string(self.key_id)),
+                ("wrapped_key", canonical_string(b64e(self.wrapped_key))),
+            ]
+        )
+
     @classmethod
     def from_json(cls, obj: object) -> Stanza:
         if not isinstance(obj, dict) or set(obj) != {"party", "key_id", "wrapped_key"}:
@@ -164,22 +177,45 @@ class Header:
     recipients: tuple[Stanza, ...]
 
     def to_bytes(self) -> bytes:
-        return canonical_json(
-            {
-                "suite": SUITE,
-                "envelope_id": b64e(self.envelope_id),
-                "nonce_prefix": b64e(self.nonce_prefix),
-                "chunk_size": self.chunk_size,
-                "label": self.label.as_json(),
-                "originator_key_id": self.originator_key_id,
-                "recipients": [s.as_json() for s in self.recipients],
-            }
-        )
+        """RFC 8785 canonical JSON of the header, composed from canonical parts.
+
+        This equals canonicalising :meth:`as_json` whole (a property test checks it), but
+        reuses the label's cached canonical bytes instead of recomputing them.
+        """
+        cached = self.__dict__.get("_bytes")
+        if cached is None:
+            recipients = canonical_array(s.canonical_bytes() for s in self.recipients)
+            cached = canonical_members(
+                [
+                    ("suite", canonical_string(SUITE)),
+                    ("envelope_id", canonical_string(b64e(self.envelope_id))),
+                    ("nonce_prefix", canonical_string(b64e(self.nonce_prefix))),
+                    ("chunk_size", str(self.chunk_size).encode("ascii")),
+                    ("label", self.label.canonical_bytes()),
+                    ("originator_key_id", canonical_string(self.originator_key_id)),
+                    ("recipients", recipients),
+                ]
+            )
+            object.__setattr__(self, "_bytes", cached)
+        return bytes(cached)
+
+    def as_json(self) -> dict[str, object]:
+        """The header as a JSON object (what :meth:`to_bytes` canonicalises)."""
+        return {
+            "suite": SUITE,
+            "envelope_id": b64e(self.envelope_id),
+            "nonce_prefix": b64e(self.nonce_prefix),
+            "chunk_size": self.chunk_size,
+            "label": self.label.as_json(),
+            "originator_key_id": self.originator_key_id,
+            "recipients": [s.as_json() for s in self.recipients],
+        }
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Header:
+        """Parse a header, insisting on its exact canonical bytes."""
         try:
-            obj = parse_canonical_json(data)
+            obj = parse_json(data)
             if not isinstance(obj, dict) or set(obj) != _HEADER_KEYS:
                 raise ValueError("header fields are missing or unknown")
             if obj["suite"] != SUITE:
@@ -196,10 +232,13 @@ class Header:
             recipients = _stanzas(obj["recipients"])
             if not recipients:
                 raise ValueError("no recipients")
+            header = cls(
+                envelope_id, prefix, chunk_size, label, obj["originator_key_id"], recipients
+            )
+            canonical = header.to_bytes()  # may raise ValueError (e.g. a lone surrogate)
         except (ValueError, LabelError) as exc:
             raise EnvelopeMalformedError(f"envelope header is malformed ({exc})") from exc
-        header = cls(envelope_id, prefix, chunk_size, label, obj["originator_key_id"], recipients)
-        if header.to_bytes() != data:
+        if canonical != data:
             raise EnvelopeMalformedError("envelope header is not in canonical form")
         return header
 
@@ -280,14 +319,17 @@ def hops_to_bytes(hops: tuple[Hop, ...]) -> bytes:
 
 
 def hops_from_bytes(data: bytes) -> tuple[Hop, ...]:
+    if data == b"[]":  # the common case: no hub on the way
+        return ()
     try:
         obj = parse_canonical_json(data)
         if not isinstance(obj, list):
             raise ValueError("hops must be a list")
         hops = tuple(Hop.from_json(item) for item in obj)
+        canonical = hops_to_bytes(hops)
     except ValueError as exc:
         raise EnvelopeMalformedError(f"envelope hop records are malformed ({exc})") from exc
-    if hops_to_bytes(hops) != data:
+    if canonical != data:
         raise EnvelopeMalformedError("envelope hop records are not in canonical form")
     return hops
 

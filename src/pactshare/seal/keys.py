@@ -71,11 +71,18 @@ class PublicKeys:
 
     @property
     def signing_key_id(self) -> str:
-        return signing_key_id(self.signing_key)
+        return self._ids()[0]
 
     @property
     def encryption_key_id(self) -> str:
-        return encryption_key_id(self.encryption_key)
+        return self._ids()[1]
+
+    def _ids(self) -> tuple[str, str]:
+        cached = self.__dict__.get("_key_ids")
+        if cached is None:  # computed once: frozen keys never change
+            cached = (signing_key_id(self.signing_key), encryption_key_id(self.encryption_key))
+            object.__setattr__(self, "_key_ids", cached)
+        return (str(cached[0]), str(cached[1]))
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,11 @@ class PartyKeys:
 
     @property
     def signing_key_id(self) -> str:
-        return signing_key_id(self.current.signing_key.public_key())
+        cached = self.__dict__.get("_signing_key_id")
+        if cached is None:  # computed once: frozen keys never change
+            cached = signing_key_id(self.current.signing_key.public_key())
+            object.__setattr__(self, "_signing_key_id", cached)
+        return str(cached)
 
     def public(self) -> PublicKeys:
         """The current generation's public keys."""
@@ -128,10 +139,14 @@ class PartyKeys:
 
     def decryption_keys(self) -> dict[str, X25519PrivateKey]:
         """Every generation's encryption key by key id, so that old items still open."""
-        return {
-            encryption_key_id(g.encryption_key.public_key()): g.encryption_key
-            for g in self.generations
-        }
+        cached = self.__dict__.get("_decryption_keys")
+        if cached is None:
+            cached = {
+                encryption_key_id(g.encryption_key.public_key()): g.encryption_key
+                for g in self.generations
+            }
+            object.__setattr__(self, "_decryption_keys", cached)
+        return dict(cached)
 
     @classmethod
     def generate(cls, party: str, *, at: datetime) -> PartyKeys:

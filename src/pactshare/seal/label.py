@@ -16,7 +16,9 @@ from pathlib import Path
 
 from pactshare.errors import LabelError
 from pactshare.seal._encoding import (
-    canonical_json,
+    canonical_array,
+    canonical_members,
+    canonical_string,
     is_party_code,
     parse_canonical_json,
     parse_utc_text,
@@ -89,7 +91,27 @@ class Label:
 
     def canonical_bytes(self) -> bytes:
         """RFC 8785 canonical JSON of :meth:`as_json`: the bytes that are signed."""
-        return canonical_json(self.as_json())
+        cached = self.__dict__.get("_canonical")
+        if cached is None:  # computed once: a frozen label never changes
+
+            def strings(values: tuple[str, ...]) -> bytes:
+                return canonical_array(canonical_string(v) for v in values)
+
+            members = [
+                ("policy", canonical_string(self.policy)),
+                ("originator", canonical_string(self.originator)),
+                ("classification", canonical_string(self.classification)),
+                ("topics", strings(self.topics)),
+                ("releasable_to", strings(self.releasable_to)),
+                ("caveats", strings(self.caveats)),
+                ("item_id", canonical_string(self.item_id)),
+                ("created_at", canonical_string(utc_text(self.created_at))),
+            ]
+            if self.purpose is not None:
+                members.append(("purpose", canonical_string(self.purpose)))
+            cached = canonical_members(members)
+            object.__setattr__(self, "_canonical", cached)
+        return bytes(cached)
 
     @classmethod
     def from_mapping(

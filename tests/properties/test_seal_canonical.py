@@ -38,6 +38,7 @@ def test_header_bytes_are_rfc8785_of_the_header(
     header = Header(
         envelope_id=bytes(16),
         nonce_prefix=bytes(7),
+        key_commitment=bytes(32),
         chunk_size=chunk_size,
         label=Label.from_mapping(fields),
         originator_key_id=key_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 from dataclasses import replace
 
@@ -18,6 +19,7 @@ from pactshare.errors import (
     EnvelopeVersionError,
 )
 from pactshare.seal import Directory, PartyKeys, PublicKeyRecord
+from pactshare.seal.envelope import wrap_key
 from pactshare.seal.header import Header
 from tests.seal_support import AT, World, make_label, open_bytes, seal_bytes, split
 
@@ -144,3 +146,21 @@ def test_header_bytes_are_the_rfc8785_canonical_form_of_the_header(world: World)
     header_bytes = parts.front[10 : 10 + header_len]
     header = Header.from_bytes(header_bytes)
     assert header_bytes == rfc8785.dumps(header.as_json())  # type: ignore[arg-type]
+
+
+def test_a_recipient_given_another_data_key_fails_the_key_commitment(world: World) -> None:
+    parts = split(seal_bytes(world, b"payload"))
+    header_len = struct.unpack_from(">I", parts.front, 6)[0]
+    header = Header.from_bytes(parts.front[10 : 10 + header_len])
+    other_key = wrap_key(
+        os.urandom(32),
+        world.jpn.public(),
+        header_id=header.envelope_id,
+        label=header.label,
+        wrapper_key_id=world.kor.signing_key_id,
+    )
+    forged = replace(header, recipients=(other_key,)).to_bytes()
+    front = parts.front[:6] + struct.pack(">I", len(forged)) + forged
+    front += parts.front[10 + header_len :]
+    with pytest.raises(EnvelopeUnverifiedError, match="key commitment"):
+        open_bytes(world, front + b"".join(parts.records) + parts.trailer)

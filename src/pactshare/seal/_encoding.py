@@ -25,6 +25,7 @@ DOMAIN_SIGNATURE = b"pactshare/envelope/v1/signature\x00"
 DOMAIN_HOP = b"pactshare/envelope/v1/hop\x00"
 DOMAIN_WRAP = b"pactshare/envelope/v1/wrap\x00"
 DOMAIN_CHUNK = b"pactshare/envelope/v1/chunk\x00"
+DOMAIN_KEY_COMMITMENT = b"pactshare/envelope/v1/key-commitment\x00"
 
 
 def lp(data: bytes) -> bytes:

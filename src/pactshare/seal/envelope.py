@@ -11,6 +11,7 @@ to disk must still write to a temporary file and rename it at the end (the CLI d
 
 from __future__ import annotations
 
+import hmac
 import os
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from pactshare.seal.header import (
     Stanza,
     hops_from_bytes,
     hops_to_bytes,
+    key_commitment,
     preamble,
     read_preamble,
     read_section,
@@ -125,6 +127,7 @@ def _seal(
     header = Header(
         envelope_id=envelope_id,
         nonce_prefix=os.urandom(NONCE_PREFIX_SIZE),
+        key_commitment=key_commitment(data_key, envelope_id),
         chunk_size=chunk_size,
         label=label,
         originator_key_id=sender.signing_key_id,
@@ -259,8 +262,13 @@ def unwrap_key(front: Front, keys: PartyKeys) -> bytes:
             raise EnvelopeUnverifiedError(
                 f"the data key wrapped for {stanza.key_id} failed authentication"
             ) from exc
-        if len(data_key) != DATA_KEY_SIZE:
-            raise EnvelopeMalformedError("the wrapped data key has the wrong size")
+        if len(data_key) != DATA_KEY_SIZE or not hmac.compare_digest(
+            key_commitment(data_key, front.header.envelope_id), front.header.key_commitment
+        ):
+            raise EnvelopeUnverifiedError(
+                f"the data key wrapped for {stanza.key_id} does not match the envelope's "
+                "key commitment"
+            )
         return data_key
     raise EnvelopeKeyError(
         f"the envelope is not addressed to any key of {keys.party} "

@@ -17,6 +17,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives import hashes, hmac
+
 from pactshare.errors import (
     EnvelopeMalformedError,
     EnvelopeVersionError,
@@ -24,6 +26,7 @@ from pactshare.errors import (
 )
 from pactshare.seal._encoding import (
     DOMAIN_HOP,
+    DOMAIN_KEY_COMMITMENT,
     DOMAIN_SIGNATURE,
     DOMAIN_WRAP,
     b64d,
@@ -46,6 +49,7 @@ from pactshare.seal.stream import MAX_CHUNK_SIZE, NONCE_PREFIX_SIZE, Readable, r
 
 __all__ = [
     "ENVELOPE_ID_SIZE",
+    "KEY_COMMITMENT_SIZE",
     "MAGIC",
     "SIGNATURE_SIZE",
     "SUITE",
@@ -53,6 +57,7 @@ __all__ = [
     "Header",
     "Hop",
     "Stanza",
+    "key_commitment",
     "read_preamble",
     "read_section",
     "section",
@@ -68,6 +73,7 @@ SUITE = (
 )
 ENVELOPE_ID_SIZE = 16
 SIGNATURE_SIZE = 64
+KEY_COMMITMENT_SIZE = 32
 WRAPPED_KEY_SIZE = 32 + 32 + 16  # HPKE enc || AES-256-GCM(data key) || tag
 MAX_SECTION = 1024 * 1024
 _PREAMBLE = struct.Struct(">4sH")
@@ -158,6 +164,7 @@ _HEADER_KEYS = {
     "suite",
     "envelope_id",
     "nonce_prefix",
+    "key_commitment",
     "chunk_size",
     "label",
     "originator_key_id",
@@ -171,6 +178,7 @@ class Header:
 
     envelope_id: bytes
     nonce_prefix: bytes
+    key_commitment: bytes
     chunk_size: int
     label: Label
     originator_key_id: str
@@ -190,6 +198,7 @@ class Header:
                     ("suite", canonical_string(SUITE)),
                     ("envelope_id", canonical_string(b64e(self.envelope_id))),
                     ("nonce_prefix", canonical_string(b64e(self.nonce_prefix))),
+                    ("key_commitment", canonical_string(b64e(self.key_commitment))),
                     ("chunk_size", str(self.chunk_size).encode("ascii")),
                     ("label", self.label.canonical_bytes()),
                     ("originator_key_id", canonical_string(self.originator_key_id)),
@@ -205,6 +214,7 @@ class Header:
             "suite": SUITE,
             "envelope_id": b64e(self.envelope_id),
             "nonce_prefix": b64e(self.nonce_prefix),
+            "key_commitment": b64e(self.key_commitment),
             "chunk_size": self.chunk_size,
             "label": self.label.as_json(),
             "originator_key_id": self.originator_key_id,
@@ -223,6 +233,9 @@ class Header:
             envelope_id, prefix = b64d(obj["envelope_id"]), b64d(obj["nonce_prefix"])
             if len(envelope_id) != ENVELOPE_ID_SIZE or len(prefix) != NONCE_PREFIX_SIZE:
                 raise ValueError("envelope id or nonce prefix has the wrong size")
+            commitment = b64d(obj["key_commitment"])
+            if len(commitment) != KEY_COMMITMENT_SIZE:
+                raise ValueError("key commitment has the wrong size")
             chunk_size = obj["chunk_size"]
             if type(chunk_size) is not int or not 1 <= chunk_size <= MAX_CHUNK_SIZE:
                 raise ValueError("chunk size out of range")
@@ -233,7 +246,13 @@ class Header:
             if not recipients:
                 raise ValueError("no recipients")
             header = cls(
-                envelope_id, prefix, chunk_size, label, obj["originator_key_id"], recipients
+                envelope_id=envelope_id,
+                nonce_prefix=prefix,
+                key_commitment=commitment,
+                chunk_size=chunk_size,
+                label=label,
+                originator_key_id=obj["originator_key_id"],
+                recipients=recipients,
             )
             canonical = header.to_bytes()  # may raise ValueError (e.g. a lone surrogate)
         except (ValueError, LabelError) as exc:
@@ -345,6 +364,15 @@ def signed_message(header: Header, header_bytes: bytes, payload_digest: bytes) -
         + lp_list([s.key_id.encode("utf-8") for s in header.recipients])
         + lp(sha256(header_bytes))
     )
+
+
+def key_commitment(data_key: bytes, envelope_id: bytes) -> bytes:
+    """HMAC-SHA256 of the envelope id under the data key: commits the envelope to one key, so
+    that no two recipients can be given different keys that decrypt the same ciphertext to
+    different plaintexts (AES-GCM alone is not key-committing)."""
+    mac = hmac.HMAC(data_key, hashes.SHA256())
+    mac.update(DOMAIN_KEY_COMMITMENT + envelope_id)
+    return mac.finalize()
 
 
 def wrap_info(

@@ -8,16 +8,35 @@ translated at the boundary (``raise ... from exc``) so that no library exception
 
     PactshareError
     ├── InputError              a value given by a person or a tool is malformed
+    │   └── LabelError          a security label (file or value) is malformed
     ├── ScenarioError           an agreement or party file is malformed or inconsistent
     ├── PolicyError             a decision cannot be made (unknown party, level, agreement)
     ├── NodeError               a node cannot do what was asked (not a node, unknown item…)
-    └── StorageError            the node's database or object store cannot do what was asked
+    ├── StorageError            the node's database or object store cannot do what was asked
+    └── EnvelopeError           a sealed envelope cannot be made, read or trusted
+        ├── EnvelopeMalformedError   the bytes are not a well-formed envelope
+        │   └── EnvelopeVersionError   a format version this build cannot read
+        ├── EnvelopeUnverifiedError  authentication failed: altered, reordered, truncated, replayed
+        │   │                   or not signed by the party it names
+        │   └── EnvelopeReplayedError             an envelope already opened is presented again
+        └── EnvelopeKeyError    no usable key: not a recipient, unknown key id, bad key files
+
+Envelope errors are deliberately terse about *why* authentication failed (like
+``cryptography``'s single ``InvalidTag``): they say which part failed, never what a valid
+value would have been.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "EnvelopeError",
+    "EnvelopeKeyError",
+    "EnvelopeMalformedError",
+    "EnvelopeReplayedError",
+    "EnvelopeUnverifiedError",
+    "EnvelopeVersionError",
     "InputError",
+    "LabelError",
     "NodeError",
     "PactshareError",
     "PolicyError",
@@ -57,3 +76,46 @@ class StorageError(PactshareError):
 
 class NodeError(PactshareError):
     """A node cannot do what was asked: no node at that home, an unknown item or person."""
+
+
+class LabelError(InputError):
+    """A security label is malformed: a missing, unknown or ill-typed field.
+
+    The message names the file (when the label came from one) and the field.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
+        self.file = file
+        self.key = key
+        where = ": ".join(part for part in (file, key) if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class EnvelopeError(PactshareError):
+    """A sealed envelope cannot be made, read or trusted."""
+
+
+class EnvelopeMalformedError(EnvelopeError):
+    """The bytes are not a well-formed envelope (bad magic, framing, header or trailer)."""
+
+
+class EnvelopeVersionError(EnvelopeMalformedError):
+    """The envelope declares a format version this build cannot read."""
+
+    def __init__(self, message: str, *, version: int) -> None:
+        self.version = version
+        super().__init__(message)
+
+
+class EnvelopeUnverifiedError(EnvelopeError):
+    """Authentication failed: the envelope was altered, reordered, truncated or replayed,
+    or it is not signed by the party it names. No plaintext of it may be trusted."""
+
+
+class EnvelopeReplayedError(EnvelopeUnverifiedError):
+    """An envelope whose id was already opened is presented again."""
+
+
+class EnvelopeKeyError(EnvelopeError):
+    """No usable key: the envelope is not addressed to us, a key id is not in the pinned
+    directory, or a key file is missing, unreadable or locked with another passphrase."""

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import pytest
 
-from support import cli_json, run_cli
+from tests.support import cli_json, run_cli
 
 CHECK = ["check", "--from", "KOR", "--to", "JPN", "--classification", "군사 II급 비밀"]
 NO_SUSPENSION = ["--drop-event", "kor-suspension-2019"]

@@ -12,7 +12,7 @@ from pactshare.node.agreements import install_sources, load_registry, record_eve
 from pactshare.node.people import add_person, find_person, person_by_token
 from pactshare.scenarios import Source, read_sources
 from pactshare.store import Database
-from support import at
+from tests.support import at
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

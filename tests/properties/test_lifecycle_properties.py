@@ -22,7 +22,7 @@ from pactshare.domain import (
     status_at,
 )
 from pactshare.domain.topics import covers
-from support import GSOMIA, reference
+from tests.support import GSOMIA, reference
 
 START = datetime(2014, 1, 1, tzinfo=UTC)
 SPAN_DAYS = 12 * 366

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pactshare.domain import Effect, Holding, Person, may_access
-from support import at, reference
+from tests.support import at, reference
 
 JPN = reference().party("JPN")
 HOLDING = Holding(

@@ -16,8 +16,9 @@ ALLOWED = {
     "domain": set(),
     "scenarios": {"domain"},
     "store": set(),
-    "node": {"domain", "scenarios", "store"},
-    "cli": {"domain", "scenarios", "store", "node"},
+    "seal": set(),
+    "node": {"domain", "scenarios", "store", "seal"},
+    "cli": {"domain", "scenarios", "store", "seal", "node"},
 }
 
 

@@ -20,7 +20,7 @@ from pactshare.domain import (
     status_at,
 )
 from pactshare.errors import InputError
-from support import (
+from tests.support import (
     GSOMIA,
     NOTICE,
     SUSPENSION,

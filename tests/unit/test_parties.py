@@ -6,7 +6,7 @@ import pytest
 
 from pactshare.domain import ClassificationLevel, ClassificationScheme, Party
 from pactshare.errors import PolicyError
-from support import reference
+from tests.support import reference
 
 
 @pytest.mark.parametrize(

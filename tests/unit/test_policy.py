@@ -21,7 +21,7 @@ from pactshare.domain import (
     decide,
 )
 from pactshare.errors import InputError, PolicyError
-from support import (
+from tests.support import (
     GSOMIA,
     SUSPENSION,
     TISA,

@@ -27,7 +27,9 @@ EXIT_BAD_INPUT = 2
 
 def _register_commands() -> None:
     """Attach every command group; imported here so that ``app`` is defined first."""
-    from pactshare.cli import agreements, check, demo  # noqa: F401, PLC0415 - registers commands
+    # Imported for their effect (each registers its commands on `app`); inside the function
+    # because they import `app` from here.
+    from pactshare.cli import agreements, check, demo, envelope, keys  # noqa: F401, PLC0415
 
 
 def run() -> None:
@@ -39,5 +41,6 @@ def run() -> None:
     try:
         app()
     except PactshareError as exc:
-        print(f"pactshare: error: {exc}", file=sys.stderr)  # noqa: T201 - the CLI's own voice
+        message = " ".join(str(exc).splitlines())  # one line, whatever the message holds
+        print(f"pactshare: error: {message}", file=sys.stderr)  # noqa: T201 - the CLI's own voice
         sys.exit(EXIT_BAD_INPUT)

@@ -1,0 +1,196 @@
+"""Seal and open throughput beside raw AES-256-GCM, and per-item rates beside the primitives.
+
+    python bench/seal.py [--quick]
+
+Large payloads: seal and open rates (MiB/s) of 4 KiB, 1 MiB and 64 MiB payloads in memory,
+next to the raw AES-256-GCM rate of the same library over the same bytes in chunks of the
+same size, measured in the same run. Target: 0.8 of raw at 64 MiB.
+
+Small items: seals/s and opens/s of 4 KiB items for one recipient, next to the
+sum-of-primitives limit measured in the same run (one Ed25519 signature or verification, one
+HPKE encapsulation or decapsulation per recipient, the AES-GCM work). Target: 0.7.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import Figure, Rate, main, measure_rate
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from pactshare import seal
+from pactshare.seal import Directory, Label, PartyKeys, PublicKeyRecord
+from pactshare.seal._encoding import parse_utc_text
+from pactshare.seal.envelope import HPKE_SUITE
+from pactshare.seal.header import wrap_info
+
+KIB = 1024
+MIB = 1024 * KIB
+ITEM = 4 * KIB
+
+
+def _drain(pieces: collections.abc.Iterable[object]) -> None:
+    collections.deque(pieces, maxlen=0)
+
+
+def _repeat(work: Callable[[], object], times: int) -> None:
+    for _ in range(times):
+        work()
+
+
+class _Setup:
+    def __init__(self) -> None:
+        at = parse_utc_text("2026-11-23T09:00:00Z")
+        self.kor = PartyKeys.generate("KOR", at=at)
+        self.jpn = PartyKeys.generate("JPN", at=at)
+        self.directory = Directory([PublicKeyRecord.for_party(k) for k in (self.kor, self.jpn)])
+        self.label = Label.from_mapping(
+            {
+                "policy": "KR-JP GSOMIA 2016",
+                "originator": "KOR",
+                "classification": "KR-II",
+                "topics": ["benchmark"],
+                "releasable_to": ["JPN"],
+                "item_id": "bench",
+                "created_at": "2026-11-23T09:00:00Z",
+            }
+        )
+        self.to = [self.directory.current("JPN")]
+
+    def seal(self, payload: bytes) -> None:
+        _drain(seal.seal(io.BytesIO(payload), self.label, self.kor, self.to))
+
+    def sealed(self, payload: bytes) -> bytes:
+        return b"".join(seal.seal(io.BytesIO(payload), self.label, self.kor, self.to))
+
+    def open(self, envelope: bytes) -> None:
+        _, plaintext = seal.open(io.BytesIO(envelope), self.jpn, self.directory)
+        _drain(plaintext)
+
+
+def _raw_aes(payload: bytes, *, decrypt: bool) -> Callable[[], object]:
+    aead = AESGCM(AESGCM.generate_key(256))
+    nonce = bytes(12)
+    view = memoryview(payload)
+    chunk = seal.CHUNK_SIZE
+    starts = range(0, len(view), chunk)
+    if not decrypt:
+        return lambda: _drain(aead.encrypt(nonce, view[i : i + chunk], b"") for i in starts)
+    sealed = [aead.encrypt(nonce, view[i : i + chunk], b"") for i in starts]
+    return lambda: _drain(aead.decrypt(nonce, c, b"") for c in sealed)
+
+
+def _throughput(setup: _Setup, size: int, runs: int) -> list[Figure]:
+    """MiB/s of seal and open beside raw AES-256-GCM over the same bytes."""
+    payload = os.urandom(size)
+    envelope = setup.sealed(payload)
+    repeat = max(1, (16 * MIB) // size)  # enough work per timed run to be measurable
+
+    def mib_per_s(work: Callable[[], object]) -> Rate:
+        rate = measure_rate(lambda: _repeat(work, repeat), ops=repeat, runs=runs)
+        return _scaled(rate, size / MIB)
+
+    name = f"{size // MIB} MiB" if size >= MIB else f"{size // KIB} KiB"
+    target = 0.8 if size == 64 * MIB else None
+    return [
+        Figure(
+            figure=f"{verb} {name}",
+            unit="MiB/s",
+            ours=mib_per_s(ours),
+            baseline_name="raw AES-256-GCM",
+            baseline=mib_per_s(raw),
+            target_ratio=target,
+            target=">= 0.80x raw" if target else "-",
+        )
+        for verb, ours, raw in (
+            ("seal", lambda: setup.seal(payload), _raw_aes(payload, decrypt=False)),
+            ("open", lambda: setup.open(envelope), _raw_aes(payload, decrypt=True)),
+        )
+    ]
+
+
+def _scaled(rate: Rate, factor: float) -> Rate:
+    return Rate(rate.median * factor, rate.low * factor, rate.high * factor)
+
+
+def _per_item(setup: _Setup, runs: int) -> list[Figure]:
+    payload = os.urandom(ITEM)
+    envelope = setup.sealed(payload)
+    batch = 300
+    signing = setup.kor.signing_key
+    verifying = signing.public_key()
+    message = os.urandom(600)  # about the size of the signed message of a 4 KiB item
+    signature = signing.sign(message)
+    recipient = setup.to[0]
+    info = wrap_info(
+        envelope_id=bytes(16),
+        label=setup.label,
+        recipient_key_id=recipient.encryption_key_id,
+        wrapper_key_id=setup.kor.signing_key_id,
+    )
+    data_key = os.urandom(32)
+    wrapped = HPKE_SUITE.encrypt(data_key, recipient.encryption_key, info=info)
+    private = setup.jpn.current.encryption_key
+    aead = AESGCM(data_key)
+    nonce = bytes(12)
+    ciphertext = aead.encrypt(nonce, payload, b"")
+
+    def rate(work: Callable[[], object]) -> Rate:
+        return measure_rate(lambda: _repeat(work, batch), ops=batch, runs=runs)
+
+    def limit(*parts: Rate) -> Rate:
+        """Items/s if an item cost only the sum of its primitives' times."""
+        return Rate(*(1 / sum(1 / getattr(p, f) for p in parts) for f in ("median", "high", "low")))
+
+    seal_limit = limit(
+        rate(lambda: signing.sign(message)),
+        rate(lambda: HPKE_SUITE.encrypt(data_key, recipient.encryption_key, info=info)),
+        rate(lambda: aead.encrypt(nonce, payload, b"")),
+    )
+    open_limit = limit(
+        rate(lambda: verifying.verify(signature, message)),
+        rate(lambda: HPKE_SUITE.decrypt(wrapped, private, info=info)),
+        rate(lambda: aead.decrypt(nonce, ciphertext, b"")),
+    )
+    return [
+        Figure(
+            figure="seal 4 KiB items, 1 recipient",
+            unit="items/s",
+            ours=rate(lambda: setup.seal(payload)),
+            baseline_name="sign + HPKE encap + AES-GCM",
+            baseline=seal_limit,
+            target_ratio=0.7,
+            target=">= 0.70x primitives",
+        ),
+        Figure(
+            figure="open 4 KiB items, 1 recipient",
+            unit="items/s",
+            ours=rate(lambda: setup.open(envelope)),
+            baseline_name="verify + HPKE decap + AES-GCM",
+            baseline=open_limit,
+            target_ratio=0.7,
+            target=">= 0.70x primitives",
+        ),
+    ]
+
+
+def run(quick: bool) -> list[Figure]:
+    setup = _Setup()
+    runs = 3 if quick else 7
+    figures = []
+    for size in (ITEM, MIB, 64 * MIB):
+        figures.extend(_throughput(setup, size, runs))
+    figures.extend(_per_item(setup, runs))
+    return figures
+
+
+if __name__ == "__main__":
+    main(run)

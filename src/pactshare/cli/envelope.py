@@ -1,0 +1,214 @@
+"""``pactshare seal | open | inspect | verify | relay``: sealed envelopes on the command line.
+
+Every output goes through a temporary file renamed only on success: a refused, altered or
+truncated envelope leaves no partial plaintext behind.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from pactshare.cli._files import atomic_output, open_input, passphrase
+from pactshare.cli.main import app
+from pactshare.errors import EnvelopeError
+from pactshare.seal import (
+    Directory,
+    EnvelopeInfo,
+    Label,
+    forward,
+    inspect,
+    load_keys,
+    open,
+    rewrap,
+    seal,
+    verify,
+)
+from pactshare.seal.stream import CHUNK_SIZE
+
+__all__ = ["relay_app"]
+
+KEYS_OPTION = typer.Option(..., "--keys", help="Your private key folder.")
+DIRECTORY_OPTION = typer.Option(
+    ..., "--directory", help="Folder of pinned public key records of the parties."
+)
+OUTPUT_OPTION = typer.Option(..., "-o", "--output", help="Where to write the result.")
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON for machines.")
+
+relay_app = typer.Typer(
+    name="relay",
+    help="Relay an envelope through a hub, adding the hub's signed hop record.",
+    no_args_is_help=True,
+)
+app.add_typer(relay_app)
+
+
+@contextmanager
+def _naming(envelope: Path) -> Iterator[None]:
+    """Prefix envelope errors with the file they are about (keeping their class)."""
+    try:
+        yield
+    except EnvelopeError as exc:
+        exc.args = (f"{envelope}: {exc}",)
+        raise
+
+
+@app.command("seal")
+def seal_command(
+    file: Path = typer.Argument(..., help="The item to seal."),
+    label_file: Path = typer.Option(..., "--label", help="The item's label (TOML)."),
+    to: list[str] = typer.Option(..., "--to", help="A recipient party (repeatable)."),
+    keys_dir: Path = KEYS_OPTION,
+    directory_dir: Path = DIRECTORY_OPTION,
+    output: Path = OUTPUT_OPTION,
+    chunk_size: int = typer.Option(CHUNK_SIZE, "--chunk-size", help="Payload chunk size."),
+) -> None:
+    """Seal FILE for the --to parties, with its label signed by you."""
+    keys = load_keys(keys_dir, passphrase=passphrase())
+    directory = Directory.from_folder(directory_dir)
+    label = Label.from_toml_file(
+        label_file, item_id=str(uuid.uuid4()), created_at=datetime.now(UTC).replace(microsecond=0)
+    )
+    recipients = [directory.current(party) for party in dict.fromkeys(to)]
+    with open_input(file) as payload, atomic_output(output) as out:
+        for piece in seal(payload, label, keys, recipients, chunk_size=chunk_size):
+            out.write(piece)
+    typer.echo(f"sealed {file} for {', '.join(dict.fromkeys(to))} into {output}")
+
+
+@app.command("open")
+def open_command(
+    envelope: Path = typer.Argument(..., help="The envelope to open."),
+    keys_dir: Path = KEYS_OPTION,
+    directory_dir: Path = DIRECTORY_OPTION,
+    output: Path = OUTPUT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Verify and decrypt ENVELOPE; write the plaintext only if everything verified."""
+    keys = load_keys(keys_dir, passphrase=passphrase())
+    directory = Directory.from_folder(directory_dir)
+    with open_input(envelope) as source, _naming(envelope):
+        label, plaintext = open(source, keys, directory)
+        with atomic_output(output) as out:
+            for piece in plaintext:
+                out.write(piece)
+    if as_json:
+        typer.echo(json.dumps({"label": label.as_json(), "output": str(output)}, indent=2))
+    else:
+        typer.echo(f"opened {envelope}: {label.classification} from {label.originator}")
+        typer.echo(f"verified; plaintext written to {output}")
+
+
+def _info_json(info: EnvelopeInfo) -> dict[str, object]:
+    return {
+        "format_version": info.version,
+        "envelope_id": info.envelope_id,
+        "label": info.label.as_json(),
+        "originator_key_id": info.originator_key_id,
+        "chunk_size": info.chunk_size,
+        "recipients": [{"party": s.party, "key_id": s.key_id} for s in info.recipients],
+        "hops": [
+            {
+                "kind": h.kind,
+                "at": h.at,
+                "hub_key_id": h.hub_key_id,
+                "to": list(h.to),
+                "recipients": [{"party": s.party, "key_id": s.key_id} for s in h.recipients],
+            }
+            for h in info.hops
+        ],
+    }
+
+
+def _print_info(info: EnvelopeInfo, *, verified: bool) -> None:
+    label = info.label
+    typer.echo(f"envelope {info.envelope_id} (format v{info.version})")
+    typer.echo(f"  policy          {label.policy}")
+    typer.echo(f"  originator      {label.originator} (signing key {info.originator_key_id})")
+    typer.echo(f"  classification  {label.classification}")
+    typer.echo(f"  topics          {', '.join(label.topics) or '-'}")
+    typer.echo(f"  releasable to   {', '.join(label.releasable_to)}")
+    if label.caveats:
+        typer.echo(f"  caveats         {', '.join(label.caveats)}")
+    if label.purpose:
+        typer.echo(f"  purpose         {label.purpose}")
+    typer.echo(f"  item            {label.item_id}, created {label.created_at.isoformat()}")
+    for stanza in info.recipients:
+        typer.echo(f"  recipient       {stanza.party} {stanza.key_id}")
+    for hop in info.hops:
+        typer.echo(f"  hop             {hop.kind} by {hop.hub_key_id} to {', '.join(hop.to)}")
+        for stanza in hop.recipients:
+            typer.echo(f"    recipient     {stanza.party} {stanza.key_id}")
+    state = "signature verified" if verified else "NOT verified (use `pactshare verify`)"
+    typer.echo(f"  status          {state}")
+
+
+@app.command("inspect")
+def inspect_command(
+    envelope: Path = typer.Argument(..., help="The envelope to inspect."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show the label, originator and recipients' key ids, without decrypting or verifying."""
+    with open_input(envelope) as source, _naming(envelope):
+        info = inspect(source)
+    if as_json:
+        typer.echo(json.dumps({**_info_json(info), "verified": False}, indent=2))
+    else:
+        _print_info(info, verified=False)
+
+
+@app.command("verify")
+def verify_command(
+    envelope: Path = typer.Argument(..., help="The envelope to verify."),
+    directory_dir: Path = DIRECTORY_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Verify the originator's signature and every hop record, without any private key."""
+    directory = Directory.from_folder(directory_dir)
+    with open_input(envelope) as source, _naming(envelope):
+        info = verify(source, directory)
+    if as_json:
+        typer.echo(json.dumps({**_info_json(info), "verified": True}, indent=2))
+    else:
+        _print_info(info, verified=True)
+
+
+@relay_app.command("forward")
+def forward_command(
+    envelope: Path = typer.Argument(..., help="The envelope to pass on."),
+    to: str = typer.Option(..., "--to", help="The next party (already a recipient)."),
+    keys_dir: Path = KEYS_OPTION,
+    directory_dir: Path = DIRECTORY_OPTION,
+    output: Path = OUTPUT_OPTION,
+) -> None:
+    """Pass ENVELOPE on without reading it; the originator must have wrapped the key for --to."""
+    hub = load_keys(keys_dir, passphrase=passphrase())
+    directory = Directory.from_folder(directory_dir)
+    with open_input(envelope) as source, _naming(envelope), atomic_output(output) as out:
+        for piece in forward(source, hub, directory, to=to, at=datetime.now(UTC)):
+            out.write(piece)
+    typer.echo(f"forwarded {envelope} to {to} into {output}")
+
+
+@relay_app.command("rewrap")
+def rewrap_command(
+    envelope: Path = typer.Argument(..., help="An envelope addressed to you."),
+    to: list[str] = typer.Option(..., "--to", help="A next recipient party (repeatable)."),
+    keys_dir: Path = KEYS_OPTION,
+    directory_dir: Path = DIRECTORY_OPTION,
+    output: Path = OUTPUT_OPTION,
+) -> None:
+    """Wrap ENVELOPE's data key for the --to parties; the originator's signature stays valid."""
+    hub = load_keys(keys_dir, passphrase=passphrase())
+    directory = Directory.from_folder(directory_dir)
+    recipients = [directory.current(party) for party in dict.fromkeys(to)]
+    with open_input(envelope) as source, _naming(envelope), atomic_output(output) as out:
+        for piece in rewrap(source, hub, directory, to=recipients, at=datetime.now(UTC)):
+            out.write(piece)
+    typer.echo(f"re-wrapped {envelope} for {', '.join(dict.fromkeys(to))} into {output}")

@@ -1,0 +1,155 @@
+"""Byte-level helpers shared by the seal modules: length prefixes, base64url, canonical JSON.
+
+Everything that is signed or bound is built here from length-prefixed fields behind a
+domain-separation string, so that no two different messages encode to the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import json
+import struct
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+
+# Domain-separation strings: each signed or bound structure has its own, NUL-terminated.
+DOMAIN_KEY_ID = b"pactshare/key-id/v1\x00"
+DOMAIN_RECORD = b"pactshare/public-key-record/v1\x00"
+DOMAIN_SIGNATURE = b"pactshare/envelope/v1/signature\x00"
+DOMAIN_HOP = b"pactshare/envelope/v1/hop\x00"
+DOMAIN_WRAP = b"pactshare/envelope/v1/wrap\x00"
+DOMAIN_CHUNK = b"pactshare/envelope/v1/chunk\x00"
+DOMAIN_KEY_COMMITMENT = b"pactshare/envelope/v1/key-commitment\x00"
+
+
+def lp(data: bytes) -> bytes:
+    """``data`` prefixed with its length as a 32-bit big-endian integer."""
+    return struct.pack(">I", len(data)) + data
+
+
+def lp_list(items: list[bytes]) -> bytes:
+    """A count (32-bit big-endian) followed by each item length-prefixed."""
+    return struct.pack(">I", len(items)) + b"".join(lp(item) for item in items)
+
+
+def b64e(data: bytes) -> str:
+    """Unpadded base64url, the encoding of every binary value inside JSON."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64d(text: str) -> bytes:
+    """Decode unpadded base64url strictly; raise ``ValueError`` on anything else."""
+    if not isinstance(text, str) or "=" in text:
+        raise ValueError("expected unpadded base64url text")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("invalid base64url") from exc
+    if b64e(raw) != text:  # reject non-canonical encodings (stray bits in the last char)
+        raise ValueError("non-canonical base64url")
+    return raw
+
+
+def canonical_json(obj: Mapping[str, object] | list[object]) -> bytes:
+    """RFC 8785 canonical JSON bytes of ``obj``."""
+    return rfc8785.dumps(obj)  # type: ignore[arg-type]  # rfc8785's value type is invariant
+
+
+def canonical_string(text: str) -> bytes:
+    """RFC 8785 canonical JSON of one string value.
+
+    Printable ASCII without a quote or backslash needs no escaping, so it is quoted directly
+    (ids, base64url, party codes: the common case); anything else goes through the library.
+    """
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return b'"' + text.encode("ascii") + b'"'
+    return rfc8785.dumps(text)
+
+
+def canonical_array(items: Iterable[bytes]) -> bytes:
+    """A JSON array from already-canonical item bytes."""
+    return b"[" + b",".join(items) + b"]"
+
+
+def canonical_members(members: Iterable[tuple[str, bytes]]) -> bytes:
+    """A canonical JSON object from ``(ASCII key, already-canonical value bytes)`` members.
+
+    RFC 8785 sorts members by the UTF-16 code units of their keys, which for ASCII keys is
+    plain string order. Composing from parts lets a caller reuse canonical bytes it already
+    has (a label inside a header) instead of canonicalising them again.
+    """
+    pairs = sorted(members)
+    return b"{" + b",".join(_member_key(k) + v for k, v in pairs) + b"}"
+
+
+@functools.lru_cache(maxsize=128)
+def _member_key(key: str) -> bytes:
+    """``"key":`` for an ASCII member key (few distinct keys, so cached)."""
+    if not key.isascii():
+        raise ValueError("composed JSON objects take ASCII keys only")
+    return canonical_string(key) + b":"
+
+
+def parse_json(data: bytes) -> Any:  # JSON values are untyped until checked
+    """Parse UTF-8 JSON; raise ``ValueError`` (only) on anything that is not."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError("not UTF-8 JSON") from exc
+
+
+def parse_canonical_json(data: bytes) -> object:
+    """Parse JSON and insist that ``data`` is exactly its RFC 8785 canonical form.
+
+    Raises ``ValueError`` otherwise. Requiring canonical bytes means that no two byte strings
+    parse to the same value, so a changed byte can never go unnoticed.
+    """
+    obj = parse_json(data)
+    try:
+        canonical = rfc8785.dumps(obj)
+    except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:
+        raise ValueError("JSON outside the RFC 8785 domain") from exc
+    if canonical != data:
+        raise ValueError("JSON is not in RFC 8785 canonical form")
+    return obj
+
+
+def sha256(data: bytes) -> bytes:
+    """SHA-256 digest of ``data``."""
+    return hashlib.sha256(data).digest()
+
+
+def is_party_code(text: object) -> bool:
+    """Whether ``text`` is an ISO 3166-1 alpha-3 style party code (three capital letters)."""
+    return (
+        isinstance(text, str)
+        and len(text) == 3
+        and text.isascii()
+        and text.isalpha()
+        and text.isupper()
+    )
+
+
+def utc_text(at: datetime) -> str:
+    """An aware instant as RFC 3339 UTC text (``2026-11-23T10:40:20Z``, microseconds if any)."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("instant must be timezone-aware")
+    at = at.astimezone(UTC)
+    fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if at.microsecond else "%Y-%m-%dT%H:%M:%SZ"
+    return at.strftime(fmt)
+
+
+def parse_utc_text(text: object) -> datetime:
+    """Parse the output of :func:`utc_text` (or any RFC 3339 instant with an offset)."""
+    if not isinstance(text, str):
+        raise ValueError("expected an RFC 3339 instant as text")
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise ValueError("instant must carry a time zone (e.g. a trailing Z)")
+    return at.astimezone(UTC)

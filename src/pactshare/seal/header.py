@@ -1,0 +1,389 @@
+"""Format v1 of the envelope: its sections, header, hop records and what is signed.
+
+::
+
+    envelope  = preamble header hops chunk-record* trailer
+    preamble  = "PSXE" version:u16
+    header    = length:u32 canonical-JSON          (written once, by the originator)
+    hops      = length:u32 canonical-JSON-array    (a hub appends its signed hop record)
+    chunk     = flag:u8 length:u32 ciphertext-and-tag   (see :mod:`pactshare.seal.stream`)
+    trailer   = originator's Ed25519 signature (64 bytes), then the end of the stream
+
+``docs/envelope.md`` is the full specification.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import hashes, hmac
+
+from pactshare.errors import (
+    EnvelopeMalformedError,
+    EnvelopeVersionError,
+    LabelError,
+)
+from pactshare.seal._encoding import (
+    DOMAIN_HOP,
+    DOMAIN_KEY_COMMITMENT,
+    DOMAIN_SIGNATURE,
+    DOMAIN_WRAP,
+    b64d,
+    b64e,
+    canonical_array,
+    canonical_json,
+    canonical_members,
+    canonical_string,
+    is_party_code,
+    lp,
+    lp_list,
+    parse_canonical_json,
+    parse_json,
+    parse_utc_text,
+    sha256,
+    utc_text,
+)
+from pactshare.seal.label import Label
+from pactshare.seal.stream import MAX_CHUNK_SIZE, NONCE_PREFIX_SIZE, Readable, read_exact
+
+__all__ = [
+    "ENVELOPE_ID_SIZE",
+    "KEY_COMMITMENT_SIZE",
+    "MAGIC",
+    "SIGNATURE_SIZE",
+    "SUITE",
+    "VERSION",
+    "Header",
+    "Hop",
+    "Stanza",
+    "key_commitment",
+    "read_preamble",
+    "read_section",
+    "section",
+    "signed_message",
+    "wrap_info",
+]
+
+MAGIC = b"PSXE"
+VERSION = 1
+SUITE = (
+    "Ed25519; HPKE base DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM; "
+    "AES-256-GCM STREAM; BLAKE3-256"
+)
+ENVELOPE_ID_SIZE = 16
+SIGNATURE_SIZE = 64
+KEY_COMMITMENT_SIZE = 32
+WRAPPED_KEY_SIZE = 32 + 32 + 16  # HPKE enc || AES-256-GCM(data key) || tag
+MAX_SECTION = 1024 * 1024
+_PREAMBLE = struct.Struct(">4sH")
+_LENGTH = struct.Struct(">I")
+
+
+def read_preamble(source: Readable) -> int:
+    """Check the magic and the version; return the version."""
+    raw = read_exact(source, _PREAMBLE.size)
+    if len(raw) < _PREAMBLE.size:
+        raise EnvelopeMalformedError("too short to be an envelope (no preamble)")
+    magic, version = _PREAMBLE.unpack(raw)
+    if magic != MAGIC:
+        raise EnvelopeMalformedError("not a pactshare envelope (bad magic bytes)")
+    if version != VERSION:
+        raise EnvelopeVersionError(
+            f"envelope format version {version} is not supported (this build reads {VERSION})",
+            version=version,
+        )
+    return int(version)
+
+
+def preamble() -> bytes:
+    return _PREAMBLE.pack(MAGIC, VERSION)
+
+
+def section(data: bytes) -> bytes:
+    """A length-prefixed section (header or hops)."""
+    return _LENGTH.pack(len(data)) + data
+
+
+def read_section(source: Readable, name: str) -> bytes:
+    raw = read_exact(source, _LENGTH.size)
+    if len(raw) < _LENGTH.size:
+        raise EnvelopeMalformedError(f"envelope ends before its {name} (truncated)")
+    (length,) = _LENGTH.unpack(raw)
+    if length > MAX_SECTION:
+        raise EnvelopeMalformedError(f"{name} declares {length} bytes, more than the format allows")
+    data = read_exact(source, length)
+    if len(data) < length:
+        raise EnvelopeMalformedError(f"envelope ends inside its {name} (truncated)")
+    return data
+
+
+@dataclass(frozen=True)
+class Stanza:
+    """The data key wrapped with HPKE for one recipient key."""
+
+    party: str
+    key_id: str
+    wrapped_key: bytes
+
+    def as_json(self) -> dict[str, object]:
+        return {"party": self.party, "key_id": self.key_id, "wrapped_key": b64e(self.wrapped_key)}
+
+    def canonical_bytes(self) -> bytes:
+        return canonical_members(
+            [
+                ("party", canonical_string(self.party)),
+                ("key_id", canonical_string(self.key_id)),
+                ("wrapped_key", canonical_string(b64e(self.wrapped_key))),
+            ]
+        )
+
+    @classmethod
+    def from_json(cls, obj: object) -> Stanza:
+        if not isinstance(obj, dict) or set(obj) != {"party", "key_id", "wrapped_key"}:
+            raise ValueError("a recipient must have exactly party, key_id, wrapped_key")
+        party, key_id = obj["party"], obj["key_id"]
+        if not is_party_code(party) or not isinstance(key_id, str):
+            raise ValueError("a recipient has a bad party or key id")
+        wrapped = b64d(obj["wrapped_key"])
+        if len(wrapped) != WRAPPED_KEY_SIZE:
+            raise ValueError("a wrapped key has the wrong size")
+        return cls(party, key_id, wrapped)
+
+
+def _stanzas(value: object) -> tuple[Stanza, ...]:
+    if not isinstance(value, list):
+        raise ValueError("recipients must be a list")
+    stanzas = tuple(Stanza.from_json(item) for item in value)
+    if len({s.key_id for s in stanzas}) != len(stanzas):
+        raise ValueError("a recipient key id appears twice")
+    return stanzas
+
+
+_HEADER_KEYS = {
+    "suite",
+    "envelope_id",
+    "nonce_prefix",
+    "key_commitment",
+    "chunk_size",
+    "label",
+    "originator_key_id",
+    "recipients",
+}
+
+
+@dataclass(frozen=True)
+class Header:
+    """The originator's header: what the trailer signature and every chunk are bound to."""
+
+    envelope_id: bytes
+    nonce_prefix: bytes
+    key_commitment: bytes
+    chunk_size: int
+    label: Label
+    originator_key_id: str
+    recipients: tuple[Stanza, ...]
+
+    def to_bytes(self) -> bytes:
+        """RFC 8785 canonical JSON of the header, composed from canonical parts.
+
+        This equals canonicalising :meth:`as_json` whole (a property test checks it), but
+        reuses the label's cached canonical bytes instead of recomputing them.
+        """
+        cached = self.__dict__.get("_bytes")
+        if cached is None:
+            recipients = canonical_array(s.canonical_bytes() for s in self.recipients)
+            cached = canonical_members(
+                [
+                    ("suite", canonical_string(SUITE)),
+                    ("envelope_id", canonical_string(b64e(self.envelope_id))),
+                    ("nonce_prefix", canonical_string(b64e(self.nonce_prefix))),
+                    ("key_commitment", canonical_string(b64e(self.key_commitment))),
+                    ("chunk_size", str(self.chunk_size).encode("ascii")),
+                    ("label", self.label.canonical_bytes()),
+                    ("originator_key_id", canonical_string(self.originator_key_id)),
+                    ("recipients", recipients),
+                ]
+            )
+            object.__setattr__(self, "_bytes", cached)
+        return bytes(cached)
+
+    def as_json(self) -> dict[str, object]:
+        """The header as a JSON object (what :meth:`to_bytes` canonicalises)."""
+        return {
+            "suite": SUITE,
+            "envelope_id": b64e(self.envelope_id),
+            "nonce_prefix": b64e(self.nonce_prefix),
+            "key_commitment": b64e(self.key_commitment),
+            "chunk_size": self.chunk_size,
+            "label": self.label.as_json(),
+            "originator_key_id": self.originator_key_id,
+            "recipients": [s.as_json() for s in self.recipients],
+        }
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Header:
+        """Parse a header, insisting on its exact canonical bytes."""
+        try:
+            obj = parse_json(data)
+            if not isinstance(obj, dict) or set(obj) != _HEADER_KEYS:
+                raise ValueError("header fields are missing or unknown")
+            if obj["suite"] != SUITE:
+                raise ValueError("unknown algorithm suite")
+            envelope_id, prefix = b64d(obj["envelope_id"]), b64d(obj["nonce_prefix"])
+            if len(envelope_id) != ENVELOPE_ID_SIZE or len(prefix) != NONCE_PREFIX_SIZE:
+                raise ValueError("envelope id or nonce prefix has the wrong size")
+            commitment = b64d(obj["key_commitment"])
+            if len(commitment) != KEY_COMMITMENT_SIZE:
+                raise ValueError("key commitment has the wrong size")
+            chunk_size = obj["chunk_size"]
+            if type(chunk_size) is not int or not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+                raise ValueError("chunk size out of range")
+            if not isinstance(obj["label"], dict) or not isinstance(obj["originator_key_id"], str):
+                raise ValueError("label or originator key id has the wrong type")
+            label = Label.from_mapping(obj["label"])
+            recipients = _stanzas(obj["recipients"])
+            if not recipients:
+                raise ValueError("no recipients")
+            header = cls(
+                envelope_id=envelope_id,
+                nonce_prefix=prefix,
+                key_commitment=commitment,
+                chunk_size=chunk_size,
+                label=label,
+                originator_key_id=obj["originator_key_id"],
+                recipients=recipients,
+            )
+            canonical = header.to_bytes()  # may raise ValueError (e.g. a lone surrogate)
+        except (ValueError, LabelError) as exc:
+            raise EnvelopeMalformedError(f"envelope header is malformed ({exc})") from exc
+        if canonical != data:
+            raise EnvelopeMalformedError("envelope header is not in canonical form")
+        return header
+
+
+_HOP_KEYS = {"at", "envelope_id", "header_digest", "hub_key_id", "kind", "previous", "recipients"}
+HOP_KINDS = ("forward", "rewrap")
+
+
+@dataclass(frozen=True)
+class Hop:
+    """A hub's signed record that it relayed the envelope, and any key it wrapped on."""
+
+    kind: str
+    at: str
+    envelope_id: bytes
+    header_digest: bytes
+    hub_key_id: str
+    previous: bytes
+    recipients: tuple[Stanza, ...]
+    to: tuple[str, ...]
+    signature: bytes
+
+    def body(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "at": self.at,
+            "envelope_id": b64e(self.envelope_id),
+            "header_digest": b64e(self.header_digest),
+            "hub_key_id": self.hub_key_id,
+            "previous": b64e(self.previous),
+            "recipients": [s.as_json() for s in self.recipients],
+            "to": list(self.to),
+        }
+
+    def signed_bytes(self) -> bytes:
+        return DOMAIN_HOP + canonical_json(self.body())
+
+    def as_json(self) -> dict[str, object]:
+        return {"body": self.body(), "signature": b64e(self.signature)}
+
+    def digest(self) -> bytes:
+        """What the next hop's ``previous`` must be: SHA-256 of this hop's canonical JSON."""
+        return sha256(canonical_json(self.as_json()))
+
+    @classmethod
+    def from_json(cls, obj: object) -> Hop:
+        if not isinstance(obj, dict) or set(obj) != {"body", "signature"}:
+            raise ValueError("a hop must have exactly body and signature")
+        body = obj["body"]
+        if not isinstance(body, dict) or set(body) != _HOP_KEYS | {"to"}:
+            raise ValueError("hop body fields are missing or unknown")
+        kind, hub, to = body["kind"], body["hub_key_id"], body["to"]
+        if kind not in HOP_KINDS or not isinstance(hub, str):
+            raise ValueError("hop kind or hub key id is bad")
+        if not isinstance(to, list) or not to or not all(is_party_code(p) for p in to):
+            raise ValueError("hop 'to' must list party codes")
+        utc_at = utc_text(parse_utc_text(body["at"]))
+        if utc_at != body["at"]:
+            raise ValueError("hop instant is not canonical UTC text")
+        signature = b64d(obj["signature"])
+        if len(signature) != SIGNATURE_SIZE:
+            raise ValueError("hop signature has the wrong size")
+        return cls(
+            kind=kind,
+            at=utc_at,
+            envelope_id=b64d(body["envelope_id"]),
+            header_digest=b64d(body["header_digest"]),
+            hub_key_id=hub,
+            previous=b64d(body["previous"]),
+            recipients=_stanzas(body["recipients"]),
+            to=tuple(to),
+            signature=signature,
+        )
+
+
+def hops_to_bytes(hops: tuple[Hop, ...]) -> bytes:
+    return canonical_json([h.as_json() for h in hops])
+
+
+def hops_from_bytes(data: bytes) -> tuple[Hop, ...]:
+    if data == b"[]":  # the common case: no hub on the way
+        return ()
+    try:
+        obj = parse_canonical_json(data)
+        if not isinstance(obj, list):
+            raise ValueError("hops must be a list")
+        hops = tuple(Hop.from_json(item) for item in obj)
+        canonical = hops_to_bytes(hops)
+    except ValueError as exc:
+        raise EnvelopeMalformedError(f"envelope hop records are malformed ({exc})") from exc
+    if canonical != data:
+        raise EnvelopeMalformedError("envelope hop records are not in canonical form")
+    return hops
+
+
+def signed_message(header: Header, header_bytes: bytes, payload_digest: bytes) -> bytes:
+    """The bytes the originator signs: version, canonical label, payload digest, recipient key
+    ids, and the digest of the whole header (which binds every other header field)."""
+    return (
+        DOMAIN_SIGNATURE
+        + struct.pack(">H", VERSION)
+        + lp(header.label.canonical_bytes())
+        + lp(payload_digest)
+        + lp_list([s.key_id.encode("utf-8") for s in header.recipients])
+        + lp(sha256(header_bytes))
+    )
+
+
+def key_commitment(data_key: bytes, envelope_id: bytes) -> bytes:
+    """HMAC-SHA256 of the envelope id under the data key: commits the envelope to one key, so
+    that no two recipients can be given different keys that decrypt the same ciphertext to
+    different plaintexts (AES-GCM alone is not key-committing)."""
+    mac = hmac.HMAC(data_key, hashes.SHA256())
+    mac.update(DOMAIN_KEY_COMMITMENT + envelope_id)
+    return mac.finalize()
+
+
+def wrap_info(
+    *, envelope_id: bytes, label: Label, recipient_key_id: str, wrapper_key_id: str
+) -> bytes:
+    """HPKE ``info`` for wrapping the data key: binds envelope, label and both key ids."""
+    return (
+        DOMAIN_WRAP
+        + struct.pack(">H", VERSION)
+        + lp(envelope_id)
+        + lp(sha256(label.canonical_bytes()))
+        + lp(recipient_key_id.encode("utf-8"))
+        + lp(wrapper_key_id.encode("utf-8"))
+    )

@@ -1,0 +1,195 @@
+"""The security label bound to every sealed item, in the spirit of STANAG 4774.
+
+A label says under which policy the item travels (an agreement id or a national policy), who
+originated it, at which of the originator's levels it is classified, its topics, to whom it is
+releasable, its caveats and purpose, and the item's id and creation instant. Its canonical
+bytes are RFC 8785 JSON; a :class:`Label` is only ever built from checked values.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pactshare.errors import LabelError
+from pactshare.seal._encoding import (
+    canonical_array,
+    canonical_members,
+    canonical_string,
+    is_party_code,
+    parse_canonical_json,
+    parse_utc_text,
+    utc_text,
+)
+
+__all__ = ["Label"]
+
+_REQUIRED = ("policy", "originator", "classification", "topics", "releasable_to")
+_OPTIONAL = ("caveats", "purpose", "item_id", "created_at")
+_MAX_TEXT = 256
+
+
+def _text(value: object, key: str, source: str | None) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise LabelError("must be a non-empty string", file=source, key=key)
+    if len(value) > _MAX_TEXT or value != value.strip():
+        raise LabelError(
+            f"must be at most {_MAX_TEXT} characters without outer spaces", file=source, key=key
+        )
+    return value
+
+
+def _texts(value: object, key: str, source: str | None, *, parties: bool) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        raise LabelError("must be a list of strings", file=source, key=key)
+    items = [_text(v, key, source) for v in value]
+    if parties:
+        for item in items:
+            if not is_party_code(item):
+                raise LabelError(f"{item!r} is not a three-letter party code", file=source, key=key)
+    if len(set(items)) != len(items):
+        raise LabelError("lists a value twice", file=source, key=key)
+    return tuple(sorted(items))
+
+
+@dataclass(frozen=True)
+class Label:
+    """A checked security label. Lists are kept sorted, so equal labels have equal bytes."""
+
+    policy: str
+    originator: str
+    classification: str
+    topics: tuple[str, ...]
+    releasable_to: tuple[str, ...]
+    item_id: str
+    created_at: datetime
+    caveats: tuple[str, ...] = field(default=())
+    purpose: str | None = None
+
+    def __post_init__(self) -> None:
+        # Re-check through the same parser, so that a Label can never hold unchecked values.
+        Label.from_mapping(self.as_json(), source=None)
+
+    def as_json(self) -> dict[str, object]:
+        """The label as a JSON object (the input of its canonical bytes)."""
+        obj: dict[str, object] = {
+            "policy": self.policy,
+            "originator": self.originator,
+            "classification": self.classification,
+            "topics": list(self.topics),
+            "releasable_to": list(self.releasable_to),
+            "caveats": list(self.caveats),
+            "item_id": self.item_id,
+            "created_at": utc_text(self.created_at),
+        }
+        if self.purpose is not None:
+            obj["purpose"] = self.purpose
+        return obj
+
+    def canonical_bytes(self) -> bytes:
+        """RFC 8785 canonical JSON of :meth:`as_json`: the bytes that are signed."""
+        cached = self.__dict__.get("_canonical")
+        if cached is None:  # computed once: a frozen label never changes
+
+            def strings(values: tuple[str, ...]) -> bytes:
+                return canonical_array(canonical_string(v) for v in values)
+
+            members = [
+                ("policy", canonical_string(self.policy)),
+                ("originator", canonical_string(self.originator)),
+                ("classification", canonical_string(self.classification)),
+                ("topics", strings(self.topics)),
+                ("releasable_to", strings(self.releasable_to)),
+                ("caveats", strings(self.caveats)),
+                ("item_id", canonical_string(self.item_id)),
+                ("created_at", canonical_string(utc_text(self.created_at))),
+            ]
+            if self.purpose is not None:
+                members.append(("purpose", canonical_string(self.purpose)))
+            cached = canonical_members(members)
+            object.__setattr__(self, "_canonical", cached)
+        return bytes(cached)
+
+    @classmethod
+    def from_mapping(
+        cls,
+        data: Mapping[str, object],
+        *,
+        source: str | None = None,
+        item_id: str | None = None,
+        created_at: datetime | None = None,
+    ) -> Label:
+        """Build a label from a mapping; ``item_id``/``created_at`` fill in missing fields."""
+        unknown = sorted(set(data) - set(_REQUIRED) - set(_OPTIONAL))
+        if unknown:
+            raise LabelError("unknown field", file=source, key=unknown[0])
+        for key in _REQUIRED:
+            if key not in data:
+                raise LabelError("required field is missing", file=source, key=key)
+        originator = _text(data["originator"], "originator", source)
+        if not is_party_code(originator):
+            raise LabelError("must be a three-letter party code", file=source, key="originator")
+        releasable = _texts(data["releasable_to"], "releasable_to", source, parties=True)
+        if not releasable:
+            raise LabelError("must name at least one party", file=source, key="releasable_to")
+        raw_item = data.get("item_id", item_id)
+        if raw_item is None:
+            raise LabelError("required field is missing", file=source, key="item_id")
+        raw_at = data.get("created_at", created_at)
+        if isinstance(raw_at, datetime):
+            if raw_at.tzinfo is None:
+                raise LabelError("must carry a time zone", file=source, key="created_at")
+            at = parse_utc_text(utc_text(raw_at))
+        else:
+            try:
+                at = parse_utc_text(raw_at)
+            except ValueError as exc:
+                raise LabelError(
+                    "must be an RFC 3339 instant with a time zone", file=source, key="created_at"
+                ) from exc
+        purpose = data.get("purpose")
+        label = object.__new__(cls)
+        values = {
+            "policy": _text(data["policy"], "policy", source),
+            "originator": originator,
+            "classification": _text(data["classification"], "classification", source),
+            "topics": _texts(data["topics"], "topics", source, parties=False),
+            "releasable_to": releasable,
+            "item_id": _text(raw_item, "item_id", source),
+            "created_at": at,
+            "caveats": _texts(data.get("caveats", []), "caveats", source, parties=False),
+            "purpose": None if purpose is None else _text(purpose, "purpose", source),
+        }
+        for name, value in values.items():
+            object.__setattr__(label, name, value)  # bypass __post_init__: values are checked
+        return label
+
+    @classmethod
+    def from_toml_file(
+        cls, path: Path, *, item_id: str | None = None, created_at: datetime | None = None
+    ) -> Label:
+        """Read a label file (TOML); the message of any error names the file and the key."""
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise LabelError(f"cannot read label file ({exc.strerror})", file=str(path)) from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise LabelError(f"not valid TOML ({exc})", file=str(path)) from exc
+        return cls.from_mapping(data, source=str(path), item_id=item_id, created_at=created_at)
+
+    @classmethod
+    def from_canonical_bytes(cls, data: bytes) -> Label:
+        """Parse bytes produced by :meth:`canonical_bytes`; raise ``LabelError`` otherwise."""
+        try:
+            obj = parse_canonical_json(data)
+        except ValueError as exc:
+            raise LabelError(f"label is not canonical JSON ({exc})") from exc
+        if not isinstance(obj, dict):
+            raise LabelError("label is not a JSON object")
+        label = cls.from_mapping(obj)
+        if label.canonical_bytes() != data:
+            raise LabelError("label bytes are not canonical")
+        return label

@@ -1,0 +1,202 @@
+"""Chunked STREAM encryption of a payload with AES-256-GCM, and its running digest.
+
+The payload is cut into chunks of ``chunk_size`` bytes (the last may be shorter, or empty for
+an empty payload). Chunk ``i`` is sealed with the nonce ``prefix(7) || i (u32 BE) || last (u8)``
+and the associated data given by the envelope, so that a chunk cannot be moved, dropped,
+duplicated or marked last: each of these changes the nonce and fails authentication. On the
+wire a chunk is a record ``flag (u8) || length (u32 BE) || ciphertext-and-tag``.
+
+:class:`PayloadDigest` hashes the records with BLAKE3 on a helper thread (both BLAKE3 and
+AES-GCM release the GIL), through a bounded queue, so memory stays at a few chunks.
+"""
+
+from __future__ import annotations
+
+import queue
+import struct
+import threading
+from collections.abc import Iterator
+from typing import Protocol
+
+from blake3 import blake3
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from pactshare.errors import EnvelopeMalformedError, EnvelopeUnverifiedError
+
+__all__ = [
+    "CHUNK_SIZE",
+    "FLAG_LAST",
+    "FLAG_MORE",
+    "MAX_CHUNK_SIZE",
+    "NONCE_PREFIX_SIZE",
+    "RECORD_HEADER",
+    "TAG_SIZE",
+    "PayloadDigest",
+    "Readable",
+    "chunk_nonce",
+    "decrypt_chunks",
+    "encrypt_chunks",
+    "read_exact",
+    "read_records",
+]
+
+CHUNK_SIZE = 256 * 1024
+MAX_CHUNK_SIZE = 16 * 1024 * 1024
+TAG_SIZE = 16
+NONCE_PREFIX_SIZE = 7
+FLAG_MORE = 0
+FLAG_LAST = 1
+RECORD_HEADER = struct.Struct(">BI")
+_MAX_CHUNKS = 2**32
+_INLINE_BYTES = 2 * CHUNK_SIZE  # below this, hashing inline beats starting a thread
+_QUEUE_DEPTH = 3
+
+
+class Readable(Protocol):
+    """What seal, open and relay read from: any binary stream with ``read(size)``."""
+
+    def read(self, size: int = -1, /) -> bytes | None: ...
+
+
+def chunk_nonce(prefix: bytes, index: int, *, last: bool) -> bytes:
+    """The 96-bit nonce of chunk ``index``."""
+    if index >= _MAX_CHUNKS:
+        raise EnvelopeMalformedError("payload has more chunks than format v1 allows")
+    return prefix + struct.pack(">IB", index, FLAG_LAST if last else FLAG_MORE)
+
+
+class PayloadDigest:
+    """BLAKE3-256 over every chunk record, computed beside the encryption on one thread."""
+
+    def __init__(self) -> None:
+        self._hash = blake3()
+        self._inline = 0
+        self._queue: queue.Queue[tuple[bytes, bytes] | None] | None = None
+        self._thread: threading.Thread | None = None
+
+    def update(self, head: bytes, body: bytes) -> None:
+        """Add one record; ``body`` must not be mutated afterwards."""
+        if self._queue is None:
+            if self._inline + len(body) <= _INLINE_BYTES:
+                self._inline += len(body)
+                self._hash.update(head)
+                self._hash.update(body)
+                return
+            self._queue = queue.Queue(maxsize=_QUEUE_DEPTH)
+            self._thread = threading.Thread(
+                target=self._work, args=(self._queue,), name="payload-digest", daemon=True
+            )
+            self._thread.start()
+        self._queue.put((head, body))
+
+    def _work(self, items: queue.Queue[tuple[bytes, bytes] | None]) -> None:
+        while (item := items.get()) is not None:
+            self._hash.update(item[0])
+            self._hash.update(item[1])
+
+    def _stop(self) -> None:
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = None
+            self._thread = None
+
+    def digest(self) -> bytes:
+        """Finish and return the 32-byte digest."""
+        self._stop()
+        return self._hash.digest()
+
+    def close(self) -> None:
+        """Stop the helper thread without a result (on error or abandonment)."""
+        self._stop()
+
+
+def read_exact(source: Readable, size: int) -> bytes:
+    """Read ``size`` bytes, fewer only at the end of the stream."""
+    data = source.read(size)
+    if data is None:
+        data = b""
+    if len(data) == size or not data:
+        return data
+    parts = [data]
+    got = len(data)
+    while got < size:
+        more = source.read(size - got)
+        if not more:
+            break
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
+
+
+def encrypt_chunks(
+    source: Readable,
+    *,
+    key: bytes,
+    prefix: bytes,
+    aad: bytes,
+    chunk_size: int,
+    digest: PayloadDigest,
+) -> Iterator[bytes]:
+    """Yield the chunk records of ``source`` (record heads and bodies as separate pieces)."""
+    aead = AESGCM(key)
+    current = read_exact(source, chunk_size)
+    index = 0
+    while True:
+        following = read_exact(source, chunk_size) if len(current) == chunk_size else b""
+        last = not following
+        body = aead.encrypt(chunk_nonce(prefix, index, last=last), current, aad)
+        head = RECORD_HEADER.pack(FLAG_LAST if last else FLAG_MORE, len(body))
+        digest.update(head, body)
+        yield head
+        yield body
+        if last:
+            return
+        current = following
+        index += 1
+
+
+def read_records(
+    source: Readable, *, chunk_size: int, digest: PayloadDigest
+) -> Iterator[tuple[int, bool, bytes, bytes]]:
+    """Yield ``(index, last, head, body)`` for each chunk record, checking the framing only."""
+    index = 0
+    while True:
+        head = read_exact(source, RECORD_HEADER.size)
+        if len(head) < RECORD_HEADER.size:
+            raise EnvelopeUnverifiedError(
+                f"envelope ends before its last chunk (chunk {index} missing: truncated)"
+            )
+        flag, length = RECORD_HEADER.unpack(head)
+        if flag not in (FLAG_MORE, FLAG_LAST):
+            raise EnvelopeMalformedError(f"chunk {index} has an unknown flag {flag}")
+        full = chunk_size + TAG_SIZE
+        if (flag == FLAG_MORE and length != full) or not TAG_SIZE <= length <= full:
+            raise EnvelopeMalformedError(f"chunk {index} has an impossible length {length}")
+        body = read_exact(source, length)
+        if len(body) < length:
+            raise EnvelopeUnverifiedError(f"envelope ends inside chunk {index} (truncated)")
+        digest.update(head, body)
+        last = flag == FLAG_LAST
+        yield index, last, head, body
+        if last:
+            return
+        index += 1
+        if index >= _MAX_CHUNKS:
+            raise EnvelopeMalformedError("payload has more chunks than format v1 allows")
+
+
+def decrypt_chunks(
+    records: Iterator[tuple[int, bool, bytes, bytes]], *, key: bytes, prefix: bytes, aad: bytes
+) -> Iterator[tuple[bool, bytes]]:
+    """Yield ``(last, plaintext)`` for each record, each authenticated on its own."""
+    aead = AESGCM(key)
+    for index, last, _, body in records:
+        try:
+            plain = aead.decrypt(chunk_nonce(prefix, index, last=last), body, aad)
+        except InvalidTag as exc:
+            raise EnvelopeUnverifiedError(
+                f"chunk {index} failed authentication (the envelope was altered or truncated)"
+            ) from exc
+        yield last, plain

@@ -1,0 +1,48 @@
+"""Canonical bytes composed from parts equal the RFC 8785 library's output for the whole."""
+
+from __future__ import annotations
+
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pactshare.seal import Label
+from pactshare.seal._encoding import canonical_string
+from pactshare.seal.header import Header, Stanza
+from tests.strategies import label_fields, label_text, party_codes
+
+
+@given(text=st.text(st.characters(exclude_categories=["Cs"])))
+def test_canonical_string_is_rfc8785(text: str) -> None:
+    assert canonical_string(text) == rfc8785.dumps(text)
+
+
+@given(fields=label_fields())
+@settings(max_examples=200)
+def test_label_canonical_bytes_are_rfc8785_of_the_label(fields: dict[str, object]) -> None:
+    label = Label.from_mapping(fields)
+    assert label.canonical_bytes() == rfc8785.dumps(label.as_json())  # type: ignore[arg-type]
+    assert Label.from_canonical_bytes(label.canonical_bytes()) == label
+
+
+@given(
+    fields=label_fields(),
+    key_id=label_text,
+    party=party_codes,
+    chunk_size=st.integers(min_value=1, max_value=16 * 1024 * 1024),
+)
+@settings(max_examples=100)
+def test_header_bytes_are_rfc8785_of_the_header(
+    fields: dict[str, object], key_id: str, party: str, chunk_size: int
+) -> None:
+    header = Header(
+        envelope_id=bytes(16),
+        nonce_prefix=bytes(7),
+        key_commitment=bytes(32),
+        chunk_size=chunk_size,
+        label=Label.from_mapping(fields),
+        originator_key_id=key_id,
+        recipients=(Stanza(party, key_id, bytes(80)),),
+    )
+    assert header.to_bytes() == rfc8785.dumps(header.as_json())  # type: ignore[arg-type]
+    assert Header.from_bytes(header.to_bytes()) == header

@@ -1,0 +1,71 @@
+"""Key folders: permissions, passphrases, rotation."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from pactshare.errors import EnvelopeKeyError
+from pactshare.seal import init_keys, load_keys, rotate_keys
+from tests.seal_support import AT
+
+
+def test_private_key_files_are_readable_by_the_owner_only(tmp_path: Path) -> None:
+    init_keys(tmp_path / "kor", "KOR", at=AT)
+    pems = sorted((tmp_path / "kor").glob("*.pem"))
+    assert [p.name for p in pems] == ["encryption-1.pem", "signing-1.pem"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in pems} == {0o600}
+
+
+def test_loaded_keys_are_the_created_keys(tmp_path: Path) -> None:
+    made = init_keys(tmp_path / "kor", "KOR", at=AT)
+    loaded = load_keys(tmp_path / "kor")
+    assert loaded.party == "KOR"
+    assert loaded.signing_key_id == made.signing_key_id
+    assert loaded.decryption_keys().keys() == made.decryption_keys().keys()
+
+
+def test_init_refuses_to_overwrite_a_key_folder(tmp_path: Path) -> None:
+    init_keys(tmp_path / "kor", "KOR", at=AT)
+    with pytest.raises(EnvelopeKeyError, match="already holds keys"):
+        init_keys(tmp_path / "kor", "KOR", at=AT)
+
+
+def test_init_rejects_a_party_that_is_not_a_three_letter_code(tmp_path: Path) -> None:
+    with pytest.raises(EnvelopeKeyError, match="three-letter"):
+        init_keys(tmp_path / "k", "Korea", at=AT)
+
+
+def test_passphrase_protected_keys_need_the_passphrase(tmp_path: Path) -> None:
+    init_keys(tmp_path / "kor", "KOR", at=AT, passphrase=b"correct horse")
+    assert b"ENCRYPTED" in (tmp_path / "kor" / "signing-1.pem").read_bytes()
+    assert load_keys(tmp_path / "kor", passphrase=b"correct horse").party == "KOR"
+    with pytest.raises(EnvelopeKeyError, match="passphrase"):
+        load_keys(tmp_path / "kor")
+    with pytest.raises(EnvelopeKeyError, match="wrong passphrase"):
+        load_keys(tmp_path / "kor", passphrase=b"battery staple")
+
+
+def test_rotation_adds_a_generation_and_keeps_the_old_decryption_key(tmp_path: Path) -> None:
+    first = init_keys(tmp_path / "kor", "KOR", at=AT)
+    rotated = rotate_keys(tmp_path / "kor", at=AT)
+    assert rotated.current.generation == 2
+    assert rotated.signing_key_id != first.signing_key_id
+    assert set(first.decryption_keys()) < set(load_keys(tmp_path / "kor").decryption_keys())
+
+
+def test_missing_key_folder_is_a_key_error(tmp_path: Path) -> None:
+    with pytest.raises(EnvelopeKeyError, match="no key folder"):
+        load_keys(tmp_path / "nowhere")
+
+
+def test_key_file_swapped_for_another_key_is_detected(tmp_path: Path) -> None:
+    init_keys(tmp_path / "kor", "KOR", at=AT)
+    init_keys(tmp_path / "jpn", "JPN", at=AT)
+    (tmp_path / "kor" / "signing-1.pem").write_bytes(
+        (tmp_path / "jpn" / "signing-1.pem").read_bytes()
+    )
+    with pytest.raises(EnvelopeKeyError, match="do not match their ids"):
+        load_keys(tmp_path / "kor")

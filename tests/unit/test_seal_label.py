@@ -1,0 +1,100 @@
+"""The security label: strict parsing, canonical bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pactshare.errors import LabelError
+from pactshare.seal import Label
+from tests.seal_support import AT, make_label
+
+GOOD = """
+policy = "KR-JP GSOMIA 2016"
+originator = "KOR"
+classification = "KR-II"
+topics = ["nk-missile-launch", "air-defence"]
+releasable_to = ["USA", "JPN"]
+"""
+
+
+def test_label_file_fills_item_id_and_creation_instant(tmp_path: Path) -> None:
+    path = tmp_path / "label.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    label = Label.from_toml_file(path, item_id="item-9", created_at=AT)
+    assert (label.item_id, label.created_at) == ("item-9", AT)
+    assert label.releasable_to == ("JPN", "USA")
+
+
+def test_missing_field_is_reported_with_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "label.toml"
+    path.write_text(GOOD.replace('classification = "KR-II"\n', ""), encoding="utf-8")
+    with pytest.raises(LabelError, match=r"label\.toml: classification: required field"):
+        Label.from_toml_file(path, item_id="i", created_at=AT)
+
+
+def test_unknown_field_is_reported_with_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "label.toml"
+    path.write_text(GOOD + 'colour = "red"\n', encoding="utf-8")
+    with pytest.raises(LabelError, match=r"label\.toml: colour: unknown field"):
+        Label.from_toml_file(path, item_id="i", created_at=AT)
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "label.toml"
+    path.write_text("policy = ", encoding="utf-8")
+    with pytest.raises(LabelError, match=r"label\.toml: not valid TOML"):
+        Label.from_toml_file(path, item_id="i", created_at=AT)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("originator", "Korea"),
+        ("releasable_to", ["JP"]),
+        ("releasable_to", []),
+        ("topics", "nk"),
+        ("topics", ["a", "a"]),
+        ("classification", ""),
+        ("created_at", "2026-11-23T09:00:00"),
+    ],
+)
+def test_ill_typed_field_is_rejected(key: str, value: object) -> None:
+    with pytest.raises(LabelError, match=key):
+        make_label(**{key: value})
+
+
+def test_equal_labels_have_equal_canonical_bytes_whatever_the_list_order() -> None:
+    one = make_label(topics=["b", "a"], releasable_to=["USA", "JPN"])
+    two = make_label(topics=["a", "b"], releasable_to=["JPN", "USA"])
+    assert one.canonical_bytes() == two.canonical_bytes()
+    assert Label.from_canonical_bytes(one.canonical_bytes()) == one
+
+
+def test_canonical_bytes_are_rfc8785_json() -> None:
+    label = make_label(purpose="early warning")
+    assert label.canonical_bytes() == (
+        b'{"caveats":[],"classification":"KR-II","created_at":"2026-11-23T09:00:00Z",'
+        b'"item_id":"item-0001","originator":"KOR","policy":"KR-JP GSOMIA 2016",'
+        b'"purpose":"early warning","releasable_to":["JPN","USA"],"topics":["nk-missile-launch"]}'
+    )
+
+
+def test_non_canonical_label_bytes_are_rejected() -> None:
+    data = make_label().canonical_bytes().replace(b'{"caveats"', b'{ "caveats"')
+    with pytest.raises(LabelError, match="canonical"):
+        Label.from_canonical_bytes(data)
+
+
+def test_label_constructor_checks_its_values() -> None:
+    with pytest.raises(LabelError, match="originator"):
+        Label(
+            policy="p",
+            originator="kor",
+            classification="c",
+            topics=(),
+            releasable_to=("JPN",),
+            item_id="i",
+            created_at=AT,
+        )

@@ -1,0 +1,104 @@
+"""Relaying through a hub: forward without reading, rewrap when allowed to read."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+
+import pytest
+
+from pactshare import seal
+from pactshare.errors import EnvelopeKeyError, EnvelopeMalformedError, EnvelopeUnverifiedError
+from tests.seal_support import AT, World, open_bytes, seal_bytes
+
+
+def _forward(world: World, envelope: bytes, to: str = "JPN") -> bytes:
+    return b"".join(seal.forward(io.BytesIO(envelope), world.usa, world.directory, to=to, at=AT))
+
+
+def _rewrap(world: World, envelope: bytes) -> bytes:
+    to = [world.directory.current("JPN")]
+    return b"".join(seal.rewrap(io.BytesIO(envelope), world.usa, world.directory, to=to, at=AT))
+
+
+def _hops_section(envelope: bytes) -> tuple[int, int]:
+    (header_len,) = struct.unpack_from(">I", envelope, 6)
+    start = 10 + header_len
+    (hops_len,) = struct.unpack_from(">I", envelope, start)
+    return start + 4, hops_len
+
+
+def test_forwarding_hub_adds_a_signed_hop_and_the_originator_signature_holds(
+    world: World,
+) -> None:
+    relayed = _forward(world, seal_bytes(world, b"via USA", to=("USA", "JPN")))
+    info = seal.verify(io.BytesIO(relayed), world.directory)
+    assert [(h.kind, h.hub_key_id, h.to) for h in info.hops] == [
+        ("forward", world.usa.signing_key_id, ("JPN",))
+    ]
+    assert open_bytes(world, relayed) == b"via USA"
+
+
+def test_forwarding_needs_a_key_the_originator_wrapped_for_the_final_recipient(
+    world: World,
+) -> None:
+    with pytest.raises(EnvelopeKeyError, match="not wrapped for JPN"):
+        _forward(world, seal_bytes(world, b"x", to=("USA",)))
+
+
+def test_reading_hub_rewraps_for_the_next_recipient(world: World) -> None:
+    envelope = seal_bytes(world, b"re-sealed", to=("USA",))
+    with pytest.raises(EnvelopeKeyError):
+        open_bytes(world, envelope)
+    relayed = _rewrap(world, envelope)
+    assert open_bytes(world, relayed) == b"re-sealed"
+    assert seal.verify(io.BytesIO(relayed), world.directory).hops[0].kind == "rewrap"
+
+
+def test_hub_that_cannot_read_cannot_rewrap(world: World) -> None:
+    with pytest.raises(EnvelopeKeyError, match="not addressed to any key of USA"):
+        _rewrap(world, seal_bytes(world, b"x", to=("JPN",)))
+
+
+def test_relay_of_an_altered_envelope_fails_before_the_trailer_is_written(
+    world: World,
+) -> None:
+    envelope = bytearray(seal_bytes(world, b"x" * 100, to=("USA", "JPN"), chunk_size=16))
+    envelope[-80] ^= 1  # inside the last chunk
+    pieces = seal.forward(io.BytesIO(bytes(envelope)), world.usa, world.directory, to="JPN", at=AT)
+    copied: list[bytes] = []
+    with pytest.raises(EnvelopeUnverifiedError, match="signature"):
+        copied.extend(pieces)
+    assert not b"".join(copied).endswith(bytes(envelope[-64:]))  # the signature was withheld
+
+
+def test_altered_hop_record_is_detected(world: World) -> None:
+    relayed = _forward(world, seal_bytes(world, b"x", to=("USA", "JPN")))
+    start, length = _hops_section(relayed)
+    forged = relayed[start : start + length].replace(b'"to":["JPN"]', b'"to":["PRK"]')
+    with pytest.raises(EnvelopeUnverifiedError, match="hop record 1 signature"):
+        open_bytes(world, relayed[:start] + forged + relayed[start + length :])
+
+
+def test_hop_record_replayed_from_another_envelope_is_detected(world: World) -> None:
+    donor = _forward(world, seal_bytes(world, b"one", to=("USA", "JPN")))
+    target = seal_bytes(world, b"two", to=("USA", "JPN"))
+    d_start, d_len = _hops_section(donor)
+    t_start, t_len = _hops_section(target)
+    hops = donor[d_start : d_start + d_len]
+    grafted = (
+        target[: t_start - 4] + struct.pack(">I", len(hops)) + hops + target[t_start + t_len :]
+    )
+    with pytest.raises(EnvelopeUnverifiedError, match="another envelope"):
+        open_bytes(world, grafted)
+
+
+def test_hop_records_must_be_canonical_json(world: World) -> None:
+    relayed = _forward(world, seal_bytes(world, b"x", to=("USA", "JPN")))
+    start, length = _hops_section(relayed)
+    pretty = json.dumps(json.loads(relayed[start : start + length]), indent=1).encode()
+    bad = relayed[: start - 4] + struct.pack(">I", len(pretty)) + pretty
+    bad += relayed[start + length :]
+    with pytest.raises(EnvelopeMalformedError, match="canonical"):
+        open_bytes(world, bad)

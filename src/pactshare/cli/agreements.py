@@ -20,16 +20,9 @@ from pactshare.cli.options import (
     interpretation,
     registry_for,
 )
-from pactshare.cli.render import (
-    agreement_json,
-    band_json,
-    console,
-    print_agreement,
-    print_json,
-    print_status,
-    status_json,
-)
+from pactshare.cli.render import console, print_agreement, print_json, print_status
 from pactshare.domain import bands, status_at
+from pactshare.domain.wire import agreement_json, band_json, status_json
 
 group = typer.Typer(help="Agreements: their terms, events and status at any instant.")
 app.add_typer(group, name="agreement")

@@ -23,8 +23,9 @@ from pactshare.cli.options import (
     parse_approval,
     what_if,
 )
-from pactshare.cli.render import decision_json, print_decision, print_json
+from pactshare.cli.render import print_decision, print_json
 from pactshare.domain import Request, decide
+from pactshare.domain.wire import decision_json
 from pactshare.scenarios import load_registry
 
 

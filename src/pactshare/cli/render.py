@@ -1,41 +1,24 @@
-"""How decisions, statuses and agreements look: JSON for machines, tables for people.
+"""How decisions, statuses and agreements look to people (tables), and JSON printing.
 
-The JSON shapes are a contract (``check --json``: outcome, route[from, to, agreement,
-marking], reasons[rule, text], alternatives; ``status --json``: status, terminates_at,
-next_anniversary, notice_deadline); fields may be added, never renamed.
+The JSON shapes themselves live in :mod:`pactshare.domain.wire`.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from pactshare.domain import (
-    Agreement,
-    Band,
-    Decision,
-    Effect,
-    Hop,
-    Outcome,
-    Reason,
-    Route,
-    StatusReport,
-)
+from pactshare.domain import Agreement, Decision, Effect, Outcome, StatusReport
+from pactshare.domain.wire import iso
 
 __all__ = [
-    "agreement_json",
-    "band_json",
     "console",
-    "decision_json",
     "print_agreement",
     "print_decision",
     "print_json",
     "print_status",
-    "status_json",
 ]
 
 console = Console(highlight=False)
@@ -48,133 +31,8 @@ _OUTCOME_STYLE = {
 _EFFECT_MARK = {Effect.PERMIT: "[green]✓[/]", Effect.DENY: "[red]✗[/]", Effect.NOTE: "[blue]·[/]"}
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def print_json(payload: object) -> None:
     print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201 - machine output
-
-
-def _hop(hop: Hop) -> dict[str, Any]:
-    return {
-        "from": hop.sender,
-        "to": hop.recipient,
-        "agreement": hop.agreement,
-        "marking": hop.marking.text,
-        "marking_detail": {
-            "originator": hop.marking.originator,
-            "party": hop.marking.party,
-            "level": hop.marking.level,
-            "name": hop.marking.name,
-            "equivalent": hop.marking.equivalent,
-        },
-        "protected_under": hop.protected_under,
-    }
-
-
-def _reason(reason: Reason) -> dict[str, str]:
-    return {
-        "rule": reason.rule,
-        "text": reason.text,
-        "effect": reason.effect.value,
-        "citation": reason.citation,
-    }
-
-
-def _route(route: Route) -> dict[str, Any]:
-    return {
-        "kind": route.kind,
-        "summary": route.summary,
-        "route": [_hop(hop) for hop in route.hops],
-        "consents": [
-            {"originator": c.originator, "hub": c.hub, "release_to": c.release_to,
-             "rule": c.rule, "on_file": c.on_file}
-            for c in route.consents
-        ],
-    }  # fmt: skip
-
-
-def decision_json(decision: Decision) -> dict[str, Any]:
-    chosen = Route("chosen", decision.route, decision.consents)
-    return {
-        "outcome": decision.outcome.value,
-        "at": decision.at.isoformat(),
-        "interpretation": decision.interpretation.profile.value,
-        "route": [_hop(hop) for hop in decision.route],
-        "consents": _route(chosen)["consents"],
-        "reasons": [_reason(reason) for reason in decision.reasons],
-        "alternatives": [_route(route) for route in decision.alternatives],
-        "conflict": decision.conflict,
-    }
-
-
-def status_json(report: StatusReport, other: StatusReport | None = None) -> dict[str, Any]:
-    """A status report; ``other`` is the same instant under the other profile (R-STATE-3)."""
-    term = report.term
-    payload: dict[str, Any] = {
-        "agreement": report.agreement_id,
-        "at": report.at.isoformat(),
-        "interpretation": report.interpretation.profile.value,
-        "status": report.status.value,
-        "terminates_at": _iso(report.terminates_at),
-        "next_anniversary": _iso(report.next_anniversary),
-        "notice_deadline": _iso(report.notice_deadline),
-        "earliest_termination": _iso(report.earliest_termination),
-        "term": (
-            {"number": term.number, "start": term.start.isoformat(), "end": term.end.isoformat()}
-            if term
-            else None
-        ),
-        "applied_events": list(report.applied_events),
-        "notes": [{"rule": note.rule, "text": note.text} for note in report.notes],
-        "conflict": None,
-    }
-    if other is not None and other.status is not report.status:
-        payload["conflict"] = {
-            "interpretation": other.interpretation.profile.value,
-            "status": other.status.value,
-            "terminates_at": _iso(other.terminates_at),
-        }
-    return payload
-
-
-def band_json(band: Band) -> dict[str, Any]:
-    return {"status": band.status.value, "start": band.start.isoformat(), "end": _iso(band.end)}
-
-
-def agreement_json(agreement: Agreement) -> dict[str, Any]:
-    terms = agreement.terms
-    return {
-        "id": agreement.id,
-        "title": agreement.title,
-        "kind": agreement.kind.value,
-        "parties": list(agreement.parties),
-        "hub": agreement.hub,
-        "binding": agreement.binding,
-        "scope": list(agreement.scope),
-        "terms": {
-            "timezone": terms.timezone,
-            "term_years": terms.term_years,
-            "auto_renew": terms.auto_renew,
-            "notice_days": terms.notice_days,
-        },
-        "third_party_release_needs_approval": agreement.third_party_release_needs_approval,
-        "purpose_change_needs_approval": agreement.purpose_change_needs_approval,
-        "relay_needs_originator_consent": agreement.relay_needs_originator_consent,
-        "protection_from": list(agreement.protection_from),
-        "classification_cap": agreement.classification_cap,
-        "articles": dict(agreement.articles),
-        "equivalence": [
-            {"label": row.label, "levels": {p: list(ids) for p, ids in row.levels.items()}}
-            for row in agreement.equivalence
-        ],
-        "events": [
-            {"id": e.id, "kind": e.kind.value, "party": e.party, "at": e.at.isoformat(),
-             "source": e.source}
-            for e in agreement.events
-        ],
-    }  # fmt: skip
 
 
 def print_decision(decision: Decision) -> None:
@@ -220,10 +78,10 @@ def print_status(report: StatusReport, other: StatusReport | None) -> None:
             "term",
             f"{term.number} ({term.start.isoformat()} → {term.end.isoformat()})" if term else None,
         ),
-        ("terminates at", _iso(report.terminates_at)),
-        ("next anniversary", _iso(report.next_anniversary)),
+        ("terminates at", iso(report.terminates_at)),
+        ("next anniversary", iso(report.next_anniversary)),
         ("notice deadline", f"received before {deadline.isoformat()}" if deadline else None),
-        ("a notice now ends it at", _iso(report.earliest_termination)),
+        ("a notice now ends it at", iso(report.earliest_termination)),
     ]
     for label, value in rows:
         if value:

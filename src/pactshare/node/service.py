@@ -1,0 +1,100 @@
+"""Opening and creating a node: its home, database, keys, pinned directory and clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from pactshare import seal
+from pactshare.domain import Party, Registry
+from pactshare.errors import InputError, NodeError
+from pactshare.node import agreements, journal
+from pactshare.node.home import NodeConfig, NodeHome
+from pactshare.scenarios import load_registry, read_sources
+from pactshare.store import Database, sqlite_url
+from pactshare.store.objects import ObjectStore
+
+__all__ = ["Clock", "Node", "init_node"]
+
+Clock = Callable[[], datetime]
+
+
+class Node:
+    """One party's node, opened from its home directory."""
+
+    def __init__(self, home: NodeHome, *, clock: Clock, passphrase: bytes | None = None) -> None:
+        config = home.read_config()
+        self.home = home
+        self.party_code = config.party
+        self.db = Database(config.database)
+        self.objects = ObjectStore(home.objects)
+        self._clock = clock
+        self._passphrase = passphrase
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    @cached_property
+    def keys(self) -> seal.PartyKeys:
+        return seal.load_keys(self.home.keys, passphrase=self._passphrase)
+
+    @cached_property
+    def directory(self) -> seal.Directory:
+        """The pinned public keys of the parties this node trusts (no trust on first use)."""
+        return seal.Directory.from_folder(self.home.directory)
+
+    def registry(self, tx: Connection) -> Registry:
+        return agreements.load_registry(tx)
+
+    def party(self, tx: Connection) -> Party:
+        return self.registry(tx).party(self.party_code)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def init_node(
+    root: Path,
+    *,
+    party: str,
+    at: datetime,
+    database: str | None = None,
+    agreement_dirs: tuple[Path, ...] = (),
+    passphrase: bytes | None = None,
+) -> NodeHome:
+    """Create a node: keys, database, the reference agreements (plus ``agreement_dirs``)."""
+    home = NodeHome(root)
+    if home.exists():
+        raise NodeError(f"{root} already holds a node; choose another --home")
+    code = party.strip().upper()
+    sources = read_sources(list(agreement_dirs))
+    registry = load_registry(list(agreement_dirs))
+    if code not in registry.parties:
+        known = ", ".join(sorted(registry.parties))
+        raise InputError(f"--party: {party!r} is not a party of the agreements ({known})")
+    root.mkdir(parents=True, exist_ok=True)
+    for folder in (home.directory, home.objects):
+        folder.mkdir(exist_ok=True)
+    keys = seal.init_keys(home.keys, code, at=at, passphrase=passphrase)
+    record = seal.PublicKeyRecord.export(keys)
+    home.public_key.write_bytes(record)
+    (home.directory / f"{code}.key").write_bytes(record)
+    url = database or sqlite_url(home.database_file)
+    db = Database(url)
+    try:
+        db.migrate()
+        with db.atomic() as tx:
+            count = agreements.install_sources(tx, sources, at=at)
+            journal.record(
+                tx, kind="event", at=at, actor=code, subject="node",
+                details={"event": "node-initialised", "scenario_files": count,
+                         "signing_key": keys.signing_key_id},
+            )  # fmt: skip
+    finally:
+        db.dispose()
+    home.write_config(NodeConfig(party=code, database=url))
+    return home

@@ -12,6 +12,8 @@ translated at the boundary (``raise ... from exc``) so that no library exception
     ├── ScenarioError           an agreement or party file is malformed or inconsistent
     ├── PolicyError             a decision cannot be made (unknown party, level, agreement)
     ├── NodeError               a node cannot do what was asked (not a node, unknown item…)
+    │   ├── PackageError        a transfer package is malformed or not signed by its sender
+    │   └── RefusedError        the agreements (or access rules) do not allow it: exit code 1
     ├── StorageError            the node's database or object store cannot do what was asked
     └── EnvelopeError           a sealed envelope cannot be made, read or trusted
         ├── EnvelopeMalformedError   the bytes are not a well-formed envelope
@@ -38,8 +40,10 @@ __all__ = [
     "InputError",
     "LabelError",
     "NodeError",
+    "PackageError",
     "PactshareError",
     "PolicyError",
+    "RefusedError",
     "ScenarioError",
     "StorageError",
 ]
@@ -119,3 +123,18 @@ class EnvelopeReplayedError(EnvelopeUnverifiedError):
 class EnvelopeKeyError(EnvelopeError):
     """No usable key: the envelope is not addressed to us, a key id is not in the pinned
     directory, or a key file is missing, unreadable or locked with another passphrase."""
+
+
+class PackageError(NodeError):
+    """A transfer package is malformed, altered, or not signed by the sender it names."""
+
+
+class RefusedError(NodeError):
+    """What was asked is refused by the agreements or the access rules; the reasons are given.
+
+    Not an input error: the CLI exits 1, as ``check`` does for a refusal.
+    """
+
+    def __init__(self, message: str, *, reasons: tuple[str, ...] = ()) -> None:
+        self.reasons = reasons
+        super().__init__(message)

@@ -17,7 +17,7 @@ import typer
 
 from pactshare.cli._files import atomic_output, open_input, passphrase
 from pactshare.cli.main import app
-from pactshare.errors import EnvelopeError
+from pactshare.errors import EnvelopeError, InputError
 from pactshare.seal import (
     Directory,
     EnvelopeInfo,
@@ -84,15 +84,41 @@ def seal_command(
 
 @app.command("open")
 def open_command(
-    envelope: Path = typer.Argument(..., help="The envelope to open."),
-    keys_dir: Path = KEYS_OPTION,
-    directory_dir: Path = DIRECTORY_OPTION,
+    target: Path = typer.Argument(..., help="An envelope file, or with --as an item id."),
+    keys_dir: Path | None = typer.Option(None, "--keys", help="Your private key folder."),
+    directory_dir: Path | None = typer.Option(
+        None, "--directory", help="The pinned public directory (a folder of key records)."
+    ),
+    person: str | None = typer.Option(
+        None, "--as", help="Open a node's holding as this person (with --home)."
+    ),
+    home: Path | None = typer.Option(None, "--home", help="The node (or $PACTSHARE_HOME)."),
     output: Path = OUTPUT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Verify and decrypt ENVELOPE; write the plaintext only if everything verified."""
+    """Open an envelope (--keys, --directory) or a node's holding (ITEM --as NAME --home D).
+
+    Writes the plaintext only if everything verified and, for a holding, only if the person's
+    clearance and need-to-know allow it; every attempt is recorded in the access registry.
+    """
+    if person is not None:
+        from pactshare.cli.nodes import open_holding  # noqa: PLC0415 - nodes imports this module
+
+        written = open_holding(str(target), person, home, output)
+        if as_json:
+            typer.echo(
+                json.dumps({"item_id": str(target), "output": str(output), "bytes": written})
+            )
+        else:
+            typer.echo(f"{person} opened {target}; {written} bytes written to {output}")
+        return
+    if keys_dir is None or directory_dir is None:
+        raise InputError(
+            "open: give --keys and --directory for an envelope, or --as NAME for an item"
+        )
     keys = load_keys(keys_dir, passphrase=passphrase())
     directory = Directory.from_folder(directory_dir)
+    envelope = target
     with open_input(envelope) as source, _naming(envelope):
         label, plaintext = open(source, keys, directory)
         with atomic_output(output) as out:

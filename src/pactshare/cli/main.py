@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from pactshare.errors import PactshareError
+from pactshare.errors import PactshareError, RefusedError
 
 app = typer.Typer(
     name="pactshare",
@@ -29,7 +29,7 @@ def _register_commands() -> None:
     """Attach every command group; imported here so that ``app`` is defined first."""
     # Imported for their effect (each registers its commands on `app`); inside the function
     # because they import `app` from here.
-    from pactshare.cli import agreements, check, demo, envelope, keys  # noqa: F401, PLC0415
+    from pactshare.cli import agreements, check, demo, envelope, keys, nodes  # noqa: F401, PLC0415
 
 
 def run() -> None:
@@ -40,6 +40,11 @@ def run() -> None:
     _register_commands()
     try:
         app()
+    except RefusedError as exc:
+        print(f"pactshare: refused: {exc}", file=sys.stderr)  # noqa: T201 - the CLI's own voice
+        for reason in exc.reasons:
+            print(f"  {reason}", file=sys.stderr)  # noqa: T201
+        sys.exit(EXIT_REFUSED)
     except PactshareError as exc:
         message = " ".join(str(exc).splitlines())  # one line, whatever the message holds
         print(f"pactshare: error: {message}", file=sys.stderr)  # noqa: T201 - the CLI's own voice

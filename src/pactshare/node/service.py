@@ -82,7 +82,7 @@ def init_node(
     keys = seal.init_keys(home.keys, code, at=at, passphrase=passphrase)
     record = seal.PublicKeyRecord.export(keys)
     home.public_key.write_bytes(record)
-    (home.directory / f"{code}.key").write_bytes(record)
+    (home.directory / f"{code}.json").write_bytes(record)
     url = database or sqlite_url(home.database_file)
     db = Database(url)
     try:

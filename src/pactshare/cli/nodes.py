@@ -1,0 +1,231 @@
+"""Node commands: ``node init``, ``directory add``, ``person add``, ``register``, ``provide``,
+``receive``, ``inbox`` (and ``open ITEM --as NAME`` through the ``open`` command).
+
+``--home D`` or ``PACTSHARE_HOME`` selects the node. ``PACTSHARE_CLOCK`` (an ISO 8601 instant)
+fixes the node's clock, for replays and demos; otherwise the node uses the real time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pactshare import seal
+from pactshare.cli._files import passphrase
+from pactshare.cli.main import app
+from pactshare.cli.options import JsonOpt
+from pactshare.cli.render import console, print_json
+from pactshare.domain import parse_instant
+from pactshare.domain.wire import decision_json
+from pactshare.errors import InputError
+from pactshare.node import NodeHome
+from pactshare.node.agreements import load_registry
+from pactshare.node.holdings import inbox, open_item
+from pactshare.node.items import provide, register
+from pactshare.node.people import add_person
+from pactshare.node.reception import receive, write_receipt
+from pactshare.node.service import Node, init_node
+
+HOME_ENV = "PACTSHARE_HOME"
+CLOCK_ENV = "PACTSHARE_CLOCK"
+
+HomeOpt = Annotated[
+    Path | None, typer.Option("--home", help=f"The node's home directory (or ${HOME_ENV}).")
+]
+
+
+def node_home(home: Path | None) -> NodeHome:
+    chosen = home or (Path(os.environ[HOME_ENV]) if os.environ.get(HOME_ENV) else None)
+    if chosen is None:
+        raise InputError(f"--home: say which node (or set {HOME_ENV})")
+    return NodeHome(chosen)
+
+
+def clock() -> datetime:
+    fixed = os.environ.get(CLOCK_ENV)
+    return parse_instant(fixed, what=CLOCK_ENV) if fixed else datetime.now(UTC)
+
+
+def open_node(home: Path | None) -> Node:
+    return Node(node_home(home), clock=clock, passphrase=passphrase())
+
+
+node_group = typer.Typer(help="Create and inspect a party's node.")
+app.add_typer(node_group, name="node")
+directory_group = typer.Typer(help="The node's pinned directory of parties' public keys.")
+app.add_typer(directory_group, name="directory")
+person_group = typer.Typer(help="People of the node's party: clearance, need-to-know, roles.")
+app.add_typer(person_group, name="person")
+
+
+@node_group.command("init")
+def node_init(
+    party: Annotated[str, typer.Option("--party", help="The node's party, e.g. KOR.")],
+    home: HomeOpt = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: SQLite in the home).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a node: keys, database and the reference agreements; writes D/public.key."""
+    target = node_home(home)
+    created = init_node(target.root, party=party, at=clock(), database=db, passphrase=passphrase())
+    config = created.read_config()
+    if as_json:
+        print_json(
+            {
+                "party": config.party,
+                "home": str(created.root),
+                "public_key": str(created.public_key),
+            }
+        )
+        return
+    console.print(f"node for {config.party} created in {created.root}")
+    console.print(
+        f"  hand {created.public_key} to peers; pin theirs with: pactshare directory add FILE"
+    )
+
+
+@directory_group.command("add")
+def directory_add(
+    record: Annotated[Path, typer.Argument(help="A party's public key record (public.key).")],
+    home: HomeOpt = None,
+) -> None:
+    """Pin a peer's public key record (checked and self-signed; no trust on first use)."""
+    target = node_home(home)
+    target.read_config()
+    try:
+        data = record.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{record}: cannot read ({exc.strerror})") from exc
+    parsed = seal.PublicKeyRecord.from_bytes(data, source=str(record))
+    destination = target.directory / f"{parsed.party}.json"
+    shutil.copyfile(record, destination)
+    console.print(f"pinned {parsed.party} ({parsed.current.signing_key_id})")
+
+
+@person_group.command("add")
+def person_add(
+    name: Annotated[str, typer.Argument(help="The person's name.")],
+    clearance: Annotated[
+        str | None, typer.Option(help="Their clearance: a level of the node's scheme.")
+    ] = None,
+    need_to_know: Annotated[
+        list[str] | None, typer.Option("--need-to-know", help="Topics (repeatable or a,b).")
+    ] = None,
+    role: Annotated[list[str] | None, typer.Option("--role", help="Roles (repeatable).")] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a person; prints their API token once."""
+    node = open_node(home)
+    topics = [t.strip() for value in need_to_know or () for t in value.split(",") if t.strip()]
+    with node.db.atomic() as tx:
+        party = load_registry(tx).party(node.party_code)
+        record, token = add_person(
+            tx, party, name=name, clearance=clearance, need_to_know=topics,
+            roles=list(role or ()), at=node.now(),
+        )  # fmt: skip
+    if as_json:
+        print_json({"name": record.name, "clearance": record.clearance, "token": token})
+        return
+    known = ", ".join(record.need_to_know) or "nothing"
+    console.print(f"{record.name}: clearance {record.clearance or 'none'}, need to know {known}")
+    console.print(f"token (shown once): {token}")
+
+
+@app.command("register")
+def register_command(
+    file: Annotated[Path, typer.Argument(help="The item to register.")],
+    label: Annotated[Path, typer.Option("--label", help="Its security label (TOML).")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Seal an item under its label on the originator's node; prints the item id."""
+    item_id = register(open_node(home), file, label)
+    if as_json:
+        print_json({"item_id": item_id})
+    else:
+        print(item_id)  # noqa: T201 - the id alone, for scripts
+
+
+@app.command("provide")
+def provide_command(
+    item: Annotated[str, typer.Argument(help="The item id.")],
+    to: Annotated[str, typer.Option("--to", help="The recipient party.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write a transfer package for hand carriage."),
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Decide now and provide the item: a package with -o, otherwise queued for the network."""
+    result = provide(open_node(home), item, to, package=output)
+    if as_json:
+        print_json({"provision": result.provision_id, "package": str(output) if output else None,
+                    "decision": decision_json(result.decision)})  # fmt: skip
+        return
+    route = " → ".join(
+        [result.decision.route[0].sender, *(h.recipient for h in result.decision.route)]
+    )
+    console.print(
+        f"{result.decision.outcome.value}: {route}; marked {result.decision.route[-1].marking.text}"
+    )
+    console.print(f"package written to {output}" if output else "queued in the outbox")
+
+
+@app.command("receive")
+def receive_command(
+    package: Annotated[Path, typer.Argument(help="A transfer package.")],
+    receipt_out: Annotated[
+        Path | None, typer.Option("--receipt", help="Where to write the signed receipt.")
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify, re-decide, mark and store a package; write the signed receipt."""
+    receipt = receive(open_node(home), package)
+    target = receipt_out or package.with_name(package.name + ".receipt.json")
+    write_receipt(target, receipt)
+    body = receipt["body"]
+    if as_json:
+        print_json({"receipt": str(target), **body})
+        return
+    console.print(f"received {body['item_id']} from {body['sender']}, marked {body['marking']}")
+    console.print(f"signed receipt written to {target}")
+
+
+@app.command("inbox")
+def inbox_command(
+    home: HomeOpt = None,
+    all_items: Annotated[bool, typer.Option("--all", help="Own registered items too.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Items this node holds that other parties provided (with --all, its own too)."""
+    rows = inbox(open_node(home), received_only=not all_items)
+    if as_json:
+        print_json([asdict(row) for row in rows])
+        return
+    table = Table("item", "from", "marking", "topics", "state", box=None, header_style="bold")
+    for row in rows:
+        table.add_row(
+            row.item_id,
+            row.received_from or row.originator,
+            row.marking,
+            ", ".join(row.topics),
+            row.state,
+        )
+    console.print(table)
+
+
+def open_holding(item: str, person: str, home: Path | None, output: Path) -> int:
+    """``open ITEM --as NAME``: used by the ``open`` command."""
+    return open_item(open_node(home), item, person_name=person, output=output)

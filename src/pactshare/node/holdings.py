@@ -1,0 +1,95 @@
+"""What a node holds, and opening a holding: only a person with clearance at or above its
+marking and need-to-know for its topics (R-ACC-1/2); every attempt, granted or denied, goes to
+the facility's access registry (R-PRO-5) and the audit log.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from pactshare import seal
+from pactshare.domain import Holding, may_access
+from pactshare.errors import RefusedError
+from pactshare.node import journal
+from pactshare.node.items import item_row
+from pactshare.node.people import find_person
+from pactshare.node.service import Node
+from pactshare.store.schema import access_log, items
+
+__all__ = ["HoldingSummary", "inbox", "open_item"]
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingSummary:
+    item_id: str
+    originator: str
+    origin: str
+    received_from: str | None
+    marking: str
+    topics: tuple[str, ...]
+    state: str
+
+
+def inbox(node: Node, *, received_only: bool = True) -> list[HoldingSummary]:
+    query = select(items).order_by(items.c.recorded_at)
+    if received_only:
+        query = query.where(items.c.origin == "received")
+    with node.db.atomic() as tx:
+        rows = tx.execute(query).all()
+    return [
+        HoldingSummary(r.id, r.originator, r.origin, r.received_from, r.marking,
+                       tuple(r.label["topics"]), r.state)
+        for r in rows
+    ]  # fmt: skip
+
+
+def open_item(node: Node, item_id: str, *, person_name: str, output: Path) -> int:
+    """Decrypt a holding for ``person_name`` into ``output``; return the bytes written."""
+    now = node.now()
+    with node.db.atomic() as tx:
+        row = item_row(tx, item_id)
+        party = node.party(tx)
+        person = find_person(tx, person_name).as_person(party)
+        holding = Holding(
+            item_id=row.id, originator=row.originator, holder=party.code,
+            level=party.level(row.marking_level), topics=tuple(row.label["topics"]),
+            received_under=row.received_under,
+        )  # fmt: skip
+        decision = may_access(person, holding, now)
+        reasons = [
+            {"rule": r.rule, "text": r.text, "effect": r.effect.value} for r in decision.reasons
+        ]
+        tx.execute(
+            insert(access_log).values(
+                item_id=item_id,
+                person=person_name,
+                at=now,
+                granted=decision.granted,
+                reasons=reasons,
+            )
+        )
+        journal.record(
+            tx, kind="access", at=now, actor=person_name, subject=item_id,
+            details={"granted": decision.granted, "reasons": reasons},
+        )  # fmt: skip
+    if not decision.granted:
+        denials = tuple(f"{r['rule']}: {r['text']}" for r in reasons if r["effect"] == "deny")
+        raise RefusedError(f"{person_name} may not open {item_id}", reasons=denials)
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    written = 0
+    try:
+        with os.fdopen(handle, "wb") as out, node.objects.open(row.envelope) as sealed:
+            _, plaintext = seal.open(sealed, node.keys, node.directory)
+            for chunk in plaintext:
+                out.write(chunk)
+                written += len(chunk)
+        Path(temporary).replace(output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return written

@@ -1,0 +1,189 @@
+"""Registering an item and providing it to another party.
+
+Register: the originator seals the file for its own node (the node never keeps plaintext) and
+records the item. Provide: the decision engine decides at the node's clock; a refusal is
+recorded in the audit log and nothing else changes; an allowed provision wraps the data key
+for the next hop, records the provision with its decision, and either writes a signed transfer
+package for hand carriage or queues the package in the outbox for the network.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select
+
+from pactshare import seal
+from pactshare.domain import Approval, ApprovalKind, Decision, Outcome, Request, decide
+from pactshare.domain.topics import check_topic
+from pactshare.domain.wire import decision_json
+from pactshare.errors import EnvelopeKeyError, InputError, NodeError, PolicyError, RefusedError
+from pactshare.node import journal
+from pactshare.node.packages import sign_manifest, write_package
+from pactshare.node.service import Node
+from pactshare.store.schema import approvals, envelopes, items, outbox, provisions
+
+__all__ = ["Provision", "item_row", "provide", "register", "store_envelope"]
+
+
+@dataclass(frozen=True, slots=True)
+class Provision:
+    provision_id: str
+    decision: Decision
+    package: Path | None
+
+
+def store_envelope(node: Node, tx: Connection, digest: str, size: int) -> None:
+    """Record a stored envelope once (content-addressed: the same bytes, the same row)."""
+    if tx.execute(select(envelopes.c.digest).where(envelopes.c.digest == digest)).first() is None:
+        tx.execute(insert(envelopes).values(digest=digest, size=size, stored_at=node.now()))
+
+
+def item_row(tx: Connection, item_id: str) -> Row[Any]:
+    row = tx.execute(select(items).where(items.c.id == item_id)).first()
+    if row is None:
+        raise NodeError(f"no item {item_id!r} on this node (see: pactshare inbox)")
+    return row
+
+
+def register(node: Node, payload: Path, label_file: Path) -> str:
+    """Seal ``payload`` under the label in ``label_file``; return the new item's id."""
+    now = node.now()
+    label = seal.Label.from_toml_file(label_file, item_id=uuid.uuid4().hex, created_at=now)
+    with node.db.atomic() as tx:
+        party = node.party(tx)
+    if label.originator != party.code:
+        raise InputError(
+            f"{label_file}: originator: this is {party.code}'s node, not {label.originator}'s"
+        )
+    try:
+        level = party.level(label.classification)
+        for topic in label.topics:
+            check_topic(topic)
+    except (PolicyError, ValueError) as exc:
+        raise InputError(f"{label_file}: {exc}") from exc
+    label = seal.Label.from_mapping({**label.as_json(), "classification": level.id})
+    try:
+        with payload.open("rb") as source:
+            digest, size = node.objects.put_chunks(
+                seal.seal(source, label, node.keys, [node.keys.public()])
+            )
+    except OSError as exc:
+        raise InputError(f"{payload}: cannot be read ({exc.strerror})") from exc
+    with node.db.atomic() as tx:
+        store_envelope(node, tx, digest, size)
+        tx.execute(
+            insert(items).values(
+                id=label.item_id, originator=party.code, label=label.as_json(), envelope=digest,
+                origin="registered", marking_level=level.id, marking=f"{party.code} / {level.name}",
+                state="held", needs_remarking=False, recorded_at=now,
+            )
+        )  # fmt: skip
+        journal.record(
+            tx, kind="registration", at=now, actor=party.code, subject=label.item_id,
+            details={"label": label.as_json(), "envelope": digest, "size": size},
+        )  # fmt: skip
+    return label.item_id
+
+
+def _approvals(tx: Connection, item_id: str) -> tuple[Approval, ...]:
+    rows = tx.execute(select(approvals).where(approvals.c.item_id == item_id))
+    return tuple(
+        Approval(
+            r.originator, ApprovalKind(r.kind), r.subject, r.recorded_at, r.item_id, r.revoked_at
+        )
+        for r in rows
+    )
+
+
+def _request(node: Node, tx: Connection, row: Row[Any], recipient: str) -> Request:
+    label = row.label
+    return Request(
+        originator=label["originator"],
+        recipient=recipient.strip().upper(),
+        classification=label["classification"],
+        topics=tuple(label["topics"]),
+        holder=None if row.origin == "registered" else node.party_code,
+        purpose=label.get("purpose"),
+        provided_for=label.get("purpose"),
+        releasable_to=tuple(label["releasable_to"]),
+        approvals=_approvals(tx, row.id),
+        item_id=row.id,
+        received_under=row.received_under,
+    )
+
+
+def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -> Provision:
+    """Decide now; record a refusal, or wrap the item for the next hop and send or package it."""
+    now = node.now()
+    with node.db.atomic() as tx:
+        row = item_row(tx, item_id)
+        if row.state != "held":
+            raise NodeError(f"item {item_id} is {row.state}; only held items can be provided")
+        decision = decide(_request(node, tx, row, recipient), node.registry(tx), now)
+        if decision.outcome is Outcome.REFUSED:
+            journal.record(
+                tx, kind="refusal", at=now, actor=node.party_code, subject=item_id,
+                details={"recipient": recipient, "decision": decision_json(decision)},
+            )  # fmt: skip
+    if decision.outcome is Outcome.REFUSED:
+        denials = tuple(f"{r.rule}: {r.text}" for r in decision.reasons if r.effect.value == "deny")
+        raise RefusedError(f"providing {item_id} to {recipient} is refused", reasons=denials)
+    next_hop = decision.route[0].recipient
+    try:
+        recipient_keys = node.directory.current(next_hop)
+    except EnvelopeKeyError as exc:
+        raise NodeError(
+            f"{next_hop}'s public key is not pinned; add it with: pactshare directory add FILE"
+        ) from exc
+    with node.objects.open(row.envelope) as sealed:
+        digest, size = node.objects.put_chunks(
+            seal.rewrap(sealed, node.keys, node.directory, to=[recipient_keys], at=now)
+        )
+    provision_id = uuid.uuid4().hex
+    body = {
+        "package_id": provision_id,
+        "sender": node.party_code,
+        "recipient": next_hop,
+        "final_recipient": decision.route[-1].recipient,
+        "item_id": item_id,
+        "created_at": now.isoformat(),
+        "envelope": {"digest": digest, "size": size},
+        "label": row.label,
+        "decision": decision_json(decision),
+    }
+    signed = sign_manifest(body, node.keys)
+    if package is not None:
+        with node.objects.open(digest) as source:
+            write_package(package, signed, iter(lambda: source.read(1 << 20), b""))
+    try:
+        with node.db.atomic() as tx:
+            store_envelope(node, tx, digest, size)
+            tx.execute(
+                insert(provisions).values(
+                    id=provision_id, item_id=item_id, recipient=next_hop, decided_at=now,
+                    outcome=decision.outcome.value, decision=decision_json(decision),
+                    state="packaged" if package else "queued",
+                )
+            )  # fmt: skip
+            if package is None:
+                tx.execute(
+                    insert(outbox).values(
+                        id=provision_id, kind="item", recipient=next_hop, payload=signed,
+                        envelope=digest, created_at=now, attempts=0, next_attempt_at=now,
+                    )
+                )  # fmt: skip
+            journal.record(
+                tx, kind="provision", at=now, actor=node.party_code, subject=item_id,
+                details={"provision": provision_id, "to": next_hop, "envelope": digest,
+                         "decision": decision_json(decision),
+                         "delivery": "package" if package else "outbox"},
+            )  # fmt: skip
+    except BaseException:
+        if package is not None:
+            package.unlink(missing_ok=True)
+        raise
+    return Provision(provision_id, decision, package)

@@ -1,0 +1,139 @@
+"""The transfer package: a sealed envelope with its signed manifest, for the network or for
+hand carriage by courier (the path real exchanges still use).
+
+A package is a ZIP archive holding exactly ``manifest.json`` and ``envelope.psx``. The
+manifest names the package, sender, recipient, item, envelope digest and the sender's
+decision; the sender's node signs it (Ed25519 over ``DOMAIN_TAG`` + RFC 8785 JSON).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+
+from pactshare import seal
+from pactshare.errors import EnvelopeKeyError, PackageError
+
+__all__ = ["DOMAIN_TAG", "Manifest", "read_manifest", "sign_manifest", "write_package"]
+
+DOMAIN_TAG = b"pactshare/transfer-package/v1\x00"
+_MANIFEST, _ENVELOPE = "manifest.json", "envelope.psx"
+_MAX_MANIFEST = 1 << 20
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """A verified manifest: ``body`` is what the sender signed."""
+
+    body: dict[str, Any]
+    signer_key_id: str
+
+    @property
+    def package_id(self) -> str:
+        return str(self.body["package_id"])
+
+    @property
+    def sender(self) -> str:
+        return str(self.body["sender"])
+
+    @property
+    def recipient(self) -> str:
+        return str(self.body["recipient"])
+
+    @property
+    def envelope_digest(self) -> str:
+        return str(self.body["envelope"]["digest"])
+
+
+def sign_manifest(body: dict[str, Any], keys: seal.PartyKeys) -> dict[str, Any]:
+    signature = keys.signing_key.sign(DOMAIN_TAG + rfc8785.dumps(body))
+    return {
+        "body": body,
+        "signer_key_id": keys.signing_key_id,
+        "signature": base64.b64encode(signature).decode("ascii"),
+    }
+
+
+def write_package(path: Path, signed_manifest: dict[str, Any], envelope: Iterator[bytes]) -> None:
+    """Write the package atomically (a temporary file renamed into place)."""
+    handle, temporary = tempfile.mkstemp(prefix=".package-", dir=path.parent)
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED) as archive:
+            archive.writestr(_MANIFEST, json.dumps(signed_manifest, ensure_ascii=False, indent=2))
+            with archive.open(_ENVELOPE, "w", force_zip64=True) as out:
+                for chunk in envelope:
+                    out.write(chunk)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_manifest(path: Path, directory: seal.Directory) -> tuple[Manifest, zipfile.ZipFile]:
+    """Open a package and verify its manifest's signature against the pinned directory.
+
+    Returns the verified manifest and the open archive (the caller reads the envelope from
+    it with :func:`envelope_chunks` and must close it).
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise PackageError(f"{path}: not a transfer package ({exc})") from exc
+    try:
+        names = sorted(archive.namelist())
+        if names != sorted((_MANIFEST, _ENVELOPE)):
+            raise PackageError(f"{path}: expected {_MANIFEST} and {_ENVELOPE}, found {names}")
+        if archive.getinfo(_MANIFEST).file_size > _MAX_MANIFEST:
+            raise PackageError(f"{path}: manifest larger than {_MAX_MANIFEST} bytes")
+        manifest = _verify(json.loads(archive.read(_MANIFEST)), directory, path)
+    except (ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+        archive.close()
+        raise PackageError(f"{path}: malformed manifest ({exc})") from exc
+    except BaseException:
+        archive.close()
+        raise
+    return manifest, archive
+
+
+def envelope_chunks(archive: zipfile.ZipFile) -> Iterator[bytes]:
+    with archive.open(_ENVELOPE) as source:
+        yield from iter(lambda: source.read(_BLOCK), b"")
+
+
+def _verify(signed: dict[str, Any], directory: seal.Directory, path: Path) -> Manifest:
+    body, key_id = signed["body"], str(signed["signer_key_id"])
+    signature = base64.b64decode(signed["signature"], validate=True)
+    try:
+        party, public_key = directory.signing_key(key_id)
+    except EnvelopeKeyError as exc:
+        raise PackageError(f"{path}: signed by a key not in the pinned directory") from exc
+    if party != body.get("sender"):
+        raise PackageError(f"{path}: signed by {party}, but names {body.get('sender')} as sender")
+    try:
+        public_key.verify(signature, DOMAIN_TAG + rfc8785.dumps(body))
+    except InvalidSignature as exc:
+        raise PackageError(f"{path}: the manifest's signature does not verify") from exc
+    envelope = body["envelope"]
+    if not isinstance(envelope, dict) or len(str(envelope.get("digest", ""))) != 64:
+        raise PackageError(f"{path}: the manifest names no envelope digest")
+    return Manifest(body=body, signer_key_id=key_id)
+
+
+def digest_of(chunks: Iterator[bytes]) -> str:
+    hasher = hashlib.sha256()
+    for chunk in chunks:
+        hasher.update(chunk)
+    return hasher.hexdigest()

@@ -1,0 +1,122 @@
+"""Receiving a transfer package: verify, re-decide, mark, keep custody, sign a receipt.
+
+The receiver trusts nothing the sender's node decided: it verifies the manifest and the
+envelope against its pinned directory, decides again from its own copy of the agreements,
+marks the item with its own equivalent level (R-MARK-1), records the pre-transfer assurance
+(R-ACC-4) and returns a signed receipt. Receiving the same package twice has one effect.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from pactshare import seal
+from pactshare.domain import Outcome, Request, decide
+from pactshare.domain.wire import decision_json
+from pactshare.errors import PackageError, RefusedError
+from pactshare.node import journal
+from pactshare.node.items import store_envelope
+from pactshare.node.packages import envelope_chunks, read_manifest, sign_manifest
+from pactshare.node.service import Node
+from pactshare.store.schema import items, receipts
+
+__all__ = ["receive"]
+
+
+def receive(node: Node, package: Path) -> dict[str, Any]:
+    """Receive ``package``; return the signed receipt (the same one if received before)."""
+    now = node.now()
+    manifest, archive = read_manifest(package, node.directory)
+    with archive:
+        if manifest.recipient != node.party_code:
+            raise PackageError(
+                f"{package}: addressed to {manifest.recipient}, not to {node.party_code}"
+            )
+        with node.db.atomic() as tx:
+            earlier = tx.execute(
+                select(receipts.c.receipt).where(receipts.c.package_id == manifest.package_id)
+            ).scalar_one_or_none()
+        if earlier is not None:
+            return dict(earlier)
+        digest, size = node.objects.put_chunks(envelope_chunks(archive))
+    if digest != manifest.envelope_digest:
+        raise PackageError(f"{package}: the envelope does not match the manifest's digest")
+    with node.objects.open(digest) as sealed:
+        info = seal.verify(sealed, node.directory)
+    label = info.label
+    if label.as_json() != manifest.body["label"]:
+        raise PackageError(f"{package}: the manifest's label differs from the envelope's")
+    sender = manifest.sender
+    request = Request(
+        originator=label.originator,
+        recipient=node.party_code,
+        classification=label.classification,
+        topics=label.topics,
+        holder=None if sender == label.originator else sender,
+        releasable_to=label.releasable_to,
+        item_id=label.item_id,
+    )
+    with node.db.atomic() as tx:
+        decision = decide(request, node.registry(tx), now)
+        if decision.outcome is not Outcome.ALLOWED:
+            journal.record(
+                tx, kind="refusal", at=now, actor=node.party_code, subject=label.item_id,
+                details={"received_from": sender, "package": manifest.package_id,
+                         "decision": decision_json(decision)},
+            )  # fmt: skip
+    if decision.outcome is not Outcome.ALLOWED:
+        denials = tuple(f"{r.rule}: {r.text}" for r in decision.reasons if r.effect.value == "deny")
+        raise RefusedError(
+            f"{package}: this node's agreements do not allow receiving it", reasons=denials
+        )
+    hop = decision.route[-1]
+    assurance = {  # R-ACC-4, Art. 7(5): what the receiving party assures the originator
+        "clearance_required": hop.marking.level,
+        "need_to_know": list(label.topics),
+        "equivalent_protection_under": hop.agreement,
+    }
+    receipt_body = {
+        "package_id": manifest.package_id,
+        "item_id": label.item_id,
+        "sender": sender,
+        "receiver": node.party_code,
+        "received_at": now.isoformat(),
+        "envelope": {"digest": digest, "size": size},
+        "marking": hop.marking.text,
+        "agreement": hop.agreement,
+        "assurance": assurance,
+    }
+    receipt = sign_manifest(receipt_body, node.keys)
+    with node.db.atomic() as tx:
+        store_envelope(node, tx, digest, size)
+        tx.execute(
+            insert(items).values(
+                id=label.item_id, originator=label.originator, label=label.as_json(),
+                envelope=digest, origin="received", received_from=sender,
+                received_under=hop.agreement, marking_level=hop.marking.level,
+                marking=hop.marking.text, state="held", needs_remarking=False, recorded_at=now,
+            )
+        )  # fmt: skip
+        tx.execute(
+            insert(receipts).values(
+                package_id=manifest.package_id, item_id=label.item_id, sender=sender,
+                receipt=receipt, received_at=now,
+            )
+        )  # fmt: skip
+        journal.record(
+            tx, kind="receipt", at=now, actor=node.party_code, subject=label.item_id,
+            details={"package": manifest.package_id, "from": sender, "marking": hop.marking.text,
+                     "agreement": hop.agreement, "assurance": assurance,
+                     "decision": decision_json(decision)},
+        )  # fmt: skip
+    return receipt
+
+
+def write_receipt(path: Path, receipt: dict[str, Any]) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(receipt, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(path)

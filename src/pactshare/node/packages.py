@@ -9,7 +9,6 @@ decision; the sender's node signs it (Ed25519 over ``DOMAIN_TAG`` + RFC 8785 JSO
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import tempfile
@@ -25,7 +24,14 @@ from cryptography.exceptions import InvalidSignature
 from pactshare import seal
 from pactshare.errors import EnvelopeKeyError, PackageError
 
-__all__ = ["DOMAIN_TAG", "Manifest", "read_manifest", "sign_manifest", "write_package"]
+__all__ = [
+    "DOMAIN_TAG",
+    "Manifest",
+    "envelope_chunks",
+    "read_manifest",
+    "sign_manifest",
+    "write_package",
+]
 
 DOMAIN_TAG = b"pactshare/transfer-package/v1\x00"
 _MANIFEST, _ENVELOPE = "manifest.json", "envelope.psx"
@@ -130,10 +136,3 @@ def _verify(signed: dict[str, Any], directory: seal.Directory, path: Path) -> Ma
     if not isinstance(envelope, dict) or len(str(envelope.get("digest", ""))) != 64:
         raise PackageError(f"{path}: the manifest names no envelope digest")
     return Manifest(body=body, signer_key_id=key_id)
-
-
-def digest_of(chunks: Iterator[bytes]) -> str:
-    hasher = hashlib.sha256()
-    for chunk in chunks:
-        hasher.update(chunk)
-    return hasher.hexdigest()

@@ -1,0 +1,117 @@
+"""Two nodes driven through the ``pactshare`` command, as their operators would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+LABEL = """policy = "gsomia-kor-jpn-2016"
+originator = "KOR"
+classification = "군사 II급 비밀"
+topics = ["dprk-missile/slbm"]
+releasable_to = ["JPN"]
+"""
+
+
+def pactshare(
+    *args: str, clock: str = "2019-11-22T23:00:00+09:00"
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PACTSHARE_CLOCK": clock, "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "pactshare", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_hand_carried_package_from_kor_to_jpn_then_opened(tmp_path: Path) -> None:
+    kor, jpn = str(tmp_path / "kor"), str(tmp_path / "jpn")
+    assert pactshare("node", "init", "--party", "KOR", "--home", kor).returncode == 0
+    assert pactshare("node", "init", "--party", "JPN", "--home", jpn).returncode == 0
+    assert pactshare("directory", "add", f"{jpn}/public.key", "--home", kor).returncode == 0
+    assert pactshare("directory", "add", f"{kor}/public.key", "--home", jpn).returncode == 0
+    (tmp_path / "item.txt").write_text("telemetry", encoding="utf-8")
+    (tmp_path / "label.toml").write_text(LABEL, encoding="utf-8")
+    registered = pactshare(
+        "register",
+        str(tmp_path / "item.txt"),
+        "--label",
+        str(tmp_path / "label.toml"),
+        "--home",
+        kor,
+    )
+    item = registered.stdout.strip()
+    assert registered.returncode == 0, registered.stderr
+    package = str(tmp_path / "pkg.zip")
+    provided = pactshare("provide", item, "--to", "JPN", "--home", kor, "-o", package, "--json")
+    assert provided.returncode == 0, provided.stderr
+    assert json.loads(provided.stdout)["decision"]["outcome"] == "allowed"
+    received = pactshare("receive", package, "--home", jpn, "--json")
+    assert received.returncode == 0, received.stderr
+    assert json.loads(received.stdout)["marking"] == "KOR / 極秘 (SECRET)"
+    assert Path(package + ".receipt.json").exists()
+    pactshare(
+        "person",
+        "add",
+        "Sato",
+        "--clearance",
+        "極秘",
+        "--need-to-know",
+        "dprk-missile",
+        "--home",
+        jpn,
+    )
+    opened = pactshare("open", item, "--as", "Sato", "--home", jpn, "-o", str(tmp_path / "out.txt"))
+    assert opened.returncode == 0, opened.stderr
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "telemetry"
+    inbox = json.loads(pactshare("inbox", "--home", jpn, "--json").stdout)
+    assert [row["item_id"] for row in inbox] == [item]
+
+
+def test_refusals_exit_1_and_bad_input_exits_2(tmp_path: Path) -> None:
+    kor = str(tmp_path / "kor")
+    pactshare("node", "init", "--party", "KOR", "--home", kor)
+    (tmp_path / "item.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "label.toml").write_text(LABEL, encoding="utf-8")
+    item = pactshare(
+        "register",
+        str(tmp_path / "item.txt"),
+        "--label",
+        str(tmp_path / "label.toml"),
+        "--home",
+        kor,
+    ).stdout.strip()
+    refused = pactshare(
+        "provide", item, "--to", "USA", "--home", kor, "-o", str(tmp_path / "p.zip")
+    )
+    assert refused.returncode == 1
+    assert "R-PRO-1" in refused.stderr
+    assert not (tmp_path / "p.zip").exists()
+    for args, message in [
+        (("provide", "no-such-item", "--to", "JPN", "--home", kor), "no item 'no-such-item'"),
+        (("inbox", "--home", str(tmp_path / "nowhere")), "is not a pactshare node"),
+        (("node", "init", "--party", "KOR", "--home", kor), "already holds a node"),
+        (("node", "init", "--party", "XYZ", "--home", str(tmp_path / "x")), "--party: 'XYZ'"),
+        (("receive", str(tmp_path / "item.txt"), "--home", kor), "not a transfer package"),
+        (
+            (
+                "register",
+                str(tmp_path / "missing.txt"),
+                "--label",
+                str(tmp_path / "label.toml"),
+                "--home",
+                kor,
+            ),
+            "cannot be read",
+        ),
+    ]:
+        done = pactshare(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert message in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr

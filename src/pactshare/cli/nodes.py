@@ -27,10 +27,11 @@ from pactshare.domain.wire import decision_json
 from pactshare.errors import InputError
 from pactshare.node import NodeHome
 from pactshare.node.agreements import load_registry
+from pactshare.node.documents import write_document
 from pactshare.node.holdings import inbox, open_item
 from pactshare.node.items import provide, register
 from pactshare.node.people import add_person
-from pactshare.node.reception import receive, write_receipt
+from pactshare.node.reception import receive
 from pactshare.node.service import Node, init_node
 
 HOME_ENV = "PACTSHARE_HOME"
@@ -194,7 +195,7 @@ def receive_command(
     """Verify, re-decide, mark and store a package; write the signed receipt."""
     receipt = receive(open_node(home), package)
     target = receipt_out or package.with_name(package.name + ".receipt.json")
-    write_receipt(target, receipt)
+    write_document(target, receipt)
     body = receipt["body"]
     if as_json:
         print_json({"receipt": str(target), **body})

@@ -3,12 +3,11 @@ hand carriage by courier (the path real exchanges still use).
 
 A package is a ZIP archive holding exactly ``manifest.json`` and ``envelope.psx``. The
 manifest names the package, sender, recipient, item, envelope digest and the sender's
-decision; the sender's node signs it (Ed25519 over ``DOMAIN_TAG`` + RFC 8785 JSON).
+decision; it is a signed document of kind ``transfer-package`` (see :mod:`.documents`).
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import tempfile
@@ -18,14 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import rfc8785
-from cryptography.exceptions import InvalidSignature
-
 from pactshare import seal
-from pactshare.errors import EnvelopeKeyError, PackageError
+from pactshare.errors import PackageError
+from pactshare.node.documents import sign_document, verify_document
 
 __all__ = [
-    "DOMAIN_TAG",
+    "KIND",
     "Manifest",
     "envelope_chunks",
     "read_manifest",
@@ -33,7 +30,7 @@ __all__ = [
     "write_package",
 ]
 
-DOMAIN_TAG = b"pactshare/transfer-package/v1\x00"
+KIND = "transfer-package"
 _MANIFEST, _ENVELOPE = "manifest.json", "envelope.psx"
 _MAX_MANIFEST = 1 << 20
 _BLOCK = 1 << 20
@@ -64,12 +61,7 @@ class Manifest:
 
 
 def sign_manifest(body: dict[str, Any], keys: seal.PartyKeys) -> dict[str, Any]:
-    signature = keys.signing_key.sign(DOMAIN_TAG + rfc8785.dumps(body))
-    return {
-        "body": body,
-        "signer_key_id": keys.signing_key_id,
-        "signature": base64.b64encode(signature).decode("ascii"),
-    }
+    return sign_document(KIND, body, keys)
 
 
 def write_package(path: Path, signed_manifest: dict[str, Any], envelope: Iterator[bytes]) -> None:
@@ -119,20 +111,11 @@ def envelope_chunks(archive: zipfile.ZipFile) -> Iterator[bytes]:
         yield from iter(lambda: source.read(_BLOCK), b"")
 
 
-def _verify(signed: dict[str, Any], directory: seal.Directory, path: Path) -> Manifest:
-    body, key_id = signed["body"], str(signed["signer_key_id"])
-    signature = base64.b64decode(signed["signature"], validate=True)
-    try:
-        party, public_key = directory.signing_key(key_id)
-    except EnvelopeKeyError as exc:
-        raise PackageError(f"{path}: signed by a key not in the pinned directory") from exc
+def _verify(signed: Any, directory: seal.Directory, path: Path) -> Manifest:
+    party, body = verify_document(signed, directory, kind=KIND, where=str(path))
     if party != body.get("sender"):
         raise PackageError(f"{path}: signed by {party}, but names {body.get('sender')} as sender")
-    try:
-        public_key.verify(signature, DOMAIN_TAG + rfc8785.dumps(body))
-    except InvalidSignature as exc:
-        raise PackageError(f"{path}: the manifest's signature does not verify") from exc
-    envelope = body["envelope"]
+    envelope = body.get("envelope")
     if not isinstance(envelope, dict) or len(str(envelope.get("digest", ""))) != 64:
         raise PackageError(f"{path}: the manifest names no envelope digest")
-    return Manifest(body=body, signer_key_id=key_id)
+    return Manifest(body=body, signer_key_id=str(signed["signer_key_id"]))

@@ -8,7 +8,6 @@ marks the item with its own equivalent level (R-MARK-1), records the pre-transfe
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,9 @@ from pactshare.domain import Outcome, Request, decide
 from pactshare.domain.wire import decision_json
 from pactshare.errors import PackageError, RefusedError
 from pactshare.node import journal
+from pactshare.node.documents import sign_document
 from pactshare.node.items import store_envelope
-from pactshare.node.packages import envelope_chunks, read_manifest, sign_manifest
+from pactshare.node.packages import envelope_chunks, read_manifest
 from pactshare.node.service import Node
 from pactshare.store.schema import items, receipts
 
@@ -90,7 +90,7 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
         "agreement": hop.agreement,
         "assurance": assurance,
     }
-    receipt = sign_manifest(receipt_body, node.keys)
+    receipt = sign_document("receipt", receipt_body, node.keys)
     with node.db.atomic() as tx:
         store_envelope(node, tx, digest, size)
         tx.execute(
@@ -114,9 +114,3 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
                      "decision": decision_json(decision)},
         )  # fmt: skip
     return receipt
-
-
-def write_receipt(path: Path, receipt: dict[str, Any]) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(receipt, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(path)

@@ -1,0 +1,78 @@
+"""Signed documents between parties: manifests, receipts, approvals, notes, certificates,
+incident reports. Each is ``{"kind", "body", "signer_key_id", "signature"}``; the signature is
+Ed25519 over ``b"pactshare/<kind>/v1\\x00"`` + the RFC 8785 canonical JSON of the body, so a
+document of one kind can never pass for another. Verification uses the pinned directory only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+
+from pactshare import seal
+from pactshare.errors import EnvelopeKeyError, PackageError
+
+__all__ = ["read_document", "sign_document", "verify_document", "write_document"]
+
+
+def _signed_bytes(kind: str, body: dict[str, Any]) -> bytes:
+    return f"pactshare/{kind}/v1\x00".encode() + rfc8785.dumps(body)
+
+
+def sign_document(kind: str, body: dict[str, Any], keys: seal.PartyKeys) -> dict[str, Any]:
+    signature = keys.signing_key.sign(_signed_bytes(kind, body))
+    return {
+        "kind": kind,
+        "body": body,
+        "signer_key_id": keys.signing_key_id,
+        "signature": base64.b64encode(signature).decode("ascii"),
+    }
+
+
+def verify_document(
+    document: Any, directory: seal.Directory, *, kind: str, where: str
+) -> tuple[str, dict[str, Any]]:
+    """Check a document's kind and signature; return the signing party and the body."""
+    try:
+        if document["kind"] != kind:
+            raise PackageError(f"{where}: a {document['kind']} document, not a {kind}")
+        body = document["body"]
+        signature = base64.b64decode(document["signature"], validate=True)
+        key_id = str(document["signer_key_id"])
+        if not isinstance(body, dict):
+            raise TypeError("body is not an object")
+    except (KeyError, TypeError, binascii.Error) as exc:
+        raise PackageError(f"{where}: not a signed {kind} document ({exc})") from exc
+    try:
+        party, public_key = directory.signing_key(key_id)
+    except EnvelopeKeyError as exc:
+        raise PackageError(f"{where}: signed by a key not in the pinned directory") from exc
+    try:
+        public_key.verify(signature, _signed_bytes(kind, body))
+    except InvalidSignature as exc:
+        raise PackageError(f"{where}: the signature does not verify") from exc
+    return party, body
+
+
+def write_document(path: Path, document: dict[str, Any]) -> None:
+    """Write a document atomically (temporary file, then rename)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(
+        json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    temporary.replace(path)
+
+
+def read_document(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PackageError(f"{path}: cannot read ({exc.strerror})") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PackageError(f"{path}: not a JSON document ({exc})") from exc

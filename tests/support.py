@@ -20,6 +20,16 @@ SUSPENSION = "kor-suspension-2019"
 WITHDRAWAL = "kor-withdrawal-2023"
 
 
+class Clock:
+    """A node's clock that the test moves (a simulated clock, as the demo uses)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 def at(text: str) -> datetime:
     """An instant from ISO 8601 text with its offset."""
     return parse_instant(text, what="test instant")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from pactshare.node.people import add_person
 from pactshare.node.reception import receive
 from pactshare.node.service import Node, init_node
 from pactshare.store.schema import metadata
-from tests.support import at
+from tests.support import Clock, at
 
 BEFORE_MIDNIGHT = at("2019-11-22T23:00:00+09:00")
 LABEL = """policy = "gsomia-kor-jpn-2016"
@@ -26,16 +25,6 @@ classification = "군사 II급 비밀"
 topics = ["dprk-missile/slbm"]
 releasable_to = ["JPN"]
 """
-
-
-class Clock:
-    """The nodes' clock, moved by the test (a simulated clock, as the demo uses)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

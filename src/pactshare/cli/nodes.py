@@ -1,5 +1,6 @@
 """Node commands: ``node init``, ``directory add``, ``person add``, ``register``, ``provide``,
-``receive``, ``inbox`` (and ``open ITEM --as NAME`` through the ``open`` command).
+``receive``, ``inbox``, ``note give|receive``, ``consent request|grant|revoke|record`` (and
+``open ITEM --as NAME`` through the ``open`` command).
 
 ``--home D`` or ``PACTSHARE_HOME`` selects the node. ``PACTSHARE_CLOCK`` (an ISO 8601 instant)
 fixes the node's clock, for replays and demos; otherwise the node uses the real time.
@@ -27,9 +28,11 @@ from pactshare.domain.wire import decision_json
 from pactshare.errors import InputError
 from pactshare.node import NodeHome
 from pactshare.node.agreements import load_registry
+from pactshare.node.consents import grant_consent, record_consent, request_consent, revoke_consent
 from pactshare.node.documents import write_document
 from pactshare.node.holdings import inbox, open_item
 from pactshare.node.items import provide, register
+from pactshare.node.notes import give_note, receive_note
 from pactshare.node.people import add_person
 from pactshare.node.reception import receive
 from pactshare.node.service import Node, init_node
@@ -131,9 +134,14 @@ def person_add(
     with node.db.atomic() as tx:
         party = load_registry(tx).party(node.party_code)
         record, token = add_person(
-            tx, party, name=name, clearance=clearance, need_to_know=topics,
-            roles=list(role or ()), at=node.now(),
-        )  # fmt: skip
+            tx,
+            party,
+            name=name,
+            clearance=clearance,
+            need_to_know=topics,
+            roles=list(role or ()),
+            at=node.now(),
+        )
     if as_json:
         print_json({"name": record.name, "clearance": record.clearance, "token": token})
         return
@@ -171,8 +179,13 @@ def provide_command(
     """Decide now and provide the item: a package with -o, otherwise queued for the network."""
     result = provide(open_node(home), item, to, package=output)
     if as_json:
-        print_json({"provision": result.provision_id, "package": str(output) if output else None,
-                    "decision": decision_json(result.decision)})  # fmt: skip
+        print_json(
+            {
+                "provision": result.provision_id,
+                "package": str(output) if output else None,
+                "decision": decision_json(result.decision),
+            }
+        )
         return
     route = " → ".join(
         [result.decision.route[0].sender, *(h.recipient for h in result.decision.route)]
@@ -230,3 +243,104 @@ def inbox_command(
 def open_holding(item: str, person: str, home: Path | None, output: Path) -> int:
     """``open ITEM --as NAME``: used by the ``open`` command."""
     return open_item(open_node(home), item, person_name=person, output=output)
+
+
+note_group = typer.Typer(help="Diplomatic notes: signed notices that add events to agreements.")
+app.add_typer(note_group, name="note")
+consent_group = typer.Typer(help="Originators' written approvals for release or new use.")
+app.add_typer(consent_group, name="consent")
+OutputOpt = Annotated[
+    Path | None, typer.Option("-o", "--output", help="Write the signed document.")
+]
+
+
+def _emit(document: dict[str, object], output: Path | None, what: str) -> None:
+    if output is not None:
+        write_document(output, document)
+        console.print(f"{what} signed and written to {output}")
+    else:
+        print_json(document)
+
+
+@note_group.command("give")
+def note_give(
+    agreement: Annotated[str, typer.Argument(help="The agreement, e.g. gsomia-kor-jpn-2016.")],
+    kind: Annotated[str, typer.Option("--kind", help="notice_of_termination, notice_suspension…")],
+    effective: Annotated[
+        str | None, typer.Option("--effective", help="When it takes effect (default: now).")
+    ] = None,
+    source: Annotated[str, typer.Option("--source", help="What the note says.")] = "",
+    home: HomeOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Give a note as this node's party; it is recorded here and queued for the other parties."""
+    node = open_node(home)
+    when = parse_instant(effective, what="--effective") if effective else None
+    _emit(give_note(node, agreement, kind, effective=when, source=source), output, "note")
+
+
+@note_group.command("receive")
+def note_receive(
+    file: Annotated[Path, typer.Argument(help="A note another party gave.")],
+    home: HomeOpt = None,
+) -> None:
+    """Record a note received from another party (checked against the pinned directory)."""
+    body = receive_note(open_node(home), file)
+    event = body["event"]
+    console.print(f"recorded {event['kind']} by {event['party']} on {body['agreement']}")
+
+
+def _consent_subject(to: str | None, purpose: str | None) -> dict[str, str | None]:
+    return {"release_to": to, "purpose": purpose}
+
+
+ToOpt = Annotated[str | None, typer.Option("--to", help="The third party a release would go to.")]
+PurposeOpt = Annotated[str | None, typer.Option("--purpose", help="The new purpose of use.")]
+
+
+@consent_group.command("request")
+def consent_request(
+    item: Annotated[str, typer.Argument(help="The item id.")],
+    to: ToOpt = None,
+    purpose: PurposeOpt = None,
+    home: HomeOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """As a holder, ask the originator in writing to approve a release or a new use."""
+    document = request_consent(open_node(home), item, **_consent_subject(to, purpose))
+    _emit(document, output, "consent request")
+
+
+@consent_group.command("grant")
+def consent_grant(
+    item: Annotated[str, typer.Argument(help="The item id.")],
+    to: ToOpt = None,
+    purpose: PurposeOpt = None,
+    home: HomeOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """As the originator, approve a release or a new use in writing (prior to it)."""
+    document = grant_consent(open_node(home), item, **_consent_subject(to, purpose))
+    _emit(document, output, "approval")
+
+
+@consent_group.command("revoke")
+def consent_revoke(
+    approval: Annotated[str, typer.Argument(help="The approval id.")],
+    home: HomeOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """As the originator, revoke an approval before it is used."""
+    _emit(revoke_consent(open_node(home), approval), output, "revocation")
+
+
+@consent_group.command("record")
+def consent_record(
+    file: Annotated[Path, typer.Argument(help="An approval or revocation from the originator.")],
+    home: HomeOpt = None,
+) -> None:
+    """As a holder, put an approval or revocation received from the originator on file."""
+    body = record_consent(open_node(home), file)
+    console.print(
+        f"on file: {body.get('kind', 'revocation')} {body['approval_id']} for {body['item_id']}"
+    )

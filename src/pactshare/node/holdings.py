@@ -42,10 +42,17 @@ def inbox(node: Node, *, received_only: bool = True) -> list[HoldingSummary]:
     with node.db.atomic() as tx:
         rows = tx.execute(query).all()
     return [
-        HoldingSummary(r.id, r.originator, r.origin, r.received_from, r.marking,
-                       tuple(r.label["topics"]), r.state)
+        HoldingSummary(
+            r.id,
+            r.originator,
+            r.origin,
+            r.received_from,
+            r.marking,
+            tuple(r.label["topics"]),
+            r.state,
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 def open_item(node: Node, item_id: str, *, person_name: str, output: Path) -> int:
@@ -56,10 +63,13 @@ def open_item(node: Node, item_id: str, *, person_name: str, output: Path) -> in
         party = node.party(tx)
         person = find_person(tx, person_name).as_person(party)
         holding = Holding(
-            item_id=row.id, originator=row.originator, holder=party.code,
-            level=party.level(row.marking_level), topics=tuple(row.label["topics"]),
+            item_id=row.id,
+            originator=row.originator,
+            holder=party.code,
+            level=party.level(row.marking_level),
+            topics=tuple(row.label["topics"]),
             received_under=row.received_under,
-        )  # fmt: skip
+        )
         decision = may_access(person, holding, now)
         reasons = [
             {"rule": r.rule, "text": r.text, "effect": r.effect.value} for r in decision.reasons
@@ -74,9 +84,13 @@ def open_item(node: Node, item_id: str, *, person_name: str, output: Path) -> in
             )
         )
         journal.record(
-            tx, kind="access", at=now, actor=person_name, subject=item_id,
+            tx,
+            kind="access",
+            at=now,
+            actor=person_name,
+            subject=item_id,
             details={"granted": decision.granted, "reasons": reasons},
-        )  # fmt: skip
+        )
     if not decision.granted:
         denials = tuple(f"{r['rule']}: {r['text']}" for r in reasons if r["effect"] == "deny")
         raise RefusedError(f"{person_name} may not open {item_id}", reasons=denials)

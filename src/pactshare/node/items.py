@@ -77,15 +77,26 @@ def register(node: Node, payload: Path, label_file: Path) -> str:
         store_envelope(node, tx, digest, size)
         tx.execute(
             insert(items).values(
-                id=label.item_id, originator=party.code, label=label.as_json(), envelope=digest,
-                origin="registered", marking_level=level.id, marking=f"{party.code} / {level.name}",
-                state="held", needs_remarking=False, recorded_at=now,
+                id=label.item_id,
+                originator=party.code,
+                label=label.as_json(),
+                envelope=digest,
+                origin="registered",
+                marking_level=level.id,
+                marking=f"{party.code} / {level.name}",
+                state="held",
+                needs_remarking=False,
+                recorded_at=now,
             )
-        )  # fmt: skip
+        )
         journal.record(
-            tx, kind="registration", at=now, actor=party.code, subject=label.item_id,
+            tx,
+            kind="registration",
+            at=now,
+            actor=party.code,
+            subject=label.item_id,
             details={"label": label.as_json(), "envelope": digest, "size": size},
-        )  # fmt: skip
+        )
     return label.item_id
 
 
@@ -126,9 +137,13 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
         decision = decide(_request(node, tx, row, recipient), node.registry(tx), now)
         if decision.outcome is Outcome.REFUSED:
             journal.record(
-                tx, kind="refusal", at=now, actor=node.party_code, subject=item_id,
+                tx,
+                kind="refusal",
+                at=now,
+                actor=node.party_code,
+                subject=item_id,
                 details={"recipient": recipient, "decision": decision_json(decision)},
-            )  # fmt: skip
+            )
     if decision.outcome is Outcome.REFUSED:
         denials = tuple(f"{r.rule}: {r.text}" for r in decision.reasons if r.effect.value == "deny")
         raise RefusedError(f"providing {item_id} to {recipient} is refused", reasons=denials)
@@ -164,24 +179,42 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
             store_envelope(node, tx, digest, size)
             tx.execute(
                 insert(provisions).values(
-                    id=provision_id, item_id=item_id, recipient=next_hop, decided_at=now,
-                    outcome=decision.outcome.value, decision=decision_json(decision),
+                    id=provision_id,
+                    item_id=item_id,
+                    recipient=next_hop,
+                    decided_at=now,
+                    outcome=decision.outcome.value,
+                    decision=decision_json(decision),
                     state="packaged" if package else "queued",
                 )
-            )  # fmt: skip
+            )
             if package is None:
                 tx.execute(
                     insert(outbox).values(
-                        id=provision_id, kind="item", recipient=next_hop, payload=signed,
-                        envelope=digest, created_at=now, attempts=0, next_attempt_at=now,
+                        id=provision_id,
+                        kind="item",
+                        recipient=next_hop,
+                        payload=signed,
+                        envelope=digest,
+                        created_at=now,
+                        attempts=0,
+                        next_attempt_at=now,
                     )
-                )  # fmt: skip
+                )
             journal.record(
-                tx, kind="provision", at=now, actor=node.party_code, subject=item_id,
-                details={"provision": provision_id, "to": next_hop, "envelope": digest,
-                         "decision": decision_json(decision),
-                         "delivery": "package" if package else "outbox"},
-            )  # fmt: skip
+                tx,
+                kind="provision",
+                at=now,
+                actor=node.party_code,
+                subject=item_id,
+                details={
+                    "provision": provision_id,
+                    "to": next_hop,
+                    "envelope": digest,
+                    "decision": decision_json(decision),
+                    "delivery": "package" if package else "outbox",
+                },
+            )
     except BaseException:
         if package is not None:
             package.unlink(missing_ok=True)

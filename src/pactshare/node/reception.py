@@ -64,10 +64,17 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
         decision = decide(request, node.registry(tx), now)
         if decision.outcome is not Outcome.ALLOWED:
             journal.record(
-                tx, kind="refusal", at=now, actor=node.party_code, subject=label.item_id,
-                details={"received_from": sender, "package": manifest.package_id,
-                         "decision": decision_json(decision)},
-            )  # fmt: skip
+                tx,
+                kind="refusal",
+                at=now,
+                actor=node.party_code,
+                subject=label.item_id,
+                details={
+                    "received_from": sender,
+                    "package": manifest.package_id,
+                    "decision": decision_json(decision),
+                },
+            )
     if decision.outcome is not Outcome.ALLOWED:
         denials = tuple(f"{r.rule}: {r.text}" for r in decision.reasons if r.effect.value == "deny")
         raise RefusedError(
@@ -95,22 +102,42 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
         store_envelope(node, tx, digest, size)
         tx.execute(
             insert(items).values(
-                id=label.item_id, originator=label.originator, label=label.as_json(),
-                envelope=digest, origin="received", received_from=sender,
-                received_under=hop.agreement, marking_level=hop.marking.level,
-                marking=hop.marking.text, state="held", needs_remarking=False, recorded_at=now,
+                id=label.item_id,
+                originator=label.originator,
+                label=label.as_json(),
+                envelope=digest,
+                origin="received",
+                received_from=sender,
+                received_under=hop.agreement,
+                marking_level=hop.marking.level,
+                marking=hop.marking.text,
+                state="held",
+                needs_remarking=False,
+                recorded_at=now,
             )
-        )  # fmt: skip
+        )
         tx.execute(
             insert(receipts).values(
-                package_id=manifest.package_id, item_id=label.item_id, sender=sender,
-                receipt=receipt, received_at=now,
+                package_id=manifest.package_id,
+                item_id=label.item_id,
+                sender=sender,
+                receipt=receipt,
+                received_at=now,
             )
-        )  # fmt: skip
+        )
         journal.record(
-            tx, kind="receipt", at=now, actor=node.party_code, subject=label.item_id,
-            details={"package": manifest.package_id, "from": sender, "marking": hop.marking.text,
-                     "agreement": hop.agreement, "assurance": assurance,
-                     "decision": decision_json(decision)},
-        )  # fmt: skip
+            tx,
+            kind="receipt",
+            at=now,
+            actor=node.party_code,
+            subject=label.item_id,
+            details={
+                "package": manifest.package_id,
+                "from": sender,
+                "marking": hop.marking.text,
+                "agreement": hop.agreement,
+                "assurance": assurance,
+                "decision": decision_json(decision),
+            },
+        )
     return receipt

@@ -90,10 +90,17 @@ def init_node(
         with db.atomic() as tx:
             count = agreements.install_sources(tx, sources, at=at)
             journal.record(
-                tx, kind="event", at=at, actor=code, subject="node",
-                details={"event": "node-initialised", "scenario_files": count,
-                         "signing_key": keys.signing_key_id},
-            )  # fmt: skip
+                tx,
+                kind="event",
+                at=at,
+                actor=code,
+                subject="node",
+                details={
+                    "event": "node-initialised",
+                    "scenario_files": count,
+                    "signing_key": keys.signing_key_id,
+                },
+            )
     finally:
         db.dispose()
     home.write_config(NodeConfig(party=code, database=url))

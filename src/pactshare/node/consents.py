@@ -1,0 +1,174 @@
+"""Originators' written approvals (R-PRO-1/2, R-TISA-6): requested by a holder, granted or
+revoked by the originator, each a signed document; the holder records what it receives.
+
+An approval counts for a release only if it was on file before the release (AT-13).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from pactshare.domain import ApprovalKind
+from pactshare.errors import InputError, NodeError, PackageError
+from pactshare.node import journal
+from pactshare.node.documents import read_document, sign_document, verify_document
+from pactshare.node.items import item_row
+from pactshare.node.service import Node
+from pactshare.store.schema import approvals
+
+__all__ = ["grant_consent", "record_consent", "request_consent", "revoke_consent"]
+
+
+def _subject(release_to: str | None, purpose: str | None) -> tuple[ApprovalKind, str]:
+    if (release_to is None) == (purpose is None):
+        raise InputError("say what is approved: --to PARTY (release) or --purpose TEXT (use)")
+    if release_to is not None:
+        return ApprovalKind.RELEASE, release_to.strip().upper()
+    return ApprovalKind.PURPOSE, str(purpose)
+
+
+def request_consent(
+    node: Node, item_id: str, *, release_to: str | None = None, purpose: str | None = None
+) -> dict[str, Any]:
+    """A holder's written request to the originator."""
+    now = node.now()
+    kind, subject = _subject(release_to, purpose)
+    with node.db.atomic() as tx:
+        row = item_row(tx, item_id)
+        body = {
+            "request_id": uuid.uuid4().hex,
+            "item_id": item_id,
+            "originator": row.originator,
+            "holder": node.party_code,
+            "kind": kind.value,
+            "subject": subject,
+            "requested_at": now.isoformat(),
+        }
+        journal.record(
+            tx,
+            kind="consent",
+            at=now,
+            actor=node.party_code,
+            subject=item_id,
+            details={"requested": body},
+        )
+    return sign_document("consent-request", body, node.keys)
+
+
+def grant_consent(
+    node: Node, item_id: str, *, release_to: str | None = None, purpose: str | None = None
+) -> dict[str, Any]:
+    """The originator's signed approval, kept on file at the originator's node too."""
+    now = node.now()
+    kind, subject = _subject(release_to, purpose)
+    with node.db.atomic() as tx:
+        row = item_row(tx, item_id)
+        if row.originator != node.party_code:
+            raise NodeError(f"only the originator ({row.originator}) can approve for {item_id}")
+        body = {
+            "approval_id": uuid.uuid4().hex,
+            "item_id": item_id,
+            "originator": node.party_code,
+            "kind": kind.value,
+            "subject": subject,
+            "granted_at": now.isoformat(),
+        }
+        document = sign_document("approval", body, node.keys)
+        tx.execute(
+            insert(approvals).values(
+                id=body["approval_id"],
+                item_id=item_id,
+                originator=node.party_code,
+                kind=kind.value,
+                subject=subject,
+                recorded_at=now,
+                revoked_at=None,
+                document=document,
+            )
+        )
+        journal.record(
+            tx,
+            kind="consent",
+            at=now,
+            actor=node.party_code,
+            subject=item_id,
+            details={"granted": body},
+        )
+    return document
+
+
+def revoke_consent(node: Node, approval_id: str) -> dict[str, Any]:
+    """The originator revokes an approval before it is used."""
+    now = node.now()
+    with node.db.atomic() as tx:
+        row = tx.execute(select(approvals).where(approvals.c.id == approval_id)).first()
+        if row is None or row.originator != node.party_code:
+            raise NodeError(
+                f"no approval {approval_id!r} granted by {node.party_code} on this node"
+            )
+        body = {
+            "approval_id": approval_id,
+            "item_id": row.item_id,
+            "originator": node.party_code,
+            "revoked_at": now.isoformat(),
+        }
+        tx.execute(update(approvals).where(approvals.c.id == approval_id).values(revoked_at=now))
+        journal.record(
+            tx,
+            kind="consent",
+            at=now,
+            actor=node.party_code,
+            subject=str(row.item_id),
+            details={"revoked": body},
+        )
+    return sign_document("revocation", body, node.keys)
+
+
+def record_consent(node: Node, path: Path) -> dict[str, Any]:
+    """The holder files an approval or a revocation it received from the originator."""
+    now = node.now()
+    document = read_document(path)
+    kind = document.get("kind") if isinstance(document, dict) else None
+    if kind not in ("approval", "revocation"):
+        raise PackageError(f"{path}: neither an approval nor a revocation")
+    party, body = verify_document(document, node.directory, kind=str(kind), where=str(path))
+    if party != body.get("originator"):
+        raise PackageError(f"{path}: signed by {party}, not by the originator")
+    with node.db.atomic() as tx:
+        existing = tx.execute(
+            select(approvals).where(approvals.c.id == body["approval_id"])
+        ).first()
+        if kind == "approval" and existing is None:
+            tx.execute(
+                insert(approvals).values(
+                    id=body["approval_id"],
+                    item_id=body["item_id"],
+                    originator=party,
+                    kind=ApprovalKind(body["kind"]).value,
+                    subject=body["subject"],
+                    recorded_at=now,
+                    revoked_at=None,
+                    document=document,
+                )
+            )
+        elif kind == "revocation" and existing is not None and existing.revoked_at is None:
+            tx.execute(
+                update(approvals)
+                .where(approvals.c.id == body["approval_id"])
+                .values(revoked_at=now)
+            )
+        else:
+            return body  # already on file: one effect
+        journal.record(
+            tx,
+            kind="consent",
+            at=now,
+            actor=party,
+            subject=str(body["item_id"]),
+            details={"recorded": kind, "document": body},
+        )
+    return body

@@ -33,6 +33,7 @@ __all__ = [
     "audit_heads",
     "audit_nodes",
     "envelopes",
+    "incidents",
     "items",
     "metadata",
     "outbox",
@@ -119,6 +120,7 @@ items = Table(
     Column("state", String(20), nullable=False),  # held | destroyed | returned
     Column("needs_remarking", Boolean, nullable=False, default=False),
     Column("derived_from", String(64)),
+    Column("disposal", JSON),  # the signed certificate of return or destruction (R-PRO-8)
     _when("recorded_at"),
 )
 
@@ -178,6 +180,20 @@ receipts = Table(
     Column("sender", String(3), nullable=False),
     Column("receipt", JSON, nullable=False),  # our signed receipt
     _when("received_at"),
+)
+
+incidents = Table(  # loss or compromise (R-INC-1): suspected → confirmed | ruled-out → closed
+    "incidents",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("item_id", String(64), ForeignKey("items.id"), nullable=False, index=True),
+    Column("originator", String(3), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("history", JSON, nullable=False),  # every step, with its time and notice
+    Column("report", JSON),  # the close-out report: findings and measures
+    _when("reported_at"),
+    _when("closed_at", nullable=True),
 )
 
 outbox = Table(  # what a workflow decided to send; delivered by the federation worker

@@ -1,5 +1,5 @@
 """Initial schema: scenario files and agreement events, items and envelopes, custody,
-consents, outbox, audit log."""
+consents, incidents, outbox, audit log."""
 
 from __future__ import annotations
 
@@ -107,6 +107,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("needs_remarking", sa.Boolean(), nullable=False),
         sa.Column("derived_from", sa.String(length=64), nullable=True),
+        sa.Column("disposal", sa.JSON(), nullable=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["envelope"], ["envelopes.digest"], name=op.f("fk_items_envelope_envelopes")
@@ -145,6 +146,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("access_log", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_access_log_item_id"), ["item_id"], unique=False)
+
+    op.create_table(
+        "incidents",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("item_id", sa.String(length=64), nullable=False),
+        sa.Column("originator", sa.String(length=3), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("history", sa.JSON(), nullable=False),
+        sa.Column("report", sa.JSON(), nullable=True),
+        sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["item_id"], ["items.id"], name=op.f("fk_incidents_item_id_items")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incidents")),
+    )
+    with op.batch_alter_table("incidents", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_incidents_item_id"), ["item_id"], unique=False)
 
     op.create_table(
         "provisions",

@@ -1,11 +1,15 @@
 """The tamper-evident audit log: pure functions and values, no I/O.
 
-RFC 9162 Merkle hashing and proofs (:mod:`~pactshare.audit.merkle`), the append-side frontier
-and an in-memory log (:mod:`~pactshare.audit.tree`), signed and co-signed tree heads
-(:mod:`~pactshare.audit.heads`). A store persists entries and perfect
-nodes and calls these functions; nothing here reads a file, a database or a clock.
+- :mod:`~pactshare.audit.merkle`: RFC 9162 hashing, inclusion and consistency proofs;
+- :mod:`~pactshare.audit.tree`: the append-side frontier and an in-memory log;
+- :mod:`~pactshare.audit.heads`: signed and co-signed tree heads;
+- :mod:`~pactshare.audit.entries`: the canonical encoding of an audit entry.
+
+A store persists entries and perfect nodes and calls these functions; nothing here reads a
+file, a database or a clock.
 """
 
+from pactshare.audit.entries import ENTRY_DOMAIN, Entry, EntryKind, JsonValue
 from pactshare.audit.heads import (
     Cosignature,
     SignedTreeHead,
@@ -33,9 +37,13 @@ from pactshare.audit.tree import Frontier, MemoryLog, PerfectNode
 
 __all__ = [
     "EMPTY_ROOT",
+    "ENTRY_DOMAIN",
     "HASH_SIZE",
     "Cosignature",
+    "Entry",
+    "EntryKind",
     "Frontier",
+    "JsonValue",
     "MemoryLog",
     "NodeReader",
     "PerfectNode",

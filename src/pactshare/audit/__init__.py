@@ -3,7 +3,8 @@
 - :mod:`~pactshare.audit.merkle`: RFC 9162 hashing, inclusion and consistency proofs;
 - :mod:`~pactshare.audit.tree`: the append-side frontier and an in-memory log;
 - :mod:`~pactshare.audit.heads`: signed and co-signed tree heads;
-- :mod:`~pactshare.audit.entries`: the canonical encoding of an audit entry.
+- :mod:`~pactshare.audit.entries`: the canonical encoding of an audit entry;
+- :mod:`~pactshare.audit.verify`: verifying a whole log, reporting tampering by position.
 
 A store persists entries and perfect nodes and calls these functions; nothing here reads a
 file, a database or a clock.
@@ -34,6 +35,7 @@ from pactshare.audit.merkle import (
     verify_inclusion,
 )
 from pactshare.audit.tree import Frontier, MemoryLog, PerfectNode
+from pactshare.audit.verify import Problem, ProblemKind, VerifyReport, verify_log
 
 __all__ = [
     "EMPTY_ROOT",
@@ -47,8 +49,11 @@ __all__ = [
     "MemoryLog",
     "NodeReader",
     "PerfectNode",
+    "Problem",
+    "ProblemKind",
     "SignedTreeHead",
     "TreeHead",
+    "VerifyReport",
     "consistency_proof",
     "cosign",
     "inclusion_proof",
@@ -62,4 +67,5 @@ __all__ = [
     "verify_cosignature",
     "verify_head",
     "verify_inclusion",
+    "verify_log",
 ]

@@ -340,12 +340,13 @@ def _compare_interior(
     Nodes over leaves at or after ``limit`` are explained by the entry problem found there.
     """
     stored_count = max(stored.get(0, {}), default=-1) + 1
+    bound = min(limit, stored_count)
     for level in range(1, len(levels)):
         width = 1 << level
         row = stored.get(level, {})
         for index, hashed in enumerate(levels[level]):
             end = (index + 1) * width
-            if end > min(limit, stored_count):
+            if end > bound:
                 break
             found = row.get(index)
             if found == hashed:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from pactshare.audit.merkle import (
     EMPTY_ROOT,
+    NodeReader,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -167,3 +168,29 @@ def test_any_flipped_bit_breaks_a_consistency_proof(
     except InvalidProofError:
         return
     raise AssertionError(f"a flipped bit in the {target} went unnoticed")
+
+
+def _counting(log: MemoryLog) -> tuple[list[tuple[int, int]], NodeReader]:
+    reads: list[tuple[int, int]] = []
+
+    def read(level: int, index: int) -> bytes:
+        reads.append((level, index))
+        return log.node(level, index)
+
+    return reads, read
+
+
+@given(size_and_index())
+def test_an_inclusion_proof_reads_at_most_two_nodes_per_level(case: tuple[int, int]) -> None:
+    size, index = case
+    reads, read = _counting(_log(size))
+    inclusion_proof(index, size, read)
+    assert len(reads) <= 2 * size.bit_length()
+
+
+@given(old_and_new_size())
+def test_a_consistency_proof_reads_at_most_two_nodes_per_level(case: tuple[int, int]) -> None:
+    old, new = case
+    reads, read = _counting(_log(new))
+    consistency_proof(old, new, read)
+    assert len(reads) <= 2 * new.bit_length()

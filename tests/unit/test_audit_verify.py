@@ -196,6 +196,15 @@ def test_a_missing_interior_node_is_reported() -> None:
     assert _only(report) == (ProblemKind.NODE_MISSING, 6, 7)
 
 
+def test_a_stored_node_placed_far_outside_the_tree_is_reported_not_allocated() -> None:
+    log = _log()
+    nodes = [*log.nodes(), PerfectNode(0, 10**15, b"\x00" * 32)]
+    report = verify_log(_entries(log), _heads(log), KEY.public_key(), nodes)
+    kinds = [(p.kind, p.position) for p in report.problems]
+    assert kinds == [(ProblemKind.NODE_CHANGED, None)]
+    assert "level 0, index 1000000000000000" in report.problems[0].message
+
+
 def test_two_signed_heads_for_one_size_with_different_roots_are_a_fork() -> None:
     log = _log()
     fork = sign_head(TreeHead(20, log.root(19), START + timedelta(hours=1)), KEY, "node")

@@ -6,7 +6,8 @@ The hash of a leaf is ``SHA-256(0x00 || data)``, of an interior node
 Proof *generation* never reads all leaves. It asks a :data:`NodeReader` for **perfect-subtree
 hashes**: ``nodes(level, index)`` is the hash of the complete subtree of ``2**level`` leaves
 starting at leaf ``index * 2**level`` (level 0 is the leaf hash itself). An inclusion or a
-consistency proof needs O(log² n) such reads at most (O(log n) in the common case), so a store
+consistency proof in a tree of n leaves needs about 2·log2(n) such reads at most (a property
+test holds it to 2·bit_length(n)), so a store
 that persists every perfect node once (see :class:`pactshare.audit.tree.Frontier`) can prove
 any entry of a log of millions of entries with a few indexed reads.
 

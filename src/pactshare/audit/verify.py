@@ -121,12 +121,13 @@ def verify_log(
 
     entry_problem = None
     if stored_nodes is not None:
-        stored = _by_level(stored_nodes)
-        entry_problem = _compare_leaves(levels[0], stored.get(0, {}), covered)
+        stored, stray = _by_level(stored_nodes, size)
+        entry_problem = _compare_leaves(levels[0], stored.get(0, []), covered)
         if entry_problem is not None:
             problems.append(entry_problem)
         limit = size if entry_problem is None else entry_problem.position or 0
         problems.extend(_compare_interior(levels, stored, limit))
+        problems.extend(_report_stray(stray))
     for problem in _localise_by_heads(checked, size):
         if not _explains(entry_problem, problem):
             problems.append(problem)
@@ -257,26 +258,57 @@ def _localise_by_heads(checked: list[tuple[SignedTreeHead, bool]], size: int) ->
     return problems
 
 
-def _by_level(nodes: Iterable[PerfectNode]) -> dict[int, dict[int, bytes]]:
-    stored: dict[int, dict[int, bytes]] = {}
+_Row = list[bytes | None]
+
+
+def _by_level(nodes: Iterable[PerfectNode], size: int) -> tuple[dict[int, _Row], list[PerfectNode]]:
+    """Stored hashes as one list per level (``None`` where absent), and the stray nodes.
+
+    An honest store of a log of ``leaves`` leaves (the larger of the entry count and the
+    stored leaf count) holds at level L the indexes below ``leaves >> L``; a node beyond that
+    cannot be placed. Rows are untrusted: their indexes never size a list.
+    """
+    grouped: dict[int, list[PerfectNode]] = {}
     for node in nodes:
-        stored.setdefault(node.level, {})[node.index] = node.hash
-    return stored
+        grouped.setdefault(node.level, []).append(node)
+    leaves = max(size, len(grouped.get(0, [])))
+    stored: dict[int, _Row] = {}
+    stray: list[PerfectNode] = []
+    for level, level_nodes in grouped.items():
+        row: _Row = [None] * (leaves >> level if 0 <= level < leaves.bit_length() else 0)
+        for node in level_nodes:
+            if 0 <= node.index < len(row):
+                row[node.index] = node.hash
+            else:
+                stray.append(node)
+        while row and row[-1] is None:
+            row.pop()
+        stored[level] = row
+    return stored, stray
 
 
-def _compare_leaves(
-    recomputed: list[bytes], stored_leaves: dict[int, bytes], covered: int
-) -> Problem | None:
+def _report_stray(stray: list[PerfectNode]) -> list[Problem]:
+    if not stray:
+        return []
+    first = min(stray, key=lambda node: (node.level, node.index))
+    return [
+        Problem(
+            ProblemKind.NODE_CHANGED,
+            f"{len(stray)} stored node(s) have no place in the stored tree, the first at "
+            f"level {first.level}, index {first.index}: rows were added or renumbered",
+        )
+    ]
+
+
+def _compare_leaves(recomputed: list[bytes], stored: _Row, covered: int) -> Problem | None:
     """Compare entries with the stored leaf hashes; classify the first difference."""
-    count = max(stored_leaves, default=-1) + 1
-    stored: list[bytes | None] = [stored_leaves.get(index) for index in range(count)]
     found = _classify(recomputed, stored)
     if found is None:
         return None
     kind, position, last, message = found
     if position < covered:
         # A signed head that verifies covers this entry: the entry is authentic.
-        missing = stored[position] is None if position < count else True
+        missing = position >= len(stored) or stored[position] is None
         return Problem(
             ProblemKind.NODE_MISSING if missing else ProblemKind.NODE_CHANGED,
             f"the stored leaf hash of entry {position} "
@@ -333,35 +365,35 @@ def _classify_at(first: int, recomputed: list[bytes], stored: list[bytes | None]
 
 
 def _compare_interior(
-    levels: list[list[bytes]], stored: dict[int, dict[int, bytes]], limit: int
+    levels: list[list[bytes]], stored: dict[int, _Row], limit: int
 ) -> list[Problem]:
     """The first stored interior node that is wrong or missing among leaves ``0 … limit-1``.
 
     Nodes over leaves at or after ``limit`` are explained by the entry problem found there.
     """
-    stored_count = max(stored.get(0, {}), default=-1) + 1
-    bound = min(limit, stored_count)
+    bound = min(limit, len(stored.get(0, [])))
     for level in range(1, len(levels)):
-        width = 1 << level
-        row = stored.get(level, {})
-        for index, hashed in enumerate(levels[level]):
-            end = (index + 1) * width
-            if end > bound:
-                break
-            found = row.get(index)
-            if found == hashed:
-                continue
-            first = index * width
-            state = "is missing" if found is None else "was altered"
-            return [
-                Problem(
-                    ProblemKind.NODE_MISSING if found is None else ProblemKind.NODE_CHANGED,
-                    f"the stored tree node over entries {first}…{end - 1} {state}; "
-                    "the entries themselves match their stored leaf hashes",
-                    position=first,
-                    last_position=end - 1,
-                )
-            ]
+        count = bound >> level
+        recomputed = levels[level][:count]
+        row = stored.get(level, [])[:count]
+        if row == recomputed:
+            continue
+        index = next(
+            (i for i, (a, b) in enumerate(zip(row, recomputed, strict=False)) if a != b),
+            len(row),
+        )
+        found = row[index] if index < len(row) else None
+        first, end = index << level, (index + 1) << level
+        state = "is missing" if found is None else "was altered"
+        return [
+            Problem(
+                ProblemKind.NODE_MISSING if found is None else ProblemKind.NODE_CHANGED,
+                f"the stored tree node over entries {first}…{end - 1} {state}; "
+                "the entries themselves match their stored leaf hashes",
+                position=first,
+                last_position=end - 1,
+            )
+        ]
     return []
 
 

@@ -191,7 +191,8 @@ def test_malformed_json_is_refused_with_a_precise_message(text: str, message: st
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: TreeHead(1, b"short", AT), "root must be 32 bytes"),
+        (lambda: TreeHead(1, b"short", AT), "root must be 32 bytes, got 5 bytes"),
+        (lambda: TreeHead(1, "x" * 32, AT), "root must be 32 bytes, got no bytes"),  # type: ignore[arg-type] # a str instead of bytes, on purpose
         (lambda: TreeHead(1, ROOTS[0], datetime(2026, 1, 1)), "needs a UTC offset"),
         (lambda: TreeHead(1, ROOTS[0], datetime(1969, 12, 31, tzinfo=UTC)), "before 1970"),
         (lambda: TreeHead(2**53, ROOTS[0], AT), "size must be 0"),

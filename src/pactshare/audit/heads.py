@@ -76,13 +76,13 @@ class TreeHead:
     timestamp: datetime
 
     def __post_init__(self) -> None:
-        if isinstance(self.size, bool) or not 0 <= self.size <= MAX_SIZE:
-            raise InvalidTreeHeadError(f"tree head: size must be 0 … 2**53-1, got {self.size}")
-        if len(self.root) != HASH_SIZE:
-            raise InvalidTreeHeadError(
-                f"tree head: root must be {HASH_SIZE} bytes, got {len(self.root)}"
-            )
-        if self.timestamp.utcoffset() is None:
+        size_ok = isinstance(self.size, int) and not isinstance(self.size, bool)
+        if not size_ok or not 0 <= self.size <= MAX_SIZE:
+            raise InvalidTreeHeadError(f"tree head: size must be 0 … 2**53-1, got {self.size!r}")
+        if not isinstance(self.root, bytes) or len(self.root) != HASH_SIZE:
+            got = f"{len(self.root)} bytes" if isinstance(self.root, bytes) else "no bytes"
+            raise InvalidTreeHeadError(f"tree head: root must be {HASH_SIZE} bytes, got {got}")
+        if not isinstance(self.timestamp, datetime) or self.timestamp.utcoffset() is None:
             raise InvalidTreeHeadError("tree head: the timestamp needs a UTC offset")
         utc = self.timestamp.astimezone(UTC)
         millis = (utc - _EPOCH) // timedelta(milliseconds=1)
@@ -321,14 +321,21 @@ def _parse_instant(value: object) -> datetime:
 
 
 def _check_key_id(key_id: str, where: str) -> None:
-    if not key_id or len(key_id) > MAX_KEY_ID or not key_id.isascii() or not key_id.isprintable():
+    if (
+        not isinstance(key_id, str)
+        or not key_id
+        or len(key_id) > MAX_KEY_ID
+        or not key_id.isascii()
+        or not key_id.isprintable()
+    ):
         raise InvalidTreeHeadError(
             f"{where}: a key id is 1 to {MAX_KEY_ID} printable ASCII characters, got {key_id!r}"
         )
 
 
 def _check_signature(signature: bytes, where: str) -> None:
-    if len(signature) != SIGNATURE_SIZE:
+    if not isinstance(signature, bytes) or len(signature) != SIGNATURE_SIZE:
+        got = f"{len(signature)}" if isinstance(signature, bytes) else "no bytes"
         raise InvalidTreeHeadError(
-            f"{where}: an Ed25519 signature is {SIGNATURE_SIZE} bytes, got {len(signature)}"
+            f"{where}: an Ed25519 signature is {SIGNATURE_SIZE} bytes, got {got}"
         )

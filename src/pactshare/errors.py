@@ -15,6 +15,11 @@ translated at the boundary (``raise ... from exc``) so that no library exception
     │   ├── PackageError        a transfer package is malformed or not signed by its sender
     │   └── RefusedError        the agreements (or access rules) do not allow it: exit code 1
     ├── StorageError            the node's database or object store cannot do what was asked
+    ├── AuditIntegrityError     the audit log, a proof or a tree head fails verification
+    │   ├── AuditEntryError     an audit entry is malformed (bad values, non-canonical bytes)
+    │   ├── InvalidProofError   an inclusion or consistency proof does not verify
+    │   ├── InvalidTreeHeadError  a tree head is malformed, or a signature on it does not verify
+    │   └── LogTamperedError    stored entries or nodes differ from what signed heads commit to
     └── EnvelopeError           a sealed envelope cannot be made, read or trusted
         ├── EnvelopeMalformedError   the bytes are not a well-formed envelope
         │   └── EnvelopeVersionError   a format version this build cannot read
@@ -31,6 +36,8 @@ value would have been.
 from __future__ import annotations
 
 __all__ = [
+    "AuditEntryError",
+    "AuditIntegrityError",
     "EnvelopeError",
     "EnvelopeKeyError",
     "EnvelopeMalformedError",
@@ -38,7 +45,10 @@ __all__ = [
     "EnvelopeUnverifiedError",
     "EnvelopeVersionError",
     "InputError",
+    "InvalidProofError",
+    "InvalidTreeHeadError",
     "LabelError",
+    "LogTamperedError",
     "NodeError",
     "PackageError",
     "PactshareError",
@@ -138,3 +148,38 @@ class RefusedError(NodeError):
     def __init__(self, message: str, *, reasons: tuple[str, ...] = ()) -> None:
         self.reasons = reasons
         super().__init__(message)
+
+
+class AuditIntegrityError(PactshareError):
+    """The audit log, a proof or a tree head does not verify.
+
+    Raised by the pure functions of :mod:`pactshare.audit`; the message says what failed and,
+    where it can be known, at which entry position or tree size.
+    """
+
+
+class AuditEntryError(AuditIntegrityError):
+    """An audit entry is malformed: built from values it cannot hold, or read from bytes that
+    are not the canonical encoding of an entry."""
+
+
+class LogTamperedError(AuditIntegrityError):
+    """Stored entries or stored tree nodes differ from what the signed tree heads commit to.
+
+    ``position`` is the first entry index where the log diverges, when it can be known.
+    """
+
+    def __init__(self, message: str, *, position: int | None = None) -> None:
+        self.position = position
+        super().__init__(message)
+
+
+class InvalidProofError(AuditIntegrityError):
+    """An inclusion or consistency proof does not verify against the given root(s)."""
+
+
+class InvalidTreeHeadError(AuditIntegrityError):
+    """A tree head is malformed, or its signature or a cosignature on it does not verify.
+
+    Signature failures say which head and which key, never why the signature is wrong.
+    """

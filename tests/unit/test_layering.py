@@ -13,6 +13,7 @@ SRC = Path(pactshare.__file__).parent
 
 # What each layer may import from pactshare (besides itself and pactshare.errors).
 ALLOWED = {
+    "audit": {"domain"},
     "domain": set(),
     "scenarios": {"domain"},
     "store": set(),

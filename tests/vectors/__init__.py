@@ -1,0 +1,1 @@
+"""Published test vectors, embedded with the source they were copied from."""

@@ -18,8 +18,8 @@ ALLOWED = {
     "scenarios": {"domain"},
     "store": set(),
     "seal": set(),
-    "node": {"domain", "scenarios", "store", "seal"},
-    "cli": {"domain", "scenarios", "store", "seal", "node"},
+    "node": {"domain", "scenarios", "store", "seal", "audit"},
+    "cli": {"domain", "scenarios", "store", "seal", "audit", "node"},
 }
 
 

@@ -1,36 +1,45 @@
-"""The node's audit journal: every decision, refusal, access, consent, event, receipt and
-incident becomes one entry of the append-only log, in the same transaction as the change it
-records. Entries are canonical bytes (RFC 8785 JSON under a domain tag), never payloads or keys.
+"""The node's audit journal: an append-only Merkle log (RFC 9162) in the node's database.
+
+Every decision, refusal, access, consent, event, receipt and incident becomes one entry, in
+the same transaction as the change it records, together with the perfect-subtree hashes the
+append completes. Signed tree heads commit the node to the log so far; verification recomputes
+everything from the stored entries and reports tampering by position. Entries hold canonical
+bytes (:class:`pactshare.audit.Entry`), never payloads or keys.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, func, insert, select
 
-from pactshare.store.schema import audit_entries
+from pactshare import audit
+from pactshare.errors import AuditIntegrityError, NodeError
+from pactshare.store.schema import audit_entries, audit_heads, audit_nodes
 
-__all__ = ["DOMAIN_TAG", "entry_bytes", "record"]
-
-DOMAIN_TAG = b"pactshare/audit-entry/v1\x00"
+__all__ = ["Proof", "latest_head", "prove", "record", "sign_head", "size", "verify"]
 
 
-def entry_bytes(
-    *, kind: str, at: datetime, actor: str, subject: str, details: Mapping[str, Any]
-) -> bytes:
-    """The canonical bytes of one entry (the Merkle leaf's data)."""
-    body: dict[str, Any] = {
-        "kind": kind,
-        "at": at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "actor": actor,
-        "subject": subject,
-        "details": dict(details),
-    }
-    return DOMAIN_TAG + rfc8785.dumps(body)
+def size(tx: Connection) -> int:
+    return int(tx.execute(select(func.count()).select_from(audit_entries)).scalar_one())
+
+
+def _reader(tx: Connection) -> audit.NodeReader:
+    def read(level: int, index: int) -> bytes:
+        found = tx.execute(
+            select(audit_nodes.c.hash).where(
+                audit_nodes.c.level == level, audit_nodes.c.idx == index
+            )
+        ).scalar_one_or_none()
+        if found is None:
+            raise AuditIntegrityError(f"audit node ({level}, {index}) is missing from storage")
+        return bytes(found)
+
+    return read
 
 
 def record(
@@ -43,7 +52,92 @@ def record(
     details: Mapping[str, Any],
 ) -> int:
     """Append one entry inside the caller's transaction; return its position."""
-    position = int(tx.execute(select(func.count()).select_from(audit_entries)).scalar_one())
-    data = entry_bytes(kind=kind, at=at, actor=actor, subject=subject, details=details)
+    entry = audit.Entry(audit.EntryKind(kind), at, actor, subject, dict(details))
+    data = entry.to_bytes()
+    position = size(tx)
+    frontier = audit.Frontier.from_nodes(position, _reader(tx))
+    _, completed = frontier.append(audit.leaf_hash(data))
     tx.execute(insert(audit_entries).values(position=position, kind=kind, at=at, data=data))
+    if completed:
+        tx.execute(
+            insert(audit_nodes),
+            [{"level": n.level, "idx": n.index, "hash": n.hash} for n in completed],
+        )
     return position
+
+
+def latest_head(tx: Connection) -> audit.SignedTreeHead | None:
+    row = tx.execute(
+        select(audit_heads.c.head).order_by(audit_heads.c.size.desc()).limit(1)
+    ).first()
+    return audit.SignedTreeHead.from_json(row.head) if row else None
+
+
+def sign_head(
+    tx: Connection, signing_key: Any, key_id: str, *, at: datetime
+) -> audit.SignedTreeHead:
+    """Sign the head of the log as it is now (or return the latest if nothing was added)."""
+    current = size(tx)
+    latest = latest_head(tx)
+    if latest is not None and latest.head.size == current:
+        return latest
+    root = audit.root_at(current, _reader(tx)) if current else audit.EMPTY_ROOT
+    signed = audit.sign_head(audit.TreeHead(current, root, at), signing_key, key_id)
+    tx.execute(insert(audit_heads).values(size=current, head=signed.to_json(), signed_at=at))
+    return signed
+
+
+def verify(tx: Connection, public_key: Ed25519PublicKey) -> audit.VerifyReport:
+    """Recompute the whole log from storage and check every signed head and stored node."""
+    entries = [
+        bytes(d) for d in tx.execute(select(audit_entries.c.data).order_by("position")).scalars()
+    ]
+    positions = tx.execute(select(audit_entries.c.position).order_by("position")).scalars().all()
+    heads = [
+        audit.SignedTreeHead.from_json(h)
+        for h in tx.execute(select(audit_heads.c.head).order_by(audit_heads.c.size)).scalars()
+    ]
+    nodes = [
+        audit.PerfectNode(r.level, r.idx, bytes(r.hash)) for r in tx.execute(select(audit_nodes))
+    ]
+    report = audit.verify_log(entries, heads, public_key, nodes)
+    gaps = [i for i, p in enumerate(positions) if p != i]
+    if gaps:
+        problem = audit.Problem(
+            audit.ProblemKind.REMOVED,
+            f"entry positions are not contiguous from {gaps[0]}: a row was removed or renumbered",
+            position=gaps[0],
+        )
+        return audit.VerifyReport(report.size, report.root, report.heads_verified, report.covered,
+                                  (problem, *report.problems))  # fmt: skip
+    return report
+
+
+class Proof(dict[str, Any]):
+    """An inclusion proof, as JSON: entry position, tree size, root, hashes, and the head."""
+
+
+def prove(tx: Connection, position: int) -> Proof:
+    """The inclusion proof of entry ``position`` in the latest signed head that covers it."""
+    head = latest_head(tx)
+    if head is None or position >= head.head.size:
+        raise NodeError(
+            f"no signed head covers entry {position} yet; sign one with: pactshare audit head"
+        )
+    if position < 0:
+        raise NodeError(f"entry {position}: positions start at 0")
+    data = tx.execute(
+        select(audit_entries.c.data).where(audit_entries.c.position == position)
+    ).scalar_one()
+    leaf = audit.leaf_hash(bytes(data))
+    hashes = audit.inclusion_proof(position, head.head.size, _reader(tx))
+    audit.verify_inclusion(leaf, position, head.head.size, hashes, head.head.root)
+    return Proof(
+        position=position,
+        size=head.head.size,
+        leaf_hash=leaf.hex(),
+        root=head.head.root.hex(),
+        proof=[h.hex() for h in hashes],
+        entry=json.loads(bytes(data)[len(audit.ENTRY_DOMAIN) :]),
+        head=json.loads(head.to_json()),
+    )

@@ -1,5 +1,6 @@
 """Node commands: ``node init``, ``directory add``, ``person add``, ``register``, ``provide``,
-``receive``, ``inbox``, ``note give|receive``, ``consent request|grant|revoke|record`` (and
+``receive``, ``inbox``, ``note give|receive``, ``consent request|grant|revoke|record``,
+``incident report|update|close``, ``reclassify``, ``destroy``, ``audit head|verify|prove`` (and
 ``open ITEM --as NAME`` through the ``open`` command).
 
 ``--home D`` or ``PACTSHARE_HOME`` selects the node. ``PACTSHARE_CLOCK`` (an ISO 8601 instant)
@@ -29,8 +30,10 @@ from pactshare.errors import InputError
 from pactshare.node import NodeHome, journal
 from pactshare.node.agreements import load_registry
 from pactshare.node.consents import grant_consent, record_consent, request_consent, revoke_consent
+from pactshare.node.custody import apply_reclassification, dispose, reclassify
 from pactshare.node.documents import write_document
 from pactshare.node.holdings import inbox, open_item
+from pactshare.node.incidents import close_incident, report_incident, update_incident
 from pactshare.node.items import provide, register
 from pactshare.node.notes import give_note, receive_note
 from pactshare.node.people import add_person
@@ -154,11 +157,15 @@ def person_add(
 def register_command(
     file: Annotated[Path, typer.Argument(help="The item to register.")],
     label: Annotated[Path, typer.Option("--label", help="Its security label (TOML).")],
+    derived_from: Annotated[
+        str | None,
+        typer.Option("--derived-from", help="An item it contains (re-marked with it, R-MARK-2)."),
+    ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Seal an item under its label on the originator's node; prints the item id."""
-    item_id = register(open_node(home), file, label)
+    item_id = register(open_node(home), file, label, derived_from=derived_from)
     if as_json:
         print_json({"item_id": item_id})
     else:
@@ -402,3 +409,95 @@ def audit_prove(
     with node.db.atomic() as tx:
         proof = journal.prove(tx, entry)
     print_json(dict(proof))
+
+
+incident_group = typer.Typer(help="Loss or compromise of an item: report, update, close (R-INC-1).")
+app.add_typer(incident_group, name="incident")
+
+
+@incident_group.command("report")
+def incident_report(
+    item: Annotated[str, typer.Argument(help="The item lost or possibly compromised.")],
+    summary: Annotated[str, typer.Option("--summary", help="What happened, as known now.")],
+    confirmed: Annotated[bool, typer.Option("--confirmed", help="Already confirmed.")] = False,
+    home: HomeOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Open an incident; the originator is notified at once, even on suspicion."""
+    _emit(
+        report_incident(open_node(home), item, summary=summary, confirmed=confirmed),
+        output,
+        "incident notice",
+    )
+
+
+@incident_group.command("update")
+def incident_update(
+    incident: Annotated[str, typer.Argument(help="The incident id.")],
+    state: Annotated[str, typer.Option("--state", help="confirmed or ruled-out.")],
+    note: Annotated[str, typer.Option("--note", help="What the investigation found.")] = "",
+    home: HomeOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Record the investigation's finding; the originator is notified."""
+    _emit(
+        update_incident(open_node(home), incident, state=state, note=note),
+        output,
+        "incident notice",
+    )
+
+
+@incident_group.command("close")
+def incident_close(
+    incident: Annotated[str, typer.Argument(help="The incident id.")],
+    findings: Annotated[str, typer.Option("--findings", help="The investigation's results.")] = "",
+    measures: Annotated[str, typer.Option("--measures", help="Measures against recurrence.")] = "",
+    home: HomeOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Close with the close-out report (findings and measures), sent to the originator."""
+    _emit(
+        close_incident(open_node(home), incident, findings=findings, measures=measures),
+        output,
+        "close-out report",
+    )
+
+
+@app.command("reclassify")
+def reclassify_command(
+    item: Annotated[str | None, typer.Argument(help="As the originator: the item id.")] = None,
+    level: Annotated[
+        str | None, typer.Option("--level", help="Its new level (originator).")
+    ] = None,
+    notice: Annotated[
+        Path | None, typer.Option("--notice", help="As a holder: the originator's notice.")
+    ] = None,
+    home: HomeOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Reclassify an item (originator), or apply the originator's written notice (holder)."""
+    node = open_node(home)
+    if notice is not None:
+        result = apply_reclassification(node, notice)
+        flagged = result["derived_flagged"]
+        console.print(f"{result['item_id']} now marked {result['marking']}")
+        console.print(f"{flagged} derived item(s) flagged for re-marking")
+        return
+    if item is None or level is None:
+        raise InputError(
+            "reclassify: give ITEM --level LEVEL (originator) or --notice FILE (holder)"
+        )
+    _emit(reclassify(node, item, level), output, "reclassification notice")
+
+
+@app.command("destroy")
+def destroy_command(
+    item: Annotated[str, typer.Argument(help="The item id.")],
+    returned: Annotated[
+        bool, typer.Option("--return", help="Returned to the originator rather than destroyed.")
+    ] = False,
+    home: HomeOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """At the end of need, destroy (or return) a holding; signs a certificate (R-PRO-8)."""
+    _emit(dispose(open_node(home), item, returned=returned), output, "certificate")

@@ -49,9 +49,18 @@ def item_row(tx: Connection, item_id: str) -> Row[Any]:
     return row
 
 
-def register(node: Node, payload: Path, label_file: Path) -> str:
-    """Seal ``payload`` under the label in ``label_file``; return the new item's id."""
+def register(
+    node: Node, payload: Path, label_file: Path, *, derived_from: str | None = None
+) -> str:
+    """Seal ``payload`` under the label in ``label_file``; return the new item's id.
+
+    ``derived_from`` names an item this one contains (a document made from provided CMI,
+    R-MARK-2): a later reclassification of that item flags this one for re-marking.
+    """
     now = node.now()
+    if derived_from is not None:
+        with node.db.atomic() as tx:
+            item_row(tx, derived_from)
     label = seal.Label.from_toml_file(label_file, item_id=uuid.uuid4().hex, created_at=now)
     with node.db.atomic() as tx:
         party = node.party(tx)
@@ -86,6 +95,7 @@ def register(node: Node, payload: Path, label_file: Path) -> str:
                 marking=f"{party.code} / {level.name}",
                 state="held",
                 needs_remarking=False,
+                derived_from=derived_from,
                 recorded_at=now,
             )
         )

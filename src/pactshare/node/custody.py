@@ -1,0 +1,157 @@
+"""Custody after receipt: reclassification notified by the originator (R-PRO-7, AT-12), and
+return or destruction at the end of need with a certificate (R-PRO-8).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from pactshare.errors import InputError, NodeError, PackageError, PolicyError
+from pactshare.node import journal
+from pactshare.node.documents import read_document, sign_document, verify_document
+from pactshare.node.items import item_row
+from pactshare.node.service import Node
+from pactshare.store.schema import items, outbox, provisions
+
+__all__ = ["apply_reclassification", "dispose", "reclassify"]
+
+
+def reclassify(node: Node, item_id: str, level: str) -> dict[str, Any]:
+    """As the originator: change an item's level, and notify every party it was provided to."""
+    now = node.now()
+    with node.db.atomic() as tx:
+        row = item_row(tx, item_id)
+        if row.originator != node.party_code:
+            raise NodeError(f"only the originator ({row.originator}) reclassifies {item_id}")
+        party = node.party(tx)
+        try:
+            new = party.level(level)
+        except PolicyError as exc:
+            raise InputError(f"--level: {exc}") from exc
+        body = {
+            "item_id": item_id,
+            "originator": node.party_code,
+            "from": row.marking_level,
+            "to": new.id,
+            "at": now.isoformat(),
+        }
+        notice = sign_document("reclassification", body, node.keys)
+        tx.execute(
+            update(items)
+            .where(items.c.id == item_id)
+            .values(marking_level=new.id, marking=f"{party.code} / {new.name}")
+        )
+        tx.execute(
+            update(items).where(items.c.derived_from == item_id).values(needs_remarking=True)
+        )
+        holders = (
+            tx.execute(
+                select(provisions.c.recipient).where(provisions.c.item_id == item_id).distinct()
+            )
+            .scalars()
+            .all()
+        )
+        for holder in holders:
+            tx.execute(
+                insert(outbox).values(
+                    id=uuid.uuid4().hex,
+                    kind="reclassification",
+                    recipient=holder,
+                    payload=notice,
+                    created_at=now,
+                    attempts=0,
+                    next_attempt_at=now,
+                )
+            )
+        journal.record(
+            tx,
+            kind="notice",
+            at=now,
+            actor=node.party_code,
+            subject=item_id,
+            details={"reclassification": body, "notified": list(holders)},
+        )
+    return notice
+
+
+def apply_reclassification(node: Node, path: Path) -> dict[str, Any]:
+    """As a holder: re-mark a holding as the originator's written notice says (AT-12)."""
+    now = node.now()
+    party_code, body = verify_document(
+        read_document(path), node.directory, kind="reclassification", where=str(path)
+    )
+    if party_code != body.get("originator"):
+        raise PackageError(f"{path}: signed by {party_code}, not by the originator")
+    item_id = str(body["item_id"])
+    with node.db.atomic() as tx:
+        row = item_row(tx, item_id)
+        registry = node.registry(tx)
+        agreement = registry.agreement(row.received_under) if row.received_under else None
+        equivalent = agreement.row_of(party_code, str(body["to"])) if agreement else None
+        level_id = equivalent.marking_level(node.party_code) if equivalent else None
+        if equivalent is None or level_id is None:
+            under = row.received_under
+            raise NodeError(
+                f"{path}: {body['to']} has no {node.party_code} equivalent under {under}"
+            )
+        level = registry.party(node.party_code).level(level_id)
+        marking = f"{party_code} / {level.name} ({equivalent.label})"
+        tx.execute(
+            update(items)
+            .where(items.c.id == item_id)
+            .values(marking_level=level.id, marking=marking)
+        )
+        flagged = tx.execute(
+            update(items).where(items.c.derived_from == item_id).values(needs_remarking=True)
+        ).rowcount
+        journal.record(
+            tx,
+            kind="notice",
+            at=now,
+            actor=party_code,
+            subject=item_id,
+            details={"reclassification": body, "marking": marking, "derived_flagged": flagged},
+        )
+    return {"item_id": item_id, "marking": marking, "derived_flagged": flagged}
+
+
+def dispose(node: Node, item_id: str, *, returned: bool = False) -> dict[str, Any]:
+    """Destroy (or return to the originator) a holding at the end of need; sign a certificate."""
+    now = node.now()
+    with node.db.atomic() as tx:
+        row = item_row(tx, item_id)
+        if row.state != "held":
+            raise NodeError(f"item {item_id} is already {row.state}")
+        state = "returned" if returned else "destroyed"
+        body = {
+            "item_id": item_id,
+            "originator": row.originator,
+            "holder": node.party_code,
+            "disposal": state,
+            "envelope": row.envelope,
+            "at": now.isoformat(),
+        }
+        certificate = sign_document("disposal-certificate", body, node.keys)
+        tx.execute(
+            update(items).where(items.c.id == item_id).values(state=state, disposal=certificate)
+        )
+        if row.originator != node.party_code:
+            tx.execute(
+                insert(outbox).values(
+                    id=uuid.uuid4().hex,
+                    kind="disposal",
+                    recipient=row.originator,
+                    payload=certificate,
+                    created_at=now,
+                    attempts=0,
+                    next_attempt_at=now,
+                )
+            )
+        journal.record(
+            tx, kind="notice", at=now, actor=node.party_code, subject=item_id, details=body
+        )
+    return certificate

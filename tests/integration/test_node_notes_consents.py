@@ -99,7 +99,7 @@ def test_AT_13_release_to_a_third_country_follows_the_originators_written_approv
     record_consent(jpn, tmp_path / "approval.json")
     clock.now = at("2026-01-10T10:00:01+09:00")  # the release comes after the filing
     allowed = provide(jpn, item, "USA", package=tmp_path / "to-usa.zip")
-    assert allowed.decision.route[0].agreement == "gsomia-usa-jpn-2007"
+    assert allowed.decision["route"][0]["agreement"] == "gsomia-usa-jpn-2007"
     revocation = revoke_consent(kor, approval["body"]["approval_id"])
     write_document(tmp_path / "revocation.json", revocation)
     record_consent(jpn, tmp_path / "revocation.json")

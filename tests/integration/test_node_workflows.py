@@ -69,7 +69,7 @@ def test_AT_1_item_travels_marked_and_opens_only_for_the_cleared(
     kor, jpn = nodes
     item = _registered(kor, tmp_path)
     result = provide(kor, item, "JPN", package=tmp_path / "pkg.zip")
-    assert result.decision.route[0].agreement == "gsomia-kor-jpn-2016"
+    assert result.decision["route"][0]["agreement"] == "gsomia-kor-jpn-2016"
     receipt = receive(jpn, tmp_path / "pkg.zip")
     assert receipt["body"]["marking"] == "KOR / 極秘 (SECRET)"
     assert receipt["body"]["assurance"]["equivalent_protection_under"] == "gsomia-kor-jpn-2016"

@@ -6,11 +6,13 @@ message naming the input on standard error and never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
 
 from pactshare.errors import PactshareError, RefusedError
+from pactshare.node import faults
 
 app = typer.Typer(
     name="pactshare",
@@ -23,6 +25,7 @@ app = typer.Typer(
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
+CRASH_ENV = "PACTSHARE_CRASH_AT"  # a test seam: crash at a named point (see node.faults)
 
 
 def _register_commands() -> None:
@@ -38,6 +41,7 @@ def run() -> None:
     Usage errors (unknown option, missing value) are reported by Typer itself, also with 2.
     """
     _register_commands()
+    faults.arm(os.environ.get(CRASH_ENV))
     try:
         app()
     except RefusedError as exc:

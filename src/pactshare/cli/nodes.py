@@ -25,7 +25,6 @@ from pactshare.cli.main import EXIT_REFUSED, app
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
 from pactshare.domain import parse_instant
-from pactshare.domain.wire import decision_json
 from pactshare.errors import InputError
 from pactshare.node import NodeHome, journal
 from pactshare.node.agreements import load_registry
@@ -190,16 +189,13 @@ def provide_command(
             {
                 "provision": result.provision_id,
                 "package": str(output) if output else None,
-                "decision": decision_json(result.decision),
+                "decision": result.decision,
             }
         )
         return
-    route = " → ".join(
-        [result.decision.route[0].sender, *(h.recipient for h in result.decision.route)]
-    )
-    console.print(
-        f"{result.decision.outcome.value}: {route}; marked {result.decision.route[-1].marking.text}"
-    )
+    hops = result.decision["route"]
+    route = " → ".join([hops[0]["from"], *(hop["to"] for hop in hops)])
+    console.print(f"{result.decision['outcome']}: {route}; marked {hops[-1]['marking']}")
     console.print(f"package written to {output}" if output else "queued in the outbox")
 
 

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, insert, select, update
 
 from pactshare import seal
-from pactshare.domain import Approval, ApprovalKind, Decision, Outcome, Request, decide
+from pactshare.domain import Approval, ApprovalKind, Outcome, Request, decide
 from pactshare.domain.topics import check_topic
 from pactshare.domain.wire import decision_json
 from pactshare.errors import EnvelopeKeyError, InputError, NodeError, PolicyError, RefusedError
-from pactshare.node import journal
+from pactshare.node import faults, journal
 from pactshare.node.packages import sign_manifest, write_package
 from pactshare.node.service import Node
 from pactshare.store.schema import approvals, envelopes, items, outbox, provisions
@@ -31,8 +31,10 @@ __all__ = ["Provision", "item_row", "provide", "register", "store_envelope"]
 
 @dataclass(frozen=True, slots=True)
 class Provision:
+    """A recorded provision: its id, its decision (JSON form) and the package, if any."""
+
     provision_id: str
-    decision: Decision
+    decision: dict[str, Any]
     package: Path | None
 
 
@@ -82,6 +84,7 @@ def register(
             )
     except OSError as exc:
         raise InputError(f"{payload}: cannot be read ({exc.strerror})") from exc
+    faults.checkpoint("register:sealed")
     with node.db.atomic() as tx:
         store_envelope(node, tx, digest, size)
         tx.execute(
@@ -138,13 +141,23 @@ def _request(node: Node, tx: Connection, row: Row[Any], recipient: str) -> Reque
 
 
 def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -> Provision:
-    """Decide now; record a refusal, or wrap the item for the next hop and send or package it."""
+    """Decide now; record a refusal, or wrap the item for the next hop and send or package it.
+
+    Order, for crash safety: the provision (with its signed manifest) commits before the
+    package is written, so no package ever leaves without its record; a package interrupted
+    by a crash is finished by running the same command again, not provided twice.
+    """
     now = node.now()
+    target = recipient.strip().upper()
+    if package is not None:
+        resumed = _resume(node, item_id, target, package)
+        if resumed is not None:
+            return resumed
     with node.db.atomic() as tx:
         row = item_row(tx, item_id)
         if row.state != "held":
             raise NodeError(f"item {item_id} is {row.state}; only held items can be provided")
-        decision = decide(_request(node, tx, row, recipient), node.registry(tx), now)
+        decision = decide(_request(node, tx, row, target), node.registry(tx), now)
         if decision.outcome is Outcome.REFUSED:
             journal.record(
                 tx,
@@ -152,11 +165,11 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
                 at=now,
                 actor=node.party_code,
                 subject=item_id,
-                details={"recipient": recipient, "decision": decision_json(decision)},
+                details={"recipient": target, "decision": decision_json(decision)},
             )
     if decision.outcome is Outcome.REFUSED:
         denials = tuple(f"{r.rule}: {r.text}" for r in decision.reasons if r.effect.value == "deny")
-        raise RefusedError(f"providing {item_id} to {recipient} is refused", reasons=denials)
+        raise RefusedError(f"providing {item_id} to {target} is refused", reasons=denials)
     next_hop = decision.route[0].recipient
     try:
         recipient_keys = node.directory.current(next_hop)
@@ -168,6 +181,7 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
         digest, size = node.objects.put_chunks(
             seal.rewrap(sealed, node.keys, node.directory, to=[recipient_keys], at=now)
         )
+    faults.checkpoint("provide:wrapped")
     provision_id = uuid.uuid4().hex
     body = {
         "package_id": provision_id,
@@ -181,52 +195,74 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
         "decision": decision_json(decision),
     }
     signed = sign_manifest(body, node.keys)
-    if package is not None:
-        with node.objects.open(digest) as source:
-            write_package(package, signed, iter(lambda: source.read(1 << 20), b""))
-    try:
-        with node.db.atomic() as tx:
-            store_envelope(node, tx, digest, size)
+    with node.db.atomic() as tx:
+        store_envelope(node, tx, digest, size)
+        tx.execute(
+            insert(provisions).values(
+                id=provision_id,
+                item_id=item_id,
+                recipient=next_hop,
+                decided_at=now,
+                outcome=decision.outcome.value,
+                decision=decision_json(decision),
+                manifest=signed,
+                state="packaging" if package else "queued",
+            )
+        )
+        if package is None:
             tx.execute(
-                insert(provisions).values(
+                insert(outbox).values(
                     id=provision_id,
-                    item_id=item_id,
+                    kind="item",
                     recipient=next_hop,
-                    decided_at=now,
-                    outcome=decision.outcome.value,
-                    decision=decision_json(decision),
-                    state="packaged" if package else "queued",
+                    payload=signed,
+                    envelope=digest,
+                    created_at=now,
+                    attempts=0,
+                    next_attempt_at=now,
                 )
             )
-            if package is None:
-                tx.execute(
-                    insert(outbox).values(
-                        id=provision_id,
-                        kind="item",
-                        recipient=next_hop,
-                        payload=signed,
-                        envelope=digest,
-                        created_at=now,
-                        attempts=0,
-                        next_attempt_at=now,
-                    )
-                )
-            journal.record(
-                tx,
-                kind="provision",
-                at=now,
-                actor=node.party_code,
-                subject=item_id,
-                details={
-                    "provision": provision_id,
-                    "to": next_hop,
-                    "envelope": digest,
-                    "decision": decision_json(decision),
-                    "delivery": "package" if package else "outbox",
-                },
+        journal.record(
+            tx,
+            kind="provision",
+            at=now,
+            actor=node.party_code,
+            subject=item_id,
+            details={
+                "provision": provision_id,
+                "to": next_hop,
+                "envelope": digest,
+                "decision": decision_json(decision),
+                "delivery": "package" if package else "outbox",
+            },
+        )
+    if package is not None:
+        _write(node, provision_id, signed, package)
+    return Provision(provision_id, decision_json(decision), package)
+
+
+def _write(node: Node, provision_id: str, signed: dict[str, Any], package: Path) -> None:
+    faults.checkpoint("provide:recorded")
+    with node.objects.open(signed["body"]["envelope"]["digest"]) as source:
+        write_package(package, signed, iter(lambda: source.read(1 << 20), b""))
+    faults.checkpoint("provide:written")
+    with node.db.atomic() as tx:
+        tx.execute(
+            update(provisions).where(provisions.c.id == provision_id).values(state="packaged")
+        )
+
+
+def _resume(node: Node, item_id: str, recipient: str, package: Path) -> Provision | None:
+    """Finish a package that a crash interrupted after its provision was recorded."""
+    with node.db.atomic() as tx:
+        row = tx.execute(
+            select(provisions).where(
+                provisions.c.item_id == item_id,
+                provisions.c.recipient == recipient,
+                provisions.c.state == "packaging",
             )
-    except BaseException:
-        if package is not None:
-            package.unlink(missing_ok=True)
-        raise
-    return Provision(provision_id, decision, package)
+        ).first()
+    if row is None:
+        return None
+    _write(node, row.id, row.manifest, package)
+    return Provision(row.id, row.decision, package)

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from pactshare import audit
 from pactshare.errors import AuditIntegrityError, NodeError
+from pactshare.node import faults
 from pactshare.store.schema import audit_entries, audit_heads, audit_nodes
 
 __all__ = ["Proof", "latest_head", "prove", "record", "sign_head", "size", "verify"]
@@ -58,6 +59,7 @@ def record(
     frontier = audit.Frontier.from_nodes(position, _reader(tx))
     _, completed = frontier.append(audit.leaf_hash(data))
     tx.execute(insert(audit_entries).values(position=position, kind=kind, at=at, data=data))
+    faults.checkpoint("journal:appended")
     if completed:
         tx.execute(
             insert(audit_nodes),

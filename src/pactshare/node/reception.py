@@ -17,7 +17,7 @@ from pactshare import seal
 from pactshare.domain import Outcome, Request, decide
 from pactshare.domain.wire import decision_json
 from pactshare.errors import PackageError, RefusedError
-from pactshare.node import journal
+from pactshare.node import faults, journal
 from pactshare.node.documents import sign_document
 from pactshare.node.items import store_envelope
 from pactshare.node.packages import envelope_chunks, read_manifest
@@ -43,6 +43,7 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
         if earlier is not None:
             return dict(earlier)
         digest, size = node.objects.put_chunks(envelope_chunks(archive))
+    faults.checkpoint("receive:stored")
     if digest != manifest.envelope_digest:
         raise PackageError(f"{package}: the envelope does not match the manifest's digest")
     with node.objects.open(digest) as sealed:
@@ -140,4 +141,5 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
                 "decision": decision_json(decision),
             },
         )
+    faults.checkpoint("receive:recorded")
     return receipt

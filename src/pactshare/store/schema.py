@@ -169,7 +169,8 @@ provisions = Table(
     _when("decided_at"),
     Column("outcome", String(20), nullable=False),
     Column("decision", JSON, nullable=False),
-    Column("state", String(20), nullable=False),  # queued | packaged | delivered
+    Column("manifest", JSON, nullable=False),  # the signed manifest: a package can be rebuilt
+    Column("state", String(20), nullable=False),  # queued | packaging | packaged | delivered
 )
 
 receipts = Table(

@@ -1,0 +1,140 @@
+"""kill -9 between any two steps of a workflow: after a restart nothing is lost, nothing is
+applied twice, and the audit log still verifies. The command runs as a real subprocess that
+SIGKILLs itself at a named point (PACTSHARE_CRASH_AT); then the same command is run again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from pactshare.node import NodeHome
+from pactshare.node.service import init_node
+from pactshare.store.schema import items, provisions, receipts
+from tests.support import at
+
+LABEL = """policy = "gsomia-kor-jpn-2016"
+originator = "KOR"
+classification = "kor-mil-2"
+topics = ["dprk-missile"]
+releasable_to = ["JPN"]
+"""
+CLOCK = "2019-11-22T23:00:00+09:00"
+
+
+def pactshare(*args: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PACTSHARE_CLOCK": CLOCK}
+    env.pop("PACTSHARE_CRASH_AT", None)
+    if crash_at:
+        env["PACTSHARE_CRASH_AT"] = crash_at
+    return subprocess.run(
+        [sys.executable, "-m", "pactshare", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=120,
+    )
+
+
+def count(home: NodeHome, table: object, **where: str) -> int:
+    engine = create_engine(home.read_config().database)
+    try:
+        query = select(func.count()).select_from(table)  # type: ignore[arg-type]
+        for column, value in where.items():
+            query = query.where(text(f"{column} = :{column}").bindparams(**{column: value}))
+        with engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def assert_log_verifies(home: NodeHome) -> None:
+    assert pactshare("audit", "head", "--home", str(home.root)).returncode == 0
+    verified = pactshare("audit", "verify", "--home", str(home.root))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+@pytest.fixture
+def homes(tmp_path: Path, database_url: str) -> tuple[NodeHome, NodeHome, Path]:
+    """KOR on the backend under test, JPN on SQLite, pinned to each other; an item and a label."""
+    kor = init_node(tmp_path / "kor", party="KOR", at=at(CLOCK), database=database_url)
+    jpn = init_node(tmp_path / "jpn", party="JPN", at=at(CLOCK))
+    (kor.directory / "JPN.json").write_bytes(jpn.public_key.read_bytes())
+    (jpn.directory / "KOR.json").write_bytes(kor.public_key.read_bytes())
+    (tmp_path / "item.txt").write_text("telemetry", encoding="utf-8")
+    (tmp_path / "label.toml").write_text(LABEL, encoding="utf-8")
+    return kor, jpn, tmp_path
+
+
+def _register(
+    kor: NodeHome, tmp_path: Path, crash_at: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return pactshare("register", str(tmp_path / "item.txt"), "--label", str(tmp_path / "label.toml"),
+                     "--home", str(kor.root), crash_at=crash_at)  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["register:sealed", "journal:appended"])
+def test_register_killed_before_commit_leaves_nothing_and_reruns_once(
+    homes: tuple[NodeHome, NodeHome, Path], point: str
+) -> None:
+    kor, _, tmp_path = homes
+    assert _register(kor, tmp_path, crash_at=point).returncode == -signal.SIGKILL
+    assert count(kor, items) == 0
+    assert_log_verifies(kor)
+    assert _register(kor, tmp_path).returncode == 0
+    assert count(kor, items) == 1
+    assert_log_verifies(kor)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("point", "recorded"),
+    [("provide:wrapped", 0), ("provide:recorded", 1), ("provide:written", 1)],
+)
+def test_provide_killed_at_each_step_ends_with_one_provision_and_one_package(
+    homes: tuple[NodeHome, NodeHome, Path], point: str, recorded: int
+) -> None:
+    kor, jpn, tmp_path = homes
+    item = _register(kor, tmp_path).stdout.strip()
+    package = tmp_path / "pkg.zip"
+    args = ("provide", item, "--to", "JPN", "--home", str(kor.root), "-o", str(package))
+    assert pactshare(*args, crash_at=point).returncode == -signal.SIGKILL
+    assert count(kor, provisions) == recorded  # never a package without its record
+    if recorded == 0:
+        assert not package.exists()
+    assert pactshare(*args).returncode == 0
+    assert count(kor, provisions) == 1
+    assert count(kor, provisions, state="packaged") == 1
+    assert pactshare("receive", str(package), "--home", str(jpn.root)).returncode == 0
+    assert_log_verifies(kor)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["receive:stored", "receive:recorded"])
+def test_receive_killed_at_each_step_keeps_one_item_and_one_receipt(
+    homes: tuple[NodeHome, NodeHome, Path], point: str
+) -> None:
+    kor, jpn, tmp_path = homes
+    item = _register(kor, tmp_path).stdout.strip()
+    package = tmp_path / "pkg.zip"
+    assert (
+        pactshare(
+            "provide", item, "--to", "JPN", "--home", str(kor.root), "-o", str(package)
+        ).returncode
+        == 0
+    )
+    receive = ("receive", str(package), "--home", str(jpn.root))
+    assert pactshare(*receive, crash_at=point).returncode == -signal.SIGKILL
+    assert pactshare(*receive).returncode == 0
+    assert pactshare(*receive).returncode == 0  # and once more: still one effect
+    assert count(jpn, items) == 1
+    assert count(jpn, receipts) == 1
+    assert Path(str(package) + ".receipt.json").exists()
+    assert_log_verifies(jpn)

@@ -67,7 +67,7 @@ def test_relay_of_an_altered_envelope_fails_before_the_trailer_is_written(
     envelope = bytearray(seal_bytes(world, b"x" * 100, to=("USA", "JPN"), chunk_size=16))
     envelope[-80] ^= 1  # inside the last chunk
     pieces = seal.forward(io.BytesIO(bytes(envelope)), world.usa, world.directory, to="JPN", at=AT)
-    copied: list[bytes] = []
+    copied: list[bytes | memoryview] = []
     with pytest.raises(EnvelopeUnverifiedError, match="signature"):
         copied.extend(pieces)
     assert not b"".join(copied).endswith(bytes(envelope[-64:]))  # the signature was withheld

@@ -14,10 +14,9 @@
 
 from __future__ import annotations
 
+import hmac
 import struct
 from dataclasses import dataclass
-
-from cryptography.hazmat.primitives import hashes, hmac
 
 from pactshare.errors import (
     EnvelopeMalformedError,
@@ -115,7 +114,7 @@ def read_section(source: Readable, name: str) -> bytes:
     data = read_exact(source, length)
     if len(data) < length:
         raise EnvelopeMalformedError(f"envelope ends inside its {name} (truncated)")
-    return data
+    return bytes(data)
 
 
 @dataclass(frozen=True)
@@ -334,7 +333,9 @@ class Hop:
 
 
 def hops_to_bytes(hops: tuple[Hop, ...]) -> bytes:
-    return canonical_json([h.as_json() for h in hops])
+    if not hops:
+        return b"[]"  # what the originator writes
+    return canonical_array(canonical_json(h.as_json()) for h in hops)
 
 
 def hops_from_bytes(data: bytes) -> tuple[Hop, ...]:
@@ -370,9 +371,7 @@ def key_commitment(data_key: bytes, envelope_id: bytes) -> bytes:
     """HMAC-SHA256 of the envelope id under the data key: commits the envelope to one key, so
     that no two recipients can be given different keys that decrypt the same ciphertext to
     different plaintexts (AES-GCM alone is not key-committing)."""
-    mac = hmac.HMAC(data_key, hashes.SHA256())
-    mac.update(DOMAIN_KEY_COMMITMENT + envelope_id)
-    return mac.finalize()
+    return hmac.digest(data_key, DOMAIN_KEY_COMMITMENT + envelope_id, "sha256")
 
 
 def wrap_info(

@@ -71,6 +71,8 @@ class Label:
 
     def __post_init__(self) -> None:
         # Re-check through the same parser, so that a Label can never hold unchecked values.
+        if not isinstance(self.created_at, datetime) or self.created_at.tzinfo is None:
+            raise LabelError("must be a timezone-aware instant", key="created_at")
         Label.from_mapping(self.as_json(), source=None)
 
     def as_json(self) -> dict[str, object]:

@@ -213,12 +213,16 @@ def _per_item(setup: _Setup, runs: int) -> list[Figure]:
 
 
 def run(quick: bool) -> list[Figure]:
+    # The two cores may be shared: the load says how far the figures can be trusted (the
+    # seal and open pipelines use both cores, raw AES-GCM one).
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     setup = _Setup()
     runs = 3 if quick else 9
     figures = []
     for size in (ITEM, MIB, 64 * MIB):
         figures.extend(_throughput(setup, size, runs))
     figures.extend(_per_item(setup, runs))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     return figures
 
 

@@ -32,6 +32,7 @@ from pactshare.seal import Directory, Label, PartyKeys, PublicKeyRecord
 from pactshare.seal._encoding import parse_utc_text
 from pactshare.seal.envelope import HPKE_SUITE
 from pactshare.seal.header import wrap_info
+from pactshare.seal.stream import spare_core
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -215,7 +216,10 @@ def _per_item(setup: _Setup, runs: int) -> list[Figure]:
 def run(quick: bool) -> list[Figure]:
     # The two cores may be shared: the load says how far the figures can be trusted (the
     # seal and open pipelines use both cores, raw AES-GCM one).
-    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(
+        f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
+        f"digest on a helper thread: {'yes' if spare_core() else 'no (no spare core)'}"
+    )
     setup = _Setup()
     runs = 3 if quick else 9
     figures = []

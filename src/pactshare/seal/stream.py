@@ -43,6 +43,7 @@ __all__ = [
     "read_exact",
     "read_records",
     "readable",
+    "spare_core",
 ]
 
 CHUNK_SIZE = 256 * 1024
@@ -155,23 +156,43 @@ class _Workers:
 os.register_at_fork(after_in_child=_Workers.forget)
 
 
-class PayloadDigest:
-    """BLAKE3-256 over every chunk record, computed beside the encryption on a helper thread.
+def spare_core() -> bool:
+    """Whether a second core is likely free: at least two usable CPUs and a one-minute load
+    average at most one below their number."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - no load average on this platform
+        return False
+    return cores >= 2 and load <= cores - 1
 
-    Small payloads are hashed inline. Past that, records go through a bounded queue to a task
-    on a pooled thread, which hashes them in order; memory stays at a few chunks.
+
+class PayloadDigest:
+    """BLAKE3-256 over every chunk record.
+
+    Small payloads are hashed inline. Past that, if a second core is free, records go through
+    a bounded queue to a task on a pooled thread, which hashes them in order beside the
+    encryption (memory stays at a few chunks). On a busy machine the hand-over costs more than
+    it gains (measured: 0.31 of raw AES-GCM against 0.51 inline at a load of 4 on 2 cores), so
+    hashing stays inline. Either way the digest is the same.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, parallel: bool | None = None) -> None:
         self._hash = blake3()
         self._inline = 0
+        self._parallel = parallel  # None: decide when the payload outgrows the inline size
         self._queue: queue.Queue[tuple[bytes | memoryview, bytes | memoryview] | None] | None = None
         self._task: Future[None] | None = None
 
     def update(self, head: bytes | memoryview, body: bytes | memoryview) -> None:
         """Add one record; ``body`` must not be mutated afterwards."""
         if self._queue is None:
-            if self._inline + len(body) <= _INLINE_BYTES:
+            if self._inline + len(body) > _INLINE_BYTES and self._parallel is None:
+                self._parallel = spare_core()
+            if self._inline + len(body) <= _INLINE_BYTES or not self._parallel:
                 self._inline += len(body)
                 self._hash.update(head)
                 self._hash.update(body)

@@ -95,8 +95,9 @@ def seal(
 ) -> Iterator[bytes]:
     """Seal ``payload`` for ``recipients``; yield the envelope's bytes piece by piece.
 
-    Checks (label originator is the sender, at least one recipient, no key twice) happen at
-    the first ``next()``. Memory stays at a few chunks whatever the payload size.
+    The checks (the label's originator is the sender, at least one recipient, no key twice)
+    are made at once; the payload is read as the pieces are consumed. Memory stays at a few
+    chunks whatever the payload size.
     """
     if label.originator != sender.party:
         raise EnvelopeKeyError(
@@ -365,11 +366,12 @@ def copy_verified(
         digest.close()
 
 
-def verify(envelope: Readable, directory: Directory) -> EnvelopeInfo:
+def verify(envelope: Input, directory: Directory) -> EnvelopeInfo:
     """Verify an envelope without its key: framing, hop records and the originator's
     signature over the ciphertext. Nothing is decrypted."""
-    front = read_front(envelope)
+    source = readable(envelope)
+    front = read_front(source)
     check_front(front, directory)
-    for _ in copy_verified(envelope, front, directory):
+    for _ in copy_verified(source, front, directory):
         pass
     return front.info

@@ -319,6 +319,10 @@ class Hop:
         signature = b64d(obj["signature"])
         if len(signature) != SIGNATURE_SIZE:
             raise ValueError("hop signature has the wrong size")
+        recipients = _stanzas(body["recipients"])
+        wrapped_for = {stanza.party for stanza in recipients}
+        if (kind == "forward" and recipients) or (kind == "rewrap" and wrapped_for != set(to)):
+            raise ValueError(f"a {kind} hop's recipients do not match its 'to'")
         return cls(
             kind=kind,
             at=utc_at,
@@ -326,7 +330,7 @@ class Hop:
             header_digest=b64d(body["header_digest"]),
             hub_key_id=hub,
             previous=b64d(body["previous"]),
-            recipients=_stanzas(body["recipients"]),
+            recipients=recipients,
             to=tuple(to),
             signature=signature,
         )

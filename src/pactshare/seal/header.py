@@ -34,6 +34,8 @@ from pactshare.seal._encoding import (
     canonical_json,
     canonical_members,
     canonical_string,
+    compact_json,
+    is_canonical_text_json,
     is_party_code,
     lp,
     lp_list,
@@ -253,11 +255,19 @@ class Header:
                 originator_key_id=obj["originator_key_id"],
                 recipients=recipients,
             )
-            canonical = header.to_bytes()  # may raise ValueError (e.g. a lone surrogate)
         except (ValueError, LabelError) as exc:
             raise EnvelopeMalformedError(f"envelope header is malformed ({exc})") from exc
-        if canonical != data:
+        # Canonical: the values survive a round trip through our types (a label's lists come
+        # back sorted, its instant as UTC text) and the bytes are RFC 8785 of the parsed JSON.
+        if (
+            label.as_json() != obj["label"]
+            or any(s.as_json() != r for s, r in zip(recipients, obj["recipients"], strict=True))
+            or not is_canonical_text_json(obj, data)
+        ):
             raise EnvelopeMalformedError("envelope header is not in canonical form")
+        # The label's canonical bytes are the ones inside the header (checked just above).
+        label._adopt_canonical(compact_json(obj["label"]))
+        object.__setattr__(header, "_bytes", data)
         return header
 
 

@@ -169,6 +169,10 @@ class Label:
             object.__setattr__(label, name, value)  # bypass __post_init__: values are checked
         return label
 
+    def _adopt_canonical(self, data: bytes) -> None:
+        """Cache ``data`` as this label's canonical bytes (the caller has checked them)."""
+        object.__setattr__(self, "_canonical", data)
+
     @classmethod
     def from_toml_file(
         cls, path: Path, *, item_id: str | None = None, created_at: datetime | None = None

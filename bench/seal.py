@@ -87,6 +87,9 @@ class _Setup:
     # Payloads and envelopes are handed over as bytes, which seal and open read without
     # copying, as raw AES-GCM reads its input; a stream would add one copy on the way in.
     def seal(self, payload: bytes) -> None:
+        # Each item comes with its own label: forget the canonical bytes cached by the last
+        # seal, so that every seal pays for canonicalising its label as it would in use.
+        self.label.__dict__.pop("_canonical", None)
         _drain(seal.seal(payload, self.label, self.kor, self.to))
 
     def sealed(self, payload: bytes) -> bytes:

@@ -185,3 +185,21 @@ def test_passphrase_protected_keys_need_the_environment_variable(tmp_path: Path)
 def test_every_seal_command_has_help(tmp_path: Path, command: list[str]) -> None:
     out = ok(*command, "--help", cwd=tmp_path)
     assert "Usage" in out
+
+
+def test_readme_sealing_section_runs_as_written(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Sealing an item", 1)[1]
+    script = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    bin_dir = str(Path(sys.executable).parent)
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],  # noqa: S607 - bash from PATH, as a reader would
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "report-opened.txt").read_bytes() == (tmp_path / "report.txt").read_bytes()
+    assert "gsomia-kor-jpn-2016" in done.stdout

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from pactshare import seal
 from pactshare.errors import EnvelopeError, EnvelopeUnverifiedError
-from tests.seal_support import make_world, open_bytes, seal_bytes, split
+from pactshare.seal.stream import Input
+from tests.seal_support import make_label, make_world, open_bytes, seal_bytes, split
 from tests.strategies import SMALL_CHUNK, payloads
 
 WORLD = make_world()  # hypothesis forbids function-scoped fixtures in @given tests
@@ -123,3 +124,33 @@ def test_a_truncated_stream_never_yields_its_last_chunk() -> None:
     with pytest.raises(EnvelopeUnverifiedError):
         released.extend(plaintext)
     assert b"".join(released) == bytes(range(150))[: 2 * SMALL_CHUNK]  # never the last chunk
+
+
+class _ReadOnly:
+    """A stream with ``read`` only, handing out at most 7 bytes at a time."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def read(self, size: int = -1, /) -> bytes:
+        return self._data.read(min(size, 7) if size >= 0 else 7)
+
+
+@given(payload=payloads(), kind=st.sampled_from(["bytes", "bytesio", "read-only", "raw"]))
+@settings(max_examples=120, deadline=None)
+def test_every_kind_of_input_seals_and_opens_the_same_payload(payload: bytes, kind: str) -> None:
+    sources: dict[str, Input] = {
+        "bytes": payload,
+        "bytesio": io.BytesIO(payload),
+        "read-only": _ReadOnly(payload),
+        "raw": io.BufferedReader(io.BytesIO(payload), buffer_size=5),
+    }
+    source = sources[kind]
+    recipients = [WORLD.directory.current("JPN")]
+    envelope = b"".join(
+        seal.seal(source, make_label(), WORLD.kor, recipients, chunk_size=SMALL_CHUNK)
+    )
+    readers: list[Input] = [envelope, io.BytesIO(envelope), _ReadOnly(envelope)]
+    for reader in readers:
+        _, plaintext = seal.open(reader, WORLD.jpn, WORLD.directory)
+        assert b"".join(plaintext) == payload

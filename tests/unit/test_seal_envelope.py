@@ -164,3 +164,11 @@ def test_a_recipient_given_another_data_key_fails_the_key_commitment(world: Worl
     front += parts.front[10 + header_len :]
     with pytest.raises(EnvelopeUnverifiedError, match="key commitment"):
         open_bytes(world, front + b"".join(parts.records) + parts.trailer)
+
+
+def test_inspect_verify_and_open_read_bytes_as_well_as_streams(world: World) -> None:
+    envelope = seal_bytes(world, b"in memory", to=("JPN",))
+    assert seal.inspect(envelope).label == make_label()
+    assert seal.verify(envelope, world.directory).label == make_label()
+    _, plaintext = seal.open(envelope, world.jpn, world.directory)
+    assert b"".join(plaintext) == b"in memory"

@@ -98,3 +98,16 @@ def test_label_constructor_checks_its_values() -> None:
             item_id="i",
             created_at=AT,
         )
+
+
+def test_label_constructor_refuses_a_naive_creation_instant() -> None:
+    with pytest.raises(LabelError, match="created_at"):
+        Label(
+            policy="p",
+            originator="KOR",
+            classification="c",
+            topics=(),
+            releasable_to=("JPN",),
+            item_id="i",
+            created_at=AT.replace(tzinfo=None),
+        )

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import struct
 
 import pytest
 
 from pactshare import seal
 from pactshare.errors import EnvelopeKeyError, EnvelopeMalformedError, EnvelopeUnverifiedError
+from pactshare.seal.envelope import read_front, wrap_key
+from pactshare.seal.header import hops_to_bytes
+from pactshare.seal.relay import _hop
+from pactshare.seal.stream import readable
 from tests.seal_support import AT, World, open_bytes, seal_bytes
 
 
@@ -67,7 +72,7 @@ def test_relay_of_an_altered_envelope_fails_before_the_trailer_is_written(
     envelope = bytearray(seal_bytes(world, b"x" * 100, to=("USA", "JPN"), chunk_size=16))
     envelope[-80] ^= 1  # inside the last chunk
     pieces = seal.forward(io.BytesIO(bytes(envelope)), world.usa, world.directory, to="JPN", at=AT)
-    copied: list[bytes] = []
+    copied: list[bytes | memoryview] = []
     with pytest.raises(EnvelopeUnverifiedError, match="signature"):
         copied.extend(pieces)
     assert not b"".join(copied).endswith(bytes(envelope[-64:]))  # the signature was withheld
@@ -102,3 +107,22 @@ def test_hop_records_must_be_canonical_json(world: World) -> None:
     bad += relayed[start + length :]
     with pytest.raises(EnvelopeMalformedError, match="canonical"):
         open_bytes(world, bad)
+
+
+def test_a_forward_hop_that_wraps_a_key_is_malformed(world: World) -> None:
+    envelope = seal_bytes(world, b"x", to=("USA",))
+    front = read_front(readable(envelope))
+    stanza = wrap_key(
+        os.urandom(32),
+        world.jpn.public(),
+        header_id=front.header.envelope_id,
+        label=front.header.label,
+        wrapper_key_id=world.usa.signing_key_id,
+    )
+    hop = _hop(front, world.usa, kind="forward", at=AT, to=("JPN",), recipients=(stanza,))
+    start, length = _hops_section(envelope)
+    hops = hops_to_bytes((hop,))
+    forged = envelope[: start - 4] + struct.pack(">I", len(hops)) + hops
+    forged += envelope[start + length :]
+    with pytest.raises(EnvelopeMalformedError, match="forward hop's recipients"):
+        open_bytes(world, forged)

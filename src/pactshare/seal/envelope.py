@@ -50,12 +50,14 @@ from pactshare.seal.stream import (
     CHUNK_SIZE,
     MAX_CHUNK_SIZE,
     NONCE_PREFIX_SIZE,
+    Input,
     PayloadDigest,
     Readable,
     decrypt_chunks,
     encrypt_chunks,
     read_exact,
     read_records,
+    readable,
 )
 
 __all__ = ["EnvelopeInfo", "inspect", "open", "seal", "verify"]
@@ -84,7 +86,7 @@ def chunk_aad(header_bytes: bytes) -> bytes:
 
 
 def seal(
-    payload: Readable,
+    payload: Input,
     label: Label,
     sender: PartyKeys,
     recipients: Sequence[PublicKeys],
@@ -93,8 +95,9 @@ def seal(
 ) -> Iterator[bytes]:
     """Seal ``payload`` for ``recipients``; yield the envelope's bytes piece by piece.
 
-    Checks (label originator is the sender, at least one recipient, no key twice) happen at
-    the first ``next()``. Memory stays at a few chunks whatever the payload size.
+    The checks (the label's originator is the sender, at least one recipient, no key twice)
+    are made at once; the payload is read as the pieces are consumed. Memory stays at a few
+    chunks whatever the payload size.
     """
     if label.originator != sender.party:
         raise EnvelopeKeyError(
@@ -110,7 +113,7 @@ def seal(
 
 
 def _seal(
-    payload: Readable,
+    payload: Input,
     label: Label,
     sender: PartyKeys,
     recipients: Sequence[PublicKeys],
@@ -197,9 +200,9 @@ def read_front(source: Readable) -> Front:
     return Front(info, header, header_bytes, hops_bytes)
 
 
-def inspect(envelope: Readable) -> EnvelopeInfo:
+def inspect(envelope: Input) -> EnvelopeInfo:
     """Read the label, originator and recipients' key ids without decrypting or verifying."""
-    return read_front(envelope).info
+    return read_front(readable(envelope)).info
 
 
 def check_front(front: Front, directory: Directory) -> None:
@@ -293,11 +296,11 @@ def verify_trailer(
         raise EnvelopeUnverifiedError(
             "the originator's signature does not match the label, recipients and payload"
         ) from exc
-    return signature
+    return bytes(signature)
 
 
 def open(  # shadows the builtin on purpose (the issue's name); this module never needs it
-    envelope: Readable,
+    envelope: Input,
     keys: PartyKeys,
     directory: Directory,
     *,
@@ -310,12 +313,13 @@ def open(  # shadows the builtin on purpose (the issue's name); this module neve
     chunk only after the originator's signature verified. ``already_opened`` holds envelope
     ids (hex) seen before; presenting one again raises :class:`EnvelopeReplayedError`.
     """
-    front = read_front(envelope)
+    source = readable(envelope)
+    front = read_front(source)
     if front.info.envelope_id in already_opened:
         raise EnvelopeReplayedError(f"envelope {front.info.envelope_id} was already opened")
     check_front(front, directory)
     data_key = unwrap_key(front, keys)
-    return front.header.label, _plaintext(envelope, front, data_key, directory)
+    return front.header.label, _plaintext(source, front, data_key, directory)
 
 
 def _plaintext(
@@ -342,7 +346,9 @@ def _plaintext(
         digest.close()
 
 
-def copy_verified(source: Readable, front: Front, directory: Directory) -> Iterator[bytes]:
+def copy_verified(
+    source: Readable, front: Front, directory: Directory
+) -> Iterator[bytes | memoryview]:
     """Yield the payload records and the trailer verbatim, verifying as they pass.
 
     The trailer is yielded only once the signature verified, so a copy that ends without an
@@ -360,11 +366,12 @@ def copy_verified(source: Readable, front: Front, directory: Directory) -> Itera
         digest.close()
 
 
-def verify(envelope: Readable, directory: Directory) -> EnvelopeInfo:
+def verify(envelope: Input, directory: Directory) -> EnvelopeInfo:
     """Verify an envelope without its key: framing, hop records and the originator's
     signature over the ciphertext. Nothing is decrypted."""
-    front = read_front(envelope)
+    source = readable(envelope)
+    front = read_front(source)
     check_front(front, directory)
-    for _ in copy_verified(envelope, front, directory):
+    for _ in copy_verified(source, front, directory):
         pass
     return front.info

@@ -14,10 +14,9 @@
 
 from __future__ import annotations
 
+import hmac
 import struct
 from dataclasses import dataclass
-
-from cryptography.hazmat.primitives import hashes, hmac
 
 from pactshare.errors import (
     EnvelopeMalformedError,
@@ -35,6 +34,8 @@ from pactshare.seal._encoding import (
     canonical_json,
     canonical_members,
     canonical_string,
+    compact_json,
+    is_canonical_text_json,
     is_party_code,
     lp,
     lp_list,
@@ -115,7 +116,7 @@ def read_section(source: Readable, name: str) -> bytes:
     data = read_exact(source, length)
     if len(data) < length:
         raise EnvelopeMalformedError(f"envelope ends inside its {name} (truncated)")
-    return data
+    return bytes(data)
 
 
 @dataclass(frozen=True)
@@ -254,11 +255,19 @@ class Header:
                 originator_key_id=obj["originator_key_id"],
                 recipients=recipients,
             )
-            canonical = header.to_bytes()  # may raise ValueError (e.g. a lone surrogate)
         except (ValueError, LabelError) as exc:
             raise EnvelopeMalformedError(f"envelope header is malformed ({exc})") from exc
-        if canonical != data:
+        # Canonical: the values survive a round trip through our types (a label's lists come
+        # back sorted, its instant as UTC text) and the bytes are RFC 8785 of the parsed JSON.
+        if (
+            label.as_json() != obj["label"]
+            or any(s.as_json() != r for s, r in zip(recipients, obj["recipients"], strict=True))
+            or not is_canonical_text_json(obj, data)
+        ):
             raise EnvelopeMalformedError("envelope header is not in canonical form")
+        # The label's canonical bytes are the ones inside the header (checked just above).
+        label._adopt_canonical(compact_json(obj["label"]))
+        object.__setattr__(header, "_bytes", data)
         return header
 
 
@@ -320,6 +329,10 @@ class Hop:
         signature = b64d(obj["signature"])
         if len(signature) != SIGNATURE_SIZE:
             raise ValueError("hop signature has the wrong size")
+        recipients = _stanzas(body["recipients"])
+        wrapped_for = {stanza.party for stanza in recipients}
+        if (kind == "forward" and recipients) or (kind == "rewrap" and wrapped_for != set(to)):
+            raise ValueError(f"a {kind} hop's recipients do not match its 'to'")
         return cls(
             kind=kind,
             at=utc_at,
@@ -327,14 +340,16 @@ class Hop:
             header_digest=b64d(body["header_digest"]),
             hub_key_id=hub,
             previous=b64d(body["previous"]),
-            recipients=_stanzas(body["recipients"]),
+            recipients=recipients,
             to=tuple(to),
             signature=signature,
         )
 
 
 def hops_to_bytes(hops: tuple[Hop, ...]) -> bytes:
-    return canonical_json([h.as_json() for h in hops])
+    if not hops:
+        return b"[]"  # what the originator writes
+    return canonical_array(canonical_json(h.as_json()) for h in hops)
 
 
 def hops_from_bytes(data: bytes) -> tuple[Hop, ...]:
@@ -370,9 +385,7 @@ def key_commitment(data_key: bytes, envelope_id: bytes) -> bytes:
     """HMAC-SHA256 of the envelope id under the data key: commits the envelope to one key, so
     that no two recipients can be given different keys that decrypt the same ciphertext to
     different plaintexts (AES-GCM alone is not key-committing)."""
-    mac = hmac.HMAC(data_key, hashes.SHA256())
-    mac.update(DOMAIN_KEY_COMMITMENT + envelope_id)
-    return mac.finalize()
+    return hmac.digest(data_key, DOMAIN_KEY_COMMITMENT + envelope_id, "sha256")
 
 
 def wrap_info(

@@ -71,6 +71,8 @@ class Label:
 
     def __post_init__(self) -> None:
         # Re-check through the same parser, so that a Label can never hold unchecked values.
+        if not isinstance(self.created_at, datetime) or self.created_at.tzinfo is None:
+            raise LabelError("must be a timezone-aware instant", key="created_at")
         Label.from_mapping(self.as_json(), source=None)
 
     def as_json(self) -> dict[str, object]:
@@ -166,6 +168,10 @@ class Label:
         for name, value in values.items():
             object.__setattr__(label, name, value)  # bypass __post_init__: values are checked
         return label
+
+    def _adopt_canonical(self, data: bytes) -> None:
+        """Cache ``data`` as this label's canonical bytes (the caller has checked them)."""
+        object.__setattr__(self, "_canonical", data)
 
     @classmethod
     def from_toml_file(

@@ -30,7 +30,7 @@ from pactshare.seal.envelope import (
 )
 from pactshare.seal.header import Hop, Stanza, hops_to_bytes, preamble, section
 from pactshare.seal.keys import PartyKeys, PublicKeys
-from pactshare.seal.stream import Readable
+from pactshare.seal.stream import Input, Readable, readable
 
 __all__ = ["forward", "rewrap"]
 
@@ -60,39 +60,43 @@ def _hop(
     return Hop(**{**unsigned.__dict__, "signature": signature})
 
 
-def _relayed(source: Readable, front: Front, hop: Hop, directory: Directory) -> Iterator[bytes]:
+def _relayed(
+    source: Readable, front: Front, hop: Hop, directory: Directory
+) -> Iterator[bytes | memoryview]:
     yield preamble() + section(front.header_bytes) + section(hops_to_bytes((*front.info.hops, hop)))
     yield from copy_verified(source, front, directory)
 
 
 def forward(
-    envelope: Readable, hub: PartyKeys, directory: Directory, *, to: str, at: datetime
-) -> Iterator[bytes]:
+    envelope: Input, hub: PartyKeys, directory: Directory, *, to: str, at: datetime
+) -> Iterator[bytes | memoryview]:
     """Pass ``envelope`` on to party ``to`` without reading it; yield the relayed envelope."""
     if not is_party_code(to):
         raise EnvelopeKeyError(f"{to!r} is not a three-letter party code")
-    front = read_front(envelope)
+    source = readable(envelope)
+    front = read_front(source)
     check_front(front, directory)
     if not any(s.party == to for s in front.info.all_recipients):
         raise EnvelopeKeyError(
             f"the data key is not wrapped for {to}; a hub that may not read cannot add it"
         )
     hop = _hop(front, hub, kind="forward", at=at, to=(to,), recipients=())
-    return _relayed(envelope, front, hop, directory)
+    return _relayed(source, front, hop, directory)
 
 
 def rewrap(
-    envelope: Readable,
+    envelope: Input,
     hub: PartyKeys,
     directory: Directory,
     *,
     to: Sequence[PublicKeys],
     at: datetime,
-) -> Iterator[bytes]:
+) -> Iterator[bytes | memoryview]:
     """Wrap the data key of ``envelope`` (addressed to ``hub``) for ``to``; yield the result."""
     if not to:
         raise EnvelopeKeyError("rewrap needs at least one next recipient")
-    front = read_front(envelope)
+    source = readable(envelope)
+    front = read_front(source)
     check_front(front, directory)
     data_key = unwrap_key(front, hub)
     present = {s.key_id for s in front.info.all_recipients}
@@ -112,4 +116,4 @@ def rewrap(
         )
     parties = tuple(sorted({r.party for r in to}))
     hop = _hop(front, hub, kind="rewrap", at=at, to=parties, recipients=tuple(stanzas))
-    return _relayed(envelope, front, hop, directory)
+    return _relayed(source, front, hop, directory)

@@ -32,7 +32,7 @@ class ObjectStore:
             raise StorageError(f"{digest!r} is not a SHA-256 digest")
         return self.root / digest[:2] / digest[2:]
 
-    def put_chunks(self, chunks: Iterable[bytes]) -> tuple[str, int]:
+    def put_chunks(self, chunks: Iterable[bytes | memoryview]) -> tuple[str, int]:
         """Store the concatenation of ``chunks``; return its digest and size."""
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()

@@ -1,0 +1,41 @@
+"""The payload digest is the same whether it is computed inline or on a helper thread."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from blake3 import blake3
+
+from pactshare.seal.stream import CHUNK_SIZE, PayloadDigest, spare_core
+
+
+@pytest.mark.parametrize("parallel", [True, False, None])
+def test_digest_of_records_is_blake3_of_their_concatenation(parallel: bool | None) -> None:
+    records = [(bytes([i]) * 5, os.urandom(CHUNK_SIZE // 2 + i)) for i in range(9)]
+    digest = PayloadDigest(parallel=parallel)
+    for head, body in records:
+        digest.update(head, body)
+    assert digest.digest() == blake3(b"".join(h + b for h, b in records)).digest()
+
+
+def test_closing_an_unfinished_parallel_digest_stops_its_helper() -> None:
+    digest = PayloadDigest(parallel=True)
+    for _ in range(4):
+        digest.update(b"h", bytes(CHUNK_SIZE))
+    digest.close()
+    digest.close()  # idempotent
+
+
+def test_a_busy_machine_has_no_spare_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    assert not spare_core()
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.5, 1.0, 1.0))
+    assert spare_core()
+
+
+def test_a_single_core_is_never_spare(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not spare_core()

@@ -10,14 +10,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from pactshare.domain import Event, EventKind, Registry
 from pactshare.errors import InputError
 from pactshare.scenarios import Source, registry_from_sources
 from pactshare.store.schema import agreement_events, scenario_files
 
-__all__ = ["install_sources", "load_registry", "record_event"]
+__all__ = ["install_sources", "load_registry", "record_event", "version"]
 
 
 def install_sources(tx: Connection, sources: Iterable[Source], *, at: datetime) -> int:
@@ -27,6 +27,13 @@ def install_sources(tx: Connection, sources: Iterable[Source], *, at: datetime) 
     for source in named:
         tx.execute(insert(scenario_files).values(name=source.name, text=source.text, loaded_at=at))
     return len(named)
+
+
+def version(tx: Connection) -> tuple[int, int]:
+    """What the registry is built from, in two counts: files and events (both append-only)."""
+    files = tx.execute(select(func.count()).select_from(scenario_files)).scalar_one()
+    events = tx.execute(select(func.count()).select_from(agreement_events)).scalar_one()
+    return int(files), int(events)
 
 
 def load_registry(tx: Connection) -> Registry:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, and_, func, insert, or_, select
 
 from pactshare import audit
 from pactshare.errors import AuditIntegrityError, NodeError
@@ -26,7 +26,26 @@ __all__ = ["Proof", "latest_head", "prove", "record", "sign_head", "size", "veri
 
 
 def size(tx: Connection) -> int:
-    return int(tx.execute(select(func.count()).select_from(audit_entries)).scalar_one())
+    """Entries in the log: the next position (an index lookup, not a count of rows)."""
+    last = tx.execute(select(func.max(audit_entries.c.position))).scalar_one_or_none()
+    return 0 if last is None else int(last) + 1
+
+
+def _frontier(tx: Connection, position: int) -> audit.Frontier:
+    """The right edge of the stored tree, read in one query."""
+    wanted = audit.Frontier.positions(position)
+    if not wanted:
+        return audit.Frontier()
+    rows = tx.execute(
+        select(audit_nodes.c.level, audit_nodes.c.idx, audit_nodes.c.hash).where(
+            or_(*(and_(audit_nodes.c.level == lv, audit_nodes.c.idx == ix) for lv, ix in wanted))
+        )
+    )
+    found = {(row.level, row.idx): bytes(row.hash) for row in rows}
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        raise AuditIntegrityError(f"audit node {missing[0]} is missing from storage")
+    return audit.Frontier(position, tuple(found[key] for key in wanted))
 
 
 def _reader(tx: Connection) -> audit.NodeReader:
@@ -56,7 +75,7 @@ def record(
     entry = audit.Entry(audit.EntryKind(kind), at, actor, subject, dict(details))
     data = entry.to_bytes()
     position = size(tx)
-    frontier = audit.Frontier.from_nodes(position, _reader(tx))
+    frontier = _frontier(tx, position)
     _, completed = frontier.append(audit.leaf_hash(data))
     tx.execute(insert(audit_entries).values(position=position, kind=kind, at=at, data=data))
     faults.checkpoint("journal:appended")

@@ -34,6 +34,7 @@ class Node:
         self.objects = ObjectStore(home.objects)
         self._clock = clock
         self._passphrase = passphrase
+        self._registry: tuple[tuple[int, int], Registry] | None = None
 
     def now(self) -> datetime:
         return self._clock()
@@ -48,7 +49,11 @@ class Node:
         return seal.Directory.from_folder(self.home.directory)
 
     def registry(self, tx: Connection) -> Registry:
-        return agreements.load_registry(tx)
+        """The node's registry, rebuilt only when its files or recorded events changed."""
+        version = agreements.version(tx)
+        if self._registry is None or self._registry[0] != version:
+            self._registry = (version, agreements.load_registry(tx))
+        return self._registry[1]
 
     def party(self, tx: Connection) -> Party:
         return self.registry(tx).party(self.party_code)

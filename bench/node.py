@@ -1,0 +1,199 @@
+"""Node benchmarks: audit appends and provisions per second on SQLite and PostgreSQL, each
+beside a raw single-row INSERT + COMMIT on the same database in the same run; and the rate of
+``audit verify`` (recompute the whole stored log) beside reading the same rows.
+
+    python bench/node.py [--quick]
+
+PostgreSQL rows appear when the server at PACTSHARE_BENCH_POSTGRES (default the local test
+database) answers; a private schema is created and dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import Figure, Rate, main, measure_rate
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select, text
+
+from pactshare.node import journal
+from pactshare.node.items import provide, register
+from pactshare.node.service import Node, init_node
+from pactshare.store import Database, sqlite_url
+from pactshare.store.schema import audit_entries
+
+POSTGRES = os.environ.get(
+    "PACTSHARE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+LABEL = """policy = "gsomia-kor-jpn-2016"
+originator = "KOR"
+classification = "kor-mil-2"
+topics = ["dprk-missile"]
+releasable_to = ["JPN"]
+"""
+START = datetime(2019, 11, 22, 12, 0, tzinfo=UTC)
+
+
+class Ticking:
+    """A clock that moves one millisecond per reading, so every entry has its own instant."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+
+@contextmanager
+def _postgres_url() -> Iterator[str | None]:
+    try:
+        admin = create_engine(POSTGRES, connect_args={"connect_timeout": 3})
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception:
+        print("PostgreSQL not reachable: its rows are skipped")
+        yield None
+        return
+    try:
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _raw_insert_rate(url: str, count: int) -> Rate:
+    """The baseline: one single-row INSERT committed on its own, as plain as it gets."""
+    db = Database(url)
+    scratch = Table(
+        f"raw_{uuid.uuid4().hex[:8]}",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("data", String(200)),
+    )
+    scratch.create(db.engine)
+    counter = iter(range(10**9))
+
+    def work() -> None:
+        for _ in range(count):
+            with db.engine.begin() as connection:
+                connection.execute(insert(scratch).values(id=next(counter), data="x" * 150))
+
+    try:
+        return measure_rate(work, ops=count, runs=3)
+    finally:
+        scratch.drop(db.engine)
+        db.dispose()
+
+
+def _node(root: Path, url: str) -> tuple[Node, str]:
+    clock = Ticking()
+    home = init_node(root / "kor", party="KOR", at=clock(), database=url)
+    jpn = init_node(root / "jpn", party="JPN", at=clock())
+    (home.directory / "JPN.json").write_bytes(jpn.public_key.read_bytes())
+    node = Node(home, clock=clock)
+    (root / "item.txt").write_bytes(os.urandom(4096))
+    (root / "label.toml").write_text(LABEL, encoding="utf-8")
+    return node, register(node, root / "item.txt", root / "label.toml")
+
+
+def _figures(backend: str, url: str, root: Path, quick: bool) -> list[Figure]:
+    count = 50 if quick else 200
+    node, item = _node(root, url)
+
+    def appends() -> None:
+        for _ in range(count):
+            with node.db.atomic() as tx:
+                journal.record(
+                    tx,
+                    kind="decision",
+                    at=node.now(),
+                    actor="KOR",
+                    subject=item,
+                    details={"bench": True},
+                )
+
+    def provisions() -> None:
+        for _ in range(count // 5):
+            provide(node, item, "JPN", package=None)
+
+    raw = _raw_insert_rate(url, count)
+    figures = [
+        Figure(
+            f"audit append ({backend})",
+            "entries/s",
+            measure_rate(appends, ops=count, runs=3),
+            "raw INSERT+COMMIT, same database",
+            raw,
+            0.5,
+            ">= 0.5x raw",
+        ),
+        Figure(
+            f"provide, to the outbox ({backend})",
+            "provisions/s",
+            measure_rate(provisions, ops=count // 5, runs=3),
+            "raw INSERT+COMMIT, same database",
+            raw,
+            0.5,
+            ">= 0.5x raw",
+        ),
+    ]
+    with node.db.atomic() as tx:
+        size = journal.size(tx)
+        journal.sign_head(tx, node.keys.signing_key, node.keys.signing_key_id, at=node.now())
+    public = node.keys.signing_key.public_key()
+
+    def verify() -> None:
+        with node.db.atomic() as tx:
+            assert journal.verify(tx, public).ok  # noqa: S101 - a benchmark that verifies wrongly is void
+
+    def read() -> None:
+        with node.db.atomic() as tx:
+            list(tx.execute(select(audit_entries.c.data)).scalars())
+
+    figures.append(
+        Figure(
+            f"audit verify, {size:,} stored entries ({backend})",
+            "entries/s",
+            measure_rate(verify, ops=size, runs=3),
+            "reading the same rows",
+            measure_rate(read, ops=size, runs=3),
+            None,
+            "(no target)",
+        )
+    )
+    node.close()
+    return figures
+
+
+def run(quick: bool) -> list[Figure]:
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "sqlite").mkdir()
+        figures += _figures(
+            "SQLite", sqlite_url(root / "sqlite" / "bench.db"), root / "sqlite", quick
+        )
+        with _postgres_url() as url:
+            if url is not None:
+                (root / "pg").mkdir()
+                figures += _figures("PostgreSQL", url, root / "pg", quick)
+    return figures
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    main(run)
+    print(f"({time.perf_counter() - started:.0f} s)")

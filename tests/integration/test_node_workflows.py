@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, Table, select
 
-from pactshare.errors import PackageError, RefusedError
+from pactshare.errors import NodeError, PackageError, PactshareError, RefusedError
 from pactshare.node import NodeHome
 from pactshare.node.holdings import inbox, open_item
 from pactshare.node.items import provide, register
@@ -161,3 +161,33 @@ def test_home_without_a_node_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(NodeError, match="is not a pactshare node"):
         Node(NodeHome(tmp_path), clock=lambda: BEFORE_MIDNIGHT)
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ('originator = "KOR"\n', "required field is missing"),
+        (LABEL.replace('"군사 II급 비밀"', '"SECRET"'), "not a classification level of KOR"),
+        (LABEL.replace('originator = "KOR"', 'originator = "JPN"'), "this is KOR's node"),
+        (LABEL.replace('["dprk-missile/slbm"]', '["DPRK Missile"]'), "topic"),
+    ],
+)
+def test_a_malformed_registration_changes_nothing_at_all(
+    tmp_path: Path, nodes: tuple[Node, Node], label: str, message: str
+) -> None:
+    kor, _ = nodes
+    before = _snapshot(kor, skip=())
+    with pytest.raises(PactshareError, match=message):
+        _registered(kor, tmp_path, label)
+    assert _snapshot(kor, skip=()) == before
+
+
+def test_providing_an_unknown_item_changes_nothing_at_all(
+    tmp_path: Path, nodes: tuple[Node, Node]
+) -> None:
+    kor, _ = nodes
+    before = _snapshot(kor, skip=())
+    with pytest.raises(NodeError, match="no item 'nope'"):
+        provide(kor, "nope", "JPN", package=tmp_path / "pkg.zip")
+    assert _snapshot(kor, skip=()) == before
+    assert not (tmp_path / "pkg.zip").exists()

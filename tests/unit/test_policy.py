@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from pactshare.domain import (
@@ -270,6 +272,20 @@ def test_AT_23_with_approval_hub_releases_with_us_equivalent_under_us_rok_1987()
     assert hop.protected_under == "gsomia-usa-kor-1987"
     assert hop.marking.text == "JPN / 군사 II급 비밀 (SECRET)"
     assert "R-TISA-7" in rules(decision, Effect.NOTE)
+
+
+def test_R_TISA_4_hub_holding_under_tisa_needs_consent_through_any_channel() -> None:
+    request = Request(
+        "KOR", "JPN", "kor-mil-2", ("dprk-missile",), holder="USA", received_under=TISA
+    )
+    when = at("2016-06-01T00:00:00+09:00")
+    refused = decide(request, reference(), when)
+    assert refused.outcome is Outcome.REFUSED  # not even through the US–Japan bilateral
+    assert {"R-TISA-6", "R-PRO-1"} <= rules(refused, Effect.DENY)
+    approval = Approval("KOR", ApprovalKind.RELEASE, "JPN", at("2016-05-01T00:00:00+09:00"))
+    allowed = decide(replace(request, approvals=(approval,)), reference(), when)
+    assert allowed.outcome is Outcome.ALLOWED
+    assert allowed.route[0].agreement == TISA
 
 
 def test_AT_24_R_TISA_2_relay_outside_dprk_nuclear_missile_is_out_of_scope() -> None:

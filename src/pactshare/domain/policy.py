@@ -495,10 +495,22 @@ def _onward(ctx: _Context) -> Iterable[Route]:
 
 
 def _governing(ctx: _Context) -> tuple[Agreement, ...]:
-    """The agreements whose protection binds the holder's copy (R-SURV-1: even terminated)."""
-    if ctx.request.received_under:
-        return (ctx.registry.agreement(ctx.request.received_under),)
+    """The agreements whose protection binds the holder's copy (R-SURV-1: even terminated).
+
+    An item received under an arrangement is also protected by the bilateral agreement the
+    arrangement borrows its rules from (R-TISA-4): a hub's onward release through any channel
+    is a third-party release under that agreement.
+    """
     holder, originator = ctx.holder.code, ctx.originator.code
+    if ctx.request.received_under:
+        received = ctx.registry.agreement(ctx.request.received_under)
+        borrowed = tuple(
+            agreement
+            for agreement_id in received.protection_from
+            if (agreement := ctx.registry.agreements.get(agreement_id)) is not None
+            and {originator, holder} <= set(agreement.parties)
+        )
+        return (received, *borrowed)
     return (
         *ctx.registry.bilaterals(originator, holder),
         *ctx.registry.hub_arrangements(originator, holder),

@@ -123,6 +123,17 @@ def _approvals(tx: Connection, item_id: str) -> tuple[Approval, ...]:
     )
 
 
+def _approval_documents(node: Node, item_id: str) -> list[dict[str, Any]]:
+    """The originator's signed approvals on file for the item, to show the next party."""
+    with node.db.atomic() as tx:
+        rows = tx.execute(
+            select(approvals.c.document).where(
+                approvals.c.item_id == item_id, approvals.c.revoked_at.is_(None)
+            )
+        )
+        return [dict(document) for document in rows.scalars()]
+
+
 def _request(node: Node, tx: Connection, row: Row[Any], recipient: str) -> Request:
     label = row.label
     return Request(
@@ -193,6 +204,7 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
         "envelope": {"digest": digest, "size": size},
         "label": row.label,
         "decision": decision_json(decision),
+        "approvals": _approval_documents(node, item_id),
     }
     signed = sign_manifest(body, node.keys)
     with node.db.atomic() as tx:

@@ -14,11 +14,20 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from pactshare import seal
-from pactshare.domain import Outcome, Request, decide
+from pactshare.domain import (
+    Approval,
+    ApprovalKind,
+    Decision,
+    Hop,
+    Outcome,
+    Request,
+    decide,
+    parse_instant,
+)
 from pactshare.domain.wire import decision_json
 from pactshare.errors import PackageError, RefusedError
 from pactshare.node import faults, journal
-from pactshare.node.documents import sign_document
+from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.items import store_envelope
 from pactshare.node.packages import envelope_chunks, read_manifest
 from pactshare.node.service import Node
@@ -52,14 +61,17 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
     if label.as_json() != manifest.body["label"]:
         raise PackageError(f"{package}: the manifest's label differs from the envelope's")
     sender = manifest.sender
+    onward = sender != label.originator
     request = Request(
         originator=label.originator,
         recipient=node.party_code,
         classification=label.classification,
         topics=label.topics,
-        holder=None if sender == label.originator else sender,
+        holder=sender if onward else None,
         releasable_to=label.releasable_to,
+        approvals=_approvals(node, manifest.body, label.originator, package) if onward else (),
         item_id=label.item_id,
+        received_under=_sender_agreement(manifest.body, node.party_code) if onward else None,
     )
     with node.db.atomic() as tx:
         decision = decide(request, node.registry(tx), now)
@@ -81,7 +93,7 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
         raise RefusedError(
             f"{package}: this node's agreements do not allow receiving it", reasons=denials
         )
-    hop = decision.route[-1]
+    hop = _hop_under(decision, _sender_agreement(manifest.body, node.party_code))
     assurance = {  # R-ACC-4, Art. 7(5): what the receiving party assures the originator
         "clearance_required": hop.marking.level,
         "need_to_know": list(label.topics),
@@ -143,3 +155,48 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
         )
     faults.checkpoint("receive:recorded")
     return receipt
+
+
+def _sender_agreement(body: dict[str, Any], receiver: str) -> str | None:
+    """The agreement the sender's decision named for the hop that reaches us."""
+    for hop in body.get("decision", {}).get("route", []):
+        if hop.get("to") == receiver:
+            return str(hop.get("agreement"))
+    return None
+
+
+def _hop_under(decision: Decision, agreement: str | None) -> Hop:
+    """Our own decision's hop to us, under the sender's agreement if we allow that one too.
+
+    A hub that received under an arrangement (TISA) must hold the item under it, so that its
+    onward release follows the arrangement's rules (R-TISA-6, R-TISA-7).
+    """
+    routes = [decision.route, *(route.hops for route in decision.alternatives)]
+    for hops in routes:
+        if len(hops) == 1 and hops[0].agreement == agreement:
+            return hops[0]
+    return decision.route[-1]
+
+
+def _approvals(
+    node: Node, body: dict[str, Any], originator: str, package: Path
+) -> tuple[Approval, ...]:
+    """The originator's approvals a holder forwards with the item, each checked as signed by
+    the originator (a hub's onward release, R-TISA-6, or a third-party release, R-PRO-1)."""
+    found = []
+    for document in body.get("approvals", []):
+        party, approval = verify_document(
+            document, node.directory, kind="approval", where=str(package)
+        )
+        if party != originator or approval.get("originator") != originator:
+            raise PackageError(f"{package}: an approval not signed by the originator {originator}")
+        found.append(
+            Approval(
+                originator,
+                ApprovalKind(approval["kind"]),
+                str(approval["subject"]),
+                parse_instant(str(approval["granted_at"]), what="approval granted_at"),
+                str(approval["item_id"]),
+            )
+        )
+    return tuple(found)

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from pactshare import audit, seal
@@ -39,6 +41,7 @@ from pactshare.node.people import add_person
 from pactshare.node.reception import receive
 from pactshare.node.service import Node, init_node
 
+LARGE = 16 << 20  # items from this size on show a progress bar while they are sealed
 HOME_ENV = "PACTSHARE_HOME"
 CLOCK_ENV = "PACTSHARE_CLOCK"
 
@@ -103,6 +106,7 @@ def node_init(
 def directory_add(
     record: Annotated[Path, typer.Argument(help="A party's public key record (public.key).")],
     home: HomeOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Pin a peer's public key record (checked and self-signed; no trust on first use)."""
     target = node_home(home)
@@ -114,7 +118,10 @@ def directory_add(
     parsed = seal.PublicKeyRecord.from_bytes(data, source=str(record))
     destination = target.directory / f"{parsed.party}.json"
     shutil.copyfile(record, destination)
-    console.print(f"pinned {parsed.party} ({parsed.current.signing_key_id})")
+    if as_json:
+        print_json({"party": parsed.party, "signing_key": parsed.current.signing_key_id})
+    else:
+        console.print(f"pinned {parsed.party} ({parsed.current.signing_key_id})")
 
 
 @person_group.command("add")
@@ -164,7 +171,20 @@ def register_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Seal an item under its label on the originator's node; prints the item id."""
-    item_id = register(open_node(home), file, label, derived_from=derived_from)
+    node = open_node(home)
+    size = file.stat().st_size if file.is_file() else 0
+    if size < LARGE:
+        item_id = register(node, file, label, derived_from=derived_from)
+    else:
+        with Progress(transient=True, console=Console(stderr=True)) as bar:
+            task = bar.add_task(f"sealing {file.name}", total=size)
+            item_id = register(
+                node,
+                file,
+                label,
+                derived_from=derived_from,
+                progress=lambda n: bar.advance(task, n),
+            )
     if as_json:
         print_json({"item_id": item_id})
     else:
@@ -257,11 +277,13 @@ OutputOpt = Annotated[
 ]
 
 
-def _emit(document: dict[str, object], output: Path | None, what: str) -> None:
+def _emit(document: dict[str, object], output: Path | None, what: str, *, as_json: bool) -> None:
+    """Write the signed document to ``output``; print it as JSON without -o or with --json."""
     if output is not None:
         write_document(output, document)
-        console.print(f"{what} signed and written to {output}")
-    else:
+        if not as_json:
+            console.print(f"{what} signed and written to {output}")
+    if output is None or as_json:
         print_json(document)
 
 
@@ -275,20 +297,30 @@ def note_give(
     source: Annotated[str, typer.Option("--source", help="What the note says.")] = "",
     home: HomeOpt = None,
     output: OutputOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Give a note as this node's party; it is recorded here and queued for the other parties."""
     node = open_node(home)
     when = parse_instant(effective, what="--effective") if effective else None
-    _emit(give_note(node, agreement, kind, effective=when, source=source), output, "note")
+    _emit(
+        give_note(node, agreement, kind, effective=when, source=source),
+        output,
+        "note",
+        as_json=as_json,
+    )
 
 
 @note_group.command("receive")
 def note_receive(
     file: Annotated[Path, typer.Argument(help="A note another party gave.")],
     home: HomeOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Record a note received from another party (checked against the pinned directory)."""
     body = receive_note(open_node(home), file)
+    if as_json:
+        print_json(body)
+        return
     event = body["event"]
     console.print(f"recorded {event['kind']} by {event['party']} on {body['agreement']}")
 
@@ -308,10 +340,11 @@ def consent_request(
     purpose: PurposeOpt = None,
     home: HomeOpt = None,
     output: OutputOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """As a holder, ask the originator in writing to approve a release or a new use."""
     document = request_consent(open_node(home), item, **_consent_subject(to, purpose))
-    _emit(document, output, "consent request")
+    _emit(document, output, "consent request", as_json=as_json)
 
 
 @consent_group.command("grant")
@@ -321,10 +354,11 @@ def consent_grant(
     purpose: PurposeOpt = None,
     home: HomeOpt = None,
     output: OutputOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """As the originator, approve a release or a new use in writing (prior to it)."""
     document = grant_consent(open_node(home), item, **_consent_subject(to, purpose))
-    _emit(document, output, "approval")
+    _emit(document, output, "approval", as_json=as_json)
 
 
 @consent_group.command("revoke")
@@ -332,18 +366,23 @@ def consent_revoke(
     approval: Annotated[str, typer.Argument(help="The approval id.")],
     home: HomeOpt = None,
     output: OutputOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """As the originator, revoke an approval before it is used."""
-    _emit(revoke_consent(open_node(home), approval), output, "revocation")
+    _emit(revoke_consent(open_node(home), approval), output, "revocation", as_json=as_json)
 
 
 @consent_group.command("record")
 def consent_record(
     file: Annotated[Path, typer.Argument(help="An approval or revocation from the originator.")],
     home: HomeOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """As a holder, put an approval or revocation received from the originator on file."""
     body = record_consent(open_node(home), file)
+    if as_json:
+        print_json(body)
+        return
     console.print(
         f"on file: {body.get('kind', 'revocation')} {body['approval_id']} for {body['item_id']}"
     )
@@ -418,12 +457,14 @@ def incident_report(
     confirmed: Annotated[bool, typer.Option("--confirmed", help="Already confirmed.")] = False,
     home: HomeOpt = None,
     output: OutputOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Open an incident; the originator is notified at once, even on suspicion."""
     _emit(
         report_incident(open_node(home), item, summary=summary, confirmed=confirmed),
         output,
         "incident notice",
+        as_json=as_json,
     )
 
 
@@ -434,12 +475,14 @@ def incident_update(
     note: Annotated[str, typer.Option("--note", help="What the investigation found.")] = "",
     home: HomeOpt = None,
     output: OutputOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Record the investigation's finding; the originator is notified."""
     _emit(
         update_incident(open_node(home), incident, state=state, note=note),
         output,
         "incident notice",
+        as_json=as_json,
     )
 
 
@@ -450,12 +493,14 @@ def incident_close(
     measures: Annotated[str, typer.Option("--measures", help="Measures against recurrence.")] = "",
     home: HomeOpt = None,
     output: OutputOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Close with the close-out report (findings and measures), sent to the originator."""
     _emit(
         close_incident(open_node(home), incident, findings=findings, measures=measures),
         output,
         "close-out report",
+        as_json=as_json,
     )
 
 
@@ -470,11 +515,15 @@ def reclassify_command(
     ] = None,
     home: HomeOpt = None,
     output: OutputOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Reclassify an item (originator), or apply the originator's written notice (holder)."""
     node = open_node(home)
     if notice is not None:
         result = apply_reclassification(node, notice)
+        if as_json:
+            print_json(result)
+            return
         flagged = result["derived_flagged"]
         console.print(f"{result['item_id']} now marked {result['marking']}")
         console.print(f"{flagged} derived item(s) flagged for re-marking")
@@ -483,7 +532,7 @@ def reclassify_command(
         raise InputError(
             "reclassify: give ITEM --level LEVEL (originator) or --notice FILE (holder)"
         )
-    _emit(reclassify(node, item, level), output, "reclassification notice")
+    _emit(reclassify(node, item, level), output, "reclassification notice", as_json=as_json)
 
 
 @app.command("destroy")
@@ -494,6 +543,7 @@ def destroy_command(
     ] = False,
     home: HomeOpt = None,
     output: OutputOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """At the end of need, destroy (or return) a holding; signs a certificate (R-PRO-8)."""
-    _emit(dispose(open_node(home), item, returned=returned), output, "certificate")
+    _emit(dispose(open_node(home), item, returned=returned), output, "certificate", as_json=as_json)

@@ -10,6 +10,7 @@ package for hand carriage or queues the package in the outbox for the network.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,13 +52,28 @@ def item_row(tx: Connection, item_id: str) -> Row[Any]:
     return row
 
 
+def _counted(
+    chunks: Iterator[bytes | memoryview], progress: Callable[[int], None] | None
+) -> Iterator[bytes | memoryview]:
+    for chunk in chunks:
+        if progress is not None:
+            progress(len(chunk))
+        yield chunk
+
+
 def register(
-    node: Node, payload: Path, label_file: Path, *, derived_from: str | None = None
+    node: Node,
+    payload: Path,
+    label_file: Path,
+    *,
+    derived_from: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> str:
     """Seal ``payload`` under the label in ``label_file``; return the new item's id.
 
     ``derived_from`` names an item this one contains (a document made from provided CMI,
     R-MARK-2): a later reclassification of that item flags this one for re-marking.
+    ``progress`` is called with the number of bytes sealed so far, chunk by chunk.
     """
     now = node.now()
     if derived_from is not None:
@@ -80,7 +96,7 @@ def register(
     try:
         with payload.open("rb") as source:
             digest, size = node.objects.put_chunks(
-                seal.seal(source, label, node.keys, [node.keys.public()])
+                _counted(seal.seal(source, label, node.keys, [node.keys.public()]), progress)
             )
     except OSError as exc:
         raise InputError(f"{payload}: cannot be read ({exc.strerror})") from exc

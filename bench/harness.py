@@ -28,9 +28,7 @@ class Rate:
         return (self.high - self.low) / (2 * self.median) if self.median else 0.0
 
 
-def measure_rate(
-    work: Callable[[], object], *, ops: int, runs: int = 5, warmup: int = 1
-) -> Rate:
+def measure_rate(work: Callable[[], object], *, ops: int, runs: int = 5, warmup: int = 1) -> Rate:
     """Time ``work`` (which performs ``ops`` operations) ``runs`` times; return ops per second."""
     for _ in range(warmup):
         work()

@@ -27,7 +27,7 @@ EXIT_BAD_INPUT = 2
 
 def _register_commands() -> None:
     """Attach every command group; imported here so that ``app`` is defined first."""
-    from pactshare.cli import agreements, check, demo  # noqa: F401, PLC0415 - registers commands
+    from pactshare.cli import agreements, check, demo, export  # noqa: F401, PLC0415 - registers commands
 
 
 def run() -> None:

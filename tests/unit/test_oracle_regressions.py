@@ -1,0 +1,43 @@
+"""Regressions found by the differential and reference tests (tests/properties), one per bug,
+each named after the rule it breaks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from pactshare.domain import (
+    Agreement,
+    AgreementKind,
+    Event,
+    EventKind,
+    Status,
+    Terms,
+    status_at,
+)
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def _six_year_agreement() -> Agreement:
+    entry = datetime(2020, 11, 1, 1, 30, tzinfo=NEW_YORK)  # fold=0: 01:30 EDT = 05:30Z
+    return Agreement(
+        id="ny-six-years",
+        title="A six-year agreement in New York time",
+        kind=AgreementKind.BILATERAL,
+        parties=("KOR", "USA"),
+        terms=Terms(timezone="America/New_York", term_years=6, auto_renew=False),
+        equivalence=(),
+        events=(Event("entry", EventKind.ENTRY_INTO_FORCE, entry),),
+    )
+
+
+def test_at_2_status_compares_instants_in_utc_even_in_the_agreements_own_zone() -> None:
+    """The term ends 2026-11-01 01:30 EDT (05:30Z). 01:15 EST on the same night (fold=1, the
+    repeated hour) is 06:15Z, after the end; written in the agreement's own zone object it
+    used to be compared by wall clock (01:15 < 01:30) and reported in force."""
+    agreement = _six_year_agreement()
+    repeated_hour = datetime(2026, 11, 1, 1, 15, fold=1, tzinfo=NEW_YORK)
+    in_utc = repeated_hour.astimezone(UTC)
+    assert status_at(agreement, in_utc).status is Status.TERMINATED
+    assert status_at(agreement, repeated_hour).status is Status.TERMINATED

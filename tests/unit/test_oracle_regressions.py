@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from pactshare.domain import (
     Agreement,
     AgreementKind,
+    Approval,
+    ApprovalKind,
     Event,
     EventKind,
     Status,
@@ -41,3 +43,11 @@ def test_at_2_status_compares_instants_in_utc_even_in_the_agreements_own_zone() 
     in_utc = repeated_hour.astimezone(UTC)
     assert status_at(agreement, in_utc).status is Status.TERMINATED
     assert status_at(agreement, repeated_hour).status is Status.TERMINATED
+
+
+def test_r_pro_1_approval_compares_instants_in_utc() -> None:
+    """An approval recorded at 01:30 EDT (05:30Z) is in effect at 01:15 EST (06:15Z)."""
+    recorded = datetime(2026, 11, 1, 1, 30, tzinfo=NEW_YORK)
+    approval = Approval("KOR", ApprovalKind.RELEASE, "USA", recorded)
+    later = datetime(2026, 11, 1, 1, 15, fold=1, tzinfo=NEW_YORK)
+    assert approval.in_effect(later) is approval.in_effect(later.astimezone(UTC)) is True

@@ -3,20 +3,28 @@ each named after the rule it breaks."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from pactshare.domain import (
+    DEFAULT_INTERPRETATION,
     Agreement,
     AgreementKind,
     Approval,
     ApprovalKind,
     Event,
     EventKind,
+    Outcome,
+    Registry,
+    Request,
     Status,
     Terms,
+    decide,
+    parse_instant,
     status_at,
 )
+from pactshare.scenarios import load_registry
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -51,3 +59,30 @@ def test_r_pro_1_approval_compares_instants_in_utc() -> None:
     approval = Approval("KOR", ApprovalKind.RELEASE, "USA", recorded)
     later = datetime(2026, 11, 1, 1, 15, fold=1, tzinfo=NEW_YORK)
     assert approval.in_effect(later) is approval.in_effect(later.astimezone(UTC)) is True
+
+
+def _tisa_with_a_superseded_protection() -> Registry:
+    registry = load_registry()
+    current = registry.agreement("gsomia-usa-kor-1987")
+    ended = Event("ended", EventKind.TERMINATION, parse_instant("1990-01-01T00:00Z", what="t"))
+    superseded = replace(current, id="usa-kor-superseded", events=(*current.events, ended))
+    tisa = replace(
+        registry.agreement("tisa-2014"),
+        protection_from=("usa-kor-superseded", "gsomia-usa-kor-1987", "gsomia-usa-jpn-2007"),
+    )
+    return replace(
+        registry,
+        agreements={**registry.agreements, superseded.id: superseded, tisa.id: tisa},
+    )
+
+
+def test_r_tisa_4_a_leg_is_protected_by_any_listed_bilateral_in_force() -> None:
+    """TISA names a terminated US–ROK agreement before the one in force: the KOR–USA leg is
+    still protected (R-TISA-4), so AT-9's pre-GSOMIA relay stays possible. The engine used to
+    stop at the first matching agreement and refuse."""
+    registry = _tisa_with_a_superseded_protection()
+    at = parse_instant("2016-11-22T12:00:00+09:00", what="t")
+    request = Request("KOR", "JPN", "군사 II급 비밀", ("dprk-missile",))
+    decision = decide(request, registry, at, DEFAULT_INTERPRETATION)
+    assert decision.outcome is Outcome.RELAY
+    assert decision.route[0].protected_under == "gsomia-usa-kor-1987"

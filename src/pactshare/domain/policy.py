@@ -314,18 +314,33 @@ def _no_direct_channel(arrangement: Agreement, sender: str, recipient: str) -> R
 
 
 def _protection(ctx: _Context, arrangement: Agreement, a: str, b: str) -> tuple[str | None, Reason]:
-    """The borrowed bilateral that protects the a↔b leg of a hub route (R-TISA-4)."""
+    """The borrowed bilateral that protects the a↔b leg of a hub route (R-TISA-4).
+
+    Any listed bilateral between a and b that is in force protects the leg (the first such, in
+    the arrangement's order); the leg is unprotected only if none is.
+    """
     cite = arrangement.article("protection")
-    for agreement_id in arrangement.protection_from:
-        agreement = ctx.registry.agreements.get(agreement_id)
-        if agreement is None or set(agreement.parties) != {a, b}:
-            continue
-        if not ctx.status(agreement).status.allows_new_provision:
-            text = f"{agreement_id}, which protects the {a}–{b} leg, is not in force"
-            return None, Reason("R-TISA-4", text, Effect.DENY, cite)
-        return agreement_id, Reason(
-            "R-TISA-4", f"the {a}–{b} leg is protected under {agreement_id}", Effect.PERMIT, cite
-        )
+    matching = [
+        agreement
+        for agreement_id in arrangement.protection_from
+        if (agreement := ctx.registry.agreements.get(agreement_id)) is not None
+        and set(agreement.parties) == {a, b}
+    ]
+    for agreement in matching:
+        if ctx.status(agreement).status.allows_new_provision:
+            return agreement.id, Reason(
+                "R-TISA-4",
+                f"the {a}–{b} leg is protected under {agreement.id}",
+                Effect.PERMIT,
+                cite,
+            )
+    if len(matching) == 1:
+        text = f"{matching[0].id}, which protects the {a}–{b} leg, is not in force"
+        return None, Reason("R-TISA-4", text, Effect.DENY, cite)
+    if matching:
+        ids = ", ".join(agreement.id for agreement in matching)
+        text = f"none of {ids}, which protect the {a}–{b} leg, is in force"
+        return None, Reason("R-TISA-4", text, Effect.DENY, cite)
     if not arrangement.protection_from:
         return None, Reason("R-TISA-4", f"{arrangement.id} carries its own protection", Effect.NOTE)
     text = f"{arrangement.id} names no agreement protecting the {a}–{b} leg"

@@ -180,16 +180,22 @@ def agreements(
     *,
     kind: AgreementKind,
     bilateral_ids: tuple[str, ...] = (),
+    members: tuple[str, ...] | None = None,
 ) -> Agreement:
+    """An agreement of ``kind`` among ``members`` (drawn if not given; a hub arrangement's
+    hub is its first member when given), borrowing protection from ``bilateral_ids``."""
     codes = sorted(known)
+    hub = None
+    protection: tuple[str, ...] = ()
     if kind is AgreementKind.BILATERAL:
-        members = tuple(draw(st.permutations(codes))[:2])
-        hub = None
-        protection: tuple[str, ...] = ()
+        members = members or tuple(draw(st.permutations(codes))[:2])
     else:
-        size = draw(st.integers(3, len(codes)))
-        members = tuple(draw(st.permutations(codes))[:size])
-        hub = draw(st.sampled_from(members))
+        if members is None:
+            size = draw(st.integers(3, len(codes)))
+            members = tuple(draw(st.permutations(codes))[:size])
+            hub = draw(st.sampled_from(members))
+        else:
+            hub = members[0]
         protection = draw(
             st.just(()) | st.lists(st.sampled_from(bilateral_ids), unique=True).map(tuple)
         )
@@ -230,7 +236,27 @@ def registries(draw: st.DrawFn) -> Registry:
     for index in range(draw(st.integers(1, 4))):
         ident = f"bi-{index}"
         result[ident] = draw(agreements(ident, known, kind=AgreementKind.BILATERAL))
-    for index in range(draw(st.integers(0, 2))):
+    if draw(st.booleans()):
+        # A TISA-like family: a hub, its participants, and a bilateral between the hub and
+        # each participant (sometimes two) for the arrangement to borrow protection from.
+        members = tuple(draw(st.permutations(sorted(known)))[: draw(st.integers(3, count))])
+        for member in members[1:]:
+            for copy in range(draw(st.integers(1, 2))):
+                ident = f"leg-{member.lower()}-{copy}"
+                pair = (members[0], member)
+                result[ident] = draw(
+                    agreements(ident, known, kind=AgreementKind.BILATERAL, members=pair)
+                )
+        result["hub-family"] = draw(
+            agreements(
+                "hub-family",
+                known,
+                kind=AgreementKind.HUB,
+                bilateral_ids=tuple(result),
+                members=members,
+            )
+        )
+    for index in range(draw(st.integers(0, 1))):
         ident = f"hub-{index}"
         result[ident] = draw(
             agreements(ident, known, kind=AgreementKind.HUB, bilateral_ids=tuple(result))

@@ -17,7 +17,7 @@ import cedarpy
 from hypothesis import given, note, settings
 
 from pactshare.cedar import cedar_request, export_registry, statuses
-from pactshare.domain import Decision, Interpretation, Registry, Request, decide
+from pactshare.domain import Decision, Interpretation, Registry, Request, decide, decide_many
 from tests.properties.conftest import examples
 from tests.properties.strategies import scenarios
 
@@ -77,3 +77,15 @@ def test_onward_release_agrees_with_cedar(
     ):
         note(f"at {at.isoformat()}: {request}")
         assert ours.allowed == cedar, _explain(ours, cedar, why)
+
+
+@settings(max_examples=examples(150, 50))
+@given(scenarios(onward=True))
+def test_decide_many_makes_the_same_decisions_as_decide(
+    scenario: tuple[Registry, Interpretation, list[tuple[datetime, Request]]],
+) -> None:
+    registry, interpretation, pairs = scenario
+    at = pairs[0][0]
+    batch = [request for _, request in pairs]
+    expected = [decide(request, registry, at, interpretation) for request in batch]
+    assert decide_many(batch, registry, at, interpretation) == expected

@@ -19,6 +19,7 @@ from pactshare.domain import (
     bands,
     status_at,
 )
+from pactshare.domain._snapshots import compute_snapshot, snapshot
 from tests.properties.conftest import examples
 from tests.properties.reference_lifecycle import reference_status
 from tests.properties.strategies import agreements, instants_for, interpretations, parties
@@ -58,3 +59,22 @@ def test_bands_agree_with_status_at_inside_each_band(
         inside = [b for b in timeline if b.start <= at and (b.end is None or at < b.end)]
         if inside:
             assert status_at(agreement, at, interpretation).status is inside[0].status
+
+
+@settings(max_examples=examples(300, 100))
+@given(_agreement_and_instants())
+def test_compiled_snapshots_agree_with_replaying_the_events(
+    case: tuple[Agreement, Interpretation, list[datetime]],
+) -> None:
+    """The decision engine's O(log events) lookup (a private module, tested here because the
+    differential tests rely on it) gives what replaying the events gives."""
+    agreement, interpretation, moments = case
+    for at in moments:
+        note(f"at {at.isoformat()}")
+        fast = snapshot(agreement, at, interpretation)
+        slow = compute_snapshot(agreement, at, interpretation)
+        assert (fast.status, fast.terminates_at, fast.notes) == (
+            slow.status,
+            slow.terminates_at,
+            slow.notes,
+        )

@@ -9,11 +9,12 @@ it (fail closed).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pactshare.domain.agreements import Agreement, AgreementKind, EquivalenceRow, EventKind
+from pactshare.domain._snapshots import Snapshot, snapshot
+from pactshare.domain.agreements import Agreement, AgreementKind, EquivalenceRow
 from pactshare.domain.approvals import Approval, ApprovalKind
 from pactshare.domain.decision import (
     Consent,
@@ -27,24 +28,41 @@ from pactshare.domain.decision import (
     Route,
 )
 from pactshare.domain.instants import require_aware
-from pactshare.domain.lifecycle import (
-    DEFAULT_INTERPRETATION,
-    Interpretation,
-    Status,
-    StatusReport,
-    status_at,
-)
+from pactshare.domain.lifecycle import DEFAULT_INTERPRETATION, Interpretation, Status
 from pactshare.domain.parties import ClassificationLevel, Party
 from pactshare.domain.registry import Registry
 from pactshare.domain.topics import check_topic, uncovered
 from pactshare.errors import PolicyError
 
-__all__ = ["decide"]
+__all__ = ["decide", "decide_many"]
+
+
+_level_index: dict[int, tuple[Registry, dict[tuple[str, str], ClassificationLevel]]] = {}
+
+
+def _levels(registry: Registry) -> dict[tuple[str, str], ClassificationLevel]:
+    """Every level of every party by (party code, level id), built once per registry (the
+    entry holds the registry, so its id stays valid; bounded like the snapshot cache)."""
+    entry = _level_index.get(id(registry))
+    if entry is None or entry[0] is not registry:
+        index = {
+            (code, level.id): level
+            for code, party in registry.parties.items()
+            for level in party.scheme.levels
+        }
+        if len(_level_index) >= 256:
+            _level_index.pop(next(iter(_level_index)))
+        entry = _level_index[id(registry)] = (registry, index)
+    return entry[1]
 
 
 @dataclass
 class _Context:
-    """What every check of one decision needs; built once per decision."""
+    """What every check of one decision needs; built once per decision.
+
+    ``shared`` holds the agreements' snapshots at this instant; :func:`decide_many` shares it
+    across a batch. Each decision still collects the notes of the agreements it looks at.
+    """
 
     registry: Registry
     request: Request
@@ -55,37 +73,28 @@ class _Context:
     recipient: Party
     level: ClassificationLevel
     topics: tuple[str, ...]
+    shared: dict[str, Snapshot]
     notes: list[Reason] = field(default_factory=list)
-    _statuses: dict[str, StatusReport] = field(default_factory=dict)
+    _seen: set[str] = field(default_factory=set)
 
-    def status(self, agreement: Agreement) -> StatusReport:
-        report = self._statuses.get(agreement.id)
-        if report is None:
-            report = status_at(agreement, self.at, self.interpretation)
-            self._statuses[agreement.id] = report
-            self.notes.extend(
-                Reason(note.rule, note.text, Effect.NOTE, agreement.article("duration"))
-                for note in report.notes
-                if note.text.startswith("interpretation:")
-            )
-            self._check_conflict(agreement, report)
-        return report
+    @property
+    def when(self) -> str:
+        return self.at.isoformat()
 
-    def _check_conflict(self, agreement: Agreement, report: StatusReport) -> None:
-        if not any(e.kind is EventKind.NOTICE_SUSPENSION for e in agreement.events):
-            return  # the profiles differ only after a suspended notice
-        other = status_at(agreement, self.at, self.interpretation.other_profile())
-        if other.status.allows_new_provision != report.status.allows_new_provision:
-            self.notes.append(
-                Reason(
-                    "R-STATE-3",
-                    f"legal-status conflict: {agreement.id} is {report.status} under "
-                    f"{self.interpretation.profile} but {other.status} under "
-                    f"{other.interpretation.profile}",
-                    Effect.NOTE,
-                    agreement.article("duration"),
-                )
-            )
+    def level_of(self, party: str, level_id: str) -> ClassificationLevel:
+        """A level of a party by id (both known to the registry: it checked its agreements)."""
+        found = _levels(self.registry).get((party, level_id))
+        return found or self.registry.party(party).level(level_id)
+
+    def status(self, agreement: Agreement) -> Snapshot:
+        found = self.shared.get(agreement.id)
+        if found is None or found.agreement is not agreement:
+            found = snapshot(agreement, self.at, self.interpretation)
+            self.shared[agreement.id] = found
+        if agreement.id not in self._seen:
+            self._seen.add(agreement.id)
+            self.notes.extend(found.notes)
+        return found
 
     def approval(self, kind: ApprovalKind, subject: str) -> tuple[bool, Approval | None]:
         """Whether an approval is in effect now, and the matching one (maybe recorded too late)."""
@@ -106,6 +115,29 @@ def decide(
 ) -> Decision:
     """Decide ``request`` against ``registry`` at instant ``at``."""
     require_aware(at, what="decision instant")
+    return _decide(request, registry, at, interpretation, {})
+
+
+def decide_many(
+    requests: Sequence[Request],
+    registry: Registry,
+    at: datetime,
+    interpretation: Interpretation = DEFAULT_INTERPRETATION,
+) -> list[Decision]:
+    """Decide each request at the same instant; the same decisions as :func:`decide`, with
+    the per-instant work (each agreement's status and its notes) done once for the batch."""
+    require_aware(at, what="decision instant")
+    shared: dict[str, Snapshot] = {}
+    return [_decide(request, registry, at, interpretation, shared) for request in requests]
+
+
+def _decide(
+    request: Request,
+    registry: Registry,
+    at: datetime,
+    interpretation: Interpretation,
+    shared: dict[str, Snapshot],
+) -> Decision:
     originator = registry.party(request.originator)
     holder = registry.party(request.holder or request.originator)
     recipient = registry.party(request.recipient)
@@ -123,8 +155,10 @@ def decide(
         originator=originator,
         holder=holder,
         recipient=recipient,
-        level=originator.level(request.classification),
+        level=_levels(registry).get((originator.code, request.classification))
+        or originator.level(request.classification),
         topics=topics,
+        shared=shared,
     )
     if recipient.code == holder.code and holder.code == originator.code:
         raise PolicyError(f"{recipient.code} is both the originator and the recipient")
@@ -193,7 +227,7 @@ def _unique(*reasons: Reason) -> tuple[Reason, ...]:
 def _in_force(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason:
     report = ctx.status(agreement)
     cite = agreement.article("duration")
-    when = ctx.at.isoformat()
+    when = ctx.when
     if report.status is Status.NOT_IN_FORCE:
         return Reason("R-EIF-1", f"{agreement.id} is not in force at {when}", Effect.DENY, cite)
     if report.status is Status.TERMINATED:
@@ -220,7 +254,7 @@ def _row(
 ) -> tuple[EquivalenceRow | None, Reason]:
     cite = agreement.article("classification")
     row = agreement.row_of(party, level_id)
-    name = ctx.registry.party(party).level(level_id).name
+    name = ctx.level_of(party, level_id).name
     if row is None:
         text = f"{party} {name} is outside {agreement.id}: not in its equivalence table"
         return None, Reason("R-CLS-2", text, Effect.DENY, cite)
@@ -273,7 +307,7 @@ def _releasable(ctx: _Context, parties: Iterable[str]) -> Reason | None:
 def _marking(ctx: _Context, agreement: Agreement, row: EquivalenceRow, party: str) -> Marking:
     level_id = row.marking_level(party)
     assert level_id is not None  # noqa: S101 - _row checked that the row holds this party
-    level = ctx.registry.party(party).level(level_id)
+    level = ctx.level_of(party, level_id)
     return Marking(ctx.originator.code, party, level.id, level.name, row.label)
 
 

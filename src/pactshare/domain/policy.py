@@ -37,23 +37,61 @@ from pactshare.errors import PolicyError
 __all__ = ["decide", "decide_many"]
 
 
-_level_index: dict[int, tuple[Registry, dict[tuple[str, str], ClassificationLevel]]] = {}
+_Key = tuple[str, ...]
 
 
-def _levels(registry: Registry) -> dict[tuple[str, str], ClassificationLevel]:
-    """Every level of every party by (party code, level id), built once per registry (the
-    entry holds the registry, so its id stays valid; bounded like the snapshot cache)."""
-    entry = _level_index.get(id(registry))
-    if entry is None or entry[0] is not registry:
-        index = {
+@dataclass(slots=True)
+class _Memo:
+    """Per-registry look-ups, and the results of the checks that depend only on the registry
+    and their arguments (not on the instant): equivalence rows, scope, caps, markings.
+
+    Memoising pure functions of immutable values changes no decision; it spares rebuilding
+    the same reasons for every decision. Built once per registry object (the cache holds the
+    registry, so its id stays valid), bounded.
+    """
+
+    registry: Registry
+    levels: dict[tuple[str, str], ClassificationLevel]
+    rows: dict[_Key, tuple[EquivalenceRow | None, Reason]] = field(default_factory=dict)
+    scopes: dict[_Key, Reason] = field(default_factory=dict)
+    releasable: dict[_Key, Reason | None] = field(default_factory=dict)
+    caps: dict[_Key, Reason | None] = field(default_factory=dict)
+    markings: dict[_Key, Marking] = field(default_factory=dict)
+    hubs: dict[frozenset[str], tuple[Agreement, ...]] = field(default_factory=dict)
+
+    def trim(self) -> None:
+        for table in (self.rows, self.scopes, self.releasable, self.caps, self.markings):
+            if len(table) > _MEMO_ENTRIES:
+                table.clear()
+
+
+@dataclass(slots=True)
+class _Instant:
+    """What every decision at one instant shares: each agreement's snapshot and the reasons
+    that depend only on it (in force? is a hub leg protected?). :func:`decide_many` shares
+    one across its batch; :func:`decide` makes a fresh one."""
+
+    snapshots: dict[str, Snapshot] = field(default_factory=dict)
+    in_force: dict[_Key, Reason] = field(default_factory=dict)
+    protection: dict[_Key, tuple[str | None, Reason]] = field(default_factory=dict)
+
+
+_MEMO_ENTRIES = 50_000
+_memos: dict[int, _Memo] = {}
+
+
+def _memo(registry: Registry) -> _Memo:
+    memo = _memos.get(id(registry))
+    if memo is None or memo.registry is not registry:
+        levels = {
             (code, level.id): level
             for code, party in registry.parties.items()
             for level in party.scheme.levels
         }
-        if len(_level_index) >= 256:
-            _level_index.pop(next(iter(_level_index)))
-        entry = _level_index[id(registry)] = (registry, index)
-    return entry[1]
+        if len(_memos) >= 256:
+            _memos.pop(next(iter(_memos)))
+        memo = _memos[id(registry)] = _Memo(registry, levels)
+    return memo
 
 
 @dataclass
@@ -73,7 +111,8 @@ class _Context:
     recipient: Party
     level: ClassificationLevel
     topics: tuple[str, ...]
-    shared: dict[str, Snapshot]
+    shared: _Instant
+    memo: _Memo
     notes: list[Reason] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
 
@@ -83,14 +122,14 @@ class _Context:
 
     def level_of(self, party: str, level_id: str) -> ClassificationLevel:
         """A level of a party by id (both known to the registry: it checked its agreements)."""
-        found = _levels(self.registry).get((party, level_id))
+        found = self.memo.levels.get((party, level_id))
         return found or self.registry.party(party).level(level_id)
 
     def status(self, agreement: Agreement) -> Snapshot:
-        found = self.shared.get(agreement.id)
+        found = self.shared.snapshots.get(agreement.id)
         if found is None or found.agreement is not agreement:
             found = snapshot(agreement, self.at, self.interpretation)
-            self.shared[agreement.id] = found
+            self.shared.snapshots[agreement.id] = found
         if agreement.id not in self._seen:
             self._seen.add(agreement.id)
             self.notes.extend(found.notes)
@@ -115,7 +154,7 @@ def decide(
 ) -> Decision:
     """Decide ``request`` against ``registry`` at instant ``at``."""
     require_aware(at, what="decision instant")
-    return _decide(request, registry, at, interpretation, {})
+    return _decide(request, registry, at, interpretation, _Instant())
 
 
 def decide_many(
@@ -127,7 +166,7 @@ def decide_many(
     """Decide each request at the same instant; the same decisions as :func:`decide`, with
     the per-instant work (each agreement's status and its notes) done once for the batch."""
     require_aware(at, what="decision instant")
-    shared: dict[str, Snapshot] = {}
+    shared = _Instant()
     return [_decide(request, registry, at, interpretation, shared) for request in requests]
 
 
@@ -136,7 +175,7 @@ def _decide(
     registry: Registry,
     at: datetime,
     interpretation: Interpretation,
-    shared: dict[str, Snapshot],
+    shared: _Instant,
 ) -> Decision:
     originator = registry.party(request.originator)
     holder = registry.party(request.holder or request.originator)
@@ -147,6 +186,8 @@ def _decide(
         topics = tuple(check_topic(topic) for topic in request.topics)
     except ValueError as exc:
         raise PolicyError(str(exc)) from exc
+    memo = _memo(registry)
+    memo.trim()
     ctx = _Context(
         registry=registry,
         request=request,
@@ -155,8 +196,9 @@ def _decide(
         originator=originator,
         holder=holder,
         recipient=recipient,
-        level=_levels(registry).get((originator.code, request.classification))
+        level=memo.levels.get((originator.code, request.classification))
         or originator.level(request.classification),
+        memo=memo,
         topics=topics,
         shared=shared,
     )
@@ -171,7 +213,7 @@ def _candidates(ctx: _Context) -> Iterable[Route]:
     if holder == ctx.originator.code:
         for agreement in ctx.registry.bilaterals(holder, recipient):
             yield _direct(ctx, agreement, holder, ctx.level.id, kind="direct")
-        for arrangement in ctx.registry.hub_arrangements(holder, recipient):
+        for arrangement in _hub_arrangements(ctx, holder, recipient):
             if arrangement.hub in (holder, recipient):
                 yield _hub_hop(ctx, arrangement)
             else:
@@ -224,7 +266,25 @@ def _unique(*reasons: Reason) -> tuple[Reason, ...]:
 # --- the checks ---------------------------------------------------------------------------
 
 
+def _hub_arrangements(ctx: _Context, a: str, b: str) -> tuple[Agreement, ...]:
+    key = frozenset((a, b))
+    found = ctx.memo.hubs.get(key)
+    if found is None:
+        found = ctx.memo.hubs[key] = ctx.registry.hub_arrangements(a, b)
+    return found
+
+
 def _in_force(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason:
+    key = (agreement.id, rule_in_force)
+    found = ctx.shared.in_force.get(key)
+    if found is None or ctx.shared.snapshots[agreement.id].agreement is not agreement:
+        found = ctx.shared.in_force[key] = _in_force_uncached(ctx, agreement, rule_in_force)
+    else:
+        ctx.status(agreement)  # the decision still cites the agreement's notes
+    return found
+
+
+def _in_force_uncached(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason:
     report = ctx.status(agreement)
     cite = agreement.article("duration")
     when = ctx.when
@@ -252,6 +312,17 @@ def _in_force(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason
 def _row(
     ctx: _Context, agreement: Agreement, party: str, level_id: str, parties: Iterable[str]
 ) -> tuple[EquivalenceRow | None, Reason]:
+    needed = tuple(parties)
+    key = (agreement.id, party, level_id, *needed)
+    found = ctx.memo.rows.get(key)
+    if found is None:
+        found = ctx.memo.rows[key] = _row_uncached(ctx, agreement, party, level_id, needed)
+    return found
+
+
+def _row_uncached(
+    ctx: _Context, agreement: Agreement, party: str, level_id: str, parties: tuple[str, ...]
+) -> tuple[EquivalenceRow | None, Reason]:
     cite = agreement.article("classification")
     row = agreement.row_of(party, level_id)
     name = ctx.level_of(party, level_id).name
@@ -266,7 +337,14 @@ def _row(
     return row, Reason("R-CLS-1", text, Effect.PERMIT, cite)
 
 
-def _cap(agreement: Agreement, row: EquivalenceRow) -> Reason | None:
+def _cap(ctx: _Context, agreement: Agreement, row: EquivalenceRow) -> Reason | None:
+    key = (agreement.id, row.label)
+    if key not in ctx.memo.caps:
+        ctx.memo.caps[key] = _cap_uncached(agreement, row)
+    return ctx.memo.caps[key]
+
+
+def _cap_uncached(agreement: Agreement, row: EquivalenceRow) -> Reason | None:
     cap = agreement.classification_cap
     if cap is None:
         return None
@@ -281,6 +359,14 @@ def _cap(agreement: Agreement, row: EquivalenceRow) -> Reason | None:
 
 
 def _scope(ctx: _Context, agreement: Agreement) -> Reason:
+    key = (agreement.id, *ctx.topics)
+    found = ctx.memo.scopes.get(key)
+    if found is None:
+        found = ctx.memo.scopes[key] = _scope_uncached(ctx, agreement)
+    return found
+
+
+def _scope_uncached(ctx: _Context, agreement: Agreement) -> Reason:
     rule = "R-TISA-2" if agreement.kind is AgreementKind.HUB else "R-DEF-1"
     cite = agreement.article("scope")
     outside = uncovered(agreement.scope, ctx.topics)
@@ -291,6 +377,16 @@ def _scope(ctx: _Context, agreement: Agreement) -> Reason:
 
 
 def _releasable(ctx: _Context, parties: Iterable[str]) -> Reason | None:
+    if not ctx.request.releasable_to:
+        return None
+    needed = tuple(parties)
+    key = (*ctx.request.releasable_to, "|", *needed)
+    if key not in ctx.memo.releasable:
+        ctx.memo.releasable[key] = _releasable_uncached(ctx, needed)
+    return ctx.memo.releasable[key]
+
+
+def _releasable_uncached(ctx: _Context, parties: Iterable[str]) -> Reason | None:
     allowed = ctx.request.releasable_to
     if not allowed:
         return None
@@ -305,6 +401,16 @@ def _releasable(ctx: _Context, parties: Iterable[str]) -> Reason | None:
 
 
 def _marking(ctx: _Context, agreement: Agreement, row: EquivalenceRow, party: str) -> Marking:
+    key = (agreement.id, row.label, party, ctx.originator.code)
+    found = ctx.memo.markings.get(key)
+    if found is None:
+        found = ctx.memo.markings[key] = _marking_uncached(ctx, agreement, row, party)
+    return found
+
+
+def _marking_uncached(
+    ctx: _Context, agreement: Agreement, row: EquivalenceRow, party: str
+) -> Marking:
     level_id = row.marking_level(party)
     assert level_id is not None  # noqa: S101 - _row checked that the row holds this party
     level = ctx.level_of(party, level_id)
@@ -322,7 +428,7 @@ def _direct(ctx: _Context, agreement: Agreement, sender: str, level_id: str, *, 
         reasons.append(released)
     if row is None:
         return Route(kind, (), reasons=tuple(reasons))
-    capped = _cap(agreement, row)
+    capped = _cap(ctx, agreement, row)
     if capped:
         reasons.append(capped)
     marking = _marking(ctx, agreement, row, recipient)
@@ -348,6 +454,23 @@ def _no_direct_channel(arrangement: Agreement, sender: str, recipient: str) -> R
 
 
 def _protection(ctx: _Context, arrangement: Agreement, a: str, b: str) -> tuple[str | None, Reason]:
+    key = (arrangement.id, a, b)
+    found = ctx.shared.protection.get(key)
+    if found is None:
+        found = ctx.shared.protection[key] = _protection_uncached(ctx, arrangement, a, b)
+    else:
+        for agreement_id in arrangement.protection_from:  # cite their notes, as uncached
+            agreement = ctx.registry.agreements.get(agreement_id)
+            if agreement is not None and set(agreement.parties) == {a, b}:
+                ctx.status(agreement)
+                if ctx.shared.snapshots[agreement_id].status.allows_new_provision:
+                    break
+    return found
+
+
+def _protection_uncached(
+    ctx: _Context, arrangement: Agreement, a: str, b: str
+) -> tuple[str | None, Reason]:
     """The borrowed bilateral that protects the a↔b leg of a hub route (R-TISA-4).
 
     Any listed bilateral between a and b that is in force protects the leg (the first such, in
@@ -430,7 +553,7 @@ def _relay(ctx: _Context, arrangement: Agreement) -> Route:
     reasons.append(reason)
     if row is None:
         return Route("relay", (), reasons=tuple(reasons))
-    capped = _cap(arrangement, row)
+    capped = _cap(ctx, arrangement, row)
     if capped:
         reasons.append(capped)
     consent, reason_consent = _relay_consent(ctx, arrangement)
@@ -472,7 +595,7 @@ def _hub_hop(ctx: _Context, arrangement: Agreement) -> Route:
     reasons.append(reason)
     consents: tuple[Consent, ...] = ()
     if row is not None:
-        capped = _cap(arrangement, row)
+        capped = _cap(ctx, arrangement, row)
         if capped:
             reasons.append(capped)
     if hub_releases:
@@ -550,7 +673,7 @@ def _governing(ctx: _Context) -> tuple[Agreement, ...]:
     holder, originator = ctx.holder.code, ctx.originator.code
     return (
         *ctx.registry.bilaterals(originator, holder),
-        *ctx.registry.hub_arrangements(originator, holder),
+        *_hub_arrangements(ctx, originator, holder),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from pactshare.domain._snapshots import Snapshot, snapshot
 from pactshare.domain.agreements import Agreement, AgreementKind, EquivalenceRow
@@ -38,6 +39,8 @@ __all__ = ["decide", "decide_many"]
 
 
 _Key = tuple[str, ...]
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 @dataclass(slots=True)
@@ -57,12 +60,24 @@ class _Memo:
     releasable: dict[_Key, Reason | None] = field(default_factory=dict)
     caps: dict[_Key, Reason | None] = field(default_factory=dict)
     markings: dict[_Key, Marking] = field(default_factory=dict)
+    topics: dict[tuple[str, ...], bool] = field(default_factory=dict)  # checked topic lists
+    citations: dict[tuple[str, str], str] = field(default_factory=dict)
     hubs: dict[frozenset[str], tuple[Agreement, ...]] = field(default_factory=dict)
 
-    def trim(self) -> None:
-        for table in (self.rows, self.scopes, self.releasable, self.caps, self.markings):
-            if len(table) > _MEMO_ENTRIES:
-                table.clear()
+    @staticmethod
+    def remember(table: dict[_K, _V], key: _K, value: _V) -> _V:
+        """Store ``value`` under ``key``; a table that outgrows its bound starts afresh."""
+        if len(table) >= _MEMO_ENTRIES:
+            table.clear()
+        table[key] = value
+        return value
+
+    def cite(self, agreement: Agreement, clause: str) -> str:
+        key = (agreement.id, clause)
+        found = self.citations.get(key)
+        if found is None:
+            found = self.remember(self.citations, key, agreement.article(clause))
+        return found
 
 
 @dataclass(slots=True)
@@ -177,17 +192,22 @@ def _decide(
     interpretation: Interpretation,
     shared: _Instant,
 ) -> Decision:
-    originator = registry.party(request.originator)
-    holder = registry.party(request.holder or request.originator)
-    recipient = registry.party(request.recipient)
+    parties = registry.parties
+    held_by = request.holder or request.originator
+    originator = parties.get(request.originator) or registry.party(request.originator)
+    holder = parties.get(held_by) or registry.party(held_by)
+    recipient = parties.get(request.recipient) or registry.party(request.recipient)
     if not request.topics:
         raise PolicyError("an item needs at least one topic (e.g. dprk-missile)")
-    try:
-        topics = tuple(check_topic(topic) for topic in request.topics)
-    except ValueError as exc:
-        raise PolicyError(str(exc)) from exc
     memo = _memo(registry)
-    memo.trim()
+    if request.topics not in memo.topics:
+        try:
+            for topic in request.topics:
+                check_topic(topic)
+        except ValueError as exc:
+            raise PolicyError(str(exc)) from exc
+        memo.remember(memo.topics, request.topics, True)
+    topics = request.topics
     ctx = _Context(
         registry=registry,
         request=request,
@@ -270,7 +290,7 @@ def _hub_arrangements(ctx: _Context, a: str, b: str) -> tuple[Agreement, ...]:
     key = frozenset((a, b))
     found = ctx.memo.hubs.get(key)
     if found is None:
-        found = ctx.memo.hubs[key] = ctx.registry.hub_arrangements(a, b)
+        found = ctx.memo.remember(ctx.memo.hubs, key, ctx.registry.hub_arrangements(a, b))
     return found
 
 
@@ -286,7 +306,7 @@ def _in_force(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason
 
 def _in_force_uncached(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason:
     report = ctx.status(agreement)
-    cite = agreement.article("duration")
+    cite = ctx.memo.cite(agreement, "duration")
     when = ctx.when
     if report.status is Status.NOT_IN_FORCE:
         return Reason("R-EIF-1", f"{agreement.id} is not in force at {when}", Effect.DENY, cite)
@@ -297,7 +317,7 @@ def _in_force_uncached(ctx: _Context, agreement: Agreement, rule_in_force: str) 
             f"{agreement.id} terminated at {ended}: no new provision under it (items already "
             "provided stay protected)",
             Effect.DENY,
-            agreement.article("survival") if "survival" in agreement.articles else cite,
+            ctx.memo.cite(agreement, "survival") if "survival" in agreement.articles else cite,
         )
     if report.status is Status.TERMINATION_PENDING:
         ends = report.terminates_at.isoformat() if report.terminates_at else "?"
@@ -316,14 +336,16 @@ def _row(
     key = (agreement.id, party, level_id, *needed)
     found = ctx.memo.rows.get(key)
     if found is None:
-        found = ctx.memo.rows[key] = _row_uncached(ctx, agreement, party, level_id, needed)
+        found = ctx.memo.remember(
+            ctx.memo.rows, key, _row_uncached(ctx, agreement, party, level_id, needed)
+        )
     return found
 
 
 def _row_uncached(
     ctx: _Context, agreement: Agreement, party: str, level_id: str, parties: tuple[str, ...]
 ) -> tuple[EquivalenceRow | None, Reason]:
-    cite = agreement.article("classification")
+    cite = ctx.memo.cite(agreement, "classification")
     row = agreement.row_of(party, level_id)
     name = ctx.level_of(party, level_id).name
     if row is None:
@@ -340,7 +362,7 @@ def _row_uncached(
 def _cap(ctx: _Context, agreement: Agreement, row: EquivalenceRow) -> Reason | None:
     key = (agreement.id, row.label)
     if key not in ctx.memo.caps:
-        ctx.memo.caps[key] = _cap_uncached(agreement, row)
+        ctx.memo.remember(ctx.memo.caps, key, _cap_uncached(agreement, row))
     return ctx.memo.caps[key]
 
 
@@ -362,13 +384,13 @@ def _scope(ctx: _Context, agreement: Agreement) -> Reason:
     key = (agreement.id, *ctx.topics)
     found = ctx.memo.scopes.get(key)
     if found is None:
-        found = ctx.memo.scopes[key] = _scope_uncached(ctx, agreement)
+        found = ctx.memo.remember(ctx.memo.scopes, key, _scope_uncached(ctx, agreement))
     return found
 
 
 def _scope_uncached(ctx: _Context, agreement: Agreement) -> Reason:
     rule = "R-TISA-2" if agreement.kind is AgreementKind.HUB else "R-DEF-1"
-    cite = agreement.article("scope")
+    cite = ctx.memo.cite(agreement, "scope")
     outside = uncovered(agreement.scope, ctx.topics)
     if outside:
         text = f"{', '.join(outside)} outside {agreement.id} scope ({', '.join(agreement.scope)})"
@@ -382,7 +404,7 @@ def _releasable(ctx: _Context, parties: Iterable[str]) -> Reason | None:
     needed = tuple(parties)
     key = (*ctx.request.releasable_to, "|", *needed)
     if key not in ctx.memo.releasable:
-        ctx.memo.releasable[key] = _releasable_uncached(ctx, needed)
+        ctx.memo.remember(ctx.memo.releasable, key, _releasable_uncached(ctx, needed))
     return ctx.memo.releasable[key]
 
 
@@ -404,7 +426,9 @@ def _marking(ctx: _Context, agreement: Agreement, row: EquivalenceRow, party: st
     key = (agreement.id, row.label, party, ctx.originator.code)
     found = ctx.memo.markings.get(key)
     if found is None:
-        found = ctx.memo.markings[key] = _marking_uncached(ctx, agreement, row, party)
+        found = ctx.memo.remember(
+            ctx.memo.markings, key, _marking_uncached(ctx, agreement, row, party)
+        )
     return found
 
 
@@ -437,7 +461,7 @@ def _direct(ctx: _Context, agreement: Agreement, sender: str, level_id: str, *, 
             "R-MARK-1",
             f"{recipient} marks it {marking.text}",
             Effect.NOTE,
-            agreement.article("marking"),
+            ctx.memo.cite(agreement, "marking"),
         )
     )
     hop = Hop(sender, recipient, agreement.id, marking)
@@ -476,7 +500,7 @@ def _protection_uncached(
     Any listed bilateral between a and b that is in force protects the leg (the first such, in
     the arrangement's order); the leg is unprotected only if none is.
     """
-    cite = arrangement.article("protection")
+    cite = ctx.memo.cite(arrangement, "protection")
     matching = [
         agreement
         for agreement_id in arrangement.protection_from
@@ -567,7 +591,7 @@ def _relay(ctx: _Context, arrangement: Agreement) -> Route:
             f"{hub} designates it {to_hub.name} ({row.label}) before sharing; "
             f"{recipient} marks it {to_recipient.text}",
             Effect.NOTE,
-            arrangement.article("protection"),
+            ctx.memo.cite(arrangement, "protection"),
         )
     )
     reasons.extend(_voluntary(arrangement))
@@ -615,7 +639,7 @@ def _hub_hop(ctx: _Context, arrangement: Agreement) -> Route:
                 f"it carries the {sender}-equivalent classification {hub_level.name} and "
                 f"{recipient} handles it under {leg or arrangement.id} as {marking.text}",
                 Effect.NOTE,
-                arrangement.article("protection"),
+                ctx.memo.cite(arrangement, "protection"),
             )
         )
     hop = Hop(sender, recipient, arrangement.id, marking, leg)
@@ -685,7 +709,7 @@ def _protection_conditions(ctx: _Context, agreement: Agreement) -> Iterable[Reas
             "R-SURV-1",
             f"{agreement.id} has terminated, but its protection still binds {holder}'s copy",
             Effect.NOTE,
-            agreement.article("survival"),
+            ctx.memo.cite(agreement, "survival"),
         )
     third = recipient not in (originator, holder) and recipient not in agreement.parties
     if third and agreement.third_party_release_needs_approval:

@@ -9,9 +9,10 @@ it (fail closed).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import TypeVar
 
 from pactshare.domain._snapshots import Snapshot, snapshot
@@ -63,6 +64,16 @@ class _Memo:
     topics: dict[tuple[str, ...], bool] = field(default_factory=dict)  # checked topic lists
     citations: dict[tuple[str, str], str] = field(default_factory=dict)
     hubs: dict[frozenset[str], tuple[Agreement, ...]] = field(default_factory=dict)
+    notes: dict[tuple[object, ...], Reason] = field(default_factory=dict)  # fixed-text notes
+    fixed: dict[tuple[object, ...], Route] = field(default_factory=dict)  # fixed routes
+    consents: dict[tuple[object, ...], tuple[Consent, Reason | None]] = field(default_factory=dict)
+
+    def once(self, table: dict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
+        """``table[key]``, made by ``make()`` the first time."""
+        found = table.get(key)
+        if found is None:
+            found = self.remember(table, key, make())
+        return found
 
     @staticmethod
     def remember(table: dict[_K, _V], key: _K, value: _V) -> _V:
@@ -109,7 +120,7 @@ def _memo(registry: Registry) -> _Memo:
     return memo
 
 
-@dataclass
+@dataclass(slots=True)
 class _Context:
     """What every check of one decision needs; built once per decision.
 
@@ -237,7 +248,11 @@ def _candidates(ctx: _Context) -> Iterable[Route]:
             if arrangement.hub in (holder, recipient):
                 yield _hub_hop(ctx, arrangement)
             else:
-                yield _no_direct_channel(arrangement, holder, recipient)
+                yield ctx.memo.once(
+                    ctx.memo.fixed,
+                    ("R-TISA-5", arrangement.id, holder, recipient),
+                    partial(_no_direct_channel, arrangement, holder, recipient),
+                )
                 yield _relay(ctx, arrangement)
         return
     yield from _onward(ctx)
@@ -457,11 +472,15 @@ def _direct(ctx: _Context, agreement: Agreement, sender: str, level_id: str, *, 
         reasons.append(capped)
     marking = _marking(ctx, agreement, row, recipient)
     reasons.append(
-        Reason(
-            "R-MARK-1",
-            f"{recipient} marks it {marking.text}",
-            Effect.NOTE,
-            ctx.memo.cite(agreement, "marking"),
+        ctx.memo.once(
+            ctx.memo.notes,
+            ("R-MARK-1", agreement.id, marking),
+            lambda: Reason(
+                "R-MARK-1",
+                f"{recipient} marks it {marking.text}",
+                Effect.NOTE,
+                ctx.memo.cite(agreement, "marking"),
+            ),
         )
     )
     hop = Hop(sender, recipient, agreement.id, marking)
@@ -539,8 +558,20 @@ def _voluntary(arrangement: Agreement) -> tuple[Reason, ...]:
 
 
 def _relay_consent(ctx: _Context, arrangement: Agreement) -> tuple[Consent, Reason | None]:
-    hub, recipient, originator = arrangement.hub or "", ctx.recipient.code, ctx.originator.code
+    recipient, originator = ctx.recipient.code, ctx.originator.code
     on_file, approval = ctx.approval(ApprovalKind.RELEASE, recipient)
+    key = (arrangement.id, originator, ctx.holder.code, recipient, on_file, approval)
+    return ctx.memo.once(
+        ctx.memo.consents,
+        key,
+        lambda: _relay_consent_uncached(ctx, arrangement, on_file, approval),
+    )
+
+
+def _relay_consent_uncached(
+    ctx: _Context, arrangement: Agreement, on_file: bool, approval: Approval | None
+) -> tuple[Consent, Reason | None]:
+    hub, recipient, originator = arrangement.hub or "", ctx.recipient.code, ctx.originator.code
     consent = Consent(originator, hub, recipient, "R-TISA-6", on_file)
     if not arrangement.relay_needs_originator_consent:
         return consent, None
@@ -586,15 +617,20 @@ def _relay(ctx: _Context, arrangement: Agreement) -> Route:
     to_hub = _marking(ctx, arrangement, row, hub)
     to_recipient = _marking(ctx, arrangement, row, recipient)
     reasons.append(
-        Reason(
-            "R-TISA-7",
-            f"{hub} designates it {to_hub.name} ({row.label}) before sharing; "
-            f"{recipient} marks it {to_recipient.text}",
-            Effect.NOTE,
-            ctx.memo.cite(arrangement, "protection"),
+        ctx.memo.once(
+            ctx.memo.notes,
+            ("R-TISA-7", arrangement.id, row.label, to_hub, to_recipient),
+            lambda: Reason(
+                "R-TISA-7",
+                f"{hub} designates it {to_hub.name} ({row.label}) before sharing; "
+                f"{recipient} marks it {to_recipient.text}",
+                Effect.NOTE,
+                ctx.memo.cite(arrangement, "protection"),
+            ),
         )
     )
-    reasons.extend(_voluntary(arrangement))
+    if not arrangement.binding:
+        reasons.extend(_voluntary(arrangement))
     hops = (
         Hop(originator, hub, arrangement.id, to_hub, first_leg),
         Hop(hub, recipient, arrangement.id, to_recipient, second_leg),
@@ -627,7 +663,8 @@ def _hub_hop(ctx: _Context, arrangement: Agreement) -> Route:
         consents = (consent,) if arrangement.relay_needs_originator_consent else ()
         if reason_consent:
             reasons.append(reason_consent)
-    reasons.extend(_voluntary(arrangement))
+    if not arrangement.binding:
+        reasons.extend(_voluntary(arrangement))
     if row is None:
         return Route("direct", (), consents, tuple(reasons))
     marking = _marking(ctx, arrangement, row, recipient)

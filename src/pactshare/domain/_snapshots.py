@@ -115,8 +115,15 @@ _compiled: dict[tuple[int, Interpretation], _Compiled] = {}
 _lock = Lock()
 
 
-def snapshot(agreement: Agreement, at: datetime, interpretation: Interpretation) -> Snapshot:
-    """The snapshot of ``agreement`` at ``at`` (aware), from its compiled timeline."""
+def snapshot(
+    agreement: Agreement,
+    at: datetime,
+    interpretation: Interpretation,
+    *,
+    utc: datetime | None = None,
+) -> Snapshot:
+    """The snapshot of ``agreement`` at ``at`` (aware; ``utc``: the same instant in UTC, if
+    the caller has it), from its compiled timeline."""
     key = (id(agreement), interpretation)
     compiled = _compiled.get(key)
     if compiled is None or compiled.agreement is not agreement:
@@ -125,4 +132,4 @@ def snapshot(agreement: Agreement, at: datetime, interpretation: Interpretation)
             if len(_compiled) >= _CACHE_SIZE:
                 _compiled.pop(next(iter(_compiled)))  # the oldest entry
             _compiled[key] = compiled
-    return compiled.at(at.astimezone(UTC))
+    return compiled.at(utc if utc is not None else at.astimezone(UTC))

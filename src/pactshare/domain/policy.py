@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import TypeVar
 
@@ -65,6 +65,9 @@ class _Memo:
     citations: dict[tuple[str, str], str] = field(default_factory=dict)
     hubs: dict[frozenset[str], tuple[Agreement, ...]] = field(default_factory=dict)
     notes: dict[tuple[object, ...], Reason] = field(default_factory=dict)  # fixed-text notes
+    legs: dict[_Key, tuple[Agreement, ...]] = field(default_factory=dict)
+    protections: dict[tuple[object, ...], tuple[str | None, Reason]] = field(default_factory=dict)
+    statuses: dict[tuple[object, ...], Reason] = field(default_factory=dict)
     fixed: dict[tuple[object, ...], Route] = field(default_factory=dict)  # fixed routes
     consents: dict[tuple[object, ...], tuple[Consent, Reason | None]] = field(default_factory=dict)
 
@@ -98,8 +101,9 @@ class _Instant:
     one across its batch; :func:`decide` makes a fresh one."""
 
     snapshots: dict[str, Snapshot] = field(default_factory=dict)
+    utc: datetime | None = None
+    when: str | None = None  # the instant as the reasons write it
     in_force: dict[_Key, Reason] = field(default_factory=dict)
-    protection: dict[_Key, tuple[str | None, Reason]] = field(default_factory=dict)
 
 
 _MEMO_ENTRIES = 50_000
@@ -143,8 +147,14 @@ class _Context:
     _seen: set[str] = field(default_factory=set)
 
     @property
+    def utc(self) -> datetime:
+        return self.shared.utc or self.at.astimezone(UTC)
+
+    @property
     def when(self) -> str:
-        return self.at.isoformat()
+        if self.shared.when is None:
+            self.shared.when = self.at.isoformat()
+        return self.shared.when
 
     def level_of(self, party: str, level_id: str) -> ClassificationLevel:
         """A level of a party by id (both known to the registry: it checked its agreements)."""
@@ -154,7 +164,7 @@ class _Context:
     def status(self, agreement: Agreement) -> Snapshot:
         found = self.shared.snapshots.get(agreement.id)
         if found is None or found.agreement is not agreement:
-            found = snapshot(agreement, self.at, self.interpretation)
+            found = snapshot(agreement, self.at, self.interpretation, utc=self.utc)
             self.shared.snapshots[agreement.id] = found
         if agreement.id not in self._seen:
             self._seen.add(agreement.id)
@@ -180,7 +190,7 @@ def decide(
 ) -> Decision:
     """Decide ``request`` against ``registry`` at instant ``at``."""
     require_aware(at, what="decision instant")
-    return _decide(request, registry, at, interpretation, _Instant())
+    return _decide(request, registry, at, interpretation, _Instant(utc=at.astimezone(UTC)))
 
 
 def decide_many(
@@ -192,7 +202,7 @@ def decide_many(
     """Decide each request at the same instant; the same decisions as :func:`decide`, with
     the per-instant work (each agreement's status and its notes) done once for the batch."""
     require_aware(at, what="decision instant")
-    shared = _Instant()
+    shared = _Instant(utc=at.astimezone(UTC))
     return [_decide(request, registry, at, interpretation, shared) for request in requests]
 
 
@@ -321,6 +331,18 @@ def _in_force(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason
 
 def _in_force_uncached(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason:
     report = ctx.status(agreement)
+    if report.status in (Status.IN_FORCE, Status.NOT_IN_FORCE):  # the text names the instant
+        return _in_force_text(ctx, agreement, rule_in_force, report)
+    return ctx.memo.once(
+        ctx.memo.statuses,
+        (agreement.id, rule_in_force, report.status, report.terminates_at),
+        partial(_in_force_text, ctx, agreement, rule_in_force, report),
+    )
+
+
+def _in_force_text(
+    ctx: _Context, agreement: Agreement, rule_in_force: str, report: Snapshot
+) -> Reason:
     cite = ctx.memo.cite(agreement, "duration")
     when = ctx.when
     if report.status is Status.NOT_IN_FORCE:
@@ -497,18 +519,34 @@ def _no_direct_channel(arrangement: Agreement, sender: str, recipient: str) -> R
 
 
 def _protection(ctx: _Context, arrangement: Agreement, a: str, b: str) -> tuple[str | None, Reason]:
-    key = (arrangement.id, a, b)
-    found = ctx.shared.protection.get(key)
-    if found is None:
-        found = ctx.shared.protection[key] = _protection_uncached(ctx, arrangement, a, b)
-    else:
-        for agreement_id in arrangement.protection_from:  # cite their notes, as uncached
-            agreement = ctx.registry.agreements.get(agreement_id)
-            if agreement is not None and set(agreement.parties) == {a, b}:
-                ctx.status(agreement)
-                if ctx.shared.snapshots[agreement_id].status.allows_new_provision:
-                    break
-    return found
+    """The leg's protection depends only on which listed bilaterals for it allow provision:
+    memoised per registry on that, after looking at them (and citing their notes) in order."""
+    matching = ctx.memo.once(
+        ctx.memo.legs,
+        (arrangement.id, a, b),
+        partial(_protecting, ctx.registry, arrangement, frozenset((a, b))),
+    )
+    allowing: list[bool] = []
+    for agreement in matching:
+        allowing.append(ctx.status(agreement).status.allows_new_provision)
+        if allowing[-1]:
+            break
+    return ctx.memo.once(
+        ctx.memo.protections,
+        (arrangement.id, a, b, *allowing),
+        partial(_protection_uncached, ctx, arrangement, a, b),
+    )
+
+
+def _protecting(
+    registry: Registry, arrangement: Agreement, pair: frozenset[str]
+) -> tuple[Agreement, ...]:
+    return tuple(
+        agreement
+        for agreement_id in arrangement.protection_from
+        if (agreement := registry.agreements.get(agreement_id)) is not None
+        and frozenset(agreement.parties) == pair
+    )
 
 
 def _protection_uncached(

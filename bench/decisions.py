@@ -110,7 +110,10 @@ def _cedar_inputs(
         fresh = translated.entities_beyond(known)
         known.update((e["uid"]["type"], e["uid"]["id"]) for e in fresh)
         entities.extend(fresh)
-        requests.append(translated.request)
+        # the context pre-serialised, so that cedarpy passes it straight to the engine
+        requests.append(
+            {**translated.request, "context": json.dumps(translated.request["context"])}
+        )
     # Originator provisions only, so the onward-release policies are left out: the smallest
     # equivalent policy set is Cedar's fastest.
     policies = cedarpy.PolicySet.from_str(policy_text(registry, onward=False))

@@ -69,6 +69,10 @@ def one_of(expr: str, values: Sequence[str]) -> str:
 
 
 def scope(agreement: Agreement) -> list[str]:
+    """Every topic slot within the agreement's scope; nothing to check for a ``*`` scope
+    (every ``Topic`` entity descends from ``Topic::"*"``)."""
+    if "*" in agreement.scope:
+        return []
     topics = ", ".join(f"Topic::{string(t)}" for t in agreement.scope)
     return [f"resource.topic{i} in [{topics}]" for i in range(MAX_TOPICS)]
 

@@ -86,6 +86,8 @@ def test_decide_many_makes_the_same_decisions_as_decide(
 ) -> None:
     registry, interpretation, pairs = scenario
     at = pairs[0][0]
+    # each request twice, interleaved, so that the batch reuses what it built for the first
     batch = [request for _, request in pairs]
+    batch = [*batch, *reversed(batch)]
     expected = [decide(request, registry, at, interpretation) for request in batch]
     assert decide_many(batch, registry, at, interpretation) == expected

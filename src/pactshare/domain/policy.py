@@ -103,6 +103,9 @@ class _Instant:
     snapshots: dict[str, Snapshot] = field(default_factory=dict)
     utc: datetime | None = None
     when: str | None = None  # the instant as the reasons write it
+    # decide_many only: an originator's routes by everything they read, with the agreements
+    # whose status they consulted (in order), so that a reuse cites the same notes
+    routes: dict[tuple[object, ...], tuple[Route, tuple[Agreement, ...]]] | None = None
     in_force: dict[_Key, Reason] = field(default_factory=dict)
 
 
@@ -145,6 +148,7 @@ class _Context:
     memo: _Memo
     notes: list[Reason] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
+    consulted: list[Agreement] | None = None  # while a route is built for reuse
 
     @property
     def utc(self) -> datetime:
@@ -169,6 +173,8 @@ class _Context:
         if agreement.id not in self._seen:
             self._seen.add(agreement.id)
             self.notes.extend(found.notes)
+        if self.consulted is not None:
+            self.consulted.append(agreement)
         return found
 
     def approval(self, kind: ApprovalKind, subject: str) -> tuple[bool, Approval | None]:
@@ -202,7 +208,7 @@ def decide_many(
     """Decide each request at the same instant; the same decisions as :func:`decide`, with
     the per-instant work (each agreement's status and its notes) done once for the batch."""
     require_aware(at, what="decision instant")
-    shared = _Instant(utc=at.astimezone(UTC))
+    shared = _Instant(utc=at.astimezone(UTC), routes={})
     return [_decide(request, registry, at, interpretation, shared) for request in requests]
 
 
@@ -252,20 +258,56 @@ def _decide(
 def _candidates(ctx: _Context) -> Iterable[Route]:
     holder, recipient = ctx.holder.code, ctx.recipient.code
     if holder == ctx.originator.code:
+        label = (ctx.level.id, ctx.topics, ctx.request.releasable_to)
         for agreement in ctx.registry.bilaterals(holder, recipient):
-            yield _direct(ctx, agreement, holder, ctx.level.id, kind="direct")
+            yield _reused(
+                ctx,
+                ("direct", agreement.id, holder, recipient, *label),
+                partial(_direct, ctx, agreement, holder, ctx.level.id, kind="direct"),
+            )
         for arrangement in _hub_arrangements(ctx, holder, recipient):
             if arrangement.hub in (holder, recipient):
-                yield _hub_hop(ctx, arrangement)
+                yield _reused(
+                    ctx,
+                    ("hub", arrangement.id, holder, recipient, *label),
+                    partial(_hub_hop, ctx, arrangement),
+                )
             else:
                 yield ctx.memo.once(
                     ctx.memo.fixed,
                     ("R-TISA-5", arrangement.id, holder, recipient),
                     partial(_no_direct_channel, arrangement, holder, recipient),
                 )
-                yield _relay(ctx, arrangement)
+                approvals = (ctx.request.approvals, ctx.request.item_id)
+                yield _reused(
+                    ctx,
+                    ("relay", arrangement.id, holder, recipient, *label, *approvals),
+                    partial(_relay, ctx, arrangement),
+                )
         return
     yield from _onward(ctx)
+
+
+def _reused(ctx: _Context, key: tuple[object, ...], build: Callable[[], Route]) -> Route:
+    """In a batch, an originator's route built once per key (everything the route reads but
+    the instant, which the batch shares); consulting the same agreements again keeps each
+    decision's notes. Outside a batch, just ``build()``."""
+    routes = ctx.shared.routes
+    if routes is None:
+        return build()
+    found = routes.get(key)
+    if found is not None:
+        route, consulted = found
+        for agreement in consulted:
+            ctx.status(agreement)
+        return route
+    ctx.consulted = []
+    try:
+        route = build()
+        routes[key] = (route, tuple(ctx.consulted))
+    finally:
+        ctx.consulted = None
+    return route
 
 
 def _choose(ctx: _Context, routes: list[Route]) -> Decision:

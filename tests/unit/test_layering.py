@@ -18,8 +18,9 @@ ALLOWED = {
     "scenarios": {"domain"},
     "store": set(),
     "seal": set(),
+    "cedar": {"domain"},
     "node": {"domain", "scenarios", "store", "seal", "audit"},
-    "cli": {"domain", "scenarios", "store", "seal", "audit", "node"},
+    "cli": {"domain", "scenarios", "store", "seal", "audit", "cedar", "node"},
 }
 
 

@@ -32,7 +32,15 @@ def _register_commands() -> None:
     """Attach every command group; imported here so that ``app`` is defined first."""
     # Imported for their effect (each registers its commands on `app`); inside the function
     # because they import `app` from here.
-    from pactshare.cli import agreements, check, demo, envelope, keys, nodes  # noqa: F401, PLC0415
+    from pactshare.cli import (  # noqa: F401, PLC0415
+        agreements,
+        check,
+        demo,
+        envelope,
+        export,
+        keys,
+        nodes,
+    )
 
 
 def run() -> None:

@@ -39,7 +39,7 @@ from pactshare.domain.lifecycle import (
     status_at,
 )
 from pactshare.domain.parties import ClassificationLevel, ClassificationScheme, Party
-from pactshare.domain.policy import decide
+from pactshare.domain.policy import decide, decide_many
 from pactshare.domain.registry import Registry
 from pactshare.domain.timeline import Band, bands
 
@@ -80,6 +80,7 @@ __all__ = [
     "Terms",
     "bands",
     "decide",
+    "decide_many",
     "may_access",
     "parse_instant",
     "require_aware",

@@ -8,7 +8,7 @@ revoked by then: an approval recorded after the release does not cure it (AT-13)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 __all__ = ["Approval", "ApprovalKind"]
@@ -36,8 +36,10 @@ class Approval:
                 raise ValueError(f"approval {name} {value.isoformat()} is naive")
 
     def in_effect(self, at: datetime) -> bool:
-        """Recorded before ``at`` and not revoked by then."""
-        return self.recorded_at < at and (self.revoked_at is None or at < self.revoked_at)
+        """Recorded before ``at`` and not revoked by then (compared in UTC: two datetimes that
+        share a tzinfo object would otherwise be compared by wall clock)."""
+        moment = at.astimezone(UTC)
+        return self.recorded_at < moment and (self.revoked_at is None or moment < self.revoked_at)
 
     def matches(
         self, originator: str, kind: ApprovalKind, subject: str, item_id: str | None

@@ -16,7 +16,7 @@ Where the texts are uncertain the reading is a parameter (:class:`Interpretation
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -145,6 +145,7 @@ class _Calendar:
     def term_number(self, at: datetime) -> int:
         """k such that anniversary(k-1) <= at < anniversary(k), for at >= entry."""
         assert self._years is not None  # noqa: S101 - callers check has_terms first
+        at = at.astimezone(UTC)  # compare instants, not wall clocks (see status_at)
         k = max(1, (at.astimezone(self._tz).year - self._entry.year) // self._years)
         while self.anniversary(k) <= at:
             k += 1
@@ -154,6 +155,7 @@ class _Calendar:
 
     def first_on_time(self, at: datetime) -> int:
         """The smallest k whose notice deadline is still after ``at``."""
+        at = at.astimezone(UTC)
         k = self.term_number(at)
         while self.deadline(k) <= at:
             k += 1
@@ -184,24 +186,32 @@ class _State:
             candidates.append(self.pending)
         if self.calendar is not None and self.calendar.has_terms and not self.calendar.renews:
             candidates.append(self.calendar.anniversary(1))
-        return min(candidates) if candidates else None
+        return min(candidates, key=lambda moment: moment.astimezone(UTC)) if candidates else None
 
 
 def status_at(
     agreement: Agreement, at: datetime, interpretation: Interpretation = DEFAULT_INTERPRETATION
 ) -> StatusReport:
-    """Derive ``agreement``'s status at instant ``at`` under ``interpretation``."""
+    """Derive ``agreement``'s status at instant ``at`` under ``interpretation``.
+
+    Instants are compared in UTC. Python compares two datetimes that share a ``tzinfo``
+    object by wall clock, which is wrong in the hour a daylight-saving zone repeats; every
+    comparison below has at least one side in UTC so that the same instant always gets the
+    same status, whatever zone it is written in.
+    """
     require_aware(at, what="status instant")
+    moment = at.astimezone(UTC)
     state = _State()
     for event in agreement.events:
-        if event.at > at:
+        when = event.at.astimezone(UTC)
+        if when > moment:
             break
         end = state.end()
-        if state.terminated_at is None and end is not None and event.at >= end:
+        if state.terminated_at is None and end is not None and when >= end:
             state.terminated_at = end
         _apply(agreement, state, event, interpretation)
     end = state.end()
-    if state.terminated_at is None and end is not None and at >= end:
+    if state.terminated_at is None and end is not None and moment >= end:
         state.terminated_at = end
     return _report(agreement, at, interpretation, state)
 
@@ -321,7 +331,7 @@ def _report(
         notes=tuple(state.notes),
     )
     calendar = state.calendar
-    if state.entry is None or calendar is None or at < state.entry:
+    if state.entry is None or calendar is None or at.astimezone(UTC) < state.entry:
         return report
     if state.terminated_at is not None:
         return replace(report, status=Status.TERMINATED, terminates_at=state.terminated_at)

@@ -9,11 +9,14 @@ it (fail closed).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import partial
+from typing import TypeVar
 
-from pactshare.domain.agreements import Agreement, AgreementKind, EquivalenceRow, EventKind
+from pactshare.domain._snapshots import Snapshot, snapshot
+from pactshare.domain.agreements import Agreement, AgreementKind, EquivalenceRow
 from pactshare.domain.approvals import Approval, ApprovalKind
 from pactshare.domain.decision import (
     Consent,
@@ -27,24 +30,110 @@ from pactshare.domain.decision import (
     Route,
 )
 from pactshare.domain.instants import require_aware
-from pactshare.domain.lifecycle import (
-    DEFAULT_INTERPRETATION,
-    Interpretation,
-    Status,
-    StatusReport,
-    status_at,
-)
+from pactshare.domain.lifecycle import DEFAULT_INTERPRETATION, Interpretation, Status
 from pactshare.domain.parties import ClassificationLevel, Party
 from pactshare.domain.registry import Registry
 from pactshare.domain.topics import check_topic, uncovered
 from pactshare.errors import PolicyError
 
-__all__ = ["decide"]
+__all__ = ["decide", "decide_many"]
 
 
-@dataclass
+_Key = tuple[str, ...]
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+@dataclass(slots=True)
+class _Memo:
+    """Per-registry look-ups, and the results of the checks that depend only on the registry
+    and their arguments (not on the instant): equivalence rows, scope, caps, markings.
+
+    Memoising pure functions of immutable values changes no decision; it spares rebuilding
+    the same reasons for every decision. Built once per registry object (the cache holds the
+    registry, so its id stays valid), bounded.
+    """
+
+    registry: Registry
+    levels: dict[tuple[str, str], ClassificationLevel]
+    rows: dict[_Key, tuple[EquivalenceRow | None, Reason]] = field(default_factory=dict)
+    scopes: dict[_Key, Reason] = field(default_factory=dict)
+    releasable: dict[_Key, Reason | None] = field(default_factory=dict)
+    caps: dict[_Key, Reason | None] = field(default_factory=dict)
+    markings: dict[_Key, Marking] = field(default_factory=dict)
+    topics: dict[tuple[str, ...], bool] = field(default_factory=dict)  # checked topic lists
+    citations: dict[tuple[str, str], str] = field(default_factory=dict)
+    hubs: dict[frozenset[str], tuple[Agreement, ...]] = field(default_factory=dict)
+    notes: dict[tuple[object, ...], Reason] = field(default_factory=dict)  # fixed-text notes
+    legs: dict[_Key, tuple[Agreement, ...]] = field(default_factory=dict)
+    protections: dict[tuple[object, ...], tuple[str | None, Reason]] = field(default_factory=dict)
+    statuses: dict[tuple[object, ...], Reason] = field(default_factory=dict)
+    fixed: dict[tuple[object, ...], Route] = field(default_factory=dict)  # fixed routes
+    consents: dict[tuple[object, ...], tuple[Consent, Reason | None]] = field(default_factory=dict)
+
+    def once(self, table: dict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
+        """``table[key]``, made by ``make()`` the first time."""
+        found = table.get(key)
+        if found is None:
+            found = self.remember(table, key, make())
+        return found
+
+    @staticmethod
+    def remember(table: dict[_K, _V], key: _K, value: _V) -> _V:
+        """Store ``value`` under ``key``; a table that outgrows its bound starts afresh."""
+        if len(table) >= _MEMO_ENTRIES:
+            table.clear()
+        table[key] = value
+        return value
+
+    def cite(self, agreement: Agreement, clause: str) -> str:
+        key = (agreement.id, clause)
+        found = self.citations.get(key)
+        if found is None:
+            found = self.remember(self.citations, key, agreement.article(clause))
+        return found
+
+
+@dataclass(slots=True)
+class _Instant:
+    """What every decision at one instant shares: each agreement's snapshot and the reasons
+    that depend only on it (in force? is a hub leg protected?). :func:`decide_many` shares
+    one across its batch; :func:`decide` makes a fresh one."""
+
+    snapshots: dict[str, Snapshot] = field(default_factory=dict)
+    utc: datetime | None = None
+    when: str | None = None  # the instant as the reasons write it
+    # decide_many only: an originator's routes by everything they read, with the agreements
+    # whose status they consulted (in order), so that a reuse cites the same notes
+    routes: dict[tuple[object, ...], tuple[Route, tuple[Agreement, ...]]] | None = None
+    in_force: dict[_Key, Reason] = field(default_factory=dict)
+
+
+_MEMO_ENTRIES = 50_000
+_memos: dict[int, _Memo] = {}
+
+
+def _memo(registry: Registry) -> _Memo:
+    memo = _memos.get(id(registry))
+    if memo is None or memo.registry is not registry:
+        levels = {
+            (code, level.id): level
+            for code, party in registry.parties.items()
+            for level in party.scheme.levels
+        }
+        if len(_memos) >= 256:
+            _memos.pop(next(iter(_memos)))
+        memo = _memos[id(registry)] = _Memo(registry, levels)
+    return memo
+
+
+@dataclass(slots=True)
 class _Context:
-    """What every check of one decision needs; built once per decision."""
+    """What every check of one decision needs; built once per decision.
+
+    ``shared`` holds the agreements' snapshots at this instant; :func:`decide_many` shares it
+    across a batch. Each decision still collects the notes of the agreements it looks at.
+    """
 
     registry: Registry
     request: Request
@@ -55,37 +144,38 @@ class _Context:
     recipient: Party
     level: ClassificationLevel
     topics: tuple[str, ...]
+    shared: _Instant
+    memo: _Memo
     notes: list[Reason] = field(default_factory=list)
-    _statuses: dict[str, StatusReport] = field(default_factory=dict)
+    _seen: set[str] = field(default_factory=set)
+    consulted: list[Agreement] | None = None  # while a route is built for reuse
 
-    def status(self, agreement: Agreement) -> StatusReport:
-        report = self._statuses.get(agreement.id)
-        if report is None:
-            report = status_at(agreement, self.at, self.interpretation)
-            self._statuses[agreement.id] = report
-            self.notes.extend(
-                Reason(note.rule, note.text, Effect.NOTE, agreement.article("duration"))
-                for note in report.notes
-                if note.text.startswith("interpretation:")
-            )
-            self._check_conflict(agreement, report)
-        return report
+    @property
+    def utc(self) -> datetime:
+        return self.shared.utc or self.at.astimezone(UTC)
 
-    def _check_conflict(self, agreement: Agreement, report: StatusReport) -> None:
-        if not any(e.kind is EventKind.NOTICE_SUSPENSION for e in agreement.events):
-            return  # the profiles differ only after a suspended notice
-        other = status_at(agreement, self.at, self.interpretation.other_profile())
-        if other.status.allows_new_provision != report.status.allows_new_provision:
-            self.notes.append(
-                Reason(
-                    "R-STATE-3",
-                    f"legal-status conflict: {agreement.id} is {report.status} under "
-                    f"{self.interpretation.profile} but {other.status} under "
-                    f"{other.interpretation.profile}",
-                    Effect.NOTE,
-                    agreement.article("duration"),
-                )
-            )
+    @property
+    def when(self) -> str:
+        if self.shared.when is None:
+            self.shared.when = self.at.isoformat()
+        return self.shared.when
+
+    def level_of(self, party: str, level_id: str) -> ClassificationLevel:
+        """A level of a party by id (both known to the registry: it checked its agreements)."""
+        found = self.memo.levels.get((party, level_id))
+        return found or self.registry.party(party).level(level_id)
+
+    def status(self, agreement: Agreement) -> Snapshot:
+        found = self.shared.snapshots.get(agreement.id)
+        if found is None or found.agreement is not agreement:
+            found = snapshot(agreement, self.at, self.interpretation, utc=self.utc)
+            self.shared.snapshots[agreement.id] = found
+        if agreement.id not in self._seen:
+            self._seen.add(agreement.id)
+            self.notes.extend(found.notes)
+        if self.consulted is not None:
+            self.consulted.append(agreement)
+        return found
 
     def approval(self, kind: ApprovalKind, subject: str) -> tuple[bool, Approval | None]:
         """Whether an approval is in effect now, and the matching one (maybe recorded too late)."""
@@ -106,15 +196,45 @@ def decide(
 ) -> Decision:
     """Decide ``request`` against ``registry`` at instant ``at``."""
     require_aware(at, what="decision instant")
-    originator = registry.party(request.originator)
-    holder = registry.party(request.holder or request.originator)
-    recipient = registry.party(request.recipient)
+    return _decide(request, registry, at, interpretation, _Instant(utc=at.astimezone(UTC)))
+
+
+def decide_many(
+    requests: Sequence[Request],
+    registry: Registry,
+    at: datetime,
+    interpretation: Interpretation = DEFAULT_INTERPRETATION,
+) -> list[Decision]:
+    """Decide each request at the same instant; the same decisions as :func:`decide`, with
+    the per-instant work (each agreement's status and its notes) done once for the batch."""
+    require_aware(at, what="decision instant")
+    shared = _Instant(utc=at.astimezone(UTC), routes={})
+    return [_decide(request, registry, at, interpretation, shared) for request in requests]
+
+
+def _decide(
+    request: Request,
+    registry: Registry,
+    at: datetime,
+    interpretation: Interpretation,
+    shared: _Instant,
+) -> Decision:
+    parties = registry.parties
+    held_by = request.holder or request.originator
+    originator = parties.get(request.originator) or registry.party(request.originator)
+    holder = parties.get(held_by) or registry.party(held_by)
+    recipient = parties.get(request.recipient) or registry.party(request.recipient)
     if not request.topics:
         raise PolicyError("an item needs at least one topic (e.g. dprk-missile)")
-    try:
-        topics = tuple(check_topic(topic) for topic in request.topics)
-    except ValueError as exc:
-        raise PolicyError(str(exc)) from exc
+    memo = _memo(registry)
+    if request.topics not in memo.topics:
+        try:
+            for topic in request.topics:
+                check_topic(topic)
+        except ValueError as exc:
+            raise PolicyError(str(exc)) from exc
+        memo.remember(memo.topics, request.topics, True)
+    topics = request.topics
     ctx = _Context(
         registry=registry,
         request=request,
@@ -123,8 +243,11 @@ def decide(
         originator=originator,
         holder=holder,
         recipient=recipient,
-        level=originator.level(request.classification),
+        level=memo.levels.get((originator.code, request.classification))
+        or originator.level(request.classification),
+        memo=memo,
         topics=topics,
+        shared=shared,
     )
     if recipient.code == holder.code and holder.code == originator.code:
         raise PolicyError(f"{recipient.code} is both the originator and the recipient")
@@ -135,16 +258,56 @@ def decide(
 def _candidates(ctx: _Context) -> Iterable[Route]:
     holder, recipient = ctx.holder.code, ctx.recipient.code
     if holder == ctx.originator.code:
+        label = (ctx.level.id, ctx.topics, ctx.request.releasable_to)
         for agreement in ctx.registry.bilaterals(holder, recipient):
-            yield _direct(ctx, agreement, holder, ctx.level.id, kind="direct")
-        for arrangement in ctx.registry.hub_arrangements(holder, recipient):
+            yield _reused(
+                ctx,
+                ("direct", agreement.id, holder, recipient, *label),
+                partial(_direct, ctx, agreement, holder, ctx.level.id, kind="direct"),
+            )
+        for arrangement in _hub_arrangements(ctx, holder, recipient):
             if arrangement.hub in (holder, recipient):
-                yield _hub_hop(ctx, arrangement)
+                yield _reused(
+                    ctx,
+                    ("hub", arrangement.id, holder, recipient, *label),
+                    partial(_hub_hop, ctx, arrangement),
+                )
             else:
-                yield _no_direct_channel(arrangement, holder, recipient)
-                yield _relay(ctx, arrangement)
+                yield ctx.memo.once(
+                    ctx.memo.fixed,
+                    ("R-TISA-5", arrangement.id, holder, recipient),
+                    partial(_no_direct_channel, arrangement, holder, recipient),
+                )
+                approvals = (ctx.request.approvals, ctx.request.item_id)
+                yield _reused(
+                    ctx,
+                    ("relay", arrangement.id, holder, recipient, *label, *approvals),
+                    partial(_relay, ctx, arrangement),
+                )
         return
     yield from _onward(ctx)
+
+
+def _reused(ctx: _Context, key: tuple[object, ...], build: Callable[[], Route]) -> Route:
+    """In a batch, an originator's route built once per key (everything the route reads but
+    the instant, which the batch shares); consulting the same agreements again keeps each
+    decision's notes. Outside a batch, just ``build()``."""
+    routes = ctx.shared.routes
+    if routes is None:
+        return build()
+    found = routes.get(key)
+    if found is not None:
+        route, consulted = found
+        for agreement in consulted:
+            ctx.status(agreement)
+        return route
+    ctx.consulted = []
+    try:
+        route = build()
+        routes[key] = (route, tuple(ctx.consulted))
+    finally:
+        ctx.consulted = None
+    return route
 
 
 def _choose(ctx: _Context, routes: list[Route]) -> Decision:
@@ -190,10 +353,40 @@ def _unique(*reasons: Reason) -> tuple[Reason, ...]:
 # --- the checks ---------------------------------------------------------------------------
 
 
+def _hub_arrangements(ctx: _Context, a: str, b: str) -> tuple[Agreement, ...]:
+    key = frozenset((a, b))
+    found = ctx.memo.hubs.get(key)
+    if found is None:
+        found = ctx.memo.remember(ctx.memo.hubs, key, ctx.registry.hub_arrangements(a, b))
+    return found
+
+
 def _in_force(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason:
+    key = (agreement.id, rule_in_force)
+    found = ctx.shared.in_force.get(key)
+    if found is None or ctx.shared.snapshots[agreement.id].agreement is not agreement:
+        found = ctx.shared.in_force[key] = _in_force_uncached(ctx, agreement, rule_in_force)
+    else:
+        ctx.status(agreement)  # the decision still cites the agreement's notes
+    return found
+
+
+def _in_force_uncached(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason:
     report = ctx.status(agreement)
-    cite = agreement.article("duration")
-    when = ctx.at.isoformat()
+    if report.status in (Status.IN_FORCE, Status.NOT_IN_FORCE):  # the text names the instant
+        return _in_force_text(ctx, agreement, rule_in_force, report)
+    return ctx.memo.once(
+        ctx.memo.statuses,
+        (agreement.id, rule_in_force, report.status, report.terminates_at),
+        partial(_in_force_text, ctx, agreement, rule_in_force, report),
+    )
+
+
+def _in_force_text(
+    ctx: _Context, agreement: Agreement, rule_in_force: str, report: Snapshot
+) -> Reason:
+    cite = ctx.memo.cite(agreement, "duration")
+    when = ctx.when
     if report.status is Status.NOT_IN_FORCE:
         return Reason("R-EIF-1", f"{agreement.id} is not in force at {when}", Effect.DENY, cite)
     if report.status is Status.TERMINATED:
@@ -203,7 +396,7 @@ def _in_force(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason
             f"{agreement.id} terminated at {ended}: no new provision under it (items already "
             "provided stay protected)",
             Effect.DENY,
-            agreement.article("survival") if "survival" in agreement.articles else cite,
+            ctx.memo.cite(agreement, "survival") if "survival" in agreement.articles else cite,
         )
     if report.status is Status.TERMINATION_PENDING:
         ends = report.terminates_at.isoformat() if report.terminates_at else "?"
@@ -218,9 +411,22 @@ def _in_force(ctx: _Context, agreement: Agreement, rule_in_force: str) -> Reason
 def _row(
     ctx: _Context, agreement: Agreement, party: str, level_id: str, parties: Iterable[str]
 ) -> tuple[EquivalenceRow | None, Reason]:
-    cite = agreement.article("classification")
+    needed = tuple(parties)
+    key = (agreement.id, party, level_id, *needed)
+    found = ctx.memo.rows.get(key)
+    if found is None:
+        found = ctx.memo.remember(
+            ctx.memo.rows, key, _row_uncached(ctx, agreement, party, level_id, needed)
+        )
+    return found
+
+
+def _row_uncached(
+    ctx: _Context, agreement: Agreement, party: str, level_id: str, parties: tuple[str, ...]
+) -> tuple[EquivalenceRow | None, Reason]:
+    cite = ctx.memo.cite(agreement, "classification")
     row = agreement.row_of(party, level_id)
-    name = ctx.registry.party(party).level(level_id).name
+    name = ctx.level_of(party, level_id).name
     if row is None:
         text = f"{party} {name} is outside {agreement.id}: not in its equivalence table"
         return None, Reason("R-CLS-2", text, Effect.DENY, cite)
@@ -232,7 +438,14 @@ def _row(
     return row, Reason("R-CLS-1", text, Effect.PERMIT, cite)
 
 
-def _cap(agreement: Agreement, row: EquivalenceRow) -> Reason | None:
+def _cap(ctx: _Context, agreement: Agreement, row: EquivalenceRow) -> Reason | None:
+    key = (agreement.id, row.label)
+    if key not in ctx.memo.caps:
+        ctx.memo.remember(ctx.memo.caps, key, _cap_uncached(agreement, row))
+    return ctx.memo.caps[key]
+
+
+def _cap_uncached(agreement: Agreement, row: EquivalenceRow) -> Reason | None:
     cap = agreement.classification_cap
     if cap is None:
         return None
@@ -247,8 +460,16 @@ def _cap(agreement: Agreement, row: EquivalenceRow) -> Reason | None:
 
 
 def _scope(ctx: _Context, agreement: Agreement) -> Reason:
+    key = (agreement.id, *ctx.topics)
+    found = ctx.memo.scopes.get(key)
+    if found is None:
+        found = ctx.memo.remember(ctx.memo.scopes, key, _scope_uncached(ctx, agreement))
+    return found
+
+
+def _scope_uncached(ctx: _Context, agreement: Agreement) -> Reason:
     rule = "R-TISA-2" if agreement.kind is AgreementKind.HUB else "R-DEF-1"
-    cite = agreement.article("scope")
+    cite = ctx.memo.cite(agreement, "scope")
     outside = uncovered(agreement.scope, ctx.topics)
     if outside:
         text = f"{', '.join(outside)} outside {agreement.id} scope ({', '.join(agreement.scope)})"
@@ -257,6 +478,16 @@ def _scope(ctx: _Context, agreement: Agreement) -> Reason:
 
 
 def _releasable(ctx: _Context, parties: Iterable[str]) -> Reason | None:
+    if not ctx.request.releasable_to:
+        return None
+    needed = tuple(parties)
+    key = (*ctx.request.releasable_to, "|", *needed)
+    if key not in ctx.memo.releasable:
+        ctx.memo.remember(ctx.memo.releasable, key, _releasable_uncached(ctx, needed))
+    return ctx.memo.releasable[key]
+
+
+def _releasable_uncached(ctx: _Context, parties: Iterable[str]) -> Reason | None:
     allowed = ctx.request.releasable_to
     if not allowed:
         return None
@@ -271,9 +502,21 @@ def _releasable(ctx: _Context, parties: Iterable[str]) -> Reason | None:
 
 
 def _marking(ctx: _Context, agreement: Agreement, row: EquivalenceRow, party: str) -> Marking:
+    key = (agreement.id, row.label, party, ctx.originator.code)
+    found = ctx.memo.markings.get(key)
+    if found is None:
+        found = ctx.memo.remember(
+            ctx.memo.markings, key, _marking_uncached(ctx, agreement, row, party)
+        )
+    return found
+
+
+def _marking_uncached(
+    ctx: _Context, agreement: Agreement, row: EquivalenceRow, party: str
+) -> Marking:
     level_id = row.marking_level(party)
     assert level_id is not None  # noqa: S101 - _row checked that the row holds this party
-    level = ctx.registry.party(party).level(level_id)
+    level = ctx.level_of(party, level_id)
     return Marking(ctx.originator.code, party, level.id, level.name, row.label)
 
 
@@ -288,16 +531,20 @@ def _direct(ctx: _Context, agreement: Agreement, sender: str, level_id: str, *, 
         reasons.append(released)
     if row is None:
         return Route(kind, (), reasons=tuple(reasons))
-    capped = _cap(agreement, row)
+    capped = _cap(ctx, agreement, row)
     if capped:
         reasons.append(capped)
     marking = _marking(ctx, agreement, row, recipient)
     reasons.append(
-        Reason(
-            "R-MARK-1",
-            f"{recipient} marks it {marking.text}",
-            Effect.NOTE,
-            agreement.article("marking"),
+        ctx.memo.once(
+            ctx.memo.notes,
+            ("R-MARK-1", agreement.id, marking),
+            lambda: Reason(
+                "R-MARK-1",
+                f"{recipient} marks it {marking.text}",
+                Effect.NOTE,
+                ctx.memo.cite(agreement, "marking"),
+            ),
         )
     )
     hop = Hop(sender, recipient, agreement.id, marking)
@@ -314,18 +561,66 @@ def _no_direct_channel(arrangement: Agreement, sender: str, recipient: str) -> R
 
 
 def _protection(ctx: _Context, arrangement: Agreement, a: str, b: str) -> tuple[str | None, Reason]:
-    """The borrowed bilateral that protects the a↔b leg of a hub route (R-TISA-4)."""
-    cite = arrangement.article("protection")
-    for agreement_id in arrangement.protection_from:
-        agreement = ctx.registry.agreements.get(agreement_id)
-        if agreement is None or set(agreement.parties) != {a, b}:
-            continue
-        if not ctx.status(agreement).status.allows_new_provision:
-            text = f"{agreement_id}, which protects the {a}–{b} leg, is not in force"
-            return None, Reason("R-TISA-4", text, Effect.DENY, cite)
-        return agreement_id, Reason(
-            "R-TISA-4", f"the {a}–{b} leg is protected under {agreement_id}", Effect.PERMIT, cite
-        )
+    """The leg's protection depends only on which listed bilaterals for it allow provision:
+    memoised per registry on that, after looking at them (and citing their notes) in order."""
+    matching = ctx.memo.once(
+        ctx.memo.legs,
+        (arrangement.id, a, b),
+        partial(_protecting, ctx.registry, arrangement, frozenset((a, b))),
+    )
+    allowing: list[bool] = []
+    for agreement in matching:
+        allowing.append(ctx.status(agreement).status.allows_new_provision)
+        if allowing[-1]:
+            break
+    return ctx.memo.once(
+        ctx.memo.protections,
+        (arrangement.id, a, b, *allowing),
+        partial(_protection_uncached, ctx, arrangement, a, b),
+    )
+
+
+def _protecting(
+    registry: Registry, arrangement: Agreement, pair: frozenset[str]
+) -> tuple[Agreement, ...]:
+    return tuple(
+        agreement
+        for agreement_id in arrangement.protection_from
+        if (agreement := registry.agreements.get(agreement_id)) is not None
+        and frozenset(agreement.parties) == pair
+    )
+
+
+def _protection_uncached(
+    ctx: _Context, arrangement: Agreement, a: str, b: str
+) -> tuple[str | None, Reason]:
+    """The borrowed bilateral that protects the a↔b leg of a hub route (R-TISA-4).
+
+    Any listed bilateral between a and b that is in force protects the leg (the first such, in
+    the arrangement's order); the leg is unprotected only if none is.
+    """
+    cite = ctx.memo.cite(arrangement, "protection")
+    matching = [
+        agreement
+        for agreement_id in arrangement.protection_from
+        if (agreement := ctx.registry.agreements.get(agreement_id)) is not None
+        and set(agreement.parties) == {a, b}
+    ]
+    for agreement in matching:
+        if ctx.status(agreement).status.allows_new_provision:
+            return agreement.id, Reason(
+                "R-TISA-4",
+                f"the {a}–{b} leg is protected under {agreement.id}",
+                Effect.PERMIT,
+                cite,
+            )
+    if len(matching) == 1:
+        text = f"{matching[0].id}, which protects the {a}–{b} leg, is not in force"
+        return None, Reason("R-TISA-4", text, Effect.DENY, cite)
+    if matching:
+        ids = ", ".join(agreement.id for agreement in matching)
+        text = f"none of {ids}, which protect the {a}–{b} leg, is in force"
+        return None, Reason("R-TISA-4", text, Effect.DENY, cite)
     if not arrangement.protection_from:
         return None, Reason("R-TISA-4", f"{arrangement.id} carries its own protection", Effect.NOTE)
     text = f"{arrangement.id} names no agreement protecting the {a}–{b} leg"
@@ -343,8 +638,20 @@ def _voluntary(arrangement: Agreement) -> tuple[Reason, ...]:
 
 
 def _relay_consent(ctx: _Context, arrangement: Agreement) -> tuple[Consent, Reason | None]:
-    hub, recipient, originator = arrangement.hub or "", ctx.recipient.code, ctx.originator.code
+    recipient, originator = ctx.recipient.code, ctx.originator.code
     on_file, approval = ctx.approval(ApprovalKind.RELEASE, recipient)
+    key = (arrangement.id, originator, ctx.holder.code, recipient, on_file, approval)
+    return ctx.memo.once(
+        ctx.memo.consents,
+        key,
+        lambda: _relay_consent_uncached(ctx, arrangement, on_file, approval),
+    )
+
+
+def _relay_consent_uncached(
+    ctx: _Context, arrangement: Agreement, on_file: bool, approval: Approval | None
+) -> tuple[Consent, Reason | None]:
+    hub, recipient, originator = arrangement.hub or "", ctx.recipient.code, ctx.originator.code
     consent = Consent(originator, hub, recipient, "R-TISA-6", on_file)
     if not arrangement.relay_needs_originator_consent:
         return consent, None
@@ -381,7 +688,7 @@ def _relay(ctx: _Context, arrangement: Agreement) -> Route:
     reasons.append(reason)
     if row is None:
         return Route("relay", (), reasons=tuple(reasons))
-    capped = _cap(arrangement, row)
+    capped = _cap(ctx, arrangement, row)
     if capped:
         reasons.append(capped)
     consent, reason_consent = _relay_consent(ctx, arrangement)
@@ -390,15 +697,20 @@ def _relay(ctx: _Context, arrangement: Agreement) -> Route:
     to_hub = _marking(ctx, arrangement, row, hub)
     to_recipient = _marking(ctx, arrangement, row, recipient)
     reasons.append(
-        Reason(
-            "R-TISA-7",
-            f"{hub} designates it {to_hub.name} ({row.label}) before sharing; "
-            f"{recipient} marks it {to_recipient.text}",
-            Effect.NOTE,
-            arrangement.article("protection"),
+        ctx.memo.once(
+            ctx.memo.notes,
+            ("R-TISA-7", arrangement.id, row.label, to_hub, to_recipient),
+            lambda: Reason(
+                "R-TISA-7",
+                f"{hub} designates it {to_hub.name} ({row.label}) before sharing; "
+                f"{recipient} marks it {to_recipient.text}",
+                Effect.NOTE,
+                ctx.memo.cite(arrangement, "protection"),
+            ),
         )
     )
-    reasons.extend(_voluntary(arrangement))
+    if not arrangement.binding:
+        reasons.extend(_voluntary(arrangement))
     hops = (
         Hop(originator, hub, arrangement.id, to_hub, first_leg),
         Hop(hub, recipient, arrangement.id, to_recipient, second_leg),
@@ -423,7 +735,7 @@ def _hub_hop(ctx: _Context, arrangement: Agreement) -> Route:
     reasons.append(reason)
     consents: tuple[Consent, ...] = ()
     if row is not None:
-        capped = _cap(arrangement, row)
+        capped = _cap(ctx, arrangement, row)
         if capped:
             reasons.append(capped)
     if hub_releases:
@@ -431,7 +743,8 @@ def _hub_hop(ctx: _Context, arrangement: Agreement) -> Route:
         consents = (consent,) if arrangement.relay_needs_originator_consent else ()
         if reason_consent:
             reasons.append(reason_consent)
-    reasons.extend(_voluntary(arrangement))
+    if not arrangement.binding:
+        reasons.extend(_voluntary(arrangement))
     if row is None:
         return Route("direct", (), consents, tuple(reasons))
     marking = _marking(ctx, arrangement, row, recipient)
@@ -443,7 +756,7 @@ def _hub_hop(ctx: _Context, arrangement: Agreement) -> Route:
                 f"it carries the {sender}-equivalent classification {hub_level.name} and "
                 f"{recipient} handles it under {leg or arrangement.id} as {marking.text}",
                 Effect.NOTE,
-                arrangement.article("protection"),
+                ctx.memo.cite(arrangement, "protection"),
             )
         )
     hop = Hop(sender, recipient, arrangement.id, marking, leg)
@@ -513,7 +826,7 @@ def _governing(ctx: _Context) -> tuple[Agreement, ...]:
         return (received, *borrowed)
     return (
         *ctx.registry.bilaterals(originator, holder),
-        *ctx.registry.hub_arrangements(originator, holder),
+        *_hub_arrangements(ctx, originator, holder),
     )
 
 
@@ -525,7 +838,7 @@ def _protection_conditions(ctx: _Context, agreement: Agreement) -> Iterable[Reas
             "R-SURV-1",
             f"{agreement.id} has terminated, but its protection still binds {holder}'s copy",
             Effect.NOTE,
-            agreement.article("survival"),
+            ctx.memo.cite(agreement, "survival"),
         )
     third = recipient not in (originator, holder) and recipient not in agreement.parties
     if third and agreement.third_party_release_needs_approval:

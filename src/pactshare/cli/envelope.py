@@ -102,7 +102,7 @@ def open_command(
     clearance and need-to-know allow it; every attempt is recorded in the access registry.
     """
     if person is not None:
-        from pactshare.cli.nodes import open_holding  # noqa: PLC0415 - nodes imports this module
+        from pactshare.cli.holdings import open_holding  # noqa: PLC0415 - holdings imports this module
 
         written = open_holding(str(target), person, home, output)
         if as_json:

@@ -34,12 +34,18 @@ def _register_commands() -> None:
     # because they import `app` from here.
     from pactshare.cli import (  # noqa: F401, PLC0415
         agreements,
+        audit,
         check,
+        consents,
+        custody,
         demo,
         envelope,
         export,
+        holdings,
+        incidents,
         keys,
         nodes,
+        notes,
     )
 
 

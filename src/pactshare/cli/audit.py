@@ -1,0 +1,71 @@
+"""The node's audit log: ``audit head|verify|prove``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pactshare import audit
+from pactshare.cli.main import EXIT_REFUSED, app
+from pactshare.cli.nodes import HomeOpt, open_node
+from pactshare.cli.options import JsonOpt
+from pactshare.cli.render import console, print_json
+from pactshare.node import journal
+
+audit_group = typer.Typer(help="The node's tamper-evident audit log: heads, proofs, verification.")
+app.add_typer(audit_group, name="audit")
+
+
+@audit_group.command("head")
+def audit_head(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Sign the head of the log as it is now (size, root, time) with the node's key."""
+    node = open_node(home)
+    with node.db.atomic() as tx:
+        signed = journal.sign_head(
+            tx, node.keys.signing_key, node.keys.signing_key_id, at=node.now()
+        )
+    if as_json:
+        print(signed.to_json())  # noqa: T201 - machine output
+        return
+    head = signed.head
+    console.print(f"size {head.size}, root {head.root.hex()}, signed {head.timestamp.isoformat()}")
+
+
+@audit_group.command("verify")
+def audit_verify(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Recompute the log from storage and check every signed head; exit 1 on any tampering."""
+    node = open_node(home)
+    with node.db.atomic() as tx:
+        report = journal.verify(tx, node.keys.signing_key.public_key())
+    failures = [p for p in report.problems if p.kind is not audit.ProblemKind.UNCOVERED]
+    if as_json:
+        print_json({
+            "ok": not failures, "size": report.size, "root": report.root.hex(),
+            "heads_verified": report.heads_verified, "covered": report.covered,
+            "problems": [{"kind": p.kind.value, "position": p.position,
+                          "last_position": p.last_position, "message": p.message}
+                         for p in report.problems],
+        })  # fmt: skip
+    else:
+        console.print(
+            f"{report.size} entries, {report.heads_verified} signed heads verified, "
+            f"{report.covered} entries covered by a head"
+        )
+        for problem in report.problems:
+            console.print(f"  {problem.kind.value} at {problem.position}: {problem.message}")
+        console.print("[red]TAMPERED[/]" if failures else "[green]verified[/]")
+    if failures:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+@audit_group.command("prove")
+def audit_prove(
+    entry: Annotated[int, typer.Argument(help="The entry's position (from 0).")],
+    home: HomeOpt = None,
+) -> None:
+    """Print the inclusion proof of an entry in the latest signed head (verified first)."""
+    node = open_node(home)
+    with node.db.atomic() as tx:
+        proof = journal.prove(tx, entry)
+    print_json(dict(proof))

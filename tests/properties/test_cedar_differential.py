@@ -11,6 +11,7 @@ What the translation does not model, the generator does not produce: items carry
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 
 import cedarpy
@@ -91,3 +92,20 @@ def test_decide_many_makes_the_same_decisions_as_decide(
     batch = [*batch, *reversed(batch)]
     expected = [decide(request, registry, at, interpretation) for request in batch]
     assert decide_many(batch, registry, at, interpretation) == expected
+
+
+@settings(max_examples=examples(150, 50))
+@given(scenarios(onward=True, count=12))
+def test_decide_with_warm_memos_matches_decide_on_a_fresh_registry(
+    scenario: tuple[Registry, Interpretation, list[tuple[datetime, Request]]],
+) -> None:
+    """decide memoises per registry (routes by status segment, checks by their inputs): each
+    request, asked at every instant of the scenario on the same registry, gets what a fresh
+    registry object (empty memos) gives."""
+    registry, interpretation, pairs = scenario
+    for at, _ in pairs:
+        for _, request in pairs:
+            fresh = replace(registry, agreements=dict(registry.agreements))
+            assert decide(request, registry, at, interpretation) == decide(
+                request, fresh, at, interpretation
+            )

@@ -69,6 +69,7 @@ class _Memo:
     protections: dict[tuple[object, ...], tuple[str | None, Reason]] = field(default_factory=dict)
     statuses: dict[tuple[object, ...], Reason] = field(default_factory=dict)
     fixed: dict[tuple[object, ...], Route] = field(default_factory=dict)  # fixed routes
+    routes: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     consents: dict[tuple[object, ...], tuple[Consent, Reason | None]] = field(default_factory=dict)
 
     def once(self, table: dict[_K, _V], key: _K, make: Callable[[], _V]) -> _V:
@@ -103,9 +104,6 @@ class _Instant:
     snapshots: dict[str, Snapshot] = field(default_factory=dict)
     utc: datetime | None = None
     when: str | None = None  # the instant as the reasons write it
-    # decide_many only: an originator's routes by everything they read, with the agreements
-    # whose status they consulted (in order), so that a reuse cites the same notes
-    routes: dict[tuple[object, ...], tuple[Route, tuple[Agreement, ...]]] | None = None
     in_force: dict[_Key, Reason] = field(default_factory=dict)
 
 
@@ -148,7 +146,7 @@ class _Context:
     memo: _Memo
     notes: list[Reason] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
-    consulted: list[Agreement] | None = None  # while a route is built for reuse
+    consulted: list[Snapshot] | None = None  # while a route is built for reuse
 
     @property
     def utc(self) -> datetime:
@@ -174,7 +172,7 @@ class _Context:
             self._seen.add(agreement.id)
             self.notes.extend(found.notes)
         if self.consulted is not None:
-            self.consulted.append(agreement)
+            self.consulted.append(found)
         return found
 
     def approval(self, kind: ApprovalKind, subject: str) -> tuple[bool, Approval | None]:
@@ -208,7 +206,7 @@ def decide_many(
     """Decide each request at the same instant; the same decisions as :func:`decide`, with
     the per-instant work (each agreement's status and its notes) done once for the batch."""
     require_aware(at, what="decision instant")
-    shared = _Instant(utc=at.astimezone(UTC), routes={})
+    shared = _Instant(utc=at.astimezone(UTC))
     return [_decide(request, registry, at, interpretation, shared) for request in requests]
 
 
@@ -263,6 +261,7 @@ def _candidates(ctx: _Context) -> Iterable[Route]:
             yield _reused(
                 ctx,
                 ("direct", agreement.id, holder, recipient, *label),
+                (agreement, "R-DUR-1"),
                 partial(_direct, ctx, agreement, holder, ctx.level.id, kind="direct"),
             )
         for arrangement in _hub_arrangements(ctx, holder, recipient):
@@ -270,6 +269,7 @@ def _candidates(ctx: _Context) -> Iterable[Route]:
                 yield _reused(
                     ctx,
                     ("hub", arrangement.id, holder, recipient, *label),
+                    (arrangement, "R-TISA-1"),
                     partial(_hub_hop, ctx, arrangement),
                 )
             else:
@@ -278,35 +278,59 @@ def _candidates(ctx: _Context) -> Iterable[Route]:
                     ("R-TISA-5", arrangement.id, holder, recipient),
                     partial(_no_direct_channel, arrangement, holder, recipient),
                 )
-                approvals = (ctx.request.approvals, ctx.request.item_id)
+                consent = ctx.approval(ApprovalKind.RELEASE, recipient)  # at this instant
                 yield _reused(
                     ctx,
-                    ("relay", arrangement.id, holder, recipient, *label, *approvals),
+                    ("relay", arrangement.id, holder, recipient, *label, *consent),
+                    (arrangement, "R-TISA-1"),
                     partial(_relay, ctx, arrangement),
                 )
         return
     yield from _onward(ctx)
 
 
-def _reused(ctx: _Context, key: tuple[object, ...], build: Callable[[], Route]) -> Route:
-    """In a batch, an originator's route built once per key (everything the route reads but
-    the instant, which the batch shares); consulting the same agreements again keeps each
-    decision's notes. Outside a batch, just ``build()``."""
-    routes = ctx.shared.routes
-    if routes is None:
-        return build()
-    found = routes.get(key)
-    if found is not None:
-        route, consulted = found
-        for agreement in consulted:
-            ctx.status(agreement)
-        return route
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """An originator's route as built once, with the snapshots (status segments) it consulted
+    in order. Between the same segments the route differs only in its first reason, the
+    route's own in-force check, whose text may name the instant."""
+
+    route: Route
+    consulted: tuple[Snapshot, ...]
+
+
+def _reused(
+    ctx: _Context,
+    key: tuple[object, ...],
+    lead: tuple[Agreement, str],
+    build: Callable[[], Route],
+) -> Route:
+    """The route under ``key`` (everything it reads but the statuses and the instant): reused
+    if every agreement it consulted is still in the same status segment — consulting them
+    again, in order, so that the decision cites the same notes — otherwise built afresh.
+
+    The sequence of agreements a route consults depends only on the statuses already
+    consulted, so stopping at the first changed segment and rebuilding consults them in the
+    same order as a fresh build would."""
+    full_key = (*key, ctx.interpretation)
+    template = ctx.memo.routes.get(full_key)
+    if template is not None:
+        for seen in template.consulted:
+            if ctx.status(seen.agreement) is not seen:
+                break
+        else:
+            first = _in_force(ctx, *lead)
+            route = template.route
+            if route.reasons[0] == first:
+                return route
+            return Route(route.kind, route.hops, route.consents, (first, *route.reasons[1:]))
     ctx.consulted = []
     try:
         route = build()
-        routes[key] = (route, tuple(ctx.consulted))
+        consulted = tuple(ctx.consulted)
     finally:
         ctx.consulted = None
+    ctx.memo.remember(ctx.memo.routes, full_key, _Template(route, consulted))
     return route
 
 

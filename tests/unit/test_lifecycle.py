@@ -17,6 +17,7 @@ from pactshare.domain import (
     Profile,
     Status,
     Terms,
+    bands,
     status_at,
 )
 from pactshare.errors import InputError
@@ -231,3 +232,21 @@ def test_instants_are_compared_in_utc_whatever_their_offset() -> None:
     kst = status_at(gsomia(), at("2019-11-22T23:59:59+09:00"))
     utc = status_at(gsomia(), at("2019-11-22T23:59:59+09:00").astimezone() + timedelta(0))
     assert kst.status is utc.status
+
+
+def test_events_in_one_zone_are_ordered_as_instants_across_the_repeated_hour() -> None:
+    from zoneinfo import ZoneInfo  # noqa: PLC0415 - only this test builds fold instants
+
+    new_york = ZoneInfo("America/New_York")
+    first = datetime(2026, 11, 1, 1, 45, tzinfo=new_york)  # EDT, 05:45Z
+    second = datetime(2026, 11, 1, 1, 15, fold=1, tzinfo=new_york)  # EST, 06:15Z: later
+    agreement = _kor_jpn(
+        Terms(timezone="America/New_York", notice_days=0),
+        Event("eif", EventKind.ENTRY_INTO_FORCE, first),
+        Event("end", EventKind.TERMINATION, second),
+    )
+    assert [band.status for band in bands(agreement)] == [Status.IN_FORCE, Status.TERMINATED]
+    with_late = agreement.without_event("end").with_event(
+        Event("end", EventKind.TERMINATION, second)
+    )
+    assert [event.id for event in with_late.events] == ["eif", "end"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -178,7 +178,7 @@ class Agreement:
         if len(set(ids)) != len(ids):
             raise AgreementInvalid("events", "event ids are not unique")
         for index, (earlier, later) in enumerate(zip(self.events, self.events[1:], strict=False)):
-            if later.at < earlier.at:
+            if later.at.astimezone(UTC) < earlier.at.astimezone(UTC):  # instants, not wall clocks
                 raise AgreementInvalid(
                     f"events[{index + 1}].at",
                     f"events out of order: {later.id!r} ({later.at.isoformat()}) comes after "
@@ -214,6 +214,7 @@ class Agreement:
         """The same agreement with one more event, placed in time order (a what-if)."""
         if self.event(event.id) is not None:
             raise ValueError(f"event id {event.id!r} already exists in {self.id}")
-        later = [i for i, e in enumerate(self.events) if e.at > event.at]
+        moment = event.at.astimezone(UTC)  # compare instants, not wall clocks
+        later = [i for i, e in enumerate(self.events) if e.at.astimezone(UTC) > moment]
         position = later[0] if later else len(self.events)
         return replace(self, events=(*self.events[:position], event, *self.events[position:]))

@@ -7,7 +7,7 @@ evaluating :func:`~pactshare.domain.lifecycle.status_at` at those breakpoints gi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pactshare.domain.agreements import Agreement
 from pactshare.domain.lifecycle import (
@@ -35,7 +35,8 @@ def bands(
     agreement: Agreement, interpretation: Interpretation = DEFAULT_INTERPRETATION
 ) -> tuple[Band, ...]:
     """The status bands of ``agreement`` from its first event on."""
-    points = sorted({event.at for event in agreement.events})
+    # In UTC: aware datetimes sharing one zone compare (and hash) by wall clock.
+    points = sorted({event.at.astimezone(UTC) for event in agreement.events})
     reports: dict[datetime, StatusReport] = {}
     pending = list(points)
     while pending:
@@ -44,8 +45,9 @@ def bands(
             continue
         report = status_at(agreement, point, interpretation)
         reports[point] = report
-        if report.terminates_at is not None and report.terminates_at not in reports:
-            pending.append(report.terminates_at)
+        ends = report.terminates_at.astimezone(UTC) if report.terminates_at else None
+        if ends is not None and ends not in reports:
+            pending.append(ends)
     ordered = sorted(reports)
     result: list[Band] = []
     for point in ordered:

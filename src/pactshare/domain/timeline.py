@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from pactshare.domain.agreements import Agreement
 from pactshare.domain.lifecycle import (
@@ -48,6 +49,7 @@ def bands(
         ends = report.terminates_at.astimezone(UTC) if report.terminates_at else None
         if ends is not None and ends not in reports:
             pending.append(ends)
+    local = ZoneInfo(agreement.terms.timezone)  # shown in the agreement's reference time zone
     ordered = sorted(reports)
     result: list[Band] = []
     for point in ordered:
@@ -56,6 +58,6 @@ def bands(
             continue
         if result:
             last = result[-1]
-            result[-1] = Band(last.status, last.start, point, last.report)
-        result.append(Band(report.status, point, None, report))
+            result[-1] = Band(last.status, last.start, point.astimezone(local), last.report)
+        result.append(Band(report.status, point.astimezone(local), None, report))
     return tuple(result)

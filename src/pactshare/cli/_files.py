@@ -1,14 +1,10 @@
-"""File handling shared by the commands: atomic outputs, inputs, the key passphrase.
-
-An output is written to a temporary file beside its destination (mode 0600) and renamed onto
-it only when the command succeeded, so a failed or refused command never leaves a partial
-file, in particular never partial plaintext.
+"""File handling shared by the commands: inputs and the key passphrase. Outputs are written
+whole or not at all with :func:`pactshare.store.files.atomic_output`.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +12,7 @@ from typing import BinaryIO
 
 from pactshare.errors import InputError
 
-__all__ = ["PASSPHRASE_ENV", "atomic_output", "open_input", "passphrase"]
+__all__ = ["PASSPHRASE_ENV", "open_input", "passphrase"]
 
 PASSPHRASE_ENV = "PACTSHARE_KEY_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
 
@@ -36,23 +32,3 @@ def open_input(path: Path) -> Iterator[BinaryIO]:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
     with handle:
         yield handle
-
-
-@contextmanager
-def atomic_output(path: Path) -> Iterator[BinaryIO]:
-    """Yield a temporary file that replaces ``path`` only if the block ends without error."""
-    folder = path.parent if str(path.parent) else Path()
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write here ({exc.strerror})") from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

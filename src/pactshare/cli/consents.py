@@ -17,10 +17,6 @@ consent_group = typer.Typer(help="Originators' written approvals for release or 
 app.add_typer(consent_group, name="consent")
 
 
-def _consent_subject(to: str | None, purpose: str | None) -> dict[str, str | None]:
-    return {"release_to": to, "purpose": purpose}
-
-
 ToOpt = Annotated[str | None, typer.Option("--to", help="The third party a release would go to.")]
 PurposeOpt = Annotated[str | None, typer.Option("--purpose", help="The new purpose of use.")]
 
@@ -35,7 +31,7 @@ def consent_request(
     as_json: JsonOpt = False,
 ) -> None:
     """As a holder, ask the originator in writing to approve a release or a new use."""
-    document = request_consent(open_node(home), item, **_consent_subject(to, purpose))
+    document = request_consent(open_node(home), item, release_to=to, purpose=purpose)
     emit_document(document, output, "consent request", as_json=as_json)
 
 
@@ -49,7 +45,7 @@ def consent_grant(
     as_json: JsonOpt = False,
 ) -> None:
     """As the originator, approve a release or a new use in writing (prior to it)."""
-    document = grant_consent(open_node(home), item, **_consent_subject(to, purpose))
+    document = grant_consent(open_node(home), item, release_to=to, purpose=purpose)
     emit_document(document, output, "approval", as_json=as_json)
 
 

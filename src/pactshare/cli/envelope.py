@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from pactshare.cli._files import atomic_output, open_input, passphrase
+from pactshare.cli._files import open_input, passphrase
 from pactshare.cli.main import app
 from pactshare.errors import EnvelopeError, InputError
 from pactshare.seal import (
@@ -31,6 +31,7 @@ from pactshare.seal import (
     verify,
 )
 from pactshare.seal.stream import CHUNK_SIZE
+from pactshare.store.files import atomic_output
 
 __all__ = ["relay_app"]
 

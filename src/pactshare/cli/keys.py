@@ -13,10 +13,11 @@ from pathlib import Path
 
 import typer
 
-from pactshare.cli._files import atomic_output, passphrase
+from pactshare.cli._files import passphrase
 from pactshare.cli.main import app
 from pactshare.seal import PublicKeyRecord, init_keys, load_keys, rotate_keys
 from pactshare.seal.keys import PartyKeys
+from pactshare.store.files import atomic_output
 
 __all__ = ["keys_app"]
 

@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 
 from pactshare import seal
 from pactshare.errors import EnvelopeKeyError, PackageError
+from pactshare.store.files import atomic_output
 
 __all__ = ["read_document", "sign_document", "verify_document", "write_document"]
 
@@ -62,11 +63,9 @@ def verify_document(
 
 def write_document(path: Path, document: dict[str, Any]) -> None:
     """Write a document atomically (temporary file, then rename)."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(
-        json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
-    temporary.replace(path)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    with atomic_output(path) as out:
+        out.write(text.encode("utf-8"))
 
 
 def read_document(path: Path) -> Any:

@@ -5,8 +5,6 @@ the facility's access registry (R-PRO-5) and the audit log.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from pactshare.node import journal
 from pactshare.node.items import item_row
 from pactshare.node.people import find_person
 from pactshare.node.service import Node
+from pactshare.store.files import atomic_output
 from pactshare.store.schema import access_log, items
 
 __all__ = ["HoldingSummary", "inbox", "open_item"]
@@ -94,16 +93,10 @@ def open_item(node: Node, item_id: str, *, person_name: str, output: Path) -> in
     if not decision.granted:
         denials = tuple(f"{r['rule']}: {r['text']}" for r in reasons if r["effect"] == "deny")
         raise RefusedError(f"{person_name} may not open {item_id}", reasons=denials)
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     written = 0
-    try:
-        with os.fdopen(handle, "wb") as out, node.objects.open(row.envelope) as sealed:
-            _, plaintext = seal.open(sealed, node.keys, node.directory)
-            for chunk in plaintext:
-                out.write(chunk)
-                written += len(chunk)
-        Path(temporary).replace(output)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_output(output) as out, node.objects.open(row.envelope) as sealed:
+        _, plaintext = seal.open(sealed, node.keys, node.directory)
+        for chunk in plaintext:
+            out.write(chunk)
+            written += len(chunk)
     return written

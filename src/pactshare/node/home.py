@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pactshare.errors import NodeError
+from pactshare.store.files import atomic_output
 
 __all__ = ["NodeConfig", "NodeHome"]
 
@@ -78,6 +79,5 @@ class NodeHome:
 
     def write_config(self, config: NodeConfig) -> None:
         text = f'# pactshare node\nparty = "{config.party}"\ndatabase = "{config.database}"\n'
-        temporary = self.config_file.with_suffix(".tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(self.config_file)
+        with atomic_output(self.config_file) as out:
+            out.write(text.encode("utf-8"))

@@ -9,8 +9,6 @@ decision; it is a signed document of kind ``transfer-package`` (see :mod:`.docum
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from typing import Any
 from pactshare import seal
 from pactshare.errors import PackageError
 from pactshare.node.documents import sign_document, verify_document
+from pactshare.store.files import atomic_output
 
 __all__ = [
     "KIND",
@@ -66,18 +65,14 @@ def sign_manifest(body: dict[str, Any], keys: seal.PartyKeys) -> dict[str, Any]:
 
 def write_package(path: Path, signed_manifest: dict[str, Any], envelope: Iterator[bytes]) -> None:
     """Write the package atomically (a temporary file renamed into place)."""
-    handle, temporary = tempfile.mkstemp(prefix=".package-", dir=path.parent)
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED) as archive:
-            archive.writestr(_MANIFEST, json.dumps(signed_manifest, ensure_ascii=False, indent=2))
-            with archive.open(_ENVELOPE, "w", force_zip64=True) as out:
-                for chunk in envelope:
-                    out.write(chunk)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with (
+        atomic_output(path) as out,
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive,
+    ):
+        archive.writestr(_MANIFEST, json.dumps(signed_manifest, ensure_ascii=False, indent=2))
+        with archive.open(_ENVELOPE, "w", force_zip64=True) as entry:
+            for chunk in envelope:
+                entry.write(chunk)
 
 
 def read_manifest(path: Path, directory: seal.Directory) -> tuple[Manifest, zipfile.ZipFile]:

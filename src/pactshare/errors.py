@@ -50,6 +50,7 @@ __all__ = [
     "LabelError",
     "LogTamperedError",
     "NodeError",
+    "NotFoundError",
     "PackageError",
     "PactshareError",
     "PolicyError",
@@ -90,6 +91,13 @@ class StorageError(PactshareError):
 
 class NodeError(PactshareError):
     """A node cannot do what was asked: no node at that home, an unknown item or person."""
+
+
+class NotFoundError(NodeError):
+    """No such item, person, approval or incident on this node, or none the caller may see.
+
+    Over HTTP this is 404 whether the thing is absent or hidden from the caller (no leak).
+    """
 
 
 class LabelError(InputError):

@@ -20,7 +20,23 @@ ALLOWED = {
     "seal": set(),
     "cedar": {"domain"},
     "node": {"domain", "scenarios", "store", "seal", "audit"},
-    "cli": {"domain", "scenarios", "store", "seal", "audit", "cedar", "node"},
+    "federation": {"domain", "scenarios", "store", "seal", "audit", "node"},
+    "api": {"domain", "scenarios", "store", "seal", "audit", "node", "federation"},
+    "web": {"domain", "scenarios", "store", "seal", "audit", "node", "federation", "api"},
+    "server": {"domain", "scenarios", "store", "seal", "audit", "node", "federation", "api", "web"},
+    "cli": {
+        "domain",
+        "scenarios",
+        "store",
+        "seal",
+        "audit",
+        "cedar",
+        "node",
+        "federation",
+        "api",
+        "web",
+        "server",
+    },
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from pactshare.domain import ApprovalKind
-from pactshare.errors import InputError, NodeError, PackageError
+from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
 from pactshare.node import journal
 from pactshare.node.documents import read_document, sign_document, verify_document
 from pactshare.node.items import item_row
@@ -107,7 +107,7 @@ def revoke_consent(node: Node, approval_id: str) -> dict[str, Any]:
     with node.db.atomic() as tx:
         row = tx.execute(select(approvals).where(approvals.c.id == approval_id)).first()
         if row is None or row.originator != node.party_code:
-            raise NodeError(
+            raise NotFoundError(
                 f"no approval {approval_id!r} granted by {node.party_code} on this node"
             )
         body = {

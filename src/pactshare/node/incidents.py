@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from pactshare.errors import InputError, NodeError
+from pactshare.errors import InputError, NodeError, NotFoundError
 from pactshare.node import journal
 from pactshare.node.documents import sign_document
 from pactshare.node.items import item_row
@@ -106,7 +106,7 @@ def report_incident(
 def _incident(tx: Connection, incident_id: str) -> Row[Any]:
     row = tx.execute(select(incidents).where(incidents.c.id == incident_id)).first()
     if row is None:
-        raise NodeError(f"no incident {incident_id!r} on this node")
+        raise NotFoundError(f"no incident {incident_id!r} on this node")
     return row
 
 

@@ -21,7 +21,14 @@ from pactshare import seal
 from pactshare.domain import Approval, ApprovalKind, Outcome, Request, decide
 from pactshare.domain.topics import check_topic
 from pactshare.domain.wire import decision_json
-from pactshare.errors import EnvelopeKeyError, InputError, NodeError, PolicyError, RefusedError
+from pactshare.errors import (
+    EnvelopeKeyError,
+    InputError,
+    NodeError,
+    NotFoundError,
+    PolicyError,
+    RefusedError,
+)
 from pactshare.node import faults, journal
 from pactshare.node.packages import sign_manifest, write_package
 from pactshare.node.service import Node
@@ -48,7 +55,7 @@ def store_envelope(node: Node, tx: Connection, digest: str, size: int) -> None:
 def item_row(tx: Connection, item_id: str) -> Row[Any]:
     row = tx.execute(select(items).where(items.c.id == item_id)).first()
     if row is None:
-        raise NodeError(f"no item {item_id!r} on this node (see: pactshare inbox)")
+        raise NotFoundError(f"no item {item_id!r} on this node (see: pactshare inbox)")
     return row
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, insert, select
 
 from pactshare.domain import Party, Person
 from pactshare.domain.topics import check_topic
-from pactshare.errors import InputError, NodeError, PolicyError
+from pactshare.errors import InputError, NotFoundError, PolicyError
 from pactshare.store.schema import persons
 
 __all__ = ["PersonRecord", "Role", "add_person", "find_person", "person_by_token"]
@@ -105,7 +105,7 @@ def _record(row: Row[Any]) -> PersonRecord:
 def find_person(tx: Connection, name: str) -> PersonRecord:
     row = tx.execute(select(persons).where(persons.c.name == name)).first()
     if row is None:
-        raise NodeError(
+        raise NotFoundError(
             f"no person named {name!r} on this node (add one with: pactshare person add)"
         )
     return _record(row)

@@ -1,0 +1,31 @@
+"""The node's web application: one FastAPI app per node, built around an open :class:`Node`.
+
+Each part brings its router: ``pactshare.api`` (people and peers) and ``pactshare.web``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from pactshare import __version__
+from pactshare.api.problems import install_handlers
+from pactshare.node.service import Node
+
+__all__ = ["create_app"]
+
+
+def create_app(node: Node) -> FastAPI:
+    """The app serving ``node``: ``/api/v1``, ``/federation/v1`` and the dashboard at ``/``."""
+    app = FastAPI(
+        title=f"pactshare node ({node.party_code})",
+        version=__version__,
+        description="Share sensitive information only as written agreements allow.",
+    )
+    app.state.node = node
+    install_handlers(app)
+
+    @app.get("/healthz", tags=["node"], summary="Liveness: the node answers")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "party": node.party_code}
+
+    return app

@@ -7,20 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, Row, insert, select
 
 from pactshare import seal
-from pactshare.domain import Holding, may_access
-from pactshare.errors import RefusedError
+from pactshare.domain import Holding, Party, may_access
+from pactshare.errors import NotFoundError, RefusedError
 from pactshare.node import journal
 from pactshare.node.items import item_row
-from pactshare.node.people import find_person
+from pactshare.node.people import PersonRecord, find_person
 from pactshare.node.service import Node
 from pactshare.store.files import atomic_output
 from pactshare.store.schema import access_log, items
 
-__all__ = ["HoldingSummary", "inbox", "open_item"]
+__all__ = ["HoldingSummary", "inbox", "open_item", "visible_holdings", "visible_item"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,24 +35,59 @@ class HoldingSummary:
     state: str
 
 
+def _summary(r: Row[Any]) -> HoldingSummary:
+    topics = tuple(r.label["topics"])
+    return HoldingSummary(r.id, r.originator, r.origin, r.received_from, r.marking, topics, r.state)
+
+
+def _holding(party: Party, row: Row[Any]) -> Holding:
+    return Holding(
+        item_id=row.id,
+        originator=row.originator,
+        holder=party.code,
+        level=party.level(row.marking_level),
+        topics=tuple(row.label["topics"]),
+        received_under=row.received_under,
+    )
+
+
 def inbox(node: Node, *, received_only: bool = True) -> list[HoldingSummary]:
     query = select(items).order_by(items.c.recorded_at)
     if received_only:
         query = query.where(items.c.origin == "received")
     with node.db.atomic() as tx:
         rows = tx.execute(query).all()
-    return [
-        HoldingSummary(
-            r.id,
-            r.originator,
-            r.origin,
-            r.received_from,
-            r.marking,
-            tuple(r.label["topics"]),
-            r.state,
-        )
-        for r in rows
-    ]
+    return [_summary(r) for r in rows]
+
+
+def visible_holdings(
+    node: Node, person: PersonRecord, *, received_only: bool = False
+) -> list[HoldingSummary]:
+    """The holdings ``person`` may see: those their clearance and need-to-know cover now.
+
+    What a person may not open, they may not know of either: callers answer 404 for the rest.
+    """
+    now = node.now()
+    query = select(items).order_by(items.c.recorded_at)
+    if received_only:
+        query = query.where(items.c.origin == "received")
+    with node.db.atomic() as tx:
+        party = node.party(tx)
+        rows = tx.execute(query).all()
+    someone = person.as_person(party)
+    return [_summary(r) for r in rows if may_access(someone, _holding(party, r), now).granted]
+
+
+def visible_item(node: Node, tx: Connection, person: PersonRecord, item_id: str) -> Row[Any]:
+    """The item's row if ``person`` may see it; otherwise NotFoundError, as if it did not exist."""
+    row = tx.execute(select(items).where(items.c.id == item_id)).first()
+    party = node.party(tx)
+    if (
+        row is None
+        or not may_access(person.as_person(party), _holding(party, row), node.now()).granted
+    ):
+        raise NotFoundError(f"no item {item_id!r} on this node")
+    return row
 
 
 def open_item(node: Node, item_id: str, *, person_name: str, output: Path) -> int:
@@ -61,15 +97,7 @@ def open_item(node: Node, item_id: str, *, person_name: str, output: Path) -> in
         row = item_row(tx, item_id)
         party = node.party(tx)
         person = find_person(tx, person_name).as_person(party)
-        holding = Holding(
-            item_id=row.id,
-            originator=row.originator,
-            holder=party.code,
-            level=party.level(row.marking_level),
-            topics=tuple(row.label["topics"]),
-            received_under=row.received_under,
-        )
-        decision = may_access(person, holding, now)
+        decision = may_access(person, _holding(party, row), now)
         reasons = [
             {"rule": r.rule, "text": r.text, "effect": r.effect.value} for r in decision.reasons
         ]

@@ -17,7 +17,12 @@ from pactshare.node.items import item_row
 from pactshare.node.service import Node
 from pactshare.store.schema import items, outbox, provisions
 
-__all__ = ["apply_reclassification", "dispose", "reclassify"]
+__all__ = [
+    "apply_reclassification",
+    "apply_reclassification_notice",
+    "dispose",
+    "reclassify",
+]
 
 
 def reclassify(node: Node, item_id: str, level: str) -> dict[str, Any]:
@@ -80,12 +85,18 @@ def reclassify(node: Node, item_id: str, level: str) -> dict[str, Any]:
 
 def apply_reclassification(node: Node, path: Path) -> dict[str, Any]:
     """As a holder: re-mark a holding as the originator's written notice says (AT-12)."""
+    return apply_reclassification_notice(node, read_document(path), where=str(path))
+
+
+def apply_reclassification_notice(node: Node, notice: Any, *, where: str) -> dict[str, Any]:
+    """Re-mark a holding as a signed reclassification notice (from a file or the network)
+    says; applying the same notice again changes nothing more."""
     now = node.now()
     party_code, body = verify_document(
-        read_document(path), node.directory, kind="reclassification", where=str(path)
+        notice, node.directory, kind="reclassification", where=where
     )
     if party_code != body.get("originator"):
-        raise PackageError(f"{path}: signed by {party_code}, not by the originator")
+        raise PackageError(f"{where}: signed by {party_code}, not by the originator")
     item_id = str(body["item_id"])
     with node.db.atomic() as tx:
         row = item_row(tx, item_id)
@@ -96,7 +107,7 @@ def apply_reclassification(node: Node, path: Path) -> dict[str, Any]:
         if equivalent is None or level_id is None:
             under = row.received_under
             raise NodeError(
-                f"{path}: {body['to']} has no {node.party_code} equivalent under {under}"
+                f"{where}: {body['to']} has no {node.party_code} equivalent under {under}"
             )
         level = registry.party(node.party_code).level(level_id)
         marking = f"{party_code} / {level.name} ({equivalent.label})"

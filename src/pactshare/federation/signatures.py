@@ -18,9 +18,10 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-import http_sfv
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from http_sfv.dictionary import Dictionary
+from http_sfv.item import InnerList, Item
 
 from pactshare import seal
 from pactshare.errors import EnvelopeKeyError, PactshareError
@@ -35,8 +36,8 @@ __all__ = [
     "SignedRequest",
     "content_digest",
     "digest_matches",
-    "signature_base",
     "sign_request",
+    "signature_base",
     "signing_headers",
     "verify_request",
 ]
@@ -79,24 +80,24 @@ def content_digest(chunks: Iterable[bytes]) -> str:
 
 
 def _digest_field(raw: bytes) -> str:
-    field = http_sfv.Dictionary()
-    field["sha-256"] = http_sfv.Item(raw)
+    field = Dictionary()
+    field["sha-256"] = Item(raw)
     return str(field)
 
 
 def digest_matches(header: str, sha256: bytes) -> bool:
     """Does the ``Content-Digest`` field name exactly this SHA-256 (the one we support)?"""
-    field = http_sfv.Dictionary()
+    field = Dictionary()
     try:
         field.parse(header.encode("ascii"))
     except (ValueError, UnicodeEncodeError):
         return False
     member = field.get("sha-256")
-    return isinstance(member, http_sfv.Item) and member.value == sha256
+    return isinstance(member, Item) and member.value == sha256
 
 
-def _params(covered: Iterable[str], params: Mapping[str, int | str]) -> http_sfv.InnerList:
-    inner = http_sfv.InnerList([http_sfv.Item(name) for name in covered])
+def _params(covered: Iterable[str], params: Mapping[str, int | str]) -> InnerList:
+    inner = InnerList([Item(name) for name in covered])
     for key, value in params.items():
         inner.params[key] = value
     return inner
@@ -107,7 +108,7 @@ def signature_base(
     path: str,
     headers: Mapping[str, str],
     covered: Iterable[str],
-    params: http_sfv.InnerList,
+    params: InnerList,
 ) -> bytes:
     """The signature base of RFC 9421 §2.5: one line per covered component, then the params.
 
@@ -142,19 +143,19 @@ def sign_request(
         {"created": created, "keyid": key_id, "alg": ALG, "nonce": nonce or secrets.token_hex(16)},
     )
     base = signature_base(method, path, headers, COVERED, params)
-    signature_input = http_sfv.Dictionary()
+    signature_input = Dictionary()
     signature_input[LABEL] = params
-    signature = http_sfv.Dictionary()
-    signature[LABEL] = http_sfv.Item(key.sign(base))
+    signature = Dictionary()
+    signature[LABEL] = Item(key.sign(base))
     return {"Signature-Input": str(signature_input), "Signature": str(signature)}
 
 
-def _field(headers: Mapping[str, str], name: str) -> http_sfv.Dictionary:
+def _field(headers: Mapping[str, str], name: str) -> Dictionary:
     lower = {key.lower(): value for key, value in headers.items()}
     text = lower.get(name.lower())
     if text is None:
         raise SignatureError(f"unsigned request: no {name} header (RFC 9421 required)")
-    field = http_sfv.Dictionary()
+    field = Dictionary()
     try:
         field.parse(text.encode("ascii"))
     except (ValueError, UnicodeEncodeError) as exc:
@@ -164,10 +165,10 @@ def _field(headers: Mapping[str, str], name: str) -> http_sfv.Dictionary:
 
 def _our_signature(
     headers: Mapping[str, str],
-) -> tuple[http_sfv.InnerList, bytes]:
+) -> tuple[InnerList, bytes]:
     inputs, signatures = _field(headers, "Signature-Input"), _field(headers, "Signature")
     params, signature = inputs.get(LABEL), signatures.get(LABEL)
-    if not isinstance(params, http_sfv.InnerList) or not isinstance(signature, http_sfv.Item):
+    if not isinstance(params, InnerList) or not isinstance(signature, Item):
         raise SignatureError(f"no signature labelled {LABEL!r} in Signature-Input and Signature")
     if not isinstance(signature.value, bytes):
         raise SignatureError("Signature: the signature is not a byte sequence")
@@ -201,7 +202,9 @@ def verify_request(
     try:
         party, public_key = directory.signing_key(key_id)
     except EnvelopeKeyError as exc:
-        raise SignatureError(f"signed by key {key_id!r}, which is not in the pinned directory") from exc
+        raise SignatureError(
+            f"signed by key {key_id!r}, which is not in the pinned directory"
+        ) from exc
     base = signature_base(method, path, headers, COVERED, params)
     try:
         public_key.verify(signature, base)

@@ -92,9 +92,7 @@ def apply_reclassification_notice(node: Node, notice: Any, *, where: str) -> dic
     """Re-mark a holding as a signed reclassification notice (from a file or the network)
     says; applying the same notice again changes nothing more."""
     now = node.now()
-    party_code, body = verify_document(
-        notice, node.directory, kind="reclassification", where=where
-    )
+    party_code, body = verify_document(notice, node.directory, kind="reclassification", where=where)
     if party_code != body.get("originator"):
         raise PackageError(f"{where}: signed by {party_code}, not by the originator")
     item_id = str(body["item_id"])

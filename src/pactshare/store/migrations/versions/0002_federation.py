@@ -35,9 +35,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("nonce", name=op.f("pk_federation_nonces")),
     )
     with op.batch_alter_table("federation_nonces", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_federation_nonces_seen_at"), ["seen_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_federation_nonces_seen_at"), ["seen_at"], unique=False)
     op.create_table(
         "inbound_messages",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -57,9 +55,7 @@ def upgrade() -> None:
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("provision_id", sa.String(length=64), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["item_id"], ["items.id"], name=op.f("fk_relays_item_id_items")
-        ),
+        sa.ForeignKeyConstraint(["item_id"], ["items.id"], name=op.f("fk_relays_item_id_items")),
         sa.PrimaryKeyConstraint("item_id", "final_recipient", name=op.f("pk_relays")),
     )
 

@@ -175,7 +175,7 @@ def _receipt(node: Node, row: Any, answer: httpx.Response) -> dict[str, Any]:
         raise _RetryError(f"{row.recipient}'s answer is not a valid signed receipt: {exc}") from exc
     names = body.get("package_id") if row.kind == "item" else body.get("message_id")
     if party != row.recipient or names != row.id:
-        raise _RetryError(f"the receipt is signed by {party} for {names}, not by the recipient for us")
+        raise _RetryError(f"a receipt signed by {party} for {names}, not by the recipient for us")
     return dict(receipt)
 
 

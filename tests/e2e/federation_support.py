@@ -15,9 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pactshare import seal
 from pactshare.audit import ProblemKind
+from pactshare.federation.delivery import PATH
 from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer
+from pactshare.federation.signatures import MESSAGE_ID, content_digest, sign_request
 from pactshare.node import NodeHome, journal
 from pactshare.node.holdings import inbox
 from pactshare.node.service import Node, init_node
@@ -178,3 +181,32 @@ def connect(nodes: list[NodeProcess], *, cli: bool = False) -> None:
                 add_peer(opened, other.party, other.url)
             finally:
                 opened.close()
+
+
+def signed_headers(
+    keys: seal.PartyKeys,
+    body: bytes,
+    *,
+    message_id: str,
+    content_type: str = "application/json",
+    created: int | None = None,
+    nonce: str | None = None,
+    path: str = PATH,
+    method: str = "POST",
+) -> dict[str, str]:
+    """The headers a node would send with ``body``, signed with ``keys``."""
+    headers = {
+        "content-type": content_type,
+        "content-digest": content_digest([body]),
+        MESSAGE_ID: message_id,
+    }
+    signature = sign_request(
+        method,
+        path,
+        headers,
+        key=keys.signing_key,
+        key_id=keys.signing_key_id,
+        created=int(time.time()) if created is None else created,
+        nonce=nonce,
+    )
+    return {**headers, **signature}

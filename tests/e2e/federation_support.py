@@ -98,11 +98,12 @@ class NodeProcess:
         done = self.cli(*args, "--json", check=True)
         return json.loads(done.stdout)
 
-    def start(self, **extra_env: str) -> NodeProcess:
+    def start(self, *options: str, **extra_env: str) -> NodeProcess:
+        """Run ``pactshare serve`` (with ``options``) and wait until it accepts connections."""
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pactshare", "serve", "--home", str(self.home),
-                 "--port", str(self.port)],
+                 "--port", str(self.port), *options],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=self.env(**extra_env),

@@ -14,6 +14,7 @@ from pactshare.errors import NodeError
 from pactshare.federation.delivery import BACKOFF_CAP, backoff, deliver_due
 from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer, list_peers
+from pactshare.node.consents import grant_consent, revoke_consent
 from pactshare.node.holdings import inbox
 from pactshare.node.items import provide, register
 from pactshare.node.notes import give_note
@@ -116,3 +117,14 @@ def test_a_peer_that_is_down_is_retried_later_with_backoff(
     assert row["last_error"]
     assert deliver_due(kor, now=now).retrying == []  # due again only after its backoff
     assert all(0 <= backoff(n) <= BACKOFF_CAP for n in range(100))
+
+
+def test_an_approval_and_its_revocation_are_queued_for_the_holder(
+    tmp_path: Path, pair: tuple[Node, Node, Clock]
+) -> None:
+    kor, _, _ = pair
+    item = _item(kor, tmp_path)
+    approval = grant_consent(kor, item, release_to="USA", for_holder="JPN")
+    revoke_consent(kor, approval["body"]["approval_id"])
+    queued = [(row["kind"], row["recipient"]) for row in outbox_rows(kor)]
+    assert sorted(queued) == [("approval", "JPN"), ("revocation", "JPN")]

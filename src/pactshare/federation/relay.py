@@ -20,8 +20,9 @@ from sqlalchemy import insert, select, update
 from pactshare.errors import RefusedError
 from pactshare.node.consents import request_consent
 from pactshare.node.items import item_row, provide
+from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
-from pactshare.store.schema import approvals, outbox, relays
+from pactshare.store.schema import approvals, relays
 
 __all__ = ["await_consent", "consent_arrived", "relay_due"]
 
@@ -50,16 +51,13 @@ def await_consent(node: Node, item_id: str, final_recipient: str) -> None:
                 requested_at=now,
             )
         )
-        tx.execute(
-            insert(outbox).values(
-                id=request["body"]["request_id"],
-                kind="consent-request",
-                recipient=originator,
-                payload=request,
-                created_at=now,
-                attempts=0,
-                next_attempt_at=now,
-            )
+        queue_message(
+            tx,
+            message_id=request["body"]["request_id"],
+            kind="consent-request",
+            recipient=originator,
+            payload=request,
+            at=now,
         )
 
 

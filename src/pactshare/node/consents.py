@@ -17,6 +17,7 @@ from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
 from pactshare.node import journal
 from pactshare.node.documents import read_document, sign_document, verify_document
 from pactshare.node.items import item_row
+from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
 from pactshare.store.schema import approvals, inbound_messages, outbox
 
@@ -111,16 +112,12 @@ def grant_consent(
             holders.add(for_holder.strip().upper())
         holders.discard(node.party_code)
         for holder in sorted(holders):
-            tx.execute(
-                insert(outbox).values(
-                    id=uuid.uuid4().hex,
-                    kind="approval",
-                    recipient=holder,
-                    payload=document,
-                    created_at=now,
-                    attempts=0,
-                    next_attempt_at=now,
-                )
+            queue_message(
+                tx,
+                kind="approval",
+                recipient=holder,
+                payload=document,
+                at=now,
             )
         journal.record(
             tx,
@@ -164,15 +161,31 @@ def revoke_consent(node: Node, approval_id: str) -> dict[str, Any]:
             "revoked_at": now.isoformat(),
         }
         tx.execute(update(approvals).where(approvals.c.id == approval_id).values(revoked_at=now))
+        revocation = sign_document("revocation", body, node.keys)
+        holders = sorted(
+            {
+                r.recipient
+                for r in tx.execute(select(outbox).where(outbox.c.kind == "approval"))
+                if r.payload["body"]["approval_id"] == approval_id
+            }
+        )
+        for holder in holders:  # the revocation follows the approval to every holder
+            queue_message(
+                tx,
+                kind="revocation",
+                recipient=holder,
+                payload=revocation,
+                at=now,
+            )
         journal.record(
             tx,
             kind="consent",
             at=now,
             actor=node.party_code,
             subject=str(row.item_id),
-            details={"revoked": body},
+            details={"revoked": body, "sent_to": holders},
         )
-    return sign_document("revocation", body, node.keys)
+    return revocation
 
 
 def record_consent(node: Node, path: Path) -> dict[str, Any]:

@@ -4,18 +4,18 @@ return or destruction at the end of need with a certificate (R-PRO-8).
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from pactshare.errors import InputError, NodeError, PackageError, PolicyError
 from pactshare.node import journal
 from pactshare.node.documents import read_document, sign_document, verify_document
 from pactshare.node.items import item_row
+from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
-from pactshare.store.schema import items, outbox, provisions
+from pactshare.store.schema import items, provisions
 
 __all__ = [
     "apply_reclassification",
@@ -61,16 +61,12 @@ def reclassify(node: Node, item_id: str, level: str) -> dict[str, Any]:
             .all()
         )
         for holder in holders:
-            tx.execute(
-                insert(outbox).values(
-                    id=uuid.uuid4().hex,
-                    kind="reclassification",
-                    recipient=holder,
-                    payload=notice,
-                    created_at=now,
-                    attempts=0,
-                    next_attempt_at=now,
-                )
+            queue_message(
+                tx,
+                kind="reclassification",
+                recipient=holder,
+                payload=notice,
+                at=now,
             )
         journal.record(
             tx,
@@ -149,16 +145,12 @@ def dispose(node: Node, item_id: str, *, returned: bool = False) -> dict[str, An
             update(items).where(items.c.id == item_id).values(state=state, disposal=certificate)
         )
         if row.originator != node.party_code:
-            tx.execute(
-                insert(outbox).values(
-                    id=uuid.uuid4().hex,
-                    kind="disposal",
-                    recipient=row.originator,
-                    payload=certificate,
-                    created_at=now,
-                    attempts=0,
-                    next_attempt_at=now,
-                )
+            queue_message(
+                tx,
+                kind="disposal",
+                recipient=row.originator,
+                payload=certificate,
+                at=now,
             )
         journal.record(
             tx, kind="notice", at=now, actor=node.party_code, subject=item_id, details=body

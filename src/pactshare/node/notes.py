@@ -10,15 +10,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from pactshare.domain import Event, EventKind, parse_instant
 from pactshare.errors import InputError, PackageError
 from pactshare.node import journal
 from pactshare.node.agreements import record_event
 from pactshare.node.documents import read_document, sign_document, verify_document
+from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
-from pactshare.store.schema import agreement_events, outbox
+from pactshare.store.schema import agreement_events
 
 __all__ = ["KIND", "give_note", "receive_note", "record_note"]
 
@@ -65,16 +66,12 @@ def give_note(
         record_event(tx, registry, agreement_id=agreement_id, event=event, note=note, at=now)
         for other in registry.agreement(agreement_id).parties:
             if other != party:
-                tx.execute(
-                    insert(outbox).values(
-                        id=uuid.uuid4().hex,
-                        kind="note",
-                        recipient=other,
-                        payload=note,
-                        created_at=now,
-                        attempts=0,
-                        next_attempt_at=now,
-                    )
+                queue_message(
+                    tx,
+                    kind="note",
+                    recipient=other,
+                    payload=note,
+                    at=now,
                 )
         journal.record(
             tx,

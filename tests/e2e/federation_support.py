@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import select
+
 from pactshare import seal
 from pactshare.audit import ProblemKind
 from pactshare.federation.delivery import PATH
@@ -24,6 +26,7 @@ from pactshare.federation.signatures import MESSAGE_ID, content_digest, sign_req
 from pactshare.node import NodeHome, journal
 from pactshare.node.holdings import inbox
 from pactshare.node.service import Node, init_node
+from pactshare.store.schema import audit_entries
 from tests.support import at
 
 T = TypeVar("T")
@@ -150,6 +153,15 @@ class NodeProcess:
         node = self.open()
         try:
             return any(row.item_id == item for row in inbox(node))
+        finally:
+            node.close()
+
+    def audit_kinds(self) -> list[str]:
+        """The kinds of the node's audit entries, in order."""
+        node = self.open()
+        try:
+            with node.db.atomic() as tx:
+                return list(tx.execute(select(audit_entries.c.kind)).scalars())
         finally:
             node.close()
 

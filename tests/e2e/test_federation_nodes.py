@@ -4,6 +4,7 @@ refusal, and a diplomatic note that every copy of the agreement converges on."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,15 @@ def test_hub_relay_kor_usa_jpn_waits_for_consent_through_the_federation(
     opened.close()
     assert (held.received_from, held.marking) == ("USA", "KOR / 極秘 (SECRET)")
     wait_for("the hub's onward delivery", lambda: delivered(usa, "item"))
+    # Every log shows the hop: KOR provided, was asked, granted; the hub received, asked,
+    # filed the approval and provided onward; JPN received from the hub.
+    kor_log, usa_log = Counter(kor.audit_kinds()), Counter(usa.audit_kinds())
+    assert kor_log["provision"] == 1
+    assert kor_log["consent"] == 2  # the hub's request received, the approval granted
+    assert kor_log["delivery"] == 2  # the item to USA, the approval to USA
+    assert (usa_log["receipt"], usa_log["provision"], usa_log["consent"]) == (1, 1, 2)
+    assert usa_log["delivery"] == 2  # the consent request to KOR, the item to JPN
+    assert Counter(jpn.audit_kinds())["receipt"] == 1
     for node in (kor, usa, jpn):
         node.verify_audit()
 

@@ -20,7 +20,7 @@ from pactshare.node.items import provide, register
 from pactshare.node.notes import give_note
 from pactshare.node.service import Node, init_node
 from pactshare.server.runner import NodeServer
-from pactshare.store.schema import audit_entries
+from pactshare.store.schema import approvals, audit_entries
 from tests.support import GSOMIA, Clock, at
 
 LABEL = """policy = "gsomia-kor-jpn-2016"
@@ -122,9 +122,19 @@ def test_a_peer_that_is_down_is_retried_later_with_backoff(
 def test_an_approval_and_its_revocation_are_queued_for_the_holder(
     tmp_path: Path, pair: tuple[Node, Node, Clock]
 ) -> None:
-    kor, _, _ = pair
+    """Both carry the same instant (a fixed clock): the revocation still comes second."""
+    kor, jpn, _ = pair
     item = _item(kor, tmp_path)
     approval = grant_consent(kor, item, release_to="USA", for_holder="JPN")
     revoke_consent(kor, approval["body"]["approval_id"])
     queued = [(row["kind"], row["recipient"]) for row in outbox_rows(kor)]
     assert sorted(queued) == [("approval", "JPN"), ("revocation", "JPN")]
+    with NodeServer(jpn, port=0) as server:
+        add_peer(kor, "JPN", server.url)
+        server.worker.stop()
+        deliver_due(kor)
+        deliver_due(kor)
+    assert outbox_rows(kor) == []
+    with jpn.db.atomic() as tx:
+        [filed] = tx.execute(select(approvals)).all()
+    assert filed.revoked_at is not None

@@ -100,6 +100,8 @@ def deliver_due(
     http = client or httpx.Client(timeout=TIMEOUT)
     try:
         for row in due:
+            if _waits_for_its_approval(node, row):
+                continue
             try:
                 receipt = _send(node, http, row)
             except _RefusedError as exc:
@@ -115,6 +117,23 @@ def deliver_due(
         if own:
             http.close()
     return report
+
+
+def _waits_for_its_approval(node: Node, row: Any) -> bool:
+    """A revocation never overtakes its approval (both may carry the same instant when the
+    clock is fixed, so creation order alone cannot say which goes first)."""
+    if row.kind != "revocation":
+        return False
+    approval_id = row.payload["body"]["approval_id"]
+    with node.db.atomic() as tx:
+        pending = tx.execute(
+            select(outbox.c.payload).where(
+                outbox.c.kind == "approval",
+                outbox.c.recipient == row.recipient,
+                outbox.c.state == PENDING,
+            )
+        ).scalars()
+        return any(payload["body"]["approval_id"] == approval_id for payload in pending)
 
 
 def _send(node: Node, http: httpx.Client, row: Any) -> dict[str, Any]:

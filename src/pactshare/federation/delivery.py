@@ -19,7 +19,7 @@ import random
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,6 +43,7 @@ __all__ = [
     "BACKOFF_BASE",
     "BACKOFF_CAP",
     "PATH",
+    "REPLY_HANDLERS",
     "DeliveryReport",
     "DeliveryWorker",
     "backoff",
@@ -55,6 +56,13 @@ PENDING, DELIVERED, REFUSED = "pending", "delivered", "refused"
 _BLOCK = 1 << 20
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 log = logging.getLogger("pactshare.federation")
+
+ReplyHandler = Callable[[Node, str, dict[str, Any]], None]
+REPLY_HANDLERS: dict[str, ReplyHandler] = {
+    # outbox kind → what files the receiver's signed reply (recipient party, reply), inside
+    # the transaction that marks the message delivered; raising a PactshareError keeps the
+    # message pending. "tree-head": the witness's cosignature is filed here.
+}
 
 
 @dataclass
@@ -103,15 +111,15 @@ def deliver_due(
             if _waits_for_its_approval(node, row):
                 continue
             try:
-                receipt = _send(node, http, row)
+                receipt, reply = _send(node, http, row)
+                _finish(node, row, DELIVERED, receipt=receipt, reply=reply)
             except _RefusedError as exc:
                 _finish(node, row, REFUSED, error=str(exc))
                 report.refused.append(row.id)
-            except _RetryError as exc:
+            except (_RetryError, PactshareError) as exc:
                 _retry(node, row, str(exc), real)
                 report.retrying.append(row.id)
             else:
-                _finish(node, row, DELIVERED, receipt=receipt)
                 report.delivered.append(row.id)
     finally:
         if own:
@@ -136,7 +144,7 @@ def _waits_for_its_approval(node: Node, row: Any) -> bool:
         return any(payload["body"]["approval_id"] == approval_id for payload in pending)
 
 
-def _send(node: Node, http: httpx.Client, row: Any) -> dict[str, Any]:
+def _send(node: Node, http: httpx.Client, row: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
     with node.db.atomic() as tx:
         base = peer_url(tx, row.recipient)
     if base is None:
@@ -173,8 +181,10 @@ def _chunks(path: Path) -> Iterator[bytes]:
         yield from iter(lambda: source.read(_BLOCK), b"")
 
 
-def _receipt(node: Node, row: Any, answer: httpx.Response) -> dict[str, Any]:
-    """The receiver's verified receipt, or why this attempt failed."""
+def _receipt(
+    node: Node, row: Any, answer: httpx.Response
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The receiver's verified receipt and its reply, if any; or why this attempt failed."""
     if answer.status_code == 422:
         try:
             problem = answer.json()
@@ -186,7 +196,8 @@ def _receipt(node: Node, row: Any, answer: httpx.Response) -> dict[str, Any]:
         raise _RetryError(f"{row.recipient} answered {answer.status_code}: {answer.text[:500]}")
     expected = "receipt" if row.kind == "item" else ACKNOWLEDGEMENT
     try:
-        receipt = answer.json()["receipt"]
+        data = answer.json()
+        receipt, reply = data["receipt"], data.get("reply")
         party, body = verify_document(
             receipt, node.directory, kind=expected, where=f"{row.recipient}'s receipt"
         )
@@ -195,7 +206,7 @@ def _receipt(node: Node, row: Any, answer: httpx.Response) -> dict[str, Any]:
     names = body.get("package_id") if row.kind == "item" else body.get("message_id")
     if party != row.recipient or names != row.id:
         raise _RetryError(f"a receipt signed by {party} for {names}, not by the recipient for us")
-    return dict(receipt)
+    return dict(receipt), (dict(reply) if isinstance(reply, dict) else None)
 
 
 def _finish(
@@ -204,6 +215,7 @@ def _finish(
     state: str,
     *,
     receipt: dict[str, Any] | None = None,
+    reply: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> None:
     """Mark the message delivered (with its receipt) or refused, and audit it, atomically."""
@@ -223,6 +235,8 @@ def _finish(
         ).rowcount
         if not changed:
             return  # another pass (the CLI's, the server's) finished it first
+        if reply is not None and row.kind in REPLY_HANDLERS:
+            REPLY_HANDLERS[row.kind](node, row.recipient, reply)
         if row.kind == "item" and state == DELIVERED:
             tx.execute(update(provisions).where(provisions.c.id == row.id).values(state=DELIVERED))
         journal.record(

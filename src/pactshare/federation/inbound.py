@@ -7,6 +7,10 @@ consent request, approval or revocation, incident notice, reclassification notic
 certificate). The party that signed the request must be the party that signed the document:
 a node relays nobody else's words. Each message has a unique id; receiving it twice has one
 effect and answers the same signed receipt (items) or acknowledgement (everything else).
+
+A handler may return a signed document of its own (a witness's cosignature of a tree head):
+it is answered as ``reply`` beside the acknowledgement, and the sender's delivery passes it to
+``pactshare.federation.delivery.REPLY_HANDLERS`` for the message kind.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ ACKNOWLEDGEMENT = "acknowledgement"
 ZIP, JSON = "application/zip", "application/json"
 _MAX_DOCUMENT = 16 << 20
 
-Handler = Callable[[Node, str, dict[str, Any], str], None]
+Handler = Callable[[Node, str, dict[str, Any], str], dict[str, Any] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +57,16 @@ class Inbound:
 
 
 def accept(node: Node, message: Inbound) -> dict[str, Any]:
-    """Apply ``message`` once; answer ``{"message_id", "receipt"}`` (a signed document)."""
+    """Apply ``message`` once; answer ``{"message_id", "receipt"}`` (a signed document), and
+    ``"reply"`` when the handler signed one."""
     media_type = message.content_type.split(";", 1)[0].strip().lower()
     if media_type == ZIP:
-        receipt = _item(node, message)
+        answer = {"receipt": _item(node, message)}
     elif media_type == JSON:
-        receipt = _document(node, message)
+        answer = _document(node, message)
     else:
         raise PackageError(f"content-type: {media_type!r} is neither {ZIP} nor {JSON}")
-    return {"message_id": message.message_id, "receipt": receipt}
+    return {"message_id": message.message_id, **answer}
 
 
 def _item(node: Node, message: Inbound) -> dict[str, Any]:
@@ -104,7 +109,7 @@ def _document(node: Node, message: Inbound) -> dict[str, Any]:
         ).scalar_one_or_none()
         if earlier is not None:
             return dict(earlier)
-        handler(node, signer, document, where)
+        reply = handler(node, signer, document, where)
         acknowledgement = sign_document(
             ACKNOWLEDGEMENT,
             {
@@ -117,17 +122,18 @@ def _document(node: Node, message: Inbound) -> dict[str, Any]:
             },
             node.keys,
         )
+        answer = {"receipt": acknowledgement, **({"reply": reply} if reply else {})}
         tx.execute(
             insert(inbound_messages).values(
                 id=message.message_id,
                 kind=kind,
                 sender=signer,
                 document=document,
-                receipt=acknowledgement,
+                receipt=answer,
                 received_at=now,
             )
         )
-    return acknowledgement
+    return answer
 
 
 def _note(node: Node, _signer: str, document: dict[str, Any], where: str) -> None:
@@ -186,5 +192,6 @@ HANDLERS: dict[str, Handler] = {
     "reclassification": _reclassification,
     "incident-notice": _holder_notice("incident"),
     "disposal-certificate": _holder_notice("notice"),
-    # "tree-head": the witnessing handler (pactshare.federation.witness) is added here.
+    # "tree-head": the witnessing handler (pactshare.federation.witness.witness_head, whose
+    # cosignature is the reply) is added here.
 }

@@ -1,0 +1,1 @@
+"""Federation between nodes: signed messages between peers, delivery, and witnessing."""

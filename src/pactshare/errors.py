@@ -36,6 +36,8 @@ value would have been.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AuditEntryError",
     "AuditIntegrityError",
@@ -203,7 +205,7 @@ class ForkDetectedError(AuditIntegrityError):
     that anyone holding the party's public key can check the fork without trusting us.
     """
 
-    def __init__(self, message: str, *, party: str, evidence: dict[str, object]) -> None:
+    def __init__(self, message: str, *, party: str, evidence: dict[str, Any]) -> None:
         self.party = party
         self.evidence = evidence
         super().__init__(message)

@@ -149,7 +149,7 @@ def record_cosignature(node: Node, witness: str, document: dict[str, Any]) -> No
     if body.get("log") != node.party_code or body.get("witness") != witness:
         raise PackageError(f"{where}: it is not {witness}'s cosignature of our log")
     head = _parse_head(body.get("head"), where)
-    audit.verify_head(head, node.keys.signing_key.public_key())
+    _log_key(node, head, node.party_code)  # ours, by any generation of our key
     _verify_cosignature(node, head, witness)
     with node.db.atomic() as tx:
         known = tx.execute(
@@ -268,7 +268,7 @@ def compare_seen_heads(node: Node, sender: str, document: dict[str, Any]) -> Non
             if fork is not None:
                 _record_fork(tx, node, fork)
                 found.append(fork)
-            elif _known_root(tx, party, head.size, via=sender) is None:
+            elif not _known_size(tx, party, head.size):  # a head we know adds nothing
                 _store_head(tx, node, head, party=party, via=sender)
     if found:
         raise found[0].error()
@@ -320,13 +320,15 @@ def _check_extends(
 ) -> _Fork | None:
     """Whether ``head`` extends the latest head of ``sender`` we cosigned; refuse if unproven."""
     table = schema.witnessed_heads
-    size = tx.execute(
-        select(func.max(table.c.size)).where(table.c.party == sender, table.c.via == sender)
+    stored = tx.execute(
+        select(table.c.head)
+        .where(table.c.party == sender, table.c.via == sender)
+        .order_by(table.c.size.desc())
+        .limit(1)
     ).scalar_one_or_none()
-    if size is None:
+    if stored is None:
         return None  # the first head we see of this log: nothing to extend
-    last = _direct_head(tx, sender, size)
-    assert last is not None  # noqa: S101 - the row whose size we just read
+    last = _parse_head(stored, f"stored head of {sender}")
     if head.size < last.size:
         raise InvalidTreeHeadError(
             f"the tree head of {sender} at size {head.size} is older than the head at size "
@@ -420,12 +422,13 @@ def _direct_head(tx: Connection, party: str, size: int) -> audit.SignedTreeHead 
     return None if stored is None else _parse_head(stored, f"stored head of {party}")
 
 
-def _known_root(tx: Connection, party: str, size: int, *, via: str) -> str | None:
+def _known_size(tx: Connection, party: str, size: int) -> bool:
+    """Whether we know a head of ``party``'s log at ``size``, by any way."""
     table = schema.witnessed_heads
     found = tx.execute(
-        select(table.c.root).where(table.c.party == party, table.c.size == size, table.c.via == via)
-    ).scalar_one_or_none()
-    return None if found is None else str(found)
+        select(table.c.party).where(table.c.party == party, table.c.size == size).limit(1)
+    )
+    return found.first() is not None
 
 
 def _store_head(
@@ -513,8 +516,6 @@ def _bare(head: audit.SignedTreeHead) -> audit.SignedTreeHead:
 
 
 def _parse_head(raw: object, where: str) -> audit.SignedTreeHead:
-    if isinstance(raw, str):  # a head stored as its JSON text
-        raw = json.loads(raw)
     if not isinstance(raw, dict):
         raise InvalidTreeHeadError(f"{where}: the head must be a JSON object")
     try:

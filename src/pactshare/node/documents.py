@@ -1,8 +1,8 @@
 """Signed documents between parties: manifests, receipts, approvals, notes, certificates,
-incident reports, and witnessing's tree heads (``tree-head``), cosignatures
-(``cosignature``) and witnessed heads (``witnessed-heads``). Each is ``{"kind", "body", "signer_key_id", "signature"}``; the signature is
-Ed25519 over ``b"pactshare/<kind>/v1\\x00"`` + the RFC 8785 canonical JSON of the body, so a
-document of one kind can never pass for another. Verification uses the pinned directory only.
+incident reports, and witnessing's ``tree-head``, ``cosignature`` and ``witnessed-heads``.
+Each is ``{"kind", "body", "signer_key_id", "signature"}``; the signature is Ed25519 over
+``b"pactshare/<kind>/v1\\x00"`` + the RFC 8785 canonical JSON of the body, so a document of
+one kind can never pass for another. Verification uses the pinned directory only.
 """
 
 from __future__ import annotations

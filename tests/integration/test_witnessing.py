@@ -157,6 +157,8 @@ def test_a_growing_log_is_cosigned_by_both_witnesses_with_its_consistency_checke
         assert journal.size(tx) == usa_size
     with kor.db.atomic() as tx:
         assert len(cosignatures(tx)) == 4
+    assert seen_heads_message(usa, "KOR")["body"]["heads"] == []  # KOR knows its own log
+    assert [h["size"] for h in seen_heads_message(usa, "JPN")["body"]["heads"]] == [11]
 
 
 @pytest.fixture
@@ -320,6 +322,20 @@ def test_tampered_and_unpinned_signatures_are_refused(
     unpinned = {**body, "head": head_object(foreign)}
     with pytest.raises(InvalidTreeHeadError, match="not in the pinned directory"):
         witness_head(usa, "KOR", sign_document("tree-head", unpinned, kor.keys))
+
+    borrowed = {**body, "head": tree_head_message(jpn, "USA")["body"]["head"]}
+    with pytest.raises(InvalidTreeHeadError, match="signed by JPN's key, not KOR's"):
+        witness_head(usa, "KOR", sign_document("tree-head", borrowed, kor.keys))
+
+    for malformed, error in (
+        ({**body, "head": "not a head"}, InvalidTreeHeadError),
+        ({**body, "head": {**body["head"], "root": "00"}}, InvalidTreeHeadError),
+        ({**body, "proof": {"from_size": -1, "hashes": []}}, PackageError),
+        ({**body, "proof": {"from_size": 1, "hashes": ["zz"]}}, PackageError),
+        ({**body, "witness": "JPN"}, PackageError),
+    ):
+        with pytest.raises(error):
+            witness_head(usa, "KOR", sign_document("tree-head", malformed, kor.keys))
 
     impostor = seal.init_keys(tmp_path / "impostor", "KOR", at=clock.now)
     with pytest.raises(PackageError, match="not in the pinned directory"):

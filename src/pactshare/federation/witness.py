@@ -31,6 +31,9 @@ handles them:
   :func:`compare_seen_heads`.
 
 Heads travel as the JSON object of :meth:`~pactshare.audit.SignedTreeHead.to_json`.
+
+Every cosignature kept and every head witnessed is an entry in the keeper's own audit log, so
+a log is never quiet after a round: run witnessing rounds on a timer, not on log growth.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ translated at the boundary (``raise ... from exc``) so that no library exception
     │   ├── AuditEntryError     an audit entry is malformed (bad values, non-canonical bytes)
     │   ├── InvalidProofError   an inclusion or consistency proof does not verify
     │   ├── InvalidTreeHeadError  a tree head is malformed, or a signature on it does not verify
+    │   ├── ForkDetectedError   a peer's log showed two histories (split view); evidence kept
     │   └── LogTamperedError    stored entries or nodes differ from what signed heads commit to
     └── EnvelopeError           a sealed envelope cannot be made, read or trusted
         ├── EnvelopeMalformedError   the bytes are not a well-formed envelope
@@ -35,6 +36,8 @@ value would have been.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AuditEntryError",
     "AuditIntegrityError",
@@ -44,6 +47,7 @@ __all__ = [
     "EnvelopeReplayedError",
     "EnvelopeUnverifiedError",
     "EnvelopeVersionError",
+    "ForkDetectedError",
     "InputError",
     "InvalidProofError",
     "InvalidTreeHeadError",
@@ -191,3 +195,17 @@ class InvalidTreeHeadError(AuditIntegrityError):
 
     Signature failures say which head and which key, never why the signature is wrong.
     """
+
+
+class ForkDetectedError(AuditIntegrityError):
+    """A peer's log showed two histories that cannot both be true: two signed heads of the
+    same size with different roots, or a head that does not extend one already witnessed.
+
+    ``party`` is the party whose log forked; ``evidence`` holds both signed heads (JSON), so
+    that anyone holding the party's public key can check the fork without trusting us.
+    """
+
+    def __init__(self, message: str, *, party: str, evidence: dict[str, Any]) -> None:
+        self.party = party
+        self.evidence = evidence
+        super().__init__(message)

@@ -1,16 +1,18 @@
-"""The node's audit log: ``audit head|verify|prove``."""
+"""The node's audit log: ``audit head|verify|prove|cosignatures|forks``."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from pactshare import audit
 from pactshare.cli.main import EXIT_REFUSED, app
 from pactshare.cli.nodes import HomeOpt, open_node
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
+from pactshare.federation import witness
 from pactshare.node import journal
 
 audit_group = typer.Typer(help="The node's tamper-evident audit log: heads, proofs, verification.")
@@ -69,3 +71,40 @@ def audit_prove(
     with node.db.atomic() as tx:
         proof = journal.prove(tx, entry)
     print_json(dict(proof))
+
+
+@audit_group.command("cosignatures")
+def audit_cosignatures(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Show the witnesses' cosignatures of this node's signed tree heads."""
+    node = open_node(home)
+    with node.db.atomic() as tx:
+        found = witness.cosignatures(tx)
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        console.print("no cosignatures yet: no witness has cosigned a head of this log")
+        return
+    table = Table("size", "witness", "root", "received", box=None, header_style="bold")
+    for row in found:
+        table.add_row(str(row["size"]), row["witness"], row["root"], row["received_at"])
+    console.print(table)
+
+
+@audit_group.command("forks")
+def audit_forks(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Show the forks detected in peers' logs (two histories shown), with their evidence."""
+    node = open_node(home)
+    with node.db.atomic() as tx:
+        found = witness.forks(tx)
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        console.print("no forks detected: every peer's log seen so far shows one history")
+        return
+    for fork in found:
+        console.print(
+            f"[red]FORK[/] in the log of {fork['party']}, reported by {fork['reported_by']} "
+            f"at {fork['detected_at']}: {fork['reason']}"
+        )

@@ -1,2 +1,2 @@
-"""Federation: one node per party, signed HTTP messages between them, and a transactional
-outbox delivered with retries (see docs/federation.md)."""
+"""Federation: one node per party, signed HTTP messages between them, a transactional
+outbox delivered with retries, and witnessing of each other's logs (see docs/federation.md)."""

@@ -1,7 +1,8 @@
 """Signed documents between parties: manifests, receipts, approvals, notes, certificates,
-incident reports, and the ``acknowledgement`` a node answers to every other federation
-message (see :mod:`pactshare.federation.inbound`). Each is ``{"kind", "body",
-"signer_key_id", "signature"}``; the signature is Ed25519 over
+incident reports, witnessing's ``tree-head``, ``cosignature`` and ``witnessed-heads``, and
+the ``acknowledgement`` a node answers to every other federation message (see
+:mod:`pactshare.federation.inbound`). Each is ``{"kind", "body", "signer_key_id",
+"signature"}``; the signature is Ed25519 over
 ``b"pactshare/<kind>/v1\\x00"`` + the RFC 8785 canonical JSON of the body, so a document of
 one kind can never pass for another. Verification uses the pinned directory only.
 """

@@ -22,7 +22,16 @@ from pactshare.errors import AuditIntegrityError, NodeError
 from pactshare.node import faults
 from pactshare.store.schema import audit_entries, audit_heads, audit_nodes
 
-__all__ = ["Proof", "latest_head", "prove", "record", "sign_head", "size", "verify"]
+__all__ = [
+    "Proof",
+    "consistency",
+    "latest_head",
+    "prove",
+    "record",
+    "sign_head",
+    "size",
+    "verify",
+]
 
 
 def size(tx: Connection) -> int:
@@ -106,6 +115,11 @@ def sign_head(
     signed = audit.sign_head(audit.TreeHead(current, root, at), signing_key, key_id)
     tx.execute(insert(audit_heads).values(size=current, head=signed.to_json(), signed_at=at))
     return signed
+
+
+def consistency(tx: Connection, old_size: int, new_size: int) -> list[bytes]:
+    """The RFC 9162 proof that the log at ``new_size`` extends itself at ``old_size``."""
+    return audit.consistency_proof(old_size, new_size, _reader(tx))
 
 
 def verify(tx: Connection, public_key: Ed25519PublicKey) -> audit.VerifyReport:

@@ -32,8 +32,10 @@ __all__ = [
     "audit_entries",
     "audit_heads",
     "audit_nodes",
+    "cosignatures",
     "envelopes",
     "federation_nonces",
+    "forks",
     "inbound_messages",
     "incidents",
     "items",
@@ -45,6 +47,7 @@ __all__ = [
     "receipts",
     "relays",
     "scenario_files",
+    "witnessed_heads",
 ]
 
 metadata = MetaData(
@@ -280,4 +283,35 @@ audit_heads = Table(
     Column("size", Integer, primary_key=True, autoincrement=False),
     Column("head", JSON, nullable=False),  # the signed tree head
     _when("signed_at"),
+)
+
+witnessed_heads = Table(  # heads of peers' logs we know: cosigned by us, or told by a witness
+    "witnessed_heads",
+    metadata,
+    Column("party", String(3), primary_key=True),  # whose log
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("via", String(3), primary_key=True),  # who showed it: the party itself, or a witness
+    Column("root", String(64), nullable=False),  # hex, to compare heads of one size
+    Column("head", JSON, nullable=False),  # the signed head (our cosignature, when direct)
+    _when("seen_at"),
+)
+
+cosignatures = Table(  # witnesses' cosignatures of our own signed heads
+    "cosignatures",
+    metadata,
+    Column("witness", String(3), primary_key=True),
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("head", JSON, nullable=False),  # our head with the witness's cosignature
+    _when("received_at"),
+)
+
+forks = Table(  # a peer's log seen with two histories: the evidence, kept for anyone to check
+    "forks",
+    metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the evidence: one row per fork
+    Column("party", String(3), nullable=False, index=True),  # whose log forked
+    Column("reported_by", String(3), nullable=False),  # who showed us the conflicting head
+    Column("reason", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),  # both signed heads (and any proof given)
+    _when("detected_at"),
 )

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from pactshare import __version__
 from pactshare.api.problems import install_handlers
+from pactshare.api.v1 import router as api_v1
 from pactshare.node.service import Node
 
 __all__ = ["create_app"]
@@ -23,6 +24,7 @@ def create_app(node: Node) -> FastAPI:
     )
     app.state.node = node
     install_handlers(app)
+    app.include_router(api_v1)
 
     @app.get("/healthz", tags=["node"], summary="Liveness: the node answers")
     def healthz() -> dict[str, str]:

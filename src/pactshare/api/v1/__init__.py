@@ -17,9 +17,10 @@ from pactshare.api.v1 import (
     items,
     persons,
 )
+from pactshare.api.v1.problems import RESPONSES
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=RESPONSES)
 for part in (persons, agreements, events, decisions, items, consents, incidents, audit):
     router.include_router(part.router)

@@ -70,7 +70,7 @@ def test_me_names_the_person_and_never_their_token(
 def test_roles_gate_what_a_person_may_do(
     live: LiveNode, who: str, method: str, path: str, status: int
 ) -> None:
-    body = {"kind": "notice"} if path.endswith("/notes") else None
+    body = {"kind": "notice_of_termination"} if path.endswith("/notes") else None
     with live.client(who) as http:
         answer = http.request(method, path, json=body)
     assert answer.status_code == status, answer.text

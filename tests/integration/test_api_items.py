@@ -84,11 +84,12 @@ def test_a_malformed_label_is_a_problem_naming_the_field(
 
 
 def test_malformed_requests_are_4xx_naming_where(live: LiveNode) -> None:
+    item = _post_item(live, b"x", LABEL_TOML).json()["item_id"]
     with live.client("originator") as http:
         no_file = http.post("/api/v1/items", data={"label": LABEL_TOML})
-        bad_body = http.post("/api/v1/items/x/provisions", json={"to": 42})
+        bad_body = http.post(f"/api/v1/items/{item}/provisions", json={"to": 42})
         not_json = http.post(
-            "/api/v1/items/x/provisions",
+            f"/api/v1/items/{item}/provisions",
             content=b"{",
             headers={"content-type": "application/json"},
         )

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from pactshare.api.auth import CurrentPerson, NodeDep, require
+from pactshare.api.auth import NodeDep, require
 from pactshare.api.v1.documents import SignedDocument
-from pactshare.api.v1.items import ConsentRecord, consent_record
+from pactshare.api.v1.items import ConsentRecord, SeenItem
+from pactshare.errors import NotFoundError
 from pactshare.node.consents import grant_consent, request_consent, revoke_consent
 from pactshare.node.holdings import visible_item
 from pactshare.node.people import PersonRecord, Role
@@ -32,15 +33,14 @@ class ConsentIn(BaseModel):
 
 
 @router.get("/items/{item_id}/consents", summary="The approvals on file for an item")
-def list_consents(item_id: str, node: NodeDep, person: CurrentPerson) -> list[ConsentRecord]:
+def list_consents(item_id: SeenItem, node: NodeDep) -> list[ConsentRecord]:
     with node.db.atomic() as tx:
-        visible_item(node, tx, person, item_id)
         rows = tx.execute(
             select(approvals)
             .where(approvals.c.item_id == item_id)
             .order_by(approvals.c.recorded_at)
         )
-        return [consent_record(r) for r in rows]
+        return [ConsentRecord.model_validate(r) for r in rows]
 
 
 @router.post(
@@ -48,9 +48,7 @@ def list_consents(item_id: str, node: NodeDep, person: CurrentPerson) -> list[Co
     status_code=201,
     summary="Ask the originator for an approval (signed request)",
 )
-def ask(item_id: str, body: ConsentIn, node: NodeDep, person: Officer) -> SignedDocument:
-    with node.db.atomic() as tx:
-        visible_item(node, tx, person, item_id)
+def ask(person: Officer, item_id: SeenItem, body: ConsentIn, node: NodeDep) -> SignedDocument:
     document = request_consent(node, item_id, release_to=body.to, purpose=body.purpose)
     return SignedDocument.model_validate(document)
 
@@ -60,9 +58,7 @@ def ask(item_id: str, body: ConsentIn, node: NodeDep, person: Officer) -> Signed
     status_code=201,
     summary="Grant an approval as the originator (signed)",
 )
-def grant(item_id: str, body: ConsentIn, node: NodeDep, person: Officer) -> SignedDocument:
-    with node.db.atomic() as tx:
-        visible_item(node, tx, person, item_id)
+def grant(person: Officer, item_id: SeenItem, body: ConsentIn, node: NodeDep) -> SignedDocument:
     document = grant_consent(node, item_id, release_to=body.to, purpose=body.purpose)
     return SignedDocument.model_validate(document)
 
@@ -73,6 +69,11 @@ def revoke(approval_id: str, node: NodeDep, person: Officer) -> SignedDocument:
         item_id = tx.execute(
             select(approvals.c.item_id).where(approvals.c.id == approval_id)
         ).scalar_one_or_none()
-        if item_id is not None:
-            visible_item(node, tx, person, item_id)
+        try:
+            if item_id is not None:
+                visible_item(node, tx, person, item_id)
+        except NotFoundError as exc:  # an approval on an unseen item: as if there were none
+            raise NotFoundError(
+                f"no approval {approval_id!r} granted by {node.party_code} on this node"
+            ) from exc
     return SignedDocument.model_validate(revoke_consent(node, approval_id))

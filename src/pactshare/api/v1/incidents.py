@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from pactshare.api.auth import CurrentPerson, NodeDep, require
 from pactshare.api.v1.documents import SignedDocument
-from pactshare.api.v1.items import IncidentRecord, incident_record
+from pactshare.api.v1.items import IncidentRecord, SeenItem
 from pactshare.errors import NotFoundError
 from pactshare.node.holdings import visible_holdings, visible_item
 from pactshare.node.incidents import close_incident, report_incident, update_incident
@@ -60,13 +60,11 @@ def list_incidents(node: NodeDep, person: CurrentPerson) -> list[IncidentRecord]
     seen = {h.item_id for h in visible_holdings(node, person)}
     with node.db.atomic() as tx:
         rows = tx.execute(select(incidents).order_by(incidents.c.reported_at)).all()
-    return [incident_record(r) for r in rows if r.item_id in seen]
+    return [IncidentRecord.model_validate(r) for r in rows if r.item_id in seen]
 
 
 @router.post("/items/{item_id}/incidents", status_code=201, summary="Report an incident (notifies)")
-def report(item_id: str, body: ReportIn, node: NodeDep, person: Officer) -> SignedDocument:
-    with node.db.atomic() as tx:
-        visible_item(node, tx, person, item_id)
+def report(person: Officer, item_id: SeenItem, body: ReportIn, node: NodeDep) -> SignedDocument:
     notice = report_incident(node, item_id, summary=body.summary, confirmed=body.confirmed)
     return SignedDocument.model_validate(notice)
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from pactshare import seal
@@ -32,7 +32,12 @@ from pactshare.node.people import PersonRecord, Role
 from pactshare.node.service import Node
 from pactshare.store.schema import access_log, approvals, incidents, provisions, receipts
 
-__all__ = ["ItemDetail", "router"]
+__all__ = [
+    "ConsentRecord",
+    "IncidentRecord",
+    "SeenItem",
+    "router",
+]
 
 router = APIRouter(tags=["items"])
 Originator = Annotated[PersonRecord, Depends(require(Role.ORIGINATOR))]
@@ -66,30 +71,36 @@ class ProvisionOut(BaseModel):
     decision: DecisionOut
 
 
-class ProvisionRecord(BaseModel):
-    provision_id: str
-    to: str
+class Row(BaseModel):
+    """A record read straight from a table row (columns by attribute; renamed by alias)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ProvisionRecord(Row):
+    provision_id: str = Field(validation_alias="id")
+    to: str = Field(validation_alias="recipient")
     decided_at: datetime
     outcome: str
     state: str
 
 
-class ReceiptRecord(BaseModel):
+class ReceiptRecord(Row):
     package_id: str
     sender: str
     received_at: datetime
     receipt: SignedDocument
 
 
-class AccessRecord(BaseModel):
+class AccessRecord(Row):
     person: str
     at: datetime
     granted: bool
     reasons: list[dict[str, str]]
 
 
-class ConsentRecord(BaseModel):
-    approval_id: str
+class ConsentRecord(Row):
+    approval_id: str = Field(validation_alias="id")
     originator: str
     kind: str
     subject: str
@@ -97,8 +108,8 @@ class ConsentRecord(BaseModel):
     revoked_at: datetime | None
 
 
-class IncidentRecord(BaseModel):
-    incident_id: str
+class IncidentRecord(Row):
+    incident_id: str = Field(validation_alias="id")
     item_id: str
     state: str
     summary: str
@@ -124,6 +135,16 @@ class ItemDetail(BaseModel):
     access: list[AccessRecord]
     consents: list[ConsentRecord]
     incidents: list[IncidentRecord]
+
+
+def seen_item(item_id: str, node: NodeDep, person: CurrentPerson) -> str:
+    """The item id from the path, once the person may see the item (else 404, as if absent)."""
+    with node.db.atomic() as tx:
+        visible_item(node, tx, person, item_id)
+    return item_id
+
+
+SeenItem = Annotated[str, Depends(seen_item)]
 
 
 def parse_label(text: str, node: Node) -> seal.Label:
@@ -163,9 +184,9 @@ def register_item(
     summary="Provide an item to a party (originator): decided now, queued to the outbox",
     responses={422: {"description": "Refused, with the reasons"}},
 )
-def provide_item(item_id: str, body: ProvideIn, node: NodeDep, person: Originator) -> ProvisionOut:
-    with node.db.atomic() as tx:
-        visible_item(node, tx, person, item_id)
+def provide_item(
+    person: Originator, item_id: SeenItem, body: ProvideIn, node: NodeDep
+) -> ProvisionOut:
     provision = provide(node, item_id, body.to, package=None)
     route = provision.decision["route"]
     return ProvisionOut(
@@ -209,44 +230,19 @@ def show_item(item_id: str, node: NodeDep, person: CurrentPerson) -> ItemDetail:
             derived_from=row.derived_from,
             disposal=row.disposal,
             provisions=[
-                ProvisionRecord(provision_id=r.id, to=r.recipient, decided_at=r.decided_at,
-                                outcome=r.outcome, state=r.state)
-                for r in rows(provisions, provisions.c.decided_at)
+                ProvisionRecord.model_validate(r) for r in rows(provisions, provisions.c.decided_at)
             ],
             receipts=[
-                ReceiptRecord(package_id=r.package_id, sender=r.sender,
-                              received_at=r.received_at, receipt=r.receipt)
-                for r in rows(receipts, receipts.c.received_at)
+                ReceiptRecord.model_validate(r) for r in rows(receipts, receipts.c.received_at)
             ],
-            access=[
-                AccessRecord(person=r.person, at=r.at, granted=r.granted, reasons=r.reasons)
-                for r in rows(access_log, access_log.c.id)
+            access=[AccessRecord.model_validate(r) for r in rows(access_log, access_log.c.id)],
+            consents=[
+                ConsentRecord.model_validate(r) for r in rows(approvals, approvals.c.recorded_at)
             ],
-            consents=[consent_record(r) for r in rows(approvals, approvals.c.recorded_at)],
-            incidents=[incident_record(r) for r in rows(incidents, incidents.c.reported_at)],
-        )  # fmt: skip
-
-
-def consent_record(row: Any) -> ConsentRecord:
-    return ConsentRecord(
-        approval_id=row.id,
-        originator=row.originator,
-        kind=row.kind,
-        subject=row.subject,
-        recorded_at=row.recorded_at,
-        revoked_at=row.revoked_at,
-    )
-
-
-def incident_record(row: Any) -> IncidentRecord:
-    return IncidentRecord(
-        incident_id=row.id,
-        item_id=row.item_id,
-        state=row.state,
-        summary=row.summary,
-        reported_at=row.reported_at,
-        closed_at=row.closed_at,
-    )
+            incidents=[
+                IncidentRecord.model_validate(r) for r in rows(incidents, incidents.c.reported_at)
+            ],
+        )
 
 
 @router.get(

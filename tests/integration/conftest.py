@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from pactshare.store import Database, sqlite_url
+from tests.http_support import LiveNode, live_kor
 
 POSTGRES = os.environ.get(
     "PACTSHARE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -50,3 +51,10 @@ def database(database_url: str) -> Iterator[Database]:
     db.migrate()
     yield db
     db.dispose()
+
+
+@pytest.fixture
+def live(tmp_path: Path, database_url: str) -> Iterator[LiveNode]:
+    """A KOR node on each backend, served over real HTTP on a free loopback port."""
+    with live_kor(tmp_path, database_url) as served:
+        yield served

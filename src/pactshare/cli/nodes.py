@@ -1,6 +1,7 @@
-"""Node commands: ``node init``, ``directory add``, ``person add``; and what every node
-command shares: ``--home D`` (or ``PACTSHARE_HOME``) selects the node, ``PACTSHARE_CLOCK`` (an
-ISO 8601 instant) fixes the node's clock for replays and demos, ``-o`` writes a signed document.
+"""Node commands: ``node init``, ``directory add``, ``user add`` (or ``person add``); and what
+every node command shares: ``--home D`` (or ``PACTSHARE_HOME``) selects the node,
+``PACTSHARE_CLOCK`` (an ISO 8601 instant) fixes the node's clock for replays and demos, ``-o``
+writes a signed document.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ directory_group = typer.Typer(help="The node's pinned directory of parties' publ
 app.add_typer(directory_group, name="directory")
 person_group = typer.Typer(help="People of the node's party: clearance, need-to-know, roles.")
 app.add_typer(person_group, name="person")
+user_group = typer.Typer(help="People of the node's party (the issue's name for ``person``).")
+app.add_typer(user_group, name="user")
 
 
 @node_group.command("init")
@@ -126,6 +129,7 @@ def directory_add(
         console.print(f"pinned {parsed.party} ({parsed.current.signing_key_id})")
 
 
+@user_group.command("add")
 @person_group.command("add")
 def person_add(
     name: Annotated[str, typer.Argument(help="The person's name.")],

@@ -5,6 +5,7 @@ the facility's access registry (R-PRO-5) and the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,16 @@ from pactshare.node.service import Node
 from pactshare.store.files import atomic_output
 from pactshare.store.schema import access_log, items
 
-__all__ = ["HoldingSummary", "inbox", "open_item", "visible_holdings", "visible_item"]
+__all__ = [
+    "HoldingSummary",
+    "admit",
+    "hidden",
+    "inbox",
+    "open_item",
+    "plaintext",
+    "visible_holdings",
+    "visible_item",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +96,18 @@ def visible_item(node: Node, tx: Connection, person: PersonRecord, item_id: str)
         row is None
         or not may_access(person.as_person(party), _holding(party, row), node.now()).granted
     ):
-        raise NotFoundError(f"no item {item_id!r} on this node")
+        raise hidden(item_id)
     return row
 
 
-def open_item(node: Node, item_id: str, *, person_name: str, output: Path) -> int:
-    """Decrypt a holding for ``person_name`` into ``output``; return the bytes written."""
+def hidden(item_id: str) -> NotFoundError:
+    """The one answer for an item a person may not see and for one that does not exist."""
+    return NotFoundError(f"no item {item_id!r} on this node")
+
+
+def admit(node: Node, item_id: str, *, person_name: str) -> Row[Any]:
+    """Decide whether ``person_name`` may open the item now and record the attempt in the
+    access registry and the audit log, granted or denied; the item's row if granted."""
     now = node.now()
     with node.db.atomic() as tx:
         row = item_row(tx, item_id)
@@ -121,10 +137,22 @@ def open_item(node: Node, item_id: str, *, person_name: str, output: Path) -> in
     if not decision.granted:
         denials = tuple(f"{r['rule']}: {r['text']}" for r in reasons if r["effect"] == "deny")
         raise RefusedError(f"{person_name} may not open {item_id}", reasons=denials)
+    return row
+
+
+def plaintext(node: Node, envelope: str) -> Iterator[bytes]:
+    """Decrypt a stored envelope chunk by chunk (the file stays open while it is read)."""
+    with node.objects.open(envelope) as sealed:
+        _, chunks = seal.open(sealed, node.keys, node.directory)
+        yield from chunks
+
+
+def open_item(node: Node, item_id: str, *, person_name: str, output: Path) -> int:
+    """Decrypt a holding for ``person_name`` into ``output``; return the bytes written."""
+    row = admit(node, item_id, person_name=person_name)
     written = 0
-    with atomic_output(output) as out, node.objects.open(row.envelope) as sealed:
-        _, plaintext = seal.open(sealed, node.keys, node.directory)
-        for chunk in plaintext:
+    with atomic_output(output) as out:
+        for chunk in plaintext(node, row.envelope):
             out.write(chunk)
             written += len(chunk)
     return written

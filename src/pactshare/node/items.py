@@ -35,7 +35,7 @@ from pactshare.node.packages import sign_manifest, write_package
 from pactshare.node.service import Node
 from pactshare.store.schema import approvals, envelopes, items, provisions
 
-__all__ = ["Provision", "item_row", "provide", "register", "store_envelope"]
+__all__ = ["Provision", "item_row", "provide", "register", "register_label", "store_envelope"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,28 +83,46 @@ def register(
     R-MARK-2): a later reclassification of that item flags this one for re-marking.
     ``progress`` is called with the number of bytes sealed so far, chunk by chunk.
     """
+    label = seal.Label.from_toml_file(label_file, item_id=uuid.uuid4().hex, created_at=node.now())
+    return register_label(
+        node, payload, label, source=str(label_file), derived_from=derived_from, progress=progress
+    )
+
+
+def register_label(
+    node: Node,
+    payload: Path,
+    label: seal.Label,
+    *,
+    source: str,
+    derived_from: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> str:
+    """Seal ``payload`` under an already parsed ``label`` (``source`` names it in errors).
+
+    The API reads labels sent as TOML or JSON; the CLI reads a TOML file (:func:`register`).
+    """
     now = node.now()
     if derived_from is not None:
         with node.db.atomic() as tx:
             item_row(tx, derived_from)
-    label = seal.Label.from_toml_file(label_file, item_id=uuid.uuid4().hex, created_at=now)
     with node.db.atomic() as tx:
         party = node.party(tx)
     if label.originator != party.code:
         raise InputError(
-            f"{label_file}: originator: this is {party.code}'s node, not {label.originator}'s"
+            f"{source}: originator: this is {party.code}'s node, not {label.originator}'s"
         )
     try:
         level = party.level(label.classification)
         for topic in label.topics:
             check_topic(topic)
     except (PolicyError, ValueError) as exc:
-        raise InputError(f"{label_file}: {exc}") from exc
+        raise InputError(f"{source}: {exc}") from exc
     label = seal.Label.from_mapping({**label.as_json(), "classification": level.id})
     try:
-        with payload.open("rb") as source:
+        with payload.open("rb") as data:
             digest, size = node.objects.put_chunks(
-                _counted(seal.seal(source, label, node.keys, [node.keys.public()]), progress)
+                _counted(seal.seal(data, label, node.keys, [node.keys.public()]), progress)
             )
     except OSError as exc:
         raise InputError(f"{payload}: cannot be read ({exc.strerror})") from exc

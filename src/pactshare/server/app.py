@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from pactshare import __version__
 from pactshare.api.federation import router as federation_router
 from pactshare.api.problems import install_handlers
+from pactshare.api.v1 import router as api_v1
 from pactshare.node.service import Node
 
 __all__ = ["create_app"]
@@ -24,6 +25,7 @@ def create_app(node: Node) -> FastAPI:
     )
     app.state.node = node
     install_handlers(app)
+    app.include_router(api_v1)
     app.include_router(federation_router)
 
     @app.get("/healthz", tags=["node"], summary="Liveness: the node answers")

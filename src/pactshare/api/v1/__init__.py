@@ -1,0 +1,26 @@
+"""``/api/v1``: the node's HTTP API for its own people, one module per concept.
+
+Every operation needs a person's token; what a person may not see answers 404.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from pactshare.api.v1 import (
+    agreements,
+    audit,
+    consents,
+    decisions,
+    events,
+    incidents,
+    items,
+    persons,
+)
+from pactshare.api.v1.problems import RESPONSES
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", responses=RESPONSES)
+for part in (persons, agreements, events, decisions, items, consents, incidents, audit):
+    router.include_router(part.router)

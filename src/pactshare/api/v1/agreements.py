@@ -1,0 +1,211 @@
+"""Agreements as this node knows them (its files plus the notes recorded since): their terms,
+their status at an instant and their timeline. Shapes are those of ``pactshare.domain.wire``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from pactshare.api.auth import CurrentPerson, NodeDep
+from pactshare.api.v1._query import AtQuery, LateNoticeQuery, ProfileQuery, instant, reading
+from pactshare.domain import (
+    Agreement,
+    Interpretation,
+    LateNotice,
+    Profile,
+    Registry,
+    bands,
+    status_at,
+)
+from pactshare.domain.lifecycle import StatusReport
+from pactshare.domain.wire import agreement_json, band_json, status_json
+from pactshare.errors import InputError, NotFoundError
+from pactshare.node.service import Node
+
+__all__ = ["AgreementOut", "EventOut", "find_agreement", "router"]
+
+router = APIRouter(tags=["agreements"])
+
+
+class AgreementSummary(BaseModel):
+    id: str
+    title: str
+    kind: str
+    parties: list[str]
+    status: str
+    at: str
+    interpretation: str
+
+
+class Terms(BaseModel):
+    timezone: str
+    term_years: int | None
+    auto_renew: bool
+    notice_days: int | None
+
+
+class EquivalenceRow(BaseModel):
+    label: str
+    levels: dict[str, list[str]]
+
+
+class EventOut(BaseModel):
+    id: str
+    kind: str
+    party: str | None
+    at: str
+    source: str
+
+
+class AgreementOut(BaseModel):
+    id: str
+    title: str
+    kind: str
+    parties: list[str]
+    hub: str | None
+    binding: bool
+    scope: list[str]
+    terms: Terms
+    third_party_release_needs_approval: bool
+    purpose_change_needs_approval: bool
+    relay_needs_originator_consent: bool
+    protection_from: list[str]
+    classification_cap: str | None
+    articles: dict[str, str]
+    equivalence: list[EquivalenceRow]
+    events: list[EventOut]
+
+
+class Term(BaseModel):
+    number: int
+    start: str
+    end: str
+
+
+class StatusNote(BaseModel):
+    rule: str
+    text: str
+
+
+class Conflict(BaseModel):
+    interpretation: str
+    status: str
+    terminates_at: str | None
+
+
+class StatusOut(BaseModel):
+    agreement: str
+    at: str
+    interpretation: str
+    status: str
+    terminates_at: str | None
+    next_anniversary: str | None
+    notice_deadline: str | None
+    earliest_termination: str | None
+    term: Term | None
+    applied_events: list[str]
+    notes: list[StatusNote]
+    conflict: Conflict | None
+
+
+class BandOut(BaseModel):
+    status: str
+    start: str
+    end: str | None
+
+
+class TimelineOut(BaseModel):
+    model_config = ConfigDict(title="Timeline")
+
+    agreement: str
+    interpretation: str
+    events: list[EventOut]
+    bands: list[BandOut]
+
+
+def registry(node: Node) -> Registry:
+    with node.db.atomic() as tx:
+        return node.registry(tx)
+
+
+def find_agreement(node: Node, agreement_id: str) -> Agreement:
+    """The agreement, or 404 (every person of the party may know the party's agreements)."""
+    found = registry(node).agreements.get(agreement_id)
+    if found is None:
+        raise NotFoundError(f"no agreement {agreement_id!r} on this node")
+    return found
+
+
+def _status(agreement: Agreement, when: datetime, how: Interpretation) -> StatusReport:
+    try:
+        return status_at(agreement, when, how)
+    except (OverflowError, ValueError) as exc:  # an instant too near year 1 or 9999
+        raise InputError(f"at: {when.isoformat()} is out of range ({exc})") from exc
+
+
+@router.get("/agreements", summary="The agreements with their status at an instant")
+def list_agreements(
+    node: NodeDep,
+    person: CurrentPerson,
+    at: AtQuery = None,
+    interpretation: ProfileQuery = Profile.TREATY_TEXT,
+    late_notice: LateNoticeQuery = LateNotice.ROLL_OVER,
+) -> list[AgreementSummary]:
+    when, how = instant(node, at), reading(interpretation, late_notice)
+    return [
+        AgreementSummary(
+            id=a.id,
+            title=a.title,
+            kind=a.kind.value,
+            parties=list(a.parties),
+            status=_status(a, when, how).status.value,
+            at=when.isoformat(),
+            interpretation=how.profile.value,
+        )
+        for a in registry(node).agreements.values()
+    ]
+
+
+@router.get("/agreements/{agreement_id}", summary="An agreement: terms, equivalence, events")
+def show_agreement(agreement_id: str, node: NodeDep, person: CurrentPerson) -> AgreementOut:
+    return AgreementOut.model_validate(agreement_json(find_agreement(node, agreement_id)))
+
+
+@router.get("/agreements/{agreement_id}/status", summary="An agreement's status at an instant")
+def agreement_status(
+    agreement_id: str,
+    *,
+    node: NodeDep,
+    person: CurrentPerson,
+    at: AtQuery = None,
+    interpretation: ProfileQuery = Profile.TREATY_TEXT,
+    late_notice: LateNoticeQuery = LateNotice.ROLL_OVER,
+) -> StatusOut:
+    agreement = find_agreement(node, agreement_id)
+    when, how = instant(node, at), reading(interpretation, late_notice)
+    report = _status(agreement, when, how)
+    other = _status(agreement, when, how.other_profile())
+    payload: dict[str, Any] = status_json(report, other)
+    return StatusOut.model_validate(payload)
+
+
+@router.get("/agreements/{agreement_id}/timeline", summary="Events and the status bands")
+def agreement_timeline(
+    agreement_id: str,
+    node: NodeDep,
+    person: CurrentPerson,
+    interpretation: ProfileQuery = Profile.TREATY_TEXT,
+    late_notice: LateNoticeQuery = LateNotice.ROLL_OVER,
+) -> TimelineOut:
+    agreement = find_agreement(node, agreement_id)
+    how = reading(interpretation, late_notice)
+    return TimelineOut(
+        agreement=agreement.id,
+        interpretation=how.profile.value,
+        events=[EventOut.model_validate(e) for e in agreement_json(agreement)["events"]],
+        bands=[BandOut.model_validate(band_json(b)) for b in bands(agreement, how)],
+    )

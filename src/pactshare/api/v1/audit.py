@@ -1,0 +1,112 @@
+"""The node's audit log for auditors: the latest signed head, signing a new one, an inclusion
+proof for a position, and verification of the whole log from storage.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel
+
+from pactshare import audit
+from pactshare.api.auth import NodeDep, require
+from pactshare.errors import NotFoundError
+from pactshare.node import journal
+from pactshare.node.people import PersonRecord, Role
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["audit"])
+Auditor = Annotated[PersonRecord, Depends(require(Role.AUDITOR))]
+
+
+class Cosignature(BaseModel):
+    key_id: str
+    signature: str
+
+
+class SignedHead(BaseModel):
+    size: int
+    root: str
+    timestamp: str
+    key_id: str
+    signature: str
+    cosignatures: list[Cosignature]
+
+
+class ProofOut(BaseModel):
+    position: int
+    size: int
+    leaf_hash: str
+    root: str
+    proof: list[str]
+    entry: dict[str, Any]
+    head: SignedHead
+
+
+class AuditProblem(BaseModel):
+    kind: str
+    position: int | None
+    last_position: int | None
+    message: str
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    size: int
+    root: str
+    heads_verified: int
+    covered: int
+    problems: list[AuditProblem]
+
+
+def _head(signed: audit.SignedTreeHead) -> SignedHead:
+    return SignedHead.model_validate(json.loads(signed.to_json()))
+
+
+@router.get("/audit/head", summary="The latest signed tree head")
+def latest(node: NodeDep, person: Auditor) -> SignedHead:
+    with node.db.atomic() as tx:
+        signed = journal.latest_head(tx)
+    if signed is None:
+        raise NotFoundError("no signed head yet; sign one with POST /api/v1/audit/heads")
+    return _head(signed)
+
+
+@router.post("/audit/heads", status_code=201, summary="Sign the head of the log as it is now")
+def sign(node: NodeDep, person: Auditor) -> SignedHead:
+    with node.db.atomic() as tx:
+        signed = journal.sign_head(
+            tx, node.keys.signing_key, node.keys.signing_key_id, at=node.now()
+        )
+    return _head(signed)
+
+
+@router.get("/audit/proofs/{position}", summary="Inclusion proof of an entry in the latest head")
+def prove(
+    position: Annotated[int, Path(ge=0, le=2**62)], node: NodeDep, person: Auditor
+) -> ProofOut:
+    with node.db.atomic() as tx:
+        proof = journal.prove(tx, position)
+    return ProofOut.model_validate(dict(proof))
+
+
+@router.get("/audit/verify", summary="Recompute the log from storage and check every head")
+def verify(node: NodeDep, person: Auditor) -> VerifyOut:
+    with node.db.atomic() as tx:
+        report = journal.verify(tx, node.keys.signing_key.public_key())
+    failures = [p for p in report.problems if p.kind is not audit.ProblemKind.UNCOVERED]
+    return VerifyOut(
+        ok=not failures,
+        size=report.size,
+        root=report.root.hex(),
+        heads_verified=report.heads_verified,
+        covered=report.covered,
+        problems=[
+            AuditProblem(kind=p.kind.value, position=p.position,
+                         last_position=p.last_position, message=p.message)
+            for p in report.problems
+        ],
+    )  # fmt: skip

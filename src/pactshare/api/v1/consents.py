@@ -1,0 +1,79 @@
+"""Originators' written approvals for an item: requested by a holder, granted or revoked by the
+originator (R-PRO-1/2, R-TISA-6); the security officer acts for the party (or an originator).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from pactshare.api.auth import NodeDep, require
+from pactshare.api.v1.documents import SignedDocument
+from pactshare.api.v1.items import ConsentRecord, SeenItem
+from pactshare.errors import NotFoundError
+from pactshare.node.consents import grant_consent, request_consent, revoke_consent
+from pactshare.node.holdings import visible_item
+from pactshare.node.people import PersonRecord, Role
+from pactshare.store.schema import approvals
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["consents"])
+Officer = Annotated[PersonRecord, Depends(require(Role.SECURITY_OFFICER, Role.ORIGINATOR))]
+
+
+class ConsentIn(BaseModel):
+    """What is approved: a release to a party (``to``) or a use for a purpose — one of them."""
+
+    to: str | None = Field(default=None, min_length=1, max_length=3)
+    purpose: str | None = Field(default=None, min_length=1, max_length=500)
+
+
+@router.get("/items/{item_id}/consents", summary="The approvals on file for an item")
+def list_consents(item_id: SeenItem, node: NodeDep) -> list[ConsentRecord]:
+    with node.db.atomic() as tx:
+        rows = tx.execute(
+            select(approvals)
+            .where(approvals.c.item_id == item_id)
+            .order_by(approvals.c.recorded_at)
+        )
+        return [ConsentRecord.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/items/{item_id}/consent-requests",
+    status_code=201,
+    summary="Ask the originator for an approval (signed request)",
+)
+def ask(person: Officer, item_id: SeenItem, body: ConsentIn, node: NodeDep) -> SignedDocument:
+    document = request_consent(node, item_id, release_to=body.to, purpose=body.purpose)
+    return SignedDocument.model_validate(document)
+
+
+@router.post(
+    "/items/{item_id}/consents",
+    status_code=201,
+    summary="Grant an approval as the originator (signed)",
+)
+def grant(person: Officer, item_id: SeenItem, body: ConsentIn, node: NodeDep) -> SignedDocument:
+    document = grant_consent(node, item_id, release_to=body.to, purpose=body.purpose)
+    return SignedDocument.model_validate(document)
+
+
+@router.delete("/consents/{approval_id}", summary="Revoke an approval before it is used (signed)")
+def revoke(approval_id: str, node: NodeDep, person: Officer) -> SignedDocument:
+    with node.db.atomic() as tx:
+        item_id = tx.execute(
+            select(approvals.c.item_id).where(approvals.c.id == approval_id)
+        ).scalar_one_or_none()
+        try:
+            if item_id is not None:
+                visible_item(node, tx, person, item_id)
+        except NotFoundError as exc:  # an approval on an unseen item: as if there were none
+            raise NotFoundError(
+                f"no approval {approval_id!r} granted by {node.party_code} on this node"
+            ) from exc
+    return SignedDocument.model_validate(revoke_consent(node, approval_id))

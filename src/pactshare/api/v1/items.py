@@ -1,0 +1,284 @@
+"""Items: register (a streamed multipart upload), provide (queued to the outbox), the holdings
+a person may see, an item's record, opening it (decrypted as a stream) and its sealed envelope.
+
+Anything the person may not see answers 404 with the same body as an id that does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import tomllib
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from pactshare import seal
+from pactshare.api.auth import CurrentPerson, NodeDep, require
+from pactshare.api.v1.decisions import DecisionOut
+from pactshare.api.v1.documents import SignedDocument
+from pactshare.errors import LabelError, NotFoundError, RefusedError
+from pactshare.node.holdings import admit, hidden, plaintext, visible_holdings, visible_item
+from pactshare.node.items import item_row, provide, register_label
+from pactshare.node.people import PersonRecord, Role
+from pactshare.node.service import Node
+from pactshare.store.schema import access_log, approvals, incidents, provisions, receipts
+
+__all__ = [
+    "ConsentRecord",
+    "IncidentRecord",
+    "SeenItem",
+    "router",
+]
+
+router = APIRouter(tags=["items"])
+Originator = Annotated[PersonRecord, Depends(require(Role.ORIGINATOR))]
+CHUNK = 1 << 20
+OPENAPI_BINARY = {"content": {"application/octet-stream": {"schema": {"type": "string"}}}}
+
+
+class Holding(BaseModel):
+    item_id: str
+    originator: str
+    origin: str
+    received_from: str | None
+    marking: str
+    topics: list[str]
+    state: str
+
+
+class Registered(BaseModel):
+    item_id: str
+    marking: str
+
+
+class ProvideIn(BaseModel):
+    to: str = Field(min_length=1, max_length=3, description="The recipient party, e.g. JPN.")
+
+
+class ProvisionOut(BaseModel):
+    provision_id: str
+    to: str
+    delivery: str
+    decision: DecisionOut
+
+
+class Row(BaseModel):
+    """A record read straight from a table row (columns by attribute; renamed by alias)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ProvisionRecord(Row):
+    provision_id: str = Field(validation_alias="id")
+    to: str = Field(validation_alias="recipient")
+    decided_at: datetime
+    outcome: str
+    state: str
+
+
+class ReceiptRecord(Row):
+    package_id: str
+    sender: str
+    received_at: datetime
+    receipt: SignedDocument
+
+
+class AccessRecord(Row):
+    person: str
+    at: datetime
+    granted: bool
+    reasons: list[dict[str, str]]
+
+
+class ConsentRecord(Row):
+    approval_id: str = Field(validation_alias="id")
+    originator: str
+    kind: str
+    subject: str
+    recorded_at: datetime
+    revoked_at: datetime | None
+
+
+class IncidentRecord(Row):
+    incident_id: str = Field(validation_alias="id")
+    item_id: str
+    state: str
+    summary: str
+    reported_at: datetime
+    closed_at: datetime | None
+
+
+class ItemDetail(BaseModel):
+    item_id: str
+    label: dict[str, Any]
+    originator: str
+    origin: str
+    received_from: str | None
+    received_under: str | None
+    marking: str
+    marking_level: str
+    state: str
+    needs_remarking: bool
+    derived_from: str | None
+    disposal: SignedDocument | None
+    provisions: list[ProvisionRecord]
+    receipts: list[ReceiptRecord]
+    access: list[AccessRecord]
+    consents: list[ConsentRecord]
+    incidents: list[IncidentRecord]
+
+
+def seen_item(item_id: str, node: NodeDep, person: CurrentPerson) -> str:
+    """The item id from the path, once the person may see the item (else 404, as if absent)."""
+    with node.db.atomic() as tx:
+        visible_item(node, tx, person, item_id)
+    return item_id
+
+
+SeenItem = Annotated[str, Depends(seen_item)]
+
+
+def parse_label(text: str, node: Node) -> seal.Label:
+    """A label sent as JSON (an object) or TOML; errors name the field (``label.KEY``)."""
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise LabelError(f"neither a JSON object nor TOML ({exc})", file="label") from exc
+    if not isinstance(data, dict):
+        raise LabelError("must be an object", file="label")
+    return seal.Label.from_mapping(
+        data, source="label", item_id=uuid.uuid4().hex, created_at=node.now()
+    )
+
+
+@router.post("/items", status_code=201, summary="Register an item (originator; streamed upload)")
+def register_item(
+    file: Annotated[UploadFile, File(description="The item's content.")],
+    label: Annotated[str, Form(description="The item's label, as TOML or a JSON object.")],
+    node: NodeDep,
+    person: Originator,
+) -> Registered:
+    parsed = parse_label(label, node)
+    with tempfile.TemporaryDirectory(prefix="pactshare-upload-") as folder:
+        payload = Path(folder) / "item"
+        with payload.open("wb") as out:  # the upload is spooled to disk, copied by chunks
+            shutil.copyfileobj(file.file, out, CHUNK)
+        item_id = register_label(node, payload, parsed, source="label")
+    with node.db.atomic() as tx:
+        marking = item_row(tx, item_id).marking
+    return Registered(item_id=item_id, marking=marking)
+
+
+@router.post(
+    "/items/{item_id}/provisions",
+    status_code=201,
+    summary="Provide an item to a party (originator): decided now, queued to the outbox",
+    responses={422: {"description": "Refused, with the reasons"}},
+)
+def provide_item(
+    person: Originator, item_id: SeenItem, body: ProvideIn, node: NodeDep
+) -> ProvisionOut:
+    provision = provide(node, item_id, body.to, package=None)
+    route = provision.decision["route"]
+    return ProvisionOut(
+        provision_id=provision.provision_id,
+        to=route[0]["to"],
+        delivery="outbox",
+        decision=DecisionOut.model_validate(provision.decision),
+    )
+
+
+@router.get("/items", summary="The holdings the person may see")
+def list_items(node: NodeDep, person: CurrentPerson) -> list[Holding]:
+    return [Holding.model_validate(h, from_attributes=True) for h in visible_holdings(node, person)]
+
+
+@router.get("/inbox", summary="The received holdings the person may see")
+def inbox(node: NodeDep, person: CurrentPerson) -> list[Holding]:
+    held = visible_holdings(node, person, received_only=True)
+    return [Holding.model_validate(h, from_attributes=True) for h in held]
+
+
+@router.get("/items/{item_id}", summary="An item: label, marking, custody and its records")
+def show_item(item_id: str, node: NodeDep, person: CurrentPerson) -> ItemDetail:
+    with node.db.atomic() as tx:
+        row = visible_item(node, tx, person, item_id)
+
+        def rows(table: Any, order: Any) -> list[Any]:
+            return list(tx.execute(select(table).where(table.c.item_id == item_id).order_by(order)))
+
+        return ItemDetail(
+            item_id=row.id,
+            label=row.label,
+            originator=row.originator,
+            origin=row.origin,
+            received_from=row.received_from,
+            received_under=row.received_under,
+            marking=row.marking,
+            marking_level=row.marking_level,
+            state=row.state,
+            needs_remarking=row.needs_remarking,
+            derived_from=row.derived_from,
+            disposal=row.disposal,
+            provisions=[
+                ProvisionRecord.model_validate(r) for r in rows(provisions, provisions.c.decided_at)
+            ],
+            receipts=[
+                ReceiptRecord.model_validate(r) for r in rows(receipts, receipts.c.received_at)
+            ],
+            access=[AccessRecord.model_validate(r) for r in rows(access_log, access_log.c.id)],
+            consents=[
+                ConsentRecord.model_validate(r) for r in rows(approvals, approvals.c.recorded_at)
+            ],
+            incidents=[
+                IncidentRecord.model_validate(r) for r in rows(incidents, incidents.c.reported_at)
+            ],
+        )
+
+
+@router.get(
+    "/items/{item_id}/content",
+    summary="Open an item: decrypted for the person, recorded in the access registry",
+    response_class=StreamingResponse,
+    responses={200: OPENAPI_BINARY},
+)
+def open_content(item_id: str, node: NodeDep, person: CurrentPerson) -> StreamingResponse:
+    try:
+        row = admit(node, item_id, person_name=person.name)
+    except (NotFoundError, RefusedError) as exc:  # denied: recorded, and as if absent
+        raise hidden(item_id) from exc
+    return StreamingResponse(
+        plaintext(node, row.envelope),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{item_id}"'},
+    )
+
+
+@router.get(
+    "/items/{item_id}/envelope",
+    summary="Download the item's sealed envelope (streamed)",
+    response_class=StreamingResponse,
+    responses={200: OPENAPI_BINARY},
+)
+def download_envelope(item_id: str, node: NodeDep, person: CurrentPerson) -> StreamingResponse:
+    with node.db.atomic() as tx:
+        row = visible_item(node, tx, person, item_id)
+
+    def chunks() -> Iterator[bytes]:
+        with node.objects.open(row.envelope) as sealed:
+            yield from iter(lambda: sealed.read(CHUNK), b"")
+
+    return StreamingResponse(
+        chunks(),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{item_id}.pse"'},
+    )

@@ -1,0 +1,109 @@
+"""A live node over real HTTP for tests: the node's app served by uvicorn in a background
+thread on a free loopback port, people with tokens, and httpx clients signed in as them.
+
+Minimal on purpose; the lead may switch these tests to ``pactshare.server.runner.NodeServer``.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from pactshare.node import NodeHome
+from pactshare.node.people import add_person
+from pactshare.node.service import Node, init_node
+from pactshare.server import create_app
+from tests.support import Clock, at
+
+BEFORE_MIDNIGHT = at("2019-11-22T23:00:00+09:00")  # GSOMIA KOR-JPN in force
+LABEL_TOML = """policy = "gsomia-kor-jpn-2016"
+originator = "KOR"
+classification = "군사 II급 비밀"
+topics = ["dprk-missile/slbm"]
+releasable_to = ["JPN"]
+"""
+
+# name: (clearance, need-to-know, roles)
+PEOPLE: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...]]] = {
+    "admin": ("kor-mil-1", ("*",), ("admin",)),
+    "originator": ("kor-mil-2", ("dprk-missile",), ("originator",)),
+    "officer": ("kor-mil-2", ("dprk-missile",), ("security-officer",)),
+    "auditor": ("kor-mil-2", ("dprk-missile",), ("auditor",)),
+    "reader": ("kor-mil-2", ("dprk-missile",), ("reader",)),
+    "low": ("kor-mil-3", ("dprk-missile",), ("reader", "originator")),
+    "elsewhere": ("kor-mil-1", ("cyber",), ("reader", "originator")),
+}
+
+
+@contextmanager
+def serving(node: Node) -> Iterator[str]:
+    """Serve ``node`` on a free port of 127.0.0.1; yield its base URL; stop it afterwards."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(node), log_config=None, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@dataclass
+class LiveNode:
+    """A KOR node served over HTTP, with JPN pinned and one person per role."""
+
+    node: Node
+    url: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def client(self, who: str | None = None, token: str | None = None) -> httpx.Client:
+        chosen = token or (self.tokens[who] if who else None)
+        headers = {"Authorization": f"Bearer {chosen}"} if chosen else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+
+
+@contextmanager
+def live_kor(root: Path, database_url: str) -> Iterator[LiveNode]:
+    """A KOR node on ``database_url`` with JPN's key pinned, its people, served live."""
+    clock = Clock(BEFORE_MIDNIGHT)
+    kor_home = init_node(root / "kor", party="KOR", at=clock.now, database=database_url)
+    jpn_home: NodeHome = init_node(root / "jpn", party="JPN", at=clock.now)
+    (kor_home.directory / "JPN.json").write_bytes(jpn_home.public_key.read_bytes())
+    node = Node(kor_home, clock=clock)
+    tokens = {}
+    with node.db.atomic() as tx:
+        party = node.party(tx)
+        for name, (clearance, topics, roles) in PEOPLE.items():
+            _, tokens[name] = add_person(
+                tx,
+                party,
+                name=name,
+                clearance=clearance,
+                need_to_know=topics,
+                roles=roles,
+                at=clock.now,
+            )
+    try:
+        with serving(node) as url:
+            yield LiveNode(node, url, tokens)
+    finally:
+        node.close()

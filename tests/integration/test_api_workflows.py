@@ -1,0 +1,145 @@
+"""/api/v1 beyond items, over a real socket: agreements at an instant, dry-run decisions,
+consents, incidents, diplomatic notes and the audit log."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from pactshare.store.schema import outbox
+from tests.http_support import LABEL_TOML, LiveNode
+
+GSOMIA = "gsomia-kor-jpn-2016"
+
+
+def _item(live: LiveNode) -> str:
+    with live.client("originator") as http:
+        answer = http.post("/api/v1/items", files={"file": ("i", b"x")}, data={"label": LABEL_TOML})
+    return str(answer.json()["item_id"])
+
+
+def test_agreements_status_at_an_instant_and_timeline(live: LiveNode) -> None:
+    with live.client("reader") as http:
+        listed = http.get("/api/v1/agreements", params={"at": "2019-11-22T23:59:59+09:00"})
+        status = http.get(f"/api/v1/agreements/{GSOMIA}/status", params={"at": "2023-06-01T00:00Z"})
+        shown = http.get(f"/api/v1/agreements/{GSOMIA}")
+        timeline = http.get(f"/api/v1/agreements/{GSOMIA}/timeline")
+        events = http.get(f"/api/v1/agreements/{GSOMIA}/events")
+        unknown = http.get("/api/v1/agreements/no-such-agreement/status")
+    by_id = {a["id"]: a for a in listed.json()}
+    assert by_id[GSOMIA]["status"] == "notice_suspended"
+    assert by_id[GSOMIA]["at"] == "2019-11-22T23:59:59+09:00"
+    assert status.json()["status"] == "in_force"
+    assert status.json()["agreement"] == GSOMIA
+    assert shown.json()["parties"] == ["KOR", "JPN"]
+    assert [e["id"] for e in events.json()] == [e["id"] for e in shown.json()["events"]]
+    assert timeline.json()["bands"][0]["start"]
+    assert unknown.status_code == 404
+
+
+def test_a_dry_run_decision_records_nothing(live: LiveNode) -> None:
+    request = {
+        "from": "KOR",
+        "to": "JPN",
+        "classification": "군사 II급 비밀",
+        "topics": ["dprk-missile/slbm"],
+        "at": "2019-11-22T23:59:59+09:00",
+    }
+    with live.client("reader") as http:
+        allowed = http.post("/api/v1/decisions", json=request)
+        early = http.post("/api/v1/decisions", json={**request, "at": "2010-01-01T00:00Z"})
+        after_midnight = {**request, "at": "2019-11-23T00:00:01+09:00"}
+        suspended = http.post("/api/v1/decisions", json=after_midnight)
+        what_if = http.post(
+            "/api/v1/decisions", json={**after_midnight, "drop_event": ["kor-suspension-2019"]}
+        )
+        bad = http.post("/api/v1/decisions", json={**request, "at": "soon"})
+    assert allowed.json()["outcome"] == "allowed"
+    assert allowed.json()["route"][0]["marking"] == "KOR / 極秘 (SECRET)"
+    assert early.json()["outcome"] == "refused"
+    assert suspended.json()["outcome"] == "allowed"
+    assert what_if.json()["outcome"] == "relay"  # terminated: only through the TISA hub
+    assert bad.status_code == 400
+    assert bad.json()["detail"].startswith("at:")
+    with live.node.db.atomic() as tx:
+        assert tx.execute(select(outbox)).first() is None
+
+
+def test_consents_granted_listed_and_revoked_by_the_officer(live: LiveNode) -> None:
+    item = _item(live)
+    with live.client("officer") as http:
+        granted = http.post(f"/api/v1/items/{item}/consents", json={"to": "USA"})
+        both = http.post(f"/api/v1/items/{item}/consents", json={"to": "USA", "purpose": "x"})
+        approval = granted.json()["body"]["approval_id"]
+        revoked = http.delete(f"/api/v1/consents/{approval}")
+        listed = http.get(f"/api/v1/items/{item}/consents").json()
+    assert granted.status_code == 201
+    assert granted.json()["kind"] == "approval"
+    assert both.status_code == 400
+    assert revoked.json()["kind"] == "revocation"
+    assert [(c["approval_id"], c["revoked_at"] is not None) for c in listed] == [(approval, True)]
+    with live.client("reader") as http:
+        assert http.post(f"/api/v1/items/{item}/consents", json={"to": "USA"}).status_code == 403
+
+
+def test_an_incident_is_reported_confirmed_and_closed(live: LiveNode) -> None:
+    item = _item(live)
+    with live.client("officer") as http:
+        reported = http.post(f"/api/v1/items/{item}/incidents", json={"summary": "laptop lost"})
+        incident = reported.json()["body"]["incident_id"]
+        confirmed = http.patch(f"/api/v1/incidents/{incident}", json={"state": "confirmed"})
+        unfinished = http.post(
+            f"/api/v1/incidents/{incident}/close", json={"findings": "", "measures": "x"}
+        )
+        closed = http.post(
+            f"/api/v1/incidents/{incident}/close",
+            json={"findings": "left on a train", "measures": "encrypted disks"},
+        )
+        listed = http.get("/api/v1/incidents").json()
+    assert reported.status_code == 201
+    assert confirmed.json()["body"]["state"] == "confirmed"
+    assert unfinished.status_code == 422
+    assert closed.json()["body"]["state"] == "closed"
+    assert [(i["incident_id"], i["state"]) for i in listed] == [(incident, "closed")]
+    with live.client("low") as http:
+        assert http.get("/api/v1/incidents").json() == []
+        assert http.patch(
+            f"/api/v1/incidents/{incident}", json={"state": "ruled-out"}
+        ).status_code in (
+            403,
+            404,
+        )
+
+
+def test_a_note_given_by_the_officer_changes_the_status_and_is_queued(live: LiveNode) -> None:
+    with live.client("officer") as http:
+        note = http.post(
+            f"/api/v1/agreements/{GSOMIA}/notes",
+            json={"kind": "notice_of_termination", "effective": "2024-01-01T00:00:00+09:00"},
+        )
+        status = http.get(
+            f"/api/v1/agreements/{GSOMIA}/status", params={"at": "2024-02-01T00:00:00+09:00"}
+        )
+    assert note.status_code == 201, note.text
+    assert note.json()["kind"] == "diplomatic-note"
+    assert note.json()["body"]["event"]["id"] in status.json()["applied_events"]
+    with live.node.db.atomic() as tx:
+        queued = tx.execute(select(outbox.c.kind, outbox.c.recipient)).all()
+    assert [tuple(r) for r in queued] == [("note", "JPN")]
+
+
+def test_the_auditor_signs_proves_and_verifies(live: LiveNode) -> None:
+    _item(live)
+    with live.client("auditor") as http:
+        assert http.get("/api/v1/audit/head").status_code == 404
+        signed = http.post("/api/v1/audit/heads")
+        head = http.get("/api/v1/audit/head")
+        proof = http.get("/api/v1/audit/proofs/1")
+        beyond = http.get(f"/api/v1/audit/proofs/{signed.json()['size']}")
+        verified = http.get("/api/v1/audit/verify")
+    assert signed.status_code == 201
+    assert head.json() == signed.json()
+    assert proof.json()["root"] == signed.json()["root"]
+    assert proof.json()["position"] == 1
+    assert beyond.status_code == 409
+    assert verified.json()["ok"] is True
+    assert verified.json()["heads_verified"] == 1

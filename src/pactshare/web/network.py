@@ -1,0 +1,227 @@
+"""The agreements network at an instant: parties as nodes, agreements as edges coloured (and
+labelled) by their derived status, and what the two sample items would get.
+
+Everything is computed server-side into a small view model; the template draws it as inline
+SVG. A counterfactual drops Seoul's 2019 suspension from GSOMIA (``Agreement.without_event``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from pactshare.api.auth import current_node
+from pactshare.domain import (
+    Agreement,
+    AgreementKind,
+    Decision,
+    Outcome,
+    Registry,
+    Status,
+    decide,
+    parse_instant,
+    status_at,
+)
+from pactshare.errors import InputError
+from pactshare.web.rendering import SEOUL, page
+from pactshare.web.story import GSOMIA, MOMENTS, SAMPLES, SUSPENSION, Moment, Sample
+
+__all__ = ["counterfactual", "router"]
+
+router = APIRouter()
+
+EPOCH = datetime(2014, 1, 1, tzinfo=SEOUL)  # the slider's day 0, midnight in Seoul
+LAST_MOMENT = datetime(2024, 1, 1, tzinfo=SEOUL)  # the slider reaches at least past 2023
+WIDTH, HEIGHT = 640, 430
+CENTRE = (WIDTH / 2, 235)
+RADIUS = 165
+NODE_RADIUS = 36
+
+STATUS_TEXT = {
+    Status.NOT_IN_FORCE: "not in force",
+    Status.IN_FORCE: "in force",
+    Status.TERMINATION_PENDING: "notice given, still in force",
+    Status.NOTICE_SUSPENDED: "notice suspended, in force",
+    Status.TERMINATED: "terminated",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PartyNode:
+    code: str
+    name: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One agreement drawn as one or more SVG paths, with its status and a label position."""
+
+    agreement: Agreement
+    name: str
+    status: Status
+    status_text: str
+    paths: tuple[str, ...]
+    label_x: float
+    label_y: float
+
+
+@dataclass(frozen=True, slots=True)
+class SampleResult:
+    sample: Sample
+    decision: Decision
+    summary: str
+    path: str | None  # the route drawn over the network, if any
+
+    @property
+    def parties(self) -> str:
+        """The route as ``KOR>USA>JPN`` (a stable test hook)."""
+        hops = self.decision.route
+        return ">".join([hops[0].sender, *(hop.recipient for hop in hops)]) if hops else ""
+
+
+def counterfactual(registry: Registry) -> Registry:
+    """The registry had Seoul never suspended its 2019 notice."""
+    return registry.with_agreement(registry.agreement(GSOMIA).without_event(SUSPENSION))
+
+
+def short_name(agreement: Agreement) -> str:
+    """``GSOMIA KOR–JPN (2016)``, ``TISA via USA (2014)``: the id made readable."""
+    head, *_, tail = agreement.id.split("-")
+    year = f" ({tail})" if tail.isdigit() else ""
+    if agreement.kind is AgreementKind.HUB:
+        return f"{head.upper()} via {agreement.hub}{year}"
+    return f"{head.upper()} {'–'.join(agreement.parties)}{year}"
+
+
+def _layout(registry: Registry) -> dict[str, PartyNode]:
+    hubs = {a.hub for a in registry.agreements.values() if a.hub}
+    order = sorted(registry.parties, key=lambda code: (code not in hubs, code))
+    cx, cy = CENTRE
+    nodes = {}
+    for index, code in enumerate(order):
+        angle = -math.pi / 2 + 2 * math.pi * index / len(order)
+        x, y = cx + RADIUS * math.cos(angle), cy + RADIUS * math.sin(angle)
+        nodes[code] = PartyNode(code, registry.parties[code].name, round(x, 1), round(y, 1))
+    return nodes
+
+
+def _bulge(a: PartyNode, b: PartyNode, amount: float) -> tuple[float, float]:
+    """The control point of a curve from ``a`` to ``b``, pushed away from the centre."""
+    mx, my = (a.x + b.x) / 2, (a.y + b.y) / 2
+    dx, dy = mx - CENTRE[0], my - CENTRE[1]
+    length = math.hypot(dx, dy) or 1.0
+    return round(mx + dx / length * amount, 1), round(my + dy / length * amount, 1)
+
+
+def _curve(a: PartyNode, b: PartyNode, amount: float) -> str:
+    qx, qy = _bulge(a, b, amount)
+    return f"M {a.x} {a.y} Q {qx} {qy} {b.x} {b.y}"
+
+
+def _edges(registry: Registry, nodes: dict[str, PartyNode], at: datetime) -> list[Edge]:
+    edges = []
+    for agreement in registry.agreements.values():
+        status = status_at(agreement, at).status
+        if agreement.kind is AgreementKind.BILATERAL:
+            a, b = (nodes[p] for p in agreement.parties)
+            paths: tuple[str, ...] = (f"M {a.x} {a.y} L {b.x} {b.y}",)
+            lx, ly = (a.x + b.x) / 2, (a.y + b.y) / 2
+            ly += 24 if abs(a.y - b.y) < 1 else 0  # below a horizontal edge
+        else:
+            hub = nodes[str(agreement.hub)]
+            spokes = [nodes[p] for p in agreement.parties if p != agreement.hub]
+            paths = tuple(_curve(member, hub, 46) for member in spokes)
+            lx, ly = hub.x, hub.y - NODE_RADIUS - 14
+        edges.append(
+            Edge(agreement, short_name(agreement), status, STATUS_TEXT[status], paths,
+                 round(lx, 1), round(ly, 1))
+        )  # fmt: skip
+    return edges
+
+
+def _route_path(decision: Decision, nodes: dict[str, PartyNode]) -> str | None:
+    if not decision.route:
+        return None
+    parts = []
+    for hop in decision.route:
+        a, b = nodes[hop.sender], nodes[hop.recipient]
+        bilateral = decision.outcome is Outcome.ALLOWED
+        parts.append(f"M {a.x} {a.y} L {b.x} {b.y}" if bilateral else _curve(a, b, 46))
+    return " ".join(parts)
+
+
+def _summary(decision: Decision) -> str:
+    if decision.outcome is Outcome.ALLOWED:
+        return f"direct, under {decision.route[0].agreement}"
+    if decision.outcome is Outcome.RELAY:
+        hub = decision.route[0].recipient
+        return f"relay via {hub}, under {decision.route[0].agreement}"
+    return "refused"
+
+
+def _instant(request: Request, now: datetime) -> datetime:
+    """The instant asked for: an exact ``at``, else the slider's ``day``, else now."""
+    query = request.query_params
+    if query.get("at"):
+        return parse_instant(query["at"], what="at")
+    if query.get("day"):
+        try:
+            return EPOCH + timedelta(days=int(query["day"]))
+        except (ValueError, OverflowError) as exc:
+            raise InputError(f"day: {query['day']!r} is not a whole number of days") from exc
+    return now
+
+
+@router.get("/", response_class=HTMLResponse, summary="The agreements network at an instant")
+def network(request: Request) -> HTMLResponse:
+    node = current_node(request)
+    now = node.now()
+    with node.db.atomic() as tx:
+        history = node.registry(tx)
+    error = None
+    try:
+        at = _instant(request, now)
+    except InputError as exc:
+        error, at = str(exc), now
+    without = request.query_params.get("without_suspension") == "1" and GSOMIA in history.agreements
+    registry = counterfactual(history) if without else history
+    nodes = _layout(registry)
+    edges = _edges(registry, nodes, at)
+    samples = []
+    if {"KOR", "JPN"} <= set(registry.parties):
+        for sample in SAMPLES:
+            decision = decide(sample.request, registry, at)
+            samples.append(
+                SampleResult(sample, decision, _summary(decision), _route_path(decision, nodes))
+            )
+    gsomia = {
+        label: status_at(world.agreement(GSOMIA), at)
+        for label, world in (("history", history), ("without", counterfactual(history)))
+        if GSOMIA in world.agreements
+    }
+    last = max(now, LAST_MOMENT)
+    moment: Moment | None = next((m for m in MOMENTS if m.at == at), None)
+    context = {
+        "at": at,
+        "day": max(0, (at.astimezone(SEOUL) - EPOCH).days),
+        "max_day": (last - EPOCH).days,
+        "without": without,
+        "nodes": list(nodes.values()),
+        "edges": edges,
+        "samples": samples,
+        "moments": MOMENTS,
+        "moment": moment,
+        "gsomia": gsomia,
+        "status_text": STATUS_TEXT,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "node_radius": NODE_RADIUS,
+        "error": error,
+    }
+    return page(request, "network.html", context, status=400 if error else 200)

@@ -3,7 +3,7 @@ server in a background thread on a free loopback port.
 
 KOR registers a SECRET-equivalent DPRK-missile item and hand-carries it to JPN under GSOMIA in
 2019; JPN also registers a PRC-naval item that the test person has no need-to-know for (it must
-answer 404). One access is recorded, and one tree head is signed, so no page is empty.
+answer 404). One access and one incident are recorded, and one tree head is signed, so no page is empty.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import uvicorn
 
 from pactshare.node import journal
 from pactshare.node.holdings import open_item
+from pactshare.node.incidents import report_incident
 from pactshare.node.items import provide, register
 from pactshare.node.people import add_person
 from pactshare.node.reception import receive
@@ -83,6 +84,7 @@ def _prepare(root: Path, clock: Clock) -> tuple[Node, tuple[str, str], str, str]
             roles=["reader"], at=clock.now,
         )  # fmt: skip
     open_item(jpn, received, person_name="Aoki", output=root / "opened.txt")
+    report_incident(jpn, received, summary="A printed copy is missing from the reading room")
     with jpn.db.atomic() as tx:
         journal.sign_head(tx, jpn.keys.signing_key, jpn.keys.signing_key_id, at=clock.now)
     kor.close()

@@ -57,6 +57,12 @@ class PartyNode:
     x: float
     y: float
 
+    @property
+    def name_y(self) -> float:
+        """Where the party's name goes: above a node at the top, below the others."""
+        above = self.y < CENTRE[1]
+        return round(self.y - NODE_RADIUS - 10 if above else self.y + NODE_RADIUS + 20, 1)
+
 
 @dataclass(frozen=True, slots=True)
 class Edge:
@@ -69,6 +75,7 @@ class Edge:
     paths: tuple[str, ...]
     label_x: float
     label_y: float
+    anchor: str  # SVG text-anchor of the label
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +131,19 @@ def _curve(a: PartyNode, b: PartyNode, amount: float) -> str:
     return f"M {a.x} {a.y} Q {qx} {qy} {b.x} {b.y}"
 
 
+def _outward(x: float, y: float, amount: float) -> tuple[float, float]:
+    """A point ``amount`` further from the centre than ``(x, y)``."""
+    dx, dy = x - CENTRE[0], y - CENTRE[1]
+    length = math.hypot(dx, dy) or 1.0
+    return x + dx / length * amount, y + dy / length * amount
+
+
+def _anchor(x: float) -> str:
+    if x < CENTRE[0] - 5:
+        return "end"
+    return "start" if x > CENTRE[0] + 5 else "middle"
+
+
 def _edges(registry: Registry, nodes: dict[str, PartyNode], at: datetime) -> list[Edge]:
     edges = []
     for agreement in registry.agreements.values():
@@ -131,28 +151,45 @@ def _edges(registry: Registry, nodes: dict[str, PartyNode], at: datetime) -> lis
         if agreement.kind is AgreementKind.BILATERAL:
             a, b = (nodes[p] for p in agreement.parties)
             paths: tuple[str, ...] = (f"M {a.x} {a.y} L {b.x} {b.y}",)
-            lx, ly = (a.x + b.x) / 2, (a.y + b.y) / 2
-            ly += 24 if abs(a.y - b.y) < 1 else 0  # below a horizontal edge
+            # Sloped edges: labelled outside the hub's curves, so that neighbours never collide;
+            # a level edge: labelled inside, clear of the party names below it.
+            level = abs(a.y - b.y) < 1
+            lx, ly = _outward((a.x + b.x) / 2, (a.y + b.y) / 2, -44 if level else 62)
         else:
             hub = nodes[str(agreement.hub)]
             spokes = [nodes[p] for p in agreement.parties if p != agreement.hub]
             paths = tuple(_curve(member, hub, 46) for member in spokes)
-            lx, ly = hub.x, hub.y - NODE_RADIUS - 14
+            lx, ly = hub.x + NODE_RADIUS + 14, hub.y - 6
         edges.append(
             Edge(agreement, short_name(agreement), status, STATUS_TEXT[status], paths,
-                 round(lx, 1), round(ly, 1))
+                 round(lx, 1), round(ly, 1), _anchor(lx))
         )  # fmt: skip
     return edges
 
 
+def _short_of(x: float, y: float, towards: tuple[float, float], gap: float) -> tuple[float, float]:
+    """The point ``gap`` before ``(x, y)`` coming from ``towards``: an arrow stops at the node."""
+    dx, dy = x - towards[0], y - towards[1]
+    length = math.hypot(dx, dy) or 1.0
+    return round(x - dx / length * gap, 1), round(y - dy / length * gap, 1)
+
+
 def _route_path(decision: Decision, nodes: dict[str, PartyNode]) -> str | None:
+    """The route as one SVG path whose last hop ends at the recipient's rim (for the arrow)."""
     if not decision.route:
         return None
     parts = []
-    for hop in decision.route:
+    gap = NODE_RADIUS + 4
+    for index, hop in enumerate(decision.route):
         a, b = nodes[hop.sender], nodes[hop.recipient]
-        bilateral = decision.outcome is Outcome.ALLOWED
-        parts.append(f"M {a.x} {a.y} L {b.x} {b.y}" if bilateral else _curve(a, b, 46))
+        last = index == len(decision.route) - 1
+        if decision.outcome is Outcome.ALLOWED:
+            ex, ey = _short_of(b.x, b.y, (a.x, a.y), gap) if last else (b.x, b.y)
+            parts.append(f"M {a.x} {a.y} L {ex} {ey}")
+        else:
+            qx, qy = _bulge(a, b, 46)
+            ex, ey = _short_of(b.x, b.y, (qx, qy), gap) if last else (b.x, b.y)
+            parts.append(f"M {a.x} {a.y} Q {qx} {qy} {ex} {ey}")
     return " ".join(parts)
 
 

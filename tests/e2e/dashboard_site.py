@@ -54,7 +54,9 @@ class Site:
 
 
 def _prepare(root: Path, clock: Clock) -> tuple[Node, tuple[str, str], str, str]:
-    homes = {code: init_node(root / code.lower(), party=code, at=clock.now) for code in ("KOR", "JPN")}
+    homes = {
+        code: init_node(root / code.lower(), party=code, at=clock.now) for code in ("KOR", "JPN")
+    }
     for code, home in homes.items():
         for other, other_home in homes.items():
             if other != code:

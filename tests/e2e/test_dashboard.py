@@ -93,11 +93,15 @@ def test_network_slider_and_counterfactual_at_the_scheduled_expiry(page: Page) -
     expect(page.locator('[data-item="dprk-missile"]')).to_have_attribute("data-outcome", "relay")
     expect(page.locator('[data-item="dprk-missile"]')).to_contain_text("relay via USA")
     expect(page.locator('[data-item="prc-naval"]')).to_have_attribute("data-outcome", "refused")
-    expect(page.locator('.edge[data-agreement="tisa-2014"]')).to_have_attribute("data-status", "in_force")
+    expect(page.locator('.edge[data-agreement="tisa-2014"]')).to_have_attribute(
+        "data-status", "in_force"
+    )
     shot(page, "03-network-2019-11-23-without-suspension")
 
 
-def test_key_moment_buttons_and_the_no_script_form(page: Page, browser: Browser, site: Site) -> None:
+def test_key_moment_buttons_and_the_no_script_form(
+    page: Page, browser: Browser, site: Site
+) -> None:
     page.goto("/")
     page.get_by_role("button", name="Suspension").click()
     expect(page.get_by_test_id("instant")).to_have_text("2019-11-22 18:00 KST")
@@ -123,10 +127,15 @@ def test_agreement_page_shows_terms_equivalence_events_and_bands(page: Page) -> 
     page.locator('.data a[href="/agreements/gsomia-kor-jpn-2016"]').click()
     expect(page.locator("h1")).to_have_text("GSOMIA KOR–JPN (2016)")
     expect(page.get_by_role("heading", name="Equivalence table")).to_be_visible()
-    expect(page.locator("tr[data-event=kor-suspension-2019]")).to_contain_text("notice suspension by KOR")
+    expect(page.locator("tr[data-event=kor-suspension-2019]")).to_contain_text(
+        "notice suspension by KOR"
+    )
     bands = page.locator("tr[data-band]")
     assert [bands.nth(i).get_attribute("data-band") for i in range(bands.count())] == [
-        "in_force", "termination_pending", "notice_suspended", "in_force"
+        "in_force",
+        "termination_pending",
+        "notice_suspended",
+        "in_force",
     ]
     expect(page.get_by_test_id("next-anniversary")).to_contain_text("11-23 00:00 KST")
     shot(page, "04-agreement-gsomia")

@@ -4,6 +4,7 @@ input, sign-in cookie flags, and pages that need a signed-in person."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -98,11 +99,23 @@ def test_an_item_the_person_may_not_see_is_404_like_a_missing_one(
     [
         ("from", "from=XXX&to=JPN&classification=x&topics=a&at=2019-01-01T00:00:00%2B09:00"),
         ("to", "from=KOR&to=KOR&classification=kor-mil-2&topics=a&at=2019-01-01T00:00:00%2B09:00"),
-        ("classification", "from=KOR&to=JPN&classification=TOPSECRET&topics=a&at=2019-01-01T00:00:00%2B09:00"),
-        ("topics", "from=KOR&to=JPN&classification=kor-mil-2&topics=Not%20A%20Topic!&at=2019-01-01T00:00:00%2B09:00"),
+        (
+            "classification",
+            "from=KOR&to=JPN&classification=TOPSECRET&topics=a&at=2019-01-01T00:00:00%2B09:00",
+        ),
+        (
+            "topics",
+            "from=KOR&to=JPN&classification=kor-mil-2&topics=Not%20A%20Topic!&at=2019-01-01T00:00:00%2B09:00",
+        ),
         ("at", "from=KOR&to=JPN&classification=kor-mil-2&topics=prc-naval&at=yesterday"),
-        ("interpretation", "from=KOR&to=JPN&classification=kor-mil-2&topics=prc-naval&at=2019-01-01T00:00:00%2B09:00&interpretation=mine"),
-        ("drop_event", "from=KOR&to=JPN&classification=kor-mil-2&topics=prc-naval&at=2019-01-01T00:00:00%2B09:00&drop_event=nothing"),
+        (
+            "interpretation",
+            "from=KOR&to=JPN&classification=kor-mil-2&topics=prc-naval&at=2019-01-01T00:00:00%2B09:00&interpretation=mine",
+        ),
+        (
+            "drop_event",
+            "from=KOR&to=JPN&classification=kor-mil-2&topics=prc-naval&at=2019-01-01T00:00:00%2B09:00&drop_event=nothing",
+        ),
     ],
 )
 def test_decision_form_bad_input_is_400_with_the_error_beside_the_field(

@@ -37,7 +37,9 @@ class Tick:
     event_id: str
 
 
-def _bars(life: tuple[Band, ...], agreement: Agreement, now: datetime) -> tuple[list[BandBar], list[Tick]]:
+def _bars(
+    life: tuple[Band, ...], agreement: Agreement, now: datetime
+) -> tuple[list[BandBar], list[Tick]]:
     """Bands and events laid out on one horizontal axis, proportional to time."""
     if not life:
         return [], []

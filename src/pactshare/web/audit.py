@@ -61,7 +61,9 @@ def render_audit(
         "entries": entries,
         "report": report,
         "failures": failures,
-        "cosignatures": list(cosignatures) if cosignatures is not None else stored_cosignatures(head),
+        "cosignatures": list(cosignatures)
+        if cosignatures is not None
+        else stored_cosignatures(head),
         "key_id": node.keys.signing_key_id,
     }
     return page(request, "audit.html", context)

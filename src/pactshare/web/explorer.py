@@ -19,9 +19,11 @@ from pactshare.domain import (
     Interpretation,
     Profile,
     Registry,
-    Request as ProvisionRequest,
     decide,
     parse_instant,
+)
+from pactshare.domain import (
+    Request as ProvisionRequest,
 )
 from pactshare.domain.topics import check_topic
 from pactshare.errors import PactshareError
@@ -56,28 +58,27 @@ class Asked:
     registry: Registry | None = None
 
 
-def _parse(values: dict[str, str], registry: Registry) -> Asked:
-    asked = Asked(values)
-    errors = asked.errors
-    sender = recipient = None
-    for name in ("from", "to"):
-        code = values[name].strip().upper()
-        if code not in registry.parties:
-            known = ", ".join(sorted(registry.parties))
-            errors[name] = f"choose one of {known}" if not code else f"{code!r} is not a party ({known})"
-        elif name == "from":
-            sender = code
-        else:
-            recipient = code
-    if sender and recipient and sender == recipient:
-        errors["to"] = "the recipient must be another party than the originator"
+def _party(values: dict[str, str], name: str, registry: Registry, errors: dict[str, str]) -> str:
+    code = values[name].strip().upper()
+    if code not in registry.parties:
+        known = ", ".join(sorted(registry.parties))
+        errors[name] = f"{code!r} is not a party ({known})" if code else f"choose one of {known}"
+        return ""
+    return code
+
+
+def _level(values: dict[str, str], sender: str, registry: Registry, errors: dict[str, str]) -> str:
     classification = values["classification"].strip()
     if not classification:
         errors["classification"] = "give the originator's classification level"
     elif sender and registry.parties[sender].scheme.find(classification) is None:
         names = ", ".join(level.name for level in registry.parties[sender].scheme.levels)
         errors["classification"] = f"not a level of {sender}; known: {names}"
-    topics = tuple(t for t in values["topics"].replace(",", " ").split() if t)
+    return classification
+
+
+def _topics(values: dict[str, str], errors: dict[str, str]) -> tuple[str, ...]:
+    topics = tuple(values["topics"].replace(",", " ").split())
     if not topics:
         errors["topics"] = "give at least one topic, e.g. dprk-missile/slbm"
     for topic in topics:
@@ -85,6 +86,31 @@ def _parse(values: dict[str, str], registry: Registry) -> Asked:
             check_topic(topic)
         except ValueError as exc:
             errors["topics"] = str(exc)
+    return topics
+
+
+def _without(values: dict[str, str], registry: Registry, errors: dict[str, str]) -> Registry:
+    """The registry had the chosen event not happened (found by id in any agreement)."""
+    drop = values["drop_event"].strip()
+    if not drop:
+        return registry
+    holders = [a for a in registry.agreements.values() if a.event(drop) is not None]
+    if not holders:
+        errors["drop_event"] = f"no agreement has an event {drop!r}"
+    for agreement in holders:
+        registry = registry.with_agreement(agreement.without_event(drop))
+    return registry
+
+
+def _parse(values: dict[str, str], registry: Registry) -> Asked:
+    asked = Asked(values)
+    errors = asked.errors
+    sender = _party(values, "from", registry, errors)
+    recipient = _party(values, "to", registry, errors)
+    if sender and sender == recipient:
+        errors["to"] = "the recipient must be another party than the originator"
+    classification = _level(values, sender, registry, errors)
+    topics = _topics(values, errors)
     try:
         asked.at = parse_instant(values["at"], what="instant")
     except PactshareError as exc:
@@ -93,15 +119,8 @@ def _parse(values: dict[str, str], registry: Registry) -> Asked:
         asked.interpretation = Interpretation(profile=Profile(values["interpretation"]))
     except ValueError:
         errors["interpretation"] = "choose treaty-text or kr-anytime"
-    drop = values["drop_event"].strip()
-    if drop:
-        holders = [a for a in registry.agreements.values() if a.event(drop) is not None]
-        if not holders:
-            errors["drop_event"] = f"no agreement has an event {drop!r}"
-        for agreement in holders:
-            registry = registry.with_agreement(agreement.without_event(drop))
-    asked.registry = registry
-    if not errors and sender and recipient:
+    asked.registry = _without(values, registry, errors)
+    if not errors:
         asked.request = ProvisionRequest(sender, recipient, classification, topics)
     return asked
 

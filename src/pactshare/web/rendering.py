@@ -17,7 +17,7 @@ from pactshare.api.auth import current_node, current_person
 from pactshare.api.problems import ProblemError
 from pactshare.node.people import PersonRecord
 
-__all__ = ["STATIC_DIR", "local_time", "page", "signed_in_person"]
+__all__ = ["SEOUL", "STATIC_DIR", "local_time", "not_found", "page", "signed_in_person"]
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"

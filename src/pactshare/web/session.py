@@ -36,12 +36,14 @@ def person_or_redirect(request: Request) -> PersonRecord | RedirectResponse:
         return person
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(
-        f"/signin?next={quote(target, safe='/')}", status_code=303, headers={"Cache-Control": "no-store"}
+        f"/signin?next={quote(target, safe='/')}",
+        status_code=303,
+        headers={"Cache-Control": "no-store"},
     )
 
 
 @router.get("/signin", response_class=HTMLResponse)
-def signin_form(request: Request, next: str | None = None) -> HTMLResponse:  # noqa: A002
+def signin_form(request: Request, next: str | None = None) -> HTMLResponse:
     return page(request, "signin.html", {"next": _safe_next(next), "error": None})
 
 
@@ -49,7 +51,7 @@ def signin_form(request: Request, next: str | None = None) -> HTMLResponse:  # n
 def signin(
     request: Request,
     token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/items",  # noqa: A002
+    next: Annotated[str, Form()] = "/items",
 ) -> Response:
     node = current_node(request)
     person = None

@@ -3,6 +3,7 @@ input, sign-in cookie flags, and pages that need a signed-in person."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -192,3 +193,46 @@ def test_a_person_without_an_audit_role_may_not_open_the_audit_page(site: Site) 
         refused = client.get("/audit")
     assert refused.status_code == 403
     assert "auditor" in refused.text
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_colours_meet_4_5_to_1_on_the_page_and_panel_backgrounds(
+    client: httpx.Client,
+) -> None:
+    css = client.get("/static/dashboard.css").text
+    root = css[css.index(":root") : css.index("}")]
+    colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", root))
+    text = ["ink", "muted", "in-force", "pending", "suspended", "terminated", "not-in-force"]
+    for name in text:
+        for background in ("bg", "panel"):
+            ratio = _contrast(colours[name], colours[background])
+            assert ratio >= 4.5, f"--{name} on --{background}: {ratio:.2f}:1"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/?at=0001-01-01T00:00:00%2B09:00",
+        "/?at=9999-12-31T23:59:59-09:00",
+        "/?day=100000",
+        "/?day=-100000",
+        "/?day=99999999999999999999",
+        "/agreements/gsomia-kor-jpn-2016?at=0001-01-01T00:00:00%2B09:00",
+        "/agreements/gsomia-kor-jpn-2016?drop_event=nothing",
+        "/decide?from=KOR&to=JPN&classification=kor-mil-2&topics=a&at=9999-12-31T23:59:59-09:00",
+        "/decide?from=&to=",
+        "/decide?at=%ff",
+    ],
+)
+def test_far_or_malformed_input_is_400_never_500(client: httpx.Client, path: str) -> None:
+    assert client.get(path).status_code == 400

@@ -23,11 +23,10 @@ from pactshare.domain import (
     Registry,
     Status,
     decide,
-    parse_instant,
     status_at,
 )
 from pactshare.errors import InputError
-from pactshare.web.rendering import SEOUL, page
+from pactshare.web.rendering import SEOUL, instant, page, within_range
 from pactshare.web.story import GSOMIA, MOMENTS, SAMPLES, SUSPENSION, Moment, Sample
 
 __all__ = ["counterfactual", "router"]
@@ -206,10 +205,10 @@ def _instant(request: Request, now: datetime) -> datetime:
     """The instant asked for: an exact ``at``, else the slider's ``day``, else now."""
     query = request.query_params
     if query.get("at"):
-        return parse_instant(query["at"], what="at")
+        return instant(query["at"], what="at")
     if query.get("day"):
         try:
-            return EPOCH + timedelta(days=int(query["day"]))
+            return within_range(EPOCH + timedelta(days=int(query["day"])), what="day")
         except (ValueError, OverflowError) as exc:
             raise InputError(f"day: {query['day']!r} is not a whole number of days") from exc
     return now

@@ -196,3 +196,6 @@ def test_keyboard_reaches_the_slider_with_a_visible_focus(page: Page) -> None:
     before = page.locator("#day").input_value()
     page.keyboard.press("ArrowLeft")
     expect(page.locator("#day")).not_to_have_value(before)
+    expect(page.locator("#view")).not_to_have_attribute("data-at", "")
+    # Readable on a 1366×768 laptop: nothing scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366

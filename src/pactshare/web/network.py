@@ -243,6 +243,7 @@ def network(request: Request) -> HTMLResponse:
     }
     last = max(now, LAST_MOMENT)
     moment: Moment | None = next((m for m in MOMENTS if m.at == at), None)
+    since: Moment | None = next((m for m in reversed(MOMENTS) if m.at < at), None)
     context = {
         "at": at,
         "day": max(0, (at.astimezone(SEOUL) - EPOCH).days),
@@ -253,6 +254,7 @@ def network(request: Request) -> HTMLResponse:
         "samples": samples,
         "moments": MOMENTS,
         "moment": moment,
+        "since": since,
         "gsomia": gsomia,
         "status_text": STATUS_TEXT,
         "width": WIDTH,

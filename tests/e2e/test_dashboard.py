@@ -106,6 +106,10 @@ def test_key_moment_buttons_and_the_no_script_form(
     page.get_by_role("button", name="Suspension").click()
     expect(page.get_by_test_id("instant")).to_have_text("2019-11-22 18:00 KST")
     expect(page.locator(GSOMIA_EDGE)).to_have_attribute("data-status", "notice_suspended")
+    page.get_by_label("without Seoul's suspension").check()  # the exact instant is kept
+    expect(page.locator(GSOMIA_EDGE)).to_have_attribute("data-status", "termination_pending")
+    expect(page.get_by_test_id("instant")).to_have_text("2019-11-22 18:00 KST")
+    page.get_by_label("without Seoul's suspension").uncheck()
     page.get_by_role("button", name="Notice of termination").click()
     expect(page.locator(GSOMIA_EDGE)).to_have_attribute("data-status", "termination_pending")
     expect(page.get_by_test_id("moment")).to_contain_text("written notice")

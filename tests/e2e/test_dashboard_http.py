@@ -59,6 +59,8 @@ def test_static_assets_are_served(client: httpx.Client) -> None:
         ("at=2019-11-22T23:59:59%2B09:00", "notice_suspended", "termination_pending"),
         ("at=2019-08-22T00:00:00%2B09:00", "in_force", "in_force"),
         ("day=0", "not_in_force", "not_in_force"),
+        ("day=2151&exact=2019-11-22T18:00:00%2B09:00", "notice_suspended", "termination_pending"),
+        ("day=2152&exact=2019-11-22T18:00:00%2B09:00", "notice_suspended", "terminated"),
     ],
 )
 def test_network_statuses_in_history_and_without_the_suspension(

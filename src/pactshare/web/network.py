@@ -201,14 +201,23 @@ def _summary(decision: Decision) -> str:
     return "refused"
 
 
+def _day(at: datetime) -> int:
+    return (at.astimezone(SEOUL) - EPOCH).days
+
+
 def _instant(request: Request, now: datetime) -> datetime:
-    """The instant asked for: an exact ``at``, else the slider's ``day``, else now."""
+    """The instant asked for: a key moment's ``at``; else the slider's ``day`` (the ``exact``
+    instant shown before, if the slider still points at its day); else now."""
     query = request.query_params
     if query.get("at"):
         return instant(query["at"], what="at")
     if query.get("day"):
         try:
-            return within_range(EPOCH + timedelta(days=int(query["day"])), what="day")
+            day = int(query["day"])
+            shown = instant(query["exact"], what="exact") if query.get("exact") else None
+            if shown is not None and _day(shown) == day:
+                return shown
+            return within_range(EPOCH + timedelta(days=day), what="day")
         except (ValueError, OverflowError) as exc:
             raise InputError(f"day: {query['day']!r} is not a whole number of days") from exc
     return now
@@ -246,7 +255,7 @@ def network(request: Request) -> HTMLResponse:
     since: Moment | None = next((m for m in reversed(MOMENTS) if m.at < at), None)
     context = {
         "at": at,
-        "day": max(0, (at.astimezone(SEOUL) - EPOCH).days),
+        "day": max(0, _day(at)),
         "max_day": (last - EPOCH).days,
         "without": without,
         "nodes": list(nodes.values()),

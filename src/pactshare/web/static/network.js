@@ -29,8 +29,10 @@
           var here = document.getElementById(id);
           if (fresh && here) { here.replaceWith(fresh); }
         });
-        var freshSlider = doc.getElementById("day");
-        if (freshSlider) { slider.value = freshSlider.value; }
+        ["day", "exact"].forEach(function (id) {
+          var fresh = doc.getElementById(id);
+          if (fresh) { document.getElementById(id).value = fresh.value; }
+        });
         var view = document.getElementById("view");
         var at = view ? view.getAttribute("data-at") : "";
         form.querySelectorAll("button.moment").forEach(function (button) {
@@ -45,11 +47,9 @@
   }
 
   function params(submitter) {
-    var data = new URLSearchParams();
-    var exact = submitter && submitter.name === "at" ? submitter.value : null;
-    if (exact) { data.set("at", exact); } else { data.set("day", slider.value); }
-    if (document.getElementById("without_suspension").checked) { data.set("without_suspension", "1"); }
-    return data;
+    // The form as a browser without this script would send it (the key-moment button pressed,
+    // the slider's day, the exact instant shown, the counterfactual toggle).
+    return new URLSearchParams(submitter ? new FormData(form, submitter) : new FormData(form));
   }
 
   slider.addEventListener("input", function () {
@@ -58,10 +58,7 @@
   });
   slider.addEventListener("change", function () { refresh(params(null)); });
   document.getElementById("without_suspension").addEventListener("change", function () {
-    var view = document.getElementById("view");
-    var at = view ? view.getAttribute("data-at") : "";
-    var exact = form.querySelector("button.moment.current");
-    refresh(params(exact && exact.value === at ? exact : null));
+    refresh(params(null));
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();

@@ -6,8 +6,9 @@ Each part brings its router: ``pactshare.api`` (people and peers) and ``pactshar
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from pactshare import __version__
+from pactshare import __version__, web
 from pactshare.api.federation import router as federation_router
 from pactshare.api.problems import install_handlers
 from pactshare.api.v1 import router as api_v1
@@ -31,5 +32,8 @@ def create_app(node: Node) -> FastAPI:
     @app.get("/healthz", tags=["node"], summary="Liveness: the node answers")
     def healthz() -> dict[str, str]:
         return {"status": "ok", "party": node.party_code}
+
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 
     return app

@@ -1,0 +1,46 @@
+"""The signed-in person's holdings and one item's page: label, marking, custody, the access
+registry, consents and incidents. What the person may not see answers the friendly 404,
+exactly as if it did not exist (``visible_item``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from pactshare.api.auth import current_node
+from pactshare.errors import NotFoundError
+from pactshare.node.dossier import dossier
+from pactshare.node.holdings import visible_holdings, visible_item
+from pactshare.web.rendering import not_found, page
+from pactshare.web.session import person_or_redirect
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/items", response_class=HTMLResponse, response_model=None)
+def holdings(request: Request) -> Response:
+    person = person_or_redirect(request)
+    if isinstance(person, Response):
+        return person
+    node = current_node(request)
+    held = visible_holdings(node, person)
+    context = {"holdings": held, "received": sum(1 for h in held if h.origin == "received")}
+    return page(request, "items.html", context, person=person)
+
+
+@router.get("/items/{item_id}", response_class=HTMLResponse, response_model=None)
+def item_page(request: Request, item_id: str) -> Response:
+    person = person_or_redirect(request)
+    if isinstance(person, Response):
+        return person
+    node = current_node(request)
+    try:
+        with node.db.atomic() as tx:
+            row = visible_item(node, tx, person, item_id)
+            record = dossier(tx, item_id)
+    except NotFoundError:
+        return not_found(request, f"There is no item {item_id!r} you may see on this node.")
+    return page(request, "item.html", {"item": row, "dossier": record}, person=person)

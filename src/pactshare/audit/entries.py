@@ -51,6 +51,7 @@ class EntryKind(StrEnum):
     ACCESS = "access"
     CONSENT = "consent"
     DECISION = "decision"
+    DELIVERY = "delivery"
     EVENT = "event"
     INCIDENT = "incident"
     KEY = "key"

@@ -41,6 +41,7 @@ def _register_commands() -> None:
         demo,
         envelope,
         export,
+        federation,
         holdings,
         incidents,
         keys,

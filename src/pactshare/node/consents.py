@@ -10,17 +10,24 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from pactshare.domain import ApprovalKind
 from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
 from pactshare.node import journal
 from pactshare.node.documents import read_document, sign_document, verify_document
 from pactshare.node.items import item_row
+from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
-from pactshare.store.schema import approvals
+from pactshare.store.schema import approvals, inbound_messages, outbox
 
-__all__ = ["grant_consent", "record_consent", "request_consent", "revoke_consent"]
+__all__ = [
+    "file_consent",
+    "grant_consent",
+    "record_consent",
+    "request_consent",
+    "revoke_consent",
+]
 
 
 def _subject(release_to: str | None, purpose: str | None) -> tuple[ApprovalKind, str]:
@@ -60,9 +67,19 @@ def request_consent(
 
 
 def grant_consent(
-    node: Node, item_id: str, *, release_to: str | None = None, purpose: str | None = None
+    node: Node,
+    item_id: str,
+    *,
+    release_to: str | None = None,
+    purpose: str | None = None,
+    for_holder: str | None = None,
 ) -> dict[str, Any]:
-    """The originator's signed approval, kept on file at the originator's node too."""
+    """The originator's signed approval, kept on file at the originator's node too.
+
+    The approval is queued in the outbox for ``for_holder`` and for every holder whose
+    consent request for this item and subject reached this node over the network, so that
+    it travels back the way the request came (R-TISA-6 step 3).
+    """
     now = node.now()
     kind, subject = _subject(release_to, purpose)
     with node.db.atomic() as tx:
@@ -90,15 +107,42 @@ def grant_consent(
                 document=document,
             )
         )
+        holders = _requesting_holders(tx, item_id, kind.value, subject)
+        if for_holder is not None:
+            holders.add(for_holder.strip().upper())
+        holders.discard(node.party_code)
+        for holder in sorted(holders):
+            queue_message(
+                tx,
+                kind="approval",
+                recipient=holder,
+                payload=document,
+                at=now,
+            )
         journal.record(
             tx,
             kind="consent",
             at=now,
             actor=node.party_code,
             subject=item_id,
-            details={"granted": body},
+            details={"granted": body, "sent_to": sorted(holders)},
         )
     return document
+
+
+def _requesting_holders(tx: Connection, item_id: str, kind: str, subject: str) -> set[str]:
+    """Holders whose signed consent request for this item and subject we received."""
+    documents = tx.execute(
+        select(inbound_messages.c.document).where(inbound_messages.c.kind == "consent-request")
+    ).scalars()
+    return {
+        str(d["body"]["holder"])
+        for d in documents
+        if d is not None
+        and d["body"].get("item_id") == item_id
+        and d["body"].get("kind") == kind
+        and d["body"].get("subject") == subject
+    }
 
 
 def revoke_consent(node: Node, approval_id: str) -> dict[str, Any]:
@@ -117,27 +161,47 @@ def revoke_consent(node: Node, approval_id: str) -> dict[str, Any]:
             "revoked_at": now.isoformat(),
         }
         tx.execute(update(approvals).where(approvals.c.id == approval_id).values(revoked_at=now))
+        revocation = sign_document("revocation", body, node.keys)
+        holders = sorted(
+            {
+                r.recipient
+                for r in tx.execute(select(outbox).where(outbox.c.kind == "approval"))
+                if r.payload["body"]["approval_id"] == approval_id
+            }
+        )
+        for holder in holders:  # the revocation follows the approval to every holder
+            queue_message(
+                tx,
+                kind="revocation",
+                recipient=holder,
+                payload=revocation,
+                at=now,
+            )
         journal.record(
             tx,
             kind="consent",
             at=now,
             actor=node.party_code,
             subject=str(row.item_id),
-            details={"revoked": body},
+            details={"revoked": body, "sent_to": holders},
         )
-    return sign_document("revocation", body, node.keys)
+    return revocation
 
 
 def record_consent(node: Node, path: Path) -> dict[str, Any]:
     """The holder files an approval or a revocation it received from the originator."""
+    return file_consent(node, read_document(path), where=str(path))
+
+
+def file_consent(node: Node, document: Any, *, where: str) -> dict[str, Any]:
+    """File a signed approval or revocation (from a file or the network), once."""
     now = node.now()
-    document = read_document(path)
     kind = document.get("kind") if isinstance(document, dict) else None
     if kind not in ("approval", "revocation"):
-        raise PackageError(f"{path}: neither an approval nor a revocation")
-    party, body = verify_document(document, node.directory, kind=str(kind), where=str(path))
+        raise PackageError(f"{where}: neither an approval nor a revocation")
+    party, body = verify_document(document, node.directory, kind=str(kind), where=where)
     if party != body.get("originator"):
-        raise PackageError(f"{path}: signed by {party}, not by the originator")
+        raise PackageError(f"{where}: signed by {party}, not by the originator")
     with node.db.atomic() as tx:
         existing = tx.execute(
             select(approvals).where(approvals.c.id == body["approval_id"])

@@ -4,20 +4,25 @@ return or destruction at the end of need with a certificate (R-PRO-8).
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from pactshare.errors import InputError, NodeError, PackageError, PolicyError
 from pactshare.node import journal
 from pactshare.node.documents import read_document, sign_document, verify_document
 from pactshare.node.items import item_row
+from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
-from pactshare.store.schema import items, outbox, provisions
+from pactshare.store.schema import items, provisions
 
-__all__ = ["apply_reclassification", "dispose", "reclassify"]
+__all__ = [
+    "apply_reclassification",
+    "apply_reclassification_notice",
+    "dispose",
+    "reclassify",
+]
 
 
 def reclassify(node: Node, item_id: str, level: str) -> dict[str, Any]:
@@ -56,16 +61,12 @@ def reclassify(node: Node, item_id: str, level: str) -> dict[str, Any]:
             .all()
         )
         for holder in holders:
-            tx.execute(
-                insert(outbox).values(
-                    id=uuid.uuid4().hex,
-                    kind="reclassification",
-                    recipient=holder,
-                    payload=notice,
-                    created_at=now,
-                    attempts=0,
-                    next_attempt_at=now,
-                )
+            queue_message(
+                tx,
+                kind="reclassification",
+                recipient=holder,
+                payload=notice,
+                at=now,
             )
         journal.record(
             tx,
@@ -80,12 +81,16 @@ def reclassify(node: Node, item_id: str, level: str) -> dict[str, Any]:
 
 def apply_reclassification(node: Node, path: Path) -> dict[str, Any]:
     """As a holder: re-mark a holding as the originator's written notice says (AT-12)."""
+    return apply_reclassification_notice(node, read_document(path), where=str(path))
+
+
+def apply_reclassification_notice(node: Node, notice: Any, *, where: str) -> dict[str, Any]:
+    """Re-mark a holding as a signed reclassification notice (from a file or the network)
+    says; applying the same notice again changes nothing more."""
     now = node.now()
-    party_code, body = verify_document(
-        read_document(path), node.directory, kind="reclassification", where=str(path)
-    )
+    party_code, body = verify_document(notice, node.directory, kind="reclassification", where=where)
     if party_code != body.get("originator"):
-        raise PackageError(f"{path}: signed by {party_code}, not by the originator")
+        raise PackageError(f"{where}: signed by {party_code}, not by the originator")
     item_id = str(body["item_id"])
     with node.db.atomic() as tx:
         row = item_row(tx, item_id)
@@ -96,7 +101,7 @@ def apply_reclassification(node: Node, path: Path) -> dict[str, Any]:
         if equivalent is None or level_id is None:
             under = row.received_under
             raise NodeError(
-                f"{path}: {body['to']} has no {node.party_code} equivalent under {under}"
+                f"{where}: {body['to']} has no {node.party_code} equivalent under {under}"
             )
         level = registry.party(node.party_code).level(level_id)
         marking = f"{party_code} / {level.name} ({equivalent.label})"
@@ -140,16 +145,12 @@ def dispose(node: Node, item_id: str, *, returned: bool = False) -> dict[str, An
             update(items).where(items.c.id == item_id).values(state=state, disposal=certificate)
         )
         if row.originator != node.party_code:
-            tx.execute(
-                insert(outbox).values(
-                    id=uuid.uuid4().hex,
-                    kind="disposal",
-                    recipient=row.originator,
-                    payload=certificate,
-                    created_at=now,
-                    attempts=0,
-                    next_attempt_at=now,
-                )
+            queue_message(
+                tx,
+                kind="disposal",
+                recipient=row.originator,
+                payload=certificate,
+                at=now,
             )
         journal.record(
             tx, kind="notice", at=now, actor=node.party_code, subject=item_id, details=body

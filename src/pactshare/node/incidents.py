@@ -19,8 +19,9 @@ from pactshare.errors import InputError, NodeError, NotFoundError
 from pactshare.node import journal
 from pactshare.node.documents import sign_document
 from pactshare.node.items import item_row
+from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
-from pactshare.store.schema import incidents, outbox
+from pactshare.store.schema import incidents
 
 __all__ = ["IncidentState", "close_incident", "report_incident", "update_incident"]
 
@@ -45,16 +46,12 @@ def _notify(
     """Sign an incident notice; queue it for the originator unless we are the originator."""
     notice = sign_document("incident-notice", body, node.keys)
     if originator != node.party_code:
-        tx.execute(
-            insert(outbox).values(
-                id=uuid.uuid4().hex,
-                kind="incident",
-                recipient=originator,
-                payload=notice,
-                created_at=at,
-                attempts=0,
-                next_attempt_at=at,
-            )
+        queue_message(
+            tx,
+            kind="incident",
+            recipient=originator,
+            payload=notice,
+            at=at,
         )
     journal.record(
         tx,

@@ -30,9 +30,10 @@ from pactshare.errors import (
     RefusedError,
 )
 from pactshare.node import faults, journal
+from pactshare.node.outbox import queue_message
 from pactshare.node.packages import sign_manifest, write_package
 from pactshare.node.service import Node
-from pactshare.store.schema import approvals, envelopes, items, outbox, provisions
+from pactshare.store.schema import approvals, envelopes, items, provisions
 
 __all__ = ["Provision", "item_row", "provide", "register", "store_envelope"]
 
@@ -245,17 +246,14 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
             )
         )
         if package is None:
-            tx.execute(
-                insert(outbox).values(
-                    id=provision_id,
-                    kind="item",
-                    recipient=next_hop,
-                    payload=signed,
-                    envelope=digest,
-                    created_at=now,
-                    attempts=0,
-                    next_attempt_at=now,
-                )
+            queue_message(
+                tx,
+                message_id=provision_id,
+                kind="item",
+                recipient=next_hop,
+                payload=signed,
+                at=now,
+                envelope=digest,
             )
         journal.record(
             tx,

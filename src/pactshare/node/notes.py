@@ -10,17 +10,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from pactshare.domain import Event, EventKind, parse_instant
 from pactshare.errors import InputError, PackageError
 from pactshare.node import journal
 from pactshare.node.agreements import record_event
 from pactshare.node.documents import read_document, sign_document, verify_document
+from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
-from pactshare.store.schema import agreement_events, outbox
+from pactshare.store.schema import agreement_events
 
-__all__ = ["KIND", "give_note", "receive_note"]
+__all__ = ["KIND", "give_note", "receive_note", "record_note"]
 
 KIND = "diplomatic-note"
 
@@ -65,16 +66,12 @@ def give_note(
         record_event(tx, registry, agreement_id=agreement_id, event=event, note=note, at=now)
         for other in registry.agreement(agreement_id).parties:
             if other != party:
-                tx.execute(
-                    insert(outbox).values(
-                        id=uuid.uuid4().hex,
-                        kind="note",
-                        recipient=other,
-                        payload=note,
-                        created_at=now,
-                        attempts=0,
-                        next_attempt_at=now,
-                    )
+                queue_message(
+                    tx,
+                    kind="note",
+                    recipient=other,
+                    payload=note,
+                    at=now,
                 )
         journal.record(
             tx,
@@ -88,9 +85,15 @@ def give_note(
 
 
 def receive_note(node: Node, path: Path) -> dict[str, Any]:
-    """Record a note another party gave, once; return its body."""
+    """Record a note another party gave, read from a file, once; return its body."""
+    return record_note(node, read_document(path), where=str(path))[1]
+
+
+def record_note(node: Node, note: Any, *, where: str) -> tuple[str, dict[str, Any]]:
+    """Record a note another party gave (by courier or over the network), once; return the
+    signing party and the note's body."""
     now = node.now()
-    party, body = verify_document(read_document(path), node.directory, kind=KIND, where=str(path))
+    party, body = verify_document(note, node.directory, kind=KIND, where=where)
     try:
         spec = body["event"]
         event = Event(
@@ -102,14 +105,13 @@ def receive_note(node: Node, path: Path) -> dict[str, Any]:
         )
         agreement_id = str(body["agreement"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise PackageError(f"{path}: malformed note ({exc})") from exc
+        raise PackageError(f"{where}: malformed note ({exc})") from exc
     if event.party != party:
-        raise PackageError(f"{path}: signed by {party} but acts for {event.party}")
+        raise PackageError(f"{where}: signed by {party} but acts for {event.party}")
     with node.db.atomic() as tx:
         seen = tx.execute(select(agreement_events.c.id).where(agreement_events.c.id == event.id))
         if seen.first() is not None:
-            return body
-        note = read_document(path)
+            return party, body
         record_event(
             tx, node.registry(tx), agreement_id=agreement_id, event=event, note=note, at=now
         )
@@ -121,4 +123,4 @@ def receive_note(node: Node, path: Path) -> dict[str, Any]:
             subject=agreement_id,
             details={"note": body, "given": False},
         )
-    return body
+    return party, body

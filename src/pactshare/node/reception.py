@@ -4,10 +4,18 @@ The receiver trusts nothing the sender's node decided: it verifies the manifest 
 envelope against its pinned directory, decides again from its own copy of the agreements,
 marks the item with its own equivalent level (R-MARK-1), records the pre-transfer assurance
 (R-ACC-4) and returns a signed receipt. Receiving the same package twice has one effect.
+
+The receiver decides at the instant the sender decided (the manifest's ``created_at``), not
+at the instant the package arrives: a provision is decided once, and an item provided while
+the agreement was in force stays receivable after it lapses, since its protection survives
+(AT-17); a package arriving late after a courier trip or a peer outage is no
+different. A decision instant more than :data:`MAX_FUTURE` ahead of the receiver's clock is
+refused: nobody may pre-date a release into a future the agreements have not reached.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +33,7 @@ from pactshare.domain import (
     parse_instant,
 )
 from pactshare.domain.wire import decision_json
-from pactshare.errors import PackageError, RefusedError
+from pactshare.errors import PackageError, PactshareError, RefusedError
 from pactshare.node import faults, journal
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.items import store_envelope
@@ -33,7 +41,9 @@ from pactshare.node.packages import envelope_chunks, read_manifest
 from pactshare.node.service import Node
 from pactshare.store.schema import items, receipts
 
-__all__ = ["receive"]
+__all__ = ["MAX_FUTURE", "receive"]
+
+MAX_FUTURE = timedelta(minutes=5)
 
 
 def receive(node: Node, package: Path) -> dict[str, Any]:
@@ -45,6 +55,7 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
             raise PackageError(
                 f"{package}: addressed to {manifest.recipient}, not to {node.party_code}"
             )
+        decided_at = _decision_instant(manifest.body, now, package)
         with node.db.atomic() as tx:
             earlier = tx.execute(
                 select(receipts.c.receipt).where(receipts.c.package_id == manifest.package_id)
@@ -74,7 +85,7 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
         received_under=_sender_agreement(manifest.body, node.party_code) if onward else None,
     )
     with node.db.atomic() as tx:
-        decision = decide(request, node.registry(tx), now)
+        decision = decide(request, node.registry(tx), decided_at)
         if decision.outcome is not Outcome.ALLOWED:
             journal.record(
                 tx,
@@ -155,6 +166,20 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
         )
     faults.checkpoint("receive:recorded")
     return receipt
+
+
+def _decision_instant(body: dict[str, Any], now: datetime, package: Path) -> datetime:
+    """The sender's decision instant, refused if it lies beyond our clock's tolerance."""
+    try:
+        decided_at = parse_instant(str(body["created_at"]), what="manifest created_at")
+    except (KeyError, PactshareError) as exc:
+        raise PackageError(f"{package}: the manifest has no valid created_at ({exc})") from exc
+    if decided_at > now + MAX_FUTURE:
+        raise RefusedError(
+            f"{package}: decided at {decided_at.isoformat()}, in this node's future",
+            reasons=(f"the sender's decision instant is more than {MAX_FUTURE} ahead of ours",),
+        )
+    return decided_at
 
 
 def _sender_agreement(body: dict[str, Any], receiver: str) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pactshare import __version__
+from pactshare.api.federation import router as federation_router
 from pactshare.api.problems import install_handlers
 from pactshare.node.service import Node
 
@@ -23,6 +24,7 @@ def create_app(node: Node) -> FastAPI:
     )
     app.state.node = node
     install_handlers(app)
+    app.include_router(federation_router)
 
     @app.get("/healthz", tags=["node"], summary="Liveness: the node answers")
     def healthz() -> dict[str, str]:

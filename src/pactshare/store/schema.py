@@ -33,13 +33,17 @@ __all__ = [
     "audit_heads",
     "audit_nodes",
     "envelopes",
+    "federation_nonces",
+    "inbound_messages",
     "incidents",
     "items",
     "metadata",
     "outbox",
+    "peers",
     "persons",
     "provisions",
     "receipts",
+    "relays",
     "scenario_files",
 ]
 
@@ -210,6 +214,47 @@ outbox = Table(  # what a workflow decided to send; delivered by the federation 
     _when("next_attempt_at", nullable=True),
     Column("last_error", Text),
     _when("delivered_at", nullable=True),
+    Column("state", String(20), nullable=False, index=True, server_default="pending"),
+    Column("receipt", JSON),  # the receiver's signed receipt or acknowledgement
+)  # state: pending | delivered | refused (the receiver's policy said no: never retried)
+
+peers = Table(  # where each peer party's node answers; its keys come from the pinned directory
+    "peers",
+    metadata,
+    Column("party", String(3), primary_key=True),
+    Column("url", String(500), nullable=False),
+    _when("added_at"),
+)
+
+federation_nonces = Table(  # nonces of signed requests seen within the freshness window
+    "federation_nonces",
+    metadata,
+    Column("nonce", String(100), primary_key=True),
+    Column("key_id", String(100), nullable=False),
+    Column("seen_at", UtcDateTime(), nullable=False, index=True),
+)
+
+inbound_messages = Table(  # messages from peers already applied: one effect per message id
+    "inbound_messages",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("sender", String(3), nullable=False),
+    Column("document", JSON),  # the signed document received (items: in ``receipts``)
+    Column("receipt", JSON, nullable=False),  # what we answered (answered again on a repeat)
+    _when("received_at"),
+)
+
+relays = Table(  # a hub's onward release waiting for the originator's approval (R-TISA-6)
+    "relays",
+    metadata,
+    Column("item_id", String(64), ForeignKey("items.id"), primary_key=True),
+    Column("final_recipient", String(3), primary_key=True),
+    Column("originator", String(3), nullable=False),
+    Column("state", String(20), nullable=False),  # awaiting-consent | provided | refused
+    _when("requested_at"),
+    Column("provision_id", String(64)),
+    Column("last_error", Text),
 )
 
 audit_entries = Table(

@@ -1,0 +1,126 @@
+"""``POST /federation/v1/messages``: the one endpoint peers use, for every kind of message.
+
+The signature is checked before the body is read (an unsigned or stale request costs us
+nothing), the body is streamed to a temporary file under a size limit and its digest checked
+against the signed ``Content-Digest``, then the message is applied once. Answers: 200 with
+the signed receipt; 400 malformed; 401 unsigned or badly signed, stale or replayed; 413 too
+large; 415 neither a package nor a document; 422 refused by this node's agreements.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import delete, insert, select
+
+from pactshare.api.problems import ProblemError
+from pactshare.errors import PackageError
+from pactshare.federation.delivery import PATH
+from pactshare.federation.inbound import JSON, ZIP, Inbound, accept
+from pactshare.federation.signatures import (
+    MAX_AGE,
+    SignatureError,
+    SignedRequest,
+    digest_matches,
+    verify_request,
+)
+from pactshare.node.service import Node
+from pactshare.store.schema import federation_nonces
+
+__all__ = ["DEFAULT_MAX_BODY", "router"]
+
+DEFAULT_MAX_BODY = 1 << 30  # 1 GiB; set app.state.federation_max_body to change it
+router = APIRouter(tags=["federation"])
+
+
+def _remember_nonce(node: Node, nonce: str, key_id: str) -> bool:
+    """Record a nonce; False if seen within the freshness window. Older ones are purged."""
+    now = datetime.now(UTC)
+    with node.db.atomic() as tx:
+        tx.execute(
+            delete(federation_nonces).where(
+                federation_nonces.c.seen_at < now - timedelta(seconds=2 * MAX_AGE)
+            )
+        )
+        seen = tx.execute(
+            select(federation_nonces.c.nonce).where(federation_nonces.c.nonce == nonce)
+        ).first()
+        if seen is not None:
+            return False
+        tx.execute(insert(federation_nonces).values(nonce=nonce, key_id=key_id, seen_at=now))
+    return True
+
+
+def _verify(node: Node, request: Request) -> SignedRequest:
+    try:
+        return verify_request(
+            request.method,
+            request.url.path,
+            dict(request.headers),
+            node.directory,
+            now=time.time(),
+            remember_nonce=lambda nonce, key_id: _remember_nonce(node, nonce, key_id),
+        )
+    except SignatureError as exc:
+        title = "Unauthenticated" if exc.status == 401 else "Bad signature"
+        raise ProblemError(
+            exc.status, title, str(exc), headers={"WWW-Authenticate": "Signature"}
+        ) from exc
+
+
+async def _spool(request: Request, target: Path, limit: int) -> bytes:
+    """Stream the body to ``target`` (at most ``limit`` bytes); return its SHA-256."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ProblemError(413, "Too large", f"a message is at most {limit} bytes")
+    digest, size = hashlib.sha256(), 0
+    with target.open("wb") as out:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ProblemError(413, "Too large", f"a message is at most {limit} bytes")
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.digest()
+
+
+@router.post(
+    PATH,
+    summary="Receive a signed message from a peer node (items, consents, notes, notices)",
+    responses={
+        400: {"description": "Malformed message"},
+        401: {"description": "Unsigned, badly signed, stale or replayed"},
+        413: {"description": "Too large"},
+        415: {"description": "Neither a transfer package nor a signed document"},
+        422: {"description": "Refused by this node's agreements"},
+    },
+)
+async def receive_message(request: Request) -> dict[str, Any]:
+    """Verify the RFC 9421 signature, then the body's digest, then apply the message once."""
+    node: Node = request.app.state.node
+    signed = await run_in_threadpool(_verify, node, request)
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type not in (ZIP, JSON):
+        raise ProblemError(415, "Unsupported media type", f"send {ZIP} or {JSON}")
+    limit = int(getattr(request.app.state, "federation_max_body", DEFAULT_MAX_BODY))
+    with tempfile.TemporaryDirectory(prefix="inbound-", dir=node.home.root) as folder:
+        body = Path(folder) / "body"
+        sha256 = await _spool(request, body, limit)
+        if not digest_matches(signed.content_digest, sha256):
+            raise ProblemError(400, "Digest mismatch", "the body does not match Content-Digest")
+        message = Inbound(signed.party, signed.message_id, media_type, body)
+        try:
+            answer = await run_in_threadpool(accept, node, message)
+        except PackageError as exc:
+            raise ProblemError(400, "Malformed message", str(exc)) from exc
+    worker = getattr(request.app.state, "delivery_worker", None)
+    if worker is not None:
+        worker.notify()  # a hub may have queued a consent request
+    return answer

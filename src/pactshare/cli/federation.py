@@ -1,0 +1,145 @@
+"""Federation commands: ``serve``, ``peer add|list``, ``outbox``, ``deliver``.
+
+``pactshare serve`` runs the node's HTTP server and its delivery worker until SIGINT or
+SIGTERM, then stops gracefully (requests in flight finish; undelivered messages stay in the
+outbox for the next start). It logs no request lines, so no token ever reaches its log.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pactshare.api.federation import DEFAULT_MAX_BODY
+from pactshare.cli.main import app
+from pactshare.cli.nodes import HomeOpt, open_node
+from pactshare.cli.options import JsonOpt
+from pactshare.cli.render import console, print_json
+from pactshare.federation.delivery import deliver_due
+from pactshare.federation.outbox import outbox_rows
+from pactshare.federation.peers import add_peer, list_peers
+from pactshare.federation.relay import relay_due
+from pactshare.server.runner import NodeServer
+
+peer_group = typer.Typer(help="Peer nodes: where each party's node answers.")
+app.add_typer(peer_group, name="peer")
+
+
+@app.command("serve")
+def serve(
+    port: Annotated[int, typer.Option("--port", help="The TCP port (0: any free port).")],
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    home: HomeOpt = None,
+    max_message_bytes: Annotated[
+        int, typer.Option("--max-message-bytes", help="Largest federation message accepted.")
+    ] = DEFAULT_MAX_BODY,
+    ssl_keyfile: Annotated[
+        str | None, typer.Option("--ssl-keyfile", help="TLS private key (PEM).")
+    ] = None,
+    ssl_certfile: Annotated[
+        str | None, typer.Option("--ssl-certfile", help="TLS certificate chain (PEM).")
+    ] = None,
+) -> None:
+    """Serve the node (API, federation endpoint) and deliver its outbox until stopped."""
+    node = open_node(home)
+    stopping = threading.Event()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    server = NodeServer(
+        node,
+        host,
+        port,
+        max_body=max_message_bytes,
+        ssl_keyfile=ssl_keyfile,
+        ssl_certfile=ssl_certfile,
+    )
+    with server:
+        print(f"pactshare: {node.party_code} serving on {server.url}", file=sys.stderr, flush=True)  # noqa: T201
+        while not stopping.wait(0.5):
+            pass
+        print("pactshare: stopping", file=sys.stderr, flush=True)  # noqa: T201
+    node.close()
+
+
+@peer_group.command("add")
+def peer_add(
+    party: Annotated[str, typer.Argument(help="The peer's party, e.g. JPN.")],
+    url: Annotated[str, typer.Option("--url", help="Its node's base URL, e.g. https://…")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Say where a peer's node answers (its public key must be pinned already)."""
+    peer = add_peer(open_node(home), party, url)
+    if as_json:
+        print_json({"party": peer.party, "url": peer.url})
+        return
+    console.print(f"peer {peer.party} at {peer.url}")
+
+
+@peer_group.command("list")
+def peer_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """The peers this node delivers to."""
+    peers = list_peers(open_node(home))
+    if as_json:
+        print_json(
+            [{"party": p.party, "url": p.url, "added_at": p.added_at.isoformat()} for p in peers]
+        )
+        return
+    for peer in peers:
+        console.print(f"{peer.party}  {peer.url}")
+
+
+@app.command("outbox")
+def outbox_command(
+    home: HomeOpt = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also delivered and refused messages.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pending deliveries and their retry state (attempts, next attempt, last error)."""
+    rows = outbox_rows(open_node(home), pending_only=not show_all)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "kind", "recipient", "attempts", "next attempt", "last error", "state")
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["kind"],
+            row["recipient"],
+            str(row["attempts"]),
+            row["next_attempt_at"] or "",
+            (row["last_error"] or "")[:80],
+            row["state"],
+        )
+    console.print(table)
+
+
+@app.command("deliver")
+def deliver_command(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """One delivery pass now (what the server's worker does continuously)."""
+    node = open_node(home)
+    relayed = relay_due(node)
+    report = deliver_due(node)
+    summary = {
+        "relayed": relayed,
+        "delivered": report.delivered,
+        "refused": report.refused,
+        "retrying": report.retrying,
+    }
+    if as_json:
+        print_json(summary)
+        return
+    for key, ids in summary.items():
+        console.print(f"{key}: {len(ids)}")

@@ -1,0 +1,272 @@
+"""Delivering the outbox: each message a workflow committed with its decision is signed and
+sent to the peer's node until the peer answers with its signed receipt.
+
+Guarantees. A message is sent at least once and applied at most once (the receiver keys its
+effect on the message id), so it is delivered exactly once in effect. The receiver's signed
+receipt is verified against the pinned directory and stored, with a ``delivery`` audit entry,
+in the same transaction that marks the message delivered. A policy refusal by the receiver
+(422) is final: the message is marked refused and audited, never retried. Anything else (the
+peer down, a 5xx, a bad answer) is retried with exponential backoff and full jitter (base
+:data:`BACKOFF_BASE`, cap :data:`BACKOFF_CAP`) on real time, whatever the node's simulated
+clock says. Nothing is decided again here: the decision was made once, at provide time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import or_, select, update
+
+from pactshare.errors import PactshareError
+from pactshare.federation import relay
+from pactshare.federation.inbound import ACKNOWLEDGEMENT, JSON, ZIP
+from pactshare.federation.peers import peer_url
+from pactshare.federation.signatures import MESSAGE_ID, content_digest, signing_headers
+from pactshare.node import journal
+from pactshare.node.documents import verify_document
+from pactshare.node.packages import write_package
+from pactshare.node.service import Node
+from pactshare.store.schema import outbox, provisions
+
+__all__ = [
+    "BACKOFF_BASE",
+    "BACKOFF_CAP",
+    "PATH",
+    "DeliveryReport",
+    "DeliveryWorker",
+    "backoff",
+    "deliver_due",
+]
+
+PATH = "/federation/v1/messages"
+BACKOFF_BASE, BACKOFF_CAP = 0.5, 60.0
+PENDING, DELIVERED, REFUSED = "pending", "delivered", "refused"
+_BLOCK = 1 << 20
+TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+log = logging.getLogger("pactshare.federation")
+
+
+@dataclass
+class DeliveryReport:
+    """What one pass did: message ids delivered, refused by the receiver, or to be retried."""
+
+    delivered: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    retrying: list[str] = field(default_factory=list)
+
+
+class _RetryError(Exception):
+    """This attempt failed; try again later (the peer is down, answered 5xx or nonsense)."""
+
+
+class _RefusedError(Exception):
+    """The receiver's agreements refuse the message (422): final."""
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait after ``attempts`` failures: full jitter (AWS architecture blog)."""
+    return random.uniform(0.0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(attempts, 30)))  # noqa: S311 - jitter, not secrecy
+
+
+def deliver_due(
+    node: Node, *, client: httpx.Client | None = None, now: datetime | None = None
+) -> DeliveryReport:
+    """One pass over the messages due (``now``: real UTC time by default)."""
+    real = now or datetime.now(UTC)
+    report = DeliveryReport()
+    with node.db.atomic() as tx:
+        due = tx.execute(
+            select(outbox)
+            .where(
+                outbox.c.state == PENDING,
+                or_(outbox.c.attempts == 0, outbox.c.next_attempt_at <= real),
+            )
+            .order_by(outbox.c.created_at, outbox.c.id)
+        ).all()
+    if not due:
+        return report
+    own = client is None
+    http = client or httpx.Client(timeout=TIMEOUT)
+    try:
+        for row in due:
+            try:
+                receipt = _send(node, http, row)
+            except _RefusedError as exc:
+                _finish(node, row, REFUSED, error=str(exc))
+                report.refused.append(row.id)
+            except _RetryError as exc:
+                _retry(node, row, str(exc), real)
+                report.retrying.append(row.id)
+            else:
+                _finish(node, row, DELIVERED, receipt=receipt)
+                report.delivered.append(row.id)
+    finally:
+        if own:
+            http.close()
+    return report
+
+
+def _send(node: Node, http: httpx.Client, row: Any) -> dict[str, Any]:
+    with node.db.atomic() as tx:
+        base = peer_url(tx, row.recipient)
+    if base is None:
+        raise _RetryError(f"no URL for {row.recipient}: add it with pactshare peer add")
+    with tempfile.TemporaryDirectory(prefix="outbound-", dir=node.home.root) as folder:
+        body, media_type = _body(node, row, Path(folder))
+        headers = {
+            "content-type": media_type,
+            "content-digest": content_digest(_chunks(body)),
+            MESSAGE_ID: row.id,
+        }
+        signed = signing_headers(node.keys, "POST", PATH, headers, created=int(time.time()))
+        signed["content-length"] = str(body.stat().st_size)
+        try:
+            answer = http.post(base + PATH, content=_chunks(body), headers=signed)
+        except httpx.HTTPError as exc:
+            raise _RetryError(f"{type(exc).__name__}: {exc}") from exc
+    return _receipt(node, row, answer)
+
+
+def _body(node: Node, row: Any, folder: Path) -> tuple[Path, str]:
+    """The request body in a file: the transfer package for an item, else the document."""
+    path = folder / "body"
+    if row.kind == "item":
+        with node.objects.open(row.payload["body"]["envelope"]["digest"]) as source:
+            write_package(path, row.payload, iter(lambda: source.read(_BLOCK), b""))
+        return path, ZIP
+    path.write_bytes(json.dumps(row.payload, ensure_ascii=False).encode("utf-8"))
+    return path, JSON
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as source:
+        yield from iter(lambda: source.read(_BLOCK), b"")
+
+
+def _receipt(node: Node, row: Any, answer: httpx.Response) -> dict[str, Any]:
+    """The receiver's verified receipt, or why this attempt failed."""
+    if answer.status_code == 422:
+        try:
+            problem = answer.json()
+            reasons = "; ".join(problem.get("reasons", [])) or problem.get("detail", "")
+        except ValueError:
+            reasons = answer.text[:500]
+        raise _RefusedError(f"refused by {row.recipient}: {reasons}")
+    if answer.status_code != 200:
+        raise _RetryError(f"{row.recipient} answered {answer.status_code}: {answer.text[:500]}")
+    expected = "receipt" if row.kind == "item" else ACKNOWLEDGEMENT
+    try:
+        receipt = answer.json()["receipt"]
+        party, body = verify_document(
+            receipt, node.directory, kind=expected, where=f"{row.recipient}'s receipt"
+        )
+    except (ValueError, KeyError, TypeError, PactshareError) as exc:
+        raise _RetryError(f"{row.recipient}'s answer is not a valid signed receipt: {exc}") from exc
+    names = body.get("package_id") if row.kind == "item" else body.get("message_id")
+    if party != row.recipient or names != row.id:
+        raise _RetryError(f"a receipt signed by {party} for {names}, not by the recipient for us")
+    return dict(receipt)
+
+
+def _finish(
+    node: Node,
+    row: Any,
+    state: str,
+    *,
+    receipt: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    """Mark the message delivered (with its receipt) or refused, and audit it, atomically."""
+    now = node.now()
+    subject = row.payload.get("body", {}).get("item_id") or row.kind
+    with node.db.atomic() as tx:
+        changed = tx.execute(
+            update(outbox)
+            .where(outbox.c.id == row.id, outbox.c.state == PENDING)
+            .values(
+                state=state,
+                receipt=receipt,
+                last_error=error,
+                attempts=row.attempts + 1,
+                delivered_at=now if state == DELIVERED else None,
+            )
+        ).rowcount
+        if not changed:
+            return  # another pass (the CLI's, the server's) finished it first
+        if row.kind == "item" and state == DELIVERED:
+            tx.execute(update(provisions).where(provisions.c.id == row.id).values(state=DELIVERED))
+        journal.record(
+            tx,
+            kind="delivery",
+            at=now,
+            actor=node.party_code,
+            subject=str(subject),
+            details={
+                "message": row.id,
+                "kind": row.kind,
+                "to": row.recipient,
+                "outcome": state,
+                **({"receipt": receipt["body"]} if receipt else {}),
+                **({"error": error} if error else {}),
+            },
+        )
+
+
+def _retry(node: Node, row: Any, error: str, real: datetime) -> None:
+    attempts = row.attempts + 1
+    with node.db.atomic() as tx:
+        tx.execute(
+            update(outbox)
+            .where(outbox.c.id == row.id)
+            .values(
+                attempts=attempts,
+                next_attempt_at=real + timedelta(seconds=backoff(attempts)),
+                last_error=error[:2000],
+            )
+        )
+
+
+class DeliveryWorker:
+    """A thread that relays approved items onward and delivers the outbox, waking every
+    ``interval`` seconds or when :meth:`notify` is called."""
+
+    def __init__(self, node: Node, *, interval: float = 0.2) -> None:
+        self.node = node
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pactshare-delivery", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=TIMEOUT) as client:
+            while not self._stopping.is_set():
+                try:
+                    relay.relay_due(self.node)
+                    deliver_due(self.node, client=client)
+                except Exception:
+                    log.exception("delivery pass failed; retrying")
+                self._wake.wait(self.interval)
+                self._wake.clear()

@@ -1,0 +1,190 @@
+"""Every message a peer sends arrives here, whatever its kind, after its HTTP signature was
+verified: one dispatcher, a map from document kind to handler.
+
+A message is either a transfer package (``application/zip``: the item, received as the
+courier path receives it) or one signed document (``application/json``: a diplomatic note,
+consent request, approval or revocation, incident notice, reclassification notice, disposal
+certificate). The party that signed the request must be the party that signed the document:
+a node relays nobody else's words. Each message has a unique id; receiving it twice has one
+effect and answers the same signed receipt (items) or acknowledgement (everything else).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+from sqlalchemy import insert, select
+
+from pactshare.errors import PackageError
+from pactshare.federation import relay
+from pactshare.node import journal
+from pactshare.node.consents import file_consent
+from pactshare.node.custody import apply_reclassification_notice
+from pactshare.node.documents import sign_document, verify_document
+from pactshare.node.notes import record_note
+from pactshare.node.packages import read_manifest
+from pactshare.node.reception import receive
+from pactshare.node.service import Node
+from pactshare.store.schema import inbound_messages
+
+__all__ = ["ACKNOWLEDGEMENT", "HANDLERS", "Inbound", "accept"]
+
+ACKNOWLEDGEMENT = "acknowledgement"
+ZIP, JSON = "application/zip", "application/json"
+_MAX_DOCUMENT = 16 << 20
+
+Handler = Callable[[Node, str, dict[str, Any], str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """A verified request: who sent it (from its signature), its id, type and body file."""
+
+    sender: str
+    message_id: str
+    content_type: str
+    body: Path
+
+
+def accept(node: Node, message: Inbound) -> dict[str, Any]:
+    """Apply ``message`` once; answer ``{"message_id", "receipt"}`` (a signed document)."""
+    media_type = message.content_type.split(";", 1)[0].strip().lower()
+    if media_type == ZIP:
+        receipt = _item(node, message)
+    elif media_type == JSON:
+        receipt = _document(node, message)
+    else:
+        raise PackageError(f"content-type: {media_type!r} is neither {ZIP} nor {JSON}")
+    return {"message_id": message.message_id, "receipt": receipt}
+
+
+def _item(node: Node, message: Inbound) -> dict[str, Any]:
+    where = f"message {message.message_id}"
+    manifest, archive = read_manifest(message.body, node.directory)
+    archive.close()
+    if manifest.sender != message.sender:
+        raise PackageError(
+            f"{where}: signed by {message.sender}, but the package is from {manifest.sender}"
+        )
+    if manifest.package_id != message.message_id:
+        raise PackageError(f"{where}: the message id must be the package id")
+    receipt = receive(node, message.body)
+    final = str(manifest.body.get("final_recipient", node.party_code))
+    if final != node.party_code:  # we are the hub: ask the originator (R-TISA-6 step 2)
+        relay.await_consent(node, str(manifest.body["item_id"]), final)
+    return receipt
+
+
+def _document(node: Node, message: Inbound) -> dict[str, Any]:
+    where = f"message {message.message_id}"
+    if message.body.stat().st_size > _MAX_DOCUMENT:
+        raise PackageError(f"{where}: a document larger than {_MAX_DOCUMENT} bytes")
+    try:
+        document = json.loads(message.body.read_bytes())
+        kind = str(document["kind"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PackageError(f"{where}: not a signed JSON document ({exc})") from exc
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        known = ", ".join(sorted(HANDLERS))
+        raise PackageError(f"{where}: no message of kind {kind!r} (known: {known})")
+    signer, _ = verify_document(document, node.directory, kind=kind, where=where)
+    if signer != message.sender:
+        raise PackageError(f"{where}: sent by {message.sender} but signed by {signer}")
+    now = node.now()
+    with node.db.atomic() as tx:
+        earlier = tx.execute(
+            select(inbound_messages.c.receipt).where(inbound_messages.c.id == message.message_id)
+        ).scalar_one_or_none()
+        if earlier is not None:
+            return dict(earlier)
+        handler(node, signer, document, where)
+        acknowledgement = sign_document(
+            ACKNOWLEDGEMENT,
+            {
+                "message_id": message.message_id,
+                "kind": kind,
+                "sender": signer,
+                "receiver": node.party_code,
+                "document_digest": hashlib.sha256(rfc8785.dumps(document)).hexdigest(),
+                "received_at": now.isoformat(),
+            },
+            node.keys,
+        )
+        tx.execute(
+            insert(inbound_messages).values(
+                id=message.message_id,
+                kind=kind,
+                sender=signer,
+                document=document,
+                receipt=acknowledgement,
+                received_at=now,
+            )
+        )
+    return acknowledgement
+
+
+def _note(node: Node, _signer: str, document: dict[str, Any], where: str) -> None:
+    record_note(node, document, where=where)
+
+
+def _consent(node: Node, _signer: str, document: dict[str, Any], where: str) -> None:
+    body = file_consent(node, document, where=where)
+    if document["kind"] == "approval":
+        relay.consent_arrived(node, body)
+
+
+def _consent_request(node: Node, signer: str, document: dict[str, Any], where: str) -> None:
+    body = document["body"]
+    if body.get("holder") != signer or body.get("originator") != node.party_code:
+        raise PackageError(f"{where}: a consent request must come from the holder, to us")
+    _log(node, "consent", signer, body, {"request_received": body})
+
+
+def _reclassification(node: Node, _signer: str, document: dict[str, Any], where: str) -> None:
+    apply_reclassification_notice(node, document, where=where)
+
+
+def _holder_notice(journal_kind: str) -> Handler:
+    """Incident notices and disposal certificates: the originator files what its holders
+    tell it (R-INC-1, R-PRO-8)."""
+
+    def handle(node: Node, signer: str, document: dict[str, Any], where: str) -> None:
+        body = document["body"]
+        if body.get("holder") != signer or body.get("originator", node.party_code) != (
+            node.party_code
+        ):
+            raise PackageError(f"{where}: a {document['kind']} must come from the holder")
+        _log(node, journal_kind, signer, body, {"received": document["kind"], "notice": body})
+
+    return handle
+
+
+def _log(node: Node, kind: str, actor: str, body: dict[str, Any], details: dict[str, Any]) -> None:
+    with node.db.atomic() as tx:
+        journal.record(
+            tx,
+            kind=kind,
+            at=node.now(),
+            actor=actor,
+            subject=str(body.get("item_id", "")),
+            details=details,
+        )
+
+
+HANDLERS: dict[str, Handler] = {
+    "diplomatic-note": _note,
+    "consent-request": _consent_request,
+    "approval": _consent,
+    "revocation": _consent,
+    "reclassification": _reclassification,
+    "incident-notice": _holder_notice("incident"),
+    "disposal-certificate": _holder_notice("notice"),
+    # "tree-head": the witnessing handler (pactshare.federation.witness) is added here.
+}

@@ -1,0 +1,117 @@
+"""A hub's relay over the network (R-TISA-5/6/7): receive, ask the originator, wait for its
+approval, then release onward — each step its own record, so all three logs show the hop.
+
+1. The hub receives an item whose manifest names another final recipient: it queues a
+   signed consent request to the originator (:func:`await_consent`).
+2. The originator's security officer grants the approval (``pactshare consent grant``); it
+   travels back through the originator's outbox.
+3. The hub files the approval (:func:`consent_arrived`) and, once it is on file *before*
+   the release instant (an approval counts only if recorded strictly earlier, AT-13),
+   provides the item onward with a new decision of its own (:func:`relay_due`). The next
+   party marks it with its own equivalent level, as for any provision (R-TISA-7).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from pactshare.errors import RefusedError
+from pactshare.node.consents import request_consent
+from pactshare.node.items import item_row, provide
+from pactshare.node.outbox import queue_message
+from pactshare.node.service import Node
+from pactshare.store.schema import approvals, relays
+
+__all__ = ["await_consent", "consent_arrived", "relay_due"]
+
+AWAITING, APPROVED, PROVIDED, REFUSED = "awaiting-consent", "approved", "provided", "refused"
+
+
+def await_consent(node: Node, item_id: str, final_recipient: str) -> None:
+    """Queue a consent request to the item's originator, once per item and final recipient."""
+    now = node.now()
+    with node.db.atomic() as tx:
+        known = tx.execute(
+            select(relays.c.state).where(
+                relays.c.item_id == item_id, relays.c.final_recipient == final_recipient
+            )
+        ).first()
+        if known is not None:
+            return
+        originator = item_row(tx, item_id).originator
+        request = request_consent(node, item_id, release_to=final_recipient)
+        tx.execute(
+            insert(relays).values(
+                item_id=item_id,
+                final_recipient=final_recipient,
+                originator=originator,
+                state=AWAITING,
+                requested_at=now,
+            )
+        )
+        queue_message(
+            tx,
+            message_id=request["body"]["request_id"],
+            kind="consent-request",
+            recipient=originator,
+            payload=request,
+            at=now,
+        )
+
+
+def consent_arrived(node: Node, approval: dict[str, Any]) -> None:
+    """An originator's release approval arrived: the matching relay may proceed."""
+    if approval.get("kind") != "release":
+        return
+    with node.db.atomic() as tx:
+        tx.execute(
+            update(relays)
+            .where(
+                relays.c.item_id == approval["item_id"],
+                relays.c.final_recipient == approval["subject"],
+                relays.c.state == AWAITING,
+            )
+            .values(state=APPROVED)
+        )
+
+
+def relay_due(node: Node) -> list[str]:
+    """Provide onward every approved relay whose approval is on file before now; return the
+    provision ids. A refusal is recorded (by the decision) and the relay marked refused."""
+    now = node.now()
+    done = []
+    with node.db.atomic() as tx:
+        ready = tx.execute(select(relays).where(relays.c.state == APPROVED)).all()
+    for row in ready:
+        with node.db.atomic() as tx:
+            filed = tx.execute(
+                select(approvals.c.recorded_at).where(
+                    approvals.c.item_id == row.item_id,
+                    approvals.c.kind == "release",
+                    approvals.c.subject == row.final_recipient,
+                    approvals.c.revoked_at.is_(None),
+                )
+            ).scalars()
+            if not any(recorded < now for recorded in filed):
+                continue  # filed at this very instant: the release must come after it
+            try:
+                provision = provide(node, row.item_id, row.final_recipient, package=None)
+            except RefusedError as exc:
+                _mark(node, row, REFUSED, error="; ".join(exc.reasons) or str(exc))
+                continue
+            _mark(node, row, PROVIDED, provision_id=provision.provision_id)
+            done.append(provision.provision_id)
+    return done
+
+
+def _mark(
+    node: Node, row: Any, state: str, *, provision_id: str | None = None, error: str | None = None
+) -> None:
+    with node.db.atomic() as tx:
+        tx.execute(
+            update(relays)
+            .where(relays.c.item_id == row.item_id, relays.c.final_recipient == row.final_recipient)
+            .values(state=state, provision_id=provision_id, last_error=error)
+        )

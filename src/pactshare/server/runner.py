@@ -1,0 +1,99 @@
+"""Running a node's server: uvicorn on a real socket in a thread, with the delivery worker.
+
+``with NodeServer(node, port=0) as server:`` binds a free port (``server.url``), serves the
+node's app and delivers its outbox until the block ends. ``pactshare serve`` uses the same.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from pactshare.errors import NodeError
+from pactshare.federation.delivery import DeliveryWorker
+from pactshare.node.service import Node
+from pactshare.server.app import create_app
+
+__all__ = ["NodeServer"]
+
+_STARTUP_TIMEOUT = 15.0
+
+
+class NodeServer:
+    """A node served over HTTP on ``host:port`` (0: a free port, chosen now)."""
+
+    def __init__(
+        self,
+        node: Node,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        max_body: int | None = None,
+        ssl_keyfile: str | None = None,
+        ssl_certfile: str | None = None,
+        log_level: str = "warning",
+    ) -> None:
+        self.node = node
+        self._socket = socket.socket(
+            socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM
+        )
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._socket.bind((host, port))
+        except OSError as exc:
+            self._socket.close()
+            raise NodeError(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
+        self.host, self.port = host, int(self._socket.getsockname()[1])
+        scheme = "https" if ssl_certfile else "http"
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"{scheme}://{shown}:{self.port}"
+        self.app = create_app(node)
+        if max_body is not None:
+            self.app.state.federation_max_body = max_body
+        self.worker = DeliveryWorker(node)
+        self.app.state.delivery_worker = self.worker
+        config = uvicorn.Config(
+            self.app,
+            log_level=log_level,
+            access_log=False,  # request lines could carry query strings; we log none
+            ssl_keyfile=ssl_keyfile,
+            ssl_certfile=ssl_certfile,
+            lifespan="off",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    def start(self) -> NodeServer:
+        self._thread.start()
+        deadline = time.monotonic() + _STARTUP_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise NodeError(f"the server on {self.url} did not start")
+            time.sleep(0.01)
+        self.worker.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop taking requests, finish those in flight, then stop the worker."""
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+        self.worker.stop()
+        self._socket.close()
+
+    def __enter__(self) -> NodeServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()

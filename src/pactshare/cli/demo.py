@@ -26,21 +26,30 @@ INTRO = (
     "North Korean missile data could only travel through Washington under TISA (2014), with "
     "Seoul's consent for each relay. Three nodes — one per government — now replay that story."
 )
+SHORT_NAMES = {"gsomia-kor-jpn-2016": "GSOMIA", "tisa-2014": "TISA"}
 _COLOURS = {"allowed": "green", "relay": "yellow", "refused": "red", "notified": "cyan"}
+
+
+def _short(route: str) -> str:
+    """The route with the agreements' common names, for a narrow terminal."""
+    for agreement, name in SHORT_NAMES.items():
+        route = route.replace(agreement, name)
+    return route
 
 
 def _table(steps: list[Step]) -> Table:
     table = Table(header_style="bold", show_lines=True)
-    for column in ("when (KST)", "what happened", "decision", "route", "result"):
-        table.add_column(column)
-    table.add_column("had Seoul not suspended")
+    table.add_column("when (KST)", no_wrap=True)
+    table.add_column("what happened", ratio=3)
+    table.add_column("decision and route", ratio=2)
+    table.add_column("what the nodes recorded", ratio=2)
+    table.add_column("had Seoul not suspended", ratio=1)
     for step in steps:
         colour = _COLOURS.get(step.outcome, "white")
         table.add_row(
-            step.at.replace("T", " ").removesuffix("+09:00"),
+            step.at.replace("T", "\n").removesuffix("+09:00"),
             step.what,
-            f"[{colour}]{step.outcome}[/]",
-            step.route,
+            f"[{colour}]{step.outcome}[/] {_short(step.route)}",
             step.result,
             step.without_suspension or "",
         )

@@ -9,22 +9,24 @@ never suspended its notice on 22 November 2019.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pactshare.demo.world import World
 from pactshare.domain import Outcome, Registry, Request, decide, parse_instant
-from pactshare.errors import RefusedError
+from pactshare.errors import NodeError, RefusedError
 from pactshare.federation.delivery import deliver_due
+from pactshare.federation.relay import relay_due
+from pactshare.node import journal
 from pactshare.node.consents import grant_consent
 from pactshare.node.incidents import report_incident
-from pactshare.node import journal
 from pactshare.node.items import provide, register
 from pactshare.scenarios import load_registry
-from pactshare.store.schema import items
+from pactshare.store.schema import items, outbox
 
 __all__ = ["GSOMIA", "SUSPENSION", "Step", "replay"]
 
@@ -75,12 +77,30 @@ def _item(world: World, name: str, text: str, **label: Any) -> str:
     return register(world.nodes["KOR"], payload, _label(world, name, **label))
 
 
-def settle(world: World, *, rounds: int = 10) -> None:
-    """Let every node deliver what it queued until nothing more is sent (bounded)."""
-    for _ in range(rounds):
-        sent = sum(deliver_due(node).delivered for node in world.nodes.values())
-        if sent == 0:
+def _pending(world: World) -> int:
+    count = 0
+    for node in world.nodes.values():
+        with node.db.atomic() as tx:
+            count += tx.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.state == "pending")
+            ).scalar_one()
+    return count
+
+
+def settle(world: World, *, within: float = 30.0) -> None:
+    """Relay and deliver on every node until nothing is left to send.
+
+    The nodes' own delivery workers run too; a pass here only makes the story move at once.
+    """
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        moved = 0
+        for node in world.nodes.values():
+            moved += len(relay_due(node)) + len(deliver_due(node).delivered)
+        if moved == 0 and _pending(world) == 0:
             return
+        time.sleep(0.02)
+    raise NodeError(f"the demo's deliveries did not settle within {within:.0f} s")
 
 
 def _route(decision: dict[str, Any]) -> str:
@@ -135,7 +155,9 @@ def _tisa_relay(world: World) -> list[Step]:
         None,
     )
     second = world.clock.move_to("2016-09-09T14:30:00+09:00")
-    grant_consent(world.nodes["KOR"], item, release_to="JPN", holder="USA")
+    grant_consent(world.nodes["KOR"], item, release_to="JPN", for_holder="USA")
+    settle(world)
+    world.clock.move_to("2016-09-09T14:35:00+09:00")  # the release comes after the filing
     settle(world)
     relayed = Step(
         second.isoformat(),
@@ -161,9 +183,10 @@ def _refused_relay(world: World) -> Step:
     try:
         provide(world.nodes["KOR"], item, "JPN", package=None)
     except RefusedError as refused:
-        reason = refused.reasons[0] if refused.reasons else str(refused)
-        return Step(when.isoformat(), "A PRC-naval item for Tokyo", "refused", "—", reason, None)
-    raise AssertionError("the reference scenario must refuse a PRC-naval relay")  # noqa: EM101
+        scope = [r for r in refused.reasons if r.startswith("R-TISA-2")]  # the telling one
+        reason = (scope or list(refused.reasons) or [str(refused)])[0]
+        return Step(when.isoformat(), "Seoul tries to send Tokyo a PRC-naval item through the hub", "refused", "—", reason, None)
+    raise AssertionError("the reference scenario must refuse a PRC-naval relay")
 
 
 DIRECT = (

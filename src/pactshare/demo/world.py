@@ -89,7 +89,7 @@ def running_world(root: Path, *, host: str = "127.0.0.1") -> Iterator[World]:
         for node in world.nodes.values():
             stack.callback(node.close)
         for party, node in world.nodes.items():
-            server = stack.enter_context(NodeServer(node, host=host, port=0, deliver=False))
+            server = stack.enter_context(NodeServer(node, host=host, port=0))
             world.urls[party] = server.url
         for party, node in world.nodes.items():
             for other, url in world.urls.items():

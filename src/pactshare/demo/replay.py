@@ -32,7 +32,7 @@ __all__ = ["GSOMIA", "SUSPENSION", "Step", "replay"]
 
 GSOMIA = "gsomia-kor-jpn-2016"
 SUSPENSION = "kor-suspension-2019"
-SECRET = "군사 II급 비밀"
+CLASS_II = "군사 II급 비밀"  # Class II: SECRET-equivalent
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ def _label(world: World, name: str, *, policy: str, topics: list[str], to: list[
     listed = ", ".join(f'"{t}"' for t in topics)
     releasable = ", ".join(f'"{p}"' for p in to)
     path.write_text(
-        f'policy = "{policy}"\noriginator = "KOR"\nclassification = "{SECRET}"\n'
+        f'policy = "{policy}"\noriginator = "KOR"\nclassification = "{CLASS_II}"\n'
         f"topics = [{listed}]\nreleasable_to = [{releasable}]\n",
         encoding="utf-8",
     )
@@ -120,7 +120,7 @@ def _marking_at(world: World, party: str, item_id: str) -> str | None:
 
 
 def _counterfactual(registry: Registry, when: str) -> str:
-    request = Request("KOR", "JPN", SECRET, ("dprk-missile",))
+    request = Request("KOR", "JPN", CLASS_II, ("dprk-missile",))
     decision = decide(request, registry, parse_instant(when, what="demo instant"))
     if decision.outcome is Outcome.RELAY:
         return f"relay via {decision.route[0].recipient} only"
@@ -185,7 +185,14 @@ def _refused_relay(world: World) -> Step:
     except RefusedError as refused:
         scope = [r for r in refused.reasons if r.startswith("R-TISA-2")]  # the telling one
         reason = (scope or list(refused.reasons) or [str(refused)])[0]
-        return Step(when.isoformat(), "Seoul tries to send Tokyo a PRC-naval item through the hub", "refused", "—", reason, None)
+        return Step(
+            when.isoformat(),
+            "Seoul tries to send Tokyo a PRC-naval item through the hub",
+            "refused",
+            "—",
+            reason,
+            None,
+        )
     raise AssertionError("the reference scenario must refuse a PRC-naval relay")
 
 
@@ -230,9 +237,23 @@ def _incident(world: World, item_id: str) -> Step:
         "Tokyo suspects a loss of a KOR item and tells Seoul at once (R-INC-1)",
         "notified",
         "JPN → KOR",
-        "KOR notified before anything is confirmed",
+        _acknowledged(world, "JPN", "incident"),
         None,
     )
+
+
+def _acknowledged(world: World, sender: str, kind: str) -> str:
+    node = world.nodes[sender]
+    with node.db.atomic() as tx:
+        row = tx.execute(
+            select(outbox.c.recipient, outbox.c.state)
+            .where(outbox.c.kind == kind)
+            .order_by(outbox.c.created_at.desc())
+            .limit(1)
+        ).one()
+    if row.state != "delivered":
+        return f"not delivered to {row.recipient} ({row.state})"
+    return f"{row.recipient} notified before anything is confirmed; its signed receipt is on file"
 
 
 def replay(world: World) -> list[Step]:

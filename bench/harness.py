@@ -52,10 +52,17 @@ class Figure:
     baseline: Rate
     target_ratio: float | None
     target: str
+    lower_is_better: bool = False  # a time, not a rate: the ratio is baseline / ours
 
     @property
     def ratio(self) -> float:
-        return self.ours.median / self.baseline.median if self.baseline.median else 0.0
+        """How many times better than the baseline (above 1: better), whatever the unit."""
+        faster, slower = (
+            (self.baseline.median, self.ours.median)
+            if self.lower_is_better
+            else (self.ours.median, self.baseline.median)
+        )
+        return faster / slower if slower else 0.0
 
     @property
     def meets_target(self) -> bool | None:
@@ -69,7 +76,8 @@ class Figure:
 
 
 def _fmt(rate: Rate) -> str:
-    return f"{rate.median:,.0f} ±{rate.spread * 100:.0f}%"
+    value = f"{rate.median:,.0f}" if rate.median >= 100 else f"{rate.median:.3g}"
+    return f"{value} ±{rate.spread * 100:.0f}%"
 
 
 def print_table(figures: Sequence[Figure]) -> None:

@@ -257,25 +257,6 @@ def test_a_users_own_agreement_directory_is_used(tmp_path: Path) -> None:
     assert (code, out["agreement"]) == (0, "kor-jpn-draft")
 
 
-def test_demo_replays_2019_in_history_and_counterfactual() -> None:
-    done = run_cli("demo")
-    assert done.returncode == 0, done.stderr
-    assert "2019-11-23 00:00:00" in done.stdout
-    code, rows = cli_json("demo")
-    assert code == 0
-    midnight = next(row for row in rows if row["at"] == "2019-11-23T00:00:00+09:00")
-    assert midnight["history"] == {
-        "status": "notice_suspended",
-        "DPRK missile": "allowed",
-        "PRC naval": "allowed",
-    }
-    assert midnight["without_suspension"] == {
-        "status": "terminated",
-        "DPRK missile": "relay",
-        "PRC naval": "refused",
-    }
-
-
 @pytest.mark.parametrize(
     "command",
     [[], ["agreement"], ["agreement", "list"], ["agreement", "show"], ["agreement", "status"],

@@ -24,6 +24,7 @@ ALLOWED = {
     "api": {"domain", "scenarios", "store", "seal", "audit", "node", "federation"},
     "web": {"domain", "scenarios", "store", "seal", "audit", "node", "federation", "api"},
     "server": {"domain", "scenarios", "store", "seal", "audit", "node", "federation", "api", "web"},
+    "demo": {"domain", "scenarios", "store", "node", "federation", "server"},
     "cli": {
         "domain",
         "scenarios",
@@ -36,6 +37,7 @@ ALLOWED = {
         "api",
         "web",
         "server",
+        "demo",
     },
 }
 

@@ -1,106 +1,102 @@
-"""``pactshare demo``: replay 2019 for GSOMIA and TISA, in history and without the suspension.
-
-At each key instant it shows the agreement's status and what a KOR→JPN SECRET-equivalent
-DPRK-missile item and a PRC-naval item would get, as it happened and had Seoul not suspended
-its notice on 22 November 2019.
-"""
+"""``pactshare demo``: three nodes (KOR, JPN, USA) replay 2019 over the federation, then serve
+the dashboard until Ctrl-C (``--no-serve`` exits after the replay)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.table import Table
 
 from pactshare.cli.main import app
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
-from pactshare.domain import Decision, Outcome, Registry, Request, decide, parse_instant, status_at
-from pactshare.scenarios import load_registry
+from pactshare.demo.replay import Step, replay
+from pactshare.demo.world import World, running_world
+from pactshare.errors import InputError
 
-GSOMIA = "gsomia-kor-jpn-2016"
-SUSPENSION = "kor-suspension-2019"
-
-
-@dataclass(frozen=True)
-class Moment:
-    at: str
-    what: str
-
-
-MOMENTS = (
-    Moment("2016-11-22T12:00:00+09:00", "the day before GSOMIA: only TISA links Seoul and Tokyo"),
-    Moment("2019-08-22T18:20:00+09:00", "Seoul announces it will end GSOMIA"),
-    Moment("2019-08-23T16:00:00+09:00", "written notice of termination delivered"),
-    Moment("2019-08-25T00:00:00+09:00", "the 90-day notice window closes"),
-    Moment("2019-11-22T18:00:00+09:00", "Seoul suspends the effect of its notice"),
-    Moment("2019-11-22T23:59:59+09:00", "one second before the scheduled expiry"),
-    Moment("2019-11-23T00:00:00+09:00", "midnight KST: the scheduled expiry"),
-    Moment("2023-03-21T09:00:00+09:00", "both 2019 notes withdrawn: normal again"),
+INTRO = (
+    "[bold]pactshare[/] lets governments share secrets only as their written agreements allow.\n"
+    "In 2019 Seoul and Tokyo nearly lost GSOMIA, their direct military-intelligence pact: Seoul "
+    "gave 90 days' notice in August and suspended it six hours before expiry. Without GSOMIA, "
+    "North Korean missile data could only travel through Washington under TISA (2014), with "
+    "Seoul's consent for each relay. Three nodes — one per government — now replay that story."
 )
-
-ITEMS = (
-    ("DPRK missile", Request("KOR", "JPN", "군사 II급 비밀", ("dprk-missile/slbm",))),
-    ("PRC naval", Request("KOR", "JPN", "군사 II급 비밀", ("prc-naval",))),
-)
+SHORT_NAMES = {"gsomia-kor-jpn-2016": "GSOMIA", "tisa-2014": "TISA"}
+_COLOURS = {"allowed": "green", "relay": "yellow", "refused": "red", "notified": "cyan"}
 
 
-def _cell(decision: Decision) -> str:
-    if decision.outcome is Outcome.ALLOWED:
-        return f"[green]allowed[/] ({decision.route[0].agreement})"
-    if decision.outcome is Outcome.RELAY:
-        return f"[yellow]relay via {decision.route[0].recipient}[/] ({decision.route[0].agreement})"
-    return "[red]refused[/]"
+def _short(route: str) -> str:
+    """The route with the agreements' common names, for a narrow terminal."""
+    for agreement, name in SHORT_NAMES.items():
+        route = route.replace(agreement, name)
+    return route
 
 
-def _row(registry: Registry, moment: Moment) -> dict[str, object]:
-    at = parse_instant(moment.at, what="demo moment")
-    status = status_at(registry.agreement(GSOMIA), at).status.value
-    return {"status": status} | {
-        name: decide(request, registry, at) for name, request in ITEMS
-    }  # fmt: skip
+def _table(steps: list[Step]) -> Table:
+    table = Table(header_style="bold", show_lines=True)
+    table.add_column("when (KST)", no_wrap=True)
+    table.add_column("what happened", ratio=3)
+    table.add_column("decision and route", ratio=2)
+    table.add_column("what the nodes recorded", ratio=2)
+    table.add_column("had Seoul not suspended", ratio=1)
+    for step in steps:
+        colour = _COLOURS.get(step.outcome, "white")
+        table.add_row(
+            step.at.replace("T", "\n").removesuffix("+09:00"),
+            step.what,
+            f"[{colour}]{step.outcome}[/] {_short(step.route)}",
+            step.result,
+            step.without_suspension or "",
+        )
+    return table
+
+
+def _serve(world: World) -> None:
+    console.print("\n[bold]Dashboards[/] (sign in with the officer's token to see holdings):")
+    for party, url in world.urls.items():
+        console.print(f"  {party}: {url}/   token: {world.tokens[party]}")
+    console.print(
+        f"Open {world.urls['KOR']}/ and move the time slider to 2019-11-23 00:00 KST, with and "
+        "without the suspension. Press Ctrl-C to stop."
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        console.print("stopped")
 
 
 @app.command("demo")
-def demo(as_json: JsonOpt = False) -> None:
-    """Replay the 2019 GSOMIA crisis: what could be shared, when, and by which route."""
-    history = load_registry()
-    counterfactual = history.with_agreement(history.agreement(GSOMIA).without_event(SUSPENSION))
-    rows = [(m, _row(history, m), _row(counterfactual, m)) for m in MOMENTS]
-    if as_json:
-        print_json(
-            [
-                {
-                    "at": moment.at,
-                    "what": moment.what,
-                    **{
-                        label: {"status": row["status"]}
-                        | {name: row[name].outcome.value for name, _ in ITEMS}  # type: ignore[attr-defined]
-                        for label, row in (("history", real), ("without_suspension", what_if))
-                    },
-                }
-                for moment, real, what_if in rows
-            ]
-        )
-        return
-    console.print(
-        "[bold]The 2019 GSOMIA crisis, replayed[/]: may Seoul give Tokyo a SECRET item, and how?\n"
-        "History beside the counterfactual in which Seoul never suspended its notice."
-    )
-    table = Table(header_style="bold", show_lines=True)
-    table.add_column("instant (KST)")
-    table.add_column("what happened")
-    for label in ("history", "no suspension"):
-        table.add_column(f"{label}: GSOMIA")
-        for name, _ in ITEMS:
-            table.add_column(f"{label}: {name}")
-    for moment, real, what_if in rows:
-        cells = [moment.at.replace("T", " ").removesuffix("+09:00"), moment.what]
-        for row in (real, what_if):
-            cells.append(str(row["status"]))
-            cells.extend(_cell(row[name]) for name, _ in ITEMS)  # type: ignore[arg-type]
-        table.add_row(*cells)
-    console.print(table)
-    console.print(
-        "Try one yourself: pactshare check --from KOR --to JPN --classification '군사 II급 비밀' "
-        "--topic dprk-missile --at 2019-11-23T00:00:00+09:00 --drop-event kor-suspension-2019"
-    )
+def demo(
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Create the three nodes here (default: a temporary folder)."),
+    ] = None,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the dashboards after the replay.")
+    ] = True,
+    host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "127.0.0.1",
+    as_json: JsonOpt = False,
+) -> None:
+    """Replay the 2019 GSOMIA crisis on three nodes, then serve the dashboard."""
+    if directory is not None and directory.exists() and any(directory.iterdir()):
+        raise InputError(f"--dir: {directory} is not empty; give a new or empty directory")
+    root = directory or Path(tempfile.mkdtemp(prefix="pactshare-demo-"))
+    try:
+        with running_world(root, host=host) as world:
+            steps = replay(world)
+            if as_json:
+                print_json({"dir": str(root), "steps": [step.as_json() for step in steps]})
+            else:
+                console.print(INTRO)
+                console.print(_table(steps))
+                console.print(f"nodes in {root} (each: pactshare audit verify --home DIR)")
+            if serve:
+                _serve(world)
+    finally:
+        if directory is None:
+            shutil.rmtree(root, ignore_errors=True)

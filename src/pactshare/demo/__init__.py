@@ -1,0 +1,1 @@
+"""The demo: three parties' nodes replaying the 2019 GSOMIA crisis over the federation."""

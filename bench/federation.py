@@ -29,7 +29,7 @@ from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
 from pactshare.node.items import provide, register
 from pactshare.node.service import Node, init_node
-from pactshare.server.runner import NodeServer, serving
+from pactshare.server.runner import AppServer, NodeServer
 
 LABEL = """policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
@@ -60,6 +60,11 @@ def _latencies(step: Callable[[], object], count: int) -> list[float]:
         step()
         spent.append(time.perf_counter() - start)
     return spent
+
+
+def _repeat(step: Callable[[], None], times: int) -> None:
+    for _ in range(times):
+        step()
 
 
 def _percentile(values: list[float], q: int) -> float:
@@ -97,25 +102,28 @@ def run(quick: bool) -> list[Figure]:
         kor, jpn = _pair(root)
         (root / "label.toml").write_text(LABEL, encoding="utf-8")
         (root / "item.bin").write_bytes(b"\x5a" * PAYLOAD)
-        with NodeServer(jpn, port=0, deliver=False) as server:
+        with NodeServer(jpn, port=0) as server:
             add_peer(kor, "JPN", server.url)
             items = [register(kor, root / "item.bin", root / "label.toml") for _ in range(count)]
             sample = provide(kor, items.pop(), "JPN", package=root / "sample.zip")
             body = (root / "sample.zip").read_bytes()
             queue = iter(items)
 
-            def one() -> None:
-                provide(kor, next(queue), "JPN", package=None)
-                deliver_due(kor)
+            with httpx.Client() as sender:
 
-            ours = _latencies(one, len(items))
-        with serving(_bare_app(), port=0) as url, httpx.Client() as client:
+                def one() -> None:
+                    provide(kor, next(queue), "JPN", package=None)
+                    deliver_due(kor, client=sender)
+
+                ours = _latencies(one, len(items))
+        with AppServer(_bare_app(), port=0) as bare_server, httpx.Client() as client:
+            url = bare_server.url
 
             def bare() -> None:
                 client.post(f"{url}/messages", content=body).raise_for_status()
 
             baseline = _latencies(bare, len(items))
-            bare_rate = measure_rate(lambda: [bare() for _ in range(20)], ops=20, runs=3)
+            bare_rate = measure_rate(lambda: _repeat(bare, 20), ops=20, runs=3)
         kor.close()
         jpn.close()
     del sample

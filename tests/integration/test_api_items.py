@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+import tracemalloc
+from pathlib import Path
 
 import httpx
 import pytest
@@ -119,3 +121,23 @@ def test_a_20_mib_item_uploads_and_downloads_as_streams(live: LiveNode) -> None:
     assert received == content
     assert envelope.status_code == 200
     assert len(envelope.content) > len(content)
+
+
+@pytest.mark.slow
+def test_a_20_mib_upload_is_never_held_in_memory(live: LiveNode, tmp_path: Path) -> None:
+    """Client and server share this process: peak traced memory stays far below the item."""
+    big = tmp_path / "big.bin"
+    with big.open("wb") as out:
+        for _ in range(20):
+            out.write(os.urandom(MIB))
+    tracemalloc.start()
+    try:
+        with live.client("originator") as http, big.open("rb") as source:
+            answer = http.post(
+                "/api/v1/items", files={"file": ("big.bin", source)}, data={"label": LABEL_TOML}
+            )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert answer.status_code == 201, answer.text
+    assert peak < 8 * MIB, f"peak {peak / MIB:.1f} MiB for a 20 MiB upload"

@@ -1,26 +1,22 @@
 """A live node over real HTTP for tests: the node's app served by uvicorn in a background
 thread on a free loopback port, people with tokens, and httpx clients signed in as them.
 
-Minimal on purpose; the lead may switch these tests to ``pactshare.server.runner.NodeServer``.
+The server is :class:`pactshare.server.runner.NodeServer`, the one ``pactshare serve`` runs.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from pactshare.node import NodeHome
 from pactshare.node.people import add_person
 from pactshare.node.service import Node, init_node
-from pactshare.server import create_app
+from pactshare.server.runner import NodeServer
 from tests.support import Clock, at
 
 BEFORE_MIDNIGHT = at("2019-11-22T23:00:00+09:00")  # GSOMIA KOR-JPN in force
@@ -45,26 +41,9 @@ PEOPLE: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...]]] = {
 
 @contextmanager
 def serving(node: Node) -> Iterator[str]:
-    """Serve ``node`` on a free port of 127.0.0.1; yield its base URL; stop it afterwards."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(node), log_config=None, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    """Serve ``node`` on a free port of 127.0.0.1 (as ``pactshare serve`` does); yield its URL."""
+    with NodeServer(node) as server:
+        yield server.url
 
 
 @dataclass

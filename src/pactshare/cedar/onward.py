@@ -139,6 +139,19 @@ def _routes(
         )
 
 
+def _borrowed(
+    registry: Registry, received: Agreement, originator: str, holder: str
+) -> tuple[Agreement, ...]:
+    """The agreements an arrangement borrows its protection from (R-TISA-4) that bind both
+    the originator and the holder: they protect an item received under it too."""
+    return tuple(
+        agreement
+        for agreement_id in received.protection_from
+        if (agreement := registry.agreements.get(agreement_id)) is not None
+        and {originator, holder} <= set(agreement.parties)
+    )
+
+
 def onward_policies(registry: Registry) -> Iterator[str]:
     """Every onward-release policy of ``registry``."""
     codes = sorted(registry.parties)
@@ -155,7 +168,10 @@ def onward_policies(registry: Registry) -> Iterator[str]:
                         *registry.hub_arrangements(originator, holder),
                     ),
                 ),
-                *((agreement.id, (agreement,)) for agreement in agreements),
+                *(
+                    (agreement.id, (agreement, *_borrowed(registry, agreement, originator, holder)))
+                    for agreement in agreements
+                ),
             ]
             for received, governing in variants:
                 for recipient in codes:

@@ -13,6 +13,7 @@ from pactshare.cli.nodes import HomeOpt, open_node
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
 from pactshare.federation import witness
+from pactshare.federation.delivery import deliver_due
 from pactshare.node import journal
 
 audit_group = typer.Typer(help="The node's tamper-evident audit log: heads, proofs, verification.")
@@ -89,6 +90,29 @@ def audit_cosignatures(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     for row in found:
         table.add_row(str(row["size"]), row["witness"], row["root"], row["received_at"])
     console.print(table)
+
+
+@audit_group.command("witness")
+def audit_witness(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Run one witnessing round now: ask every peer to cosign our head, tell them what we
+    witnessed, and deliver (a serving node does this on its own every --witness-every s)."""
+    node = open_node(home)
+    queued = witness.queue_round(node)
+    report = deliver_due(node)
+    summary = {
+        "queued": len(queued),
+        "delivered": len(report.delivered),
+        "retrying": len(report.retrying),
+        "refused": len(report.refused),
+    }
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"witnessing round: {summary['queued']} messages queued, {summary['delivered']} "
+        f"delivered, {summary['retrying']} to retry, {summary['refused']} refused "
+        "(see: pactshare audit cosignatures, pactshare audit forks, pactshare outbox)"
+    )
 
 
 @audit_group.command("forks")

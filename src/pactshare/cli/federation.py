@@ -39,6 +39,12 @@ def serve(
     max_message_bytes: Annotated[
         int, typer.Option("--max-message-bytes", help="Largest federation message accepted.")
     ] = DEFAULT_MAX_BODY,
+    witness_every: Annotated[
+        float,
+        typer.Option(
+            "--witness-every", help="Seconds between witnessing rounds with the peers (0: none)."
+        ),
+    ] = 60.0,
     ssl_keyfile: Annotated[
         str | None, typer.Option("--ssl-keyfile", help="TLS private key (PEM).")
     ] = None,
@@ -60,6 +66,7 @@ def serve(
         host,
         port,
         max_body=max_message_bytes,
+        witness_every=witness_every or None,
         ssl_keyfile=ssl_keyfile,
         ssl_certfile=ssl_certfile,
     )

@@ -29,7 +29,7 @@ import httpx
 from sqlalchemy import or_, select, update
 
 from pactshare.errors import PactshareError
-from pactshare.federation import relay
+from pactshare.federation import relay, witness
 from pactshare.federation.inbound import ACKNOWLEDGEMENT, JSON, ZIP
 from pactshare.federation.peers import peer_url
 from pactshare.federation.signatures import MESSAGE_ID, content_digest, signing_headers
@@ -61,7 +61,8 @@ ReplyHandler = Callable[[Node, str, dict[str, Any]], None]
 REPLY_HANDLERS: dict[str, ReplyHandler] = {
     # outbox kind → what files the receiver's signed reply (recipient party, reply), inside
     # the transaction that marks the message delivered; raising a PactshareError keeps the
-    # message pending. "tree-head": the witness's cosignature is filed here.
+    # message pending.
+    witness.TREE_HEAD: witness.record_cosignature,  # the witness's cosignature of our head
 }
 
 
@@ -185,7 +186,7 @@ def _receipt(
     node: Node, row: Any, answer: httpx.Response
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The receiver's verified receipt and its reply, if any; or why this attempt failed."""
-    if answer.status_code == 422:
+    if answer.status_code in (409, 422):  # refused by its agreements, or a fork: final
         try:
             problem = answer.json()
             reasons = "; ".join(problem.get("reasons", [])) or problem.get("detail", "")
@@ -272,11 +273,15 @@ def _retry(node: Node, row: Any, error: str, real: datetime) -> None:
 
 class DeliveryWorker:
     """A thread that relays approved items onward and delivers the outbox, waking every
-    ``interval`` seconds or when :meth:`notify` is called."""
+    ``interval`` seconds or when :meth:`notify` is called; every ``witness_every`` seconds
+    (if set) it also queues a witnessing round (our head to cosign, what we witnessed)."""
 
-    def __init__(self, node: Node, *, interval: float = 0.2) -> None:
+    def __init__(
+        self, node: Node, *, interval: float = 0.2, witness_every: float | None = None
+    ) -> None:
         self.node = node
         self.interval = interval
+        self.witness_every = witness_every
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pactshare-delivery", daemon=True)
@@ -294,9 +299,13 @@ class DeliveryWorker:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
+        last_round = time.monotonic()
         with httpx.Client(timeout=TIMEOUT) as client:
             while not self._stopping.is_set():
                 try:
+                    if self.witness_every and time.monotonic() - last_round >= self.witness_every:
+                        last_round = time.monotonic()
+                        witness.queue_round(self.node)
                     relay.relay_due(self.node)
                     deliver_due(self.node, client=client)
                 except Exception:

@@ -26,7 +26,7 @@ import rfc8785
 from sqlalchemy import insert, select
 
 from pactshare.errors import PackageError
-from pactshare.federation import relay
+from pactshare.federation import relay, witness
 from pactshare.node import journal
 from pactshare.node.consents import file_consent
 from pactshare.node.custody import apply_reclassification_notice
@@ -103,13 +103,16 @@ def _document(node: Node, message: Inbound) -> dict[str, Any]:
     if signer != message.sender:
         raise PackageError(f"{where}: sent by {message.sender} but signed by {signer}")
     now = node.now()
+    # Witnessing keeps the evidence of a fork even as it refuses the message, so it runs in
+    # its own transactions (and is idempotent by itself: the same head, the same answer).
+    early = handler(node, signer, document, where) if kind in OWN_TRANSACTION else None
     with node.db.atomic() as tx:
         earlier = tx.execute(
             select(inbound_messages.c.receipt).where(inbound_messages.c.id == message.message_id)
         ).scalar_one_or_none()
         if earlier is not None:
             return dict(earlier)
-        reply = handler(node, signer, document, where)
+        reply = early if kind in OWN_TRANSACTION else handler(node, signer, document, where)
         acknowledgement = sign_document(
             ACKNOWLEDGEMENT,
             {
@@ -184,6 +187,14 @@ def _log(node: Node, kind: str, actor: str, body: dict[str, Any], details: dict[
         )
 
 
+def _tree_head(node: Node, signer: str, document: dict[str, Any], _where: str) -> dict[str, Any]:
+    return witness.witness_head(node, signer, document)  # the cosignature is the reply
+
+
+def _witnessed_heads(node: Node, signer: str, document: dict[str, Any], _where: str) -> None:
+    witness.compare_seen_heads(node, signer, document)
+
+
 HANDLERS: dict[str, Handler] = {
     "diplomatic-note": _note,
     "consent-request": _consent_request,
@@ -192,6 +203,7 @@ HANDLERS: dict[str, Handler] = {
     "reclassification": _reclassification,
     "incident-notice": _holder_notice("incident"),
     "disposal-certificate": _holder_notice("notice"),
-    # "tree-head": the witnessing handler (pactshare.federation.witness.witness_head, whose
-    # cosignature is the reply) is added here.
+    witness.TREE_HEAD: _tree_head,
+    witness.WITNESSED_HEADS: _witnessed_heads,
 }
+OWN_TRANSACTION = frozenset({witness.TREE_HEAD, witness.WITNESSED_HEADS})

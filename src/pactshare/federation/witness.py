@@ -55,8 +55,10 @@ from pactshare.errors import (
     InvalidTreeHeadError,
     PackageError,
 )
+from pactshare.federation.peers import list_peers
 from pactshare.node import journal
 from pactshare.node.documents import sign_document, verify_document
+from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
 from pactshare.store import schema
 
@@ -67,6 +69,7 @@ __all__ = [
     "compare_seen_heads",
     "cosignatures",
     "forks",
+    "queue_round",
     "record_cosignature",
     "seen_heads_message",
     "tree_head_message",
@@ -143,6 +146,33 @@ def tree_head_message(node: Node, peer: str) -> dict[str, Any]:
             proof = {"from_size": last, "hashes": [h.hex() for h in hashes]}
     body = {"log": node.party_code, "witness": peer, "head": _head_json(signed), "proof": proof}
     return sign_document(TREE_HEAD, body, node.keys)
+
+
+def queue_round(node: Node) -> list[str]:
+    """Queue one witnessing round in the outbox: our head for every peer to cosign, and the
+    heads we witnessed for every peer to compare. A kind still pending for a peer is not queued
+    again (a newer head would only wait behind it); an empty list of heads is not sent."""
+    queued = []
+    for peer in (p.party for p in list_peers(node)):
+        for kind, make in ((TREE_HEAD, tree_head_message), (WITNESSED_HEADS, seen_heads_message)):
+            with node.db.atomic() as tx:
+                waiting = tx.execute(
+                    select(schema.outbox.c.id).where(
+                        schema.outbox.c.kind == kind,
+                        schema.outbox.c.recipient == peer,
+                        schema.outbox.c.state == "pending",
+                    )
+                ).first()
+            if waiting is not None:
+                continue
+            document = make(node, peer)
+            if kind == WITNESSED_HEADS and not document["body"]["heads"]:
+                continue
+            with node.db.atomic() as tx:
+                queued.append(
+                    queue_message(tx, kind=kind, recipient=peer, payload=document, at=node.now())
+                )
+    return queued
 
 
 def record_cosignature(node: Node, witness: str, document: dict[str, Any]) -> None:

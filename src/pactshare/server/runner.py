@@ -105,6 +105,7 @@ class NodeServer(AppServer):
         port: int = 0,
         *,
         max_body: int | None = None,
+        witness_every: float | None = None,
         ssl_keyfile: str | None = None,
         ssl_certfile: str | None = None,
         log_level: str = "warning",
@@ -113,7 +114,7 @@ class NodeServer(AppServer):
         self.app = create_app(node)
         if max_body is not None:
             self.app.state.federation_max_body = max_body
-        self.worker = DeliveryWorker(node)
+        self.worker = DeliveryWorker(node, witness_every=witness_every)
         self.app.state.delivery_worker = self.worker
         super().__init__(
             self.app,

@@ -16,12 +16,17 @@ from pactshare.federation.peers import add_peer
 from pactshare.federation.witness import cosignatures, forks, queue_round
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
-from tests.integration.test_witnessing import clock, fork_of, grow, nodes  # noqa: F401 - fixtures
+from tests.integration.test_witnessing import (  # noqa: F401 - the fixtures clock and nodes
+    clock,
+    fork_of,
+    grow,
+    nodes,
+)
 from tests.support import Clock
 
 
 @pytest.fixture
-def served(nodes: dict[str, Node]) -> Iterator[dict[str, Node]]:
+def served(nodes: dict[str, Node]) -> Iterator[dict[str, Node]]:  # noqa: F811 - the fixture
     """The three nodes of test_witnessing, each served on a free port, peers of each other."""
     with ExitStack() as stack:
         urls = {party: stack.enter_context(NodeServer(node)).url for party, node in nodes.items()}
@@ -32,10 +37,10 @@ def served(nodes: dict[str, Node]) -> Iterator[dict[str, Node]]:
         yield nodes
 
 
-def _round(*nodes: Node) -> None:
-    for node in nodes:
+def _round(*logs: Node) -> None:
+    for node in logs:
         queue_round(node)
-    for node in nodes:
+    for node in logs:
         report = deliver_due(node)
         assert not report.retrying, [r["last_error"] for r in outbox_rows(node, pending_only=False)]
 
@@ -56,7 +61,9 @@ def test_rounds_over_http_get_the_log_cosigned_by_every_peer(served: dict[str, N
 
 
 def test_a_forked_head_is_refused_over_http_and_the_witness_keeps_the_evidence(
-    tmp_path: Path, served: dict[str, Node], clock: Clock
+    tmp_path: Path,
+    served: dict[str, Node],
+    clock: Clock,  # noqa: F811 - the fixture
 ) -> None:
     kor, jpn = served["KOR"], served["JPN"]
     grow(kor, 3, "shared history")

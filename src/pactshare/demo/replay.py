@@ -21,6 +21,7 @@ from pactshare.domain import Outcome, Registry, Request, decide, parse_instant
 from pactshare.errors import NodeError, RefusedError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.relay import relay_due
+from pactshare.federation.witness import queue_round
 from pactshare.node import journal
 from pactshare.node.consents import grant_consent
 from pactshare.node.incidents import report_incident
@@ -265,6 +266,10 @@ def replay(world: World) -> list[Step]:
         steps.append(_direct(world, when, what, counterfactual, n))
     last = _last_item(world)
     steps.append(_incident(world, last))
+    for _ in range(2):  # cosign each other's heads, then compare what each witnessed
+        for node in world.nodes.values():
+            queue_round(node)
+        settle(world)
     for node in world.nodes.values():
         with node.db.atomic() as tx:
             journal.sign_head(tx, node.keys.signing_key, node.keys.signing_key_id, at=node.now())

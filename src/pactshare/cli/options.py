@@ -23,7 +23,7 @@ from pactshare.domain import (
     Registry,
     parse_instant,
 )
-from pactshare.errors import InputError, PactshareError
+from pactshare.errors import InputError, PactshareError, PolicyError
 from pactshare.scenarios import load_registry
 
 __all__ = [
@@ -161,11 +161,10 @@ def what_if(
     ``AGREEMENT@`` when given, otherwise to ``default_target``.
     """
     for event_id in drop_events or ():
-        holders = [a for a in registry.agreements.values() if a.event(event_id) is not None]
-        if not holders:
-            raise InputError(f"--drop-event: no agreement has an event {event_id!r}")
-        for agreement in holders:
-            registry = registry.with_agreement(agreement.without_event(event_id))
+        try:
+            registry = registry.without_event(event_id)
+        except PolicyError as exc:
+            raise InputError(f"--drop-event: {exc}") from exc
     for index, text in enumerate(add_events or (), start=1):
         target, event = _parse_event(text, index)
         target = target or default_target

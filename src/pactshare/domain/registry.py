@@ -108,3 +108,14 @@ class Registry:
     def with_agreement(self, agreement: Agreement) -> Registry:
         """The same registry with one agreement replaced (a what-if)."""
         return replace(self, agreements={**self.agreements, agreement.id: agreement})
+
+    def without_event(self, event_id: str) -> Registry:
+        """The registry had event ``event_id`` not happened, in whichever agreement records it
+        (a what-if); PolicyError if none does."""
+        holders = [a for a in self.agreements.values() if a.event(event_id) is not None]
+        if not holders:
+            raise PolicyError(f"no agreement has an event {event_id!r}")
+        registry = self
+        for agreement in holders:
+            registry = registry.with_agreement(agreement.without_event(event_id))
+        return registry

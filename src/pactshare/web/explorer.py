@@ -25,7 +25,7 @@ from pactshare.domain import (
     Request as ProvisionRequest,
 )
 from pactshare.domain.topics import check_topic
-from pactshare.errors import PactshareError
+from pactshare.errors import PactshareError, PolicyError
 from pactshare.web.rendering import instant, page
 from pactshare.web.story import SAMPLES
 
@@ -93,12 +93,11 @@ def _without(values: dict[str, str], registry: Registry, errors: dict[str, str])
     drop = values["drop_event"].strip()
     if not drop:
         return registry
-    holders = [a for a in registry.agreements.values() if a.event(drop) is not None]
-    if not holders:
-        errors["drop_event"] = f"no agreement has an event {drop!r}"
-    for agreement in holders:
-        registry = registry.with_agreement(agreement.without_event(drop))
-    return registry
+    try:
+        return registry.without_event(drop)
+    except PolicyError as exc:
+        errors["drop_event"] = str(exc)
+        return registry
 
 
 def _parse(values: dict[str, str], registry: Registry) -> Asked:

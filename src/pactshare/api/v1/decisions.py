@@ -24,7 +24,7 @@ from pactshare.domain import (
     parse_instant,
 )
 from pactshare.domain.wire import decision_json
-from pactshare.errors import InputError
+from pactshare.errors import InputError, PolicyError
 
 __all__ = ["DecisionOut", "router"]
 
@@ -112,11 +112,10 @@ class DecisionIn(BaseModel):
 
 def _without(base: Registry, event_ids: list[str]) -> Registry:
     for event_id in event_ids:
-        holders = [a for a in base.agreements.values() if a.event(event_id) is not None]
-        if not holders:
-            raise InputError(f"drop_event: no agreement has an event {event_id!r}")
-        for agreement in holders:
-            base = base.with_agreement(agreement.without_event(event_id))
+        try:
+            base = base.without_event(event_id)
+        except PolicyError as exc:
+            raise InputError(f"drop_event: {exc}") from exc
     return base
 
 

@@ -4,9 +4,13 @@ evidence (the refusal does not roll it back)."""
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,11 +18,12 @@ from pactshare.federation.delivery import deliver_due
 from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer
 from pactshare.federation.witness import cosignatures, forks, queue_round
+from pactshare.node.home import NodeConfig, NodeHome
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
+from pactshare.store import sqlite_url
 from tests.integration.test_witnessing import (  # noqa: F401 - the fixtures clock and nodes
     clock,
-    fork_of,
     grow,
     nodes,
 )
@@ -37,12 +42,35 @@ def served(nodes: dict[str, Node]) -> Iterator[dict[str, Node]]:  # noqa: F811 -
         yield nodes
 
 
+def _drained(node: Node, within: float = 30.0) -> list[dict[str, Any]]:
+    """Deliver until nothing is pending (the node's own worker delivers too); every message."""
+    deadline = time.monotonic() + within
+    while outbox_rows(node):
+        assert time.monotonic() < deadline, outbox_rows(node)
+        deliver_due(node)
+        time.sleep(0.05)
+    return outbox_rows(node, pending_only=False)
+
+
 def _round(*logs: Node) -> None:
+    queued = {node.party_code: set(queue_round(node)) for node in logs}
     for node in logs:
-        queue_round(node)
-    for node in logs:
-        report = deliver_due(node)
-        assert not report.retrying, [r["last_error"] for r in outbox_rows(node, pending_only=False)]
+        sent = [row for row in _drained(node) if row["id"] in queued[node.party_code]]
+        assert {row["state"] for row in sent} == {"delivered"}, sent
+
+
+def _fork(node: Node, root: Path, ticking: Clock) -> Node:
+    """A copy of ``node`` (same keys and peers) taken while it serves: its database copied by
+    SQLite's online backup, so the copy is a consistent snapshot of the log."""
+    shutil.copytree(node.home.root, root, ignore=shutil.ignore_patterns("node.db*"))
+    home = NodeHome(root)
+    with (
+        closing(sqlite3.connect(node.home.database_file)) as source,
+        closing(sqlite3.connect(home.database_file)) as target,
+    ):
+        source.backup(target)
+    home.write_config(NodeConfig(party=node.party_code, database=sqlite_url(home.database_file)))
+    return Node(home, clock=ticking)
 
 
 def test_rounds_over_http_get_the_log_cosigned_by_every_peer(served: dict[str, Node]) -> None:
@@ -67,24 +95,19 @@ def test_a_forked_head_is_refused_over_http_and_the_witness_keeps_the_evidence(
 ) -> None:
     kor, jpn = served["KOR"], served["JPN"]
     grow(kor, 3, "shared history")
-    _round(kor)  # JPN cosigns KOR at this size
-    forked = fork_of(kor, tmp_path / "kor-fork", clock)  # same keys, same peers
+    _round(kor)  # USA and JPN cosign KOR at this size
+    forked = _fork(kor, tmp_path / "kor-fork", clock)
     try:
         grow(forked, 2, "rewritten history")
-        queue_round(forked)
-        deliver_due(forked)
+        _round(forked)  # longer, with a valid proof: both witnesses cosign it
         with jpn.db.atomic() as tx:
-            assert forks(tx) == []  # a longer head with a valid proof is not (yet) a fork
-        real = Node(kor.home, clock=clock)
-        try:
-            grow(real, 2, "the real history")  # the same size as the fork, another root
-            queue_round(real)
-            report = deliver_due(real)
-        finally:
-            real.close()
-        assert len(report.refused) == 2  # both witnesses cosigned the fork: final refusals
-        with jpn.db.atomic() as tx:
-            (fork,) = forks(tx)
-        assert fork["party"] == "KOR"
+            assert forks(tx) == []
+        grow(kor, 2, "the real history")  # the same size as the fork, another root
+        queued = set(queue_round(kor))
+        heads = [r for r in _drained(kor) if r["id"] in queued and r["kind"] == "tree-head"]
     finally:
         forked.close()
+    assert [row["state"] for row in heads] == ["refused", "refused"]  # 409s from both: final
+    with jpn.db.atomic() as tx:
+        (fork,) = forks(tx)
+    assert fork["party"] == "KOR"

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import rfc8785
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
-from pactshare.errors import PackageError
+from pactshare.errors import PackageError, StorageError
 from pactshare.federation import relay, witness
 from pactshare.node import journal
 from pactshare.node.consents import file_consent
@@ -102,16 +102,43 @@ def _document(node: Node, message: Inbound) -> dict[str, Any]:
     signer, _ = verify_document(document, node.directory, kind=kind, where=where)
     if signer != message.sender:
         raise PackageError(f"{where}: sent by {message.sender} but signed by {signer}")
-    now = node.now()
     # Witnessing keeps the evidence of a fork even as it refuses the message, so it runs in
     # its own transactions (and is idempotent by itself: the same head, the same answer).
     early = handler(node, signer, document, where) if kind in OWN_TRANSACTION else None
+    try:
+        return _apply(node, message, document, handler=handler, signer=signer, early=early)
+    except StorageError:
+        # The same message delivered twice at once (a retry racing a slow first attempt):
+        # the other request recorded it first; answer what it answered.
+        with node.db.atomic() as tx:
+            earlier = _answered(tx, message.message_id)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _answered(tx: Connection, message_id: str) -> dict[str, Any] | None:
+    earlier = tx.execute(
+        select(inbound_messages.c.receipt).where(inbound_messages.c.id == message_id)
+    ).scalar_one_or_none()
+    return None if earlier is None else dict(earlier)
+
+
+def _apply(
+    node: Node,
+    message: Inbound,
+    document: dict[str, Any],
+    *,
+    handler: Handler,
+    signer: str,
+    early: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Apply the document once and record the answer, in one transaction."""
+    kind, where, now = str(document["kind"]), f"message {message.message_id}", node.now()
     with node.db.atomic() as tx:
-        earlier = tx.execute(
-            select(inbound_messages.c.receipt).where(inbound_messages.c.id == message.message_id)
-        ).scalar_one_or_none()
+        earlier = _answered(tx, message.message_id)
         if earlier is not None:
-            return dict(earlier)
+            return earlier
         reply = early if kind in OWN_TRANSACTION else handler(node, signer, document, where)
         acknowledgement = sign_document(
             ACKNOWLEDGEMENT,

@@ -15,14 +15,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
-from bench.harness import Figure, Rate, main, measure_rate
+from bench.harness import Figure, Rate, Ticking, main
 from fastapi import FastAPI, Request
 
 from pactshare.federation.delivery import deliver_due
@@ -41,17 +41,6 @@ START = datetime(2019, 7, 1, 1, 0, tzinfo=UTC)
 PAYLOAD = 4096
 
 
-class Ticking:
-    """A clock that moves one millisecond per reading, so every entry has its own instant."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(milliseconds=1)
-        return self.now
-
-
 def _latencies(step: Callable[[], object], count: int) -> list[float]:
     """Seconds per call of ``step``, ``count`` calls in a row."""
     spent = []
@@ -62,9 +51,10 @@ def _latencies(step: Callable[[], object], count: int) -> list[float]:
     return spent
 
 
-def _repeat(step: Callable[[], None], times: int) -> None:
-    for _ in range(times):
-        step()
+def _throughput(latencies: list[float]) -> Rate:
+    """Calls per second over a run of calls made one after another."""
+    rate = len(latencies) / sum(latencies)
+    return Rate(median=rate, low=rate, high=rate)
 
 
 def _percentile(values: list[float], q: int) -> float:
@@ -77,7 +67,7 @@ def _latency_rate(values: list[float], q: int) -> Rate:
 
 
 def _pair(root: Path) -> tuple[Node, Node]:
-    clock = Ticking()
+    clock = Ticking(START)
     homes = {p: init_node(root / p.lower(), party=p, at=clock()) for p in ("KOR", "JPN")}
     for party, home in homes.items():
         other = "JPN" if party == "KOR" else "KOR"
@@ -105,7 +95,7 @@ def run(quick: bool) -> list[Figure]:
         with NodeServer(jpn, port=0) as server:
             add_peer(kor, "JPN", server.url)
             items = [register(kor, root / "item.bin", root / "label.toml") for _ in range(count)]
-            sample = provide(kor, items.pop(), "JPN", package=root / "sample.zip")
+            provide(kor, items.pop(), "JPN", package=root / "sample.zip")  # its size: the body
             body = (root / "sample.zip").read_bytes()
             queue = iter(items)
 
@@ -123,21 +113,16 @@ def run(quick: bool) -> list[Figure]:
                 client.post(f"{url}/messages", content=body).raise_for_status()
 
             baseline = _latencies(bare, len(items))
-            bare_rate = measure_rate(lambda: _repeat(bare, 20), ops=20, runs=3)
         kor.close()
         jpn.close()
-    del sample
-    ours_rate = Rate(
-        median=len(ours) / sum(ours), low=len(ours) / sum(ours), high=len(ours) / sum(ours)
-    )
     label = f"{len(body):,} B package"
     return [
         Figure(
             f"provide → receipt over HTTP ({label})",
             "provisions/s",
-            ours_rate,
+            _throughput(ours),
             "bare FastAPI POST, same body",
-            bare_rate,
+            _throughput(baseline),
             None,
             "(no target)",
         ),

@@ -17,13 +17,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import Figure, Rate, main, measure_rate
+from bench.harness import Figure, Rate, Ticking, main, measure_rate
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select, text
 
 from pactshare.node import journal
@@ -42,17 +42,6 @@ topics = ["dprk-missile"]
 releasable_to = ["JPN"]
 """
 START = datetime(2019, 11, 22, 12, 0, tzinfo=UTC)
-
-
-class Ticking:
-    """A clock that moves one millisecond per reading, so every entry has its own instant."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(milliseconds=1)
-        return self.now
 
 
 @contextmanager
@@ -99,7 +88,7 @@ def _raw_insert_rate(url: str, count: int) -> Rate:
 
 
 def _node(root: Path, url: str) -> tuple[Node, str]:
-    clock = Ticking()
+    clock = Ticking(START)
     home = init_node(root / "kor", party="KOR", at=clock(), database=url)
     jpn = init_node(root / "jpn", party="JPN", at=clock())
     (home.directory / "JPN.json").write_bytes(jpn.public_key.read_bytes())

@@ -6,11 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pactshare.domain import Event, EventKind, Registry, Request, parse_instant
+from pactshare.node.service import Node, init_node
 from pactshare.scenarios import load_registry
 
 GSOMIA = "gsomia-kor-jpn-2016"
@@ -79,3 +82,27 @@ def cli_json(*args: str) -> tuple[int, Any]:
     """Run a ``--json`` command; return its exit code and parsed output."""
     done = run_cli(*args, "--json")
     return done.returncode, json.loads(done.stdout) if done.stdout.strip() else None
+
+
+def pinned_nodes(
+    root: Path,
+    clock: Clock,
+    parties: tuple[str, ...] = ("KOR", "JPN", "USA"),
+    databases: Mapping[str, str] | None = None,
+) -> dict[str, Node]:
+    """One node per party in ``root/<party>``, each pinning every other's public key, all on
+    ``clock``; ``databases`` puts some on another database (default: SQLite in the home)."""
+    homes = {
+        party: init_node(
+            root / party.lower(),
+            party=party,
+            at=clock.now,
+            database=(databases or {}).get(party),
+        )
+        for party in parties
+    }
+    for party, home in homes.items():
+        for other, other_home in homes.items():
+            if other != party:
+                (home.directory / f"{other}.json").write_bytes(other_home.public_key.read_bytes())
+    return {party: Node(home, clock=clock) for party, home in homes.items()}

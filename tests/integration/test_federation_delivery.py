@@ -18,10 +18,10 @@ from pactshare.node.consents import grant_consent, revoke_consent
 from pactshare.node.holdings import inbox
 from pactshare.node.items import provide, register
 from pactshare.node.notes import give_note
-from pactshare.node.service import Node, init_node
+from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
 from pactshare.store.schema import approvals, audit_entries
-from tests.support import GSOMIA, Clock, at
+from tests.support import GSOMIA, Clock, at, pinned_nodes
 
 LABEL = """policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
@@ -34,10 +34,8 @@ releasable_to = ["JPN"]
 @pytest.fixture
 def pair(tmp_path: Path) -> Iterator[tuple[Node, Node, Clock]]:
     clock = Clock(at("2019-08-01T10:00:00+09:00"))
-    homes = {p: init_node(tmp_path / p.lower(), party=p, at=clock.now) for p in ("KOR", "JPN")}
-    (homes["KOR"].directory / "JPN.json").write_bytes(homes["JPN"].public_key.read_bytes())
-    (homes["JPN"].directory / "KOR.json").write_bytes(homes["KOR"].public_key.read_bytes())
-    kor, jpn = Node(homes["KOR"], clock=clock), Node(homes["JPN"], clock=clock)
+    nodes = pinned_nodes(tmp_path, clock, ("KOR", "JPN"))
+    kor, jpn = nodes["KOR"], nodes["JPN"]
     yield kor, jpn, clock
     kor.close()
     jpn.close()

@@ -14,8 +14,8 @@ from pactshare.node.documents import write_document
 from pactshare.node.items import provide, register
 from pactshare.node.notes import give_note, receive_note
 from pactshare.node.reception import receive
-from pactshare.node.service import Node, init_node
-from tests.support import Clock, at
+from pactshare.node.service import Node
+from tests.support import Clock, at, pinned_nodes
 
 NOW = at("2026-01-10T10:00:00+09:00")
 LABEL = """policy = "gsomia-kor-jpn-2016"
@@ -34,16 +34,7 @@ def clock() -> Clock:
 @pytest.fixture
 def world(tmp_path: Path, database_url: str, clock: Clock) -> Iterator[dict[str, Node]]:
     """KOR, JPN (on the backend under test) and USA nodes, all pinning each other."""
-    homes = {
-        "KOR": init_node(tmp_path / "kor", party="KOR", at=NOW),
-        "JPN": init_node(tmp_path / "jpn", party="JPN", at=NOW, database=database_url),
-        "USA": init_node(tmp_path / "usa", party="USA", at=NOW),
-    }
-    for party, home in homes.items():
-        for other, other_home in homes.items():
-            if other != party:
-                (home.directory / f"{other}.json").write_bytes(other_home.public_key.read_bytes())
-    nodes = {party: Node(home, clock=clock) for party, home in homes.items()}
+    nodes = pinned_nodes(tmp_path, clock, databases={"JPN": database_url})
     yield nodes
     for node in nodes.values():
         node.close()

@@ -14,8 +14,8 @@ from pactshare.node.documents import write_document
 from pactshare.node.holdings import inbox
 from pactshare.node.items import item_row, provide, register
 from pactshare.node.reception import receive
-from pactshare.node.service import Node, init_node
-from tests.support import Clock, at
+from pactshare.node.service import Node
+from tests.support import Clock, at, pinned_nodes
 
 LABEL = """policy = "tisa-2014"
 originator = "KOR"
@@ -33,16 +33,7 @@ def clock() -> Clock:
 @pytest.fixture
 def nodes(tmp_path: Path, database_url: str, clock: Clock) -> Iterator[dict[str, Node]]:
     """KOR, USA (the hub, on the backend under test) and JPN, pinning each other."""
-    homes = {
-        "KOR": init_node(tmp_path / "kor", party="KOR", at=clock.now),
-        "USA": init_node(tmp_path / "usa", party="USA", at=clock.now, database=database_url),
-        "JPN": init_node(tmp_path / "jpn", party="JPN", at=clock.now),
-    }
-    for party, home in homes.items():
-        for other, other_home in homes.items():
-            if other != party:
-                (home.directory / f"{other}.json").write_bytes(other_home.public_key.read_bytes())
-    ticking = {party: Node(home, clock=clock) for party, home in homes.items()}
+    ticking = pinned_nodes(tmp_path, clock, ("KOR", "USA", "JPN"), {"USA": database_url})
     yield ticking
     for node in ticking.values():
         node.close()

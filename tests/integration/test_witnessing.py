@@ -38,10 +38,10 @@ from pactshare.federation.witness import (
 from pactshare.node import journal
 from pactshare.node.documents import sign_document
 from pactshare.node.home import NodeConfig, NodeHome
-from pactshare.node.service import Node, init_node
+from pactshare.node.service import Node
 from pactshare.store import sqlite_url
 from pactshare.store.schema import audit_entries
-from tests.support import Clock, at, cli_json, run_cli
+from tests.support import Clock, at, cli_json, pinned_nodes, run_cli
 
 
 @pytest.fixture
@@ -52,16 +52,7 @@ def clock() -> Clock:
 @pytest.fixture
 def nodes(tmp_path: Path, database_url: str, clock: Clock) -> Iterator[dict[str, Node]]:
     """KOR (the log), USA (a witness, on the backend under test) and JPN, pinning each other."""
-    homes = {
-        "KOR": init_node(tmp_path / "kor", party="KOR", at=clock.now),
-        "USA": init_node(tmp_path / "usa", party="USA", at=clock.now, database=database_url),
-        "JPN": init_node(tmp_path / "jpn", party="JPN", at=clock.now),
-    }
-    for party, home in homes.items():
-        for other, other_home in homes.items():
-            if other != party:
-                (home.directory / f"{other}.json").write_bytes(other_home.public_key.read_bytes())
-    opened = {party: Node(home, clock=clock) for party, home in homes.items()}
+    opened = pinned_nodes(tmp_path, clock, ("KOR", "USA", "JPN"), {"USA": database_url})
     yield opened
     for node in opened.values():
         node.close()

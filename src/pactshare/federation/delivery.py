@@ -168,7 +168,10 @@ def _check_supported(
         except versions.UnknownInfoError as exc:
             info = str(exc)
         speaks[row.recipient] = info
-    reason = info if isinstance(info, str) else info.refuses(row.kind)
+    # What the receiver dispatches on: a package, or the signed document's own kind (the
+    # outbox's kind is the workflow's name for it: "incident" sends an "incident-notice").
+    kind = ITEM if row.kind == ITEM else str(row.payload.get("kind"))
+    reason = info if isinstance(info, str) else info.refuses(kind)
     if reason is not None:
         raise _RetryError(reason)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,14 @@ from pactshare.federation import inbound, witness
 from pactshare.federation.delivery import PATH, deliver_due
 from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer
-from pactshare.federation.versions import INFO, INFO_PATH, own_info, signature_profile
+from pactshare.federation.signatures import COVERED
+from pactshare.federation.versions import (
+    INFO,
+    INFO_PATH,
+    PeerInfo,
+    own_info,
+    signature_profile,
+)
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.service import Node
 from pactshare.server.runner import AppServer, NodeServer
@@ -282,3 +289,36 @@ HOSTILE: dict[str, Callable[[Nodes], Callable[[str], tuple[int, bytes]]]] = {
 def test_a_hostile_info_answer_never_crashes_delivery(sqlite_nodes: Nodes, hostile: str) -> None:
     impostor, row = _attack(sqlite_nodes, HOSTILE[hostile](sqlite_nodes))
     _unknown(impostor, row, sqlite_nodes.kor)
+
+
+UNSPOKEN: dict[str, tuple[dict[str, Any], str]] = {
+    "another protocol version": (
+        {"protocol_version": 2},
+        "peer JPN speaks federation protocol version 2, this node speaks 1",
+    ),
+    "no tree-head among its kinds": (
+        {"message_kinds": [inbound.ITEM]},
+        "peer JPN does not support kind tree-head",
+    ),
+    "another signature profile": (
+        {"signature_profile": {**signature_profile(), "covered": ["@method", "@path"]}},
+        "peer JPN verifies another request-signature profile than ours",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNSPOKEN))
+def test_what_the_peer_signs_it_does_not_speak_is_held_with_the_reason(
+    sqlite_nodes: Nodes, case: str
+) -> None:
+    changes, reason = UNSPOKEN[case]
+    impostor, row = _attack(sqlite_nodes, _signed(sqlite_nodes.jpn.keys, **changes))
+    assert impostor.posts == []
+    assert (row["state"], row["attempts"], row["last_error"]) == ("pending", 2, reason)
+
+
+def test_an_item_waits_for_a_peer_that_reads_its_envelope_version() -> None:
+    info = PeerInfo("JPN", 1, frozenset({inbound.ITEM}), frozenset({seal.VERSION + 1}),
+                    "ed25519", COVERED)  # fmt: skip
+    assert info.refuses(inbound.ITEM) == f"peer JPN does not read envelope version {seal.VERSION}"
+    assert replace(info, envelope_versions=frozenset({seal.VERSION})).refuses(inbound.ITEM) is None

@@ -58,6 +58,7 @@ INFO_MAX_AGE = 300.0  # seconds a peer's verified info is reused before it is as
 MAX_INFO_BYTES = 64 << 10
 NONCE_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
 _MAX_KINDS, _MAX_NAME = 256, 100
+_MAX_AGE = timedelta(seconds=INFO_MAX_AGE)
 
 
 class UnknownInfoError(PactshareError):
@@ -189,7 +190,9 @@ def peer_info_of(node: Node, http: httpx.Client, party: str, *, now: datetime) -
         kept = tx.execute(select(peer_info).where(peer_info.c.party == party)).first()
     if base is None:
         raise UnknownInfoError(f"no URL for {party}: add it with pactshare peer add")
-    if kept is not None and now - kept.fetched_at <= timedelta(seconds=INFO_MAX_AGE):
+    # Kept if asked within the last INFO_MAX_AGE seconds (an instant ahead of now, the real
+    # clock having been set back, counts as stale).
+    if kept is not None and timedelta(0) <= now - kept.fetched_at <= _MAX_AGE:
         try:
             return _parse(kept.document, node, party=party, nonce=None)
         except UnknownInfoError:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pactshare.store import sqlite_url
+from tests.integration.test_migrations import age
 from tests.support import cli_json, run_cli
 
 pytestmark = pytest.mark.slow
@@ -79,3 +82,18 @@ def test_the_readable_replay_explains_itself_and_refuses_a_used_directory(tmp_pa
     again = run_cli("demo", "--no-serve", "--dir", str(tmp_path / "used"))
     assert again.returncode == 2
     assert "--dir" in again.stderr
+
+
+def test_a_demo_home_made_at_the_previous_revision_is_migrated_and_still_verifies(
+    replay: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    root, _ = replay
+    home = tmp_path / "kor"
+    shutil.copytree(root / "kor", home)
+    age(home, sqlite_url(tmp_path / "previous.db"))  # its rows, in the previous schema
+    refused = run_cli("outbox", "--home", str(home))
+    assert refused.returncode == 2
+    assert f"run `pactshare node migrate --home {home}`" in refused.stderr
+    assert run_cli("node", "migrate", "--home", str(home)).returncode == 0
+    done = run_cli("audit", "verify", "--home", str(home))
+    assert done.returncode == 0, done.stderr

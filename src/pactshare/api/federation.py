@@ -1,4 +1,6 @@
-"""``POST /federation/v1/messages``: the one endpoint peers use, for every kind of message.
+"""``POST /federation/v1/messages``: the one endpoint peers use, for every kind of message;
+``GET /federation/v1/info``: what this node speaks, signed (see
+:mod:`pactshare.federation.versions`).
 
 The signature is checked before the body is read (an unsigned or stale request costs us
 nothing), the body is streamed to a temporary file under a size limit and its digest checked
@@ -14,9 +16,9 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import delete, insert, select
 
@@ -31,6 +33,7 @@ from pactshare.federation.signatures import (
     digest_matches,
     verify_request,
 )
+from pactshare.federation.versions import INFO_PATH, NONCE_PATTERN, own_info
 from pactshare.node.service import Node
 from pactshare.store.schema import federation_nonces
 
@@ -124,3 +127,22 @@ async def receive_message(request: Request) -> dict[str, Any]:
     if worker is not None:
         worker.notify()  # a hub may have queued a consent request
     return answer
+
+
+@router.get(
+    INFO_PATH,
+    summary="What this node speaks: protocol version, message kinds, envelope versions, "
+    "signature profile (a node-info document signed with the node's key)",
+    responses={422: {"description": "A nonce that is not 16 to 128 URL-safe characters"}},
+)
+def node_info(
+    request: Request,
+    nonce: Annotated[
+        str | None,
+        Query(pattern=NONCE_PATTERN, description="Signed back in the answer (freshness)."),
+    ] = None,
+) -> dict[str, Any]:
+    """Anyone may ask (it tells nothing a peer could not learn by sending): peers verify the
+    answer against their pinned copy of this node's key."""
+    node: Node = request.app.state.node
+    return own_info(node, nonce=nonce, now=datetime.now(UTC))

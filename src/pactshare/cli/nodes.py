@@ -1,7 +1,7 @@
-"""Node commands: ``node init``, ``directory add``, ``user add`` (or ``person add``); and what
-every node command shares: ``--home D`` (or ``PACTSHARE_HOME``) selects the node,
-``PACTSHARE_CLOCK`` (an ISO 8601 instant) fixes the node's clock for replays and demos, ``-o``
-writes a signed document.
+"""Node commands: ``node init``, ``node migrate``, ``directory add``, ``user add`` (or
+``person add``); and what every node command shares: ``--home D`` (or ``PACTSHARE_HOME``)
+selects the node, ``PACTSHARE_CLOCK`` (an ISO 8601 instant) fixes the node's clock for replays
+and demos, ``-o`` writes a signed document.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pactshare.node import NodeHome
 from pactshare.node.agreements import load_registry
 from pactshare.node.documents import write_document
 from pactshare.node.people import add_person
-from pactshare.node.service import Node, init_node
+from pactshare.node.service import Node, init_node, migrate_node
 
 LARGE = 16 << 20  # items from this size on show a progress bar while they are sealed
 HOME_ENV = "PACTSHARE_HOME"
@@ -105,6 +105,28 @@ def node_init(
     console.print(
         f"  hand {created.public_key} to peers; pin theirs with: pactshare directory add FILE"
     )
+
+
+@node_group.command("migrate")
+def node_migrate(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Upgrade the node's database to this pactshare's revision (homes of earlier versions,
+    ``demo --dir`` homes included); a database made by a newer pactshare is refused."""
+    done = migrate_node(node_home(home))
+    if as_json:
+        print_json(
+            {
+                "home": str(done.home),
+                "from": done.before,
+                "to": done.after,
+                "migrated": done.migrated,
+            }
+        )
+        return
+    if done.migrated:
+        before = done.before or "empty"
+        console.print(f"node {done.home}: database migrated from {before} to {done.after}")
+    else:
+        console.print(f"node {done.home}: database already at {done.after}")
 
 
 @directory_group.command("add")

@@ -9,6 +9,11 @@ in the same transaction that marks the message delivered. A policy refusal by th
 peer down, a 5xx, a bad answer) is retried with exponential backoff and full jitter (base
 :data:`BACKOFF_BASE`, cap :data:`BACKOFF_CAP`) on real time, whatever the node's simulated
 clock says. Nothing is decided again here: the decision was made once, at provide time.
+
+A message goes only to a peer that announces its kind (:mod:`pactshare.federation.versions`):
+one the peer does not support, or whose info is unknown (unreachable, unsigned, forged),
+stays pending with the reason as its last error and is retried like any other failure, with
+the peer's info asked again.
 """
 
 from __future__ import annotations
@@ -29,8 +34,8 @@ import httpx
 from sqlalchemy import or_, select, update
 
 from pactshare.errors import PactshareError
-from pactshare.federation import relay, witness
-from pactshare.federation.inbound import ACKNOWLEDGEMENT, JSON, ZIP
+from pactshare.federation import relay, versions, witness
+from pactshare.federation.inbound import ACKNOWLEDGEMENT, ITEM, JSON, ZIP
 from pactshare.federation.peers import peer_url
 from pactshare.federation.signatures import MESSAGE_ID, content_digest, signing_headers
 from pactshare.node import journal
@@ -107,17 +112,20 @@ def deliver_due(
         return report
     own = client is None
     http = client or httpx.Client(timeout=TIMEOUT)
+    speaks: dict[str, versions.PeerInfo | str] = {}  # per peer, for this pass: info or why not
     try:
         for row in due:
             if _waits_for_its_approval(node, row):
                 continue
             try:
+                _check_supported(node, http, row, speaks, real)
                 receipt, reply = _send(node, http, row)
                 _finish(node, row, DELIVERED, receipt=receipt, reply=reply)
             except _RefusedError as exc:
                 _finish(node, row, REFUSED, error=str(exc))
                 report.refused.append(row.id)
             except (_RetryError, PactshareError) as exc:
+                versions.forget_info(node, row.recipient)  # ask again at the next try
                 _retry(node, row, str(exc), real)
                 report.retrying.append(row.id)
             else:
@@ -145,6 +153,29 @@ def _waits_for_its_approval(node: Node, row: Any) -> bool:
         return any(payload["body"]["approval_id"] == approval_id for payload in pending)
 
 
+def _check_supported(
+    node: Node,
+    http: httpx.Client,
+    row: Any,
+    speaks: dict[str, versions.PeerInfo | str],
+    real: datetime,
+) -> None:
+    """Raise a retry unless the recipient announced that it accepts this message's kind."""
+    info = speaks.get(row.recipient)
+    if info is None:
+        try:
+            info = versions.peer_info_of(node, http, row.recipient, now=real)
+        except versions.UnknownInfoError as exc:
+            info = str(exc)
+        speaks[row.recipient] = info
+    # What the receiver dispatches on: a package, or the signed document's own kind (the
+    # outbox's kind is the workflow's name for it: "incident" sends an "incident-notice").
+    kind = ITEM if row.kind == ITEM else str(row.payload.get("kind"))
+    reason = info if isinstance(info, str) else info.refuses(kind)
+    if reason is not None:
+        raise _RetryError(reason)
+
+
 def _send(node: Node, http: httpx.Client, row: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
     with node.db.atomic() as tx:
         base = peer_url(tx, row.recipient)
@@ -169,7 +200,7 @@ def _send(node: Node, http: httpx.Client, row: Any) -> tuple[dict[str, Any], dic
 def _body(node: Node, row: Any, folder: Path) -> tuple[Path, str]:
     """The request body in a file: the transfer package for an item, else the document."""
     path = folder / "body"
-    if row.kind == "item":
+    if row.kind == ITEM:
         with node.objects.open(row.payload["body"]["envelope"]["digest"]) as source:
             write_package(path, row.payload, iter(lambda: source.read(_BLOCK), b""))
         return path, ZIP

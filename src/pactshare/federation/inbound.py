@@ -37,10 +37,11 @@ from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.store.schema import inbound_messages
 
-__all__ = ["ACKNOWLEDGEMENT", "HANDLERS", "Inbound", "accept"]
+__all__ = ["ACKNOWLEDGEMENT", "HANDLERS", "ITEM", "Inbound", "accept", "message_kinds"]
 
 ACKNOWLEDGEMENT = "acknowledgement"
 ZIP, JSON = "application/zip", "application/json"
+ITEM = "item"  # the outbox kind of a transfer package; every other kind is a document's kind
 _MAX_DOCUMENT = 16 << 20
 
 Handler = Callable[[Node, str, dict[str, Any], str], dict[str, Any] | None]
@@ -234,3 +235,9 @@ HANDLERS: dict[str, Handler] = {
     witness.WITNESSED_HEADS: _witnessed_heads,
 }
 OWN_TRANSACTION = frozenset({witness.TREE_HEAD, witness.WITNESSED_HEADS})
+
+
+def message_kinds() -> tuple[str, ...]:
+    """The message kinds this node accepts, as ``GET /federation/v1/info`` announces them: the
+    transfer package and every document kind with a handler (a new handler announces itself)."""
+    return tuple(sorted({ITEM, *HANDLERS}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -11,26 +12,48 @@ from sqlalchemy import Connection
 
 from pactshare import seal
 from pactshare.domain import Party, Registry
-from pactshare.errors import InputError, NodeError
+from pactshare.errors import InputError, NodeError, StorageError
 from pactshare.node import agreements, journal
 from pactshare.node.home import NodeConfig, NodeHome
 from pactshare.scenarios import load_registry, read_sources
 from pactshare.store import Database, sqlite_url
 from pactshare.store.objects import ObjectStore
 
-__all__ = ["Clock", "Node", "init_node"]
+__all__ = ["Clock", "Migration", "Node", "init_node", "migrate_node"]
 
 Clock = Callable[[], datetime]
 
 
+def _require_current(db: Database, home: NodeHome) -> None:
+    """Refuse a database this build was not written for: behind (migrate it first) or ahead
+    (made by a newer pactshare). Never migrates by itself: an upgrade is the operator's act."""
+    state = db.revision()
+    where = f"database of node {home.root} is at revision {state.current or 'none'}"
+    if state.ahead:
+        raise StorageError(
+            f"{where}, newer than this pactshare knows (its latest is {state.needed}): "
+            "run the newer pactshare that migrated it"
+        )
+    if not state.up_to_date:
+        raise StorageError(
+            f"{where}, this pactshare needs {state.needed}: "
+            f"run `pactshare node migrate --home {home.root}`"
+        )
+
+
 class Node:
-    """One party's node, opened from its home directory."""
+    """One party's node, opened from its home directory (its database must be up to date)."""
 
     def __init__(self, home: NodeHome, *, clock: Clock, passphrase: bytes | None = None) -> None:
         config = home.read_config()
         self.home = home
         self.party_code = config.party
         self.db = Database(config.database)
+        try:
+            _require_current(self.db, home)
+        except StorageError:
+            self.db.dispose()
+            raise
         self.objects = ObjectStore(home.objects)
         self._clock = clock
         self._passphrase = passphrase
@@ -60,6 +83,30 @@ class Node:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """What ``node migrate`` did: the revision before and after (equal: nothing to do)."""
+
+    home: Path
+    before: str | None
+    after: str | None
+
+    @property
+    def migrated(self) -> bool:
+        return self.before != self.after
+
+
+def migrate_node(home: NodeHome) -> Migration:
+    """Upgrade the node's database to this build's revision (a database ahead is refused)."""
+    db = Database(home.read_config().database)
+    try:
+        before = db.migrate()
+        after = db.revision()
+    finally:
+        db.dispose()
+    return Migration(home.root, before.current, after.current)
 
 
 def init_node(

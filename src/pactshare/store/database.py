@@ -1,8 +1,11 @@
 """One database per node: SQLite (WAL) in the node's directory by default, PostgreSQL by URL.
 
 :meth:`Database.atomic` is the one unit of work: a state change, its audit entry and any
-outbox message commit together or not at all; nested calls become savepoints. Opening a
-database applies pending migrations, each together with its record (Alembic).
+outbox message commit together or not at all; nested calls become savepoints. Migrations
+(Alembic) are applied only when asked (:meth:`Database.migrate`: ``node init`` and ``node
+migrate``), each together with its record; :meth:`Database.revision` says where a database
+stands against this build's migrations, so that a node never runs on a schema it was not
+written for.
 """
 
 from __future__ import annotations
@@ -10,18 +13,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 from sqlalchemy.pool import NullPool
 
 from pactshare.errors import StorageError
 
-__all__ = ["Database", "sqlite_url"]
+__all__ = ["Database", "Revision", "sqlite_url"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -29,6 +37,36 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 def sqlite_url(path: Path) -> str:
     """The URL of an SQLite database file."""
     return f"sqlite:///{path}"
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+@cache
+def _script() -> tuple[str, frozenset[str]]:
+    """This build's head revision and every revision it knows (read once per process)."""
+    script = ScriptDirectory.from_config(_config())
+    heads = script.get_heads()
+    if len(heads) != 1:  # a packaging error, not something a user can fix
+        raise StorageError(f"this pactshare's migrations have {len(heads)} heads, not one")
+    return heads[0], frozenset(s.revision for s in script.walk_revisions())
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """Where a database stands: its recorded revision (None: never migrated) and the one this
+    build needs; ``ahead`` when a newer pactshare migrated it (a revision we do not know)."""
+
+    current: str | None
+    needed: str
+    ahead: bool
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.needed
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -76,16 +114,34 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
-    def migrate(self) -> None:
-        """Apply every pending migration (each in its own transaction with its record)."""
-        config = Config()
-        config.set_main_option("script_location", str(_MIGRATIONS))
+    def revision(self) -> Revision:
+        """The database's revision against this build's migrations (reads, never writes)."""
+        needed, known = _script()
+        try:
+            with self.engine.connect() as connection:
+                heads = MigrationContext.configure(connection).get_current_heads()
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot read database {self.safe_url}: {exc}") from exc
+        current = ", ".join(heads) if heads else None
+        return Revision(current, needed, ahead=any(head not in known for head in heads))
+
+    def migrate(self) -> Revision:
+        """Apply every pending migration (each in its own transaction with its record); return
+        where the database stood before. A database ahead of this build is left untouched."""
+        before = self.revision()
+        if before.ahead:
+            raise StorageError(
+                f"database {self.safe_url} is at revision {before.current}, newer than this "
+                f"pactshare knows (its latest is {before.needed}): use a newer pactshare"
+            )
+        config = _config()
         try:
             with self.engine.connect() as connection:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
-        except (SQLAlchemyError, OSError) as exc:
+        except (SQLAlchemyError, OSError, CommandError) as exc:
             raise StorageError(f"cannot migrate database {self.safe_url}: {exc}") from exc
+        return before
 
     @contextmanager
     def atomic(self) -> Iterator[Connection]:

@@ -41,6 +41,7 @@ __all__ = [
     "items",
     "metadata",
     "outbox",
+    "peer_info",
     "peers",
     "persons",
     "provisions",
@@ -227,6 +228,14 @@ peers = Table(  # where each peer party's node answers; its keys come from the p
     Column("party", String(3), primary_key=True),
     Column("url", String(500), nullable=False),
     _when("added_at"),
+)
+
+peer_info = Table(  # what each peer last said it speaks: its signed info, re-verified on read
+    "peer_info",
+    metadata,
+    Column("party", String(3), primary_key=True),
+    Column("document", JSON, nullable=False),  # the signed node-info document, as answered
+    _when("fetched_at"),  # real time: the cache is refreshed after a while, or on a failure
 )
 
 federation_nonces = Table(  # nonces of signed requests seen within the freshness window

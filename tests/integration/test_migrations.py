@@ -1,0 +1,132 @@
+"""Migrations: a node whose database is behind the code (a home made by an earlier
+pactshare) or ahead of it (made by a newer one) is refused with what to do, by every command
+and by the server; ``pactshare node migrate`` upgrades it; ``node init`` needs none.
+
+A home "made by an earlier pactshare" is built for real: its database is created by Alembic
+at that release's last revision, and the node's rows are copied in with that revision's
+columns. Both backends (PostgreSQL with CI=true).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, MetaData, Table, create_engine, insert, inspect, select, text
+
+import pactshare.store
+from pactshare.node import NodeHome
+from pactshare.node.home import NodeConfig
+from pactshare.node.service import init_node, migrate_node
+from pactshare.store import schema
+from tests.support import at, cli_json, run_cli
+
+PREVIOUS = "0003_witnessing"  # the last revision of the release before versions and migrations
+_MIGRATIONS = Path(pactshare.store.__file__).parent / "migrations"
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+def head() -> str:
+    """The revision this build's migrations end at."""
+    found = ScriptDirectory.from_config(_config()).get_current_head()
+    assert found is not None
+    return found
+
+
+def age(home: Path, url: str, revision: str = PREVIOUS) -> None:
+    """Make ``home`` as the pactshare of ``revision`` made it: its database at ``url`` built
+    by Alembic up to ``revision``, holding the node's rows in that revision's columns."""
+    config = _config()
+    target = create_engine(url)
+    with target.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    old_home = NodeHome(home)
+    source = create_engine(old_home.read_config().database)
+    columns = {name: {c["name"] for c in inspect(target).get_columns(name)} for name in
+               inspect(target).get_table_names()}  # fmt: skip
+    with source.connect() as reading, target.begin() as writing:
+        for table in schema.metadata.sorted_tables:
+            kept = [c for c in table.columns if c.name in columns.get(table.name, ())]
+            if not kept:
+                continue
+            narrow = Table(table.name, MetaData(), *(Column(c.name, c.type) for c in kept))
+            rows = [dict(r._mapping) for r in reading.execute(select(*kept))]
+            if rows:
+                writing.execute(insert(narrow), rows)
+    source.dispose()
+    target.dispose()
+    old_home.write_config(NodeConfig(old_home.read_config().party, url))
+
+
+def _fresh(tmp_path: Path) -> Path:
+    home = tmp_path / "kor"
+    init_node(home, party="KOR", at=at("2019-08-01T10:00:00+09:00"))
+    return home
+
+
+def test_a_home_at_the_previous_revision_is_refused_until_node_migrate(
+    tmp_path: Path, database_url: str
+) -> None:
+    home = _fresh(tmp_path)
+    age(home, database_url)
+    needed = head()
+    assert needed != PREVIOUS
+    message = (
+        f"pactshare: error: database of node {home} is at revision {PREVIOUS}, this pactshare "
+        f"needs {needed}: run `pactshare node migrate --home {home}`\n"
+    )
+
+    for command_line in (("audit", "verify"), ("serve", "--port", "0")):
+        done = run_cli(*command_line, "--home", str(home))
+        assert (done.returncode, done.stderr) == (2, message), command_line
+
+    code, migrated = cli_json("node", "migrate", "--home", str(home))
+    assert code == 0
+    assert migrated == {"home": str(home), "from": PREVIOUS, "to": needed, "migrated": True}
+    verified = run_cli("audit", "verify", "--home", str(home))
+    assert verified.returncode == 0, verified.stderr
+    assert migrate_node(NodeHome(home)).migrated is False
+
+
+def test_node_init_creates_an_up_to_date_database(tmp_path: Path) -> None:
+    home = _fresh(tmp_path)
+    code, migrated = cli_json("node", "migrate", "--home", str(home))
+    assert code == 0
+    assert migrated == {"home": str(home), "from": head(), "to": head(), "migrated": False}
+
+
+def test_a_database_ahead_of_the_code_is_refused_and_left_as_it_is(
+    tmp_path: Path, database_url: str
+) -> None:
+    home = _fresh(tmp_path)
+    age(home, database_url, head())
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    for command_line in (("outbox",), ("node", "migrate")):
+        done = run_cli(*command_line, "--home", str(home))
+        assert done.returncode == 2, command_line
+        assert "is at revision 9999_future, newer than this pactshare knows" in done.stderr
+        assert "Traceback" not in done.stderr
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    engine.dispose()
+    assert kept == "9999_future"
+
+
+def test_a_database_never_migrated_is_refused_with_what_to_do(
+    tmp_path: Path, database_url: str
+) -> None:
+    home = _fresh(tmp_path)
+    NodeHome(home).write_config(NodeConfig("KOR", database_url))  # an empty database
+    done = run_cli("outbox", "--home", str(home))
+    assert done.returncode == 2
+    assert f"database of node {home} is at revision none, this pactshare needs" in done.stderr

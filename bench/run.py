@@ -6,7 +6,9 @@ Every ``bench/*.py`` module (other than this runner and the harness) that expose
 ``bench/results/latest.json`` for a full run, ``bench/results/quick.json`` with ``--quick``
 (a smoke run that finishes within a minute), or ``--output PATH``.
 
-A module that fails is reported and the others still run; the exit status is then 1.
+A module that fails is reported and the others still run; the exit status is then 1. A module
+that needs a package this environment lacks (``decisions`` needs ``cedarpy``, from the test
+extras) is skipped with a message. A run that measured nothing never overwrites a table.
 Benchmarks are never timing assertions: nothing here fails because a target is missed.
 """
 
@@ -65,6 +67,18 @@ def run_all(paths: Sequence[Path], *, quick: bool) -> tuple[list[Figure], list[s
         print(f"::: {path.stem}", file=sys.stderr)
         try:
             module = _load(path)
+        except ModuleNotFoundError as exc:
+            if (exc.name or "").partition(".")[0] in {"pactshare", "bench"}:
+                traceback.print_exc()  # our own code is broken: a failure, not a missing extra
+                failed.append(path.stem)
+                continue
+            print(
+                f"::: {path.stem}: needs the Python package {exc.name!r}, which is not installed"
+                " (pip install -e '.[test]'); skipped",
+                file=sys.stderr,
+            )
+            continue
+        try:
             runner = getattr(module, "run", None)
             if not callable(runner):
                 print(f"::: {path.stem}: no run(quick) function; skipped", file=sys.stderr)
@@ -84,9 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="only these modules (e.g. decisions)")
     args = parser.parse_args(argv)
     figures, failed = run_all(discover(args.names), quick=args.quick)
-    print_table(figures)
     default = "quick.json" if args.quick else "latest.json"
     output = args.output or BENCH / "results" / default
+    if not figures:
+        print(f"nothing was measured; {output} is left as it was", file=sys.stderr)
+        return 1
+    print_table(figures)
     save_json(figures, output)
     print(f"\nwritten to {output}")
     if failed:

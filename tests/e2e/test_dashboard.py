@@ -33,7 +33,7 @@ if not CHROMIUM.exists():
         pytest.fail(f"browser tests must run in CI: {reason}", pytrace=False)
     pytest.skip(reason, allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -203,3 +203,28 @@ def test_keyboard_reaches_the_slider_with_a_visible_focus(page: Page) -> None:
     expect(page.locator("#view")).not_to_have_attribute("data-at", "")
     # Readable on a 1366×768 laptop: nothing scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+
+
+def test_api_docs_render_with_no_network(browser: Browser, site: Site) -> None:
+    """Swagger UI comes from the node itself: with every other host unreachable (an air-gapped
+    network), ``/docs`` still renders the operations."""
+    context = browser.new_context(base_url=site.url)
+    outside: list[str] = []
+
+    def only_the_node(route: Route) -> None:
+        if route.request.url.startswith(site.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    try:
+        context.route("**/*", only_the_node)
+        docs = context.new_page()
+        docs.goto("/docs")
+        expect(docs.locator(".opblock").first).to_be_visible(timeout=20_000)
+        expect(docs.get_by_role("button", name="Authorize")).to_be_visible()
+        shot(docs, "10-api-docs-offline")
+    finally:
+        context.close()
+    assert outside == []

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 
 from pactshare.store import sqlite_url
 from tests.integration.test_migrations import age
@@ -97,3 +103,60 @@ def test_a_demo_home_made_at_the_previous_revision_is_migrated_and_still_verifie
     assert run_cli("node", "migrate", "--home", str(home)).returncode == 0
     done = run_cli("audit", "verify", "--home", str(home))
     assert done.returncode == 0, done.stderr
+
+
+def _start_demo(*args: str, columns: int = 80) -> subprocess.Popen[str]:
+    env = {**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "pactshare", "demo", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def test_the_replay_shows_each_step_as_it_goes_within_80_columns() -> None:
+    demo = _start_demo("--no-serve")
+    assert demo.stdout is not None
+    try:
+        lines = []
+        for line in demo.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("2016-09-09 14:00:00 KST"):
+                # the first step is on screen while the nodes still replay the rest
+                assert demo.poll() is None, "the demo printed its first step only at the end"
+        assert demo.wait(timeout=120) == 0, demo.stderr.read() if demo.stderr else ""
+    finally:
+        demo.kill()
+    text = "\n".join(lines)
+    words = " ".join(text.split())
+    assert "deleted when the demo ends" in words
+    assert "2019-11-23 00:00:00 KST" in text
+    assert "→ refused: R-TISA-2" in text  # no dangling route for a refusal
+    assert all(cell_len(line.rstrip()) <= 80 for line in lines), text
+    root = re.search(r"in (/\S+) \(deleted", words)
+    assert root is not None, words
+    assert not Path(root[1]).exists()
+
+
+def test_sigterm_deletes_the_temporary_nodes_and_tokens_are_never_wrapped() -> None:
+    demo = _start_demo(columns=40)
+    assert demo.stdout is not None
+    try:
+        seen: list[str] = []
+        for line in demo.stdout:
+            seen.append(line.rstrip("\n"))
+            if "Ctrl-C" in line:  # the last words before it serves (wrapped at 40 columns)
+                break
+        text = "\n".join(seen)
+        root = Path(re.search(r"in\s+(/\S+)\s", text)[1])  # type: ignore[index]
+        assert root.exists()
+        tokens = [line for line in seen if "token:" in line]
+        assert len(tokens) == 3, text
+        assert all(re.fullmatch(r"\s+token: pst_\S{20,}", line) for line in tokens), tokens
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(timeout=60) == 0
+    finally:
+        demo.kill()
+    assert not root.exists(), "the temporary nodes (private keys inside) were left behind"

@@ -39,3 +39,26 @@ def test_bench_run_discovers_a_new_module_without_registration(
     assert [path.stem for path in runner.discover()] == ["seal"]
     figures, failed = runner.run_all(runner.discover(), quick=True)
     assert (figures, failed) == ([], [])
+
+
+def test_a_module_needing_a_missing_package_is_skipped_with_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = _runner()
+    (tmp_path / "cedar.py").write_text("import not_installed_here\n", encoding="utf-8")
+    (tmp_path / "seal.py").write_text("def run(quick):\n    return []\n", encoding="utf-8")
+    monkeypatch.setattr(runner, "BENCH", tmp_path)
+    assert runner.run_all(runner.discover(), quick=True) == ([], [])
+    assert "needs the Python package 'not_installed_here'" in capsys.readouterr().err
+
+
+def test_a_run_that_measured_nothing_leaves_the_results_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = _runner()
+    (tmp_path / "seal.py").write_text("def run(quick):\n    return []\n", encoding="utf-8")
+    monkeypatch.setattr(runner, "BENCH", tmp_path)
+    kept = tmp_path / "results.json"
+    kept.write_text('{"figures": ["the last full run"]}\n', encoding="utf-8")
+    assert runner.main(["--quick", "--output", str(kept)]) == 1
+    assert kept.read_text(encoding="utf-8") == '{"figures": ["the last full run"]}\n'

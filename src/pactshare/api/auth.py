@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pactshare.api.problems import ProblemError
 from pactshare.node.people import PersonRecord, Role, person_by_token
@@ -38,7 +39,20 @@ def _token(request: Request) -> str | None:
     return request.cookies.get(COOKIE)
 
 
-def current_person(request: Request, node: NodeDep) -> PersonRecord:
+# Declares the token in /openapi.json (securitySchemes, and ``security`` on every operation that
+# needs a person) so that generated clients send it; the token itself is read by ``_token``.
+_BEARER = HTTPBearer(
+    scheme_name="personToken",
+    description="A person's API token (pst_…), from `pactshare user add`.",
+    auto_error=False,
+)
+
+
+def current_person(
+    request: Request,
+    node: NodeDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
+) -> PersonRecord:
     token = _token(request)
     person = None
     if token:

@@ -4,12 +4,14 @@ the dashboard until Ctrl-C (``--no-serve`` exits after the replay)."""
 from __future__ import annotations
 
 import shutil
+import signal
 import tempfile
 import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.padding import Padding
 from rich.table import Table
 
 from pactshare.cli.main import app
@@ -37,6 +39,19 @@ def _short(route: str) -> str:
     return route
 
 
+WIDE = 110  # columns from which the steps read best as one table
+
+
+def _decision(step: Step) -> str:
+    colour = _COLOURS.get(step.outcome, "white")
+    route = "" if step.route == "—" else f" {_short(step.route)}"
+    return f"[{colour}]{step.outcome}[/]{route}"
+
+
+def _when(step: Step) -> str:
+    return step.at.replace("T", " ").removesuffix("+09:00") + " KST"
+
+
 def _table(steps: list[Step]) -> Table:
     table = Table(header_style="bold", show_lines=True)
     table.add_column("when (KST)", no_wrap=True)
@@ -45,29 +60,55 @@ def _table(steps: list[Step]) -> Table:
     table.add_column("what the nodes recorded", ratio=2)
     table.add_column("had Seoul not suspended", ratio=1)
     for step in steps:
-        colour = _COLOURS.get(step.outcome, "white")
         table.add_row(
             step.at.replace("T", "\n").removesuffix("+09:00"),
             step.what,
-            f"[{colour}]{step.outcome}[/] {_short(step.route)}",
+            _decision(step),
             step.result,
             step.without_suspension or "",
         )
     return table
 
 
-def _serve(world: World) -> None:
+def _progress(step: Step) -> None:
+    """One step as the replay records it: a line a narrow terminal or a pipe keeps readable."""
+    console.print(f"[bold]{_when(step)}[/]  {step.what}")
+    console.print(Padding(f"→ {_decision(step)}: {step.result}", (0, 0, 0, 4), expand=False))
+    if step.without_suspension:
+        console.print(
+            Padding(
+                f"had Seoul not suspended its notice: {step.without_suspension}",
+                (0, 0, 0, 4),
+                expand=False,
+            )
+        )
+
+
+def _serve(world: World, *, temporary: bool) -> None:
     console.print("\n[bold]Dashboards[/] (sign in with the officer's token to see holdings):")
     for party, url in world.urls.items():
-        console.print(f"  {party}: {url}/   token: {world.tokens[party]}")
+        console.print(f"  {party}: {url}/")
+        # a token is copied whole: never wrapped, whatever the terminal's width
+        console.print(f"    token: {world.tokens[party]}", soft_wrap=True)
     console.print(
         f"Open {world.urls['KOR']}/ and move the time slider to 2019-11-23 00:00 KST, with and "
-        "without the suspension. Press Ctrl-C to stop."
+        "without the suspension. Press Ctrl-C to stop"
+        + (" (the temporary nodes are then deleted)." if temporary else ".")
     )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         console.print("stopped")
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the demo as Ctrl-C does, so that its temporary nodes (private keys
+    inside) are deleted too."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @app.command("demo")
@@ -85,18 +126,28 @@ def demo(
     """Replay the 2019 GSOMIA crisis on three nodes, then serve the dashboard."""
     if directory is not None and directory.exists() and any(directory.iterdir()):
         raise InputError(f"--dir: {directory} is not empty; give a new or empty directory")
+    temporary = directory is None
     root = directory or Path(tempfile.mkdtemp(prefix="pactshare-demo-"))
+    _stop_on_sigterm()
     try:
+        if not as_json:
+            console.print(INTRO)
+            kept = "deleted when the demo ends" if temporary else "kept"
+            console.print(f"Creating the three nodes in {root} ({kept})…\n")
         with running_world(root, host=host) as world:
-            steps = replay(world)
+            steps = replay(world, on_step=(lambda _step: None) if as_json else _progress)
             if as_json:
                 print_json({"dir": str(root), "steps": [step.as_json() for step in steps]})
             else:
-                console.print(INTRO)
-                console.print(_table(steps))
-                console.print(f"nodes in {root} (each: pactshare audit verify --home DIR)")
+                if console.width >= WIDE:
+                    console.print(_table(steps))
+                if not temporary:
+                    console.print(f"nodes in {root} (each: pactshare audit verify --home DIR)")
             if serve:
-                _serve(world)
+                _serve(world, temporary=temporary)
+    except KeyboardInterrupt:
+        if not as_json:
+            console.print("stopped")
     finally:
-        if directory is None:
+        if temporary:
             shutil.rmtree(root, ignore_errors=True)

@@ -10,6 +10,7 @@ never suspended its notice on 22 November 2019.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,7 @@ def _held(world: World, party: str, item_id: str) -> str:
     return f"{party} holds it, marked {marking}" if marking else f"not delivered to {party}"
 
 
-def _tisa_relay(world: World) -> list[Step]:
+def _tisa_asked(world: World) -> tuple[Step, str]:
     """2016: no GSOMIA yet; Seoul's assessment reaches Tokyo only through Washington."""
     first = world.clock.move_to("2016-09-09T14:00:00+09:00")
     item = _item(
@@ -155,12 +156,17 @@ def _tisa_relay(world: World) -> list[Step]:
         _held(world, "USA", item) + "; USA asks Seoul's consent to pass it on (R-TISA-6)",
         None,
     )
+    return asked, item
+
+
+def _tisa_relayed(world: World, item: str) -> Step:
+    """Seoul's written consent on file, the hub relays to Tokyo."""
     second = world.clock.move_to("2016-09-09T14:30:00+09:00")
     grant_consent(world.nodes["KOR"], item, release_to="JPN", for_holder="USA")
     settle(world)
     world.clock.move_to("2016-09-09T14:35:00+09:00")  # the release comes after the filing
     settle(world)
-    relayed = Step(
+    return Step(
         second.isoformat(),
         "Seoul consents in writing; the hub relays to Tokyo, marked at Tokyo's equivalent",
         "relay",
@@ -168,7 +174,6 @@ def _tisa_relay(world: World) -> list[Step]:
         _held(world, "JPN", item),
         None,
     )
-    return [asked, relayed]
 
 
 def _refused_relay(world: World) -> Step:
@@ -257,15 +262,26 @@ def _acknowledged(world: World, sender: str, kind: str) -> str:
     return f"{row.recipient} notified before anything is confirmed; its signed receipt is on file"
 
 
-def replay(world: World) -> list[Step]:
-    """Play the story on the world's nodes; return what happened, step by step."""
+def replay(world: World, on_step: Callable[[Step], None] = lambda _step: None) -> list[Step]:
+    """Play the story on the world's nodes; return what happened, step by step, and tell
+    ``on_step`` about each step as soon as the nodes have recorded it."""
     history = load_registry()
     counterfactual = history.with_agreement(history.agreement(GSOMIA).without_event(SUSPENSION))
-    steps = [*_tisa_relay(world), _refused_relay(world)]
+    steps: list[Step] = []
+
+    def told(*done: Step) -> None:
+        for step in done:
+            steps.append(step)
+            on_step(step)
+
+    asked, item = _tisa_asked(world)
+    told(asked)
+    told(_tisa_relayed(world, item))
+    told(_refused_relay(world))
     for n, (when, what) in enumerate(DIRECT, start=1):
-        steps.append(_direct(world, when, what, counterfactual, n))
+        told(_direct(world, when, what, counterfactual, n))
     last = _last_item(world)
-    steps.append(_incident(world, last))
+    told(_incident(world, last))
     for _ in range(2):  # cosign each other's heads, then compare what each witnessed
         for node in world.nodes.values():
             queue_round(node)

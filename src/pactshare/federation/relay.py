@@ -89,6 +89,7 @@ def relay_due(node: Node) -> list[str]:
             filed = tx.execute(
                 select(approvals.c.recorded_at).where(
                     approvals.c.item_id == row.item_id,
+                    approvals.c.originator == row.originator,
                     approvals.c.kind == "release",
                     approvals.c.subject == row.final_recipient,
                     approvals.c.revoked_at.is_(None),

@@ -23,8 +23,10 @@ from pactshare import seal
 from pactshare.audit import Entry
 from pactshare.errors import LabelError, PackageError
 from pactshare.federation.delivery import PATH, deliver_due
+from pactshare.federation.inbound import JSON, ZIP, Inbound, accept
 from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer
+from pactshare.federation.relay import relay_due
 from pactshare.node.consents import grant_consent, record_consent
 from pactshare.node.custody import dispose
 from pactshare.node.documents import write_document
@@ -39,7 +41,7 @@ from pactshare.node.reception import (
 )
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
-from pactshare.store.schema import audit_entries, items, outbox, receipts
+from pactshare.store.schema import audit_entries, items, outbox, receipts, relays
 from tests.e2e.federation_support import signed_headers
 from tests.http_support import LABEL_TOML, LiveNode
 from tests.support import Clock, at, pinned_nodes, run_cli
@@ -294,3 +296,38 @@ def test_the_api_refuses_a_label_that_names_an_item_id(live: LiveNode) -> None:
             assert "item_id" in answer.json()["detail"]
         listed = client.get("/api/v1/items").json()
     assert listed == []
+
+
+def test_the_hub_asks_the_originator_again_when_a_relayed_item_comes_again(
+    tmp_path: Path, nodes: dict[str, Node], clock: Clock
+) -> None:
+    """KOR provides the item through USA a second time, after the hub relayed the first: the
+    earlier approval was for the earlier release, so the hub asks KOR again; a package
+    delivered twice asks nothing more."""
+    kor, usa = nodes["KOR"], nodes["USA"]
+    clock.now = at("2016-06-01T10:00:00+09:00")
+    item = _register(kor, tmp_path, TISA_LABEL)
+
+    def arrives(sender: str, message_id: str, body: Path, media_type: str = ZIP) -> None:
+        accept(usa, Inbound(sender, message_id, media_type, body))
+
+    def requests() -> int:
+        return sum(r["kind"] == "consent-request" for r in outbox_rows(usa, pending_only=False))
+
+    first = provide(kor, item, "JPN", package=tmp_path / "first.zip")
+    arrives("KOR", first.provision_id, tmp_path / "first.zip")
+    arrives("KOR", first.provision_id, tmp_path / "first.zip")  # a retry: one request
+    assert requests() == 1
+    write_document(tmp_path / "approval.json", grant_consent(kor, item, release_to="JPN"))
+    arrives("KOR", uuid.uuid4().hex, tmp_path / "approval.json", JSON)
+    clock.now = at("2016-06-01T10:05:00+09:00")
+    assert len(relay_due(usa)) == 1
+
+    clock.now = at("2016-07-01T10:00:00+09:00")
+    second = provide(kor, item, "JPN", package=tmp_path / "second.zip")
+    arrives("KOR", second.provision_id, tmp_path / "second.zip")
+    arrives("KOR", first.provision_id, tmp_path / "first.zip")  # an old retry: nothing new
+    assert requests() == 2
+    with usa.db.atomic() as tx:
+        assert tx.execute(select(relays.c.state)).scalar_one() == "awaiting-consent"
+    assert relay_due(usa) == []  # until KOR approves this release too

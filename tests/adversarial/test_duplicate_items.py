@@ -11,8 +11,10 @@ come from the originator's node only.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -331,3 +333,23 @@ def test_the_hub_asks_the_originator_again_when_a_relayed_item_comes_again(
     with usa.db.atomic() as tx:
         assert tx.execute(select(relays.c.state)).scalar_one() == "awaiting-consent"
     assert relay_due(usa) == []  # until KOR approves this release too
+
+
+def test_the_same_package_received_four_times_at_once_has_one_effect(
+    tmp_path: Path, nodes: dict[str, Node]
+) -> None:
+    """Retries racing each other: every attempt answers the one receipt that was recorded."""
+    kor, jpn = nodes["KOR"], nodes["JPN"]
+    item = _register(kor, tmp_path)
+    provide(kor, item, "JPN", package=tmp_path / "pkg.zip")
+    start = threading.Barrier(4)
+
+    def attempt() -> dict[str, object]:
+        start.wait()
+        return receive_package(jpn, tmp_path / "pkg.zip").receipt
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: attempt(), range(4)))
+    assert all(answer == answers[0] for answer in answers)
+    assert (_count(jpn, items), _count(jpn, receipts), _receipt_entries(jpn)) == (1, 1, 1)
+    assert not list(jpn.objects.root.glob(".incoming-*"))

@@ -105,7 +105,7 @@ def test_a_foreign_approval_by_courier_is_refused_and_does_not_block_the_release
     item = _item(kor, tmp_path)
     _at_the_hub(kor, usa, item, tmp_path)
     write_document(tmp_path / "forged.json", _jpn_approval(jpn, item))
-    with pytest.raises(PackageError, match="signed by JPN, not by its originator KOR"):
+    with pytest.raises(PackageError, match="is signed by JPN, not by its originator KOR"):
         record_consent(usa, tmp_path / "forged.json")
     done = run_cli("consent", "record", str(tmp_path / "forged.json"),
                    "--home", str(usa.home.root))  # fmt: skip

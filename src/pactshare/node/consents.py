@@ -208,19 +208,19 @@ def file_consent(node: Node, document: Any, *, where: str) -> dict[str, Any]:
     if party != body.get("originator"):
         raise PackageError(f"{where}: signed by {party}, not by the originator")
     with node.db.atomic() as tx:
-        held = tx.execute(
+        originator = tx.execute(  # of the item, if we hold it
             select(items.c.originator).where(items.c.id == str(body["item_id"]))
         ).scalar_one_or_none()
-        if held is not None and held != party:
+        if originator is not None and originator != party:
             raise PackageError(
-                f"{where}: an {kind} for item {body['item_id']} signed by {party},"
-                f" not by its originator {held}"
+                f"{where}: the {kind} for item {body['item_id']} is signed by {party},"
+                f" not by its originator {originator}"
             )
         existing = tx.execute(
             select(approvals).where(approvals.c.id == body["approval_id"])
         ).first()
         if existing is not None and existing.originator != party:
-            if held != party:
+            if originator != party:
                 raise PackageError(
                     f"{where}: approval {body['approval_id']} was granted by"
                     f" {existing.originator}, not by {party}"

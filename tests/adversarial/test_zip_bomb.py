@@ -37,7 +37,7 @@ classification = "군사 II급 비밀"
 topics = ["dprk-missile/slbm"]
 releasable_to = ["JPN"]
 """
-BOMB = 256 << 20  # zeros: about 250 KB deflated
+BOMB = 128 << 20  # zeros: about 130 KB deflated
 MANIFEST, ENVELOPE = "manifest.json", "envelope.psx"
 
 
@@ -108,7 +108,7 @@ def _state(node: Node) -> tuple[list[Path], list[Path], list[int]]:
 
 
 def _honest_headers(kor: Node, genuine: Path, folder: Path) -> Path:
-    """The courier swapped the envelope: the entry says 256 MiB, the manifest much less."""
+    """The courier swapped the envelope: the entry says 128 MiB, the manifest much less."""
     return _bomb(folder / "honest.zip", _manifest(genuine))
 
 

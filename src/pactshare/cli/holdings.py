@@ -18,7 +18,12 @@ from pactshare.cli.render import console, print_json
 from pactshare.node.documents import write_document
 from pactshare.node.holdings import inbox, open_item
 from pactshare.node.items import provide, register
-from pactshare.node.reception import receive
+from pactshare.node.reception import (
+    ALREADY_RECEIVED,
+    ANOTHER_HOP,
+    RECEIVED_AGAIN,
+    receive_package,
+)
 
 
 @app.command("register")
@@ -90,15 +95,32 @@ def receive_command(
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Verify, re-decide, mark and store a package; write the signed receipt."""
-    receipt = receive(open_node(home), package)
+    """Verify, re-decide, mark and store a package; write the signed receipt.
+
+    A package received before changes nothing: its first receipt is written again.
+    """
+    reception = receive_package(open_node(home), package)
     target = receipt_out or package.with_name(package.name + ".receipt.json")
-    write_document(target, receipt)
-    body = receipt["body"]
+    write_document(target, reception.receipt)
+    body = reception.receipt["body"]
     if as_json:
-        print_json({"receipt": str(target), **body})
+        print_json({"receipt": str(target), "custody": reception.custody, **body})
         return
-    console.print(f"received {body['item_id']} from {body['sender']}, marked {body['marking']}")
+    item, sender, marking = body["item_id"], body["sender"], body["marking"]
+    if reception.custody == ALREADY_RECEIVED:
+        console.print(
+            f"already received: package {body['package_id']} (item {item} from {sender})"
+            f" was received at {body['received_at']}; nothing changed"
+        )
+    elif reception.custody == ANOTHER_HOP:
+        console.print(
+            f"{item} is already held here; this arrival from {sender} is recorded as"
+            f" another custody hop, marked {marking}"
+        )
+    elif reception.custody == RECEIVED_AGAIN:
+        console.print(f"received {item} from {sender} again after its disposal, marked {marking}")
+    else:
+        console.print(f"received {item} from {sender}, marked {marking}")
     console.print(f"signed receipt written to {target}")
 
 

@@ -4,11 +4,14 @@ sent to the peer's node until the peer answers with its signed receipt.
 Guarantees. A message is sent at least once and applied at most once (the receiver keys its
 effect on the message id), so it is delivered exactly once in effect. The receiver's signed
 receipt is verified against the pinned directory and stored, with a ``delivery`` audit entry,
-in the same transaction that marks the message delivered. A policy refusal by the receiver
-(422) is final: the message is marked refused and audited, never retried. Anything else (the
-peer down, a 5xx, a bad answer) is retried with exponential backoff and full jitter (base
-:data:`BACKOFF_BASE`, cap :data:`BACKOFF_CAP`) on real time, whatever the node's simulated
-clock says. Nothing is decided again here: the decision was made once, at provide time.
+in the same transaction that marks the message delivered. An answer retrying cannot change
+is final: a policy refusal (422), a fork (409), and every other 4xx but those a later attempt
+may cure (:data:`RETRYABLE_4XX`: unauthenticated while our key is not yet pinned, too early,
+too many); the message is marked refused with the receiver's reason, audited, never retried.
+Anything else (the peer down, a 5xx, a bad answer) is retried with exponential backoff and
+full jitter (base :data:`BACKOFF_BASE`, cap :data:`BACKOFF_CAP`) on real time, whatever the
+node's simulated clock says. Nothing is decided again here: the decision was made once, at
+provide time.
 
 A message goes only to a peer that announces its kind (:mod:`pactshare.federation.versions`):
 one the peer does not support, or whose info is unknown (unreachable, unsigned, forged),
@@ -49,6 +52,7 @@ __all__ = [
     "BACKOFF_CAP",
     "PATH",
     "REPLY_HANDLERS",
+    "RETRYABLE_4XX",
     "DeliveryReport",
     "DeliveryWorker",
     "backoff",
@@ -58,6 +62,7 @@ __all__ = [
 PATH = "/federation/v1/messages"
 BACKOFF_BASE, BACKOFF_CAP = 0.5, 60.0
 PENDING, DELIVERED, REFUSED = "pending", "delivered", "refused"
+RETRYABLE_4XX = frozenset({401, 408, 425, 429})
 _BLOCK = 1 << 20
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 log = logging.getLogger("pactshare.federation")
@@ -85,7 +90,7 @@ class _RetryError(Exception):
 
 
 class _RefusedError(Exception):
-    """The receiver's agreements refuse the message (422): final."""
+    """The receiver refused the message for a reason retrying cannot change: final."""
 
 
 def backoff(attempts: int) -> float:
@@ -217,13 +222,14 @@ def _receipt(
     node: Node, row: Any, answer: httpx.Response
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The receiver's verified receipt and its reply, if any; or why this attempt failed."""
-    if answer.status_code in (409, 422):  # refused by its agreements, or a fork: final
+    status = answer.status_code
+    if 400 <= status < 500 and status not in RETRYABLE_4XX:  # nothing a retry changes: final
         try:
             problem = answer.json()
             reasons = "; ".join(problem.get("reasons", [])) or problem.get("detail", "")
-        except ValueError:
+        except (ValueError, AttributeError, TypeError):  # not a problem document
             reasons = answer.text[:500]
-        raise _RefusedError(f"refused by {row.recipient}: {reasons}")
+        raise _RefusedError(f"refused by {row.recipient} ({status}): {reasons}")
     if answer.status_code != 200:
         raise _RetryError(f"{row.recipient} answered {answer.status_code}: {answer.text[:500]}")
     expected = "receipt" if row.kind == "item" else ACKNOWLEDGEMENT

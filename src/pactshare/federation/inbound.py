@@ -33,7 +33,7 @@ from pactshare.node.custody import apply_reclassification_notice
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.notes import record_note
 from pactshare.node.packages import read_manifest
-from pactshare.node.reception import receive
+from pactshare.node.reception import ALREADY_RECEIVED, receive_package
 from pactshare.node.service import Node
 from pactshare.store.schema import inbound_messages
 
@@ -80,11 +80,12 @@ def _item(node: Node, message: Inbound) -> dict[str, Any]:
         )
     if manifest.package_id != message.message_id:
         raise PackageError(f"{where}: the message id must be the package id")
-    receipt = receive(node, message.body)
+    reception = receive_package(node, message.body)
     final = str(manifest.body.get("final_recipient", node.party_code))
     if final != node.party_code:  # we are the hub: ask the originator (R-TISA-6 step 2)
-        relay.await_consent(node, str(manifest.body["item_id"]), final)
-    return receipt
+        new_hop = reception.custody != ALREADY_RECEIVED
+        relay.await_consent(node, str(manifest.body["item_id"]), final, new_hop=new_hop)
+    return reception.receipt
 
 
 def _document(node: Node, message: Inbound) -> dict[str, Any]:

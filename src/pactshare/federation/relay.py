@@ -29,28 +29,37 @@ __all__ = ["await_consent", "consent_arrived", "relay_due"]
 AWAITING, APPROVED, PROVIDED, REFUSED = "awaiting-consent", "approved", "provided", "refused"
 
 
-def await_consent(node: Node, item_id: str, final_recipient: str) -> None:
-    """Queue a consent request to the item's originator, once per item and final recipient."""
+def await_consent(node: Node, item_id: str, final_recipient: str, *, new_hop: bool) -> None:
+    """Queue a consent request to the item's originator, once per item and final recipient,
+    and once more when a new package (``new_hop``) comes for a relay already done: the
+    originator provided the item again, and its earlier approval was for the earlier release."""
     now = node.now()
     with node.db.atomic() as tx:
         known = tx.execute(
             select(relays.c.state).where(
                 relays.c.item_id == item_id, relays.c.final_recipient == final_recipient
             )
-        ).first()
-        if known is not None:
+        ).scalar_one_or_none()
+        if known is not None and (known in (AWAITING, APPROVED) or not new_hop):
             return
         originator = item_row(tx, item_id).originator
         request = request_consent(node, item_id, release_to=final_recipient)
-        tx.execute(
-            insert(relays).values(
-                item_id=item_id,
-                final_recipient=final_recipient,
-                originator=originator,
-                state=AWAITING,
-                requested_at=now,
+        if known is None:
+            tx.execute(
+                insert(relays).values(
+                    item_id=item_id,
+                    final_recipient=final_recipient,
+                    originator=originator,
+                    state=AWAITING,
+                    requested_at=now,
+                )
             )
-        )
+        else:
+            tx.execute(
+                update(relays)
+                .where(relays.c.item_id == item_id, relays.c.final_recipient == final_recipient)
+                .values(state=AWAITING, requested_at=now, provision_id=None, last_error=None)
+            )
         queue_message(
             tx,
             message_id=request["body"]["request_id"],
@@ -89,6 +98,7 @@ def relay_due(node: Node) -> list[str]:
             filed = tx.execute(
                 select(approvals.c.recorded_at).where(
                     approvals.c.item_id == row.item_id,
+                    approvals.c.originator == row.originator,
                     approvals.c.kind == "release",
                     approvals.c.subject == row.final_recipient,
                     approvals.c.revoked_at.is_(None),

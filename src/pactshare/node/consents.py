@@ -1,7 +1,12 @@
 """Originators' written approvals (R-PRO-1/2, R-TISA-6): requested by a holder, granted or
 revoked by the originator, each a signed document; the holder records what it receives.
 
-An approval counts for a release only if it was on file before the release (AT-13).
+An approval counts for a release only if it was on file before the release (AT-13), and only
+the item's originator may approve or revoke: a holder files an approval or a revocation only
+if its signer is the originator of the item held (one that arrives before its item is filed,
+and counts only if the item turns out to be its signer's), and a revocation only from the
+party that signed the approval. Anyone else's is refused: it would be forwarded with the item
+and make the next party refuse the release.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from pactshare.domain import ApprovalKind
 from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
@@ -19,7 +24,7 @@ from pactshare.node.documents import read_document, sign_document, verify_docume
 from pactshare.node.items import item_row
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
-from pactshare.store.schema import approvals, inbound_messages, outbox
+from pactshare.store.schema import approvals, inbound_messages, items, outbox
 
 __all__ = [
     "file_consent",
@@ -203,9 +208,27 @@ def file_consent(node: Node, document: Any, *, where: str) -> dict[str, Any]:
     if party != body.get("originator"):
         raise PackageError(f"{where}: signed by {party}, not by the originator")
     with node.db.atomic() as tx:
+        originator = tx.execute(  # of the item, if we hold it
+            select(items.c.originator).where(items.c.id == str(body["item_id"]))
+        ).scalar_one_or_none()
+        if originator is not None and originator != party:
+            raise PackageError(
+                f"{where}: the {kind} for item {body['item_id']} is signed by {party},"
+                f" not by its originator {originator}"
+            )
         existing = tx.execute(
             select(approvals).where(approvals.c.id == body["approval_id"])
         ).first()
+        if existing is not None and existing.originator != party:
+            if originator != party:
+                raise PackageError(
+                    f"{where}: approval {body['approval_id']} was granted by"
+                    f" {existing.originator}, not by {party}"
+                )
+            # Filed before its item came, by someone who is not its originator: the
+            # originator's own approval of that id replaces it.
+            tx.execute(delete(approvals).where(approvals.c.id == body["approval_id"]))
+            existing = None
         if kind == "approval" and existing is None:
             tx.execute(
                 insert(approvals).values(

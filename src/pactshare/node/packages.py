@@ -4,12 +4,18 @@ hand carriage by courier (the path real exchanges still use).
 A package is a ZIP archive holding exactly ``manifest.json`` and ``envelope.psx``. The
 manifest names the package, sender, recipient, item, envelope digest and the sender's
 decision; it is a signed document of kind ``transfer-package`` (see :mod:`.documents`).
+
+What a package may expand to is bounded by what its sender signed: the envelope entry must
+declare exactly the manifest's envelope size, its bytes are refused before one more than that
+is read, and since an envelope is ciphertext (which does not compress) an entry that claims to
+expand more than :data:`MAX_EXPANSION` times its stored bytes is refused before any is read.
 """
 
 from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +28,7 @@ from pactshare.store.files import atomic_output
 
 __all__ = [
     "KIND",
+    "MAX_EXPANSION",
     "Manifest",
     "envelope_chunks",
     "read_manifest",
@@ -33,6 +40,9 @@ KIND = "transfer-package"
 _MANIFEST, _ENVELOPE = "manifest.json", "envelope.psx"
 _MAX_MANIFEST = 1 << 20
 _BLOCK = 1 << 20
+MAX_EXPANSION = 2  # ciphertext does not compress: a legitimate entry stays near 1
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_ENCRYPTED = 0x1  # general purpose bit 0: the entry is encrypted
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +67,10 @@ class Manifest:
     @property
     def envelope_digest(self) -> str:
         return str(self.body["envelope"]["digest"])
+
+    @property
+    def envelope_size(self) -> int:
+        return int(self.body["envelope"]["size"])
 
 
 def sign_manifest(body: dict[str, Any], keys: seal.PartyKeys) -> dict[str, Any]:
@@ -101,9 +115,38 @@ def read_manifest(path: Path, directory: seal.Directory) -> tuple[Manifest, zipf
     return manifest, archive
 
 
-def envelope_chunks(archive: zipfile.ZipFile) -> Iterator[bytes]:
-    with archive.open(_ENVELOPE) as source:
-        yield from iter(lambda: source.read(_BLOCK), b"")
+def envelope_chunks(archive: zipfile.ZipFile, manifest: Manifest, *, where: str) -> Iterator[bytes]:
+    """The envelope's bytes, never more than the manifest's declared size.
+
+    Refused before any byte is read if the entry declares another size, uses another method
+    than stored or deflated, or would expand beyond :data:`MAX_EXPANSION` times its stored
+    bytes; refused before yielding a block that would pass the declared size.
+    """
+    size = manifest.envelope_size
+    entry = archive.getinfo(_ENVELOPE)
+    if entry.compress_type not in _METHODS or entry.flag_bits & _ENCRYPTED:
+        raise PackageError(f"{where}: {_ENVELOPE} is neither stored nor deflated")
+    if entry.file_size != size:
+        raise PackageError(
+            f"{where}: {_ENVELOPE} expands to {entry.file_size} bytes; the manifest declares {size}"
+        )
+    if size > MAX_EXPANSION * entry.compress_size + _BLOCK:
+        raise PackageError(
+            f"{where}: {_ENVELOPE} would expand {entry.compress_size} bytes to {size};"
+            " an envelope does not compress"
+        )
+    read = 0
+    try:
+        with archive.open(entry) as source:
+            while block := source.read(_BLOCK):
+                read += len(block)
+                if read > size:
+                    raise PackageError(f"{where}: {_ENVELOPE} holds more than {size} bytes")
+                yield block
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise PackageError(f"{where}: {_ENVELOPE} cannot be read ({exc})") from exc
+    if read != size:
+        raise PackageError(f"{where}: {_ENVELOPE} holds {read} bytes, not {size}")
 
 
 def _verify(signed: Any, directory: seal.Directory, path: Path) -> Manifest:
@@ -113,4 +156,7 @@ def _verify(signed: Any, directory: seal.Directory, path: Path) -> Manifest:
     envelope = body.get("envelope")
     if not isinstance(envelope, dict) or len(str(envelope.get("digest", ""))) != 64:
         raise PackageError(f"{path}: the manifest names no envelope digest")
+    size = envelope.get("size")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise PackageError(f"{path}: the manifest declares no envelope size")
     return Manifest(body=body, signer_key_id=str(signed["signer_key_id"]))

@@ -3,7 +3,16 @@
 The receiver trusts nothing the sender's node decided: it verifies the manifest and the
 envelope against its pinned directory, decides again from its own copy of the agreements,
 marks the item with its own equivalent level (R-MARK-1), records the pre-transfer assurance
-(R-ACC-4) and returns a signed receipt. Receiving the same package twice has one effect.
+(R-ACC-4) and returns a signed receipt.
+
+Each package is one custody hop, keyed by its package id. Receiving the same package again
+changes nothing and answers its first receipt. A new package for an item this node already
+holds (the same item by another route: a TISA relay, then GSOMIA directly) is recorded as
+another hop with its own receipt; the holding keeps its first marking and agreement. A new
+package for an item this node returned or destroyed holds it again. An item id names one
+item: a package whose label differs from the one held under that id is refused, as is one
+for an item this node originated. The envelope is staged while it is checked and kept in the
+object store only with the records that name it, so a refused package leaves no file.
 
 The receiver decides at the instant the sender decided (the manifest's ``created_at``), not
 at the instant the package arrives: a provision is decided once, and an item provided while
@@ -15,11 +24,12 @@ refused: nobody may pre-date a release into a future the agreements have not rea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, Row, insert, select, update
 
 from pactshare import seal
 from pactshare.domain import (
@@ -33,21 +43,49 @@ from pactshare.domain import (
     parse_instant,
 )
 from pactshare.domain.wire import decision_json
-from pactshare.errors import PackageError, PactshareError, RefusedError
+from pactshare.errors import PackageError, PactshareError, RefusedError, StorageError
 from pactshare.node import faults, journal
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.items import store_envelope
-from pactshare.node.packages import envelope_chunks, read_manifest
+from pactshare.node.packages import Manifest, envelope_chunks, read_manifest
 from pactshare.node.service import Node
+from pactshare.store.objects import Staged
 from pactshare.store.schema import items, receipts
 
-__all__ = ["MAX_FUTURE", "receive"]
+__all__ = [
+    "ALREADY_RECEIVED",
+    "ANOTHER_HOP",
+    "MAX_FUTURE",
+    "RECEIVED",
+    "RECEIVED_AGAIN",
+    "Reception",
+    "receive",
+    "receive_package",
+]
 
 MAX_FUTURE = timedelta(minutes=5)
+RECEIVED = "received"  # the item's first arrival here
+RECEIVED_AGAIN = "received-again"  # held again after this node returned or destroyed it
+ANOTHER_HOP = "another-hop"  # already held: one more custody hop, with its own receipt
+ALREADY_RECEIVED = "already-received"  # this very package came before: its first receipt
+
+
+@dataclass(frozen=True, slots=True)
+class Reception:
+    """What receiving a package did: the signed receipt, and ``custody``, one of
+    :data:`RECEIVED`, :data:`RECEIVED_AGAIN`, :data:`ANOTHER_HOP` or :data:`ALREADY_RECEIVED`."""
+
+    receipt: dict[str, Any]
+    custody: str
 
 
 def receive(node: Node, package: Path) -> dict[str, Any]:
     """Receive ``package``; return the signed receipt (the same one if received before)."""
+    return receive_package(node, package).receipt
+
+
+def receive_package(node: Node, package: Path) -> Reception:
+    """Receive ``package``; say what it did to the custody of its item."""
     now = node.now()
     manifest, archive = read_manifest(package, node.directory)
     with archive:
@@ -56,17 +94,37 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
                 f"{package}: addressed to {manifest.recipient}, not to {node.party_code}"
             )
         decided_at = _decision_instant(manifest.body, now, package)
-        with node.db.atomic() as tx:
-            earlier = tx.execute(
-                select(receipts.c.receipt).where(receipts.c.package_id == manifest.package_id)
-            ).scalar_one_or_none()
+        earlier = _earlier(node, manifest.package_id)
         if earlier is not None:
-            return dict(earlier)
-        digest, size = node.objects.put_chunks(envelope_chunks(archive))
-    faults.checkpoint("receive:stored")
-    if digest != manifest.envelope_digest:
+            return Reception(earlier, ALREADY_RECEIVED)
+        chunks = envelope_chunks(archive, manifest, where=str(package))
+        with node.objects.stage(chunks) as staged:
+            faults.checkpoint("receive:stored")
+            return _receive_staged(node, package, manifest, staged, decided_at=decided_at, now=now)
+
+
+def _earlier(node: Node, package_id: str) -> dict[str, Any] | None:
+    """Our receipt for ``package_id``, if we received it before."""
+    with node.db.atomic() as tx:
+        earlier = tx.execute(
+            select(receipts.c.receipt).where(receipts.c.package_id == package_id)
+        ).scalar_one_or_none()
+    return None if earlier is None else dict(earlier)
+
+
+def _receive_staged(
+    node: Node,
+    package: Path,
+    manifest: Manifest,
+    staged: Staged,
+    *,
+    decided_at: datetime,
+    now: datetime,
+) -> Reception:
+    """Check the staged envelope, decide, and record the hop (keeping the envelope) or refuse."""
+    if staged.digest != manifest.envelope_digest:
         raise PackageError(f"{package}: the envelope does not match the manifest's digest")
-    with node.objects.open(digest) as sealed:
+    with staged.open() as sealed:
         info = seal.verify(sealed, node.directory)
     label = info.label
     if label.as_json() != manifest.body["label"]:
@@ -116,56 +174,120 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
         "sender": sender,
         "receiver": node.party_code,
         "received_at": now.isoformat(),
-        "envelope": {"digest": digest, "size": size},
+        "envelope": {"digest": staged.digest, "size": staged.size},
         "marking": hop.marking.text,
         "agreement": hop.agreement,
         "assurance": assurance,
     }
     receipt = sign_document("receipt", receipt_body, node.keys)
-    with node.db.atomic() as tx:
-        store_envelope(node, tx, digest, size)
+    checked = _Checked(package, manifest, label, hop, decision, assurance, receipt)
+    try:
+        custody = _record(node, staged, now, checked)
+    except StorageError:
+        # A concurrent arrival recorded first: the same package (answer its receipt), or the
+        # same item by another route (it is held now: this is another hop).
+        earlier = _earlier(node, manifest.package_id)
+        if earlier is not None:
+            return Reception(earlier, ALREADY_RECEIVED)
+        custody = _record(node, staged, now, checked)
+    faults.checkpoint("receive:recorded")
+    return Reception(receipt, custody)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A package that passed every check, with our decision and our signed receipt."""
+
+    package: Path
+    manifest: Manifest
+    label: seal.Label
+    hop: Hop
+    decision: Decision
+    assurance: dict[str, Any]
+    receipt: dict[str, Any]
+
+
+def _record(node: Node, staged: Staged, now: datetime, checked: _Checked) -> str:
+    """Record the hop, its receipt and audit entry, and keep the envelope, in one unit of work;
+    return what it did to the item's custody."""
+    manifest, label, hop = checked.manifest, checked.label, checked.hop
+    sender = manifest.sender
+    kept_new = False
+    try:
+        with node.db.atomic() as tx:
+            store_envelope(node, tx, staged.digest, staged.size)
+            held = tx.execute(select(items).where(items.c.id == label.item_id)).first()
+            custody = _hold(tx, held, checked, staged.digest, now)
+            tx.execute(
+                insert(receipts).values(
+                    package_id=manifest.package_id,
+                    item_id=label.item_id,
+                    sender=sender,
+                    receipt=checked.receipt,
+                    received_at=now,
+                )
+            )
+            journal.record(
+                tx,
+                kind="receipt",
+                at=now,
+                actor=node.party_code,
+                subject=label.item_id,
+                details={
+                    "package": manifest.package_id,
+                    "from": sender,
+                    "custody": custody,
+                    "marking": hop.marking.text,
+                    "agreement": hop.agreement,
+                    "assurance": checked.assurance,
+                    "decision": decision_json(checked.decision),
+                },
+            )
+            kept_new = staged.keep()  # last: the envelope is kept only with its records
+    except BaseException:
+        if kept_new:  # the commit failed after the envelope was kept: no orphan
+            node.objects.discard(staged.digest)
+        raise
+    return custody
+
+
+def _hold(
+    tx: Connection, held: Row[Any] | None, checked: _Checked, digest: str, now: datetime
+) -> str:
+    """Create, re-open or keep the item's row for this hop; refuse another item's id."""
+    label, hop, package = checked.label, checked.hop, checked.package
+    values = {
+        "envelope": digest,
+        "received_from": checked.manifest.sender,
+        "received_under": hop.agreement,
+        "marking_level": hop.marking.level,
+        "marking": hop.marking.text,
+        "state": "held",
+        "needs_remarking": False,
+        "recorded_at": now,
+    }
+    if held is None:
         tx.execute(
             insert(items).values(
                 id=label.item_id,
                 originator=label.originator,
                 label=label.as_json(),
-                envelope=digest,
                 origin="received",
-                received_from=sender,
-                received_under=hop.agreement,
-                marking_level=hop.marking.level,
-                marking=hop.marking.text,
-                state="held",
-                needs_remarking=False,
-                recorded_at=now,
+                **values,
             )
         )
-        tx.execute(
-            insert(receipts).values(
-                package_id=manifest.package_id,
-                item_id=label.item_id,
-                sender=sender,
-                receipt=receipt,
-                received_at=now,
-            )
+        return RECEIVED
+    if held.origin != "received":
+        raise PackageError(f"{package}: item {label.item_id} originated on this node")
+    if held.originator != label.originator or held.label != label.as_json():
+        raise PackageError(
+            f"{package}: item {label.item_id} is held here under another label;"
+            " an item id names one item"
         )
-        journal.record(
-            tx,
-            kind="receipt",
-            at=now,
-            actor=node.party_code,
-            subject=label.item_id,
-            details={
-                "package": manifest.package_id,
-                "from": sender,
-                "marking": hop.marking.text,
-                "agreement": hop.agreement,
-                "assurance": assurance,
-                "decision": decision_json(decision),
-            },
-        )
-    faults.checkpoint("receive:recorded")
-    return receipt
+    if held.state == "held":
+        return ANOTHER_HOP
+    tx.execute(update(items).where(items.c.id == label.item_id).values(disposal=None, **values))
+    return RECEIVED_AGAIN
 
 
 def _decision_instant(body: dict[str, Any], now: datetime, package: Path) -> datetime:

@@ -178,13 +178,18 @@ class Label:
         cls, path: Path, *, item_id: str | None = None, created_at: datetime | None = None
     ) -> Label:
         """Read a label file (TOML); the message of any error names the file and the key."""
+        data = cls.read_toml(path)
+        return cls.from_mapping(data, source=str(path), item_id=item_id, created_at=created_at)
+
+    @staticmethod
+    def read_toml(path: Path) -> dict[str, object]:
+        """A label file's fields, not yet checked (see :meth:`from_mapping`)."""
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            return tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise LabelError(f"cannot read label file ({exc.strerror})", file=str(path)) from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise LabelError(f"not valid TOML ({exc})", file=str(path)) from exc
-        return cls.from_mapping(data, source=str(path), item_id=item_id, created_at=created_at)
 
     @classmethod
     def from_canonical_bytes(cls, data: bytes) -> Label:

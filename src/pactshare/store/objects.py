@@ -2,7 +2,10 @@
 
 Writes go to a temporary file that is flushed, synced and renamed into place, so a crash
 never leaves a partial object under its digest; storing the same envelope twice is a no-op.
-Only sealed envelopes are stored here, never plaintext.
+A caller that must check the bytes before keeping them (a received package) *stages* them:
+the staged file is renamed into place only when the caller says so, and deleted otherwise,
+so a refused or failed reception leaves no file behind. Only sealed envelopes are stored
+here, never plaintext.
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 from pactshare.errors import StorageError
 
-__all__ = ["ObjectStore"]
+__all__ = ["ObjectStore", "Staged"]
 
 _BLOCK = 1 << 20
 
@@ -34,28 +38,46 @@ class ObjectStore:
 
     def put_chunks(self, chunks: Iterable[bytes | memoryview]) -> tuple[str, int]:
         """Store the concatenation of ``chunks``; return its digest and size."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        size = 0
-        handle, temporary = tempfile.mkstemp(prefix=".incoming-", dir=self.root)
+        with self.stage(chunks) as staged:
+            staged.keep()
+        return staged.digest, staged.size
+
+    @contextmanager
+    def stage(self, chunks: Iterable[bytes | memoryview]) -> Iterator[Staged]:
+        """Write ``chunks`` to a temporary file of the store and yield it, staged: it goes
+        under its digest only if :meth:`Staged.keep` is called inside the block, and is
+        deleted otherwise, whatever ends the block (an error of ``chunks`` included)."""
         try:
-            with os.fdopen(handle, "wb") as out:
-                for chunk in chunks:
-                    digest.update(chunk)
-                    out.write(chunk)
-                    size += len(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            target = self.path(digest.hexdigest())
-            target.parent.mkdir(exist_ok=True)
-            os.replace(temporary, target)
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(prefix=".incoming-", dir=self.root)
         except OSError as exc:
-            Path(temporary).unlink(missing_ok=True)
             raise StorageError(f"cannot store an object under {self.root}: {exc.strerror}") from exc
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return digest.hexdigest(), size
+        temporary = Path(name)
+        try:
+            digest = hashlib.sha256()
+            size = 0
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    for chunk in chunks:
+                        digest.update(chunk)
+                        out.write(chunk)
+                        size += len(chunk)
+                    out.flush()
+                    os.fsync(out.fileno())
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot store an object under {self.root}: {exc.strerror}"
+                ) from exc
+            yield Staged(self, temporary, digest.hexdigest(), size)
+        finally:
+            temporary.unlink(missing_ok=True)  # already gone if it was kept
+
+    def discard(self, digest: str) -> None:
+        """Delete an object kept by a unit of work that then failed to commit."""
+        try:
+            self.path(digest).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot delete object {digest}: {exc.strerror}") from exc
 
     def put_file(self, source: BinaryIO) -> tuple[str, int]:
         return self.put_chunks(iter(lambda: source.read(_BLOCK), b""))
@@ -73,3 +95,28 @@ class ObjectStore:
             for block in iter(lambda: source.read(_BLOCK), b""):
                 hasher.update(block)
         return hasher.hexdigest() == digest
+
+
+class Staged:
+    """Bytes written to the store under a temporary name, not yet kept under their digest."""
+
+    def __init__(self, store: ObjectStore, temporary: Path, digest: str, size: int) -> None:
+        self._store = store
+        self._temporary = temporary
+        self.digest = digest
+        self.size = size
+
+    def open(self) -> BinaryIO:
+        """Read the staged bytes (to verify them before keeping them)."""
+        return self._temporary.open("rb")
+
+    def keep(self) -> bool:
+        """Rename the staged file under its digest; return whether the store lacked it."""
+        target = self._store.path(self.digest)
+        try:
+            new = not target.exists()
+            target.parent.mkdir(exist_ok=True)
+            os.replace(self._temporary, target)
+        except OSError as exc:
+            raise StorageError(f"cannot store object {self.digest}: {exc.strerror}") from exc
+        return new

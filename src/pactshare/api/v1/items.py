@@ -10,7 +10,6 @@ import json
 import shutil
 import tempfile
 import tomllib
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +26,7 @@ from pactshare.api.v1.decisions import DecisionOut
 from pactshare.api.v1.documents import SignedDocument
 from pactshare.errors import LabelError, NotFoundError, RefusedError
 from pactshare.node.holdings import admit, hidden, plaintext, visible_holdings, visible_item
-from pactshare.node.items import item_row, provide, register_label
+from pactshare.node.items import item_row, new_label, provide, register_label
 from pactshare.node.people import PersonRecord, Role
 from pactshare.node.service import Node
 from pactshare.store.schema import access_log, approvals, incidents, provisions, receipts
@@ -155,9 +154,7 @@ def parse_label(text: str, node: Node) -> seal.Label:
         raise LabelError(f"neither a JSON object nor TOML ({exc})", file="label") from exc
     if not isinstance(data, dict):
         raise LabelError("must be an object", file="label")
-    return seal.Label.from_mapping(
-        data, source="label", item_id=uuid.uuid4().hex, created_at=node.now()
-    )
+    return new_label(data, source="label", at=node.now())
 
 
 @router.post("/items", status_code=201, summary="Register an item (originator; streamed upload)")

@@ -71,7 +71,7 @@ def accept(node: Node, message: Inbound) -> dict[str, Any]:
 
 def _item(node: Node, message: Inbound) -> dict[str, Any]:
     where = f"message {message.message_id}"
-    manifest, archive = read_manifest(message.body, node.directory)
+    manifest, archive = read_manifest(message.body, node.directory, source=where)
     archive.close()
     if manifest.sender != message.sender:
         raise PackageError(
@@ -79,7 +79,7 @@ def _item(node: Node, message: Inbound) -> dict[str, Any]:
         )
     if manifest.package_id != message.message_id:
         raise PackageError(f"{where}: the message id must be the package id")
-    receipt = receive(node, message.body)
+    receipt = receive(node, message.body, source=where)
     final = str(manifest.body.get("final_recipient", node.party_code))
     if final != node.party_code:  # we are the hub: ask the originator (R-TISA-6 step 2)
         relay.await_consent(node, str(manifest.body["item_id"]), final)

@@ -46,10 +46,12 @@ __all__ = ["MAX_FUTURE", "receive"]
 MAX_FUTURE = timedelta(minutes=5)
 
 
-def receive(node: Node, package: Path) -> dict[str, Any]:
-    """Receive ``package``; return the signed receipt (the same one if received before)."""
+def receive(node: Node, path: Path, *, source: str | None = None) -> dict[str, Any]:
+    """Receive the package at ``path``; return the signed receipt (the same one if received
+    before). Errors name it ``source`` (default: the path), e.g. a peer's message id."""
     now = node.now()
-    manifest, archive = read_manifest(package, node.directory)
+    package = source or str(path)
+    manifest, archive = read_manifest(path, node.directory, source=package)
     with archive:
         if manifest.recipient != node.party_code:
             raise PackageError(
@@ -168,7 +170,7 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
     return receipt
 
 
-def _decision_instant(body: dict[str, Any], now: datetime, package: Path) -> datetime:
+def _decision_instant(body: dict[str, Any], now: datetime, package: str) -> datetime:
     """The sender's decision instant, refused if it lies beyond our clock's tolerance."""
     try:
         decided_at = parse_instant(str(body["created_at"]), what="manifest created_at")
@@ -204,15 +206,13 @@ def _hop_under(decision: Decision, agreement: str | None) -> Hop:
 
 
 def _approvals(
-    node: Node, body: dict[str, Any], originator: str, package: Path
+    node: Node, body: dict[str, Any], originator: str, package: str
 ) -> tuple[Approval, ...]:
     """The originator's approvals a holder forwards with the item, each checked as signed by
     the originator (a hub's onward release, R-TISA-6, or a third-party release, R-PRO-1)."""
     found = []
     for document in body.get("approvals", []):
-        party, approval = verify_document(
-            document, node.directory, kind="approval", where=str(package)
-        )
+        party, approval = verify_document(document, node.directory, kind="approval", where=package)
         if party != originator or approval.get("originator") != originator:
             raise PackageError(f"{package}: an approval not signed by the originator {originator}")
         found.append(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pactshare.errors import NodeError
+from pactshare.errors import InputError, NodeError
 from pactshare.node import NodeHome, journal
 from pactshare.node.service import Node, init_node
 from tests.support import Clock, at, run_cli
@@ -110,3 +110,12 @@ def test_a_database_outside_the_home_is_named_by_its_absolute_path(tmp_path: Pat
     assert home.read_config().database == f"sqlite:///{outside}"
     assert outside.is_file()
     assert not home.database_file.exists()
+
+
+def test_a_database_that_is_not_a_url_or_a_file_is_refused_before_anything_is_made(
+    tmp_path: Path,
+) -> None:
+    for bad in ("kor.db", "sqlite:///:memory:", "sqlite:///kor.db?mode=ro"):
+        with pytest.raises(InputError, match=r"--db"):
+            init_node(tmp_path / "kor", party="KOR", at=NOW, database=bad)
+    assert not (tmp_path / "kor").exists()

@@ -126,6 +126,10 @@ class NodeHome:
     def database_setting(self, url: str) -> str:
         """What ``node.toml`` says for ``url``: a path relative to the home for a database
         inside it, an absolute path for an SQLite file outside it, any other URL as given."""
+        if "://" not in url:
+            raise InputError(
+                f"--db {url!r}: give a URL, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+            )
         if not url.startswith(_SQLITE):
             return url
         path, _, options = url.removeprefix(_SQLITE).partition("?")

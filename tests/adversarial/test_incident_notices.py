@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from pactshare.errors import NodeError, PackageError
 from pactshare.federation.delivery import PATH
+from pactshare.node.consents import grant_consent
 from pactshare.node.documents import sign_document
 from pactshare.node.incidents import (
     NOTICE,
@@ -77,6 +78,16 @@ def test_a_party_we_never_provided_the_item_to_cannot_report_on_it(
 ) -> None:
     nodes, item = world
     _refused(nodes["KOR"], _forged(nodes["USA"], item_id=item), "never provided to USA")
+
+
+def test_a_party_we_approved_an_onward_release_to_may_report_on_the_item(
+    world: tuple[dict[str, Node], str],
+) -> None:
+    nodes, item = world
+    kor, usa = nodes["KOR"], nodes["USA"]
+    grant_consent(kor, item, release_to="USA", for_holder="JPN")
+    record = receive_notice(kor, _forged(usa, item_id=item), where="notice.json")
+    assert (record.holder, record.received, record.state) == ("USA", True, "suspected")
 
 
 def test_a_notice_must_be_signed_by_the_holder_it_names(

@@ -30,7 +30,7 @@ from pactshare.node.dossier import IncidentRecord, holder_of, incident_records
 from pactshare.node.items import item_row
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
-from pactshare.store.schema import incidents, items, provisions
+from pactshare.store.schema import approvals, incidents, items, provisions
 
 __all__ = [
     "NOTICE",
@@ -268,7 +268,9 @@ def _text(body: dict[str, Any], key: str, where: str) -> str:
 
 
 def _check_provided(tx: Connection, party: str, item_id: str, holder: str, where: str) -> None:
-    """Refuse a notice unless we originated the item and provided it to ``holder``."""
+    """Refuse a notice unless we originated the item and it reached ``holder`` with our
+    leave: provided to it (as the recipient or a hop), or released onward to it with our
+    written approval (R-PRO-1)."""
     item = tx.execute(select(items.c.originator).where(items.c.id == item_id)).first()
     if item is None or item.originator != party:
         raise PackageError(f"{where}: item {item_id} is not an item {party} originated")
@@ -277,7 +279,14 @@ def _check_provided(tx: Connection, party: str, item_id: str, holder: str, where
             provisions.c.item_id == item_id, provisions.c.outcome != "refused"
         )
     ).scalars()
-    if not any(
+    approved = tx.execute(
+        select(approvals.c.id).where(
+            approvals.c.item_id == item_id,
+            approvals.c.kind == "release",
+            approvals.c.subject == holder,
+        )
+    ).first()
+    if approved is None and not any(
         holder in {hop.get("to") for hop in decision.get("route", ())} for decision in given
     ):
         raise PackageError(f"{where}: item {item_id} was never provided to {holder}")

@@ -164,3 +164,19 @@ def test_a_planted_notice_over_the_network_is_400_and_nothing_is_recorded(
     assert "never provided to USA" in answer.json()["detail"]
     assert list_incidents(kor) == ()
     assert _entries(kor) == before
+
+
+def test_a_notice_whose_body_has_no_canonical_form_is_400_not_a_server_error(
+    world: tuple[dict[str, Node], str],
+) -> None:
+    nodes, item = world
+    kor, jpn = nodes["KOR"], nodes["JPN"]
+    notice = {**_forged(jpn, item_id=item), "body": {"item_id": item, "huge": 2**64}}
+    _refused(kor, notice, "the body has no canonical form")
+    body = json.dumps(notice).encode()
+    with NodeServer(kor, port=0) as server:
+        server.worker.stop()
+        headers = signed_headers(jpn.keys, body, message_id="huge-1")
+        answer = httpx.post(server.url + PATH, content=body, headers=headers, timeout=30)
+    assert answer.status_code == 400, answer.text
+    assert "no canonical form" in answer.json()["detail"]

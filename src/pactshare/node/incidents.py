@@ -21,8 +21,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import rfc8785
 from sqlalchemy import Connection, Row, insert, select, update
 
+from pactshare.domain import ApprovalKind
 from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
 from pactshare.node import journal
 from pactshare.node.documents import read_document, sign_document, verify_document
@@ -45,6 +47,7 @@ __all__ = [
 
 NOTICE = "incident-notice"
 _MAX_NOTICE = 1 << 20  # bytes of a notice file: its texts are bounded, far below this
+_MAX_BODY = 64 << 10  # bytes of a notice's canonical body, kept in the log as it came
 _MAX_TEXT = 8000
 _MAX_ID = 64  # the width of incidents.id
 
@@ -222,6 +225,8 @@ def receive_notice(node: Node, document: Any, *, where: str) -> IncidentRecord:
     """File a holder's signed incident notice about an item we originated (see the module);
     the same notice twice has one effect. ``where`` names the notice in errors."""
     signer, body = verify_document(document, node.directory, kind=NOTICE, where=where)
+    if len(rfc8785.dumps(body)) > _MAX_BODY:
+        raise PackageError(f"{where}: a notice's body is at most {_MAX_BODY} bytes")
     holder, incident_id, item_id = (
         _text(body, key, where) for key in ("holder", "incident_id", "item_id")
     )
@@ -282,7 +287,7 @@ def _check_provided(tx: Connection, party: str, item_id: str, holder: str, where
     approved = tx.execute(
         select(approvals.c.id).where(
             approvals.c.item_id == item_id,
-            approvals.c.kind == "release",
+            approvals.c.kind == ApprovalKind.RELEASE.value,
             approvals.c.subject == holder,
         )
     ).first()

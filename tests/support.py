@@ -65,8 +65,8 @@ def kor_to_jpn(classification: str = "군사 II급 비밀", *topics: str, **extr
     return Request("KOR", "JPN", classification, topics or ("dprk-missile",), **extra)
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``pactshare`` command as a subprocess, as a user would."""
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``pactshare`` command as a subprocess, as a user would (in ``cwd``)."""
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     return subprocess.run(
         [sys.executable, "-m", "pactshare", *args],
@@ -75,6 +75,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         check=False,
         env=env,
         timeout=120,
+        cwd=cwd,
     )
 
 

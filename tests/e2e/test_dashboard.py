@@ -169,6 +169,8 @@ def test_sign_in_then_holdings_item_and_audit(page: Page, site: Site) -> None:
     expect(page.locator("h1")).to_have_text("Holdings of JPN")
     expect(page.locator(".who")).to_contain_text("Aoki")
     expect(page.locator(f'tr[data-item-id="{site.hidden}"]')).to_have_count(0)
+    flag = page.locator(f'tr[data-item-id="{site.received}"] [data-testid="open-incident"]')
+    expect(flag).to_have_text("incident suspected")  # flagged while the incident is open
     shot(page, "07-holdings")
 
     page.locator(f'a[href="/items/{site.received}"]').click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -72,6 +73,10 @@ def test_the_incident_reaches_the_originator_and_every_log_verifies(
 ) -> None:
     root, out = replay
     assert out["steps"][-1]["outcome"] == "notified"
+    listed = run_cli("incident", "list", "--home", str(root / "kor"), "--json")
+    assert listed.returncode == 0, listed.stderr
+    [incident] = json.loads(listed.stdout)  # Seoul sees what Tokyo reported
+    assert (incident["holder"], incident["received"], incident["open"]) == ("JPN", True, True)
     for party in ("kor", "jpn", "usa"):
         done = run_cli("audit", "verify", "--home", str(root / party))
         assert done.returncode == 0, done.stderr

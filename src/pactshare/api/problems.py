@@ -78,21 +78,31 @@ _STATUS: tuple[tuple[type[PactshareError], int, str], ...] = (
 )
 
 
+def _local(request: Request, text: str) -> str:
+    """``text`` without the node's directory: a problem never shows a local path (errors name
+    what they are about; this is the last guard, should one name a file of ours)."""
+    node = getattr(request.app.state, "node", None)
+    if node is None:
+        return text
+    for root in {str(node.home.root.absolute()), str(node.home.root.resolve())}:
+        text = text.replace(root, "<node>")
+    return text
+
+
 def _ours(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PactshareError)  # noqa: S101 - registered for PactshareError only
     status, title = next((s, t) for kind, s, t in _STATUS if isinstance(exc, kind))
     extra: dict[str, Any] = {}
     if isinstance(exc, RefusedError):
         extra["reasons"] = list(exc.reasons)
-    detail = " ".join(str(exc).splitlines())
+    detail = _local(request, " ".join(str(exc).splitlines()))
     return problem(status, title, detail, instance=request.url.path, **extra)
 
 
 def _raised(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)  # noqa: S101 - registered for ProblemError only
-    return problem(
-        exc.status, exc.title, exc.detail, instance=request.url.path, headers=exc.headers
-    )
+    detail = _local(request, exc.detail)
+    return problem(exc.status, exc.title, detail, instance=request.url.path, headers=exc.headers)
 
 
 def _invalid(request: Request, exc: Exception) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""The node's audit log: ``audit head|verify|prove|cosignatures|forks``."""
+"""The node's audit log: ``audit head|verify|prove|consistency|cosignatures|witness|forks``."""
 
 from __future__ import annotations
 
@@ -66,12 +66,45 @@ def audit_verify(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 def audit_prove(
     entry: Annotated[int, typer.Argument(help="The entry's position (from 0).")],
     home: HomeOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Print the inclusion proof of an entry in the latest signed head (verified first)."""
     node = open_node(home)
     with node.db.atomic() as tx:
         proof = journal.prove(tx, entry)
-    print_json(dict(proof))
+    if as_json:
+        print_json(dict(proof))
+        return
+    console.print(
+        f"entry {proof['position']} ({proof['entry']['kind']}, leaf {proof['leaf_hash']}) is in "
+        f"the signed head of size {proof['size']}, root {proof['root']}: verified"
+    )
+    for index, node_hash in enumerate(proof["proof"]):
+        console.print(f"  {index}: {node_hash}")
+
+
+@audit_group.command("consistency")
+def audit_consistency(
+    old: Annotated[int, typer.Argument(help="The older tree size (from 1).")],
+    new: Annotated[
+        int | None, typer.Argument(help="The newer tree size (default: the latest signed head).")
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print the proof that the log at NEW extends the log at OLD (RFC 9162, verified first)."""
+    node = open_node(home)
+    with node.db.atomic() as tx:
+        proof = journal.prove_consistency(tx, old, new, names=("OLD", "NEW"))
+    if as_json:
+        print_json(dict(proof))
+        return
+    console.print(
+        f"the log of size {proof['new_size']} (root {proof['new_root']}) extends the log of "
+        f"size {proof['old_size']} (root {proof['old_root']}): verified"
+    )
+    for index, node_hash in enumerate(proof["proof"]):
+        console.print(f"  {index}: {node_hash}")
 
 
 @audit_group.command("cosignatures")

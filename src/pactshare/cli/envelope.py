@@ -69,6 +69,7 @@ def seal_command(
     directory_dir: Path = DIRECTORY_OPTION,
     output: Path = OUTPUT_OPTION,
     chunk_size: int = typer.Option(CHUNK_SIZE, "--chunk-size", help="Payload chunk size."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Seal FILE for the --to parties, with its label signed by you."""
     keys = load_keys(keys_dir, passphrase=passphrase())
@@ -80,6 +81,10 @@ def seal_command(
     with open_input(file) as payload, atomic_output(output) as out:
         for piece in seal(payload, label, keys, recipients, chunk_size=chunk_size):
             out.write(piece)
+    if as_json:
+        typer.echo(json.dumps({"item_id": label.item_id, "to": list(dict.fromkeys(to)),
+                               "output": str(output)}))  # fmt: skip
+        return
     typer.echo(f"sealed {file} for {', '.join(dict.fromkeys(to))} into {output}")
 
 
@@ -213,6 +218,7 @@ def forward_command(
     keys_dir: Path = KEYS_OPTION,
     directory_dir: Path = DIRECTORY_OPTION,
     output: Path = OUTPUT_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Pass ENVELOPE on without reading it; the originator must have wrapped the key for --to."""
     hub = load_keys(keys_dir, passphrase=passphrase())
@@ -220,6 +226,9 @@ def forward_command(
     with open_input(envelope) as source, _naming(envelope), atomic_output(output) as out:
         for piece in forward(source, hub, directory, to=to, at=datetime.now(UTC)):
             out.write(piece)
+    if as_json:
+        typer.echo(json.dumps({"to": to, "output": str(output)}))
+        return
     typer.echo(f"forwarded {envelope} to {to} into {output}")
 
 
@@ -230,6 +239,7 @@ def rewrap_command(
     keys_dir: Path = KEYS_OPTION,
     directory_dir: Path = DIRECTORY_OPTION,
     output: Path = OUTPUT_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Wrap ENVELOPE's data key for the --to parties; the originator's signature stays valid."""
     hub = load_keys(keys_dir, passphrase=passphrase())
@@ -238,4 +248,7 @@ def rewrap_command(
     with open_input(envelope) as source, _naming(envelope), atomic_output(output) as out:
         for piece in rewrap(source, hub, directory, to=recipients, at=datetime.now(UTC)):
             out.write(piece)
+    if as_json:
+        typer.echo(json.dumps({"to": list(dict.fromkeys(to)), "output": str(output)}))
+        return
     typer.echo(f"re-wrapped {envelope} for {', '.join(dict.fromkeys(to))} into {output}")

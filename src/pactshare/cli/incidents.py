@@ -1,17 +1,30 @@
-"""Loss or compromise: ``incident report|update|close`` (R-INC-1)."""
+"""Loss or compromise: ``incident report|update|close|list|receive`` (R-INC-1)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from pactshare.cli.main import app
 from pactshare.cli.nodes import HomeOpt, OutputOpt, emit_document, open_node
 from pactshare.cli.options import JsonOpt
-from pactshare.node.incidents import close_incident, report_incident, update_incident
+from pactshare.cli.render import console, print_json
+from pactshare.node.dossier import IncidentRecord
+from pactshare.node.incidents import (
+    close_incident,
+    list_incidents,
+    receive_notice_file,
+    report_incident,
+    update_incident,
+)
 
-incident_group = typer.Typer(help="Loss or compromise of an item: report, update, close (R-INC-1).")
+incident_group = typer.Typer(
+    help="Loss or compromise of an item: report, update, close, list, receive (R-INC-1)."
+)
 app.add_typer(incident_group, name="incident")
 
 
@@ -66,4 +79,49 @@ def incident_close(
         output,
         "close-out report",
         as_json=as_json,
+    )
+
+
+def _json(record: IncidentRecord) -> dict[str, Any]:
+    fields = asdict(record)
+    for key in ("reported_at", "closed_at"):
+        fields[key] = fields[key].isoformat() if fields[key] else None
+    return {**fields, "open": record.open}
+
+
+def _source(record: IncidentRecord) -> str:
+    return f"received from {record.holder}" if record.received else "reported here"
+
+
+@incident_group.command("list")
+def incident_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Every incident: reported here, and received from the holders of items we originated."""
+    found = list_incidents(open_node(home))
+    if as_json:
+        print_json([_json(record) for record in found])
+        return
+    if not found:
+        console.print("no incidents: none reported here, none received about our items")
+        return
+    table = Table("incident", "item", "state", "source", "reported", "summary", box=None,
+                  header_style="bold")  # fmt: skip
+    for r in found:
+        table.add_row(r.incident_id, r.item_id, r.state, _source(r),
+                      r.reported_at.isoformat(timespec="seconds"), r.summary)  # fmt: skip
+    console.print(table)
+
+
+@incident_group.command("receive")
+def incident_receive(
+    notice: Annotated[Path, typer.Argument(help="A holder's signed incident notice (JSON).")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """File a holder's incident notice brought by courier (about an item we originated)."""
+    record = receive_notice_file(open_node(home), notice)
+    if as_json:
+        print_json(_json(record))
+        return
+    console.print(
+        f"incident {record.incident_id} on item {record.item_id}: {record.state}, {_source(record)}"
     )

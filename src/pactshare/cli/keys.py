@@ -86,11 +86,16 @@ def rotate_command(
 def export_command(
     folder: Path = DIR_OPTION,
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the record."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for machines."),
 ) -> None:
     """Write the party's signed public key record (put it in others' public directories)."""
     keys = load_keys(folder, passphrase=passphrase())
     with atomic_output(output) as handle:
         handle.write(PublicKeyRecord.export(keys))
+    if as_json:
+        summary = {"party": keys.party, "signing_key": keys.signing_key_id, "output": str(output)}
+        typer.echo(json.dumps(summary))
+        return
     typer.echo(f"wrote the public key record of {keys.party} to {output}")
 
 

@@ -84,7 +84,12 @@ def node_init(
     party: Annotated[str, typer.Option("--party", help="The node's party, e.g. KOR.")],
     home: HomeOpt = None,
     db: Annotated[
-        str | None, typer.Option("--db", help="Database URL (default: SQLite in the home).")
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL: postgresql+psycopg://… or sqlite:///PATH "
+            "(default: node.db in the home).",
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:

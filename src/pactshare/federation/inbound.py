@@ -27,7 +27,7 @@ from sqlalchemy import Connection, insert, select
 
 from pactshare.errors import PackageError, StorageError
 from pactshare.federation import relay, witness
-from pactshare.node import journal
+from pactshare.node import incidents, journal
 from pactshare.node.consents import file_consent
 from pactshare.node.custody import apply_reclassification_notice
 from pactshare.node.documents import sign_document, verify_document
@@ -72,7 +72,7 @@ def accept(node: Node, message: Inbound) -> dict[str, Any]:
 
 def _item(node: Node, message: Inbound) -> dict[str, Any]:
     where = f"message {message.message_id}"
-    manifest, archive = read_manifest(message.body, node.directory)
+    manifest, archive = read_manifest(message.body, node.directory, source=where)
     archive.close()
     if manifest.sender != message.sender:
         raise PackageError(
@@ -80,7 +80,7 @@ def _item(node: Node, message: Inbound) -> dict[str, Any]:
         )
     if manifest.package_id != message.message_id:
         raise PackageError(f"{where}: the message id must be the package id")
-    reception = receive_package(node, message.body)
+    reception = receive_package(node, message.body, source=where)
     final = str(manifest.body.get("final_recipient", node.party_code))
     if final != node.party_code:  # we are the hub: ask the originator (R-TISA-6 step 2)
         new_hop = reception.custody != ALREADY_RECEIVED
@@ -189,9 +189,12 @@ def _reclassification(node: Node, _signer: str, document: dict[str, Any], where:
     apply_reclassification_notice(node, document, where=where)
 
 
+def _incident_notice(node: Node, _signer: str, document: dict[str, Any], where: str) -> None:
+    incidents.receive_notice(node, document, where=where)  # checks the signer is the holder
+
+
 def _holder_notice(journal_kind: str) -> Handler:
-    """Incident notices and disposal certificates: the originator files what its holders
-    tell it (R-INC-1, R-PRO-8)."""
+    """Disposal certificates: the originator files what its holders tell it (R-PRO-8)."""
 
     def handle(node: Node, signer: str, document: dict[str, Any], where: str) -> None:
         body = document["body"]
@@ -230,7 +233,7 @@ HANDLERS: dict[str, Handler] = {
     "approval": _consent,
     "revocation": _consent,
     "reclassification": _reclassification,
-    "incident-notice": _holder_notice("incident"),
+    incidents.NOTICE: _incident_notice,
     "disposal-certificate": _holder_notice("notice"),
     witness.TREE_HEAD: _tree_head,
     witness.WITNESSED_HEADS: _witnessed_heads,

@@ -61,6 +61,8 @@ def verify_document(
         public_key.verify(signature, _signed_bytes(kind, body))
     except InvalidSignature as exc:
         raise PackageError(f"{where}: the signature does not verify") from exc
+    except rfc8785.CanonicalizationError as exc:  # e.g. an integer beyond 2**53: never signed
+        raise PackageError(f"{where}: the body has no canonical form ({exc})") from exc
     return party, body
 
 

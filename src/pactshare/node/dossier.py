@@ -1,7 +1,8 @@
 """An item's dossier, read-only: what a security officer checks about one holding.
 
 Its custody (provisions made, receipts given), the facility's access registry (R-PRO-5), the
-originator's consents on file and the incidents reported. Callers first check that the person
+originator's consents on file and the incidents: reported here, or by a holder of an item we
+originated (its notices received). Callers first check that the person
 may see the item (:func:`pactshare.node.holdings.visible_item`); this module does not.
 """
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 
 from pactshare.store.schema import access_log, approvals, incidents, provisions, receipts
 
@@ -23,6 +24,8 @@ __all__ = [
     "ProvisionRecord",
     "ReceiptRecord",
     "dossier",
+    "holder_of",
+    "incident_records",
 ]
 
 
@@ -70,11 +73,22 @@ class ConsentRecord:
 
 @dataclass(frozen=True, slots=True)
 class IncidentRecord:
+    """A loss or compromise of an item: reported here, or by a holder of an item we
+    originated (its notices received: ``received``). ``reported_at`` and ``closed_at`` are
+    when this node recorded the report and the close-out report."""
+
     incident_id: str
+    item_id: str
+    holder: str
+    received: bool
     state: str
     summary: str
     reported_at: datetime
     closed_at: datetime | None
+
+    @property
+    def open(self) -> bool:
+        return self.state != "closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +100,30 @@ class Dossier:
     incidents: tuple[IncidentRecord, ...]
 
 
-def dossier(tx: Connection, item_id: str) -> Dossier:
-    """Everything recorded about ``item_id``, oldest first."""
+def holder_of(row: Row[Any]) -> str:
+    """The party that reported an incident: the holder named in its first signed notice."""
+    return str(row.history[0]["body"]["holder"])
+
+
+def incident_records(
+    tx: Connection, party: str, *, item_id: str | None = None
+) -> tuple[IncidentRecord, ...]:
+    """The incidents on this node (of ``party``), of one item or all, oldest first."""
+    query = select(incidents).order_by(incidents.c.reported_at, incidents.c.id)
+    if item_id is not None:
+        query = query.where(incidents.c.item_id == item_id)
+    return tuple(_incident(r, party) for r in tx.execute(query))
+
+
+def _incident(r: Row[Any], party: str) -> IncidentRecord:
+    holder = holder_of(r)
+    return IncidentRecord(
+        r.id, r.item_id, holder, holder != party, r.state, r.summary, r.reported_at, r.closed_at
+    )
+
+
+def dossier(tx: Connection, item_id: str, *, party: str) -> Dossier:
+    """Everything recorded about ``item_id`` on the node of ``party``, oldest first."""
     made = tx.execute(
         select(provisions).where(provisions.c.item_id == item_id).order_by(provisions.c.decided_at)
     )
@@ -99,9 +135,6 @@ def dossier(tx: Connection, item_id: str) -> Dossier:
     )
     approved = tx.execute(
         select(approvals).where(approvals.c.item_id == item_id).order_by(approvals.c.recorded_at)
-    )
-    reported = tx.execute(
-        select(incidents).where(incidents.c.item_id == item_id).order_by(incidents.c.reported_at)
     )
     return Dossier(
         provisions=tuple(
@@ -116,7 +149,5 @@ def dossier(tx: Connection, item_id: str) -> Dossier:
             ConsentRecord(r.id, r.originator, r.kind, r.subject, r.recorded_at, r.revoked_at)
             for r in approved
         ),
-        incidents=tuple(
-            IncidentRecord(r.id, r.state, r.summary, r.reported_at, r.closed_at) for r in reported
-        ),
+        incidents=incident_records(tx, party, item_id=item_id),
     )

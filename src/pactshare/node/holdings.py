@@ -20,7 +20,7 @@ from pactshare.node.items import item_row
 from pactshare.node.people import PersonRecord, find_person
 from pactshare.node.service import Node
 from pactshare.store.files import atomic_output
-from pactshare.store.schema import access_log, items
+from pactshare.store.schema import access_log, incidents, items
 
 __all__ = [
     "HoldingSummary",
@@ -43,11 +43,14 @@ class HoldingSummary:
     marking: str
     topics: tuple[str, ...]
     state: str
+    open_incidents: tuple[str, ...] = ()  # the states of its incidents not yet closed
 
 
-def _summary(r: Row[Any]) -> HoldingSummary:
+def _summary(r: Row[Any], open_incidents: tuple[str, ...] = ()) -> HoldingSummary:
     topics = tuple(r.label["topics"])
-    return HoldingSummary(r.id, r.originator, r.origin, r.received_from, r.marking, topics, r.state)
+    return HoldingSummary(
+        r.id, r.originator, r.origin, r.received_from, r.marking, topics, r.state, open_incidents
+    )
 
 
 def _holding(party: Party, row: Row[Any]) -> Holding:
@@ -84,8 +87,20 @@ def visible_holdings(
     with node.db.atomic() as tx:
         party = node.party(tx)
         rows = tx.execute(query).all()
+        unclosed = tx.execute(
+            select(incidents.c.item_id, incidents.c.state)
+            .where(incidents.c.state != "closed")
+            .order_by(incidents.c.reported_at)
+        ).all()
+    open_by_item: dict[str, tuple[str, ...]] = {}
+    for item_id, state in unclosed:
+        open_by_item[item_id] = (*open_by_item.get(item_id, ()), state)
     someone = person.as_person(party)
-    return [_summary(r) for r in rows if may_access(someone, _holding(party, r), now).granted]
+    return [
+        _summary(r, open_by_item.get(r.id, ()))
+        for r in rows
+        if may_access(someone, _holding(party, r), now).granted
+    ]
 
 
 def visible_item(node: Node, tx: Connection, person: PersonRecord, item_id: str) -> Row[Any]:

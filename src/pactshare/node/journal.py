@@ -18,15 +18,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, and_, func, insert, or_, select
 
 from pactshare import audit
-from pactshare.errors import AuditIntegrityError, NodeError
+from pactshare.errors import AuditIntegrityError, InputError, NodeError
 from pactshare.node import faults
 from pactshare.store.schema import audit_entries, audit_heads, audit_nodes
 
 __all__ = [
+    "ConsistencyProof",
     "Proof",
     "consistency",
     "latest_head",
     "prove",
+    "prove_consistency",
     "record",
     "sign_head",
     "size",
@@ -175,4 +177,56 @@ def prove(tx: Connection, position: int) -> Proof:
         proof=[h.hex() for h in hashes],
         entry=json.loads(bytes(data)[len(audit.ENTRY_DOMAIN) :]),
         head=json.loads(head.to_json()),
+    )
+
+
+class ConsistencyProof(dict[str, Any]):
+    """A consistency proof, as JSON: both sizes and roots, the hashes, and the node's signed
+    heads of exactly those sizes (``null`` where it signed none)."""
+
+
+def prove_consistency(
+    tx: Connection, old_size: int, new_size: int | None = None, *, names: tuple[str, str]
+) -> ConsistencyProof:
+    """The RFC 9162 proof that the log at ``new_size`` (default: the latest signed head)
+    extends itself at ``old_size``; ``1 ≤ old ≤ new ≤`` the latest signed head. Bad sizes
+    raise :class:`InputError` naming the parameter as the caller calls it (``names``)."""
+    old_name, new_name = names
+    head = latest_head(tx)
+    if head is None:
+        raise NodeError("no signed head yet; sign one with: pactshare audit head")
+    latest = head.head.size
+    new = latest if new_size is None else new_size
+    if not 1 <= new <= latest:
+        raise InputError(
+            f"{new_name}: {new} is not a size from 1 to {latest} (the latest signed head)"
+        )
+    if not 1 <= old_size <= new:
+        raise InputError(f"{old_name}: {old_size} is not a size from 1 to {new} ({new_name})")
+    reader = _reader(tx)
+    old_root, new_root = audit.root_at(old_size, reader), audit.root_at(new, reader)
+    hashes = audit.consistency_proof(old_size, new, reader)
+    audit.verify_consistency(old_size, new, old_root, new_root, hashes)
+    heads = {
+        h.head.size: h
+        for h in map(
+            audit.SignedTreeHead.from_json,
+            tx.execute(
+                select(audit_heads.c.head).where(audit_heads.c.size.in_({old_size, new}))
+            ).scalars(),
+        )
+    }
+    for signed in heads.values():
+        if signed.head.root != (old_root if signed.head.size == old_size else new_root):
+            raise AuditIntegrityError(
+                f"the signed head of size {signed.head.size} does not match the stored log"
+            )
+    return ConsistencyProof(
+        old_size=old_size,
+        new_size=new,
+        old_root=old_root.hex(),
+        new_root=new_root.hex(),
+        proof=[h.hex() for h in hashes],
+        old_head=json.loads(heads[old_size].to_json()) if old_size in heads else None,
+        new_head=json.loads(heads[new].to_json()) if new in heads else None,
     )

@@ -89,26 +89,30 @@ def write_package(path: Path, signed_manifest: dict[str, Any], envelope: Iterato
                 entry.write(chunk)
 
 
-def read_manifest(path: Path, directory: seal.Directory) -> tuple[Manifest, zipfile.ZipFile]:
+def read_manifest(
+    path: Path, directory: seal.Directory, *, source: str | None = None
+) -> tuple[Manifest, zipfile.ZipFile]:
     """Open a package and verify its manifest's signature against the pinned directory.
 
     Returns the verified manifest and the open archive (the caller reads the envelope from
-    it with :func:`envelope_chunks` and must close it).
+    it with :func:`envelope_chunks` and must close it). Errors name the package ``source``
+    (default: its path; a peer's message is named by its id, never by our temporary file).
     """
+    name = source or str(path)
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
-        raise PackageError(f"{path}: not a transfer package ({exc})") from exc
+        raise PackageError(f"{name}: not a transfer package ({exc})") from exc
     try:
         names = sorted(archive.namelist())
         if names != sorted((_MANIFEST, _ENVELOPE)):
-            raise PackageError(f"{path}: expected {_MANIFEST} and {_ENVELOPE}, found {names}")
+            raise PackageError(f"{name}: expected {_MANIFEST} and {_ENVELOPE}, found {names}")
         if archive.getinfo(_MANIFEST).file_size > _MAX_MANIFEST:
-            raise PackageError(f"{path}: manifest larger than {_MAX_MANIFEST} bytes")
-        manifest = _verify(json.loads(archive.read(_MANIFEST)), directory, path)
+            raise PackageError(f"{name}: manifest larger than {_MAX_MANIFEST} bytes")
+        manifest = _verify(json.loads(archive.read(_MANIFEST)), directory, name)
     except (ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
         archive.close()
-        raise PackageError(f"{path}: malformed manifest ({exc})") from exc
+        raise PackageError(f"{name}: malformed manifest ({exc})") from exc
     except BaseException:
         archive.close()
         raise
@@ -149,14 +153,14 @@ def envelope_chunks(archive: zipfile.ZipFile, manifest: Manifest, *, where: str)
         raise PackageError(f"{where}: {_ENVELOPE} holds {read} bytes, not {size}")
 
 
-def _verify(signed: Any, directory: seal.Directory, path: Path) -> Manifest:
-    party, body = verify_document(signed, directory, kind=KIND, where=str(path))
+def _verify(signed: Any, directory: seal.Directory, name: str) -> Manifest:
+    party, body = verify_document(signed, directory, kind=KIND, where=name)
     if party != body.get("sender"):
-        raise PackageError(f"{path}: signed by {party}, but names {body.get('sender')} as sender")
+        raise PackageError(f"{name}: signed by {party}, but names {body.get('sender')} as sender")
     envelope = body.get("envelope")
     if not isinstance(envelope, dict) or len(str(envelope.get("digest", ""))) != 64:
-        raise PackageError(f"{path}: the manifest names no envelope digest")
+        raise PackageError(f"{name}: the manifest names no envelope digest")
     size = envelope.get("size")
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        raise PackageError(f"{path}: the manifest declares no envelope size")
+        raise PackageError(f"{name}: the manifest declares no envelope size")
     return Manifest(body=body, signer_key_id=str(signed["signer_key_id"]))

@@ -79,15 +79,18 @@ class Reception:
     custody: str
 
 
-def receive(node: Node, package: Path) -> dict[str, Any]:
-    """Receive ``package``; return the signed receipt (the same one if received before)."""
-    return receive_package(node, package).receipt
+def receive(node: Node, path: Path, *, source: str | None = None) -> dict[str, Any]:
+    """Receive the package at ``path``; return the signed receipt (the same one if received
+    before). Errors name it ``source`` (default: the path), e.g. a peer's message id."""
+    return receive_package(node, path, source=source).receipt
 
 
-def receive_package(node: Node, package: Path) -> Reception:
-    """Receive ``package``; say what it did to the custody of its item."""
+def receive_package(node: Node, path: Path, *, source: str | None = None) -> Reception:
+    """Receive the package at ``path``; say what it did to the custody of its item. Errors
+    name it ``source`` (default: the path)."""
     now = node.now()
-    manifest, archive = read_manifest(package, node.directory)
+    package = source or str(path)
+    manifest, archive = read_manifest(path, node.directory, source=package)
     with archive:
         if manifest.recipient != node.party_code:
             raise PackageError(
@@ -97,7 +100,7 @@ def receive_package(node: Node, package: Path) -> Reception:
         earlier = _earlier(node, manifest.package_id)
         if earlier is not None:
             return Reception(earlier, ALREADY_RECEIVED)
-        chunks = envelope_chunks(archive, manifest, where=str(package))
+        chunks = envelope_chunks(archive, manifest, where=package)
         with node.objects.stage(chunks) as staged:
             faults.checkpoint("receive:stored")
             return _receive_staged(node, package, manifest, staged, decided_at=decided_at, now=now)
@@ -114,7 +117,7 @@ def _earlier(node: Node, package_id: str) -> dict[str, Any] | None:
 
 def _receive_staged(
     node: Node,
-    package: Path,
+    package: str,
     manifest: Manifest,
     staged: Staged,
     *,
@@ -198,7 +201,7 @@ def _receive_staged(
 class _Checked:
     """A package that passed every check, with our decision and our signed receipt."""
 
-    package: Path
+    package: str
     manifest: Manifest
     label: seal.Label
     hop: Hop
@@ -290,7 +293,7 @@ def _hold(
     return RECEIVED_AGAIN
 
 
-def _decision_instant(body: dict[str, Any], now: datetime, package: Path) -> datetime:
+def _decision_instant(body: dict[str, Any], now: datetime, package: str) -> datetime:
     """The sender's decision instant, refused if it lies beyond our clock's tolerance."""
     try:
         decided_at = parse_instant(str(body["created_at"]), what="manifest created_at")
@@ -326,15 +329,13 @@ def _hop_under(decision: Decision, agreement: str | None) -> Hop:
 
 
 def _approvals(
-    node: Node, body: dict[str, Any], originator: str, package: Path
+    node: Node, body: dict[str, Any], originator: str, package: str
 ) -> tuple[Approval, ...]:
     """The originator's approvals a holder forwards with the item, each checked as signed by
     the originator (a hub's onward release, R-TISA-6, or a third-party release, R-PRO-1)."""
     found = []
     for document in body.get("approvals", []):
-        party, approval = verify_document(
-            document, node.directory, kind="approval", where=str(package)
-        )
+        party, approval = verify_document(document, node.directory, kind="approval", where=package)
         if party != originator or approval.get("originator") != originator:
             raise PackageError(f"{package}: an approval not signed by the originator {originator}")
         found.append(

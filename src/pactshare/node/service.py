@@ -128,6 +128,7 @@ def init_node(
     if code not in registry.parties:
         known = ", ".join(sorted(registry.parties))
         raise InputError(f"--party: {party!r} is not a party of the agreements ({known})")
+    url = home.database_url(home.database_setting(database or sqlite_url(home.database_file)))
     root.mkdir(parents=True, exist_ok=True)
     for folder in (home.directory, home.objects):
         folder.mkdir(exist_ok=True)
@@ -135,7 +136,6 @@ def init_node(
     record = seal.PublicKeyRecord.export(keys)
     home.public_key.write_bytes(record)
     (home.directory / f"{code}.json").write_bytes(record)
-    url = database or sqlite_url(home.database_file)
     db = Database(url)
     try:
         db.migrate()

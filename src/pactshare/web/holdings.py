@@ -40,7 +40,7 @@ def item_page(request: Request, item_id: str) -> Response:
     try:
         with node.db.atomic() as tx:
             row = visible_item(node, tx, person, item_id)
-            record = dossier(tx, item_id)
+            record = dossier(tx, item_id, party=node.party_code)
     except NotFoundError:
         return not_found(request, f"There is no item {item_id!r} you may see on this node.")
     return page(request, "item.html", {"item": row, "dossier": record}, person=person)

@@ -1,5 +1,6 @@
 """The node's audit log for auditors: the latest signed head, signing a new one, an inclusion
-proof for a position, and verification of the whole log from storage.
+proof for a position, a consistency proof between two sizes, and verification of the whole
+log from storage.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
 from pactshare import audit
@@ -44,6 +45,16 @@ class ProofOut(BaseModel):
     proof: list[str]
     entry: dict[str, Any]
     head: SignedHead
+
+
+class ConsistencyOut(BaseModel):
+    old_size: int
+    new_size: int
+    old_root: str
+    new_root: str
+    proof: list[str]
+    old_head: SignedHead | None
+    new_head: SignedHead | None
 
 
 class AuditProblem(BaseModel):
@@ -91,6 +102,24 @@ def prove(
     with node.db.atomic() as tx:
         proof = journal.prove(tx, position)
     return ProofOut.model_validate(dict(proof))
+
+
+@router.get(
+    "/audit/consistency",
+    summary="Consistency proof: the log at `to` extends the log at `from` (RFC 9162)",
+)
+def consistency(
+    node: NodeDep,
+    person: Auditor,
+    old: Annotated[int, Query(alias="from", description="The older tree size (from 1).")],
+    new: Annotated[
+        int | None,
+        Query(alias="to", description="The newer tree size (default: the latest signed head)."),
+    ] = None,
+) -> ConsistencyOut:
+    with node.db.atomic() as tx:
+        proof = journal.prove_consistency(tx, old, new, names=("from", "to"))
+    return ConsistencyOut.model_validate(dict(proof))
 
 
 @router.get("/audit/verify", summary="Recompute the log from storage and check every head")

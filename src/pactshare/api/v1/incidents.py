@@ -15,7 +15,12 @@ from pactshare.api.v1.documents import SignedDocument
 from pactshare.api.v1.items import IncidentRecord, SeenItem
 from pactshare.errors import NotFoundError
 from pactshare.node.holdings import visible_holdings, visible_item
-from pactshare.node.incidents import close_incident, report_incident, update_incident
+from pactshare.node.incidents import (
+    close_incident,
+    report_incident,
+    update_incident,
+)
+from pactshare.node.incidents import list_incidents as all_incidents
 from pactshare.node.people import PersonRecord, Role
 from pactshare.node.service import Node
 from pactshare.store.schema import incidents
@@ -55,12 +60,14 @@ def _seen(node: Node, person: PersonRecord, incident_id: str) -> None:
             raise NotFoundError(f"no incident {incident_id!r} on this node") from exc
 
 
-@router.get("/incidents", summary="Incidents about items the person may see")
+@router.get(
+    "/incidents",
+    summary="Incidents about items the person may see: reported here, and received from the "
+    "holders of items we originated",
+)
 def list_incidents(node: NodeDep, person: CurrentPerson) -> list[IncidentRecord]:
     seen = {h.item_id for h in visible_holdings(node, person)}
-    with node.db.atomic() as tx:
-        rows = tx.execute(select(incidents).order_by(incidents.c.reported_at)).all()
-    return [IncidentRecord.model_validate(r) for r in rows if r.item_id in seen]
+    return [IncidentRecord.model_validate(r) for r in all_incidents(node) if r.item_id in seen]
 
 
 @router.post("/items/{item_id}/incidents", status_code=201, summary="Report an incident (notifies)")

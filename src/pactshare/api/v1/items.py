@@ -25,11 +25,12 @@ from pactshare.api.auth import CurrentPerson, NodeDep, require
 from pactshare.api.v1.decisions import DecisionOut
 from pactshare.api.v1.documents import SignedDocument
 from pactshare.errors import LabelError, NotFoundError, RefusedError
+from pactshare.node.dossier import incident_records
 from pactshare.node.holdings import admit, hidden, plaintext, visible_holdings, visible_item
 from pactshare.node.items import item_row, new_label, provide, register_label
 from pactshare.node.people import PersonRecord, Role
 from pactshare.node.service import Node
-from pactshare.store.schema import access_log, approvals, incidents, provisions, receipts
+from pactshare.store.schema import access_log, approvals, provisions, receipts
 
 __all__ = [
     "ConsentRecord",
@@ -52,6 +53,7 @@ class Holding(BaseModel):
     marking: str
     topics: list[str]
     state: str
+    open_incidents: list[str] = Field(description="States of its incidents not yet closed.")
 
 
 class Registered(BaseModel):
@@ -108,8 +110,10 @@ class ConsentRecord(Row):
 
 
 class IncidentRecord(Row):
-    incident_id: str = Field(validation_alias="id")
+    incident_id: str
     item_id: str
+    holder: str = Field(description="The party that reported it: this node's, or a holder's.")
+    received: bool = Field(description="Reported by a holder of our item (notices received).")
     state: str
     summary: str
     reported_at: datetime
@@ -237,7 +241,8 @@ def show_item(item_id: str, node: NodeDep, person: CurrentPerson) -> ItemDetail:
                 ConsentRecord.model_validate(r) for r in rows(approvals, approvals.c.recorded_at)
             ],
             incidents=[
-                IncidentRecord.model_validate(r) for r in rows(incidents, incidents.c.reported_at)
+                IncidentRecord.model_validate(r)
+                for r in incident_records(tx, node.party_code, item_id=item_id)
             ],
         )
 

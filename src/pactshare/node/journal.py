@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, and_, func, insert, or_, select
+from sqlalchemy import Connection, and_, func, insert, or_, select, text
 
 from pactshare import audit
 from pactshare.errors import AuditIntegrityError, NodeError
@@ -32,6 +32,25 @@ __all__ = [
     "size",
     "verify",
 ]
+
+
+# The advisory lock that serialises appends on PostgreSQL: this class id with the schema's hash,
+# so that nodes in different schemas of one database do not wait for each other.
+_APPEND_LOCK = text("SELECT pg_advisory_xact_lock(1885430631, hashtext(current_schema()))")
+
+
+def _lock_for_append(tx: Connection) -> None:
+    """Hold the log's append lock until the transaction ends (commit or rollback).
+
+    Two writers that both read the next position before either commits would collide on it.
+    SQLite has one writer at a time already (the unit of work begins IMMEDIATE); PostgreSQL
+    takes a transaction-scoped advisory lock, which every process on the database honours
+    (CLI runs, API requests, the delivery worker, several ``serve`` processes). Re-taking it
+    in the same transaction is free of waiting (advisory locks stack), and statements after it
+    see every append committed before (READ COMMITTED takes a snapshot per statement).
+    """
+    if tx.dialect.name == "postgresql":
+        tx.execute(_APPEND_LOCK)
 
 
 def size(tx: Connection) -> int:
@@ -83,6 +102,7 @@ def record(
     """Append one entry inside the caller's transaction; return its position."""
     entry = audit.Entry(audit.EntryKind(kind), at, actor, subject, dict(details))
     data = entry.to_bytes()
+    _lock_for_append(tx)
     position = size(tx)
     frontier = _frontier(tx, position)
     _, completed = frontier.append(audit.leaf_hash(data))
@@ -107,6 +127,7 @@ def sign_head(
     tx: Connection, signing_key: Any, key_id: str, *, at: datetime
 ) -> audit.SignedTreeHead:
     """Sign the head of the log as it is now (or return the latest if nothing was added)."""
+    _lock_for_append(tx)
     current = size(tx)
     latest = latest_head(tx)
     if latest is not None and latest.head.size == current:

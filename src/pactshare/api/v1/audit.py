@@ -14,6 +14,7 @@ from pactshare import audit
 from pactshare.api.auth import NodeDep, require
 from pactshare.errors import NotFoundError
 from pactshare.node import journal
+from pactshare.node.disclosure import proof_for
 from pactshare.node.people import PersonRecord, Role
 
 __all__ = ["router"]
@@ -88,15 +89,14 @@ def sign(node: NodeDep, person: Auditor) -> SignedHead:
 def prove(
     position: Annotated[int, Path(ge=0, le=2**62)], node: NodeDep, person: Auditor
 ) -> ProofOut:
-    with node.db.atomic() as tx:
-        proof = journal.prove(tx, position)
+    proof = proof_for(node, person, position)  # the entry redacted unless the person may see it
     return ProofOut.model_validate(dict(proof))
 
 
 @router.get("/audit/verify", summary="Recompute the log from storage and check every head")
 def verify(node: NodeDep, person: Auditor) -> VerifyOut:
     with node.db.atomic() as tx:
-        report = journal.verify(tx, node.keys.signing_key.public_key())
+        report = journal.verify(tx, node.keys.signing_key.public_key(), directory=node.directory)
     failures = [p for p in report.problems if p.kind is not audit.ProblemKind.UNCOVERED]
     return VerifyOut(
         ok=not failures,

@@ -26,7 +26,7 @@ from sqlalchemy import delete, select
 
 from pactshare import audit, seal
 from pactshare.errors import ForkDetectedError
-from pactshare.federation.attestation import COSIGNED_HEAD, QUERY_PATH
+from pactshare.federation.attestation import COSIGNED_HEAD, QUERY_PATH, ask_peers
 from pactshare.federation.witness import (
     forks,
     record_cosignature,
@@ -317,3 +317,26 @@ def test_an_unsigned_query_is_unauthenticated(
     body = json.dumps({"log": "KOR", "challenge": "ab" * 32}).encode()
     answer = httpx.post(served["USA"] + QUERY_PATH, content=body, timeout=10)
     assert answer.status_code == 401
+
+
+def test_hostile_or_replayed_answers_from_a_peer_are_errors_not_verdicts(
+    nodes: dict[str, Node], served: dict[str, str], clock: Clock
+) -> None:
+    kor, usa = nodes["KOR"], nodes["USA"]
+    cosigned_twice(kor, usa, clock)
+    old = json.dumps({"log": "KOR", "challenge": "cd" * 32}).encode()
+    replayed = query(served["USA"], kor.keys, old).content  # a genuine answer, to another question
+    hostile = {
+        "replayed": (200, replayed),
+        "server error": (500, b"oops"),
+        "not json": (200, b"<html>"),
+        "deep": (200, b"[" * 50_000 + b"]" * 50_000),
+        "huge": (200, b" " * (1 << 20)),
+        "not a document": (200, b'{"kind": "cosigned-head"}'),
+    }
+    for name, (status, content) in hostile.items():
+        transport = httpx.MockTransport(lambda _, s=status, c=content: httpx.Response(s, content=c))
+        with httpx.Client(transport=transport) as client:
+            (answer,) = ask_peers(kor, {"USA": "http://usa.test"}, kor.directory, client=client)
+        assert answer.head is None, name
+        assert answer.error, name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from pactshare.federation.peers import checked_url, list_peers
 from pactshare.node import journal
 from pactshare.node.service import Node
 
+_PARTY = re.compile(r"[A-Z]{3}")
 audit_group = typer.Typer(help="The node's tamper-evident audit log: heads, proofs, verification.")
 app.add_typer(audit_group, name="audit")
 
@@ -138,7 +140,7 @@ def _peers(node: Node, given: list[str] | None) -> dict[str, str]:
     for text in given:
         party, equals, url = text.partition("=")
         code = party.strip().upper()
-        if not equals or len(code) != 3 or not code.isalpha() or not url.strip():
+        if not equals or not _PARTY.fullmatch(code) or not url.strip():
             raise InputError(f"--peer {text!r}: expected PARTY=URL, e.g. JPN=https://jpn:8443")
         if code == node.party_code:
             raise InputError(f"--peer {text!r}: {code} is this node, not a witness of it")

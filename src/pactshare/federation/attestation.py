@@ -48,6 +48,7 @@ __all__ = ["COSIGNED_HEAD", "MAX_QUERY", "QUERY_PATH", "PeerHead", "answer_query
 QUERY_PATH = "/federation/v1/cosigned-head"
 COSIGNED_HEAD = "cosigned-head"
 MAX_QUERY = 1024  # bytes: a query is two short strings
+MAX_ANSWER = 64 << 10  # bytes: an answer is one signed head with a few cosignatures
 _PARTY = re.compile(r"[A-Z]{3}")
 _CHALLENGE = re.compile(r"[0-9a-f]{64}")
 _TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -135,16 +136,32 @@ def _ask(
     }
     signed = signing_headers(node.keys, "POST", QUERY_PATH, headers, created=int(time.time()))
     try:
-        answer = http.post(url.rstrip("/") + QUERY_PATH, content=body, headers=signed)
+        with http.stream(
+            "POST", url.rstrip("/") + QUERY_PATH, content=body, headers=signed
+        ) as answer:
+            status, data = answer.status_code, _bounded(answer)
     except httpx.HTTPError as exc:
         return PeerHead(party, url, error=f"{party} at {url} cannot be reached ({exc})")
-    if answer.status_code != 200:
-        return PeerHead(party, url, error=f"{party} answered {answer.status_code}")
+    if status != 200:
+        return PeerHead(party, url, error=f"{party} answered {status}")
     try:
-        head = _check_answer(node, party, answer.json(), challenge, directory)
-    except (ValueError, PactshareError) as exc:
+        if data is None:
+            raise PackageError(f"larger than {MAX_ANSWER} bytes")
+        head = _check_answer(node, party, json.loads(data), challenge, directory)
+    except (ValueError, RecursionError, PactshareError) as exc:
         return PeerHead(party, url, error=f"{party}'s answer is not to be trusted: {exc}")
     return PeerHead(party, url, head=head)
+
+
+def _bounded(answer: httpx.Response) -> bytes | None:
+    """The answer's body, or None if it runs past :data:`MAX_ANSWER` bytes (a hostile peer
+    does not fill our memory)."""
+    data = bytearray()
+    for chunk in answer.iter_bytes():
+        data += chunk
+        if len(data) > MAX_ANSWER:
+            return None
+    return bytes(data)
 
 
 def _check_answer(

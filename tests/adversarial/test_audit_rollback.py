@@ -27,6 +27,7 @@ from sqlalchemy import delete, select
 from pactshare import audit, seal
 from pactshare.errors import ForkDetectedError
 from pactshare.federation.attestation import COSIGNED_HEAD, QUERY_PATH, ask_peers
+from pactshare.federation.peers import add_peer
 from pactshare.federation.witness import (
     forks,
     record_cosignature,
@@ -40,7 +41,7 @@ from pactshare.server.runner import NodeServer
 from pactshare.store.schema import audit_entries, audit_heads, audit_nodes, cosignatures, peers
 from tests.e2e.federation_support import signed_headers
 from tests.integration.test_witnessing import grow, incidents, witnessed
-from tests.support import Clock, at, cli_json, pinned_nodes
+from tests.support import Clock, at, cli_json, pinned_nodes, run_cli
 
 
 @pytest.fixture
@@ -340,3 +341,35 @@ def test_hostile_or_replayed_answers_from_a_peer_are_errors_not_verdicts(
             (answer,) = ask_peers(kor, {"USA": "http://usa.test"}, kor.directory, client=client)
         assert answer.head is None, name
         assert answer.error, name
+
+
+def test_by_default_the_nodes_own_peers_are_asked(
+    nodes: dict[str, Node], served: dict[str, str], clock: Clock
+) -> None:
+    kor, usa = nodes["KOR"], nodes["USA"]
+    cosigned_twice(kor, usa, clock)
+    add_peer(kor, "USA", served["USA"])
+    code, answer = inspect(kor)
+    assert (code, answer["ok"]) == (0, True), answer
+    assert [(p["party"], p["url"]) for p in answer["peers"]] == [("USA", served["USA"])]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--peer", "USA"),
+        ("--peer", "usa=ftp://x"),
+        ("--peer", "KOR=http://127.0.0.1:1"),
+        ("--peer", "U\u00c9A=http://127.0.0.1:1"),
+        ("--directory", "/nonexistent"),
+    ],
+)
+def test_bad_inspection_arguments_exit_2_with_one_line(
+    tmp_path: Path, clock: Clock, args: Any
+) -> None:
+    (kor,) = pinned_nodes(tmp_path, clock, ("KOR",)).values()  # arguments: one backend is enough
+    kor.close()
+    done = run_cli("audit", "verify", "--with-peers", *args, "--home", str(kor.home.root))
+    assert done.returncode == 2
+    assert done.stderr.startswith("pactshare: error: ")
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from rich.markup import escape
 from rich.table import Table
 
 from pactshare import audit, seal
@@ -159,8 +160,8 @@ def _peer_json(answer: attestation.PeerHead) -> dict[str, object]:
 
 
 def _peer_line(answer: attestation.PeerHead) -> str:
-    if answer.error is not None:
-        return f"{answer.party}: [red]{answer.error}[/]"
+    if answer.error is not None:  # it may quote what a hostile peer sent: no markup
+        return f"{answer.party}: [red]{escape(answer.error)}[/]"
     if answer.head is None:
         return f"{answer.party}: has cosigned no head of this log yet"
     return f"{answer.party}: cosigned size {answer.head.size}, root {answer.head.root.hex()}"

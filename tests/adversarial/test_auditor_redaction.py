@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import rfc8785
 from sqlalchemy import select
 
@@ -93,3 +94,16 @@ def test_a_person_cleared_for_everything_sees_every_entry_whole(live: LiveNode) 
     hidden = _register(live, "elsewhere", CYBER_LABEL)
     (proof,) = _proofs(live, "admin", _position(live, "registration", hidden))
     assert proof["entry"]["subject"] == hidden
+
+
+def test_the_dashboard_audit_page_shows_an_auditor_no_item_metadata(live: LiveNode) -> None:
+    hidden = _register(live, "elsewhere", CYBER_LABEL)
+    _proofs(live, "admin")  # a signed head, so the page has something to show
+    with httpx.Client(base_url=live.url, timeout=60) as browser:
+        signed_in = browser.post("/signin", data={"token": live.tokens["auditor"], "next": "/"})
+        assert signed_in.status_code == 303
+        page = browser.get("/audit", params={"verify": "1"})
+    assert page.status_code == 200
+    assert 'data-ok="true"' in page.text
+    assert hidden not in page.text
+    assert "cyber" not in page.text

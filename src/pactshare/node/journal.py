@@ -150,8 +150,9 @@ def consistency(tx: Connection, old_size: int, new_size: int) -> list[bytes]:
 
 
 def cosigned_by(head: audit.SignedTreeHead, witness: str, directory: seal.Directory) -> bool:
-    """Whether ``head`` carries a cosignature by ``witness`` that verifies with a key of that
-    party in ``directory`` (any of its key generations)."""
+    """Whether ``head`` carries a cosignature by ``witness``, by a key of that party in
+    ``directory`` (any of its key generations); one that does not verify is
+    :class:`~pactshare.errors.InvalidTreeHeadError`."""
     for cosignature in head.cosignatures:
         try:
             owner, key = directory.signing_key(cosignature.key_id)

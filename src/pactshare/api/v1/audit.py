@@ -89,7 +89,10 @@ def sign(node: NodeDep, person: Auditor) -> SignedHead:
 def prove(
     position: Annotated[int, Path(ge=0, le=2**62)], node: NodeDep, person: Auditor
 ) -> ProofOut:
-    proof = proof_for(node, person, position)  # the entry redacted unless the person may see it
+    """The entry is whole only if it concerns no item or one the person's clearance and
+    need-to-know cover; otherwise it is ``{"kind", "at", "redacted": true}`` (the leaf hash
+    still proves it)."""
+    proof = proof_for(node, person, position)
     return ProofOut.model_validate(dict(proof))
 
 

@@ -193,6 +193,8 @@ def test_a_rewritten_middle_entry_is_caught_with_or_without_the_kept_cosignature
     problems = [p for p in report.problems if p.fatal]
     assert [p.kind for p in problems] == [audit.ProblemKind.DIVERGED] * len(problems)
     assert any(f"USA cosigned at size {second}" in p.message for p in problems)
+    with pytest.raises(ForkDetectedError, match="does not extend"):  # the proof from them fails
+        witness_head(usa, "KOR", tree_head_message(kor, "USA"))
 
     with kor.db.atomic() as tx:
         tx.execute(delete(cosignatures))
@@ -202,7 +204,8 @@ def test_a_rewritten_middle_entry_is_caught_with_or_without_the_kept_cosignature
     with pytest.raises(ForkDetectedError, match=f"two heads at size {second}"):
         witness_head(usa, "KOR", tree_head_message(kor, "USA"))
     with usa.db.atomic() as tx:
-        assert len(forks(tx)) == 1
+        assert len(forks(tx)) == 2  # two pairs of heads, two incidents
+    assert len(incidents(usa)) == 2
 
 
 @pytest.fixture

@@ -248,3 +248,41 @@ def test_raise_for_problems_names_the_first_position() -> None:
     with pytest.raises(LogTamperedError, match="entry 3 was changed") as caught:
         report.raise_for_problems()
     assert caught.value.position == 3
+
+
+def test_a_head_a_witness_holds_catches_a_rollback_the_node_re_signed() -> None:
+    log = _log()
+    (witnessed,) = _heads(log, (16,))
+    rolled_back = _log(12)  # the operator cut the log to 12 entries and signed it again
+    report = verify_log(
+        _entries(rolled_back),
+        _heads(rolled_back, (4, 8, 12)),
+        KEY.public_key(),
+        list(rolled_back.nodes()),
+        [("the head USA cosigned", witnessed)],
+    )
+    assert _only(report) == (ProblemKind.REMOVED, 12, 15)
+    assert "USA" in report.problems[0].message
+
+
+def test_a_head_a_witness_holds_catches_a_rewrite_the_node_re_signed() -> None:
+    log = _log()
+    (witnessed,) = _heads(log, (16,))
+    rewritten = MemoryLog()
+    for index in range(SIZE):
+        rewritten.append(b"rewritten" if index == 3 else f"entry {index}".encode())
+    report = verify_log(
+        _entries(rewritten),
+        _heads(rewritten),
+        KEY.public_key(),
+        list(rewritten.nodes()),
+        [("the head USA cosigned", witnessed)],
+    )
+    assert _only(report) == (ProblemKind.DIVERGED, 0, 15)
+
+
+def test_a_held_head_not_signed_by_the_node_is_a_bad_signature() -> None:
+    log = _log()
+    forged = sign_head(TreeHead(16, log.root(16), START), OTHER_KEY, "node")
+    report = verify_log(_entries(log), _heads(log), KEY.public_key(), None, [("a head", forged)])
+    assert _only(report)[0] is ProblemKind.BAD_SIGNATURE

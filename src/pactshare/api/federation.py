@@ -1,6 +1,7 @@
 """``POST /federation/v1/messages``: the one endpoint peers use, for every kind of message;
 ``GET /federation/v1/info``: what this node speaks, signed (see
-:mod:`pactshare.federation.versions`).
+:mod:`pactshare.federation.versions`); ``POST /federation/v1/cosigned-head``: a signed query
+that changes nothing (see :mod:`pactshare.federation.attestation`).
 
 The signature is checked before the body is read (an unsigned or stale request costs us
 nothing), the body is streamed to a temporary file under a size limit and its digest checked
@@ -24,6 +25,7 @@ from sqlalchemy import delete, insert, select
 
 from pactshare.api.problems import ProblemError
 from pactshare.errors import PackageError
+from pactshare.federation.attestation import MAX_QUERY, QUERY_PATH, answer_query
 from pactshare.federation.delivery import PATH
 from pactshare.federation.inbound import JSON, ZIP, Inbound, accept
 from pactshare.federation.signatures import (
@@ -146,3 +148,33 @@ def node_info(
     answer against their pinned copy of this node's key."""
     node: Node = request.app.state.node
     return own_info(node, nonce=nonce, now=datetime.now(UTC))
+
+
+@router.post(
+    QUERY_PATH,
+    summary="The latest head of a party's log this node cosigned, in a signed answer",
+    responses={
+        400: {"description": "Malformed query"},
+        401: {"description": "Unsigned, badly signed, stale or replayed"},
+        413: {"description": "Too large"},
+        415: {"description": "Not JSON"},
+    },
+)
+async def cosigned_head(request: Request) -> dict[str, Any]:
+    """Verify the RFC 9421 signature and the body's digest, then answer the query (nothing
+    is written but the request's nonce); see :mod:`pactshare.federation.attestation`."""
+    node: Node = request.app.state.node
+    signed = await run_in_threadpool(_verify, node, request)
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != JSON:
+        raise ProblemError(415, "Unsupported media type", f"send {JSON}")
+    with tempfile.TemporaryDirectory(prefix="query-", dir=node.home.root) as folder:
+        path = Path(folder) / "body"
+        sha256 = await _spool(request, path, MAX_QUERY)
+        if not digest_matches(signed.content_digest, sha256):
+            raise ProblemError(400, "Digest mismatch", "the body does not match Content-Digest")
+        body = path.read_bytes()
+    try:
+        return await run_in_threadpool(answer_query, node, signed.party, body)
+    except PackageError as exc:
+        raise ProblemError(400, "Malformed query", str(exc)) from exc

@@ -8,7 +8,12 @@ leaf hash and every perfect node from the entry bytes, then
 2. if the stored perfect nodes are given, compares each with its recomputation: stored leaf
    hashes are the per-entry record of what was appended, so they localise a change to the
    exact entry and tell a changed entry from a removed, inserted or reordered one;
-3. reports entries after the last signed head as not yet covered (not a failure by itself).
+3. reports entries after the last signed head as not yet covered (not a failure by itself);
+4. checks every *attested* head — one a witness cosigned, kept by the node or answered by the
+   witness now — against the entries at its size: a witness's head larger than the log means
+   the log was rolled back, another root at its size that it was rewritten. Unlike the node's
+   own heads, which an operator can re-sign after rewriting the entries, an attested head is
+   held by someone else.
 
 Whom to blame is decided by the signed heads: where a head that verifies covers an entry, the
 entry is authentic and a disagreeing stored node is what was altered; beyond the heads, the
@@ -106,12 +111,15 @@ def verify_log(
     heads: Sequence[SignedTreeHead],
     public_key: Ed25519PublicKey,
     stored_nodes: Iterable[PerfectNode] | None = None,
+    attested: Sequence[tuple[str, SignedTreeHead]] = (),
 ) -> VerifyReport:
     """Recompute the log from ``entries`` (leaf data, in order) and check it; see the module.
 
     ``stored_nodes`` are the perfect nodes the store persisted (any order); pass them to
-    localise changes to the exact entry. Nothing is raised for a tampered log: the report
-    says what and where (:meth:`VerifyReport.raise_for_problems` turns it into an error).
+    localise changes to the exact entry. ``attested`` are heads others hold, each with who
+    holds it, for messages ("the head USA cosigned"). Nothing is raised for a tampered log:
+    the report says what and where (:meth:`VerifyReport.raise_for_problems` turns it into an
+    error).
     """
     levels = _recompute(entries)
     size = len(entries)
@@ -131,6 +139,8 @@ def verify_log(
     for problem in _localise_by_heads(checked, size):
         if not _explains(entry_problem, problem):
             problems.append(problem)
+
+    problems.extend(_check_attested(attested, public_key, levels, size))
 
     signed_sizes = [head.size for head, _ in checked]
     if size > max(signed_sizes, default=0):
@@ -213,6 +223,43 @@ def _check_heads(
                 )
             )
     return [(head, good) for _, head, good in checked]
+
+
+def _check_attested(
+    attested: Sequence[tuple[str, SignedTreeHead]],
+    public_key: Ed25519PublicKey,
+    levels: list[list[bytes]],
+    size: int,
+) -> list[Problem]:
+    """Each head another party holds must be a head of these very entries."""
+    problems = []
+    for holder, head in attested:
+        try:
+            verify_head(head, public_key)
+        except InvalidTreeHeadError:
+            message = (
+                f"{holder} (size {head.size}) has a signature that does not verify with the "
+                "node's key: it was forged or altered, or the node's key was replaced"
+            )
+            problems.append(Problem(ProblemKind.BAD_SIGNATURE, message))
+            continue
+        if head.size > size:
+            message = (
+                f"{holder} commits to {head.size} entries but only {size} are stored: the log "
+                f"was rolled back (entries {size}…{head.size - 1} are missing)"
+            )
+            problems.append(
+                Problem(ProblemKind.REMOVED, message, position=size, last_position=head.size - 1)
+            )
+        elif head.root != root_at(head.size, lambda level, index: levels[level][index]):
+            message = (
+                f"the entries differ from {holder} (size {head.size}): the log was rewritten "
+                f"before entry {head.size} (the node's own heads may have been re-signed)"
+            )
+            problems.append(
+                Problem(ProblemKind.DIVERGED, message, position=0, last_position=head.size - 1)
+            )
+    return problems
 
 
 def _localise_by_heads(checked: list[tuple[SignedTreeHead, bool]], size: int) -> list[Problem]:

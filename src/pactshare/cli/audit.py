@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from rich.markup import escape
 from rich.table import Table
 
-from pactshare import audit
+from pactshare import audit, seal
 from pactshare.cli.main import EXIT_REFUSED, app
 from pactshare.cli.nodes import HomeOpt, open_node
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
-from pactshare.federation import witness
+from pactshare.errors import EnvelopeKeyError, InputError
+from pactshare.federation import attestation, witness
 from pactshare.federation.delivery import deliver_due
+from pactshare.federation.peers import checked_url, list_peers
 from pactshare.node import journal
+from pactshare.node.service import Node
 
+_PARTY = re.compile(r"[A-Z]{3}")
 audit_group = typer.Typer(help="The node's tamper-evident audit log: heads, proofs, verification.")
 app.add_typer(audit_group, name="audit")
 
@@ -36,30 +44,127 @@ def audit_head(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @audit_group.command("verify")
-def audit_verify(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
-    """Recompute the log from storage and check every signed head; exit 1 on any tampering."""
+def audit_verify(
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+    with_peers: Annotated[
+        bool,
+        typer.Option(
+            "--with-peers",
+            help="Also ask each peer (witness) for the latest head of this log it cosigned, "
+            "and check the log is consistent with it.",
+        ),
+    ] = False,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--directory",
+            help="With --with-peers: trust the public keys in this folder (the inspector's "
+            "own), not the node's pinned directory.",
+        ),
+    ] = None,
+    peer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--peer",
+            help="With --with-peers: ask PARTY at URL (PARTY=URL, repeatable) instead of the "
+            "node's peers.",
+        ),
+    ] = None,
+) -> None:
+    """Recompute the log from storage and check every signed head and every witness's
+    cosignature kept (and, --with-peers, what the peers hold); exit 1 on any tampering."""
+    if (directory is not None or peer) and not with_peers:
+        raise InputError("--directory and --peer go with --with-peers")
     node = open_node(home)
+    asked: list[attestation.PeerHead] = []
+    trusted, public_key = node.directory, node.keys.signing_key.public_key()
+    if directory is not None:  # the inspector's trust anchors, not the node's
+        trusted = seal.Directory.from_folder(directory)
+        public_key = _log_key(trusted, node.party_code, directory)
+    if with_peers:
+        asked = attestation.ask_peers(node, _peers(node, peer), trusted)
+    attested = [
+        (f"the head {answer.party} holds as the latest it cosigned", answer.head)
+        for answer in asked
+        if answer.head is not None
+    ]
     with node.db.atomic() as tx:
-        report = journal.verify(tx, node.keys.signing_key.public_key())
+        report = journal.verify(tx, public_key, directory=trusted, attested=attested)
     failures = [p for p in report.problems if p.kind is not audit.ProblemKind.UNCOVERED]
+    unanswered = [answer for answer in asked if answer.error is not None]
     if as_json:
         print_json({
-            "ok": not failures, "size": report.size, "root": report.root.hex(),
-            "heads_verified": report.heads_verified, "covered": report.covered,
+            "ok": not failures and not unanswered, "size": report.size,
+            "root": report.root.hex(), "heads_verified": report.heads_verified,
+            "covered": report.covered,
             "problems": [{"kind": p.kind.value, "position": p.position,
                           "last_position": p.last_position, "message": p.message}
                          for p in report.problems],
+            **({"peers": [_peer_json(answer) for answer in asked]} if with_peers else {}),
         })  # fmt: skip
     else:
         console.print(
             f"{report.size} entries, {report.heads_verified} signed heads verified, "
             f"{report.covered} entries covered by a head"
         )
+        for answer in asked:
+            console.print(f"  peer {_peer_line(answer)}")
         for problem in report.problems:
             console.print(f"  {problem.kind.value} at {problem.position}: {problem.message}")
-        console.print("[red]TAMPERED[/]" if failures else "[green]verified[/]")
-    if failures:
+        if failures:
+            console.print("[red]TAMPERED[/]")
+        elif unanswered:
+            console.print("[red]NOT VERIFIED[/]: not every peer could be asked")
+        else:
+            console.print("[green]verified[/]")
+    if failures or unanswered:
         raise typer.Exit(EXIT_REFUSED)
+
+
+def _log_key(trusted: seal.Directory, party: str, folder: Path) -> Ed25519PublicKey:
+    """The node's signing key as the inspector's directory pins it."""
+    try:
+        return trusted.current(party).signing_key
+    except EnvelopeKeyError as exc:
+        raise InputError(f"--directory {folder}: it pins no key of {party}, this node") from exc
+
+
+def _peers(node: Node, given: list[str] | None) -> dict[str, str]:
+    """The witnesses to ask: ``--peer PARTY=URL`` each, else the node's peers."""
+    if not given:
+        found = {p.party: p.url for p in list_peers(node)}
+        if not found:
+            raise InputError("--with-peers: this node has no peers; name them with --peer")
+        return found
+    chosen = {}
+    for text in given:
+        party, equals, url = text.partition("=")
+        code = party.strip().upper()
+        if not equals or not _PARTY.fullmatch(code) or not url.strip():
+            raise InputError(f"--peer {text!r}: expected PARTY=URL, e.g. JPN=https://jpn:8443")
+        if code == node.party_code:
+            raise InputError(f"--peer {text!r}: {code} is this node, not a witness of it")
+        chosen[code] = checked_url(url, option="--peer")
+    return chosen
+
+
+def _peer_json(answer: attestation.PeerHead) -> dict[str, object]:
+    head = answer.head
+    return {
+        "party": answer.party, "url": answer.url, "error": answer.error,
+        "size": None if head is None else head.size,
+        "root": None if head is None else head.root.hex(),
+        "timestamp": None if head is None else head.head.timestamp.isoformat(),
+    }  # fmt: skip
+
+
+def _peer_line(answer: attestation.PeerHead) -> str:
+    if answer.error is not None:  # it may quote what a hostile peer sent: no markup
+        return f"{answer.party}: [red]{escape(answer.error)}[/]"
+    if answer.head is None:
+        return f"{answer.party}: has cosigned no head of this log yet"
+    return f"{answer.party}: cosigned size {answer.head.size}, root {answer.head.root.hex()}"
 
 
 @audit_group.command("prove")

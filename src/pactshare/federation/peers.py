@@ -15,7 +15,7 @@ from pactshare.node import journal
 from pactshare.node.service import Node
 from pactshare.store.schema import peers
 
-__all__ = ["Peer", "add_peer", "list_peers", "peer_url"]
+__all__ = ["Peer", "add_peer", "checked_url", "list_peers", "peer_url"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,12 +25,13 @@ class Peer:
     added_at: datetime
 
 
-def _checked_url(url: str) -> str:
+def checked_url(url: str, *, option: str = "--url") -> str:
+    """``url`` without its trailing slash, if it is a plain http(s) URL; else InputError."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"--url: {url!r} is not an http(s) URL, e.g. https://jpn.example:8443")
+        raise InputError(f"{option}: {url!r} is not an http(s) URL, e.g. https://jpn.example:8443")
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise InputError(f"--url: {url!r} must not carry credentials, a query or a fragment")
+        raise InputError(f"{option}: {url!r} must not carry credentials, a query or a fragment")
     return url.strip().rstrip("/")
 
 
@@ -45,7 +46,7 @@ def add_peer(node: Node, party: str, url: str) -> Peer:
         raise NodeError(
             f"{code}'s public key is not pinned; pin it first with: pactshare directory add FILE"
         ) from exc
-    address = _checked_url(url)
+    address = checked_url(url)
     now = node.now()
     with node.db.atomic() as tx:
         known = tx.execute(select(peers.c.party).where(peers.c.party == code)).first()

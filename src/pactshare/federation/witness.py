@@ -8,13 +8,17 @@ signing two histories and showing one to each peer (a split view). Witnesses clo
    witness checks the document's and the head's signatures against the pinned directory and
    that the head extends the last one it cosigned — or, at the same size, has the same root —
    then cosigns it (:func:`witness_head`); the node keeps the cosignature
-   (:func:`record_cosignature`). A head that does not extend the witnessed one is a fork.
+   (:func:`record_cosignature`). A head that does not extend the witnessed one is a fork, and
+   so is a head smaller than one we know and signed *later* than it: a log only grows, so the
+   two prove a rollback (an operator who cut their log back and re-signed it). These checks
+   come before the "already cosigned" answer; a stale or retried message is not evidence.
 2. **Gossip.** Witnesses tell each other the latest head of every third party they cosigned
    (:func:`seen_heads_message`); each compares them with its own view
    (:func:`compare_seen_heads`). Two signed heads of one log with the same size and different
    roots prove a fork by themselves, to anyone holding the log's public key. A head of another
    size is recorded as seen: without the log's tree there is no proof to check it against,
-   but it is compared with every head of its size that arrives later.
+   but it is compared with every head of its size that arrives later, and a gossiped head
+   smaller than one we know and signed later proves a rollback as above.
 
 A detected fork is recorded (the table ``forks``, with both signed heads as evidence, and an
 ``incident`` entry in our audit log) before :class:`~pactshare.errors.ForkDetectedError` is
@@ -30,7 +34,8 @@ handles them:
 - ``witnessed-heads`` (witness → witness): ``{"witness", "to", "heads"}``; handled by
   :func:`compare_seen_heads`.
 
-Heads travel as the JSON object of :meth:`~pactshare.audit.SignedTreeHead.to_json`.
+Heads travel as the JSON object of :meth:`~pactshare.audit.SignedTreeHead.to_json`. What a
+witness holds can also be asked for (:mod:`pactshare.federation.attestation`).
 
 Every cosignature kept and every head witnessed is an entry in the keeper's own audit log, so
 a log is never quiet after a round: run witnessing rounds on a timer, not on log growth.
@@ -224,8 +229,10 @@ def witness_head(node: Node, sender: str, document: dict[str, Any]) -> dict[str,
     does not verify, the head is older than the one we cosigned, or the proof from that one is
     missing. A head that contradicts what we know of ``sender``'s log — a head of the same size
     with another root, or a proof that does not lead from our head to it — is a fork: recorded
-    with its evidence, then raised as :class:`~pactshare.errors.ForkDetectedError`.
-    Answering the same head twice gives the same cosignature and changes nothing.
+    with its evidence, then raised as :class:`~pactshare.errors.ForkDetectedError`; so is a
+    head smaller than the largest we know and signed later than it (a rollback), even one of
+    a size we cosigned. Answering the same head twice, or an older one we cosigned when it was
+    current, gives the same cosignature and changes nothing.
     """
     where = f"tree head from {sender}"
     body = _verified_body(node, document, TREE_HEAD, sender, where)
@@ -235,12 +242,15 @@ def witness_head(node: Node, sender: str, document: dict[str, Any]) -> dict[str,
     log_key = _log_key(node, head, sender)
     proof = _parse_proof(body.get("proof"), where)
     with node.db.atomic() as tx:
-        known = _direct_head(tx, sender, head.size)
-        if known is not None and known.root == head.root:
-            return _cosignature_document(node, sender, known)
-        fork = _same_size_conflict(tx, sender, sender, head) or _check_extends(
-            tx, sender, head, proof
+        # Evidence first: a head we already cosigned must not shortcut a contradiction.
+        fork = _same_size_conflict(tx, sender, sender, head) or _rolled_back(
+            tx, sender, sender, head
         )
+        if fork is None:
+            known = _direct_head(tx, sender, head.size)
+            if known is not None and known.root == head.root:
+                return _cosignature_document(node, sender, known)  # a retry, or a stale head
+            fork = _check_extends(tx, sender, head, proof)
         if fork is None:
             cosigned = audit.cosign(
                 _bare(head), node.keys.signing_key, node.keys.signing_key_id, log_key=log_key
@@ -271,7 +281,8 @@ def compare_seen_heads(node: Node, sender: str, document: dict[str, Any]) -> Non
 
     Each head must carry a valid signature of its log and ``sender``'s valid cosignature;
     heads of logs whose keys we do not pin, of our own log and of ``sender``'s are skipped.
-    A head of the same size as one we know but with another root is a fork (recorded, then
+    A head of the same size as one we know but with another root, or smaller than one we know
+    and signed later, is a fork (recorded, then
     :class:`~pactshare.errors.ForkDetectedError`); any other head is recorded as seen via
     ``sender``, to be compared with heads that arrive later.
     """
@@ -297,7 +308,9 @@ def compare_seen_heads(node: Node, sender: str, document: dict[str, Any]) -> Non
     found: list[_Fork] = []
     with node.db.atomic() as tx:
         for party, head in shown:
-            fork = _same_size_conflict(tx, party, sender, head)
+            fork = _same_size_conflict(tx, party, sender, head) or _rolled_back(
+                tx, party, sender, head
+            )
             if fork is not None:
                 _record_fork(tx, node, fork)
                 found.append(fork)
@@ -401,6 +414,35 @@ def _same_size_conflict(
     return _Fork(party, reported_by, reason, seen, head)
 
 
+def _rolled_back(
+    tx: Connection, party: str, reported_by: str, head: audit.SignedTreeHead
+) -> _Fork | None:
+    """The largest head we know of ``party``'s log, if ``head`` is smaller and signed later.
+
+    A log only grows, so a head signed after a larger one proves the log was cut back, to
+    anyone holding the log's key: both heads carry its signature. A smaller head signed
+    *before* the larger one is only stale (a retried or delayed message), not evidence.
+    """
+    table = schema.witnessed_heads
+    row = tx.execute(
+        select(table.c.via, table.c.head)
+        .where(table.c.party == party, table.c.size > head.size)
+        .order_by(table.c.size.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    larger = _parse_head(row.head, f"stored head of {party}")
+    if head.head.timestamp <= larger.head.timestamp:
+        return None
+    reason = (
+        f"its head at size {head.size}, signed {head.head.timestamp.isoformat()} (shown to us "
+        f"by {reported_by}), is smaller than its head at size {larger.size} signed "
+        f"{larger.head.timestamp.isoformat()} (shown to us by {row.via}): the log was rolled back"
+    )
+    return _Fork(party, reported_by, reason, larger, head)
+
+
 def _verified_body(
     node: Node, document: dict[str, Any], kind: str, sender: str, where: str
 ) -> dict[str, Any]:
@@ -428,14 +470,8 @@ def _log_key(node: Node, head: audit.SignedTreeHead, party: str) -> Ed25519Publi
 
 def _verify_cosignature(node: Node, head: audit.SignedTreeHead, witness: str) -> None:
     """Verify ``witness``'s cosignature on ``head`` (by any of its pinned key generations)."""
-    for cosignature in head.cosignatures:
-        try:
-            owner, key = node.directory.signing_key(cosignature.key_id)
-        except EnvelopeKeyError:
-            continue
-        if owner == witness:
-            audit.verify_cosignature(head, cosignature.key_id, key)
-            return
+    if journal.cosigned_by(head, witness, node.directory):
+        return
     raise InvalidTreeHeadError(
         f"the tree head at size {head.size} carries no cosignature by {witness}"
     )

@@ -1,5 +1,6 @@
 """Signed documents between parties: manifests, receipts, approvals, notes, certificates,
-incident reports, witnessing's ``tree-head``, ``cosignature`` and ``witnessed-heads``, and
+incident reports, witnessing's ``tree-head``, ``cosignature``, ``witnessed-heads`` and
+``cosigned-head`` (:mod:`pactshare.federation.attestation`), and
 the ``acknowledgement`` a node answers to every other federation message (see
 :mod:`pactshare.federation.inbound`). Each is ``{"kind", "body", "signer_key_id",
 "signature"}``; the signature is Ed25519 over

@@ -27,6 +27,7 @@ __all__ = [
     "admit",
     "hidden",
     "inbox",
+    "item_if_visible",
     "open_item",
     "plaintext",
     "visible_holdings",
@@ -105,13 +106,24 @@ def visible_holdings(
 
 def visible_item(node: Node, tx: Connection, person: PersonRecord, item_id: str) -> Row[Any]:
     """The item's row if ``person`` may see it; otherwise NotFoundError, as if it did not exist."""
+    row = item_if_visible(node, tx, person, item_id)
+    if row is None:
+        raise hidden(item_id)
+    return row
+
+
+def item_if_visible(
+    node: Node, tx: Connection, person: PersonRecord, item_id: str
+) -> Row[Any] | None:
+    """The item's row if it is held here and ``person``'s clearance and need-to-know cover it
+    now; None otherwise (absent and hidden alike)."""
     row = tx.execute(select(items).where(items.c.id == item_id)).first()
     party = node.party(tx)
     if (
         row is None
         or not may_access(person.as_person(party), _holding(party, row), node.now()).granted
     ):
-        raise hidden(item_id)
+        return None
     return row
 
 

@@ -10,22 +10,29 @@ bytes (:class:`pactshare.audit.Entry`), never payloads or keys.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, and_, func, insert, or_, select
+from sqlalchemy import Connection, and_, func, insert, or_, select, text
 
-from pactshare import audit
-from pactshare.errors import AuditIntegrityError, InputError, NodeError
+from pactshare import audit, seal
+from pactshare.errors import (
+    AuditIntegrityError,
+    EnvelopeKeyError,
+    InputError,
+    InvalidTreeHeadError,
+    NodeError,
+)
 from pactshare.node import faults
-from pactshare.store.schema import audit_entries, audit_heads, audit_nodes
+from pactshare.store.schema import audit_entries, audit_heads, audit_nodes, cosignatures
 
 __all__ = [
     "ConsistencyProof",
     "Proof",
     "consistency",
+    "cosigned_by",
     "latest_head",
     "prove",
     "prove_consistency",
@@ -34,6 +41,25 @@ __all__ = [
     "size",
     "verify",
 ]
+
+
+# The advisory lock that serialises appends on PostgreSQL: this class id with the schema's hash,
+# so that nodes in different schemas of one database do not wait for each other.
+_APPEND_LOCK = text("SELECT pg_advisory_xact_lock(1885430631, hashtext(current_schema()))")
+
+
+def _lock_for_append(tx: Connection) -> None:
+    """Hold the log's append lock until the transaction ends (commit or rollback).
+
+    Two writers that both read the next position before either commits would collide on it.
+    SQLite has one writer at a time already (the unit of work begins IMMEDIATE); PostgreSQL
+    takes a transaction-scoped advisory lock, which every process on the database honours
+    (CLI runs, API requests, the delivery worker, several ``serve`` processes). Re-taking it
+    in the same transaction is free of waiting (advisory locks stack), and statements after it
+    see every append committed before (READ COMMITTED takes a snapshot per statement).
+    """
+    if tx.dialect.name == "postgresql":
+        tx.execute(_APPEND_LOCK)
 
 
 def size(tx: Connection) -> int:
@@ -85,6 +111,7 @@ def record(
     """Append one entry inside the caller's transaction; return its position."""
     entry = audit.Entry(audit.EntryKind(kind), at, actor, subject, dict(details))
     data = entry.to_bytes()
+    _lock_for_append(tx)
     position = size(tx)
     frontier = _frontier(tx, position)
     _, completed = frontier.append(audit.leaf_hash(data))
@@ -109,6 +136,7 @@ def sign_head(
     tx: Connection, signing_key: Any, key_id: str, *, at: datetime
 ) -> audit.SignedTreeHead:
     """Sign the head of the log as it is now (or return the latest if nothing was added)."""
+    _lock_for_append(tx)
     current = size(tx)
     latest = latest_head(tx)
     if latest is not None and latest.head.size == current:
@@ -124,8 +152,34 @@ def consistency(tx: Connection, old_size: int, new_size: int) -> list[bytes]:
     return audit.consistency_proof(old_size, new_size, _reader(tx))
 
 
-def verify(tx: Connection, public_key: Ed25519PublicKey) -> audit.VerifyReport:
-    """Recompute the whole log from storage and check every signed head and stored node."""
+def cosigned_by(head: audit.SignedTreeHead, witness: str, directory: seal.Directory) -> bool:
+    """Whether ``head`` carries a cosignature by ``witness``, by a key of that party in
+    ``directory`` (any of its key generations); one that does not verify is
+    :class:`~pactshare.errors.InvalidTreeHeadError`."""
+    for cosignature in head.cosignatures:
+        try:
+            owner, key = directory.signing_key(cosignature.key_id)
+        except EnvelopeKeyError:
+            continue
+        if owner == witness:
+            audit.verify_cosignature(head, cosignature.key_id, key)
+            return True
+    return False
+
+
+def verify(
+    tx: Connection,
+    public_key: Ed25519PublicKey,
+    *,
+    directory: seal.Directory | None = None,
+    attested: Sequence[tuple[str, audit.SignedTreeHead]] = (),
+) -> audit.VerifyReport:
+    """Recompute the whole log from storage and check every signed head and stored node.
+
+    Every witness's cosignature kept (the ``cosignatures`` table) is checked against the
+    entries at its size, and with ``directory`` its cosignature is verified too; ``attested``
+    adds heads held elsewhere (a peer's answer), each with who holds it.
+    """
     entries = [
         bytes(d) for d in tx.execute(select(audit_entries.c.data).order_by("position")).scalars()
     ]
@@ -137,7 +191,11 @@ def verify(tx: Connection, public_key: Ed25519PublicKey) -> audit.VerifyReport:
     nodes = [
         audit.PerfectNode(r.level, r.idx, bytes(r.hash)) for r in tx.execute(select(audit_nodes))
     ]
-    report = audit.verify_log(entries, heads, public_key, nodes)
+    kept, forged = _stored_cosignatures(tx, directory)
+    report = audit.verify_log(entries, heads, public_key, nodes, [*kept, *attested])
+    if forged:
+        report = audit.VerifyReport(report.size, report.root, report.heads_verified,
+                                    report.covered, (*forged, *report.problems))  # fmt: skip
     gaps = [i for i, p in enumerate(positions) if p != i]
     if gaps:
         problem = audit.Problem(
@@ -148,6 +206,33 @@ def verify(tx: Connection, public_key: Ed25519PublicKey) -> audit.VerifyReport:
         return audit.VerifyReport(report.size, report.root, report.heads_verified, report.covered,
                                   (problem, *report.problems))  # fmt: skip
     return report
+
+
+def _stored_cosignatures(
+    tx: Connection, directory: seal.Directory | None
+) -> tuple[list[tuple[str, audit.SignedTreeHead]], list[audit.Problem]]:
+    """The heads witnesses cosigned, as kept; and a problem for each unreadable one or, with
+    ``directory``, each whose witness's cosignature does not verify."""
+    kept, problems = [], []
+    rows = tx.execute(
+        select(cosignatures.c.witness, cosignatures.c.size, cosignatures.c.head).order_by(
+            cosignatures.c.size, cosignatures.c.witness
+        )
+    )
+    for row in rows:
+        where = f"the head {row.witness} cosigned at size {row.size}"
+        try:
+            head = audit.SignedTreeHead.from_json(json.dumps(row.head))
+            if head.size != row.size:
+                raise InvalidTreeHeadError(f"it is a head of size {head.size}")
+            if directory is not None and not cosigned_by(head, row.witness, directory):
+                raise InvalidTreeHeadError(f"it carries no cosignature by {row.witness}")
+        except (InvalidTreeHeadError, TypeError, ValueError) as exc:
+            message = f"{where} was altered ({exc})"
+            problems.append(audit.Problem(audit.ProblemKind.BAD_SIGNATURE, message))
+            continue
+        kept.append((where, head))
+    return kept, problems
 
 
 class Proof(dict[str, Any]):

@@ -30,7 +30,8 @@ def render_audit(request: Request, *, verify: bool) -> HTMLResponse:
     with node.db.atomic() as tx:
         head = journal.latest_head(tx)
         entries = journal.size(tx)
-        report = journal.verify(tx, node.keys.signing_key.public_key()) if verify else None
+        key = node.keys.signing_key.public_key()
+        report = journal.verify(tx, key, directory=node.directory) if verify else None
         cosigned = witness.cosignatures(tx)
         detected = witness.forks(tx)
     failures = (

@@ -15,6 +15,7 @@ from pactshare import audit
 from pactshare.api.auth import NodeDep, require
 from pactshare.errors import NotFoundError
 from pactshare.node import journal
+from pactshare.node.disclosure import proof_for
 from pactshare.node.people import PersonRecord, Role
 
 __all__ = ["router"]
@@ -99,8 +100,10 @@ def sign(node: NodeDep, person: Auditor) -> SignedHead:
 def prove(
     position: Annotated[int, Path(ge=0, le=2**62)], node: NodeDep, person: Auditor
 ) -> ProofOut:
-    with node.db.atomic() as tx:
-        proof = journal.prove(tx, position)
+    """The entry is whole only if it concerns no item or one the person's clearance and
+    need-to-know cover; otherwise it is ``{"kind", "at", "redacted": true}`` (the leaf hash
+    still proves it)."""
+    proof = proof_for(node, person, position)
     return ProofOut.model_validate(dict(proof))
 
 
@@ -125,7 +128,7 @@ def consistency(
 @router.get("/audit/verify", summary="Recompute the log from storage and check every head")
 def verify(node: NodeDep, person: Auditor) -> VerifyOut:
     with node.db.atomic() as tx:
-        report = journal.verify(tx, node.keys.signing_key.public_key())
+        report = journal.verify(tx, node.keys.signing_key.public_key(), directory=node.directory)
     failures = [p for p in report.problems if p.kind is not audit.ProblemKind.UNCOVERED]
     return VerifyOut(
         ok=not failures,

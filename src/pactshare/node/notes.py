@@ -1,29 +1,63 @@
-"""Diplomatic notes: an acting party's signed notice (of termination, suspension, withdrawal…)
-that adds an event to an agreement. Status keeps being derived from the events; a party
-records the notes it gives and the ones it receives, and every copy converges.
+"""Diplomatic notes: a party's signed notice (of termination, suspension, withdrawal…) or
+proposal (entry into force, amendment, termination by mutual consent) that adds an event to
+an agreement. Status keeps being derived from the events; a party records the notes it gives
+and the ones it receives, and :func:`pactshare.domain.authority.settle` decides which take
+effect: a proposal once every other party accepted it (:mod:`pactshare.node.answers`), a
+notice only if its giver may give it.
+
+Time comes from the receiver (§5.1): a note received over the network counts from the instant
+the receiver recorded it, which its signed acknowledgement returns to the giver
+(:func:`acknowledged`); a courier's note counts from when it is recorded. A note whose instant
+is before its signing instant by more than :data:`~pactshare.domain.authority.TOLERANCE` is
+refused by giver and receiver.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from pactshare.domain import Event, EventKind, parse_instant
-from pactshare.errors import InputError, PackageError
+from pactshare.domain.authority import (
+    JOINT_KINDS,
+    EventState,
+    Settled,
+    authority_problem,
+    timing_problem,
+)
+from pactshare.errors import InputError, PackageError, RefusedError
 from pactshare.node import journal
-from pactshare.node.agreements import record_event
+from pactshare.node.agreements import bump, load_settled, record_event
 from pactshare.node.documents import read_document, sign_document, verify_document
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
 from pactshare.store.schema import agreement_events
 
-__all__ = ["KIND", "give_note", "receive_note", "record_note"]
+__all__ = [
+    "KIND",
+    "NoteRecord",
+    "acknowledged",
+    "give_note",
+    "list_notes",
+    "receipt_instant",
+    "receive_note",
+    "record_note",
+]
 
 KIND = "diplomatic-note"
+
+
+def _event_kind(kind: str) -> EventKind:
+    try:
+        return EventKind(kind)
+    except ValueError as exc:
+        known = ", ".join(k.value for k in EventKind)
+        raise InputError(f"--kind: {kind!r} is not one of {known}") from exc
 
 
 def give_note(
@@ -34,18 +68,20 @@ def give_note(
     effective: datetime | None = None,
     source: str = "",
 ) -> dict[str, Any]:
-    """Give a note as this node's party: record its event and queue it for the other parties."""
+    """Give a note as this node's party (a notice, or a proposal of a joint event): record it
+    and queue it for the other parties. Refused if it is backdated, or if this party may not
+    give that notice now under any interpretation."""
     now = node.now()
-    try:
-        event_kind = EventKind(kind)
-    except ValueError as exc:
-        known = ", ".join(k.value for k in EventKind)
-        raise InputError(f"--kind: {kind!r} is not one of {known}") from exc
+    event_kind = _event_kind(kind)
     party = node.party_code
+    when = effective or now
+    late = timing_problem(when, now, now)
+    if late is not None:
+        raise InputError(f"--effective: {late}")
     event = Event(
         f"{party.lower()}-{event_kind.value.replace('_', '-')}-{uuid.uuid4().hex[:8]}",
         event_kind,
-        effective or now,
+        when,
         party,
         source or f"note by {party}",
     )
@@ -63,16 +99,19 @@ def give_note(
     note = sign_document(KIND, body, node.keys)
     with node.db.atomic() as tx:
         registry = node.registry(tx)
+        agreement = registry.agreement(agreement_id)
+        if party not in agreement.parties:
+            raise InputError(f"{party} is not a party to {agreement_id}")
+        if event_kind not in JOINT_KINDS:
+            counted = Event(event.id, event.kind, max(when, now, key=_utc), party, event.source)
+            why = authority_problem(agreement, counted)
+            if why is not None:
+                refused = f"{agreement_id}: {party} may not give this note"
+                raise RefusedError(refused, reasons=(why,))
         record_event(tx, registry, agreement_id=agreement_id, event=event, note=note, at=now)
-        for other in registry.agreement(agreement_id).parties:
+        for other in agreement.parties:
             if other != party:
-                queue_message(
-                    tx,
-                    kind="note",
-                    recipient=other,
-                    payload=note,
-                    at=now,
-                )
+                queue_message(tx, kind="note", recipient=other, payload=note, at=now)
         journal.record(
             tx,
             kind="event",
@@ -85,42 +124,181 @@ def give_note(
 
 
 def receive_note(node: Node, path: Path) -> dict[str, Any]:
-    """Record a note another party gave, read from a file, once; return its body."""
-    return record_note(node, read_document(path), where=str(path))[1]
+    """Record a note another party gave, read from a file, once; it counts from now."""
+    return record_note(node, read_document(path), where=str(path), received_at=node.now())[1]
 
 
-def record_note(node: Node, note: Any, *, where: str) -> tuple[str, dict[str, Any]]:
-    """Record a note another party gave (by courier or over the network), once; return the
-    signing party and the note's body."""
-    now = node.now()
-    party, body = verify_document(note, node.directory, kind=KIND, where=where)
+def _parse(note: Any, directory: Any, where: str) -> tuple[str, str, Event, datetime]:
+    party, body = verify_document(note, directory, kind=KIND, where=where)
     try:
         spec = body["event"]
         event = Event(
             str(spec["id"]),
             EventKind(spec["kind"]),
-            parse_instant(str(spec["at"]), what="event.at"),
+            parse_instant(str(spec["at"]), what=f"{where}: event.at"),
             str(spec["party"]),
             str(spec.get("source", "")),
         )
+        issued_at = parse_instant(str(body["issued_at"]), what=f"{where}: issued_at")
         agreement_id = str(body["agreement"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, InputError) as exc:
         raise PackageError(f"{where}: malformed note ({exc})") from exc
     if event.party != party:
         raise PackageError(f"{where}: signed by {party} but acts for {event.party}")
+    return party, agreement_id, event, issued_at
+
+
+def record_note(
+    node: Node, note: Any, *, where: str, received_at: datetime
+) -> tuple[str, dict[str, Any]]:
+    """Record a note another party gave (by courier or over the network), once, as received
+    at ``received_at``; return the signing party and the note's body. A note from a
+    non-party, or one whose instants cannot be trusted, is refused; a notice its giver may not
+    give is recorded and ignored (a later note may make it valid: notes can cross)."""
+    party, agreement_id, event, issued_at = _parse(note, node.directory, where)
+    late = timing_problem(event.at, issued_at, received_at)
+    if late is not None:
+        raise RefusedError(f"{where}: note {event.id} refused", reasons=(late,))
     with node.db.atomic() as tx:
         seen = tx.execute(select(agreement_events.c.id).where(agreement_events.c.id == event.id))
         if seen.first() is not None:
-            return party, body
+            return party, dict(note["body"])
+        registry = node.registry(tx)
+        if party == node.party_code:
+            raise PackageError(f"{where}: a note of our own party comes from us, not a peer")
         record_event(
-            tx, node.registry(tx), agreement_id=agreement_id, event=event, note=note, at=now
+            tx,
+            registry,
+            agreement_id=agreement_id,
+            event=event,
+            note=note,
+            at=received_at,
+            received_at=received_at,
         )
         journal.record(
             tx,
             kind="event",
-            at=now,
+            at=received_at,
             actor=party,
             subject=agreement_id,
-            details={"note": body, "given": False},
+            details={"note": note["body"], "given": False, "received_at": received_at.isoformat()},
         )
-    return party, body
+    return party, dict(note["body"])
+
+
+def acknowledged(
+    node: Node, payload: dict[str, Any], recipient: str, receipt: dict[str, Any]
+) -> None:
+    """A peer acknowledged a note we gave: it counts from the receipt instant the peer signed
+    (the latest, when several parties received it), bounded by the note's signing instant and
+    our clock. Runs inside the delivery's transaction."""
+    body = payload["body"]
+    event_id = str(body["event"]["id"])
+    received = receipt_instant(node, body, receipt)
+    if received is None:
+        return
+    with node.db.atomic() as tx:
+        known = tx.execute(
+            select(agreement_events.c.received_at).where(agreement_events.c.id == event_id)
+        ).first()
+        if known is None or (known[0] is not None and _utc(known[0]) >= _utc(received)):
+            return
+        tx.execute(
+            update(agreement_events)
+            .where(agreement_events.c.id == event_id)
+            .values(received_at=received)
+        )
+        bump(tx)
+        journal.record(
+            tx,
+            kind="event",
+            at=node.now(),
+            actor=recipient,
+            subject=str(body["agreement"]),
+            details={"note_received": event_id, "received_at": received.isoformat()},
+        )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def receipt_instant(node: Node, body: dict[str, Any], receipt: dict[str, Any]) -> datetime | None:
+    """The receipt instant a peer's acknowledgement signed for a document we gave, bounded by
+    the document's signing instant and our clock (None if it names none)."""
+    try:
+        issued = parse_instant(str(body["issued_at"]), what="issued_at")
+        received = parse_instant(str(receipt["received_at"]), what="acknowledgement.received_at")
+    except (KeyError, InputError):
+        return None
+    return min(max(received, issued, key=_utc), node.now(), key=_utc)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRecord:
+    """One event of one of the node's agreements, as this node sees it."""
+
+    agreement_id: str
+    event_id: str
+    kind: str
+    party: str | None
+    origin: str  # "file": the agreement file's own event (authoritative); "note": a note
+    at: datetime  # the instant the event names
+    state: str  # proposed | in_effect | rejected | ignored
+    effective_at: datetime | None = None
+    issued_at: datetime | None = None
+    received_at: datetime | None = None
+    accepted_by: tuple[str, ...] = ()
+    rejected_by: dict[str, str] | None = None  # party → reason
+    waiting_for: tuple[str, ...] = ()
+    why: str = ""
+
+    @property
+    def summary(self) -> str:
+        """The state in words: "in effect", "proposed, waiting for JPN", "rejected by JPN"."""
+        if self.rejected_by:
+            return "rejected by " + ", ".join(sorted(self.rejected_by))
+        if self.state == EventState.PROPOSED and self.waiting_for:
+            return "proposed, waiting for " + ", ".join(self.waiting_for)
+        return self.state.replace("_", " ")
+
+
+def _record(settled: Settled) -> NoteRecord:
+    proposal = settled.proposal
+    event = proposal.event
+    return NoteRecord(
+        agreement_id=proposal.agreement_id,
+        event_id=event.id,
+        kind=event.kind.value,
+        party=event.party,
+        origin="note",
+        at=event.at,
+        state=settled.state.value,
+        effective_at=settled.effective_at,
+        issued_at=proposal.issued_at,
+        received_at=proposal.received_at,
+        accepted_by=tuple(a.party for a in proposal.answers if a.accepted),
+        rejected_by={a.party: a.reason for a in proposal.answers if not a.accepted} or None,
+        waiting_for=settled.waiting_for,
+        why=settled.why,
+    )
+
+
+def list_notes(node: Node, agreement_id: str | None = None) -> list[NoteRecord]:
+    """Every event of the node's agreements (or of one), files' and notes', with its state."""
+    with node.db.atomic() as tx:
+        registry, states = load_settled(tx)
+        if agreement_id is not None:
+            registry.agreement(agreement_id)  # PolicyError if unknown
+    result: list[NoteRecord] = []
+    for agreement in sorted(registry.agreements.values(), key=lambda a: a.id):
+        if agreement_id is not None and agreement.id != agreement_id:
+            continue
+        noted = {s.proposal.event.id for s in states.get(agreement.id, ())}
+        result.extend(
+            NoteRecord(agreement.id, e.id, e.kind.value, e.party, "file", e.at, "in_effect", e.at)
+            for e in agreement.events
+            if e.id not in noted
+        )
+        result.extend(_record(s) for s in states.get(agreement.id, ()))
+    return result

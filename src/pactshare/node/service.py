@@ -34,7 +34,7 @@ class Node:
         self.objects = ObjectStore(home.objects)
         self._clock = clock
         self._passphrase = passphrase
-        self._registry: tuple[tuple[int, int], Registry] | None = None
+        self._registry: tuple[int, Registry] | None = None
 
     def now(self) -> datetime:
         return self._clock()
@@ -49,7 +49,7 @@ class Node:
         return seal.Directory.from_folder(self.home.directory)
 
     def registry(self, tx: Connection) -> Registry:
-        """The node's registry, rebuilt only when its files or recorded events changed."""
+        """The node's registry, rebuilt only when its version changed (a file, note or answer)."""
         version = agreements.version(tx)
         if self._registry is None or self._registry[0] != version:
             self._registry = (version, agreements.load_registry(tx))

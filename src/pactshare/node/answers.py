@@ -29,7 +29,6 @@ from pactshare.errors import InputError, NotFoundError, PackageError, RefusedErr
 from pactshare.node import journal
 from pactshare.node.agreements import bump, load_settled
 from pactshare.node.documents import sign_document, verify_document
-from pactshare.node.notes import receipt_instant
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
 from pactshare.store.schema import agreement_events, event_answers
@@ -40,6 +39,7 @@ __all__ = [
     "REJECTION",
     "accept_note",
     "answer_acknowledged",
+    "receipt_instant",
     "record_answer",
     "reject_note",
 ]
@@ -161,8 +161,11 @@ def _store(
     bump(tx)
 
 
-def record_answer(node: Node, document: Any, *, where: str, received_at: datetime) -> None:
-    """File a peer's acceptance or rejection, once, as received at ``received_at``."""
+def record_answer(
+    node: Node, document: Any, *, where: str, received_at: datetime
+) -> dict[str, Any]:
+    """File a peer's acceptance or rejection, once, as received at ``received_at``; return
+    its body."""
     kind = str(document.get("kind")) if isinstance(document, dict) else ""
     if kind not in (ACCEPTANCE, REJECTION):
         raise PackageError(f"{where}: not a note answer")
@@ -186,7 +189,7 @@ def record_answer(node: Node, document: Any, *, where: str, received_at: datetim
             )
         ).scalar_one_or_none()
         if earlier is not None and earlier == document:
-            return  # the same answer again: one effect
+            return body  # the same answer again: one effect
         try:
             settled, note = _find(tx, agreement_id, event_id)
         except NotFoundError as exc:  # the note may still be on its way to us: retryable
@@ -207,6 +210,23 @@ def record_answer(node: Node, document: Any, *, where: str, received_at: datetim
             subject=agreement_id,
             details={"answer": kind, "event_id": event_id, "reason": reason, "given": False},
         )
+    return body
+
+
+def receipt_instant(node: Node, body: dict[str, Any], receipt: dict[str, Any]) -> datetime | None:
+    """The receipt instant a peer's acknowledgement signed for a document we gave, bounded by
+    the document's signing instant and our clock (None if it names none): the receiver's
+    clock decides, within what ours can believe."""
+    try:
+        issued = parse_instant(str(body["issued_at"]), what="issued_at")
+        received = parse_instant(str(receipt["received_at"]), what="acknowledgement.received_at")
+    except (KeyError, InputError):
+        return None
+    return min(max(received, issued, key=_utc), node.now() + TOLERANCE, key=_utc)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
 
 
 def answer_acknowledged(

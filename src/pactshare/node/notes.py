@@ -33,6 +33,7 @@ from pactshare.domain.authority import (
 from pactshare.errors import InputError, PackageError, RefusedError
 from pactshare.node import journal
 from pactshare.node.agreements import bump, load_settled, record_event
+from pactshare.node.answers import ACCEPTANCE, REJECTION, receipt_instant, record_answer
 from pactshare.node.documents import read_document, sign_document, verify_document
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
@@ -44,7 +45,6 @@ __all__ = [
     "acknowledged",
     "give_note",
     "list_notes",
-    "receipt_instant",
     "receive_note",
     "record_note",
 ]
@@ -124,8 +124,13 @@ def give_note(
 
 
 def receive_note(node: Node, path: Path) -> dict[str, Any]:
-    """Record a note another party gave, read from a file, once; it counts from now."""
-    return record_note(node, read_document(path), where=str(path), received_at=node.now())[1]
+    """Record a note another party gave (or a party's answer to a note), read from a file,
+    once; it counts from now. Return the document's body."""
+    document = read_document(path)
+    kind = document.get("kind") if isinstance(document, dict) else None
+    if kind in (ACCEPTANCE, REJECTION):
+        return record_answer(node, document, where=str(path), received_at=node.now())
+    return record_note(node, document, where=str(path), received_at=node.now())[1]
 
 
 def _parse(note: Any, directory: Any, where: str) -> tuple[str, str, Event, datetime]:
@@ -221,17 +226,6 @@ def acknowledged(
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
-
-
-def receipt_instant(node: Node, body: dict[str, Any], receipt: dict[str, Any]) -> datetime | None:
-    """The receipt instant a peer's acknowledgement signed for a document we gave, bounded by
-    the document's signing instant and our clock (None if it names none)."""
-    try:
-        issued = parse_instant(str(body["issued_at"]), what="issued_at")
-        received = parse_instant(str(receipt["received_at"]), what="acknowledgement.received_at")
-    except (KeyError, InputError):
-        return None
-    return min(max(received, issued, key=_utc), node.now(), key=_utc)
 
 
 @dataclass(frozen=True, slots=True)

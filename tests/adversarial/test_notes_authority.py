@@ -225,7 +225,11 @@ def test_hostile_answer_bodies_get_a_4xx_never_a_5xx(target: Target) -> None:
         "reason not text": answer(jpn, REJECTION, event_id, proposal, reason=["x"]),
         "bad instant": answer(jpn, ACCEPTANCE, event_id, proposal, issued_at="0001-01-01"),
         "unknown agreement": answer(jpn, ACCEPTANCE, event_id, proposal, agreement="nope"),
-        "event id not text": answer(jpn, ACCEPTANCE, {"x": 1}, proposal),
+        "event id not text": sign_document(
+            ACCEPTANCE,
+            {**answer(jpn, ACCEPTANCE, event_id, proposal)["body"], "event_id": {}},
+            jpn.keys,
+        ),
         "missing fields": sign_document(ACCEPTANCE, {"agreement": GSOMIA}, jpn.keys),
         "note body a list": {**sign_document(KIND, {}, jpn.keys), "body": []},
         "note missing event": sign_document(KIND, {"agreement": GSOMIA}, jpn.keys),

@@ -151,7 +151,7 @@ def test_the_auditor_signs_proves_and_verifies(live: LiveNode) -> None:
     assert verified.json()["heads_verified"] == 1
 
 
-def test_the_officer_accepts_and_refuses_proposals_and_every_events_state_is_listed(
+def test_the_officer_accepts_and_refuses_proposals_and_every_events_state_is_shown(
     tmp_path: Path, live: LiveNode
 ) -> None:
     jpn = Node(NodeHome(tmp_path / "jpn"), clock=lambda: BEFORE_MIDNIGHT)
@@ -175,6 +175,7 @@ def test_the_officer_accepts_and_refuses_proposals_and_every_events_state_is_lis
         absent = http.post(f"{base}/no-such-note/acceptance")
         listed = {n["event_id"]: n for n in http.get(base).json()}
         everything = http.get("/api/v1/notes").json()
+        page = http.get(f"/agreements/{GSOMIA}").text  # the dashboard's agreement page
     assert forbidden.status_code == 403
     assert (accepted.status_code, accepted.json()["kind"]) == (201, "note-acceptance")
     assert (again.status_code, refused.status_code) == (422, 201)
@@ -183,3 +184,5 @@ def test_the_officer_accepts_and_refuses_proposals_and_every_events_state_is_lis
     assert listed[termination["body"]["event"]["id"]]["summary"] == "rejected by KOR"
     assert listed["kor-notice-2019"]["origin"] == "file"
     assert len(everything) > len(listed)
+    assert f'data-note="{termination["body"]["event"]["id"]}" data-state="rejected"' in page
+    assert "rejected by KOR" in page

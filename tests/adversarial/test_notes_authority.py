@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,17 @@ def test_backdated_notes_and_notes_signed_after_their_receipt_are_refused(target
         answer_ = target.post(target.jpn, sign_document(KIND, body, target.jpn.keys))
         assert answer_.status_code == 422, answer_.text
     assert target.gsomia("2027-12-01T00:00:00+09:00") is Status.IN_FORCE
+
+
+def test_a_note_signed_after_the_request_carrying_it_is_refused(target: Target) -> None:
+    """The request's RFC 9421 ``created`` is real time: a note cannot be signed after it, even
+    when the receiver's clock runs ahead (a replayed or simulated clock)."""
+    real = datetime.now(UTC)
+    target.clock.now = real + timedelta(days=2)
+    ahead = note("JPN", "notice_of_termination", real + timedelta(days=1))
+    answer_ = target.post(target.jpn, sign_document(KIND, ahead, target.jpn.keys))
+    assert answer_.status_code == 422, answer_.text
+    assert "after the request carrying it" in answer_.text
 
 
 def test_a_suspension_of_a_notice_nobody_gave_or_of_anothers_notice_changes_nothing(

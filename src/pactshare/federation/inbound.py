@@ -22,14 +22,16 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import rfc8785
 from sqlalchemy import Connection, insert, select
 
-from pactshare.errors import PackageError, StorageError
+from pactshare.domain import parse_instant
+from pactshare.domain.authority import TOLERANCE
+from pactshare.errors import InputError, PackageError, RefusedError, StorageError
 from pactshare.federation import relay, witness
 from pactshare.node import journal
 from pactshare.node.answers import ACCEPTANCE, REJECTION, record_answer
@@ -55,12 +57,14 @@ Handler = Callable[[Node, str, dict[str, Any], str, datetime], dict[str, Any] | 
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """A verified request: who sent it (from its signature), its id, type and body file."""
+    """A verified request: who sent it (from its signature), its id, type and body file, and
+    when it was signed (RFC 9421 ``created``, real time, checked fresh; None if unknown)."""
 
     sender: str
     message_id: str
     content_type: str
     body: Path
+    created: datetime | None = None
 
 
 def accept(node: Node, message: Inbound) -> dict[str, Any]:
@@ -106,9 +110,11 @@ def _document(node: Node, message: Inbound) -> dict[str, Any]:
     if handler is None:
         known = ", ".join(sorted(HANDLERS))
         raise PackageError(f"{where}: no message of kind {kind!r} (known: {known})")
-    signer, _ = verify_document(document, node.directory, kind=kind, where=where)
+    signer, body = verify_document(document, node.directory, kind=kind, where=where)
     if signer != message.sender:
         raise PackageError(f"{where}: sent by {message.sender} but signed by {signer}")
+    if kind in TIMED and message.created is not None:
+        _signed_before(body, message.created, where)
     # Witnessing keeps the evidence of a fork even as it refuses the message, so it runs in
     # its own transactions (and is idempotent by itself: the same head, the same answer).
     early = handler(node, signer, document, where, node.now()) if kind in OWN_TRANSACTION else None
@@ -122,6 +128,22 @@ def _document(node: Node, message: Inbound) -> dict[str, Any]:
         if earlier is None:
             raise
         return earlier
+
+
+def _signed_before(body: dict[str, Any], created: datetime, where: str) -> None:
+    """A note or an answer cannot be signed after the request that carries it (whose signing
+    time is real time, checked fresh): its signed instant is bounded by it too."""
+    try:
+        issued = parse_instant(str(body["issued_at"]), what=f"{where}: issued_at")
+    except KeyError as exc:
+        raise PackageError(f"{where}: no issued_at") from exc
+    except InputError as exc:
+        raise PackageError(str(exc)) from exc
+    if issued.astimezone(UTC) > created.astimezone(UTC) + TOLERANCE:
+        raise RefusedError(
+            f"{where}: refused",
+            reasons=(f"signed at {issued.isoformat()}, after the request carrying it",),
+        )
 
 
 def _answered(tx: Connection, message_id: str) -> dict[str, Any] | None:
@@ -257,3 +279,4 @@ HANDLERS: dict[str, Handler] = {
     witness.WITNESSED_HEADS: _witnessed_heads,
 }
 OWN_TRANSACTION = frozenset({witness.TREE_HEAD, witness.WITNESSED_HEADS})
+TIMED = frozenset({"diplomatic-note", ACCEPTANCE, REJECTION})  # they count from their receipt

@@ -222,11 +222,16 @@ def test_a_party_cannot_accept_its_own_proposal(target: Target) -> None:
 
 
 def test_hostile_answer_bodies_get_a_4xx_never_a_5xx(target: Target) -> None:
+    """KOR proposed; JPN may answer, but every body below is hostile."""
     target.clock.now = now = at("2026-01-10T10:00:00+09:00")
-    proposal = sign_document(KIND, note("JPN", "termination", now), target.jpn.keys)
+    proposal = give_note(target.kor, GSOMIA, "termination")
     event_id = proposal["body"]["event"]["id"]
-    assert target.post(target.jpn, proposal).status_code == 200
     jpn = target.jpn
+
+    def with_event(**changes: Any) -> dict[str, Any]:
+        body = note("JPN", "termination", now)
+        return sign_document(KIND, {**body, "event": {**body["event"], **changes}}, jpn.keys)
+
     cases = {
         "unknown note": answer(jpn, REJECTION, "no-such-event", None),
         "another note's digest": answer(jpn, REJECTION, event_id, {"other": 1}),
@@ -248,7 +253,15 @@ def test_hostile_answer_bodies_get_a_4xx_never_a_5xx(target: Target) -> None:
             KIND, {**note("JPN", "termination", now), "event": 3}, jpn.keys
         ),
         "note unknown kind": sign_document(KIND, note("JPN", "coup", now), jpn.keys),
+        "note id too long": with_event(id="x" * 101),
+        "note source with NUL": with_event(source="a\x00b"),
+        "note id reused": with_event(id=event_id, kind="amendment"),
+        "reason with NUL": answer(jpn, REJECTION, event_id, proposal, reason="a\x00b"),
+        "acceptance with a reason": answer(jpn, ACCEPTANCE, event_id, proposal, reason="x"),
     }
     statuses = {name: target.post(jpn, document).status_code for name, document in cases.items()}
     assert all(400 <= status < 500 for status in statuses.values()), statuses
     assert target.state(event_id) == "proposed"
+    valid = target.post(jpn, answer(jpn, ACCEPTANCE, event_id, proposal))
+    assert valid.status_code == 200, valid.text  # the hostile bodies were refused for themselves
+    assert target.state(event_id) == "in_effect"

@@ -27,7 +27,7 @@ from pactshare.domain import parse_instant
 from pactshare.domain.authority import TOLERANCE, EventState, Settled
 from pactshare.errors import InputError, NotFoundError, PackageError, RefusedError
 from pactshare.node import journal
-from pactshare.node.agreements import bump, load_settled
+from pactshare.node.agreements import bump
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
@@ -42,20 +42,45 @@ __all__ = [
     "receipt_instant",
     "record_answer",
     "reject_note",
+    "strings",
+    "text_problem",
 ]
 
 ACCEPTANCE, REJECTION = "note-acceptance", "note-rejection"
 MAX_REASON = 2000
 
 
+def text_problem(text: str, longest: int) -> str | None:
+    """Why a peer's text cannot be stored as it is (None: it can): empty, too long, control
+    characters (NUL included) or a lone surrogate."""
+    if not text or len(text) > longest:
+        return f"must have 1 to {longest} characters"
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+        return "holds control characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode text"
+    return None
+
+
+def strings(mapping: Any, *keys: str) -> tuple[str, ...]:
+    """The values of ``keys`` in a peer's JSON object, each a string (KeyError, TypeError)."""
+    values = tuple(mapping[key] for key in keys)
+    wrong = [key for key, value in zip(keys, values, strict=True) if not isinstance(value, str)]
+    if wrong:
+        raise TypeError(f"{wrong[0]} is not a string")
+    return values
+
+
 def _digest(note: Any) -> str:
     return hashlib.sha256(rfc8785.dumps(note)).hexdigest()
 
 
-def _find(tx: Connection, agreement_id: str, event_id: str) -> tuple[Settled, Any]:
+def _find(node: Node, tx: Connection, agreement_id: str, event_id: str) -> tuple[Settled, Any]:
     """The note's state on this copy and the signed note; NotFoundError, or InputError for an
     agreement file's own event."""
-    registry, states = load_settled(tx)
+    registry, states = node.registry(tx), node.settled(tx)
     agreement = registry.agreement(agreement_id)
     for settled in states.get(agreement_id, ()):
         if settled.proposal.event.id == event_id:
@@ -101,7 +126,7 @@ def _answer(
     party = node.party_code
     kind = ACCEPTANCE if accepted else REJECTION
     with node.db.atomic() as tx:
-        settled, note = _find(tx, agreement_id, event_id)
+        settled, note = _find(node, tx, agreement_id, event_id)
         why = _refusal(settled, party, accepting=accepted)
         if why is not None:
             raise RefusedError(f"{agreement_id}: {party} cannot answer {event_id}", reasons=(why,))
@@ -138,8 +163,9 @@ def accept_note(node: Node, agreement_id: str, event_id: str) -> dict[str, Any]:
 def reject_note(node: Node, agreement_id: str, event_id: str, *, reason: str) -> dict[str, Any]:
     """Refuse a proposal, or reject a note that breaks the rules, with a signed reason."""
     text = reason.strip()
-    if not text or len(text) > MAX_REASON:
-        raise InputError(f"--reason: give a reason of 1 to {MAX_REASON} characters")
+    problem = text_problem(text, MAX_REASON)
+    if problem:
+        raise InputError(f"--reason: {problem}")
     return _answer(node, agreement_id, event_id, accepted=False, reason=text)
 
 
@@ -171,15 +197,18 @@ def record_answer(
         raise PackageError(f"{where}: not a note answer")
     signer, body = verify_document(document, node.directory, kind=kind, where=where)
     try:
-        agreement_id, event_id = str(body["agreement"]), str(body["event_id"])
-        party, digest, reason = str(body["party"]), str(body["note_digest"]), str(body["reason"])
-        issued_at = parse_instant(str(body["issued_at"]), what=f"{where}: issued_at")
+        agreement_id, event_id, party, digest, reason, issued = strings(
+            body, "agreement", "event_id", "party", "note_digest", "reason", "issued_at"
+        )
+        issued_at = parse_instant(issued, what=f"{where}: issued_at")
     except (KeyError, TypeError, InputError) as exc:
         raise PackageError(f"{where}: malformed answer ({exc})") from exc
     if party != signer:
         raise PackageError(f"{where}: signed by {signer} but answers for {party}")
-    if len(reason) > MAX_REASON or (kind == REJECTION and not reason.strip()):
+    if kind == REJECTION and (not reason.strip() or text_problem(reason, MAX_REASON)):
         raise PackageError(f"{where}: a rejection gives a reason of 1 to {MAX_REASON} characters")
+    if kind == ACCEPTANCE and reason:
+        raise PackageError(f"{where}: an acceptance gives no reason")
     if issued_at.astimezone(UTC) > received_at.astimezone(UTC) + TOLERANCE:
         raise RefusedError(f"{where}: answer refused", reasons=("signed after it was received",))
     with node.db.atomic() as tx:
@@ -191,7 +220,7 @@ def record_answer(
         if earlier is not None and earlier == document:
             return body  # the same answer again: one effect
         try:
-            settled, note = _find(tx, agreement_id, event_id)
+            settled, note = _find(node, tx, agreement_id, event_id)
         except NotFoundError as exc:  # the note may still be on its way to us: retryable
             raise PackageError(f"{where}: {exc}") from exc
         except InputError as exc:

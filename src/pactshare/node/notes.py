@@ -32,8 +32,15 @@ from pactshare.domain.authority import (
 )
 from pactshare.errors import InputError, PackageError, RefusedError
 from pactshare.node import journal
-from pactshare.node.agreements import bump, load_settled, record_event
-from pactshare.node.answers import ACCEPTANCE, REJECTION, receipt_instant, record_answer
+from pactshare.node.agreements import bump, record_event
+from pactshare.node.answers import (
+    ACCEPTANCE,
+    REJECTION,
+    receipt_instant,
+    record_answer,
+    strings,
+    text_problem,
+)
 from pactshare.node.documents import read_document, sign_document, verify_document
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
@@ -50,6 +57,7 @@ __all__ = [
 ]
 
 KIND = "diplomatic-note"
+MAX_SOURCE = 2000
 
 
 def _event_kind(kind: str) -> EventKind:
@@ -78,6 +86,9 @@ def give_note(
     late = timing_problem(when, now, now)
     if late is not None:
         raise InputError(f"--effective: {late}")
+    problem = text_problem(source, MAX_SOURCE) if source else None
+    if problem:
+        raise InputError(f"--source: {problem}")
     event = Event(
         f"{party.lower()}-{event_kind.value.replace('_', '-')}-{uuid.uuid4().hex[:8]}",
         event_kind,
@@ -136,20 +147,23 @@ def receive_note(node: Node, path: Path) -> dict[str, Any]:
 def _parse(note: Any, directory: Any, where: str) -> tuple[str, str, Event, datetime]:
     party, body = verify_document(note, directory, kind=KIND, where=where)
     try:
-        spec = body["event"]
-        event = Event(
-            str(spec["id"]),
-            EventKind(spec["kind"]),
-            parse_instant(str(spec["at"]), what=f"{where}: event.at"),
-            str(spec["party"]),
-            str(spec.get("source", "")),
+        ident, kind, when, acting, source = strings(
+            {"source": "", **body["event"]}, "id", "kind", "at", "party", "source"
         )
-        issued_at = parse_instant(str(body["issued_at"]), what=f"{where}: issued_at")
-        agreement_id = str(body["agreement"])
+        event = Event(
+            ident, EventKind(kind), parse_instant(when, what=f"{where}: event.at"), acting, source
+        )
+        agreement_id, issued = strings(body, "agreement", "issued_at")
+        issued_at = parse_instant(issued, what=f"{where}: issued_at")
     except (KeyError, TypeError, ValueError, InputError) as exc:
         raise PackageError(f"{where}: malformed note ({exc})") from exc
     if event.party != party:
         raise PackageError(f"{where}: signed by {party} but acts for {event.party}")
+    for what, text, longest in (("event.id", event.id, 100), ("agreement", agreement_id, 100),
+                                ("event.source", event.source, MAX_SOURCE)):  # fmt: skip
+        problem = text_problem(text, longest)
+        if problem:
+            raise PackageError(f"{where}: {what} {problem}")
     return party, agreement_id, event, issued_at
 
 
@@ -165,8 +179,12 @@ def record_note(
     if late is not None:
         raise RefusedError(f"{where}: note {event.id} refused", reasons=(late,))
     with node.db.atomic() as tx:
-        seen = tx.execute(select(agreement_events.c.id).where(agreement_events.c.id == event.id))
-        if seen.first() is not None:
+        seen = tx.execute(
+            select(agreement_events.c.note).where(agreement_events.c.id == event.id)
+        ).first()
+        if seen is not None:
+            if seen.note != note:
+                raise PackageError(f"{where}: event id {event.id!r} is another note's")
             return party, dict(note["body"])
         registry = node.registry(tx)
         if party == node.party_code:
@@ -281,7 +299,7 @@ def _record(settled: Settled) -> NoteRecord:
 def list_notes(node: Node, agreement_id: str | None = None) -> list[NoteRecord]:
     """Every event of the node's agreements (or of one), files' and notes', with its state."""
     with node.db.atomic() as tx:
-        registry, states = load_settled(tx)
+        registry, states = node.registry(tx), node.settled(tx)
         if agreement_id is not None:
             registry.agreement(agreement_id)  # PolicyError if unknown
     result: list[NoteRecord] = []

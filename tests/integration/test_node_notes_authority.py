@@ -16,6 +16,7 @@ from pactshare.errors import InputError, RefusedError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer
+from pactshare.node.agreements import version
 from pactshare.node.answers import accept_note, reject_note
 from pactshare.node.items import provide, register
 from pactshare.node.notes import NoteRecord, give_note, list_notes
@@ -152,3 +153,30 @@ def test_note_list_shows_the_files_events_as_authoritative_and_they_cannot_be_an
     assert records["kor-notice-2019"].state == "in_effect"
     with pytest.raises(InputError, match="authoritative"):
         reject_note(kor, GSOMIA, "kor-notice-2019", reason="no")
+
+
+def test_every_change_of_state_bumps_the_registry_version_seen_by_other_processes(
+    served: Served,
+) -> None:
+    """A second node object on KOR's database (another process) caches its registry: an
+    acceptance recorded by the first one reaches its next decision."""
+    kor, jpn, kor_clock, jpn_clock = served
+    other = Node(kor.home, clock=kor_clock)
+    try:
+        with other.db.atomic() as tx:
+            before = version(tx)
+            assert other.registry(tx).agreement(GSOMIA).event("x") is None  # cached now
+        proposal = give_note(jpn, GSOMIA, "entry_into_force")
+        _deliver(jpn)
+        event_id = proposal["body"]["event"]["id"]
+        with other.db.atomic() as tx:
+            proposed = version(tx)
+        kor_clock.now = jpn_clock.now = at("2016-09-10T10:00:00+09:00")
+        accept_note(kor, GSOMIA, event_id)
+        with other.db.atomic() as tx:
+            accepted = version(tx)
+            in_effect = other.registry(tx).agreement(GSOMIA).event(event_id)
+        assert before < proposed < accepted
+        assert in_effect is not None
+    finally:
+        other.close()

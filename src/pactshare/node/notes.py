@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 KIND = "diplomatic-note"
-MAX_SOURCE = 2000
+MAX_ID, MAX_SOURCE = 100, 2000  # the widths of agreement_events.id and of a note's text
 
 
 def _event_kind(kind: str) -> EventKind:
@@ -159,8 +159,12 @@ def _parse(note: Any, directory: Any, where: str) -> tuple[str, str, Event, date
         raise PackageError(f"{where}: malformed note ({exc})") from exc
     if event.party != party:
         raise PackageError(f"{where}: signed by {party} but acts for {event.party}")
-    for what, text, longest in (("event.id", event.id, 100), ("agreement", agreement_id, 100),
-                                ("event.source", event.source, MAX_SOURCE)):  # fmt: skip
+    bounded = (
+        ("event.id", event.id, MAX_ID),
+        ("agreement", agreement_id, MAX_ID),
+        ("event.source", event.source, MAX_SOURCE),
+    )
+    for what, text, longest in bounded:
         problem = text_problem(text, longest)
         if problem:
             raise PackageError(f"{where}: {what} {problem}")

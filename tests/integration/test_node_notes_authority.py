@@ -180,3 +180,16 @@ def test_every_change_of_state_bumps_the_registry_version_seen_by_other_processe
         assert in_effect is not None
     finally:
         other.close()
+
+
+def test_a_note_the_receivers_node_refused_shows_so_on_the_givers_node(served: Served) -> None:
+    """JPN's clock is a day behind: KOR's note looks signed after its receipt, JPN refuses it
+    (422), and KOR's node says so beside the note."""
+    kor, _, kor_clock, jpn_clock = served
+    kor_clock.now = at("2026-01-10T10:00:00+09:00")
+    jpn_clock.now = at("2026-01-09T10:00:00+09:00")
+    note = give_note(kor, GSOMIA, "notice_of_termination")
+    assert deliver_due(kor).refused
+    record = _note(kor, note["body"]["event"]["id"])
+    assert record.summary == "in effect here, refused on receipt by JPN"
+    assert "after it was received" in (record.refused_on_receipt or {})["JPN"]

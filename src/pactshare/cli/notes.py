@@ -123,6 +123,7 @@ def note_json(record: NoteRecord) -> dict[str, object]:
         "received_at": instant(record.received_at),
         "accepted_by": list(record.accepted_by),
         "rejected_by": dict(record.rejected_by or {}),
+        "refused_on_receipt": dict(record.refused_on_receipt or {}),
         "waiting_for": list(record.waiting_for),
         "why": record.why,
     }

@@ -44,7 +44,7 @@ from pactshare.node.answers import (
 from pactshare.node.documents import read_document, sign_document, verify_document
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
-from pactshare.store.schema import agreement_events
+from pactshare.store.schema import agreement_events, outbox
 
 __all__ = [
     "KIND",
@@ -266,6 +266,7 @@ class NoteRecord:
     received_at: datetime | None = None
     accepted_by: tuple[str, ...] = ()
     rejected_by: dict[str, str] | None = None  # party → reason
+    refused_on_receipt: dict[str, str] | None = None  # party → why its node answered 422
     waiting_for: tuple[str, ...] = ()
     why: str = ""
 
@@ -274,12 +275,15 @@ class NoteRecord:
         """The state in words: "in effect", "proposed, waiting for JPN", "rejected by JPN"."""
         if self.rejected_by:
             return "rejected by " + ", ".join(sorted(self.rejected_by))
+        if self.refused_on_receipt:
+            by = ", ".join(sorted(self.refused_on_receipt))
+            return f"{self.state.replace('_', ' ')} here, refused on receipt by {by}"
         if self.state == EventState.PROPOSED and self.waiting_for:
             return "proposed, waiting for " + ", ".join(self.waiting_for)
         return self.state.replace("_", " ")
 
 
-def _record(settled: Settled) -> NoteRecord:
+def _record(settled: Settled, refused: dict[str, dict[str, str]]) -> NoteRecord:
     proposal = settled.proposal
     event = proposal.event
     return NoteRecord(
@@ -295,6 +299,7 @@ def _record(settled: Settled) -> NoteRecord:
         received_at=proposal.received_at,
         accepted_by=tuple(a.party for a in proposal.answers if a.accepted),
         rejected_by={a.party: a.reason for a in proposal.answers if not a.accepted} or None,
+        refused_on_receipt=refused.get(event.id),
         waiting_for=settled.waiting_for,
         why=settled.why,
     )
@@ -306,6 +311,15 @@ def list_notes(node: Node, agreement_id: str | None = None) -> list[NoteRecord]:
         registry, states = node.registry(tx), node.settled(tx)
         if agreement_id is not None:
             registry.agreement(agreement_id)  # PolicyError if unknown
+        refused: dict[str, dict[str, str]] = {}
+        rows = tx.execute(
+            select(outbox.c.payload, outbox.c.recipient, outbox.c.last_error).where(
+                outbox.c.kind == "note", outbox.c.state == "refused"
+            )
+        )
+        for row in rows:  # the receiver answered 422 (unsigned): shown, our copy unchanged
+            event_id = str(row.payload["body"]["event"]["id"])
+            refused.setdefault(event_id, {})[row.recipient] = str(row.last_error or "")
     result: list[NoteRecord] = []
     for agreement in sorted(registry.agreements.values(), key=lambda a: a.id):
         if agreement_id is not None and agreement.id != agreement_id:
@@ -316,5 +330,5 @@ def list_notes(node: Node, agreement_id: str | None = None) -> list[NoteRecord]:
             for e in agreement.events
             if e.id not in noted
         )
-        result.extend(_record(s) for s in states.get(agreement.id, ()))
+        result.extend(_record(s, refused) for s in states.get(agreement.id, ()))
     return result

@@ -72,6 +72,9 @@ class NoteOut(BaseModel):
     received_at: str | None
     accepted_by: list[str]
     rejected_by: dict[str, str]
+    refused_on_receipt: dict[str, str] = Field(
+        description="Parties whose node refused the note on receipt (422), with its answer."
+    )
     waiting_for: list[str]
     why: str
 
@@ -94,6 +97,7 @@ class NoteOut(BaseModel):
             received_at=instant(record.received_at),
             accepted_by=list(record.accepted_by),
             rejected_by=dict(record.rejected_by or {}),
+            refused_on_receipt=dict(record.refused_on_receipt or {}),
             waiting_for=list(record.waiting_for),
             why=record.why,
         )

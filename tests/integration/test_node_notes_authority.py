@@ -12,14 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from pactshare.errors import InputError, RefusedError
+from pactshare.errors import InputError, PackageError, RefusedError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer
 from pactshare.node.agreements import version
 from pactshare.node.answers import accept_note, reject_note
+from pactshare.node.documents import (
+    ACKNOWLEDGEMENT,
+    read_document,
+    sign_document,
+    write_document,
+)
 from pactshare.node.items import provide, register
-from pactshare.node.notes import NoteRecord, give_note, list_notes
+from pactshare.node.notes import NoteRecord, give_note, list_notes, receive_note
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
 from tests.support import GSOMIA, Clock, at, pinned_nodes
@@ -193,3 +199,23 @@ def test_a_note_the_receivers_node_refused_shows_so_on_the_givers_node(served: S
     record = _note(kor, note["body"]["event"]["id"])
     assert record.summary == "in effect here, refused on receipt by JPN"
     assert "after it was received" in (record.refused_on_receipt or {})["JPN"]
+
+
+def test_by_courier_the_receivers_acknowledgement_brings_both_copies_to_one_instant(
+    tmp_path: Path, served: Served
+) -> None:
+    kor, jpn, kor_clock, jpn_clock = served
+    kor_clock.now = at("2026-01-10T10:00:00+09:00")
+    note = give_note(kor, GSOMIA, "notice_of_termination")
+    event_id = note["body"]["event"]["id"]
+    write_document(tmp_path / "note.json", note)
+    jpn_clock.now = at("2026-01-12T09:00:00+09:00")  # the courier took two days
+    receive_note(jpn, tmp_path / "note.json", acknowledgement=tmp_path / "ack.json")
+    kor_clock.now = at("2026-01-14T09:00:00+09:00")
+    ours = sign_document(ACKNOWLEDGEMENT, read_document(tmp_path / "ack.json")["body"], kor.keys)
+    write_document(tmp_path / "own.json", ours)  # KOR acknowledging its own note
+    with pytest.raises(PackageError, match="not by a receiver"):
+        receive_note(kor, tmp_path / "own.json")
+    receive_note(kor, tmp_path / "ack.json")
+    kor_copy, jpn_copy = _note(kor, event_id), _note(jpn, event_id)
+    assert kor_copy.effective_at == jpn_copy.effective_at == at("2026-01-12T09:00:00+09:00")

@@ -47,17 +47,26 @@ def note_give(
 
 @note_group.command("receive")
 def note_receive(
-    file: Annotated[Path, typer.Argument(help="A note, acceptance or rejection of another party.")],
+    file: Annotated[
+        Path, typer.Argument(help="A note, an answer to one, or an acknowledgement of ours.")
+    ],
     home: HomeOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write the signed acknowledgement of the receipt."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Record a note (or an answer to one) received from another party by courier, checked
-    against the pinned directory; it counts from now."""
-    body = receive_note(open_node(home), file)
+    """Record what a courier brought, checked against the pinned directory: a note (or an
+    answer to one), which counts from now (-o writes the signed acknowledgement for the
+    courier to take back), or another party's acknowledgement of a note we gave."""
+    body = receive_note(open_node(home), file, acknowledgement=output)
     if as_json:
         print_json(body)
         return
-    if "event" in body:
+    if "received_at" in body:
+        console.print(f"{body['receiver']} received {body['message_id']} at {body['received_at']}")
+    elif "event" in body:
         event = body["event"]
         console.print(f"recorded {event['kind']} by {event['party']} on {body['agreement']}")
     else:

@@ -37,7 +37,7 @@ from pactshare.node import journal
 from pactshare.node.answers import ACCEPTANCE, REJECTION, record_answer
 from pactshare.node.consents import file_consent
 from pactshare.node.custody import apply_reclassification_notice
-from pactshare.node.documents import sign_document, verify_document
+from pactshare.node.documents import ACKNOWLEDGEMENT, sign_document, verify_document
 from pactshare.node.notes import record_note
 from pactshare.node.packages import read_manifest
 from pactshare.node.reception import receive
@@ -46,7 +46,6 @@ from pactshare.store.schema import inbound_messages
 
 __all__ = ["ACKNOWLEDGEMENT", "HANDLERS", "Inbound", "accept"]
 
-ACKNOWLEDGEMENT = "acknowledgement"
 ZIP, JSON = "application/zip", "application/json"
 _MAX_DOCUMENT = 16 << 20
 

@@ -39,6 +39,7 @@ __all__ = [
     "REJECTION",
     "accept_note",
     "answer_acknowledged",
+    "document_digest",
     "receipt_instant",
     "record_answer",
     "reject_note",
@@ -73,8 +74,9 @@ def strings(mapping: Any, *keys: str) -> tuple[str, ...]:
     return values
 
 
-def _digest(note: Any) -> str:
-    return hashlib.sha256(rfc8785.dumps(note)).hexdigest()
+def document_digest(document: Any) -> str:
+    """SHA-256 (hex) of a signed document's RFC 8785 form: how answers name a note."""
+    return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
 
 
 def _find(node: Node, tx: Connection, agreement_id: str, event_id: str) -> tuple[Settled, Any]:
@@ -134,7 +136,7 @@ def _answer(
             "agreement": agreement_id,
             "event_id": event_id,
             "party": party,
-            "note_digest": _digest(note),
+            "note_digest": document_digest(note),
             "reason": reason,
             "issued_at": now.isoformat(),
         }
@@ -225,7 +227,7 @@ def record_answer(
             raise PackageError(f"{where}: {exc}") from exc
         except InputError as exc:
             raise RefusedError(f"{where}: answer refused", reasons=(str(exc),)) from exc
-        if digest != _digest(note):
+        if digest != document_digest(note):
             raise RefusedError(f"{where}: answer refused", reasons=("it answers another note",))
         why = _refusal(settled, party, accepting=kind == ACCEPTANCE)
         if why is not None:

@@ -36,15 +36,23 @@ from pactshare.node.agreements import bump, record_event
 from pactshare.node.answers import (
     ACCEPTANCE,
     REJECTION,
+    answer_acknowledged,
+    document_digest,
     receipt_instant,
     record_answer,
     strings,
     text_problem,
 )
-from pactshare.node.documents import read_document, sign_document, verify_document
+from pactshare.node.documents import (
+    ACKNOWLEDGEMENT,
+    read_document,
+    sign_document,
+    verify_document,
+    write_document,
+)
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
-from pactshare.store.schema import agreement_events, outbox
+from pactshare.store.schema import agreement_events, event_answers, outbox
 
 __all__ = [
     "KIND",
@@ -134,14 +142,71 @@ def give_note(
     return note
 
 
-def receive_note(node: Node, path: Path) -> dict[str, Any]:
-    """Record a note another party gave (or a party's answer to a note), read from a file,
-    once; it counts from now. Return the document's body."""
+def receive_note(node: Node, path: Path, *, acknowledgement: Path | None = None) -> dict[str, Any]:
+    """Record what a courier brought, once: a note another party gave or a party's answer to
+    a note (it counts from now; with ``acknowledgement``, the signed acknowledgement of its
+    receipt is written there for the courier to take back), or such an acknowledgement of a
+    note or acceptance we gave (our copy then counts it from the receipt it names). Return
+    the document's body."""
     document = read_document(path)
+    where, now = str(path), node.now()
     kind = document.get("kind") if isinstance(document, dict) else None
+    if kind == ACKNOWLEDGEMENT:
+        return _file_acknowledgement(node, document, where=where)
     if kind in (ACCEPTANCE, REJECTION):
-        return record_answer(node, document, where=str(path), received_at=node.now())
-    return record_note(node, document, where=str(path), received_at=node.now())[1]
+        body = record_answer(node, document, where=where, received_at=now)
+        message_id = f"{body['event_id']}/{body['party']}"
+        sender = str(body["party"])
+    else:
+        sender, body = record_note(node, document, where=where, received_at=now)
+        message_id = str(body["event"]["id"])
+    if acknowledgement is not None:
+        receipt = {
+            "message_id": message_id,
+            "kind": str(document["kind"]),
+            "sender": sender,
+            "receiver": node.party_code,
+            "document_digest": document_digest(document),
+            "received_at": now.isoformat(),
+        }
+        write_document(acknowledgement, sign_document(ACKNOWLEDGEMENT, receipt, node.keys))
+    return body
+
+
+def _file_acknowledgement(node: Node, document: Any, *, where: str) -> dict[str, Any]:
+    """A party's acknowledgement, by courier, of a note or acceptance we gave."""
+    signer, body = verify_document(document, node.directory, kind=ACKNOWLEDGEMENT, where=where)
+    try:
+        kind, message_id, digest, receiver = strings(
+            body, "kind", "message_id", "document_digest", "receiver"
+        )
+    except (KeyError, TypeError) as exc:
+        raise PackageError(f"{where}: malformed acknowledgement ({exc})") from exc
+    with node.db.atomic() as tx:
+        if kind == KIND:
+            given = tx.execute(
+                select(agreement_events.c.note, agreement_events.c.agreement_id).where(
+                    agreement_events.c.id == message_id,
+                    agreement_events.c.party == node.party_code,
+                )
+            ).first()
+        elif kind == ACCEPTANCE:
+            given = tx.execute(
+                select(event_answers.c.document, event_answers.c.agreement_id).where(
+                    event_answers.c.event_id == message_id.rpartition("/")[0],
+                    event_answers.c.party == node.party_code,
+                    event_answers.c.accepted.is_(True),
+                )
+            ).first()
+        else:
+            given = None
+        parties = node.registry(tx).agreement(given[1]).parties if given else ()
+        if given is None or document_digest(given[0]) != digest:
+            raise PackageError(f"{where}: acknowledges nothing we gave")
+        if receiver != signer or signer not in parties or signer == node.party_code:
+            raise PackageError(f"{where}: an acknowledgement by {signer}, not by a receiver")
+        (acknowledged if kind == KIND else answer_acknowledged)(node, given[0], signer, body)
+    return body
 
 
 def _parse(note: Any, directory: Any, where: str) -> tuple[str, str, Event, datetime]:

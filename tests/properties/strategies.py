@@ -1,8 +1,9 @@
 """Hypothesis strategies for pactshare's domain: the one module every property test draws from.
 
 Sections: primitives (instants, topics), parties, agreements (terms, equivalence, events),
-registries, requests (label, holder, approvals), and instants that matter to a registry
-(anniversaries, notice deadlines and event instants, each ± a little).
+registries, requests (label, holder, approvals), instants that matter to a registry
+(anniversaries, notice deadlines and event instants, each ± a little), and notes with the
+parties' answers.
 
 Generated values are always valid domain objects: the strategies build what the constructors
 accept, so a failing property is about behaviour, never about malformed input.

@@ -209,14 +209,13 @@ def test_a_party_cannot_accept_its_own_proposal(target: Target) -> None:
     proposal = sign_document(KIND, note("JPN", "termination", now), target.jpn.keys)
     event_id = proposal["body"]["event"]["id"]
     assert target.post(target.jpn, proposal).status_code == 200
-    assert (
-        target.post(target.jpn, answer(target.jpn, ACCEPTANCE, event_id, proposal)).status_code
-        == 422
-    )
-    assert (
-        target.post(target.usa, answer(target.usa, ACCEPTANCE, event_id, proposal)).status_code
-        == 422
-    )
+    own_answer = target.post(target.jpn, answer(target.jpn, ACCEPTANCE, event_id, proposal))
+    strangers = [
+        target.post(target.usa, answer(target.usa, kind, event_id, proposal))
+        for kind in (ACCEPTANCE, REJECTION)  # USA is no party to GSOMIA
+    ]
+    assert [a.status_code for a in (own_answer, *strangers)] == [422, 422, 422]
+    assert "not a party" in strangers[1].text
     assert target.state(event_id) == "proposed"
     assert target.gsomia("2026-02-01T00:00:00+09:00") is Status.IN_FORCE
 

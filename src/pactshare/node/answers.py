@@ -79,9 +79,11 @@ def document_digest(document: Any) -> str:
     return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
 
 
-def _find(node: Node, tx: Connection, agreement_id: str, event_id: str) -> tuple[Settled, Any]:
-    """The note's state on this copy and the signed note; NotFoundError, or InputError for an
-    agreement file's own event."""
+def _find(
+    node: Node, tx: Connection, agreement_id: str, event_id: str
+) -> tuple[Settled, Any, tuple[str, ...]]:
+    """The note's state on this copy, the signed note and the agreement's parties;
+    NotFoundError, or InputError for an agreement file's own event."""
     registry, states = node.registry(tx), node.settled(tx)
     agreement = registry.agreement(agreement_id)
     for settled in states.get(agreement_id, ()):
@@ -89,7 +91,7 @@ def _find(node: Node, tx: Connection, agreement_id: str, event_id: str) -> tuple
             note = tx.execute(
                 select(agreement_events.c.note).where(agreement_events.c.id == event_id)
             ).scalar_one()
-            return settled, note
+            return settled, note, agreement.parties
     if agreement.event(event_id) is not None:
         raise InputError(
             f"{agreement_id}: {event_id} is an event of the agreement's file: it is "
@@ -98,10 +100,14 @@ def _find(node: Node, tx: Connection, agreement_id: str, event_id: str) -> tuple
     raise NotFoundError(f"{agreement_id}: no note {event_id!r}")
 
 
-def _refusal(settled: Settled, party: str, *, accepting: bool) -> str | None:  # noqa: PLR0911 - one return per rule
+def _refusal(  # noqa: PLR0911 - one return per rule
+    settled: Settled, party: str, parties: tuple[str, ...], *, accepting: bool
+) -> str | None:
     """Why ``party`` may not give this answer to this note (None: it may)."""
     proposal = settled.proposal
     event = proposal.event
+    if party not in parties:
+        return f"{party} is not a party to {proposal.agreement_id}"
     if party == event.party:
         return f"{party} gave {event.id}: a party does not answer its own note"
     if proposal.answer_of(party) is not None:
@@ -128,8 +134,8 @@ def _answer(
     party = node.party_code
     kind = ACCEPTANCE if accepted else REJECTION
     with node.db.atomic() as tx:
-        settled, note = _find(node, tx, agreement_id, event_id)
-        why = _refusal(settled, party, accepting=accepted)
+        settled, note, parties = _find(node, tx, agreement_id, event_id)
+        why = _refusal(settled, party, parties, accepting=accepted)
         if why is not None:
             raise RefusedError(f"{agreement_id}: {party} cannot answer {event_id}", reasons=(why,))
         body = {
@@ -142,7 +148,6 @@ def _answer(
         }
         document = sign_document(kind, body, node.keys)
         _store(tx, body, document, accepted=accepted, at=now)
-        parties = node.registry(tx).agreement(agreement_id).parties
         for other in parties:
             if other != party:
                 queue_message(tx, kind=kind, recipient=other, payload=document, at=now)
@@ -222,14 +227,14 @@ def record_answer(
         if earlier is not None and earlier == document:
             return body  # the same answer again: one effect
         try:
-            settled, note = _find(node, tx, agreement_id, event_id)
+            settled, note, parties = _find(node, tx, agreement_id, event_id)
         except NotFoundError as exc:  # the note may still be on its way to us: retryable
             raise PackageError(f"{where}: {exc}") from exc
         except InputError as exc:
             raise RefusedError(f"{where}: answer refused", reasons=(str(exc),)) from exc
         if digest != document_digest(note):
             raise RefusedError(f"{where}: answer refused", reasons=("it answers another note",))
-        why = _refusal(settled, party, accepting=kind == ACCEPTANCE)
+        why = _refusal(settled, party, parties, accepting=kind == ACCEPTANCE)
         if why is not None:
             raise RefusedError(f"{where}: answer refused", reasons=(why,))
         _store(tx, body, document, accepted=kind == ACCEPTANCE, at=received_at)

@@ -141,6 +141,33 @@ def test_a_diplomatic_note_converges_on_every_copy_of_the_agreement(
         node.verify_audit()
 
 
+def test_a_proposal_takes_effect_on_both_copies_once_the_other_party_accepted_it(
+    make_node: MakeNode,
+) -> None:
+    """``note give|accept|list`` through the CLI, between served nodes."""
+    kor, jpn = make_node("KOR", "2016-09-09T10:00:00+09:00"), make_node("JPN", "2016-09-09T10:00:00+09:00")  # fmt: skip
+    connect([kor, jpn])
+    jpn.start()
+    kor.start()
+
+    backdated = jpn.cli("note", "give", GSOMIA, "--kind", "entry_into_force", "--effective", "2016-08-01T00:00:00+09:00")  # fmt: skip
+    proposal = jpn.json("note", "give", GSOMIA, "--kind", "entry_into_force")
+    event_id = proposal["body"]["event"]["id"]
+    wait_for("the proposal to reach KOR", lambda: delivered(jpn, "note"))
+    proposed = [n for n in kor.json("note", "list") if n["event_id"] == event_id]
+    own = jpn.cli("note", "accept", GSOMIA, event_id)
+    kor.json("note", "accept", GSOMIA, event_id)
+    wait_for("the acceptance to reach JPN", lambda: delivered(kor, "note-acceptance"))
+
+    assert backdated.returncode == 2
+    assert "backdated" in backdated.stderr
+    assert [n["summary"] for n in proposed] == ["proposed, waiting for KOR"]
+    assert own.returncode == 1
+    copies = [[n for n in node.json("note", "list") if n["event_id"] == event_id] for node in (kor, jpn)]  # fmt: skip
+    assert [c[0]["state"] for c in copies] == ["in_effect", "in_effect"]
+    assert copies[0][0]["effective_at"] == copies[1][0]["effective_at"]
+
+
 def gsomia_events(node: NodeProcess) -> set[str]:
     """The events of the node's own copy of GSOMIA, read from its database."""
     opened = Node(NodeHome(node.home), clock=lambda: at(node.clock))

@@ -3,10 +3,16 @@ consents, incidents, diplomatic notes and the audit log."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
+from pactshare.node import NodeHome
+from pactshare.node.documents import write_document
+from pactshare.node.notes import give_note, receive_note
+from pactshare.node.service import Node
 from pactshare.store.schema import outbox
-from tests.http_support import LABEL_TOML, LiveNode
+from tests.http_support import BEFORE_MIDNIGHT, LABEL_TOML, LiveNode
 
 GSOMIA = "gsomia-kor-jpn-2016"
 
@@ -143,3 +149,40 @@ def test_the_auditor_signs_proves_and_verifies(live: LiveNode) -> None:
     assert beyond.status_code == 409
     assert verified.json()["ok"] is True
     assert verified.json()["heads_verified"] == 1
+
+
+def test_the_officer_accepts_and_refuses_proposals_and_every_events_state_is_shown(
+    tmp_path: Path, live: LiveNode
+) -> None:
+    jpn = Node(NodeHome(tmp_path / "jpn"), clock=lambda: BEFORE_MIDNIGHT)
+    try:
+        amendment, termination = (give_note(jpn, GSOMIA, kind) for kind in ("amendment", "termination"))  # fmt: skip
+    finally:
+        jpn.close()
+    for document in (amendment, termination):
+        write_document(tmp_path / "note.json", document)
+        receive_note(live.node, tmp_path / "note.json")
+    base = f"/api/v1/agreements/{GSOMIA}/notes"
+    accept = f"{base}/{amendment['body']['event']['id']}/acceptance"
+    refuse = f"{base}/{termination['body']['event']['id']}/rejection"
+    with live.client("low") as http:
+        forbidden = http.post(accept)
+    with live.client("officer") as http:
+        accepted = http.post(accept)
+        again = http.post(accept)
+        refused = http.post(refuse, json={"reason": "Korea does not consent"})
+        file_event = http.post(f"{base}/kor-notice-2019/rejection", json={"reason": "no"})
+        absent = http.post(f"{base}/no-such-note/acceptance")
+        listed = {n["event_id"]: n for n in http.get(base).json()}
+        everything = http.get("/api/v1/notes").json()
+        page = http.get(f"/agreements/{GSOMIA}").text  # the dashboard's agreement page
+    assert forbidden.status_code == 403
+    assert (accepted.status_code, accepted.json()["kind"]) == (201, "note-acceptance")
+    assert (again.status_code, refused.status_code) == (422, 201)
+    assert (file_event.status_code, absent.status_code) == (400, 404)
+    assert listed[amendment["body"]["event"]["id"]]["state"] == "in_effect"
+    assert listed[termination["body"]["event"]["id"]]["summary"] == "rejected by KOR"
+    assert listed["kor-notice-2019"]["origin"] == "file"
+    assert len(everything) > len(listed)
+    assert f'data-note="{termination["body"]["event"]["id"]}" data-state="rejected"' in page
+    assert "rejected by KOR" in page

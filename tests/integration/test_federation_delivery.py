@@ -14,10 +14,12 @@ from pactshare.errors import NodeError
 from pactshare.federation.delivery import BACKOFF_CAP, backoff, deliver_due
 from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer, list_peers
+from pactshare.node.answers import accept_note
 from pactshare.node.consents import grant_consent, revoke_consent
+from pactshare.node.documents import write_document
 from pactshare.node.holdings import inbox
 from pactshare.node.items import provide, register
-from pactshare.node.notes import give_note
+from pactshare.node.notes import give_note, receive_note
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
 from pactshare.store.schema import approvals, audit_entries
@@ -82,10 +84,14 @@ def test_an_item_is_delivered_once_with_a_verified_receipt(
 def test_a_refusal_by_the_receiver_is_final_and_audited(
     tmp_path: Path, pair: tuple[Node, Node, Clock]
 ) -> None:
-    """JPN's termination note has not reached KOR: KOR still provides, JPN refuses (422)."""
+    """JPN accepted KOR's proposal to end GSOMIA, but its acceptance has not reached KOR: KOR
+    still provides, JPN refuses (422)."""
     kor, jpn, _ = pair
     item = _item(kor, tmp_path)
-    give_note(jpn, GSOMIA, "termination", effective=at("2019-08-01T09:00:00+09:00"))
+    proposal = give_note(kor, GSOMIA, "termination")
+    write_document(tmp_path / "proposal.json", proposal)
+    receive_note(jpn, tmp_path / "proposal.json")
+    accept_note(jpn, GSOMIA, proposal["body"]["event"]["id"])
     with NodeServer(jpn, port=0) as server:
         add_peer(kor, "JPN", server.url)
         server.worker.stop()
@@ -94,7 +100,7 @@ def test_a_refusal_by_the_receiver_is_final_and_audited(
         later = deliver_due(kor, now=datetime(2100, 1, 1, tzinfo=UTC))
     assert report.refused == [provision.provision_id]
     assert later.refused == later.delivered == later.retrying == []
-    [row] = outbox_rows(kor, pending_only=False)
+    [row] = [r for r in outbox_rows(kor, pending_only=False) if r["kind"] == "item"]
     assert row["state"] == "refused"
     assert "refused by JPN" in row["last_error"]
     assert inbox(jpn) == []

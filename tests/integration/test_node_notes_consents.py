@@ -63,7 +63,7 @@ def test_a_note_from_a_non_party_or_forged_is_refused(
 ) -> None:
     with pytest.raises(Exception, match="not a party"):
         give_note(world["USA"], "gsomia-kor-jpn-2016", "notice_of_termination")
-    note = give_note(world["KOR"], "gsomia-kor-jpn-2016", "notice_suspension")
+    note = give_note(world["KOR"], "gsomia-kor-jpn-2016", "notice_of_termination")
     note["body"]["event"]["kind"] = "termination"
     write_document(tmp_path / "forged.json", note)
     with pytest.raises(PackageError, match="signature does not verify"):

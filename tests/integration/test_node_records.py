@@ -52,6 +52,7 @@ def test_a_recorded_note_event_changes_the_derived_status(database: Database) ->
             event=notice,
             note={"id": "n1"},
             at=NOW,
+            received_at=notice.at,
         )
     with database.atomic() as tx:
         gsomia = load_registry(tx).agreement("gsomia-kor-jpn-2016")

@@ -1,8 +1,9 @@
 """Hypothesis strategies for pactshare's domain: the one module every property test draws from.
 
 Sections: primitives (instants, topics), parties, agreements (terms, equivalence, events),
-registries, requests (label, holder, approvals), and instants that matter to a registry
-(anniversaries, notice deadlines and event instants, each ± a little).
+registries, requests (label, holder, approvals), instants that matter to a registry
+(anniversaries, notice deadlines and event instants, each ± a little), and notes with the
+parties' answers.
 
 Generated values are always valid domain objects: the strategies build what the constructors
 accept, so a failing property is about behaviour, never about malformed input.
@@ -33,6 +34,7 @@ from pactshare.domain import (
     Request,
     Terms,
 )
+from pactshare.domain.authority import TOLERANCE, Answer, Proposal
 
 __all__ = [
     "CODES",
@@ -41,6 +43,7 @@ __all__ = [
     "agreements",
     "instants_for",
     "interpretations",
+    "note_histories",
     "parties",
     "registries",
     "requests",
@@ -374,3 +377,56 @@ def scenarios(
         at = draw(instants_for(registry))
         pairs.append((at, draw(requests(registry, at, onward=onward))))
     return registry, draw(interpretations()), pairs
+
+
+# --- notes and answers ----------------------------------------------------------------------
+
+#: The notes' window: GSOMIA's whole recorded life, and a little before it.
+_NOTES_FROM = datetime(2016, 6, 1, tzinfo=UTC)
+_NOTES_SPAN = timedelta(days=365 * 8)
+
+
+def _near(agreement: Agreement) -> st.SearchStrategy[datetime]:
+    """An instant a little after one that matters to ``agreement`` (while a notice runs…)."""
+    events = [event.at for event in agreement.events] or [_NOTES_FROM]
+    return st.builds(
+        lambda point, days: point + timedelta(days=days),
+        st.sampled_from(events) | st.sampled_from(boundaries(agreement) or events),
+        st.integers(0, 60),
+    )
+
+
+@st.composite
+def _proposal(
+    draw: st.DrawFn, agreement: Agreement, index: int, codes: tuple[str, ...]
+) -> Proposal:
+    """A note on ``agreement`` by any party (a party to it or not), with answers by any."""
+    kind = draw(st.sampled_from(EventKind))
+    party = draw(st.sampled_from(codes))
+    named = draw(instants(_NOTES_FROM, _NOTES_SPAN) | _near(agreement))
+    issued = named - timedelta(seconds=draw(st.integers(0, int(TOLERANCE.total_seconds()))))
+    received = draw(st.none() | st.just(named + timedelta(hours=draw(st.integers(0, 72)))))
+    answerers = draw(st.lists(st.sampled_from(codes), unique=True, max_size=len(codes)))
+    answers = tuple(
+        Answer(
+            who,
+            draw(st.booleans()),
+            named + timedelta(hours=draw(st.integers(0, 24 * 30))),
+            "no",
+        )
+        for who in answerers
+    )
+    event = Event(f"note-{index}", kind, named, party, "generated")
+    return Proposal(agreement.id, event, issued, received, answers)
+
+
+@st.composite
+def note_histories(draw: st.DrawFn, registry: Registry) -> tuple[Proposal, ...]:
+    """1–6 notes on the registry's agreements by random parties, each with random answers."""
+    codes = tuple(sorted(registry.parties))
+    agreements = sorted(registry.agreements)
+    count = draw(st.integers(1, 6))
+    return tuple(
+        draw(_proposal(registry.agreements[draw(st.sampled_from(agreements))], index, codes))
+        for index in range(count)
+    )

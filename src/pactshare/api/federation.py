@@ -120,7 +120,8 @@ async def receive_message(request: Request) -> dict[str, Any]:
         sha256 = await _spool(request, body, limit)
         if not digest_matches(signed.content_digest, sha256):
             raise ProblemError(400, "Digest mismatch", "the body does not match Content-Digest")
-        message = Inbound(signed.party, signed.message_id, media_type, body)
+        created = datetime.fromtimestamp(signed.created, UTC)
+        message = Inbound(signed.party, signed.message_id, media_type, body, created)
         try:
             answer = await run_in_threadpool(accept, node, message)
         except PackageError as exc:

@@ -42,12 +42,15 @@ from pactshare.federation.inbound import ACKNOWLEDGEMENT, ITEM, JSON, ZIP
 from pactshare.federation.peers import peer_url
 from pactshare.federation.signatures import MESSAGE_ID, content_digest, signing_headers
 from pactshare.node import journal
+from pactshare.node.answers import ACCEPTANCE, answer_acknowledged
 from pactshare.node.documents import verify_document
+from pactshare.node.notes import acknowledged
 from pactshare.node.packages import write_package
 from pactshare.node.service import Node
 from pactshare.store.schema import outbox, provisions
 
 __all__ = [
+    "ACKNOWLEDGED",
     "BACKOFF_BASE",
     "BACKOFF_CAP",
     "PATH",
@@ -73,6 +76,14 @@ REPLY_HANDLERS: dict[str, ReplyHandler] = {
     # the transaction that marks the message delivered; raising a PactshareError keeps the
     # message pending.
     witness.TREE_HEAD: witness.record_cosignature,  # the witness's cosignature of our head
+}
+AcknowledgementHandler = Callable[[Node, dict[str, Any], str, dict[str, Any]], None]
+ACKNOWLEDGED: dict[str, AcknowledgementHandler] = {
+    # outbox kind → what files the receiver's signed acknowledgement (payload sent, recipient,
+    # acknowledgement body), inside the transaction that marks the message delivered: a note
+    # and an acceptance count from the receipt instant the receiver signed (§5.1).
+    "note": acknowledged,
+    ACCEPTANCE: answer_acknowledged,
 }
 
 
@@ -275,6 +286,8 @@ def _finish(
             return  # another pass (the CLI's, the server's) finished it first
         if reply is not None and row.kind in REPLY_HANDLERS:
             REPLY_HANDLERS[row.kind](node, row.recipient, reply)
+        if receipt is not None and row.kind in ACKNOWLEDGED:
+            ACKNOWLEDGED[row.kind](node, row.payload, row.recipient, receipt["body"])
         if row.kind == "item" and state == DELIVERED:
             tx.execute(update(provisions).where(provisions.c.id == row.id).values(state=DELIVERED))
         journal.record(

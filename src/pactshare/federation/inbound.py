@@ -3,10 +3,13 @@ verified: one dispatcher, a map from document kind to handler.
 
 A message is either a transfer package (``application/zip``: the item, received as the
 courier path receives it) or one signed document (``application/json``: a diplomatic note,
-consent request, approval or revocation, incident notice, reclassification notice, disposal
-certificate). The party that signed the request must be the party that signed the document:
-a node relays nobody else's words. Each message has a unique id; receiving it twice has one
-effect and answers the same signed receipt (items) or acknowledgement (everything else).
+a party's acceptance or rejection of a note, consent request, approval or revocation, incident
+notice, reclassification notice, disposal certificate). The party that signed the request
+must be the party that signed the document: a node relays nobody else's words. Each message
+has a unique id; receiving it twice has one effect and answers the same signed receipt (items)
+or acknowledgement (everything else).
+The acknowledgement signs ``received_at``, the instant of receipt the handler was given: a
+note or an acceptance counts from it on both copies (§5.1).
 
 A handler may return a signed document of its own (a witness's cosignature of a tree head):
 it is answered as ``reply`` beside the acknowledgement, and the sender's delivery passes it to
@@ -19,18 +22,22 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import rfc8785
 from sqlalchemy import Connection, insert, select
 
-from pactshare.errors import PackageError, StorageError
+from pactshare.domain import parse_instant
+from pactshare.domain.authority import TOLERANCE
+from pactshare.errors import InputError, PackageError, RefusedError, StorageError
 from pactshare.federation import relay, witness
 from pactshare.node import incidents, journal
+from pactshare.node.answers import ACCEPTANCE, REJECTION, record_answer
 from pactshare.node.consents import file_consent
 from pactshare.node.custody import apply_reclassification_notice
-from pactshare.node.documents import sign_document, verify_document
+from pactshare.node.documents import ACKNOWLEDGEMENT, sign_document, verify_document
 from pactshare.node.notes import record_note
 from pactshare.node.packages import read_manifest
 from pactshare.node.reception import ALREADY_RECEIVED, receive_package
@@ -39,22 +46,25 @@ from pactshare.store.schema import inbound_messages
 
 __all__ = ["ACKNOWLEDGEMENT", "HANDLERS", "ITEM", "Inbound", "accept", "message_kinds"]
 
-ACKNOWLEDGEMENT = "acknowledgement"
 ZIP, JSON = "application/zip", "application/json"
 ITEM = "item"  # the outbox kind of a transfer package; every other kind is a document's kind
 _MAX_DOCUMENT = 16 << 20
 
-Handler = Callable[[Node, str, dict[str, Any], str], dict[str, Any] | None]
+#: (node, signing party, document, where, the instant of receipt) → an optional signed reply.
+#: The instant of receipt is the one the acknowledgement signs (a note counts from it, §5.1).
+Handler = Callable[[Node, str, dict[str, Any], str, datetime], dict[str, Any] | None]
 
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """A verified request: who sent it (from its signature), its id, type and body file."""
+    """A verified request: who sent it (from its signature), its id, type and body file, and
+    when it was signed (RFC 9421 ``created``, real time, checked fresh; None if unknown)."""
 
     sender: str
     message_id: str
     content_type: str
     body: Path
+    created: datetime | None = None
 
 
 def accept(node: Node, message: Inbound) -> dict[str, Any]:
@@ -101,12 +111,14 @@ def _document(node: Node, message: Inbound) -> dict[str, Any]:
     if handler is None:
         known = ", ".join(sorted(HANDLERS))
         raise PackageError(f"{where}: no message of kind {kind!r} (known: {known})")
-    signer, _ = verify_document(document, node.directory, kind=kind, where=where)
+    signer, body = verify_document(document, node.directory, kind=kind, where=where)
     if signer != message.sender:
         raise PackageError(f"{where}: sent by {message.sender} but signed by {signer}")
+    if kind in TIMED and message.created is not None:
+        _signed_before(body, message.created, where)
     # Witnessing keeps the evidence of a fork even as it refuses the message, so it runs in
     # its own transactions (and is idempotent by itself: the same head, the same answer).
-    early = handler(node, signer, document, where) if kind in OWN_TRANSACTION else None
+    early = handler(node, signer, document, where, node.now()) if kind in OWN_TRANSACTION else None
     try:
         return _apply(node, message, document, handler=handler, signer=signer, early=early)
     except StorageError:
@@ -117,6 +129,22 @@ def _document(node: Node, message: Inbound) -> dict[str, Any]:
         if earlier is None:
             raise
         return earlier
+
+
+def _signed_before(body: dict[str, Any], created: datetime, where: str) -> None:
+    """A note or an answer cannot be signed after the request that carries it (whose signing
+    time is real time, checked fresh): its signed instant is bounded by it too."""
+    try:
+        issued = parse_instant(str(body["issued_at"]), what=f"{where}: issued_at")
+    except KeyError as exc:
+        raise PackageError(f"{where}: no issued_at") from exc
+    except InputError as exc:
+        raise PackageError(str(exc)) from exc
+    if issued.astimezone(UTC) > created.astimezone(UTC) + TOLERANCE:
+        raise RefusedError(
+            f"{where}: refused",
+            reasons=(f"signed at {issued.isoformat()}, after the request carrying it",),
+        )
 
 
 def _answered(tx: Connection, message_id: str) -> dict[str, Any] | None:
@@ -141,7 +169,7 @@ def _apply(
         earlier = _answered(tx, message.message_id)
         if earlier is not None:
             return earlier
-        reply = early if kind in OWN_TRANSACTION else handler(node, signer, document, where)
+        reply = early if kind in OWN_TRANSACTION else handler(node, signer, document, where, now)
         acknowledgement = sign_document(
             ACKNOWLEDGEMENT,
             {
@@ -168,35 +196,47 @@ def _apply(
     return answer
 
 
-def _note(node: Node, _signer: str, document: dict[str, Any], where: str) -> None:
-    record_note(node, document, where=where)
+def _note(node: Node, _signer: str, document: dict[str, Any], where: str, at: datetime) -> None:
+    record_note(node, document, where=where, received_at=at)
 
 
-def _consent(node: Node, _signer: str, document: dict[str, Any], where: str) -> None:
+def _answer(node: Node, _signer: str, document: dict[str, Any], where: str, at: datetime) -> None:
+    record_answer(node, document, where=where, received_at=at)
+
+
+def _consent(node: Node, _signer: str, document: dict[str, Any], where: str, _at: datetime) -> None:
     body = file_consent(node, document, where=where)
     if document["kind"] == "approval":
         relay.consent_arrived(node, body)
 
 
-def _consent_request(node: Node, signer: str, document: dict[str, Any], where: str) -> None:
+def _consent_request(
+    node: Node, signer: str, document: dict[str, Any], where: str, _at: datetime
+) -> None:
     body = document["body"]
     if body.get("holder") != signer or body.get("originator") != node.party_code:
         raise PackageError(f"{where}: a consent request must come from the holder, to us")
     _log(node, "consent", signer, body, {"request_received": body})
 
 
-def _reclassification(node: Node, _signer: str, document: dict[str, Any], where: str) -> None:
+def _reclassification(
+    node: Node, _signer: str, document: dict[str, Any], where: str, _at: datetime
+) -> None:
     apply_reclassification_notice(node, document, where=where)
 
 
-def _incident_notice(node: Node, _signer: str, document: dict[str, Any], where: str) -> None:
+def _incident_notice(
+    node: Node, _signer: str, document: dict[str, Any], where: str, _at: datetime
+) -> None:
     incidents.receive_notice(node, document, where=where)  # checks the signer is the holder
 
 
 def _holder_notice(journal_kind: str) -> Handler:
     """Disposal certificates: the originator files what its holders tell it (R-PRO-8)."""
 
-    def handle(node: Node, signer: str, document: dict[str, Any], where: str) -> None:
+    def handle(
+        node: Node, signer: str, document: dict[str, Any], where: str, _at: datetime
+    ) -> None:
         body = document["body"]
         if body.get("holder") != signer or body.get("originator", node.party_code) != (
             node.party_code
@@ -219,16 +259,22 @@ def _log(node: Node, kind: str, actor: str, body: dict[str, Any], details: dict[
         )
 
 
-def _tree_head(node: Node, signer: str, document: dict[str, Any], _where: str) -> dict[str, Any]:
+def _tree_head(
+    node: Node, signer: str, document: dict[str, Any], _where: str, _at: datetime
+) -> dict[str, Any]:
     return witness.witness_head(node, signer, document)  # the cosignature is the reply
 
 
-def _witnessed_heads(node: Node, signer: str, document: dict[str, Any], _where: str) -> None:
+def _witnessed_heads(
+    node: Node, signer: str, document: dict[str, Any], _where: str, _at: datetime
+) -> None:
     witness.compare_seen_heads(node, signer, document)
 
 
 HANDLERS: dict[str, Handler] = {
     "diplomatic-note": _note,
+    ACCEPTANCE: _answer,
+    REJECTION: _answer,
     "consent-request": _consent_request,
     "approval": _consent,
     "revocation": _consent,
@@ -239,6 +285,7 @@ HANDLERS: dict[str, Handler] = {
     witness.WITNESSED_HEADS: _witnessed_heads,
 }
 OWN_TRANSACTION = frozenset({witness.TREE_HEAD, witness.WITNESSED_HEADS})
+TIMED = frozenset({"diplomatic-note", ACCEPTANCE, REJECTION})  # they count from their receipt
 
 
 def message_kinds() -> tuple[str, ...]:

@@ -1,6 +1,7 @@
 """The node's own copy of its agreements: the files it was given, plus the events that
-diplomatic notes have recorded since. The registry is rebuilt from both, so status stays
-derived, never stored.
+diplomatic notes have recorded since, with the parties' answers to them. The registry is
+rebuilt from all three by :func:`pactshare.domain.authority.settle`, so status stays derived,
+never stored, and a note takes effect only as far as the parties required for it made it.
 """
 
 from __future__ import annotations
@@ -10,14 +11,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select, update
 
-from pactshare.domain import Event, EventKind, Registry
+from pactshare.domain import Event, EventKind, Registry, parse_instant
+from pactshare.domain.authority import Answer, Proposal, Settled, settle
 from pactshare.errors import InputError
 from pactshare.scenarios import Source, registry_from_sources
-from pactshare.store.schema import agreement_events, scenario_files
+from pactshare.store.schema import (
+    agreement_events,
+    event_answers,
+    registry_version,
+    scenario_files,
+)
 
-__all__ = ["install_sources", "load_registry", "record_event", "version"]
+__all__ = [
+    "bump",
+    "install_sources",
+    "load_registry",
+    "load_settled",
+    "record_event",
+    "version",
+]
 
 
 def install_sources(tx: Connection, sources: Iterable[Source], *, at: datetime) -> int:
@@ -26,26 +40,69 @@ def install_sources(tx: Connection, sources: Iterable[Source], *, at: datetime) 
     registry_from_sources(named)  # refuse a bad set before storing any of it
     for source in named:
         tx.execute(insert(scenario_files).values(name=source.name, text=source.text, loaded_at=at))
+    bump(tx)
     return len(named)
 
 
-def version(tx: Connection) -> tuple[int, int]:
-    """What the registry is built from, in two counts: files and events (both append-only)."""
-    files = tx.execute(select(func.count()).select_from(scenario_files)).scalar_one()
-    events = tx.execute(select(func.count()).select_from(agreement_events)).scalar_one()
-    return int(files), int(events)
+def version(tx: Connection) -> int:
+    """The registry's version: it grows with every change to its files, notes or answers."""
+    found = tx.execute(select(registry_version.c.version)).scalar_one_or_none()
+    return 0 if found is None else int(found)
+
+
+def bump(tx: Connection) -> None:
+    """Mark the registry changed, in the caller's transaction (the row lock orders writers)."""
+    changed = tx.execute(
+        update(registry_version).values(version=registry_version.c.version + 1)
+    ).rowcount
+    if not changed:
+        tx.execute(insert(registry_version).values(id=1, version=1))
+
+
+def _proposals(tx: Connection) -> dict[str, list[Proposal]]:
+    """Every recorded note with its answers, by agreement."""
+    answers: dict[str, list[Answer]] = {}
+    for row in tx.execute(select(event_answers)):
+        answers.setdefault(row.event_id, []).append(
+            Answer(row.party, bool(row.accepted), row.at, row.reason)
+        )
+    result: dict[str, list[Proposal]] = {}
+    for row in tx.execute(select(agreement_events).order_by(agreement_events.c.at)):
+        event = Event(row.id, EventKind(row.kind), row.at, row.party, row.source)
+        result.setdefault(row.agreement_id, []).append(
+            Proposal(
+                row.agreement_id,
+                event,
+                issued_at=_issued_at(row.note, row.recorded_at),
+                received_at=row.received_at,
+                answers=tuple(answers.get(row.id, ())),
+            )
+        )
+    return result
+
+
+def _issued_at(note: Any, fallback: datetime) -> datetime:
+    """The signing instant of a stored note (verified when it was recorded)."""
+    try:
+        return parse_instant(str(note["body"]["issued_at"]), what="note.issued_at")
+    except (KeyError, TypeError, InputError):
+        return fallback
+
+
+def load_settled(tx: Connection) -> tuple[Registry, dict[str, tuple[Settled, ...]]]:
+    """The registry as this node knows it, and every note's state, by agreement."""
+    files = tx.execute(select(scenario_files.c.name, scenario_files.c.text).order_by("name"))
+    registry = registry_from_sources(Source(name, text) for name, text in files)
+    states: dict[str, tuple[Settled, ...]] = {}
+    for agreement_id, proposals in _proposals(tx).items():
+        agreement, states[agreement_id] = settle(registry.agreement(agreement_id), proposals)
+        registry = registry.with_agreement(agreement)
+    return registry, states
 
 
 def load_registry(tx: Connection) -> Registry:
-    """The registry as this node knows it: its files plus the events recorded since."""
-    files = tx.execute(select(scenario_files.c.name, scenario_files.c.text).order_by("name"))
-    registry = registry_from_sources(Source(name, text) for name, text in files)
-    rows = tx.execute(select(agreement_events).order_by(agreement_events.c.at))
-    for row in rows:
-        agreement = registry.agreement(row.agreement_id)
-        event = Event(row.id, EventKind(row.kind), row.at, row.party, row.source)
-        registry = registry.with_agreement(agreement.with_event(event))
-    return registry
+    """The registry as this node knows it: its files plus the notes in effect."""
+    return load_settled(tx)[0]
 
 
 def record_event(
@@ -56,15 +113,15 @@ def record_event(
     event: Event,
     note: dict[str, Any],
     at: datetime,
-) -> Registry:
-    """Record an agreement event carried by a diplomatic note; return the updated registry."""
+    received_at: datetime | None = None,
+) -> None:
+    """Record an agreement event carried by a diplomatic note (its state is settled when the
+    registry is built: the note may wait for acceptances, or be ignored)."""
     agreement = registry.agreement(agreement_id)
     if event.party is not None and event.party not in agreement.parties:
         raise InputError(f"{event.party} is not a party to {agreement_id}")
-    try:
-        updated = registry.with_agreement(agreement.with_event(event))
-    except ValueError as exc:
-        raise InputError(f"{agreement_id}: {exc}") from exc
+    if agreement.event(event.id) is not None:
+        raise InputError(f"{agreement_id}: event id {event.id!r} already exists")
     tx.execute(
         insert(agreement_events).values(
             id=event.id,
@@ -75,6 +132,7 @@ def record_event(
             source=event.source,
             note=note,
             recorded_at=at,
+            received_at=received_at,
         )
     )
-    return updated
+    bump(tx)

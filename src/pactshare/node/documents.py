@@ -23,7 +23,15 @@ from pactshare import seal
 from pactshare.errors import EnvelopeKeyError, PackageError
 from pactshare.store.files import atomic_output
 
-__all__ = ["read_document", "sign_document", "verify_document", "write_document"]
+__all__ = [
+    "ACKNOWLEDGEMENT",
+    "read_document",
+    "sign_document",
+    "verify_document",
+    "write_document",
+]
+
+ACKNOWLEDGEMENT = "acknowledgement"  # what a receiver signs for a document it recorded
 
 
 def _signed_bytes(kind: str, body: dict[str, Any]) -> bytes:

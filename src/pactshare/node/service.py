@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from pactshare import seal
 from pactshare.domain import Party, Registry
+from pactshare.domain.authority import Settled
 from pactshare.errors import InputError, NodeError, StorageError
 from pactshare.node import agreements, journal
 from pactshare.node.home import NodeConfig, NodeHome
@@ -57,7 +58,7 @@ class Node:
         self.objects = ObjectStore(home.objects)
         self._clock = clock
         self._passphrase = passphrase
-        self._registry: tuple[tuple[int, int], Registry] | None = None
+        self._registry: tuple[int, Registry, dict[str, tuple[Settled, ...]]] | None = None
 
     def now(self) -> datetime:
         return self._clock()
@@ -72,11 +73,18 @@ class Node:
         return seal.Directory.from_folder(self.home.directory)
 
     def registry(self, tx: Connection) -> Registry:
-        """The node's registry, rebuilt only when its files or recorded events changed."""
+        """The node's registry, rebuilt only when its version changed (a file, note or answer)."""
+        return self._load(tx)[1]
+
+    def settled(self, tx: Connection) -> dict[str, tuple[Settled, ...]]:
+        """Every note's state on this node's copy, by agreement (cached as the registry is)."""
+        return self._load(tx)[2]
+
+    def _load(self, tx: Connection) -> tuple[int, Registry, dict[str, tuple[Settled, ...]]]:
         version = agreements.version(tx)
         if self._registry is None or self._registry[0] != version:
-            self._registry = (version, agreements.load_registry(tx))
-        return self._registry[1]
+            self._registry = (version, *agreements.load_settled(tx))
+        return self._registry
 
     def party(self, tx: Connection) -> Party:
         return self.registry(tx).party(self.party_code)

@@ -34,6 +34,7 @@ __all__ = [
     "audit_nodes",
     "cosignatures",
     "envelopes",
+    "event_answers",
     "federation_nonces",
     "forks",
     "inbound_messages",
@@ -46,6 +47,7 @@ __all__ = [
     "persons",
     "provisions",
     "receipts",
+    "registry_version",
     "relays",
     "scenario_files",
     "witnessed_heads",
@@ -103,6 +105,29 @@ agreement_events = Table(
     Column("source", Text, nullable=False),
     Column("note", JSON, nullable=False),  # the signed diplomatic note that records it
     _when("recorded_at"),
+    # When the note was received (§5.1: it counts from then): ours on a note we received, the
+    # receiver's acknowledgement on a note we gave (None until one arrives).
+    _when("received_at", nullable=True),
+)
+
+event_answers = Table(  # parties' signed acceptances and rejections of notes (one per party)
+    "event_answers",
+    metadata,
+    Column("event_id", String(100), primary_key=True),
+    Column("party", String(3), primary_key=True),
+    Column("agreement_id", String(100), nullable=False),
+    Column("accepted", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    _when("at"),  # the instant the answer counts from (its receipt, as for a note)
+    Column("document", JSON, nullable=False),  # the signed acceptance or rejection
+    _when("recorded_at"),
+)
+
+registry_version = Table(  # one row: bumped by every change to what the registry is built from
+    "registry_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
 )
 
 envelopes = Table(

@@ -1,5 +1,6 @@
 """One agreement: its terms, equivalence table, events and the status bands they produce,
-with the status, next anniversary and notice deadline at a chosen instant.
+with the status, next anniversary and notice deadline at a chosen instant; and the notes
+between the parties with their state (in effect, proposed, rejected by whom, ignored).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from pactshare.api.auth import current_node
 from pactshare.domain import Agreement, Band, Registry, bands, status_at
 from pactshare.errors import InputError
+from pactshare.node.notes import list_notes
 from pactshare.web.network import STATUS_TEXT, short_name
 from pactshare.web.rendering import instant, not_found, page
 
@@ -116,5 +118,6 @@ def agreement_page(request: Request, agreement_id: str) -> HTMLResponse:
         "bar_width": BAR_WIDTH,
         "status_text": STATUS_TEXT,
         "error": error,
+        "notes": [r for r in list_notes(node, agreement.id) if r.origin == "note"],
     }
     return page(request, "agreement.html", context, status=400 if error else 200)

@@ -22,9 +22,13 @@ from tests.http_support import LABEL_TOML
 from tests.support import GSOMIA, Clock, at, pinned_nodes
 
 
+CLOCK = Clock(at("2019-08-01T10:00:00+09:00"))
+
+
 @pytest.fixture
 def pair(tmp_path: Path) -> Iterator[tuple[Node, Node]]:
-    nodes = pinned_nodes(tmp_path, Clock(at("2019-08-01T10:00:00+09:00")), ("KOR", "JPN"))
+    CLOCK.now = at("2019-08-01T10:00:00+09:00")
+    nodes = pinned_nodes(tmp_path, CLOCK, ("KOR", "JPN"))
     yield nodes["KOR"], nodes["JPN"]
     for node in nodes.values():
         node.close()
@@ -56,8 +60,12 @@ def test_a_refused_package_answers_422_naming_the_message_not_our_temporary_file
     tmp_path: Path, pair: tuple[Node, Node]
 ) -> None:
     kor, jpn = pair
+    # JPN's notice stays in JPN's outbox (no worker runs): for JPN, GSOMIA lapsed on
+    # 23 November 2018, while KOR's copy still has it in force.
+    CLOCK.now = at("2018-08-01T10:00:00+09:00")
+    give_note(jpn, GSOMIA, "notice_of_termination")
+    CLOCK.now = at("2018-12-01T10:00:00+09:00")
     package_id, body = _package(kor, tmp_path)
-    give_note(jpn, GSOMIA, "termination", effective=at("2019-08-01T09:00:00+09:00"))
     with NodeServer(jpn, port=0) as server:
         server.worker.stop()
         answer = _post(server.url, kor, body, package_id, "application/zip")

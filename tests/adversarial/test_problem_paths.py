@@ -21,7 +21,6 @@ from tests.e2e.federation_support import signed_headers
 from tests.http_support import LABEL_TOML
 from tests.support import GSOMIA, Clock, at, pinned_nodes
 
-
 CLOCK = Clock(at("2019-08-01T10:00:00+09:00"))
 
 

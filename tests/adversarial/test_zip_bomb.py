@@ -167,14 +167,29 @@ def test_a_bomb_posted_to_the_federation_endpoint_is_a_400_and_leaves_nothing(
 
 
 def test_a_package_refused_by_the_agreements_leaves_no_envelope_behind(
-    pair: tuple[Node, Node, Path],
+    tmp_path: Path, database_url: str
 ) -> None:
-    """Not a bomb: a genuine package JPN's agreements refuse. Its envelope is not kept."""
-    _, jpn, genuine = pair
-    give_note(jpn, GSOMIA, "termination", effective=at("2019-08-01T09:00:00+09:00"))
-    files, folders, counts = _state(jpn)
-    with pytest.raises(RefusedError):
-        receive(jpn, genuine)
-    after = _state(jpn)
-    assert (after[0], after[1]) == (files, folders)
-    assert after[2][:3] == counts[:3]  # only the refusal's audit entry was added
+    """Not a bomb: a genuine package JPN's agreements refuse. Its envelope is not kept.
+
+    JPN's own notice of termination stays in its outbox (no worker runs): for JPN, GSOMIA
+    lapsed on 23 November 2018, while KOR's copy still has it in force."""
+    clock = Clock(at("2018-08-01T10:00:00+09:00"))
+    nodes = pinned_nodes(tmp_path, clock, ("KOR", "JPN"), {"JPN": database_url})
+    kor, jpn = nodes["KOR"], nodes["JPN"]
+    try:
+        give_note(jpn, GSOMIA, "notice_of_termination")
+        clock.now = at("2018-12-01T10:00:00+09:00")
+        (tmp_path / "item.txt").write_text("SLBM telemetry", encoding="utf-8")
+        (tmp_path / "label.toml").write_text(LABEL, encoding="utf-8")
+        item = register(kor, tmp_path / "item.txt", tmp_path / "label.toml")
+        genuine = provide(kor, item, "JPN", package=tmp_path / "genuine.zip").package
+        assert genuine is not None
+        files, folders, counts = _state(jpn)
+        with pytest.raises(RefusedError):
+            receive(jpn, genuine)
+        after = _state(jpn)
+        assert (after[0], after[1]) == (files, folders)
+        assert after[2][:3] == counts[:3]  # only the refusal's audit entry was added
+    finally:
+        kor.close()
+        jpn.close()

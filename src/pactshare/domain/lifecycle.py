@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pactshare.domain.agreements import Agreement, Event, EventKind
 from pactshare.domain.instants import require_aware
+from pactshare.limits import in_range
 
 __all__ = [
     "DEFAULT_INTERPRETATION",
@@ -203,6 +204,15 @@ def status_at(
     moment = at.astimezone(UTC)
     state = _State()
     for event in agreement.events:
+        if not in_range(event.at):  # stored before instants were bounded: never applied
+            state.notes.append(
+                Note(
+                    "INSTANT-RANGE",
+                    f"{event.id}: its instant {event.at.isoformat()} is outside the years "
+                    "1900 to 2199; the event has no effect",
+                )
+            )
+            continue
         when = event.at.astimezone(UTC)
         if when > moment:
             break

@@ -18,6 +18,7 @@ from pactshare.domain.lifecycle import (
     StatusReport,
     status_at,
 )
+from pactshare.limits import in_range
 
 __all__ = ["Band", "bands"]
 
@@ -37,7 +38,9 @@ def bands(
 ) -> tuple[Band, ...]:
     """The status bands of ``agreement`` from its first event on."""
     # In UTC: aware datetimes sharing one zone compare (and hash) by wall clock.
-    points = sorted({event.at.astimezone(UTC) for event in agreement.events})
+    # Events outside the years 1900-2199 have no effect (status_at notes them), so they
+    # start no band.
+    points = sorted({e.at.astimezone(UTC) for e in agreement.events if in_range(e.at)})
     reports: dict[datetime, StatusReport] = {}
     pending = list(points)
     while pending:

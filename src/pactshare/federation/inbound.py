@@ -16,7 +16,6 @@ it is answered as ``reply`` beside the acknowledgement, and the sender's deliver
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,9 @@ from typing import Any
 import rfc8785
 from sqlalchemy import Connection, insert, select
 
-from pactshare.errors import PackageError, StorageError
+from pactshare.errors import InputError, PackageError, StorageError
 from pactshare.federation import relay, witness
+from pactshare.limits import check_id, parse_json
 from pactshare.node import journal
 from pactshare.node.consents import file_consent
 from pactshare.node.custody import apply_reclassification_notice
@@ -91,9 +91,11 @@ def _document(node: Node, message: Inbound) -> dict[str, Any]:
     if message.body.stat().st_size > _MAX_DOCUMENT:
         raise PackageError(f"{where}: a document larger than {_MAX_DOCUMENT} bytes")
     try:
-        document = json.loads(message.body.read_bytes())
+        document = parse_json(message.body.read_bytes(), what=where)
         kind = str(document["kind"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except InputError as exc:
+        raise PackageError(str(exc)) from exc
+    except (KeyError, TypeError) as exc:
         raise PackageError(f"{where}: not a signed JSON document ({exc})") from exc
     handler = HANDLERS.get(kind)
     if handler is None:
@@ -180,6 +182,7 @@ def _consent_request(node: Node, signer: str, document: dict[str, Any], where: s
     body = document["body"]
     if body.get("holder") != signer or body.get("originator") != node.party_code:
         raise PackageError(f"{where}: a consent request must come from the holder, to us")
+    _item_id(body, where)
     _log(node, "consent", signer, body, {"request_received": body})
 
 
@@ -197,9 +200,18 @@ def _holder_notice(journal_kind: str) -> Handler:
             node.party_code
         ):
             raise PackageError(f"{where}: a {document['kind']} must come from the holder")
+        _item_id(body, where)
         _log(node, journal_kind, signer, body, {"received": document["kind"], "notice": body})
 
     return handle
+
+
+def _item_id(body: dict[str, Any], where: str) -> str:
+    """The item a document is about, an id of the one grammar."""
+    try:
+        return check_id(body.get("item_id"), what=f"{where}: body.item_id")
+    except InputError as exc:
+        raise PackageError(str(exc)) from exc
 
 
 def _log(node: Node, kind: str, actor: str, body: dict[str, Any], details: dict[str, Any]) -> None:

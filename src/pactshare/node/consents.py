@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import Connection, insert, select, update
 
 from pactshare.domain import ApprovalKind
 from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
+from pactshare.limits import ID_PATTERN
 from pactshare.node import journal
 from pactshare.node.documents import read_document, sign_document, verify_document
 from pactshare.node.items import item_row
@@ -22,12 +24,49 @@ from pactshare.node.service import Node
 from pactshare.store.schema import approvals, inbound_messages, outbox
 
 __all__ = [
+    "ApprovalBody",
+    "RevocationBody",
+    "checked_body",
     "file_consent",
     "grant_consent",
     "record_consent",
     "request_consent",
     "revoke_consent",
 ]
+
+
+_Id = Annotated[str, Field(pattern=ID_PATTERN.pattern)]
+_Party = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class RevocationBody(BaseModel):
+    """What a holder reads from a signed revocation (other fields pass unread)."""
+
+    approval_id: _Id
+    item_id: _Id
+    originator: _Party
+
+
+class ApprovalBody(RevocationBody):
+    """What a holder reads from a signed approval."""
+
+    kind: ApprovalKind
+    subject: str = Field(min_length=1, max_length=200)
+    granted_at: str | None = None
+
+
+Body = TypeVar("Body", bound=BaseModel)
+
+
+def checked_body(model: type[Body], body: dict[str, Any], *, where: str) -> Body:
+    """``body`` read as ``model``; a missing or ill-typed field is a :class:`PackageError`
+    naming it."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        raise PackageError(f"{where}: body.{field}: {error['msg']}") from exc
 
 
 def _subject(release_to: str | None, purpose: str | None) -> tuple[ApprovalKind, str]:
@@ -200,20 +239,23 @@ def file_consent(node: Node, document: Any, *, where: str) -> dict[str, Any]:
     if kind not in ("approval", "revocation"):
         raise PackageError(f"{where}: neither an approval nor a revocation")
     party, body = verify_document(document, node.directory, kind=str(kind), where=where)
-    if party != body.get("originator"):
+    checked = checked_body(
+        ApprovalBody if kind == "approval" else RevocationBody, body, where=where
+    )
+    if party != checked.originator:
         raise PackageError(f"{where}: signed by {party}, not by the originator")
     with node.db.atomic() as tx:
         existing = tx.execute(
-            select(approvals).where(approvals.c.id == body["approval_id"])
+            select(approvals).where(approvals.c.id == checked.approval_id)
         ).first()
-        if kind == "approval" and existing is None:
+        if isinstance(checked, ApprovalBody) and existing is None:
             tx.execute(
                 insert(approvals).values(
-                    id=body["approval_id"],
-                    item_id=body["item_id"],
+                    id=checked.approval_id,
+                    item_id=checked.item_id,
                     originator=party,
-                    kind=ApprovalKind(body["kind"]).value,
-                    subject=body["subject"],
+                    kind=checked.kind.value,
+                    subject=checked.subject,
                     recorded_at=now,
                     revoked_at=None,
                     document=document,
@@ -222,7 +264,7 @@ def file_consent(node: Node, document: Any, *, where: str) -> dict[str, Any]:
         elif kind == "revocation" and existing is not None and existing.revoked_at is None:
             tx.execute(
                 update(approvals)
-                .where(approvals.c.id == body["approval_id"])
+                .where(approvals.c.id == checked.approval_id)
                 .values(revoked_at=now)
             )
         else:
@@ -232,7 +274,7 @@ def file_consent(node: Node, document: Any, *, where: str) -> dict[str, Any]:
             kind="consent",
             at=now,
             actor=party,
-            subject=str(body["item_id"]),
+            subject=checked.item_id,
             details={"recorded": kind, "document": body},
         )
     return body

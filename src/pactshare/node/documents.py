@@ -19,7 +19,8 @@ import rfc8785
 from cryptography.exceptions import InvalidSignature
 
 from pactshare import seal
-from pactshare.errors import EnvelopeKeyError, PackageError
+from pactshare.errors import EnvelopeKeyError, InputError, PackageError
+from pactshare.limits import parse_json
 from pactshare.store.files import atomic_output
 
 __all__ = ["read_document", "sign_document", "verify_document", "write_document"]
@@ -73,8 +74,8 @@ def write_document(path: Path, document: dict[str, Any]) -> None:
 
 def read_document(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return parse_json(path.read_bytes(), what=str(path))
     except OSError as exc:
         raise PackageError(f"{path}: cannot read ({exc.strerror})") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PackageError(f"{path}: not a JSON document ({exc})") from exc
+    except InputError as exc:
+        raise PackageError(f"{exc} (not a signed document)") from exc

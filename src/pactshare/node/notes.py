@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from pactshare.domain import Event, EventKind, parse_instant
 from pactshare.errors import InputError, PackageError
+from pactshare.limits import check_id
 from pactshare.node import journal
 from pactshare.node.agreements import record_event
 from pactshare.node.documents import read_document, sign_document, verify_document
@@ -97,7 +98,7 @@ def record_note(node: Node, note: Any, *, where: str) -> tuple[str, dict[str, An
     try:
         spec = body["event"]
         event = Event(
-            str(spec["id"]),
+            check_id(spec["id"], what="event.id"),
             EventKind(spec["kind"]),
             parse_instant(str(spec["at"]), what="event.at"),
             str(spec["party"]),

@@ -13,10 +13,13 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, ValidationError
 
 from pactshare import seal
-from pactshare.errors import PackageError
+from pactshare.errors import InputError, PackageError
+from pactshare.limits import ID_PATTERN, parse_json
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.store.files import atomic_output
 
@@ -91,8 +94,8 @@ def read_manifest(path: Path, directory: seal.Directory) -> tuple[Manifest, zipf
             raise PackageError(f"{path}: expected {_MANIFEST} and {_ENVELOPE}, found {names}")
         if archive.getinfo(_MANIFEST).file_size > _MAX_MANIFEST:
             raise PackageError(f"{path}: manifest larger than {_MAX_MANIFEST} bytes")
-        manifest = _verify(json.loads(archive.read(_MANIFEST)), directory, path)
-    except (ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+        manifest = _verify(parse_json(archive.read(_MANIFEST), what="JSON"), directory, path)
+    except (InputError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
         archive.close()
         raise PackageError(f"{path}: malformed manifest ({exc})") from exc
     except BaseException:
@@ -113,4 +116,37 @@ def _verify(signed: Any, directory: seal.Directory, path: Path) -> Manifest:
     envelope = body.get("envelope")
     if not isinstance(envelope, dict) or len(str(envelope.get("digest", ""))) != 64:
         raise PackageError(f"{path}: the manifest names no envelope digest")
+    try:
+        _ManifestBody.model_validate(body)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise PackageError(f"{path}: manifest body.{where}: {error['msg']}") from exc
     return Manifest(body=body, signer_key_id=str(signed["signer_key_id"]))
+
+
+_Party = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+_Id = Annotated[str, Field(pattern=ID_PATTERN.pattern)]
+
+
+class _Hop(BaseModel):
+    to: str | None = None
+    agreement: str | None = None
+
+
+class _Decision(BaseModel):
+    route: list[_Hop] = []
+
+
+class _ManifestBody(BaseModel):
+    """The fields of a manifest body that a receiver reads, with their types (others pass)."""
+
+    package_id: _Id
+    sender: _Party
+    recipient: _Party
+    final_recipient: _Party | None = None
+    item_id: _Id
+    created_at: str
+    label: dict[str, Any]
+    decision: _Decision = _Decision()
+    approvals: list[dict[str, Any]] = []

@@ -24,7 +24,6 @@ from sqlalchemy import insert, select
 from pactshare import seal
 from pactshare.domain import (
     Approval,
-    ApprovalKind,
     Decision,
     Hop,
     Outcome,
@@ -35,6 +34,7 @@ from pactshare.domain import (
 from pactshare.domain.wire import decision_json
 from pactshare.errors import PackageError, PactshareError, RefusedError
 from pactshare.node import faults, journal
+from pactshare.node.consents import ApprovalBody, checked_body
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.items import store_envelope
 from pactshare.node.packages import envelope_chunks, read_manifest
@@ -213,15 +213,16 @@ def _approvals(
         party, approval = verify_document(
             document, node.directory, kind="approval", where=str(package)
         )
-        if party != originator or approval.get("originator") != originator:
+        checked = checked_body(ApprovalBody, approval, where=f"{package}: an approval")
+        if party != originator or checked.originator != originator:
             raise PackageError(f"{package}: an approval not signed by the originator {originator}")
         found.append(
             Approval(
                 originator,
-                ApprovalKind(approval["kind"]),
-                str(approval["subject"]),
-                parse_instant(str(approval["granted_at"]), what="approval granted_at"),
-                str(approval["item_id"]),
+                checked.kind,
+                checked.subject,
+                parse_instant(str(checked.granted_at), what="approval granted_at"),
+                checked.item_id,
             )
         )
     return tuple(found)

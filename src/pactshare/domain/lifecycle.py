@@ -33,6 +33,7 @@ __all__ = [
     "Status",
     "StatusReport",
     "Term",
+    "event_instants",
     "status_at",
 ]
 
@@ -188,6 +189,12 @@ class _State:
         if self.calendar is not None and self.calendar.has_terms and not self.calendar.renews:
             candidates.append(self.calendar.anniversary(1))
         return min(candidates, key=lambda moment: moment.astimezone(UTC)) if candidates else None
+
+
+def event_instants(agreement: Agreement) -> set[datetime]:
+    """The UTC instants of the events that can change ``agreement``'s status: those in the
+    years 1900-2199 (an event stored outside them has no effect, see :func:`status_at`)."""
+    return {event.at.astimezone(UTC) for event in agreement.events if in_range(event.at)}
 
 
 def status_at(

@@ -16,9 +16,9 @@ from pactshare.domain.lifecycle import (
     Interpretation,
     Status,
     StatusReport,
+    event_instants,
     status_at,
 )
-from pactshare.limits import in_range
 
 __all__ = ["Band", "bands"]
 
@@ -38,9 +38,7 @@ def bands(
 ) -> tuple[Band, ...]:
     """The status bands of ``agreement`` from its first event on."""
     # In UTC: aware datetimes sharing one zone compare (and hash) by wall clock.
-    # Events outside the years 1900-2199 have no effect (status_at notes them), so they
-    # start no band.
-    points = sorted({e.at.astimezone(UTC) for e in agreement.events if in_range(e.at)})
+    points = sorted(event_instants(agreement))
     reports: dict[datetime, StatusReport] = {}
     pending = list(points)
     while pending:

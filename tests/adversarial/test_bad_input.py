@@ -99,9 +99,11 @@ def test_the_api_answers_every_bad_input_with_a_4xx_problem_and_writes_nothing(
     before = footprint(live.node)
     failures = []
     for name, method, path, options in API_ATTACKS:
-        upload = {"files": {"file": ("item.txt", b"content")}} if "data" in options else {}
+        upload: dict[str, Any] = {"files": {"file": ("item.txt", b"content")}}
         with live.client("admin") as client:  # a fresh connection: a 500 would close it
-            found = _problem(client.request(method, path, **options, **upload))
+            found = _problem(
+                client.request(method, path, **options, **(upload if "data" in options else {}))
+            )
         if found:
             failures.append(f"{name}: {found}")
     assert not failures

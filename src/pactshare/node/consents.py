@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, insert, select, update
 
 from pactshare.domain import ApprovalKind
 from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
-from pactshare.limits import ID_PATTERN
 from pactshare.node import journal
-from pactshare.node.documents import read_document, sign_document, verify_document
+from pactshare.node.documents import (
+    Id,
+    PartyCode,
+    checked_body,
+    read_document,
+    sign_document,
+    verify_document,
+)
 from pactshare.node.items import item_row
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
@@ -26,7 +32,6 @@ from pactshare.store.schema import approvals, inbound_messages, outbox
 __all__ = [
     "ApprovalBody",
     "RevocationBody",
-    "checked_body",
     "file_consent",
     "grant_consent",
     "record_consent",
@@ -35,16 +40,12 @@ __all__ = [
 ]
 
 
-_Id = Annotated[str, Field(pattern=ID_PATTERN.pattern)]
-_Party = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-
-
 class RevocationBody(BaseModel):
     """What a holder reads from a signed revocation (other fields pass unread)."""
 
-    approval_id: _Id
-    item_id: _Id
-    originator: _Party
+    approval_id: Id
+    item_id: Id
+    originator: PartyCode
 
 
 class ApprovalBody(RevocationBody):
@@ -53,20 +54,6 @@ class ApprovalBody(RevocationBody):
     kind: ApprovalKind
     subject: str = Field(min_length=1, max_length=200)
     granted_at: str | None = None
-
-
-Body = TypeVar("Body", bound=BaseModel)
-
-
-def checked_body(model: type[Body], body: dict[str, Any], *, where: str) -> Body:
-    """``body`` read as ``model``; a missing or ill-typed field is a :class:`PackageError`
-    naming it."""
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"])
-        raise PackageError(f"{where}: body.{field}: {error['msg']}") from exc
 
 
 def _subject(release_to: str | None, purpose: str | None) -> tuple[ApprovalKind, str]:

@@ -13,17 +13,30 @@ import base64
 import binascii
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import rfc8785
 from cryptography.exceptions import InvalidSignature
+from pydantic import BaseModel, Field, ValidationError
 
 from pactshare import seal
 from pactshare.errors import EnvelopeKeyError, InputError, PackageError
-from pactshare.limits import parse_json
+from pactshare.limits import ID_PATTERN, parse_json
 from pactshare.store.files import atomic_output
 
-__all__ = ["read_document", "sign_document", "verify_document", "write_document"]
+__all__ = [
+    "Id",
+    "PartyCode",
+    "checked_body",
+    "read_document",
+    "sign_document",
+    "verify_document",
+    "write_document",
+]
+
+Id = Annotated[str, Field(pattern=ID_PATTERN.pattern)]
+PartyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Body = TypeVar("Body", bound=BaseModel)
 
 
 def _signed_bytes(kind: str, body: dict[str, Any]) -> bytes:
@@ -63,6 +76,17 @@ def verify_document(
     except InvalidSignature as exc:
         raise PackageError(f"{where}: the signature does not verify") from exc
     return party, body
+
+
+def checked_body(model: type[Body], body: dict[str, Any], *, where: str) -> Body:
+    """A verified document's ``body`` read as ``model`` (the fields a handler reads, typed);
+    a missing or ill-typed field is a :class:`PackageError` naming it."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        raise PackageError(f"{where}: body.{field}: {error['msg']}") from exc
 
 
 def write_document(path: Path, document: dict[str, Any]) -> None:

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel
 
 from pactshare import seal
 from pactshare.errors import InputError, PackageError
-from pactshare.limits import ID_PATTERN, parse_json
-from pactshare.node.documents import sign_document, verify_document
+from pactshare.limits import parse_json
+from pactshare.node.documents import Id, PartyCode, checked_body, sign_document, verify_document
 from pactshare.store.files import atomic_output
 
 __all__ = [
@@ -36,6 +37,17 @@ KIND = "transfer-package"
 _MANIFEST, _ENVELOPE = "manifest.json", "envelope.psx"
 _MAX_MANIFEST = 1 << 20
 _BLOCK = 1 << 20
+#: What reading a damaged archive raises (a bad offset, an unknown compression method, an
+#: encrypted entry, a truncated or corrupt deflate stream): a malformed package, each one.
+_DAMAGED = (
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    zlib.error,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +107,7 @@ def read_manifest(path: Path, directory: seal.Directory) -> tuple[Manifest, zipf
         if archive.getinfo(_MANIFEST).file_size > _MAX_MANIFEST:
             raise PackageError(f"{path}: manifest larger than {_MAX_MANIFEST} bytes")
         manifest = _verify(parse_json(archive.read(_MANIFEST), what="JSON"), directory, path)
-    except (InputError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+    except (InputError, KeyError, TypeError, *_DAMAGED) as exc:
         archive.close()
         raise PackageError(f"{path}: malformed manifest ({exc})") from exc
     except BaseException:
@@ -105,8 +117,11 @@ def read_manifest(path: Path, directory: seal.Directory) -> tuple[Manifest, zipf
 
 
 def envelope_chunks(archive: zipfile.ZipFile) -> Iterator[bytes]:
-    with archive.open(_ENVELOPE) as source:
-        yield from iter(lambda: source.read(_BLOCK), b"")
+    try:
+        with archive.open(_ENVELOPE) as source:
+            yield from iter(lambda: source.read(_BLOCK), b"")
+    except _DAMAGED as exc:
+        raise PackageError(f"{archive.filename}: the envelope cannot be read ({exc})") from exc
 
 
 def _verify(signed: Any, directory: seal.Directory, path: Path) -> Manifest:
@@ -116,17 +131,8 @@ def _verify(signed: Any, directory: seal.Directory, path: Path) -> Manifest:
     envelope = body.get("envelope")
     if not isinstance(envelope, dict) or len(str(envelope.get("digest", ""))) != 64:
         raise PackageError(f"{path}: the manifest names no envelope digest")
-    try:
-        _ManifestBody.model_validate(body)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise PackageError(f"{path}: manifest body.{where}: {error['msg']}") from exc
+    checked_body(_ManifestBody, body, where=f"{path}: manifest")
     return Manifest(body=body, signer_key_id=str(signed["signer_key_id"]))
-
-
-_Party = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-_Id = Annotated[str, Field(pattern=ID_PATTERN.pattern)]
 
 
 class _Hop(BaseModel):
@@ -141,11 +147,11 @@ class _Decision(BaseModel):
 class _ManifestBody(BaseModel):
     """The fields of a manifest body that a receiver reads, with their types (others pass)."""
 
-    package_id: _Id
-    sender: _Party
-    recipient: _Party
-    final_recipient: _Party | None = None
-    item_id: _Id
+    package_id: Id
+    sender: PartyCode
+    recipient: PartyCode
+    final_recipient: PartyCode | None = None
+    item_id: Id
     created_at: str
     label: dict[str, Any]
     decision: _Decision = _Decision()

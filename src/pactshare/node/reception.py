@@ -34,8 +34,8 @@ from pactshare.domain import (
 from pactshare.domain.wire import decision_json
 from pactshare.errors import PackageError, PactshareError, RefusedError
 from pactshare.node import faults, journal
-from pactshare.node.consents import ApprovalBody, checked_body
-from pactshare.node.documents import sign_document, verify_document
+from pactshare.node.consents import ApprovalBody
+from pactshare.node.documents import checked_body, sign_document, verify_document
 from pactshare.node.items import store_envelope
 from pactshare.node.packages import envelope_chunks, read_manifest
 from pactshare.node.service import Node

@@ -8,8 +8,8 @@ imports nothing else of ours):
   instants): no agreement speaks of other years, and the calendar arithmetic of far instants
   (a year-1 date at +14:00) overflows;
 * **ids** (items, events, approvals, messages) follow one grammar, :data:`ID_PATTERN`: ASCII
-  letters and digits, then also ``.``, ``_`` and ``-``, at most 128 characters — safe in a
-  file name, a header, a URL path and a log line;
+  letters and digits, then also ``.``, ``_`` and ``-``, at most 64 characters — safe in a
+  file name, a header, a URL path and a log line, and within every id column;
 * **JSON** (:func:`parse_json`) is UTF-8, nested at most :data:`MAX_DEPTH` deep, with
   integers within ±(2**53 - 1) and finite numbers only, no lone surrogate and no key twice in
   an object (I-JSON, RFC 7493: what RFC 8785 canonicalisation and signing need);
@@ -49,7 +49,7 @@ EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 MAX_DEPTH = 32
 MAX_SAFE_INTEGER = 2**53 - 1
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -76,7 +76,7 @@ def check_id(value: object, *, what: str) -> str:
     if not isinstance(value, str) or ID_PATTERN.fullmatch(value) is None:
         raise InputError(
             f"{what}: {value!r} is not an id (ASCII letters, digits, '.', '_' and '-', "
-            "starting with a letter or digit, at most 128 characters)"
+            "starting with a letter or digit, at most 64 characters)"
         )
     return value
 

@@ -30,6 +30,7 @@ from pactshare.node.documents import sign_document
 from pactshare.node.people import add_person, find_person
 from pactshare.node.service import Node, init_node
 from pactshare.scenarios import REFERENCE_DIR, load_registry
+from pactshare.web.rendering import local_time
 from tests.e2e.federation_support import signed_headers
 from tests.http_support import BEFORE_MIDNIGHT, LABEL_TOML, LiveNode
 from tests.support import GSOMIA, Clock, footprint, kor_to_jpn, reference, run_cli
@@ -205,6 +206,27 @@ def test_the_federation_endpoint_answers_every_bad_body_with_400_and_writes_noth
             failures.append(f"{name}: {found or response.status_code}")
     assert not failures
     assert footprint(live.node) == before
+
+
+@pytest.mark.parametrize("message_id", ["m" * 65, 'a"b', "../etc", "-leading"])
+def test_a_message_id_outside_the_id_grammar_is_400_and_writes_nothing(
+    live: LiveNode, tmp_path: Path, message_id: str
+) -> None:
+    """The id is stored as the message's key (64 characters): a longer one was a 503 on
+    PostgreSQL."""
+    keys = seal.load_keys(NodeHome(tmp_path / "jpn").keys)
+    body = _signed(keys, "diplomatic-note", _note({"id": "jpn-ok", "at": "2019-11-22T12:00Z"}))
+    before = footprint(live.node)
+    response = httpx.post(
+        live.url + PATH, content=body, headers=signed_headers(keys, body, message_id=message_id)
+    )
+    assert response.status_code == 400
+    assert "pactshare-message-id" in response.json()["detail"]
+    assert footprint(live.node) == before
+
+
+def test_the_dashboard_shows_a_stored_out_of_range_instant_as_it_is() -> None:
+    assert local_time(datetime.fromisoformat(MINUS_14)) == MINUS_14
 
 
 def test_a_download_names_its_file_safely_whatever_the_id() -> None:

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, insert, select
 
 from pactshare.errors import InputError, PackageError, StorageError
 from pactshare.federation import relay, witness
+from pactshare.federation.signatures import MESSAGE_ID
 from pactshare.limits import check_id, parse_json
 from pactshare.node import journal
 from pactshare.node.consents import file_consent
@@ -59,6 +60,10 @@ class Inbound:
 def accept(node: Node, message: Inbound) -> dict[str, Any]:
     """Apply ``message`` once; answer ``{"message_id", "receipt"}`` (a signed document), and
     ``"reply"`` when the handler signed one."""
+    try:
+        check_id(message.message_id, what=MESSAGE_ID)
+    except InputError as exc:
+        raise PackageError(str(exc)) from exc
     media_type = message.content_type.split(";", 1)[0].strip().lower()
     if media_type == ZIP:
         answer = {"receipt": _item(node, message)}

@@ -237,6 +237,17 @@ def test_a_download_names_its_file_safely_whatever_the_id() -> None:
     assert header.endswith("filename*=UTF-8''a%22b%0D%0AX-Evil%3A%201%5C.pse")
 
 
+def test_an_approval_purpose_wider_than_its_column_is_refused_not_a_503(live: LiveNode) -> None:
+    with live.client("admin") as client:
+        item = client.post(
+            "/api/v1/items", files={"file": ("x.txt", b"payload")}, data={"label": LABEL_TOML}
+        ).json()["item_id"]
+        before = footprint(live.node)
+        answer = client.post(f"/api/v1/items/{item}/consents", json={"purpose": "p" * 300})
+    assert _problem(answer) is None
+    assert footprint(live.node) == before
+
+
 def test_an_opened_item_is_served_as_an_attachment_named_by_its_id(live: LiveNode) -> None:
     with live.client("admin") as client:
         item = client.post(

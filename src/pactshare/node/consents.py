@@ -30,6 +30,7 @@ from pactshare.node.service import Node
 from pactshare.store.schema import approvals, inbound_messages, outbox
 
 __all__ = [
+    "MAX_SUBJECT",
     "ApprovalBody",
     "RevocationBody",
     "file_consent",
@@ -38,6 +39,9 @@ __all__ = [
     "request_consent",
     "revoke_consent",
 ]
+
+
+MAX_SUBJECT = 200  # the width of approvals.subject
 
 
 class RevocationBody(BaseModel):
@@ -52,7 +56,7 @@ class ApprovalBody(RevocationBody):
     """What a holder reads from a signed approval."""
 
     kind: ApprovalKind
-    subject: str = Field(min_length=1, max_length=200)
+    subject: str = Field(min_length=1, max_length=MAX_SUBJECT)
     granted_at: str | None = None
 
 
@@ -61,6 +65,8 @@ def _subject(release_to: str | None, purpose: str | None) -> tuple[ApprovalKind,
         raise InputError("say what is approved: --to PARTY (release) or --purpose TEXT (use)")
     if release_to is not None:
         return ApprovalKind.RELEASE, release_to.strip().upper()
+    if not 0 < len(str(purpose)) <= MAX_SUBJECT:
+        raise InputError(f"--purpose: 1 to {MAX_SUBJECT} characters")
     return ApprovalKind.PURPOSE, str(purpose)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import rfc8785
 from sqlalchemy import Connection, insert, select
 
-from pactshare.errors import InputError, PackageError, StorageError
+from pactshare.errors import InputError, PackageError, RefusedError, StorageError
 from pactshare.federation import relay, witness
 from pactshare.federation.signatures import MESSAGE_ID
 from pactshare.limits import check_id, parse_json
@@ -66,12 +66,21 @@ def accept(node: Node, message: Inbound) -> dict[str, Any]:
         raise PackageError(str(exc)) from exc
     media_type = message.content_type.split(";", 1)[0].strip().lower()
     if media_type == ZIP:
-        answer = {"receipt": _item(node, message)}
+        try:
+            answer = {"receipt": _item(node, message)}
+        except RefusedError as exc:  # name the message, not the file we spooled it to
+            raise RefusedError(_named(exc, message), reasons=exc.reasons) from exc
+        except PackageError as exc:
+            raise PackageError(_named(exc, message)) from exc
     elif media_type == JSON:
         answer = _document(node, message)
     else:
         raise PackageError(f"content-type: {media_type!r} is neither {ZIP} nor {JSON}")
     return {"message_id": message.message_id, **answer}
+
+
+def _named(error: Exception, message: Inbound) -> str:
+    return str(error).replace(str(message.body), f"message {message.message_id}")
 
 
 def _item(node: Node, message: Inbound) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from pactshare.limits import ID_PATTERN
+
 SMALL_CHUNK = 64
 
 #: Payload sizes around chunk boundaries of a small chunk size: 0, k*chunk - 1, k*chunk,
@@ -31,6 +33,9 @@ label_text = (
     .filter(bool)
 )
 
+#: Ids of the one id grammar (pactshare.limits.ID_PATTERN).
+ids = st.from_regex(ID_PATTERN, fullmatch=True)
+
 party_codes = st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), min_size=3, max_size=3)
 
 
@@ -43,7 +48,7 @@ def label_fields(draw: st.DrawFn) -> dict[str, object]:
         "topics": draw(st.lists(label_text, unique=True, max_size=4)),
         "releasable_to": draw(st.lists(party_codes, unique=True, min_size=1, max_size=4)),
         "caveats": draw(st.lists(label_text, unique=True, max_size=3)),
-        "item_id": draw(label_text),
+        "item_id": draw(ids),
         "created_at": "2026-11-23T09:00:00Z",
     }
     if draw(st.booleans()):

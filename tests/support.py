@@ -12,9 +12,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from pactshare.domain import Event, EventKind, Registry, Request, parse_instant
 from pactshare.node.service import Node, init_node
 from pactshare.scenarios import load_registry
+from pactshare.store.schema import federation_nonces, metadata
 
 GSOMIA = "gsomia-kor-jpn-2016"
 TISA = "tisa-2014"
@@ -107,3 +110,21 @@ def pinned_nodes(
             if other != party:
                 (home.directory / f"{other}.json").write_bytes(other_home.public_key.read_bytes())
     return {party: Node(home, clock=clock) for party, home in homes.items()}
+
+
+def footprint(node: Node) -> tuple[dict[str, int], list[str]]:
+    """What a node holds: the rows of each table (but the federation nonces, which every
+    signed request adds) and the files of its home (but the database's): equal before and
+    after an input that must be refused."""
+    with node.db.atomic() as tx:
+        rows = {
+            table.name: int(tx.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in metadata.sorted_tables
+            if table is not federation_nonces
+        }
+    files = sorted(
+        str(path.relative_to(node.home.root))
+        for path in node.home.root.rglob("*")
+        if path.is_file() and not path.name.startswith(node.home.database_file.name)
+    )
+    return rows, files

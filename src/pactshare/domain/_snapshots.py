@@ -21,7 +21,7 @@ from threading import Lock
 
 from pactshare.domain.agreements import Agreement, EventKind
 from pactshare.domain.decision import Effect, Reason
-from pactshare.domain.lifecycle import Interpretation, Status, status_at
+from pactshare.domain.lifecycle import Interpretation, Status, event_instants, status_at
 
 __all__ = ["Snapshot", "compute_snapshot", "snapshot"]
 
@@ -87,7 +87,7 @@ def _breakpoints(agreement: Agreement, interpretation: Interpretation) -> list[d
     readings = [interpretation]
     if _has_suspension(agreement):
         readings.append(interpretation.other_profile())
-    points = {event.at.astimezone(UTC) for event in agreement.events}
+    points = event_instants(agreement)
     for reading in readings:
         pending = sorted(points)
         seen: set[datetime] = set()

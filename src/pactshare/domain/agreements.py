@@ -68,9 +68,17 @@ class Event:
             raise ValueError(f"event {self.id!r}: instant {self.at.isoformat()} is naive")
 
 
+MAX_TERM_YEARS = 100
+MAX_NOTICE_DAYS = 36_500
+
+
 @dataclass(frozen=True, slots=True)
 class Terms:
-    """Duration terms. ``term_years`` None means in force until terminated."""
+    """Duration terms. ``term_years`` None means in force until terminated.
+
+    A term is 1 to 100 years and a notice period 0 to 36,500 days: with instants in the
+    years 1900-2199 every anniversary and deadline stays computable.
+    """
 
     timezone: str
     term_years: int | None = None
@@ -78,10 +86,10 @@ class Terms:
     notice_days: int | None = None
 
     def __post_init__(self) -> None:
-        if self.term_years is not None and self.term_years < 1:
-            raise ValueError("term_years must be 1 or more")
-        if self.notice_days is not None and self.notice_days < 0:
-            raise ValueError("notice_days must not be negative")
+        if self.term_years is not None and not 1 <= self.term_years <= MAX_TERM_YEARS:
+            raise ValueError(f"term_years must be 1 to {MAX_TERM_YEARS}")
+        if self.notice_days is not None and not 0 <= self.notice_days <= MAX_NOTICE_DAYS:
+            raise ValueError(f"notice_days must be 0 to {MAX_NOTICE_DAYS}")
         if self.auto_renew and self.term_years is None:
             raise ValueError("auto_renew needs term_years")
 

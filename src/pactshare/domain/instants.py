@@ -2,6 +2,8 @@
 
 A naive date-time is an input error everywhere in pactshare: "midnight" means nothing
 without a time zone, and the 2019 expiry (00:00 KST) was 10:00 the day before in Washington.
+An instant given from outside lies in the years 1900 to 2199 (``EARLIEST <= t < LATEST``,
+defined once in :mod:`pactshare.limits`); :func:`parse_instant` refuses any other.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pactshare.errors import InputError
+from pactshare.limits import check_instant
 
 __all__ = ["parse_instant", "require_aware", "zone"]
 
@@ -25,7 +28,8 @@ def require_aware(value: datetime, *, what: str) -> datetime:
 
 
 def parse_instant(text: str, *, what: str) -> datetime:
-    """Parse an ISO 8601 date-time with a UTC offset (``Z`` accepted)."""
+    """Parse an ISO 8601 date-time with a UTC offset (``Z`` accepted), within the years
+    1900 to 2199."""
     candidate = text.strip()
     if candidate.endswith(("Z", "z")):
         candidate = candidate[:-1] + "+00:00"
@@ -36,7 +40,7 @@ def parse_instant(text: str, *, what: str) -> datetime:
             f"{what}: {text!r} is not an ISO 8601 date-time "
             "(expected e.g. 2019-11-22T23:59:59+09:00)"
         ) from exc
-    return require_aware(value, what=what)
+    return check_instant(value, what=what)
 
 
 def zone(name: str, *, what: str) -> ZoneInfo:

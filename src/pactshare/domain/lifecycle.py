@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pactshare.domain.agreements import Agreement, Event, EventKind
 from pactshare.domain.instants import require_aware
+from pactshare.limits import in_range
 
 __all__ = [
     "DEFAULT_INTERPRETATION",
@@ -32,6 +33,7 @@ __all__ = [
     "Status",
     "StatusReport",
     "Term",
+    "event_instants",
     "status_at",
 ]
 
@@ -189,6 +191,12 @@ class _State:
         return min(candidates, key=lambda moment: moment.astimezone(UTC)) if candidates else None
 
 
+def event_instants(agreement: Agreement) -> set[datetime]:
+    """The UTC instants of the events that can change ``agreement``'s status: those in the
+    years 1900-2199 (an event stored outside them has no effect, see :func:`status_at`)."""
+    return {event.at.astimezone(UTC) for event in agreement.events if in_range(event.at)}
+
+
 def status_at(
     agreement: Agreement, at: datetime, interpretation: Interpretation = DEFAULT_INTERPRETATION
 ) -> StatusReport:
@@ -203,6 +211,15 @@ def status_at(
     moment = at.astimezone(UTC)
     state = _State()
     for event in agreement.events:
+        if not in_range(event.at):  # stored before instants were bounded: never applied
+            state.notes.append(
+                Note(
+                    "INSTANT-RANGE",
+                    f"{event.id}: its instant {event.at.isoformat()} is outside the years "
+                    "1900 to 2199; the event has no effect",
+                )
+            )
+            continue
         when = event.at.astimezone(UTC)
         if when > moment:
             break

@@ -16,6 +16,7 @@ from pactshare.domain.lifecycle import (
     Interpretation,
     Status,
     StatusReport,
+    event_instants,
     status_at,
 )
 
@@ -37,7 +38,7 @@ def bands(
 ) -> tuple[Band, ...]:
     """The status bands of ``agreement`` from its first event on."""
     # In UTC: aware datetimes sharing one zone compare (and hash) by wall clock.
-    points = sorted({event.at.astimezone(UTC) for event in agreement.events})
+    points = sorted(event_instants(agreement))
     reports: dict[datetime, StatusReport] = {}
     pending = list(points)
     while pending:

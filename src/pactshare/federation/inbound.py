@@ -19,7 +19,6 @@ it is answered as ``reply`` beside the acknowledgement, and the sender's deliver
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +32,8 @@ from pactshare.domain import parse_instant
 from pactshare.domain.authority import TOLERANCE
 from pactshare.errors import InputError, PackageError, RefusedError, StorageError
 from pactshare.federation import relay, witness
+from pactshare.federation.signatures import MESSAGE_ID
+from pactshare.limits import check_id, parse_json
 from pactshare.node import incidents, journal
 from pactshare.node.answers import ACCEPTANCE, REJECTION, record_answer
 from pactshare.node.consents import file_consent
@@ -70,14 +71,27 @@ class Inbound:
 def accept(node: Node, message: Inbound) -> dict[str, Any]:
     """Apply ``message`` once; answer ``{"message_id", "receipt"}`` (a signed document), and
     ``"reply"`` when the handler signed one."""
+    try:
+        check_id(message.message_id, what=MESSAGE_ID)
+    except InputError as exc:
+        raise PackageError(str(exc)) from exc
     media_type = message.content_type.split(";", 1)[0].strip().lower()
     if media_type == ZIP:
-        answer = {"receipt": _item(node, message)}
+        try:
+            answer = {"receipt": _item(node, message)}
+        except RefusedError as exc:  # name the message, not the file we spooled it to
+            raise RefusedError(_named(exc, message), reasons=exc.reasons) from exc
+        except PackageError as exc:
+            raise PackageError(_named(exc, message)) from exc
     elif media_type == JSON:
         answer = _document(node, message)
     else:
         raise PackageError(f"content-type: {media_type!r} is neither {ZIP} nor {JSON}")
     return {"message_id": message.message_id, **answer}
+
+
+def _named(error: Exception, message: Inbound) -> str:
+    return str(error).replace(str(message.body), f"message {message.message_id}")
 
 
 def _item(node: Node, message: Inbound) -> dict[str, Any]:
@@ -103,9 +117,11 @@ def _document(node: Node, message: Inbound) -> dict[str, Any]:
     if message.body.stat().st_size > _MAX_DOCUMENT:
         raise PackageError(f"{where}: a document larger than {_MAX_DOCUMENT} bytes")
     try:
-        document = json.loads(message.body.read_bytes())
+        document = parse_json(message.body.read_bytes(), what=where)
         kind = str(document["kind"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except InputError as exc:
+        raise PackageError(str(exc)) from exc
+    except (KeyError, TypeError) as exc:
         raise PackageError(f"{where}: not a signed JSON document ({exc})") from exc
     handler = HANDLERS.get(kind)
     if handler is None:
@@ -216,6 +232,7 @@ def _consent_request(
     body = document["body"]
     if body.get("holder") != signer or body.get("originator") != node.party_code:
         raise PackageError(f"{where}: a consent request must come from the holder, to us")
+    _item_id(body, where)
     _log(node, "consent", signer, body, {"request_received": body})
 
 
@@ -242,9 +259,18 @@ def _holder_notice(journal_kind: str) -> Handler:
             node.party_code
         ):
             raise PackageError(f"{where}: a {document['kind']} must come from the holder")
+        _item_id(body, where)
         _log(node, journal_kind, signer, body, {"received": document["kind"], "notice": body})
 
     return handle
+
+
+def _item_id(body: dict[str, Any], where: str) -> str:
+    """The item a document is about, an id of the one grammar."""
+    try:
+        return check_id(body.get("item_id"), what=f"{where}: body.item_id")
+    except InputError as exc:
+        raise PackageError(str(exc)) from exc
 
 
 def _log(node: Node, kind: str, actor: str, body: dict[str, Any], details: dict[str, Any]) -> None:

@@ -15,18 +15,29 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, delete, insert, select, update
 
 from pactshare.domain import ApprovalKind
 from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
 from pactshare.node import journal
-from pactshare.node.documents import read_document, sign_document, verify_document
+from pactshare.node.documents import (
+    Id,
+    PartyCode,
+    checked_body,
+    read_document,
+    sign_document,
+    verify_document,
+)
 from pactshare.node.items import item_row
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
 from pactshare.store.schema import approvals, inbound_messages, items, outbox
 
 __all__ = [
+    "MAX_SUBJECT",
+    "ApprovalBody",
+    "RevocationBody",
     "file_consent",
     "grant_consent",
     "record_consent",
@@ -35,11 +46,32 @@ __all__ = [
 ]
 
 
+MAX_SUBJECT = 200  # the width of approvals.subject
+
+
+class RevocationBody(BaseModel):
+    """What a holder reads from a signed revocation (other fields pass unread)."""
+
+    approval_id: Id
+    item_id: Id
+    originator: PartyCode
+
+
+class ApprovalBody(RevocationBody):
+    """What a holder reads from a signed approval."""
+
+    kind: ApprovalKind
+    subject: str = Field(min_length=1, max_length=MAX_SUBJECT)
+    granted_at: str | None = None
+
+
 def _subject(release_to: str | None, purpose: str | None) -> tuple[ApprovalKind, str]:
     if (release_to is None) == (purpose is None):
         raise InputError("say what is approved: --to PARTY (release) or --purpose TEXT (use)")
     if release_to is not None:
         return ApprovalKind.RELEASE, release_to.strip().upper()
+    if not 0 < len(str(purpose)) <= MAX_SUBJECT:
+        raise InputError(f"--purpose: 1 to {MAX_SUBJECT} characters")
     return ApprovalKind.PURPOSE, str(purpose)
 
 
@@ -205,7 +237,10 @@ def file_consent(node: Node, document: Any, *, where: str) -> dict[str, Any]:
     if kind not in ("approval", "revocation"):
         raise PackageError(f"{where}: neither an approval nor a revocation")
     party, body = verify_document(document, node.directory, kind=str(kind), where=where)
-    if party != body.get("originator"):
+    checked = checked_body(
+        ApprovalBody if kind == "approval" else RevocationBody, body, where=where
+    )
+    if party != checked.originator:
         raise PackageError(f"{where}: signed by {party}, not by the originator")
     with node.db.atomic() as tx:
         originator = tx.execute(  # of the item, if we hold it
@@ -217,26 +252,26 @@ def file_consent(node: Node, document: Any, *, where: str) -> dict[str, Any]:
                 f" not by its originator {originator}"
             )
         existing = tx.execute(
-            select(approvals).where(approvals.c.id == body["approval_id"])
+            select(approvals).where(approvals.c.id == checked.approval_id)
         ).first()
         if existing is not None and existing.originator != party:
             if originator != party:
                 raise PackageError(
-                    f"{where}: approval {body['approval_id']} was granted by"
+                    f"{where}: approval {checked.approval_id} was granted by"
                     f" {existing.originator}, not by {party}"
                 )
             # Filed before its item came, by someone who is not its originator: the
             # originator's own approval of that id replaces it.
-            tx.execute(delete(approvals).where(approvals.c.id == body["approval_id"]))
+            tx.execute(delete(approvals).where(approvals.c.id == checked.approval_id))
             existing = None
-        if kind == "approval" and existing is None:
+        if isinstance(checked, ApprovalBody) and existing is None:
             tx.execute(
                 insert(approvals).values(
-                    id=body["approval_id"],
-                    item_id=body["item_id"],
+                    id=checked.approval_id,
+                    item_id=checked.item_id,
                     originator=party,
-                    kind=ApprovalKind(body["kind"]).value,
-                    subject=body["subject"],
+                    kind=checked.kind.value,
+                    subject=checked.subject,
                     recorded_at=now,
                     revoked_at=None,
                     document=document,
@@ -245,7 +280,7 @@ def file_consent(node: Node, document: Any, *, where: str) -> dict[str, Any]:
         elif kind == "revocation" and existing is not None and existing.revoked_at is None:
             tx.execute(
                 update(approvals)
-                .where(approvals.c.id == body["approval_id"])
+                .where(approvals.c.id == checked.approval_id)
                 .values(revoked_at=now)
             )
         else:
@@ -255,7 +290,7 @@ def file_consent(node: Node, document: Any, *, where: str) -> dict[str, Any]:
             kind="consent",
             at=now,
             actor=party,
-            subject=str(body["item_id"]),
+            subject=checked.item_id,
             details={"recorded": kind, "document": body},
         )
     return body

@@ -7,11 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
 from pactshare.errors import InputError, NodeError, PackageError, PolicyError
 from pactshare.node import journal
-from pactshare.node.documents import read_document, sign_document, verify_document
+from pactshare.node.documents import (
+    Id,
+    checked_body,
+    read_document,
+    sign_document,
+    verify_document,
+)
 from pactshare.node.items import item_row
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
@@ -84,6 +91,13 @@ def apply_reclassification(node: Node, path: Path) -> dict[str, Any]:
     return apply_reclassification_notice(node, read_document(path), where=str(path))
 
 
+class _NoticeBody(BaseModel):
+    """What a holder reads from a reclassification notice."""
+
+    item_id: Id
+    to: str = Field(min_length=1, max_length=200)
+
+
 def apply_reclassification_notice(node: Node, notice: Any, *, where: str) -> dict[str, Any]:
     """Re-mark a holding as a signed reclassification notice (from a file or the network)
     says; applying the same notice again changes nothing more."""
@@ -91,7 +105,7 @@ def apply_reclassification_notice(node: Node, notice: Any, *, where: str) -> dic
     party_code, body = verify_document(notice, node.directory, kind="reclassification", where=where)
     if party_code != body.get("originator"):
         raise PackageError(f"{where}: signed by {party_code}, not by the originator")
-    item_id = str(body["item_id"])
+    item_id = checked_body(_NoticeBody, body, where=where).item_id
     with node.db.atomic() as tx:
         row = item_row(tx, item_id)
         registry = node.registry(tx)

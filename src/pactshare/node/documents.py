@@ -14,17 +14,22 @@ import base64
 import binascii
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import rfc8785
 from cryptography.exceptions import InvalidSignature
+from pydantic import BaseModel, Field, ValidationError
 
 from pactshare import seal
-from pactshare.errors import EnvelopeKeyError, PackageError
+from pactshare.errors import EnvelopeKeyError, InputError, PackageError
+from pactshare.limits import ID_PATTERN, parse_json
 from pactshare.store.files import atomic_output
 
 __all__ = [
     "ACKNOWLEDGEMENT",
+    "Id",
+    "PartyCode",
+    "checked_body",
     "read_document",
     "sign_document",
     "verify_document",
@@ -32,6 +37,9 @@ __all__ = [
 ]
 
 ACKNOWLEDGEMENT = "acknowledgement"  # what a receiver signs for a document it recorded
+Id = Annotated[str, Field(pattern=ID_PATTERN.pattern)]
+PartyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Body = TypeVar("Body", bound=BaseModel)
 
 
 def _signed_bytes(kind: str, body: dict[str, Any]) -> bytes:
@@ -75,6 +83,17 @@ def verify_document(
     return party, body
 
 
+def checked_body(model: type[Body], body: dict[str, Any], *, where: str) -> Body:
+    """A verified document's ``body`` read as ``model`` (the fields a handler reads, typed);
+    a missing or ill-typed field is a :class:`PackageError` naming it."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        raise PackageError(f"{where}: body.{field}: {error['msg']}") from exc
+
+
 def write_document(path: Path, document: dict[str, Any]) -> None:
     """Write a document atomically (temporary file, then rename)."""
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
@@ -84,8 +103,8 @@ def write_document(path: Path, document: dict[str, Any]) -> None:
 
 def read_document(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return parse_json(path.read_bytes(), what=str(path))
     except OSError as exc:
         raise PackageError(f"{path}: cannot read ({exc.strerror})") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PackageError(f"{path}: not a JSON document ({exc})") from exc
+    except InputError as exc:
+        raise PackageError(f"{exc} (not a signed document)") from exc

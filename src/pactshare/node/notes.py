@@ -31,6 +31,7 @@ from pactshare.domain.authority import (
     timing_problem,
 )
 from pactshare.errors import InputError, PackageError, RefusedError
+from pactshare.limits import check_id
 from pactshare.node import journal
 from pactshare.node.agreements import bump, record_event
 from pactshare.node.answers import (
@@ -216,7 +217,11 @@ def _parse(note: Any, directory: Any, where: str) -> tuple[str, str, Event, date
             {"source": "", **body["event"]}, "id", "kind", "at", "party", "source"
         )
         event = Event(
-            ident, EventKind(kind), parse_instant(when, what=f"{where}: event.at"), acting, source
+            check_id(ident, what=f"{where}: event.id"),
+            EventKind(kind),
+            parse_instant(when, what=f"{where}: event.at"),
+            acting,
+            source,
         )
         agreement_id, issued = strings(body, "agreement", "issued_at")
         issued_at = parse_instant(issued, what=f"{where}: issued_at")

@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from pactshare import seal
-from pactshare.errors import PackageError
-from pactshare.node.documents import sign_document, verify_document
+from pactshare.errors import InputError, PackageError
+from pactshare.limits import parse_json
+from pactshare.node.documents import Id, PartyCode, checked_body, sign_document, verify_document
 from pactshare.store.files import atomic_output
 
 __all__ = [
@@ -43,6 +46,17 @@ _BLOCK = 1 << 20
 MAX_EXPANSION = 2  # ciphertext does not compress: a legitimate entry stays near 1
 _METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 _ENCRYPTED = 0x1  # general purpose bit 0: the entry is encrypted
+#: What reading a damaged archive raises (a bad offset, an unknown compression method, an
+#: encrypted entry, a truncated or corrupt deflate stream): a malformed package, each one.
+_DAMAGED = (
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    zlib.error,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +123,8 @@ def read_manifest(
             raise PackageError(f"{name}: expected {_MANIFEST} and {_ENVELOPE}, found {names}")
         if archive.getinfo(_MANIFEST).file_size > _MAX_MANIFEST:
             raise PackageError(f"{name}: manifest larger than {_MAX_MANIFEST} bytes")
-        manifest = _verify(json.loads(archive.read(_MANIFEST)), directory, name)
-    except (ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+        manifest = _verify(parse_json(archive.read(_MANIFEST), what="JSON"), directory, name)
+    except (InputError, KeyError, TypeError, *_DAMAGED) as exc:
         archive.close()
         raise PackageError(f"{name}: malformed manifest ({exc})") from exc
     except BaseException:
@@ -147,7 +161,7 @@ def envelope_chunks(archive: zipfile.ZipFile, manifest: Manifest, *, where: str)
                 if read > size:
                     raise PackageError(f"{where}: {_ENVELOPE} holds more than {size} bytes")
                 yield block
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except _DAMAGED as exc:
         raise PackageError(f"{where}: {_ENVELOPE} cannot be read ({exc})") from exc
     if read != size:
         raise PackageError(f"{where}: {_ENVELOPE} holds {read} bytes, not {size}")
@@ -163,4 +177,28 @@ def _verify(signed: Any, directory: seal.Directory, name: str) -> Manifest:
     size = envelope.get("size")
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         raise PackageError(f"{name}: the manifest declares no envelope size")
+    checked_body(_ManifestBody, body, where=f"{name}: manifest")
     return Manifest(body=body, signer_key_id=str(signed["signer_key_id"]))
+
+
+class _Hop(BaseModel):
+    to: str | None = None
+    agreement: str | None = None
+
+
+class _Decision(BaseModel):
+    route: list[_Hop] = []
+
+
+class _ManifestBody(BaseModel):
+    """The fields of a manifest body that a receiver reads, with their types (others pass)."""
+
+    package_id: Id
+    sender: PartyCode
+    recipient: PartyCode
+    final_recipient: PartyCode | None = None
+    item_id: Id
+    created_at: str
+    label: dict[str, Any]
+    decision: _Decision = _Decision()
+    approvals: list[dict[str, Any]] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +21,17 @@ from pactshare.domain.topics import check_topic
 from pactshare.errors import InputError, NotFoundError, PolicyError
 from pactshare.store.schema import persons
 
-__all__ = ["PersonRecord", "Role", "add_person", "find_person", "person_by_token"]
+__all__ = [
+    "MAX_NAME",
+    "PersonRecord",
+    "Role",
+    "add_person",
+    "find_person",
+    "person_by_token",
+    "person_name",
+]
 
+MAX_NAME = 100
 TOKEN_PREFIX = "pst_"  # noqa: S105 - a public prefix that marks pactshare tokens, not a secret
 
 
@@ -48,6 +58,36 @@ class PersonRecord:
         )
 
 
+def person_name(text: str) -> str:
+    """A person's name in NFC, refused if it could pass for another name or for a party.
+
+    Refused: outer or repeated white space, control and format characters (zero-width
+    spaces and joiners, bidirectional overrides, soft hyphens), line separators, lone
+    surrogates, more than :data:`MAX_NAME` characters, and three capital letters (the form
+    of a party code, which the audit log shows as an actor beside people's names).
+    """
+    name = unicodedata.normalize("NFC", text)
+    what = f"person name {text!r}"
+    if not name.strip():
+        raise InputError(f"{what}: a person needs a name")
+    if len(name) > MAX_NAME:
+        raise InputError(f"{what}: at most {MAX_NAME} characters")
+    if name != name.strip() or "  " in name:
+        raise InputError(f"{what}: no spaces before, after or twice between words")
+    for char in name:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or (
+            category == "Zs" and char != " "
+        ):
+            raise InputError(
+                f"{what}: the character U+{ord(char):04X} ({category}) could make it pass "
+                "for another name"
+            )
+    if len(name) == 3 and name.isascii() and name.isalpha() and name.isupper():
+        raise InputError(f"{what}: three capital letters read as a party code")
+    return name
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -64,8 +104,7 @@ def add_person(
     clearance_expires: datetime | None = None,
 ) -> tuple[PersonRecord, str]:
     """Record a person; return the record and their new token (shown once)."""
-    if not name.strip():
-        raise InputError("a person needs a name")
+    name = person_name(name)
     try:
         level = party.level(clearance).id if clearance else None
         topics = tuple(check_topic(t) for t in need_to_know)
@@ -103,6 +142,7 @@ def _record(row: Row[Any]) -> PersonRecord:
 
 
 def find_person(tx: Connection, name: str) -> PersonRecord:
+    name = unicodedata.normalize("NFC", name)
     row = tx.execute(select(persons).where(persons.c.name == name)).first()
     if row is None:
         raise NotFoundError(

@@ -34,7 +34,6 @@ from sqlalchemy import Connection, Row, insert, select, update
 from pactshare import seal
 from pactshare.domain import (
     Approval,
-    ApprovalKind,
     Decision,
     Hop,
     Outcome,
@@ -45,7 +44,8 @@ from pactshare.domain import (
 from pactshare.domain.wire import decision_json
 from pactshare.errors import PackageError, PactshareError, RefusedError, StorageError
 from pactshare.node import faults, journal
-from pactshare.node.documents import sign_document, verify_document
+from pactshare.node.consents import ApprovalBody
+from pactshare.node.documents import checked_body, sign_document, verify_document
 from pactshare.node.items import store_envelope
 from pactshare.node.packages import Manifest, envelope_chunks, read_manifest
 from pactshare.node.service import Node
@@ -336,15 +336,16 @@ def _approvals(
     found = []
     for document in body.get("approvals", []):
         party, approval = verify_document(document, node.directory, kind="approval", where=package)
-        if party != originator or approval.get("originator") != originator:
+        checked = checked_body(ApprovalBody, approval, where=f"{package}: an approval")
+        if party != originator or checked.originator != originator:
             raise PackageError(f"{package}: an approval not signed by the originator {originator}")
         found.append(
             Approval(
                 originator,
-                ApprovalKind(approval["kind"]),
-                str(approval["subject"]),
-                parse_instant(str(approval["granted_at"]), what="approval granted_at"),
-                str(approval["item_id"]),
+                checked.kind,
+                checked.subject,
+                parse_instant(str(checked.granted_at), what="approval granted_at"),
+                checked.item_id,
             )
         )
     return tuple(found)

@@ -7,11 +7,10 @@ nothing is half-loaded.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, NamedTuple
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +22,8 @@ from pydantic import (
 )
 
 from pactshare.domain.agreements import (
+    MAX_NOTICE_DAYS,
+    MAX_TERM_YEARS,
     Agreement,
     AgreementInvalid,
     AgreementKind,
@@ -35,6 +36,7 @@ from pactshare.domain.instants import zone
 from pactshare.domain.parties import ClassificationLevel, ClassificationScheme, Party
 from pactshare.domain.registry import Registry, agreement_problems
 from pactshare.errors import InputError, ScenarioError
+from pactshare.limits import check_instant, parse_toml
 
 __all__ = ["REFERENCE_DIR", "Source", "load_registry", "read_sources", "registry_from_sources"]
 
@@ -49,12 +51,10 @@ class Source(NamedTuple):
 
 
 def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
-            f"{value.isoformat()} is a naive date-time; give its UTC offset, "
-            "e.g. 2019-08-23T16:00:00+09:00"
-        )
-    return value
+    try:
+        return check_instant(value, what="instant")
+    except InputError as exc:
+        raise ValueError(str(exc).removeprefix("instant: ")) from exc
 
 
 def _timezone(name: str) -> str:
@@ -90,9 +90,9 @@ class _PartyFile(_Strict):
 
 class _TermsFile(_Strict):
     timezone: TimeZoneName
-    term_years: int | None = Field(default=None, ge=1)
+    term_years: int | None = Field(default=None, ge=1, le=MAX_TERM_YEARS)
     auto_renew: bool = False
-    notice_days: int | None = Field(default=None, ge=0)
+    notice_days: int | None = Field(default=None, ge=0, le=MAX_NOTICE_DAYS)
 
 
 class _EventFile(_Strict):
@@ -167,9 +167,9 @@ def _key_path(loc: Iterable[int | str]) -> str:
 
 def _parse(name: str, text: str) -> _File:
     try:
-        raw: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML: {exc}", file=name) from exc
+        raw = parse_toml(text, what=name)
+    except InputError as exc:
+        raise ScenarioError(str(exc).removeprefix(f"{name}: "), file=name) from exc
     try:
         parsed = _File.model_validate(raw)
     except ValidationError as exc:

@@ -18,6 +18,9 @@ from typing import Any
 
 import rfc8785
 
+from pactshare.errors import InputError
+from pactshare.limits import parse_json as parse_bounded_json
+
 # Domain-separation strings: each signed or bound structure has its own, NUL-terminated.
 DOMAIN_KEY_ID = b"pactshare/key-id/v1\x00"
 DOMAIN_RECORD = b"pactshare/public-key-record/v1\x00"
@@ -116,11 +119,12 @@ def compact_json(obj: object) -> bytes:
 
 
 def parse_json(data: bytes) -> Any:  # JSON values are untyped until checked
-    """Parse UTF-8 JSON; raise ``ValueError`` (only) on anything that is not."""
+    """Parse UTF-8 JSON within pactshare's bounds (:func:`pactshare.limits.parse_json`);
+    raise ``ValueError`` (only) on anything else."""
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError("not UTF-8 JSON") from exc
+        return parse_bounded_json(data, what="JSON")
+    except InputError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def parse_canonical_json(data: bytes) -> object:

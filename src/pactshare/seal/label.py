@@ -8,13 +8,13 @@ bytes are RFC 8785 JSON; a :class:`Label` is only ever built from checked values
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from pactshare.errors import LabelError
+from pactshare.errors import InputError, LabelError
+from pactshare.limits import check_id, check_instant, parse_toml
 from pactshare.seal._encoding import (
     canonical_array,
     canonical_members,
@@ -35,6 +35,10 @@ _MAX_TEXT = 256
 def _text(value: object, key: str, source: str | None) -> str:
     if not isinstance(value, str) or not value.strip():
         raise LabelError("must be a non-empty string", file=source, key=key)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise LabelError("holds a lone surrogate (not Unicode text)", file=source, key=key) from exc
     if len(value) > _MAX_TEXT or value != value.strip():
         raise LabelError(
             f"must be at most {_MAX_TEXT} characters without outer spaces", file=source, key=key
@@ -53,6 +57,33 @@ def _texts(value: object, key: str, source: str | None, *, parties: bool) -> tup
     if len(set(items)) != len(items):
         raise LabelError("lists a value twice", file=source, key=key)
     return tuple(sorted(items))
+
+
+def _created_at(value: object, source: str | None) -> datetime:
+    """An aware instant in the years 1900-2199 (a TOML date-time, or RFC 3339 text), in UTC."""
+    at = value
+    if isinstance(value, str):
+        try:
+            at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            at = None
+    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        raise LabelError(
+            "must be an RFC 3339 instant with a time zone", file=source, key="created_at"
+        )
+    try:
+        return parse_utc_text(utc_text(check_instant(at, what="created_at")))
+    except InputError as exc:
+        raise LabelError(
+            str(exc).removeprefix("created_at: "), file=source, key="created_at"
+        ) from exc
+
+
+def _item_id(value: object, source: str | None) -> str:
+    try:
+        return check_id(value, what="item_id")
+    except InputError as exc:
+        raise LabelError(str(exc).removeprefix("item_id: "), file=source, key="item_id") from exc
 
 
 @dataclass(frozen=True)
@@ -140,18 +171,7 @@ class Label:
         raw_item = data.get("item_id", item_id)
         if raw_item is None:
             raise LabelError("required field is missing", file=source, key="item_id")
-        raw_at = data.get("created_at", created_at)
-        if isinstance(raw_at, datetime):
-            if raw_at.tzinfo is None:
-                raise LabelError("must carry a time zone", file=source, key="created_at")
-            at = parse_utc_text(utc_text(raw_at))
-        else:
-            try:
-                at = parse_utc_text(raw_at)
-            except ValueError as exc:
-                raise LabelError(
-                    "must be an RFC 3339 instant with a time zone", file=source, key="created_at"
-                ) from exc
+        at = _created_at(data.get("created_at", created_at), source)
         purpose = data.get("purpose")
         label = object.__new__(cls)
         values = {
@@ -160,7 +180,7 @@ class Label:
             "classification": _text(data["classification"], "classification", source),
             "topics": _texts(data["topics"], "topics", source, parties=False),
             "releasable_to": releasable,
-            "item_id": _text(raw_item, "item_id", source),
+            "item_id": _item_id(raw_item, source),
             "created_at": at,
             "caveats": _texts(data.get("caveats", []), "caveats", source, parties=False),
             "purpose": None if purpose is None else _text(purpose, "purpose", source),
@@ -185,11 +205,13 @@ class Label:
     def read_toml(path: Path) -> dict[str, object]:
         """A label file's fields, not yet checked (see :meth:`from_mapping`)."""
         try:
-            return tomllib.loads(path.read_text(encoding="utf-8"))
+            return parse_toml(path.read_text(encoding="utf-8"), what=str(path))
         except OSError as exc:
             raise LabelError(f"cannot read label file ({exc.strerror})", file=str(path)) from exc
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise LabelError(f"not valid TOML ({exc})", file=str(path)) from exc
+        except UnicodeDecodeError as exc:
+            raise LabelError("not UTF-8 text", file=str(path)) from exc
+        except InputError as exc:
+            raise LabelError(str(exc).removeprefix(f"{path}: "), file=str(path)) from exc
 
     @classmethod
     def from_canonical_bytes(cls, data: bytes) -> Label:

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from pactshare.api.auth import current_node
-from pactshare.domain import Agreement, Band, Registry, bands, status_at
+from pactshare.domain import Agreement, Band, Registry, bands, parse_instant, status_at
 from pactshare.errors import InputError
 from pactshare.node.notes import list_notes
 from pactshare.web.network import STATUS_TEXT, short_name
-from pactshare.web.rendering import instant, not_found, page
+from pactshare.web.rendering import not_found, page
 
 __all__ = ["router"]
 
@@ -89,7 +89,7 @@ def agreement_page(request: Request, agreement_id: str) -> HTMLResponse:
     text = request.query_params.get("at", "")
     if text:
         try:
-            at = instant(text, what="at")
+            at = parse_instant(text, what="at")
         except InputError as exc:
             error = str(exc)
     drop = request.query_params.get("drop_event", "")

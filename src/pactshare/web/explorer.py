@@ -20,13 +20,14 @@ from pactshare.domain import (
     Profile,
     Registry,
     decide,
+    parse_instant,
 )
 from pactshare.domain import (
     Request as ProvisionRequest,
 )
 from pactshare.domain.topics import check_topic
 from pactshare.errors import PactshareError, PolicyError
-from pactshare.web.rendering import instant, page
+from pactshare.web.rendering import page
 from pactshare.web.story import SAMPLES
 
 __all__ = ["router"]
@@ -110,7 +111,7 @@ def _parse(values: dict[str, str], registry: Registry) -> Asked:
     classification = _level(values, sender, registry, errors)
     topics = _topics(values, errors)
     try:
-        asked.at = instant(values["at"], what="instant")
+        asked.at = parse_instant(values["at"], what="instant")
     except PactshareError as exc:
         errors["at"] = str(exc).removeprefix("instant: ")
     try:

@@ -23,10 +23,12 @@ from pactshare.domain import (
     Registry,
     Status,
     decide,
+    parse_instant,
     status_at,
 )
 from pactshare.errors import InputError
-from pactshare.web.rendering import SEOUL, instant, page, within_range
+from pactshare.limits import check_instant
+from pactshare.web.rendering import SEOUL, page
 from pactshare.web.story import GSOMIA, MOMENTS, SAMPLES, SUSPENSION, Moment, Sample
 
 __all__ = ["counterfactual", "router"]
@@ -210,14 +212,14 @@ def _instant(request: Request, now: datetime) -> datetime:
     instant shown before, if the slider still points at its day); else now."""
     query = request.query_params
     if query.get("at"):
-        return instant(query["at"], what="at")
+        return parse_instant(query["at"], what="at")
     if query.get("day"):
         try:
             day = int(query["day"])
-            shown = instant(query["exact"], what="exact") if query.get("exact") else None
+            shown = parse_instant(query["exact"], what="exact") if query.get("exact") else None
             if shown is not None and _day(shown) == day:
                 return shown
-            return within_range(EPOCH + timedelta(days=day), what="day")
+            return check_instant(EPOCH + timedelta(days=day), what="day")
         except (ValueError, OverflowError) as exc:
             raise InputError(f"day: {query['day']!r} is not a whole number of days") from exc
     return now

@@ -4,7 +4,7 @@ security headers (no inline script, nothing from elsewhere: the dashboard works 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,19 +15,16 @@ from fastapi.templating import Jinja2Templates
 
 from pactshare.api.auth import current_node, current_person
 from pactshare.api.problems import ProblemError
-from pactshare.domain import parse_instant
-from pactshare.errors import InputError
+from pactshare.limits import in_range
 from pactshare.node.people import PersonRecord
 
 __all__ = [
     "SEOUL",
     "STATIC_DIR",
-    "instant",
     "local_time",
     "not_found",
     "page",
     "signed_in_person",
-    "within_range",
 ]
 
 HERE = Path(__file__).parent
@@ -49,26 +46,11 @@ def local_time(value: datetime | None, zone: str = "Asia/Seoul") -> str:
     """An instant as a reader of the story thinks of it: wall clock in Seoul, with the zone."""
     if value is None:
         return "—"
+    if not in_range(value):  # a stored instant from before the bounds: shown as it is
+        return value.isoformat()
     shown = value.astimezone(ZoneInfo(zone))
     seconds = ":%S" if shown.second else ""
     return shown.strftime(f"%Y-%m-%d %H:%M{seconds} %Z")
-
-
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-
-
-def within_range(at: datetime, *, what: str) -> datetime:
-    """``at`` if within the years 1900-2199: the calendar arithmetic of far instants
-    overflows, and no agreement speaks of them."""
-    if not EARLIEST <= at < LATEST:
-        raise InputError(f"{what}: {at.isoformat()} is outside the years 1900 to 2199")
-    return at
-
-
-def instant(text: str, *, what: str) -> datetime:
-    """An instant from a form field (ISO 8601 with its offset), within range."""
-    return within_range(parse_instant(text, what=what), what=what)
 
 
 templates = Jinja2Templates(directory=HERE / "templates")

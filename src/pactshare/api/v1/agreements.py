@@ -4,7 +4,6 @@ their status at an instant and their timeline. Shapes are those of ``pactshare.d
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -14,16 +13,14 @@ from pactshare.api.auth import CurrentPerson, NodeDep
 from pactshare.api.v1._query import AtQuery, LateNoticeQuery, ProfileQuery, instant, reading
 from pactshare.domain import (
     Agreement,
-    Interpretation,
     LateNotice,
     Profile,
     Registry,
     bands,
     status_at,
 )
-from pactshare.domain.lifecycle import StatusReport
 from pactshare.domain.wire import agreement_json, band_json, status_json
-from pactshare.errors import InputError, NotFoundError
+from pactshare.errors import NotFoundError
 from pactshare.node.service import Node
 
 __all__ = ["AgreementOut", "EventOut", "find_agreement", "router"]
@@ -140,13 +137,6 @@ def find_agreement(node: Node, agreement_id: str) -> Agreement:
     return found
 
 
-def _status(agreement: Agreement, when: datetime, how: Interpretation) -> StatusReport:
-    try:
-        return status_at(agreement, when, how)
-    except (OverflowError, ValueError) as exc:  # an instant too near year 1 or 9999
-        raise InputError(f"at: {when.isoformat()} is out of range ({exc})") from exc
-
-
 @router.get("/agreements", summary="The agreements with their status at an instant")
 def list_agreements(
     node: NodeDep,
@@ -162,7 +152,7 @@ def list_agreements(
             title=a.title,
             kind=a.kind.value,
             parties=list(a.parties),
-            status=_status(a, when, how).status.value,
+            status=status_at(a, when, how).status.value,
             at=when.isoformat(),
             interpretation=how.profile.value,
         )
@@ -176,7 +166,7 @@ def show_agreement(agreement_id: str, node: NodeDep, person: CurrentPerson) -> A
 
 
 @router.get("/agreements/{agreement_id}/status", summary="An agreement's status at an instant")
-def agreement_status(
+def agreementstatus_at(
     agreement_id: str,
     *,
     node: NodeDep,
@@ -187,8 +177,8 @@ def agreement_status(
 ) -> StatusOut:
     agreement = find_agreement(node, agreement_id)
     when, how = instant(node, at), reading(interpretation, late_notice)
-    report = _status(agreement, when, how)
-    other = _status(agreement, when, how.other_profile())
+    report = status_at(agreement, when, how)
+    other = status_at(agreement, when, how.other_profile())
     payload: dict[str, Any] = status_json(report, other)
     return StatusOut.model_validate(payload)
 

@@ -14,7 +14,7 @@ from pactshare.api.auth import NodeDep, require
 from pactshare.api.v1.documents import SignedDocument
 from pactshare.api.v1.items import ConsentRecord, SeenItem
 from pactshare.errors import NotFoundError
-from pactshare.node.consents import grant_consent, request_consent, revoke_consent
+from pactshare.node.consents import MAX_SUBJECT, grant_consent, request_consent, revoke_consent
 from pactshare.node.holdings import visible_item
 from pactshare.node.people import PersonRecord, Role
 from pactshare.store.schema import approvals
@@ -29,7 +29,7 @@ class ConsentIn(BaseModel):
     """What is approved: a release to a party (``to``) or a use for a purpose — one of them."""
 
     to: str | None = Field(default=None, min_length=1, max_length=3)
-    purpose: str | None = Field(default=None, min_length=1, max_length=500)
+    purpose: str | None = Field(default=None, min_length=1, max_length=MAX_SUBJECT)
 
 
 @router.get("/items/{item_id}/consents", summary="The approvals on file for an item")

@@ -151,6 +151,6 @@ def dry_run(body: DecisionIn, node: NodeDep, person: CurrentPerson) -> DecisionO
             when,
             reading(body.interpretation, body.late_notice),
         )
-    except (ValueError, OverflowError) as exc:
+    except ValueError as exc:
         raise InputError(f"body: {exc}") from exc
     return DecisionOut.model_validate(decision_json(decision))

@@ -6,14 +6,13 @@ Anything the person may not see answers 404 with the same body as an id that doe
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
-import tomllib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import StreamingResponse
@@ -24,7 +23,8 @@ from pactshare import seal
 from pactshare.api.auth import CurrentPerson, NodeDep, require
 from pactshare.api.v1.decisions import DecisionOut
 from pactshare.api.v1.documents import SignedDocument
-from pactshare.errors import LabelError, NotFoundError, RefusedError
+from pactshare.errors import InputError, LabelError, NotFoundError, RefusedError
+from pactshare.limits import parse_json, parse_toml
 from pactshare.node.dossier import incident_records
 from pactshare.node.holdings import admit, hidden, plaintext, visible_holdings, visible_item
 from pactshare.node.items import item_row, new_label, provide, register_label
@@ -140,6 +140,16 @@ class ItemDetail(BaseModel):
     incidents: list[IncidentRecord]
 
 
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition`` that no file name can break (RFC 6266): an ASCII fallback
+    without quotes, backslashes or control characters, and the exact name percent-encoded."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )
+    exact = quote(filename.encode("utf-8", "replace"), safe="")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{exact}"
+
+
 def seen_item(item_id: str, node: NodeDep, person: CurrentPerson) -> str:
     """The item id from the path, once the person may see the item (else 404, as if absent)."""
     with node.db.atomic() as tx:
@@ -153,8 +163,9 @@ SeenItem = Annotated[str, Depends(seen_item)]
 def parse_label(text: str, node: Node) -> seal.Label:
     """A label sent as JSON (an object) or TOML; errors name the field (``label.KEY``)."""
     try:
-        data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        as_json = text.lstrip().startswith("{")
+        data = parse_json(text, what="JSON") if as_json else parse_toml(text, what="TOML")
+    except InputError as exc:
         raise LabelError(f"neither a JSON object nor TOML ({exc})", file="label") from exc
     if not isinstance(data, dict):
         raise LabelError("must be an object", file="label")
@@ -261,7 +272,7 @@ def open_content(item_id: str, node: NodeDep, person: CurrentPerson) -> Streamin
     return StreamingResponse(
         plaintext(node, row.envelope),
         media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{item_id}"'},
+        headers={"Content-Disposition": attachment(row.id)},
     )
 
 
@@ -282,5 +293,5 @@ def download_envelope(item_id: str, node: NodeDep, person: CurrentPerson) -> Str
     return StreamingResponse(
         chunks(),
         media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{item_id}.pse"'},
+        headers={"Content-Disposition": attachment(f"{row.id}.pse")},
     )

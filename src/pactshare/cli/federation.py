@@ -25,6 +25,12 @@ from pactshare.federation.delivery import deliver_due
 from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer, list_peers
 from pactshare.federation.relay import relay_due
+from pactshare.server.limits import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    Limits,
+)
 from pactshare.server.runner import NodeServer
 
 peer_group = typer.Typer(help="Peer nodes: where each party's node answers.")
@@ -51,8 +57,27 @@ def serve(
     ssl_certfile: Annotated[
         str | None, typer.Option("--ssl-certfile", help="TLS certificate chain (PEM).")
     ] = None,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            "--max-connections", help="Connections held at once; one more is answered 503."
+        ),
+    ] = DEFAULT_MAX_CONNECTIONS,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            "--header-timeout", help="Seconds a request's head may take to arrive (then 408)."
+        ),
+    ] = DEFAULT_HEADER_TIMEOUT,
+    body_timeout: Annotated[
+        float,
+        typer.Option(
+            "--body-timeout", help="Seconds a request body may pause between bytes (then 408)."
+        ),
+    ] = DEFAULT_BODY_TIMEOUT,
 ) -> None:
     """Serve the node (API, federation endpoint) and deliver its outbox until stopped."""
+    limits = Limits(max_connections, header_timeout, body_timeout)
     node = open_node(home)
     stopping = threading.Event()
 
@@ -69,6 +94,7 @@ def serve(
         witness_every=witness_every or None,
         ssl_keyfile=ssl_keyfile,
         ssl_certfile=ssl_certfile,
+        limits=limits,
     )
     with server:
         print(f"pactshare: {node.party_code} serving on {server.url}", file=sys.stderr, flush=True)  # noqa: T201

@@ -2,6 +2,8 @@
 
 ``with NodeServer(node, port=0) as server:`` binds a free port (``server.url``), serves the
 node's app and delivers its outbox until the block ends. ``pactshare serve`` uses the same.
+Every server holds a bounded number of connections and times the reading of requests
+(:mod:`pactshare.server.limits`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pactshare.errors import NodeError
 from pactshare.federation.delivery import DeliveryWorker
 from pactshare.node.service import Node
 from pactshare.server.app import create_app
+from pactshare.server.limits import Limits, guarded_protocol
 
 __all__ = ["AppServer", "NodeServer"]
 
@@ -37,6 +40,7 @@ class AppServer:
         ssl_keyfile: str | None = None,
         ssl_certfile: str | None = None,
         log_level: str = "warning",
+        limits: Limits | None = None,
     ) -> None:
         self._socket = socket.socket(
             socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM
@@ -61,6 +65,7 @@ class AppServer:
             ssl_keyfile=ssl_keyfile,
             ssl_certfile=ssl_certfile,
             lifespan="off",
+            http=guarded_protocol(limits or Limits()),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -109,6 +114,7 @@ class NodeServer(AppServer):
         ssl_keyfile: str | None = None,
         ssl_certfile: str | None = None,
         log_level: str = "warning",
+        limits: Limits | None = None,
     ) -> None:
         self.node = node
         self.app = create_app(node)
@@ -123,6 +129,7 @@ class NodeServer(AppServer):
             ssl_keyfile=ssl_keyfile,
             ssl_certfile=ssl_certfile,
             log_level=log_level,
+            limits=limits,
         )
 
     def start(self) -> Self:

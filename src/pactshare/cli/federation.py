@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from pactshare.api.federation import DEFAULT_MAX_BODY
+from pactshare.api.rate import DEFAULT_OPENS_PER_MINUTE
 from pactshare.cli.main import app
 from pactshare.cli.nodes import HomeOpt, open_node
 from pactshare.cli.options import JsonOpt
@@ -75,6 +76,13 @@ def serve(
             "--body-timeout", help="Seconds a request body may pause between bytes (then 408)."
         ),
     ] = DEFAULT_BODY_TIMEOUT,
+    opens_per_minute: Annotated[
+        int,
+        typer.Option(
+            "--opens-per-minute",
+            help="Items' content a person may open (or try to) a minute; then 429.",
+        ),
+    ] = DEFAULT_OPENS_PER_MINUTE,
 ) -> None:
     """Serve the node (API, federation endpoint) and deliver its outbox until stopped."""
     limits = Limits(max_connections, header_timeout, body_timeout)
@@ -95,6 +103,7 @@ def serve(
         ssl_keyfile=ssl_keyfile,
         ssl_certfile=ssl_certfile,
         limits=limits,
+        opens_per_minute=opens_per_minute,
     )
     with server:
         print(f"pactshare: {node.party_code} serving on {server.url}", file=sys.stderr, flush=True)  # noqa: T201

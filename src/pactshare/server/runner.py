@@ -17,6 +17,7 @@ from typing import Self
 import uvicorn
 from starlette.types import ASGIApp
 
+from pactshare.api.rate import DEFAULT_OPENS_PER_MINUTE
 from pactshare.errors import NodeError
 from pactshare.federation.delivery import DeliveryWorker
 from pactshare.node.service import Node
@@ -115,9 +116,10 @@ class NodeServer(AppServer):
         ssl_certfile: str | None = None,
         log_level: str = "warning",
         limits: Limits | None = None,
+        opens_per_minute: int = DEFAULT_OPENS_PER_MINUTE,
     ) -> None:
         self.node = node
-        self.app = create_app(node)
+        self.app = create_app(node, opens_per_minute=opens_per_minute)
         if max_body is not None:
             self.app.state.federation_max_body = max_body
         self.worker = DeliveryWorker(node, witness_every=witness_every)

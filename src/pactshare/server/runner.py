@@ -43,6 +43,7 @@ class AppServer:
         log_level: str = "warning",
         limits: Limits | None = None,
     ) -> None:
+        protocol = guarded_protocol(limits or Limits())  # refused before a socket is opened
         self._socket = socket.socket(
             socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM
         )
@@ -66,7 +67,7 @@ class AppServer:
             ssl_keyfile=ssl_keyfile,
             ssl_certfile=ssl_certfile,
             lifespan="off",
-            http=guarded_protocol(limits or Limits()),
+            http=protocol,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

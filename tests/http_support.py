@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from pactshare.api.rate import DEFAULT_OPENS_PER_MINUTE
 from pactshare.node import NodeHome
 from pactshare.node.people import add_person
 from pactshare.node.service import Node, init_node
@@ -40,9 +41,9 @@ PEOPLE: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...]]] = {
 
 
 @contextmanager
-def serving(node: Node) -> Iterator[str]:
+def serving(node: Node, *, opens_per_minute: int = DEFAULT_OPENS_PER_MINUTE) -> Iterator[str]:
     """Serve ``node`` on a free port of 127.0.0.1 (as ``pactshare serve`` does); yield its URL."""
-    with NodeServer(node) as server:
+    with NodeServer(node, opens_per_minute=opens_per_minute) as server:
         yield server.url
 
 
@@ -61,7 +62,9 @@ class LiveNode:
 
 
 @contextmanager
-def live_kor(root: Path, database_url: str) -> Iterator[LiveNode]:
+def live_kor(
+    root: Path, database_url: str, *, opens_per_minute: int = DEFAULT_OPENS_PER_MINUTE
+) -> Iterator[LiveNode]:
     """A KOR node on ``database_url`` with JPN's key pinned, its people, served live."""
     clock = Clock(BEFORE_MIDNIGHT)
     kor_home = init_node(root / "kor", party="KOR", at=clock.now, database=database_url)
@@ -82,7 +85,7 @@ def live_kor(root: Path, database_url: str) -> Iterator[LiveNode]:
                 at=clock.now,
             )
     try:
-        with serving(node) as url:
+        with serving(node, opens_per_minute=opens_per_minute) as url:
             yield LiveNode(node, url, tokens)
     finally:
         node.close()

@@ -22,7 +22,7 @@ from pactshare.audit import ProblemKind
 from pactshare.federation.delivery import PATH
 from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer
-from pactshare.federation.signatures import MESSAGE_ID, content_digest, sign_request
+from pactshare.federation.signatures import MESSAGE_ID, RECIPIENT, content_digest, sign_request
 from pactshare.node import NodeHome, journal
 from pactshare.node.holdings import inbox
 from pactshare.node.service import Node, init_node
@@ -206,12 +206,15 @@ def signed_headers(
     nonce: str | None = None,
     path: str = PATH,
     method: str = "POST",
+    recipient: str = "JPN",
 ) -> dict[str, str]:
-    """The headers a node would send with ``body``, signed with ``keys``."""
+    """The headers a node would send to ``recipient`` with ``body``, signed with ``keys``
+    (JPN, the node every hand-signed request in the tests is meant for, unless told)."""
     headers = {
         "content-type": content_type,
         "content-digest": content_digest([body]),
         MESSAGE_ID: message_id,
+        RECIPIENT: recipient,
     }
     signature = sign_request(
         method,

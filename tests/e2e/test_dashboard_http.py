@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from pactshare.api.auth import COOKIE
-from tests.e2e.dashboard_site import Site, serve_site
+from tests.e2e.dashboard_site import Site, csrf_of, serve_site, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def client(site: Site) -> Iterator[httpx.Client]:
 
 
 def _signed_in(client: httpx.Client, site: Site) -> httpx.Client:
-    answer = client.post("/signin", data={"token": site.token, "next": "/items"})
+    answer = sign_in(client, site.token)
     assert answer.status_code == 303
     return client
 
@@ -156,29 +156,33 @@ def test_pages_with_holdings_need_a_signed_in_person(client: httpx.Client, path:
 def test_sign_in_sets_an_httponly_strict_cookie_and_sign_out_clears_it(
     client: httpx.Client, site: Site
 ) -> None:
-    answer = client.post("/signin", data={"token": site.token, "next": "/audit"})
+    answer = sign_in(client, site.token, "/audit")
     assert answer.status_code == 303
     assert answer.headers["location"] == "/audit"
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE}=")
+    assert site.token not in cookie  # a session id, never the token
     assert "HttpOnly" in cookie
     assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
-    assert client.get("/items").status_code == 200
+    items = client.get("/items")
+    assert items.status_code == 200
     assert "Aoki" in client.get("/audit").text
-    out = client.post("/signout")
+    session = client.cookies[COOKIE]
+    out = client.post("/signout", data={"csrf": csrf_of(items.text)})
     assert out.status_code == 303
     client.cookies.clear()
+    client.cookies[COOKIE] = session  # the old cookie, kept by someone: the session has ended
     assert client.get("/items").status_code == 303
 
 
 def test_sign_in_with_a_wrong_token_is_refused_and_never_redirects_elsewhere(
     client: httpx.Client, site: Site
 ) -> None:
-    wrong = client.post("/signin", data={"token": "pst_wrong", "next": "/items"})
+    wrong = sign_in(client, "pst_wrong")
     assert wrong.status_code == 401
     assert "not valid" in wrong.text
-    assert "set-cookie" not in wrong.headers
-    offsite = client.post("/signin", data={"token": site.token, "next": "//evil.example/"})
+    assert f"{COOKIE}=" not in wrong.headers.get("set-cookie", "")
+    offsite = sign_in(client, site.token, "//evil.example/")
     assert offsite.headers["location"] == "/items"
 
 
@@ -190,7 +194,8 @@ def test_audit_verify_reports_the_log_verified(client: httpx.Client, site: Site)
 
 
 def test_a_person_without_an_audit_role_may_not_open_the_audit_page(site: Site) -> None:
-    with httpx.Client(base_url=site.url, cookies={COOKIE: site.reader_token}) as client:
+    with httpx.Client(base_url=site.url) as client:
+        assert sign_in(client, site.reader_token).status_code == 303
         assert client.get("/items").status_code == 200
         refused = client.get("/audit")
     assert refused.status_code == 403

@@ -6,7 +6,8 @@ that changes nothing (see :mod:`pactshare.federation.attestation`).
 The signature is checked before the body is read (an unsigned or stale request costs us
 nothing), the body is streamed to a temporary file under a size limit and its digest checked
 against the signed ``Content-Digest``, then the message is applied once. Answers: 200 with
-the signed receipt; 400 malformed; 401 unsigned or badly signed, stale or replayed; 413 too
+the signed receipt; 400 malformed; 401 unsigned or badly signed, stale, replayed or
+signed for another node; 413 too
 large; 415 neither a package nor a document; 422 refused by this node's agreements.
 """
 
@@ -70,6 +71,7 @@ def _verify(node: Node, request: Request) -> SignedRequest:
             request.url.path,
             dict(request.headers),
             node.directory,
+            recipient=node.party_code,
             now=time.time(),
             remember_nonce=lambda nonce, key_id: _remember_nonce(node, nonce, key_id),
         )
@@ -101,7 +103,7 @@ async def _spool(request: Request, target: Path, limit: int) -> bytes:
     summary="Receive a signed message from a peer node (items, consents, notes, notices)",
     responses={
         400: {"description": "Malformed message"},
-        401: {"description": "Unsigned, badly signed, stale or replayed"},
+        401: {"description": "Unsigned, badly signed, stale, replayed or for another node"},
         413: {"description": "Too large"},
         415: {"description": "Neither a transfer package nor a signed document"},
         422: {"description": "Refused by this node's agreements"},

@@ -11,6 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from pactshare.errors import (
     AuditIntegrityError,
@@ -131,6 +133,12 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _gone(request: Request, exc: Exception) -> Response:
+    """The client went away (or was cut by a read timeout) while its body was read: nobody
+    is there to answer, and it is not worth a line in the log (an attacker could repeat it)."""
+    return Response(status_code=400)
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem(500, "Internal error", "an unexpected error; see the node's log")
@@ -141,4 +149,5 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _raised)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(ClientDisconnect, _gone)
     app.add_exception_handler(Exception, _unexpected)

@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from pactshare.api.federation import DEFAULT_MAX_BODY
+from pactshare.api.rate import DEFAULT_OPENS_PER_MINUTE
 from pactshare.cli.main import app
 from pactshare.cli.nodes import HomeOpt, open_node
 from pactshare.cli.options import JsonOpt
@@ -25,6 +26,12 @@ from pactshare.federation.delivery import deliver_due
 from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer, list_peers
 from pactshare.federation.relay import relay_due
+from pactshare.server.limits import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    Limits,
+)
 from pactshare.server.runner import NodeServer
 
 peer_group = typer.Typer(help="Peer nodes: where each party's node answers.")
@@ -51,8 +58,34 @@ def serve(
     ssl_certfile: Annotated[
         str | None, typer.Option("--ssl-certfile", help="TLS certificate chain (PEM).")
     ] = None,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            "--max-connections", help="Connections held at once; one more is answered 503."
+        ),
+    ] = DEFAULT_MAX_CONNECTIONS,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            "--header-timeout", help="Seconds a request's head may take to arrive (then 408)."
+        ),
+    ] = DEFAULT_HEADER_TIMEOUT,
+    body_timeout: Annotated[
+        float,
+        typer.Option(
+            "--body-timeout", help="Seconds a request body may pause between bytes (then 408)."
+        ),
+    ] = DEFAULT_BODY_TIMEOUT,
+    opens_per_minute: Annotated[
+        int,
+        typer.Option(
+            "--opens-per-minute",
+            help="Items' content a person may open (or try to) a minute; then 429.",
+        ),
+    ] = DEFAULT_OPENS_PER_MINUTE,
 ) -> None:
     """Serve the node (API, federation endpoint) and deliver its outbox until stopped."""
+    limits = Limits(max_connections, header_timeout, body_timeout)
     node = open_node(home)
     stopping = threading.Event()
 
@@ -69,6 +102,8 @@ def serve(
         witness_every=witness_every or None,
         ssl_keyfile=ssl_keyfile,
         ssl_certfile=ssl_certfile,
+        limits=limits,
+        opens_per_minute=opens_per_minute,
     )
     with server:
         print(f"pactshare: {node.party_code} serving on {server.url}", file=sys.stderr, flush=True)  # noqa: T201

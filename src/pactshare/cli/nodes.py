@@ -1,7 +1,7 @@
-"""Node commands: ``node init``, ``node migrate``, ``directory add``, ``user add`` (or
-``person add``); and what every node command shares: ``--home D`` (or ``PACTSHARE_HOME``)
-selects the node, ``PACTSHARE_CLOCK`` (an ISO 8601 instant) fixes the node's clock for replays
-and demos, ``-o`` writes a signed document.
+"""Node commands: ``node init``, ``node migrate``, ``directory add``, ``user
+add|revoke|token-rotate`` (or ``person …``); and what every node command shares: ``--home D``
+(or ``PACTSHARE_HOME``) selects the node, ``PACTSHARE_CLOCK`` (an ISO 8601 instant) fixes the
+node's clock for replays and demos, ``-o`` writes a signed document.
 """
 
 from __future__ import annotations
@@ -24,13 +24,20 @@ from pactshare.errors import InputError
 from pactshare.node import NodeHome
 from pactshare.node.agreements import load_registry
 from pactshare.node.documents import write_document
-from pactshare.node.people import add_person
+from pactshare.node.people import DEFAULT_TOKEN_DAYS, add_person, revoke_token, rotate_token
 from pactshare.node.service import Node, init_node, migrate_node
 
 LARGE = 16 << 20  # items from this size on show a progress bar while they are sealed
 HOME_ENV = "PACTSHARE_HOME"
 CLOCK_ENV = "PACTSHARE_CLOCK"
 
+ExpiresOpt = Annotated[
+    int, typer.Option("--expires-in", help="Days until the token expires (real time).")
+]
+ActorOpt = Annotated[
+    str | None,
+    typer.Option("--as", help="The admin or security officer doing it (named in the audit log)."),
+]
 HomeOpt = Annotated[
     Path | None, typer.Option("--home", help=f"The node's home directory (or ${HOME_ENV}).")
 ]
@@ -167,10 +174,11 @@ def person_add(
         list[str] | None, typer.Option("--need-to-know", help="Topics (repeatable or a,b).")
     ] = None,
     role: Annotated[list[str] | None, typer.Option("--role", help="Roles (repeatable).")] = None,
+    expires_in: ExpiresOpt = DEFAULT_TOKEN_DAYS,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add a person; prints their API token once."""
+    """Add a person; prints their API token once (it expires after --expires-in days)."""
     node = open_node(home)
     topics = [t.strip() for value in need_to_know or () for t in value.split(",") if t.strip()]
     with node.db.atomic() as tx:
@@ -183,10 +191,56 @@ def person_add(
             need_to_know=topics,
             roles=list(role or ()),
             at=node.now(),
+            expires_in_days=expires_in,
         )
     if as_json:
-        print_json({"name": record.name, "clearance": record.clearance, "token": token})
+        print_json(
+            {
+                "name": record.name,
+                "clearance": record.clearance,
+                "token": token,
+                "token_expires": record.token_expires.isoformat(),
+            }
+        )
         return
     known = ", ".join(record.need_to_know) or "nothing"
     console.print(f"{record.name}: clearance {record.clearance or 'none'}, need to know {known}")
-    console.print(f"token (shown once): {token}")
+    console.print(f"token (shown once, expires {record.token_expires:%Y-%m-%d %H:%M} UTC): {token}")
+
+
+@user_group.command("revoke")
+@person_group.command("revoke")
+def person_revoke(
+    name: Annotated[str, typer.Argument(help="The person whose token to revoke.")],
+    by: ActorOpt = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revoke a person's token now; their dashboard sessions end (audited)."""
+    node = open_node(home)
+    with node.db.atomic() as tx:
+        revoke_token(tx, name, by=by, at=node.now())
+    if as_json:
+        print_json({"name": name, "revoked": True})
+        return
+    console.print(f"{name}'s token is revoked (give a new one with: pactshare user token-rotate)")
+
+
+@user_group.command("token-rotate")
+@person_group.command("token-rotate")
+def person_token_rotate(
+    name: Annotated[str, typer.Argument(help="The person who gets a new token.")],
+    expires_in: ExpiresOpt = DEFAULT_TOKEN_DAYS,
+    by: ActorOpt = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Give a person a new token in place of the old one (shown once; audited)."""
+    node = open_node(home)
+    with node.db.atomic() as tx:
+        token, expires = rotate_token(tx, name, by=by, at=node.now(), expires_in_days=expires_in)
+    if as_json:
+        print_json({"name": name, "token": token, "token_expires": expires.isoformat()})
+        return
+    console.print(f"{name}'s old token is revoked; their sessions ended")
+    console.print(f"token (shown once, expires {expires:%Y-%m-%d %H:%M} UTC): {token}")

@@ -134,7 +134,9 @@ def _ask(
         "content-digest": content_digest([body]),
         MESSAGE_ID: uuid.uuid4().hex,
     }
-    signed = signing_headers(node.keys, "POST", QUERY_PATH, headers, created=int(time.time()))
+    signed = signing_headers(
+        node.keys, "POST", QUERY_PATH, headers, recipient=party, created=int(time.time())
+    )
     try:
         with http.stream(
             "POST", url.rstrip("/") + QUERY_PATH, content=body, headers=signed

@@ -204,7 +204,9 @@ def _send(node: Node, http: httpx.Client, row: Any) -> tuple[dict[str, Any], dic
             "content-digest": content_digest(_chunks(body)),
             MESSAGE_ID: row.id,
         }
-        signed = signing_headers(node.keys, "POST", PATH, headers, created=int(time.time()))
+        signed = signing_headers(
+            node.keys, "POST", PATH, headers, recipient=row.recipient, created=int(time.time())
+        )
         signed["content-length"] = str(body.stat().st_size)
         try:
             answer = http.post(base + PATH, content=_chunks(body), headers=signed)

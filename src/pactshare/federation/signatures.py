@@ -1,14 +1,17 @@
 """HTTP Message Signatures (RFC 9421) with Ed25519 for requests between nodes.
 
 Every federation request covers, in this order, ``@method``, ``@path``, ``content-digest``
-(RFC 9530, SHA-256 of the body), ``content-type`` and ``pactshare-message-id``, with the
-parameters ``created``, ``keyid`` (the sender's signing key id in the pinned directory),
-``alg="ed25519"`` and ``nonce``. The receiver accepts a signature only from a key in its
-pinned directory (no trust on first use), only while fresh (``created`` at most
-:data:`MAX_AGE` seconds old and at most :data:`MAX_SKEW` ahead, on the real wall clock: this
-is transport time, not the node's simulated clock), only once (the nonce is remembered for
-the freshness window), and the body only if its digest matches. The signature base is built
-as RFC 9421 §2.5 says; structured fields (RFC 8941) are read and written with ``http_sfv``.
+(RFC 9530, SHA-256 of the body), ``content-type``, ``pactshare-message-id`` and
+``pactshare-recipient`` (the party code of the node it is meant for, so that a request
+signed for JPN cannot be replayed to USA; ``@authority`` would not do, as a reverse proxy
+may rewrite the host), with the parameters ``created``, ``keyid`` (the sender's signing key
+id in the pinned directory), ``alg="ed25519"`` and ``nonce``. The receiver accepts a
+signature only from a key in its pinned directory (no trust on first use), only while fresh
+(``created`` at most :data:`MAX_AGE` seconds old and at most :data:`MAX_SKEW` ahead, on the
+real wall clock: this is transport time, not the node's simulated clock), only once (the
+nonce is remembered for the freshness window), only if it names the receiver as its
+recipient, and the body only if its digest matches. The signature base is built as
+RFC 9421 §2.5 says; structured fields (RFC 8941) are read and written with ``http_sfv``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ __all__ = [
     "MAX_AGE",
     "MAX_SKEW",
     "MESSAGE_ID",
+    "RECIPIENT",
     "SignatureError",
     "SignedRequest",
     "content_digest",
@@ -43,7 +47,8 @@ __all__ = [
 ]
 
 MESSAGE_ID = "pactshare-message-id"
-COVERED = ("@method", "@path", "content-digest", "content-type", MESSAGE_ID)
+RECIPIENT = "pactshare-recipient"
+COVERED = ("@method", "@path", "content-digest", "content-type", MESSAGE_ID, RECIPIENT)
 LABEL = "pactshare"
 ALG = "ed25519"
 MAX_AGE = 300  # seconds a signature stays fresh
@@ -137,7 +142,8 @@ def sign_request(
     nonce: str | None = None,
 ) -> dict[str, str]:
     """The ``Signature-Input`` and ``Signature`` headers for a request with ``headers``
-    (which must hold ``content-digest``, ``content-type`` and ``pactshare-message-id``)."""
+    (which must hold ``content-digest``, ``content-type``, ``pactshare-message-id`` and
+    ``pactshare-recipient``)."""
     params = _params(
         COVERED,
         {"created": created, "keyid": key_id, "alg": ALG, "nonce": nonce or secrets.token_hex(16)},
@@ -184,13 +190,16 @@ def verify_request(
     headers: Mapping[str, str],
     directory: seal.Directory,
     *,
+    recipient: str,
     now: float,
     remember_nonce: Callable[[str, str], bool],
 ) -> SignedRequest:
     """Check a request's signature (not yet its body: see :func:`digest_matches`).
 
-    ``now`` is the real wall-clock time (POSIX seconds); ``remember_nonce(nonce, key_id)``
-    records a nonce and returns False if it was seen before (a replay).
+    ``recipient`` is the receiving node's party code: a request signed for another party is
+    refused. ``now`` is the real wall-clock time (POSIX seconds);
+    ``remember_nonce(nonce, key_id)`` records a nonce and returns False if it was seen before
+    (a replay).
     """
     params, signature = _our_signature(headers)
     created, key_id = params.params.get("created"), params.params.get("keyid")
@@ -214,17 +223,27 @@ def verify_request(
         raise SignatureError(f"stale signature: created more than {MAX_AGE} s ago")
     if created > now + MAX_SKEW:
         raise SignatureError(f"signature created in the future (more than {MAX_SKEW} s ahead)")
+    lower = {key.lower(): value for key, value in headers.items()}
+    if lower[RECIPIENT].strip() != recipient:
+        raise SignatureError(f"a request signed for another node, not for {recipient}")
     if not remember_nonce(nonce, key_id):
         raise SignatureError("replayed request: this nonce was seen before")
-    lower = {key.lower(): value for key, value in headers.items()}
     return SignedRequest(party, key_id, lower[MESSAGE_ID], lower["content-digest"], created)
 
 
 def signing_headers(
-    keys: seal.PartyKeys, method: str, path: str, headers: Mapping[str, str], *, created: int
+    keys: seal.PartyKeys,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    *,
+    recipient: str,
+    created: int,
 ) -> dict[str, str]:
-    """``headers`` plus this node's signature over them."""
+    """``headers``, the ``pactshare-recipient`` header naming ``recipient`` (a party code),
+    and this node's signature over them."""
+    addressed = {**headers, RECIPIENT: recipient}
     signed = sign_request(
-        method, path, headers, key=keys.signing_key, key_id=keys.signing_key_id, created=created
+        method, path, addressed, key=keys.signing_key, key_id=keys.signing_key_id, created=created
     )
-    return {**headers, **signed}
+    return {**addressed, **signed}

@@ -1,6 +1,8 @@
 """What a node holds, and opening a holding: only a person with clearance at or above its
 marking and need-to-know for its topics (R-ACC-1/2); every attempt, granted or denied, goes to
-the facility's access registry (R-PRO-5) and the audit log.
+the facility's access registry (R-PRO-5) and the audit log — an attempt at an item the node
+does not hold too, with the same work and the same kind of refused entry, so that neither
+the answer nor its timing tells a hidden item from an absent one.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from pactshare import seal
 from pactshare.domain import Holding, Party, may_access
 from pactshare.errors import NotFoundError, RefusedError
 from pactshare.node import journal
-from pactshare.node.items import item_row
 from pactshare.node.people import PersonRecord, find_person
 from pactshare.node.service import Node
 from pactshare.store.files import atomic_output
@@ -33,6 +34,8 @@ __all__ = [
     "visible_holdings",
     "visible_item",
 ]
+
+_ITEM_ID_MAX = 64  # items.id and access_log.item_id are String(64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,25 +135,37 @@ def hidden(item_id: str) -> NotFoundError:
     return NotFoundError(f"no item {item_id!r} on this node")
 
 
+def _absent(party: Party, item_id: str) -> Holding:
+    """What an attempt at an item the node does not hold is decided against: nobody's."""
+    return Holding(item_id, originator="", holder="", level=party.scheme.levels[0], topics=())
+
+
 def admit(node: Node, item_id: str, *, person_name: str) -> Row[Any]:
     """Decide whether ``person_name`` may open the item now and record the attempt in the
-    access registry and the audit log, granted or denied; the item's row if granted."""
+    access registry and the audit log, granted or denied; the item's row if granted.
+
+    An item the node does not hold is refused the same way (NotFoundError): decided, recorded
+    as refused (rule R-PRO-5), in the same transaction. Only an id no item can have (longer
+    than the column, or with control characters) is refused unrecorded, before any work.
+    """
+    if not (0 < len(item_id) <= _ITEM_ID_MAX and item_id.isprintable()):
+        raise hidden(item_id)
     now = node.now()
     with node.db.atomic() as tx:
-        row = item_row(tx, item_id)
+        row = tx.execute(select(items).where(items.c.id == item_id)).first()
         party = node.party(tx)
         person = find_person(tx, person_name).as_person(party)
-        decision = may_access(person, _holding(party, row), now)
+        held = _holding(party, row) if row is not None else _absent(party, item_id)
+        decision = may_access(person, held, now)
         reasons = [
             {"rule": r.rule, "text": r.text, "effect": r.effect.value} for r in decision.reasons
         ]
+        if row is None:
+            reasons = [{"rule": "R-PRO-5", "text": "no such item on this node", "effect": "deny"}]
+        granted = row is not None and decision.granted
         tx.execute(
             insert(access_log).values(
-                item_id=item_id,
-                person=person_name,
-                at=now,
-                granted=decision.granted,
-                reasons=reasons,
+                item_id=item_id, person=person_name, at=now, granted=granted, reasons=reasons
             )
         )
         journal.record(
@@ -159,9 +174,11 @@ def admit(node: Node, item_id: str, *, person_name: str) -> Row[Any]:
             at=now,
             actor=person_name,
             subject=item_id,
-            details={"granted": decision.granted, "reasons": reasons},
+            details={"granted": granted, "reasons": reasons},
         )
-    if not decision.granted:
+    if row is None:
+        raise NotFoundError(f"no item {item_id!r} on this node (see: pactshare inbox)")
+    if not granted:
         denials = tuple(f"{r['rule']}: {r['text']}" for r in reasons if r["effect"] == "deny")
         raise RefusedError(f"{person_name} may not open {item_id}", reasons=denials)
     return row

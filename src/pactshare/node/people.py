@@ -1,6 +1,10 @@
 """People of the node's party: clearance, need-to-know, roles, and their API tokens.
 
-Tokens are shown once and stored only as SHA-256 hashes.
+Tokens are shown once and stored only as SHA-256 hashes. A token expires (90 days after it
+is issued unless told otherwise) and may be revoked or rotated (a new token replaces it) by
+an admin or a security officer; each revocation and rotation is an audit entry and ends the
+person's dashboard sessions. Credentials age on the real clock (``now`` defaults to it),
+never on the node's clock, which may be simulated (a replay, a demo).
 """
 
 from __future__ import annotations
@@ -10,26 +14,34 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from pactshare.domain import Party, Person
 from pactshare.domain.topics import check_topic
 from pactshare.errors import InputError, NotFoundError, PolicyError
-from pactshare.store.schema import persons
+from pactshare.node import journal
+from pactshare.store.schema import persons, sessions
 
 __all__ = [
+    "DEFAULT_TOKEN_DAYS",
     "MAX_NAME",
+    "MAX_TOKEN_DAYS",
     "PersonRecord",
     "Role",
     "add_person",
     "find_person",
     "person_by_token",
     "person_name",
+    "revoke_token",
+    "rotate_token",
 ]
+
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 3650
 
 MAX_NAME = 100
 TOKEN_PREFIX = "pst_"  # noqa: S105 - a public prefix that marks pactshare tokens, not a secret
@@ -50,6 +62,7 @@ class PersonRecord:
     need_to_know: tuple[str, ...]
     roles: tuple[Role, ...]
     clearance_expires: datetime | None
+    token_expires: datetime
 
     def as_person(self, party: Party) -> Person:
         level = party.level(self.clearance) if self.clearance else None
@@ -92,6 +105,14 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def _new_token(now: datetime | None, days: int) -> tuple[str, datetime]:
+    """A fresh token and when it expires, ``days`` from ``now`` (the real time by default)."""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InputError(f"--expires-in: {days} days is not between 1 and {MAX_TOKEN_DAYS}")
+    issued = now or datetime.now(UTC)
+    return TOKEN_PREFIX + secrets.token_urlsafe(32), issued + timedelta(days=days)
+
+
 def add_person(
     tx: Connection,
     party: Party,
@@ -102,8 +123,11 @@ def add_person(
     roles: Sequence[str],
     at: datetime,
     clearance_expires: datetime | None = None,
+    expires_in_days: int = DEFAULT_TOKEN_DAYS,
+    now: datetime | None = None,
 ) -> tuple[PersonRecord, str]:
-    """Record a person; return the record and their new token (shown once)."""
+    """Record a person; return the record and their new token (shown once), which expires
+    ``expires_in_days`` after ``now`` (real time)."""
     name = person_name(name)
     try:
         level = party.level(clearance).id if clearance else None
@@ -116,7 +140,7 @@ def add_person(
         raise InputError(f"{exc} (roles: {known})") from exc
     if tx.execute(select(persons.c.name).where(persons.c.name == name)).first():
         raise InputError(f"a person named {name!r} already exists")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token, token_expires = _new_token(now, expires_in_days)
     tx.execute(
         insert(persons).values(
             name=name,
@@ -126,9 +150,10 @@ def add_person(
             token_hash=_hash(token),
             clearance_expires=clearance_expires,
             created_at=at,
+            token_expires=token_expires,
         )
     )
-    return PersonRecord(name, level, topics, role_set, clearance_expires), token
+    return PersonRecord(name, level, topics, role_set, clearance_expires, token_expires), token
 
 
 def _record(row: Row[Any]) -> PersonRecord:
@@ -138,6 +163,7 @@ def _record(row: Row[Any]) -> PersonRecord:
         need_to_know=tuple(row.need_to_know),
         roles=tuple(Role(r) for r in row.roles),
         clearance_expires=row.clearance_expires,
+        token_expires=row.token_expires,
     )
 
 
@@ -151,7 +177,60 @@ def find_person(tx: Connection, name: str) -> PersonRecord:
     return _record(row)
 
 
-def person_by_token(tx: Connection, token: str) -> PersonRecord | None:
-    """The person a token belongs to, or None (compared by hash, never stored in clear)."""
-    row = tx.execute(select(persons).where(persons.c.token_hash == _hash(token))).first()
+def person_by_token(
+    tx: Connection, token: str, *, now: datetime | None = None
+) -> PersonRecord | None:
+    """The person a token belongs to if it is neither expired nor revoked, or None (compared
+    by hash, never stored in clear)."""
+    row = tx.execute(
+        select(persons).where(
+            persons.c.token_hash == _hash(token),
+            persons.c.token_revoked_at.is_(None),
+            persons.c.token_expires > (now or datetime.now(UTC)),
+        )
+    ).first()
     return _record(row) if row is not None else None
+
+
+def _change_token(
+    tx: Connection, name: str, *, by: str | None, at: datetime, action: str, values: dict[str, Any]
+) -> None:
+    """Change ``name``'s token, end their sessions, and audit it (who did it, what, when)."""
+    find_person(tx, name)
+    if by is not None:
+        actor = find_person(tx, by)
+        if not {Role.ADMIN, Role.SECURITY_OFFICER} & set(actor.roles):
+            raise InputError(f"--as: {by} is neither an admin nor a security officer")
+    tx.execute(update(persons).where(persons.c.name == name).values(**values))
+    tx.execute(delete(sessions).where(sessions.c.person == name))
+    journal.record(
+        tx, kind="key", at=at, actor=by or "operator", subject=name, details={"action": action}
+    )
+
+
+def revoke_token(
+    tx: Connection, name: str, *, by: str | None, at: datetime, now: datetime | None = None
+) -> None:
+    """Revoke ``name``'s token now; ``by`` (an admin or security officer, or None for the
+    node's operator) is named in the audit entry at the node's instant ``at``."""
+    revoked = now or datetime.now(UTC)
+    _change_token(
+        tx, name, by=by, at=at, action="token-revoked", values={"token_revoked_at": revoked}
+    )
+
+
+def rotate_token(
+    tx: Connection,
+    name: str,
+    *,
+    by: str | None,
+    at: datetime,
+    expires_in_days: int = DEFAULT_TOKEN_DAYS,
+    now: datetime | None = None,
+) -> tuple[str, datetime]:
+    """Give ``name`` a new token (shown once) in place of the old one, revoked or not;
+    return it and its expiry."""
+    token, expires = _new_token(now, expires_in_days)
+    values = {"token_hash": _hash(token), "token_expires": expires, "token_revoked_at": None}
+    _change_token(tx, name, by=by, at=at, action="token-rotated", values=values)
+    return token, expires

@@ -2,6 +2,8 @@
 
 ``with NodeServer(node, port=0) as server:`` binds a free port (``server.url``), serves the
 node's app and delivers its outbox until the block ends. ``pactshare serve`` uses the same.
+Every server holds a bounded number of connections and times the reading of requests
+(:mod:`pactshare.server.limits`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import Self
 import uvicorn
 from starlette.types import ASGIApp
 
+from pactshare.api.rate import DEFAULT_OPENS_PER_MINUTE
 from pactshare.errors import NodeError
 from pactshare.federation.delivery import DeliveryWorker
 from pactshare.node.service import Node
 from pactshare.server.app import create_app
+from pactshare.server.limits import Limits, guarded_protocol
 
 __all__ = ["AppServer", "NodeServer"]
 
@@ -37,7 +41,9 @@ class AppServer:
         ssl_keyfile: str | None = None,
         ssl_certfile: str | None = None,
         log_level: str = "warning",
+        limits: Limits | None = None,
     ) -> None:
+        protocol = guarded_protocol(limits or Limits())  # refused before a socket is opened
         self._socket = socket.socket(
             socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM
         )
@@ -61,6 +67,7 @@ class AppServer:
             ssl_keyfile=ssl_keyfile,
             ssl_certfile=ssl_certfile,
             lifespan="off",
+            http=protocol,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -109,9 +116,11 @@ class NodeServer(AppServer):
         ssl_keyfile: str | None = None,
         ssl_certfile: str | None = None,
         log_level: str = "warning",
+        limits: Limits | None = None,
+        opens_per_minute: int = DEFAULT_OPENS_PER_MINUTE,
     ) -> None:
         self.node = node
-        self.app = create_app(node)
+        self.app = create_app(node, opens_per_minute=opens_per_minute)
         if max_body is not None:
             self.app.state.federation_max_body = max_body
         self.worker = DeliveryWorker(node, witness_every=witness_every)
@@ -123,6 +132,7 @@ class NodeServer(AppServer):
             ssl_keyfile=ssl_keyfile,
             ssl_certfile=ssl_certfile,
             log_level=log_level,
+            limits=limits,
         )
 
     def start(self) -> Self:

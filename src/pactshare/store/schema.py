@@ -50,6 +50,7 @@ __all__ = [
     "registry_version",
     "relays",
     "scenario_files",
+    "sessions",
     "witnessed_heads",
 ]
 
@@ -167,13 +168,26 @@ persons = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     _when("clearance_expires", nullable=True),
     _when("created_at"),
+    _when("token_expires"),  # real time, like every credential's lifetime
+    _when("token_revoked_at", nullable=True),
+)
+
+sessions = Table(  # dashboard sign-ins: the cookie holds the id, this table only its hash
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("person", String(100), ForeignKey("persons.name"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    _when("created_at"),
+    _when("expires_at"),
 )
 
 access_log = Table(  # the facility's access registry (R-PRO-5)
     "access_log",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("item_id", String(64), ForeignKey("items.id"), nullable=False, index=True),
+    # not a foreign key: an attempt at an item the node does not hold is recorded too
+    Column("item_id", String(64), nullable=False, index=True),
     Column("person", String(100), nullable=False),
     _when("at"),
     Column("granted", Boolean, nullable=False),

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from pactshare.api.auth import current_node, current_person
+from pactshare.api.auth import current_node, current_person, current_session
 from pactshare.api.problems import ProblemError
 from pactshare.limits import in_range
 from pactshare.node.people import PersonRecord
@@ -80,7 +80,13 @@ def page(
     response = templates.TemplateResponse(
         request,
         template,
-        {"party": node.party_code, "person": shown, "path": request.url.path, **context},
+        {
+            "party": node.party_code,
+            "person": shown,
+            "path": request.url.path,
+            "csrf": session.csrf if (session := current_session(request)) else "",
+            **context,
+        },
         status_code=status,
     )
     response.headers.update(SECURITY_HEADERS)

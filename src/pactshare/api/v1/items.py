@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from pactshare import seal
 from pactshare.api.auth import CurrentPerson, NodeDep, require
+from pactshare.api.problems import ProblemError
+from pactshare.api.rate import RateLimit
 from pactshare.api.v1.decisions import DecisionOut
 from pactshare.api.v1.documents import SignedDocument
 from pactshare.errors import InputError, LabelError, NotFoundError, RefusedError
@@ -264,7 +266,19 @@ def show_item(item_id: str, node: NodeDep, person: CurrentPerson) -> ItemDetail:
     response_class=StreamingResponse,
     responses={200: OPENAPI_BINARY},
 )
-def open_content(item_id: str, node: NodeDep, person: CurrentPerson) -> StreamingResponse:
+def open_content(
+    item_id: str, request: Request, node: NodeDep, person: CurrentPerson
+) -> StreamingResponse:
+    """Every attempt is recorded, granted or not, so attempts are limited per person (429)."""
+    limit: RateLimit = request.app.state.open_rate
+    wait = limit.take(person.name)
+    if wait is not None:
+        raise ProblemError(
+            429,
+            "Too many requests",
+            f"{person.name} may open at most {limit.per_minute} items a minute; retry in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
     try:
         row = admit(node, item_id, person_name=person.name)
     except (NotFoundError, RefusedError) as exc:  # denied: recorded, and as if absent

@@ -36,5 +36,6 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _problem("Absent, or not for this person to see (the same answer)"),
     409: _problem("Cannot be done in the current state"),
     422: _problem("Invalid request (errors name where), or refused (with reasons)"),
+    429: _problem("Too many requests: wait the seconds Retry-After says"),
     503: _problem("Storage unavailable"),
 }

@@ -1,0 +1,161 @@
+"""Telling a hidden item from an absent one on ``GET /api/v1/items/{id}/content``, and flooding
+the access registry through it, against a live node on each backend.
+
+Both answers are the same 404; before the fix their timing told them apart (7.8 ms against
+4.5 ms: 88% right from one request). The attacker here is a KOR person without clearance for
+an item: over paired requests (one hidden, one absent, in random order) they learn a rule on
+the first half and are scored on the other half. Two attackers are tried: "the slower of a
+pair is the hidden one" (or the faster, whichever the training half prefers), and the best
+single-request latency threshold. Each must be right at most 55% of the time over 1,000
+test pairs (if the paths cannot be told apart, scores spread as ~N(50%, 1.6%): 55% is three
+standard deviations away, so a noisy machine does not fail it by chance).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from pactshare.store.schema import access_log, audit_entries
+from tests.http_support import LABEL_TOML, LiveNode, live_kor
+
+TRAIN_PAIRS, TEST_PAIRS = 200, 1000
+PASS_MARK = 0.55
+BUDGET_SECONDS = 300  # the whole collection, on a loaded machine; it takes ~20 s when idle
+
+Pair = tuple[float, float]  # (hidden, absent) latencies in seconds
+
+
+@pytest.fixture
+def open_node(tmp_path: Path, database_url: str) -> Iterator[LiveNode]:
+    """A live KOR node whose rate limit lets one person make every request of the attack."""
+    with live_kor(tmp_path, database_url, opens_per_minute=1_000_000) as served:
+        yield served
+
+
+def _register(live: LiveNode) -> str:
+    """An item marked 군사 II급 비밀 on topic dprk-missile: hidden from "low" (III급)."""
+    with live.client("originator") as http:
+        answer = http.post("/api/v1/items", files={"file": ("i", b"x")}, data={"label": LABEL_TOML})
+    assert answer.status_code == 201, answer.text
+    item_id: str = answer.json()["item_id"]
+    return item_id
+
+
+def _timed(http: httpx.Client, item_id: str) -> float:
+    started = time.perf_counter()
+    answer = http.get(f"/api/v1/items/{item_id}/content")
+    elapsed = time.perf_counter() - started
+    assert answer.status_code == 404, answer.text
+    return elapsed
+
+
+def _collect(http: httpx.Client, hidden: str, count: int, deadline: float) -> list[Pair]:
+    """``count`` pairs, each a fresh absent id and the hidden one, sent in random order."""
+    chooser = random.Random(20191122)  # noqa: S311 - the order of requests, not a secret
+    pairs: list[Pair] = []
+    for _ in range(count):
+        assert time.monotonic() < deadline, f"only {len(pairs)} pairs within the time budget"
+        absent = uuid.uuid4().hex  # shaped like every item id
+        if chooser.random() < 0.5:
+            first = _timed(http, hidden)
+            pairs.append((first, _timed(http, absent)))
+        else:
+            first = _timed(http, absent)
+            pairs.append((_timed(http, hidden), first))
+    return pairs
+
+
+def _paired_score(train: Sequence[Pair], test: Sequence[Pair]) -> float:
+    """How often "the slower (or, if training says so, the faster) is hidden" is right."""
+    slower_is_hidden = sum(h > a for h, a in train) >= len(train) / 2
+    right = sum((h > a) == slower_is_hidden for h, a in test)
+    return right / len(test)
+
+
+def _threshold_score(train: Sequence[Pair], test: Sequence[Pair]) -> float:
+    """The best single-request rule "slower than t (or faster) is hidden" on the training
+    half, scored on the test half (each request alone, half hidden, half absent)."""
+    labelled = sorted([(h, True) for h, _ in train] + [(a, False) for _, a in train])
+    total, hidden_total = len(labelled), len(train)
+    best, best_rule = 0.0, (0.0, True)
+    hidden_below = 0
+    for index, (latency, is_hidden) in enumerate(labelled):
+        hidden_below += is_hidden
+        below = index + 1
+        # "above latency is hidden": absent below, hidden above
+        above_hidden = (below - hidden_below) + (hidden_total - hidden_below)
+        for right, slower_is_hidden in ((above_hidden, True), (total - above_hidden, False)):
+            if right / total > best:
+                best, best_rule = right / total, (latency, slower_is_hidden)
+    threshold, slower_is_hidden = best_rule
+    singles = [(h, True) for h, _ in test] + [(a, False) for _, a in test]
+    right = sum(
+        (latency > threshold) == (is_hidden == slower_is_hidden) for latency, is_hidden in singles
+    )
+    return right / len(singles)
+
+
+def test_a_hidden_item_cannot_be_told_from_an_absent_one_by_timing(open_node: LiveNode) -> None:
+    hidden = _register(open_node)
+    deadline = time.monotonic() + BUDGET_SECONDS
+    with open_node.client("low") as http:
+        _collect(http, hidden, 20, deadline)  # warm-up: connections, caches, the JIT of SQL
+        pairs = _collect(http, hidden, TRAIN_PAIRS + TEST_PAIRS, deadline)
+    train, test = pairs[:TRAIN_PAIRS], pairs[TRAIN_PAIRS:]
+
+    paired, single = _paired_score(train, test), _threshold_score(train, test)
+    assert paired <= PASS_MARK, f"paired attacker right {paired:.1%} of the time"
+    assert single <= PASS_MARK, f"threshold attacker right {single:.1%} of the time"
+
+
+def _refusals(live: LiveNode) -> tuple[int, int]:
+    with live.node.db.atomic() as tx:
+        registry = tx.execute(
+            select(func.count()).select_from(access_log).where(access_log.c.granted.is_(False))
+        ).scalar_one()
+        entries = tx.execute(
+            select(func.count()).select_from(audit_entries).where(audit_entries.c.kind == "access")
+        ).scalar_one()
+    return registry, entries
+
+
+def test_a_hidden_and_an_absent_item_leave_the_same_refused_entries(live: LiveNode) -> None:
+    hidden = _register(live)
+    with live.client("low") as http:
+        before = _refusals(live)
+        answers = [http.get(f"/api/v1/items/{item}/content") for item in (hidden, "0" * 32)]
+        after_one_each = _refusals(live)
+
+    assert [a.status_code for a in answers] == [404, 404]
+    assert answers[0].json()["detail"].replace(hidden, "ID") == answers[1].json()["detail"].replace(
+        "0" * 32, "ID"
+    )
+    assert after_one_each == (before[0] + 2, before[1] + 2)
+
+
+def test_opening_content_is_rate_limited_per_person_with_retry_after(
+    tmp_path: Path, database_url: str
+) -> None:
+    with live_kor(tmp_path, database_url, opens_per_minute=5) as live:
+        hidden = _register(live)
+        with live.client("low") as low, live.client("reader") as reader:
+            before = _refusals(live)
+            tries = [low.get(f"/api/v1/items/{uuid.uuid4().hex}/content") for _ in range(7)]
+            after = _refusals(live)
+            other = reader.get(f"/api/v1/items/{hidden}/content")
+
+    assert [t.status_code for t in tries] == [404] * 5 + [429] * 2
+    limited = tries[-1]
+    assert limited.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(limited.headers["retry-after"]) <= 12
+    assert "at most 5 items a minute" in limited.json()["detail"]
+    assert after == (before[0] + 5, before[1] + 5)  # a limited request writes nothing
+    assert other.status_code == 200  # the limit is per person

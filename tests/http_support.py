@@ -6,6 +6,7 @@ The server is :class:`pactshare.server.runner.NodeServer`, the one ``pactshare s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,3 +90,16 @@ def live_kor(
             yield LiveNode(node, url, tokens)
     finally:
         node.close()
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the (first) form on a dashboard page."""
+    found = re.search(r'name="csrf" value="([^"]*)"', html)
+    assert found is not None, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def sign_in(client: httpx.Client, token: str, next_path: str = "/items") -> httpx.Response:
+    """Sign in through the form, as a browser does: fetch it (and its CSRF cookie), post it."""
+    csrf = csrf_of(client.get("/signin").text)
+    return client.post("/signin", data={"token": token, "next": next_path, "csrf": csrf})

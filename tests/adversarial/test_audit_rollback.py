@@ -272,7 +272,12 @@ def query(
     url: str, keys: seal.PartyKeys, body: bytes, content_type: str = "application/json"
 ) -> httpx.Response:
     headers = signed_headers(
-        keys, body, message_id=uuid.uuid4().hex, path=QUERY_PATH, content_type=content_type
+        keys,
+        body,
+        message_id=uuid.uuid4().hex,
+        path=QUERY_PATH,
+        content_type=content_type,
+        recipient="USA",  # every query here goes to USA's node
     )
     return httpx.post(url + QUERY_PATH, content=body, headers=headers, timeout=10)
 

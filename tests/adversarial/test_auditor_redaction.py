@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from pactshare import audit
 from pactshare.store.schema import audit_entries
-from tests.http_support import LABEL_TOML, LiveNode
+from tests.http_support import LABEL_TOML, LiveNode, sign_in
 
 CYBER_LABEL = LABEL_TOML.replace('"dprk-missile/slbm"', '"cyber"')
 
@@ -100,7 +100,7 @@ def test_the_dashboard_audit_page_shows_an_auditor_no_item_metadata(live: LiveNo
     hidden = _register(live, "elsewhere", CYBER_LABEL)
     _proofs(live, "admin")  # a signed head, so the page has something to show
     with httpx.Client(base_url=live.url, timeout=60) as browser:
-        signed_in = browser.post("/signin", data={"token": live.tokens["auditor"], "next": "/"})
+        signed_in = sign_in(browser, live.tokens["auditor"], "/")
         assert signed_in.status_code == 303
         page = browser.get("/audit", params={"verify": "1"})
     assert page.status_code == 200

@@ -199,7 +199,9 @@ def test_the_federation_endpoint_answers_every_bad_body_with_400_and_writes_noth
     before = footprint(live.node)
     failures = []
     for name, body, content_type in federation_attacks(keys):
-        headers = signed_headers(keys, body, message_id=uuid.uuid4().hex, content_type=content_type)
+        headers = signed_headers(
+            keys, body, message_id=uuid.uuid4().hex, content_type=content_type, recipient="KOR"
+        )
         response = httpx.post(live.url + PATH, content=body, headers=headers, timeout=60)
         found = _problem(response) or (
             "names a file of ours" if str(tmp_path) in response.text else None
@@ -220,7 +222,9 @@ def test_a_message_id_outside_the_id_grammar_is_400_and_writes_nothing(
     body = _signed(keys, "diplomatic-note", _note({"id": "jpn-ok", "at": "2019-11-22T12:00Z"}))
     before = footprint(live.node)
     response = httpx.post(
-        live.url + PATH, content=body, headers=signed_headers(keys, body, message_id=message_id)
+        live.url + PATH,
+        content=body,
+        headers=signed_headers(keys, body, message_id=message_id, recipient="KOR"),
     )
     assert response.status_code == 400
     assert "pactshare-message-id" in response.json()["detail"]

@@ -123,7 +123,7 @@ def test_a_foreign_approval_over_the_network_is_a_final_400(
     item = _item(kor, tmp_path)
     _at_the_hub(kor, usa, item, tmp_path)
     body = json.dumps(_jpn_approval(jpn, item)).encode()
-    headers = signed_headers(jpn.keys, body, message_id=uuid.uuid4().hex)
+    headers = signed_headers(jpn.keys, body, message_id=uuid.uuid4().hex, recipient="USA")
     with NodeServer(usa, port=0) as server:
         server.worker.stop()
         answer = httpx.post(server.url + PATH, content=body, headers=headers, timeout=30)

@@ -158,7 +158,7 @@ def test_a_planted_notice_over_the_network_is_400_and_nothing_is_recorded(
     before = _entries(kor)
     with NodeServer(kor, port=0) as server:
         server.worker.stop()
-        headers = signed_headers(usa.keys, body, message_id="planted-1")
+        headers = signed_headers(usa.keys, body, message_id="planted-1", recipient="KOR")
         answer = httpx.post(server.url + PATH, content=body, headers=headers, timeout=30)
     assert answer.status_code == 400, answer.text
     assert "never provided to USA" in answer.json()["detail"]
@@ -176,7 +176,7 @@ def test_a_notice_whose_body_has_no_canonical_form_is_400_not_a_server_error(
     body = json.dumps(notice).encode()
     with NodeServer(kor, port=0) as server:
         server.worker.stop()
-        headers = signed_headers(jpn.keys, body, message_id="huge-1")
+        headers = signed_headers(jpn.keys, body, message_id="huge-1", recipient="KOR")
         answer = httpx.post(server.url + PATH, content=body, headers=headers, timeout=30)
     assert answer.status_code == 400, answer.text
     # over the network the bounded JSON reader refuses it first, naming the integer

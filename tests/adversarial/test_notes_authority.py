@@ -54,7 +54,7 @@ class Target:
     def post(self, sender: Node, document: Any) -> httpx.Response:
         """Send ``document`` to KOR as ``sender``'s node would (a signed request)."""
         body = json.dumps(document).encode()
-        headers = signed_headers(sender.keys, body, message_id=uuid.uuid4().hex)
+        headers = signed_headers(sender.keys, body, message_id=uuid.uuid4().hex, recipient="KOR")
         return httpx.post(self.url + PATH, content=body, headers=headers, timeout=30)
 
     def gsomia(self, when: str) -> Status:

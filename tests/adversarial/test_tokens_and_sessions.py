@@ -20,8 +20,7 @@ from pactshare.api.auth import COOKIE, CSRF_HEADER
 from pactshare.node.people import add_person, person_by_token
 from pactshare.store import Database
 from pactshare.store.schema import audit_entries, sessions
-from tests.e2e.dashboard_site import csrf_of, sign_in
-from tests.http_support import LABEL_TOML, LiveNode
+from tests.http_support import LABEL_TOML, LiveNode, csrf_of, sign_in
 from tests.support import run_cli
 
 PRIVATE = {"cache-control": "no-store", "x-content-type-options": "nosniff"}

@@ -8,7 +8,6 @@ answer 404). One access and one incident are recorded, and one tree head is sign
 
 from __future__ import annotations
 
-import re
 import socket
 import threading
 import time
@@ -16,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import uvicorn
 
 from pactshare.node import journal
@@ -29,7 +27,7 @@ from pactshare.node.service import Node, init_node
 from pactshare.server import create_app
 from tests.support import Clock, at
 
-__all__ = ["Site", "csrf_of", "serve_site", "sign_in"]
+__all__ = ["Site", "serve_site"]
 
 MISSILE_LABEL = """policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
@@ -93,19 +91,6 @@ def _prepare(root: Path, clock: Clock) -> tuple[Node, tuple[str, str], str, str]
         journal.sign_head(tx, jpn.keys.signing_key, jpn.keys.signing_key_id, at=clock.now)
     kor.close()
     return jpn, (token, reader_token), received, hidden
-
-
-def csrf_of(html: str) -> str:
-    """The CSRF token of the (first) form on a dashboard page."""
-    found = re.search(r'name="csrf" value="([^"]*)"', html)
-    assert found is not None, "the page has no form with a CSRF token"
-    return found.group(1)
-
-
-def sign_in(client: httpx.Client, token: str, next_path: str = "/items") -> httpx.Response:
-    """Sign in through the form, as a browser does: fetch it (and its CSRF cookie), post it."""
-    csrf = csrf_of(client.get("/signin").text)
-    return client.post("/signin", data={"token": token, "next": next_path, "csrf": csrf})
 
 
 def serve_site(root: Path) -> Iterator[Site]:

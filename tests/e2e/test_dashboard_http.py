@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from pactshare.api.auth import COOKIE
-from tests.e2e.dashboard_site import Site, csrf_of, serve_site, sign_in
+from tests.e2e.dashboard_site import Site, serve_site
+from tests.http_support import csrf_of, sign_in
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from pactshare.api.auth import COOKIE
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
 from pactshare.node import NodeHome
@@ -26,7 +25,7 @@ from pactshare.node.incidents import (
 from pactshare.node.items import provide, register
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
-from tests.http_support import LABEL_TOML, LiveNode
+from tests.http_support import LABEL_TOML, LiveNode, sign_in
 from tests.support import run_cli
 
 
@@ -112,7 +111,7 @@ def test_the_dashboard_flags_an_item_with_an_open_incident_and_names_its_reporte
     write_document(tmp_path / "update.json", update)
     receive_notice_file(shared.kor.node, tmp_path / "update.json")
     with shared.kor.client() as http:
-        http.cookies.set(COOKIE, shared.kor.tokens["officer"])
+        sign_in(http, shared.kor.tokens["officer"])
         holdings = http.get("/items").text
         page = http.get(f"/items/{shared.item}").text
     assert 'data-testid="open-incident">incident confirmed</span>' in holdings

@@ -53,6 +53,9 @@ def test_a_dry_run_decision_records_nothing(live: LiveNode) -> None:
             "/api/v1/decisions", json={**after_midnight, "drop_event": ["kor-suspension-2019"]}
         )
         bad = http.post("/api/v1/decisions", json={**request, "at": "soon"})
+        typo = http.post("/api/v1/decisions", json={**request, "topics": ["dprk-missle"]})
+    assert typo.status_code == 400
+    assert typo.json()["detail"].startswith("topics: unknown topic 'dprk-missle'; did you mean")
     assert allowed.json()["outcome"] == "allowed"
     assert allowed.json()["route"][0]["marking"] == "KOR / 極秘 (SECRET)"
     assert early.json()["outcome"] == "refused"

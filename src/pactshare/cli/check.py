@@ -20,6 +20,7 @@ from pactshare.cli.options import (
     LateNoticeOpt,
     instant,
     interpretation,
+    known_topics,
     parse_approval,
     what_if,
 )
@@ -90,6 +91,7 @@ def check(
         approvals=tuple(parse_approval(text, originator) for text in approval or ()),
         received_under=received_under,
     )
+    known_topics(registry, request.topics)
     decision = decide(request, registry, when, reading)
     if as_json:
         print_json(decision_json(decision))

@@ -36,6 +36,15 @@ def test_agreements_status_at_an_instant_and_timeline(live: LiveNode) -> None:
     assert unknown.status_code == 404
 
 
+def test_the_topic_vocabulary_is_listed_with_each_parent(live: LiveNode) -> None:
+    with live.client("reader") as http:
+        topics = {t["topic"]: t for t in http.get("/api/v1/topics").json()}
+    assert topics["dprk-missile/slbm"]["parent"] == "dprk-missile"
+    assert topics["dprk-missile"]["parent"] is None
+    assert "prc-naval" in topics
+    assert all(t["description"] for t in topics.values())
+
+
 def test_a_dry_run_decision_records_nothing(live: LiveNode) -> None:
     request = {
         "from": "KOR",

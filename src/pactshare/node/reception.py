@@ -28,12 +28,13 @@ from pactshare.domain import (
     Decision,
     Hop,
     Outcome,
+    Registry,
     Request,
     decide,
     parse_instant,
 )
 from pactshare.domain.wire import decision_json
-from pactshare.errors import PackageError, PactshareError, RefusedError
+from pactshare.errors import PackageError, PactshareError, PolicyError, RefusedError
 from pactshare.node import faults, journal
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.items import store_envelope
@@ -44,6 +45,16 @@ from pactshare.store.schema import items, receipts
 __all__ = ["MAX_FUTURE", "receive"]
 
 MAX_FUTURE = timedelta(minutes=5)
+
+
+def _unknown_topics(registry: Registry, topics: tuple[str, ...]) -> str:
+    """Why the label's topics are outside this node's vocabulary ("" if they are not): no
+    agreement here can be said to cover a topic this node does not know, so it refuses."""
+    try:
+        registry.check_topics(topics)
+    except PolicyError as exc:
+        return f"label: {exc}"
+    return ""
 
 
 def receive(node: Node, package: Path) -> dict[str, Any]:
@@ -85,8 +96,10 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
         received_under=_sender_agreement(manifest.body, node.party_code) if onward else None,
     )
     with node.db.atomic() as tx:
-        decision = decide(request, node.registry(tx), decided_at)
-        if decision.outcome is not Outcome.ALLOWED:
+        registry = node.registry(tx)
+        unknown = _unknown_topics(registry, label.topics)
+        decision = None if unknown else decide(request, registry, decided_at)
+        if decision is None or decision.outcome is not Outcome.ALLOWED:
             journal.record(
                 tx,
                 kind="refusal",
@@ -96,11 +109,19 @@ def receive(node: Node, package: Path) -> dict[str, Any]:
                 details={
                     "received_from": sender,
                     "package": manifest.package_id,
-                    "decision": decision_json(decision),
+                    **(
+                        {"reason": unknown}
+                        if decision is None
+                        else {"decision": decision_json(decision)}
+                    ),
                 },
             )
-    if decision.outcome is not Outcome.ALLOWED:
-        denials = tuple(f"{r.rule}: {r.text}" for r in decision.reasons if r.effect.value == "deny")
+    if decision is None or decision.outcome is not Outcome.ALLOWED:
+        denials = (
+            (unknown,)
+            if decision is None
+            else tuple(f"{r.rule}: {r.text}" for r in decision.reasons if r.effect.value == "deny")
+        )
         raise RefusedError(
             f"{package}: this node's agreements do not allow receiving it", reasons=denials
         )

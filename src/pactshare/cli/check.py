@@ -37,7 +37,12 @@ def check(
     classification: Annotated[
         str, typer.Option(help="Originator's level: national name or id, e.g. '군사 II급 비밀'.")
     ],
-    topic: Annotated[list[str], typer.Option("--topic", help="Topic path. Repeatable.")],
+    topic: Annotated[
+        list[str],
+        typer.Option(
+            "--topic", help="A topic of the vocabulary, e.g. dprk-missile/slbm. Repeatable."
+        ),
+    ],
     at: AtOpt = None,
     holder: Annotated[
         str | None, typer.Option(help="Current holder if not the originator (onward release).")

@@ -73,10 +73,10 @@ class _Setup:
         self.directory = Directory([PublicKeyRecord.for_party(k) for k in (self.kor, self.jpn)])
         self.label = Label.from_mapping(
             {
-                "policy": "KR-JP GSOMIA 2016",
+                "policy": "gsomia-kor-jpn-2016",
                 "originator": "KOR",
-                "classification": "KR-II",
-                "topics": ["benchmark"],
+                "classification": "kor-mil-2",
+                "topics": ["dprk-missile/slbm"],
                 "releasable_to": ["JPN"],
                 "item_id": "bench",
                 "created_at": "2026-11-23T09:00:00Z",

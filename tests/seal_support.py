@@ -31,10 +31,10 @@ def make_world() -> World:
 
 def make_label(originator: object = "KOR", **changes: object) -> Label:
     fields: dict[str, object] = {
-        "policy": "KR-JP GSOMIA 2016",
+        "policy": "gsomia-kor-jpn-2016",
         "originator": originator,
-        "classification": "KR-II",
-        "topics": ["nk-missile-launch"],
+        "classification": "kor-mil-2",
+        "topics": ["dprk-missile/slbm"],
         "releasable_to": ["JPN", "USA"],
         "item_id": "item-0001",
         "created_at": "2026-11-23T09:00:00Z",

@@ -93,15 +93,18 @@ def pinned_nodes(
     clock: Clock,
     parties: tuple[str, ...] = ("KOR", "JPN", "USA"),
     databases: Mapping[str, str] | None = None,
+    agreement_dirs: Mapping[str, tuple[Path, ...]] | None = None,
 ) -> dict[str, Node]:
     """One node per party in ``root/<party>``, each pinning every other's public key, all on
-    ``clock``; ``databases`` puts some on another database (default: SQLite in the home)."""
+    ``clock``; ``databases`` puts some on another database (default: SQLite in the home), and
+    ``agreement_dirs`` gives some their own files beside the reference scenario."""
     homes = {
         party: init_node(
             root / party.lower(),
             party=party,
             at=clock.now,
             database=(databases or {}).get(party),
+            agreement_dirs=(agreement_dirs or {}).get(party, ()),
         )
         for party in parties
     }

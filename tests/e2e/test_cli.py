@@ -163,29 +163,56 @@ def test_human_output_names_outcome_route_and_rules() -> None:
     ("args", "message"),
     [
         (
-            [*CHECK, "--topic", "x", "--at", "2019-11-23T00:00:00"],
+            [*CHECK, "--topic", "dprk-missile", "--at", "2019-11-23T00:00:00"],
             "--at: 2019-11-23T00:00:00 is a naive date-time",
         ),
-        ([*CHECK, "--topic", "x", "--at", "yesterday"], "--at: 'yesterday' is not an ISO 8601"),
         (
-            ["check", "--from", "KOR", "--to", "JPN", "--classification", "SECRET", "--topic", "x"],
+            [*CHECK, "--topic", "dprk-missile", "--at", "yesterday"],
+            "--at: 'yesterday' is not an ISO 8601",
+        ),
+        (
+            [
+                "check",
+                "--from",
+                "KOR",
+                "--to",
+                "JPN",
+                "--classification",
+                "SECRET",
+                "--topic",
+                "dprk-missile",
+            ],
             "'SECRET' is not a classification level of KOR",
         ),
         (
-            [*CHECK, "--topic", "x", "--drop-event", "nope"],
+            [*CHECK, "--topic", "dprk-missile", "--drop-event", "nope"],
             "--drop-event: no agreement has an event 'nope'",
         ),
         (
-            [*CHECK, "--topic", "x", "--add-event", "nap:KOR:2020-01-01T00:00:00+09:00"],
+            [*CHECK, "--topic", "dprk-missile", "--add-event", "nap:KOR:2020-01-01T00:00:00+09:00"],
             "unknown kind 'nap'",
         ),
         (
-            [*CHECK, "--topic", "x", "--approval", "bless:USA:2020-01-01T00:00:00+09:00"],
+            [
+                *CHECK,
+                "--topic",
+                "dprk-missile",
+                "--approval",
+                "bless:USA:2020-01-01T00:00:00+09:00",
+            ],
             "--approval",
         ),
         (
-            [*CHECK, "--topic", "x", "--interpretation", "jp-anytime"],
+            [*CHECK, "--topic", "dprk-missile", "--interpretation", "jp-anytime"],
             "--interpretation: 'jp-anytime'",
+        ),
+        (
+            [*CHECK, "--topic", "dprk-missle", "--at", "2019-11-23T00:00:00+09:00"],
+            "--topic: unknown topic 'dprk-missle'; did you mean dprk-missile",
+        ),
+        (
+            [*CHECK, "--topic", "dprk-missile", "--topic", "prc-navel"],
+            "--topic: unknown topic 'prc-navel'; did you mean prc-naval?",
         ),
         (["agreement", "status", "no-such-agreement"], "unknown agreement 'no-such-agreement'"),
         (

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 LABEL = """\
-policy = "KR-JP GSOMIA 2016"
+policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
-classification = "KR-II"
-topics = ["nk-missile-launch"]
+classification = "kor-mil-2"
+topics = ["dprk-missile/slbm"]
 releasable_to = ["JPN", "USA"]
 """
 
@@ -88,7 +88,7 @@ def test_recipient_opens_exactly_what_was_sealed(site: Path) -> None:
 def test_inspect_shows_label_originator_and_recipient_key_ids(site: Path) -> None:
     out = ok("inspect", "item.psx", cwd=site)
     jpn_key = ok("keys", "show", "--dir", "jpn", cwd=site).split("encryption")[1].split()[0]
-    assert "KR-JP GSOMIA 2016" in out
+    assert "gsomia-kor-jpn-2016" in out
     assert "KOR" in out
     assert jpn_key in out
     assert "NOT verified" in out
@@ -128,7 +128,7 @@ def test_bad_envelope_gives_one_line_and_leaves_no_partial_plaintext(
 
 
 def test_label_file_with_a_missing_field_names_file_and_key(site: Path) -> None:
-    (site / "bad.toml").write_text(LABEL.replace('policy = "KR-JP GSOMIA 2016"\n', ""))
+    (site / "bad.toml").write_text(LABEL.replace('policy = "gsomia-kor-jpn-2016"\n', ""))
     line = fails(
         "seal", "item.bin", "--label", "bad.toml", "--to", "JPN",
         "--keys", "kor", "--directory", "pub", "-o", "x.psx",
@@ -203,3 +203,51 @@ def test_readme_sealing_section_runs_as_written(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "report-opened.txt").read_bytes() == (tmp_path / "report.txt").read_bytes()
     assert "gsomia-kor-jpn-2016" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "to", "message"),
+    [
+        ("gsomia-kor-jpn-2016", "gsomia-kor-jpn-2061", "JPN", "policy: unknown policy"),
+        ("gsomia-kor-jpn-2016", "gsomia-usa-jpn-2007", "JPN", "policy: KOR is not a party"),
+        ("kor-mil-2", "jpn-gokuhi", "JPN", "classification: 'jpn-gokuhi' is not a classif"),
+        ("dprk-missile/slbm", "dprk-missle", "JPN", "did you mean dprk-missile"),
+        ('"JPN", "USA"', '"USA"', "JPN", "sealed for JPN, which the label does not release"),
+        ('"JPN", "USA"', '"JPN", "XYZ"', "JPN", "releasable_to: unknown party 'XYZ'"),
+        ('originator = "KOR"', 'originator = "JPN"', "JPN", "signed by KOR's key"),
+    ],
+)
+def test_seal_refuses_a_label_the_agreements_do_not_support(
+    site: Path, old: str, new: str, to: str, message: str
+) -> None:
+    assert old in LABEL
+    (site / "wrong.toml").write_text(LABEL.replace(old, new), encoding="utf-8")
+    line = fails(
+        "seal", "item.bin", "--label", "wrong.toml", "--to", to,
+        "--keys", "kor", "--directory", "pub", "-o", "w.psx",
+        cwd=site,
+    )  # fmt: skip
+    assert line.startswith("pactshare: error: wrong.toml: ")
+    assert message in line
+    assert _no_output_left(site, "w.psx")
+
+
+def test_seal_accepts_a_policy_and_topic_from_the_users_own_files(site: Path) -> None:
+    mine = site / "mine"
+    mine.mkdir(exist_ok=True)
+    (mine / "topics.toml").write_text('[topics]\n"arctic-ice" = "Sea ice"\n', encoding="utf-8")
+    (mine / "kor-jpn-ice.toml").write_text(
+        '[agreement]\nid = "kor-jpn-ice"\ntitle = "Ice"\nkind = "bilateral"\n'
+        'parties = ["KOR", "JPN"]\nscope = ["arctic-ice"]\n'
+        '[agreement.terms]\ntimezone = "Asia/Seoul"\n[[agreement.equivalence]]\nlabel = "S"\n'
+        'KOR = ["kor-mil-2"]\nJPN = ["jpn-gokuhi"]\n',
+        encoding="utf-8",
+    )
+    own = LABEL.replace("gsomia-kor-jpn-2016", "kor-jpn-ice").replace(
+        "dprk-missile/slbm", "arctic-ice"
+    )
+    (site / "own.toml").write_text(own, encoding="utf-8")
+    seal = ("seal", "item.bin", "--label", "own.toml", "--to", "JPN", "--keys", "kor")
+    assert "kor-jpn-ice" in fails(*seal, "--directory", "pub", "-o", "own.psx", cwd=site)
+    ok(*seal, "--directory", "pub", "-o", "own.psx", "--agreements", "mine", cwd=site)
+    assert "kor-jpn-ice" in ok("inspect", "own.psx", cwd=site)

@@ -132,6 +132,30 @@ def test_decision_form_bad_input_is_400_with_the_error_beside_the_field(
     assert 'data-testid="decision"' not in answer.text
 
 
+def test_decision_form_refuses_a_misspelt_topic_and_names_the_nearest(
+    client: httpx.Client,
+) -> None:
+    """A typo is not silently decided (ALLOWED under GSOMIA's '*' scope, the TISA relay gone)."""
+    answer = client.get(
+        "/decide",
+        params={
+            "from": "KOR", "to": "JPN", "classification": "군사 II급 비밀",
+            "topics": "dprk-missle", "at": "2019-11-23T00:00:00+09:00",
+        },
+    )  # fmt: skip
+    assert answer.status_code == 400
+    assert 'data-error-for="topics"' in answer.text
+    assert "did you mean dprk-missile" in answer.text
+    assert 'data-testid="decision"' not in answer.text
+
+
+def test_decision_form_offers_the_topic_vocabulary(client: httpx.Client) -> None:
+    answer = client.get("/decide")
+    assert 'list="topic-choices"' in answer.text
+    for topic in ("dprk-missile/slbm", "dprk-nuclear/test", "prc-naval"):
+        assert f'<option value="{topic}">' in answer.text
+
+
 def test_decision_form_shows_the_tisa_relay_without_the_suspension(client: httpx.Client) -> None:
     answer = client.get(
         "/decide",
@@ -237,7 +261,7 @@ def test_text_colours_meet_4_5_to_1_on_the_page_and_panel_backgrounds(
         "/?day=99999999999999999999",
         "/agreements/gsomia-kor-jpn-2016?at=0001-01-01T00:00:00%2B09:00",
         "/agreements/gsomia-kor-jpn-2016?drop_event=nothing",
-        "/decide?from=KOR&to=JPN&classification=kor-mil-2&topics=a&at=9999-12-31T23:59:59-09:00",
+        "/decide?from=KOR&to=JPN&classification=kor-mil-2&topics=prc-naval&at=9999-12-31T23:59:59-09:00",
         "/decide?from=&to=",
         "/decide?at=%ff",
     ],

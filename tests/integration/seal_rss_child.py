@@ -85,10 +85,10 @@ def main(size: int) -> None:
     directory = Directory([PublicKeyRecord.for_party(k) for k in (kor, jpn)])
     label = Label.from_mapping(
         {
-            "policy": "KR-JP GSOMIA 2016",
+            "policy": "gsomia-kor-jpn-2016",
             "originator": "KOR",
-            "classification": "KR-II",
-            "topics": ["large-item"],
+            "classification": "kor-mil-2",
+            "topics": ["dprk-missile/slbm"],
             "releasable_to": ["JPN"],
             "item_id": "rss-test",
             "created_at": "2026-11-23T09:00:00Z",

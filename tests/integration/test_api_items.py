@@ -74,6 +74,8 @@ def test_a_refused_provision_is_422_with_its_reasons_and_queues_nothing(live: Li
         ("{not json", 400, "label"),
         (LABEL_TOML.replace('"KOR"', '"JPN"'), 400, "originator"),
         (LABEL_TOML.replace("군사 II급 비밀", "no such level"), 400, "label"),
+        (LABEL_TOML.replace("dprk-missile/slbm", "dprk-missle/slbm"), 400, "label: topics"),
+        (LABEL_TOML.replace("gsomia-kor-jpn-2016", "my-policy"), 400, "label: policy"),
     ],
 )
 def test_a_malformed_label_is_a_problem_naming_the_field(

@@ -42,6 +42,15 @@ def test_agreements_status_at_an_instant_and_timeline(live: LiveNode) -> None:
     assert unknown.status_code == 404
 
 
+def test_the_topic_vocabulary_is_listed_with_each_parent(live: LiveNode) -> None:
+    with live.client("reader") as http:
+        topics = {t["topic"]: t for t in http.get("/api/v1/topics").json()}
+    assert topics["dprk-missile/slbm"]["parent"] == "dprk-missile"
+    assert topics["dprk-missile"]["parent"] is None
+    assert "prc-naval" in topics
+    assert all(t["description"] for t in topics.values())
+
+
 def test_a_dry_run_decision_records_nothing(live: LiveNode) -> None:
     request = {
         "from": "KOR",
@@ -59,6 +68,9 @@ def test_a_dry_run_decision_records_nothing(live: LiveNode) -> None:
             "/api/v1/decisions", json={**after_midnight, "drop_event": ["kor-suspension-2019"]}
         )
         bad = http.post("/api/v1/decisions", json={**request, "at": "soon"})
+        typo = http.post("/api/v1/decisions", json={**request, "topics": ["dprk-missle"]})
+    assert typo.status_code == 400
+    assert typo.json()["detail"].startswith("topics: unknown topic 'dprk-missle'; did you mean")
     assert allowed.json()["outcome"] == "allowed"
     assert allowed.json()["route"][0]["marking"] == "KOR / 極秘 (SECRET)"
     assert early.json()["outcome"] == "refused"

@@ -16,7 +16,7 @@ from pactshare.node.service import Node, init_node
 from pactshare.store.schema import audit_entries
 from tests.support import Clock, at
 
-LABEL = """policy = "national"
+LABEL = """policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
 classification = "kor-mil-2"
 topics = ["dprk-missile"]

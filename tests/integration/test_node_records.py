@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -12,19 +13,35 @@ from pactshare.node.agreements import install_sources, load_registry, record_eve
 from pactshare.node.people import add_person, find_person, person_by_token
 from pactshare.scenarios import Source, read_sources
 from pactshare.store import Database
-from tests.support import at
+from tests.support import at, reference
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 def test_reference_agreements_round_trip_through_the_database(database: Database) -> None:
     with database.atomic() as tx:
-        assert install_sources(tx, read_sources([]), at=NOW) == 7
+        assert install_sources(tx, read_sources([]), at=NOW) == 8  # 3 parties, 4, topics
     with database.atomic() as tx:
         registry = load_registry(tx)
     assert sorted(registry.agreements) == [
         "gsomia-kor-jpn-2016", "gsomia-usa-jpn-2007", "gsomia-usa-kor-1987", "tisa-2014",
     ]  # fmt: skip
+    assert registry.topics == reference().topics
+
+
+def test_a_users_topics_file_is_stored_beside_the_reference_one(
+    database: Database, tmp_path: Path
+) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "topics.toml").write_text('[topics]\n"arctic-ice" = "Sea ice"\n', encoding="utf-8")
+    with database.atomic() as tx:
+        install_sources(tx, read_sources([mine]), at=NOW)
+    with database.atomic() as tx:
+        topics = load_registry(tx).topics
+    assert topics is not None
+    assert "arctic-ice" in topics
+    assert "dprk-missile/slbm" in topics
 
 
 def test_a_bad_file_set_stores_nothing(database: Database) -> None:

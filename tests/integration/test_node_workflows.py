@@ -168,8 +168,10 @@ def test_home_without_a_node_is_a_clear_error(tmp_path: Path) -> None:
     [
         ('originator = "KOR"\n', "required field is missing"),
         (LABEL.replace('"군사 II급 비밀"', '"SECRET"'), "not a classification level of KOR"),
-        (LABEL.replace('originator = "KOR"', 'originator = "JPN"'), "this is KOR's node"),
+        (LABEL.replace('originator = "KOR"', 'originator = "JPN"'), "signed by KOR's key"),
         (LABEL.replace('["dprk-missile/slbm"]', '["DPRK Missile"]'), "topic"),
+        (LABEL.replace('["dprk-missile/slbm"]', '["dprk-missle"]'), "did you mean dprk-missile"),
+        (LABEL.replace("gsomia-kor-jpn-2016", "gsomia-kor-jpn"), "policy: unknown policy"),
     ],
 )
 def test_a_malformed_registration_changes_nothing_at_all(

@@ -17,10 +17,10 @@ from datetime import datetime
 import cedarpy
 from hypothesis import given, note, settings
 
-from pactshare.cedar import cedar_request, export_registry, statuses
+from pactshare.cedar import cedar_request, export_registry, policy_set_json, policy_text, statuses
 from pactshare.domain import Decision, Interpretation, Registry, Request, decide, decide_many
 from tests.properties.conftest import examples
-from tests.properties.strategies import scenarios
+from tests.properties.strategies import registries, scenarios
 
 
 def _cedar_allows(
@@ -109,3 +109,14 @@ def test_decide_with_warm_memos_matches_decide_on_a_fresh_registry(
             assert decide(request, registry, at, interpretation) == decide(
                 request, fresh, at, interpretation
             )
+
+
+@settings(max_examples=examples(100, 30))
+@given(registries())
+def test_the_json_policy_set_is_the_text_policy_set_under_our_ids(registry: Registry) -> None:
+    """policies.json and policies.cedar are one policy set: Cedar's own conversion of the text
+    gives, policy by policy, the JSON we write; only the ids differ (policyN against ours)."""
+    converted = json.loads(cedarpy.policies_to_json_str(policy_text(registry)))["staticPolicies"]
+    ours = policy_set_json(registry)["staticPolicies"]
+    assert list(ours.values()) == list(converted.values())
+    assert list(ours) == [policy["annotations"]["id"] for policy in converted.values()]

@@ -134,7 +134,7 @@ def test_malformed_toml_is_reported_with_its_file(tmp_path: Path) -> None:
         load_registry([directory])
 
 
-def test_a_file_with_neither_party_nor_agreement_is_rejected(tmp_path: Path) -> None:
+def test_a_file_with_no_party_agreement_or_topics_table_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="exactly one"):
         load_registry([_user_dir(tmp_path, "# nothing here\n")])
 
@@ -166,3 +166,68 @@ def test_a_new_party_file_is_usable_by_a_new_agreement(tmp_path: Path) -> None:
     (directory / "deu-jpn.toml").write_text(text, encoding="utf-8")
     registry = load_registry([directory])
     assert registry.agreement("deu-jpn").parties == ("DEU", "JPN")
+
+
+# --- the topic vocabulary -------------------------------------------------------------------
+
+TISA_FILE = REFERENCE_DIR / "tisa-2014.toml"
+
+
+def test_reference_vocabulary_holds_the_recorded_topics_and_every_scope() -> None:
+    registry = load_registry()
+    assert registry.topics is not None
+    known = registry.topics.topics
+    for topic in ("dprk-nuclear/test", "dprk-nuclear/facility", "prc-naval"):
+        assert topic in known
+    for missile in ("icbm", "irbm", "srbm", "slbm"):
+        assert f"dprk-missile/{missile}" in known
+    scopes = {t for a in registry.agreements.values() for t in a.scope if t != "*"}
+    assert scopes == {"dprk-nuclear", "dprk-missile"}
+    assert scopes <= set(known)
+
+
+def test_a_users_topics_file_adds_to_the_vocabulary(tmp_path: Path) -> None:
+    directory = _user_dir(tmp_path, '[topics]\n"dprk-missile/kn-23" = "KN-23"\n', "t.toml")
+    topics = load_registry([directory]).topics
+    assert topics is not None
+    assert "dprk-missile/kn-23" in topics
+    assert "dprk-missile" in topics
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "message"),
+    [
+        ('[topics]\n"arctic/ice" = "Ice"\n', "topics.arctic/ice", "parent topic 'arctic'"),
+        ('[topics]\n"prc-naval" = "again"\n', "topics.prc-naval", "already defined in"),
+        ('[topics]\n"Arctic Ice" = "Ice"\n', "topics.Arctic Ice", "lowercase words"),
+        ('[topics]\n"*" = "all"\n', "topics.*", "not a topic to declare"),
+        ('[topics]\n"arctic" = " "\n', "topics.arctic", "needs a description"),
+    ],
+)
+def test_a_bad_topics_file_names_file_key_and_problem(
+    tmp_path: Path, text: str, key: str, message: str
+) -> None:
+    directory = _user_dir(tmp_path, text, "t.toml")
+    with pytest.raises(ScenarioError) as caught:
+        load_registry([directory])
+    assert caught.value.file == str(directory / "t.toml")
+    assert caught.value.key == key
+    assert message in str(caught.value)
+
+
+def test_a_scope_outside_the_vocabulary_is_refused_with_the_nearest_topic(
+    tmp_path: Path,
+) -> None:
+    text = TISA_FILE.read_text(encoding="utf-8").replace('id = "tisa-2014"', 'id = "my-tisa"')
+    directory = _user_dir(tmp_path, text.replace('"dprk-missile"]', '"dprk-missle"]', 1))
+    with pytest.raises(ScenarioError) as caught:
+        load_registry([directory])
+    assert caught.value.key == "agreement.scope[1]"
+    assert "unknown topic 'dprk-missle'; did you mean dprk-missile" in str(caught.value)
+
+
+def test_a_star_scope_declares_no_topic() -> None:
+    registry = load_registry()
+    assert registry.agreement("gsomia-kor-jpn-2016").scope == ("*",)
+    assert registry.topics is not None
+    assert "*" not in registry.topics

@@ -352,8 +352,34 @@ def test_R_DEF_2_a_party_with_no_agreement_is_refused() -> None:
 def test_originator_cannot_be_its_own_recipient() -> None:
     with pytest.raises(PolicyError, match="both the originator and the recipient"):
         decide(
-            Request("KOR", "KOR", "kor-mil-2", ("x",)), reference(), at("2018-01-01T00:00:00+09:00")
+            Request("KOR", "KOR", "kor-mil-2", ("dprk-missile",)),
+            reference(),
+            at("2018-01-01T00:00:00+09:00"),
         )
+
+
+def test_a_topic_outside_the_vocabulary_is_bad_input_with_the_nearest_known() -> None:
+    """A typo is not a topic that every ``*`` scope covers: it is refused as input, so that
+    neither a direct route nor the TISA alternative is silently decided on it."""
+    with pytest.raises(PolicyError, match="unknown topic 'dprk-missle'; did you mean dprk-missile"):
+        decide(
+            kor_to_jpn("군사 II급 비밀", "dprk-missle"),
+            reference(),
+            at("2019-11-22T12:00:00+09:00"),
+        )
+
+
+def test_prc_naval_is_a_known_topic_that_tisa_does_not_cover() -> None:
+    registry = reference()
+    assert registry.topics is not None
+    assert "prc-naval" in registry.topics
+    decision = decide(
+        kor_to_jpn("군사 II급 비밀", "prc-naval"),
+        without("kor-suspension-2019"),
+        at("2019-11-23T00:00:00+09:00"),
+    )
+    assert not decision.allowed
+    assert not decision.alternatives
 
 
 def test_naive_decision_instant_is_an_input_error() -> None:

@@ -11,10 +11,10 @@ from pactshare.seal import Label
 from tests.seal_support import AT, make_label
 
 GOOD = """
-policy = "KR-JP GSOMIA 2016"
+policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
-classification = "KR-II"
-topics = ["nk-missile-launch", "air-defence"]
+classification = "kor-mil-2"
+topics = ["dprk-missile/slbm", "dprk-nuclear/test"]
 releasable_to = ["USA", "JPN"]
 """
 
@@ -29,7 +29,7 @@ def test_label_file_fills_item_id_and_creation_instant(tmp_path: Path) -> None:
 
 def test_missing_field_is_reported_with_file_and_key(tmp_path: Path) -> None:
     path = tmp_path / "label.toml"
-    path.write_text(GOOD.replace('classification = "KR-II"\n', ""), encoding="utf-8")
+    path.write_text(GOOD.replace('classification = "kor-mil-2"\n', ""), encoding="utf-8")
     with pytest.raises(LabelError, match=r"label\.toml: classification: required field"):
         Label.from_toml_file(path, item_id="i", created_at=AT)
 
@@ -66,8 +66,8 @@ def test_ill_typed_field_is_rejected(key: str, value: object) -> None:
 
 
 def test_equal_labels_have_equal_canonical_bytes_whatever_the_list_order() -> None:
-    one = make_label(topics=["b", "a"], releasable_to=["USA", "JPN"])
-    two = make_label(topics=["a", "b"], releasable_to=["JPN", "USA"])
+    one = make_label(topics=["dprk-nuclear", "dprk-missile"], releasable_to=["USA", "JPN"])
+    two = make_label(topics=["dprk-missile", "dprk-nuclear"], releasable_to=["JPN", "USA"])
     assert one.canonical_bytes() == two.canonical_bytes()
     assert Label.from_canonical_bytes(one.canonical_bytes()) == one
 
@@ -75,9 +75,9 @@ def test_equal_labels_have_equal_canonical_bytes_whatever_the_list_order() -> No
 def test_canonical_bytes_are_rfc8785_json() -> None:
     label = make_label(purpose="early warning")
     assert label.canonical_bytes() == (
-        b'{"caveats":[],"classification":"KR-II","created_at":"2026-11-23T09:00:00Z",'
-        b'"item_id":"item-0001","originator":"KOR","policy":"KR-JP GSOMIA 2016",'
-        b'"purpose":"early warning","releasable_to":["JPN","USA"],"topics":["nk-missile-launch"]}'
+        b'{"caveats":[],"classification":"kor-mil-2","created_at":"2026-11-23T09:00:00Z",'
+        b'"item_id":"item-0001","originator":"KOR","policy":"gsomia-kor-jpn-2016",'
+        b'"purpose":"early warning","releasable_to":["JPN","USA"],"topics":["dprk-missile/slbm"]}'
     )
 
 

@@ -14,6 +14,10 @@ The model (see :mod:`pactshare.cedar.policies` for the rules):
   the purpose it was provided for and the agreement it was received under;
 * context: the recipient, each agreement's status at the instant, and the originator's
   approvals in effect at the instant for this item.
+
+Policies come in Cedar text (ids only as ``@id`` annotations: Cedar names the policies of a
+text file ``policy0``, ``policy1``…) and in Cedar's JSON policy-set form, keyed by the same
+ids, which Cedar then reports in a decision's reasons.
 """
 
 from pactshare.cedar.entities import (
@@ -24,7 +28,7 @@ from pactshare.cedar.entities import (
     schema_text,
     statuses,
 )
-from pactshare.cedar.policies import policy_text
+from pactshare.cedar.policies import policy_set_json, policy_text
 from pactshare.cedar.requests import CedarRequest, cedar_request
 
 __all__ = [
@@ -33,6 +37,7 @@ __all__ = [
     "CedarRequest",
     "cedar_request",
     "export_registry",
+    "policy_set_json",
     "policy_text",
     "registry_entities",
     "schema_text",

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pactshare.cedar.policies import MAX_TOPICS, policy_text
+from pactshare.cedar.policies import MAX_TOPICS, policy_set_json, policy_text
 from pactshare.domain import Interpretation, Registry, status_at
-from pactshare.domain.topics import ALL_TOPICS
+from pactshare.domain.topics import ALL_TOPICS, parent
 
 __all__ = [
     "MAX_TOPICS",
@@ -42,39 +42,33 @@ def entity_ref(kind: str, ident: str) -> Json:
     return {"__entity": uid(kind, ident)}
 
 
-def _topic_parent(topic: str) -> str | None:
-    if topic == ALL_TOPICS:
-        return None
-    head, sep, _ = topic.rpartition("/")
-    return head if sep else ALL_TOPICS
-
-
 def topic_entities(topics: Iterable[str]) -> list[Json]:
     """Topic entities for ``topics`` and all their ancestors, each once, root first."""
     seen: dict[str, str | None] = {}
     for topic in topics:
         current: str | None = topic
         while current is not None and current not in seen:
-            parent = _topic_parent(current)
-            seen[current] = parent
-            current = parent
+            up = parent(current)
+            seen[current] = up
+            current = up
     return [
         {
             "uid": uid("Topic", topic),
             "attrs": {},
-            "parents": [] if parent is None else [uid("Topic", parent)],
+            "parents": [] if up is None else [uid("Topic", up)],
         }
-        for topic, parent in sorted(seen.items(), key=lambda kv: (kv[0].count("/"), kv[0]))
+        for topic, up in sorted(seen.items(), key=lambda kv: (kv[0].count("/"), kv[0]))
     ]
 
 
 def registry_entities(registry: Registry) -> list[Json]:
-    """Parties, agreements and the topics their scopes name."""
+    """Parties, agreements and every topic: the vocabulary's and those the scopes name, each
+    with its parent (``dprk-missile/slbm`` in ``dprk-missile`` in ``*``)."""
     entities: list[Json] = [
         {"uid": uid("Party", code), "attrs": {"name": party.name}, "parents": []}
         for code, party in sorted(registry.parties.items())
     ]
-    scopes: set[str] = {ALL_TOPICS}
+    scopes: set[str] = {ALL_TOPICS, *(registry.topics.topics if registry.topics else ())}
     for agreement_id, agreement in sorted(registry.agreements.items()):
         scopes.update(agreement.scope)
         attrs: Json = {
@@ -144,9 +138,11 @@ def statuses(registry: Registry, at: datetime, interpretation: Interpretation) -
 
 @dataclass(frozen=True, slots=True)
 class CedarExport:
-    """What ``pactshare export cedar`` writes: policies, schema, entities, and a context."""
+    """What ``pactshare export cedar`` writes: policies (as Cedar text, and in Cedar's JSON
+    policy-set form keyed by our policy ids), schema, entities, and a context."""
 
     policies: str
+    policy_set: Json
     schema: str
     entities: list[Json]
     context: Json
@@ -155,6 +151,7 @@ class CedarExport:
         """File name → content, as written to the output directory."""
         return {
             "policies.cedar": self.policies,
+            "policies.json": json.dumps(self.policy_set, ensure_ascii=False, indent=2) + "\n",
             "schema.cedarschema": self.schema,
             "entities.json": json.dumps(self.entities, ensure_ascii=False, indent=2) + "\n",
             "context.json": json.dumps(self.context, ensure_ascii=False, indent=2) + "\n",
@@ -167,6 +164,7 @@ def export_registry(
     """Translate ``registry`` with the statuses at ``at`` into Cedar."""
     return CedarExport(
         policies=policy_text(registry),
+        policy_set=policy_set_json(registry),
         schema=schema_text(registry),
         entities=registry_entities(registry),
         context={

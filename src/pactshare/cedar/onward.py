@@ -17,15 +17,22 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from pactshare.cedar._syntax import (
+    CedarPolicy,
+    Expr,
+    any_of,
+    contains,
+    context,
+    equals,
     in_force,
     leg,
     levels,
+    literal,
     one_of,
     party,
     policy,
     releasable,
+    resource,
     scope,
-    string,
 )
 from pactshare.domain import Agreement, Registry
 
@@ -34,20 +41,23 @@ __all__ = ["onward_policies"]
 
 def _conditions(
     originator: str, holder: str, recipient: str, governing: Sequence[Agreement]
-) -> list[str]:
+) -> list[Expr]:
     """What every binding agreement requires before the holder's copy goes to ``recipient``."""
-    conditions: list[str] = []
+    conditions: list[Expr] = []
     for agreement in governing:
         third = recipient not in (originator, holder) and recipient not in agreement.parties
         if third and agreement.third_party_release_needs_approval:
-            conditions.append(f"context.releaseApproved.contains({party(recipient)})")
+            conditions.append(contains(context("releaseApproved"), party(recipient)))
         if agreement.purpose_change_needs_approval:
             conditions.append(
-                '(context.purpose == "" || resource.providedFor == "" || '
-                "context.purpose == resource.providedFor || "
-                "context.purposeApproved.contains(context.purpose))"
+                any_of(
+                    equals(context("purpose"), literal("")),
+                    equals(resource("providedFor"), literal("")),
+                    equals(context("purpose"), resource("providedFor")),
+                    contains(context("purposeApproved"), context("purpose")),
+                )
             )
-    return list(dict.fromkeys(conditions))
+    return list({condition.text: condition for condition in conditions}.values())
 
 
 def _holder_levels(
@@ -77,14 +87,14 @@ def _routes(
     recipient: str,
     received: str,
     governing: Sequence[Agreement],
-) -> Iterator[str]:
+) -> Iterator[CedarPolicy]:
     held = _holder_levels(originator, holder, governing)
     if not held:
         return
     base = [
-        f"context.recipient == {party(recipient)}",
-        f"resource.originator == {party(originator)}",
-        f"resource.receivedUnder == {string(received)}",
+        equals(context("recipient"), party(recipient)),
+        equals(resource("originator"), party(originator)),
+        equals(resource("receivedUnder"), literal(received)),
         *_conditions(originator, holder, recipient, governing),
     ]
     tag = f"{originator} item held by {holder} (received under {received or 'any'})"
@@ -93,7 +103,7 @@ def _routes(
         yield policy(
             f"onward-return {tag} ->{recipient}",
             holder,
-            [*base, one_of("resource.level", every)],
+            [*base, one_of(resource("level"), every)],
         )
         return
     for arrangement in governing:
@@ -104,7 +114,7 @@ def _routes(
         if not allowed or protected is None:
             continue
         consent = (
-            [f"context.releaseApproved.contains({party(recipient)})"]
+            [contains(context("releaseApproved"), party(recipient))]
             if arrangement.relay_needs_originator_consent
             else []
         )
@@ -114,7 +124,7 @@ def _routes(
             [
                 *base,
                 in_force(arrangement.id),
-                one_of("resource.level", allowed),
+                one_of(resource("level"), allowed),
                 *scope(arrangement),
                 releasable(recipient),
                 *protected,
@@ -132,7 +142,7 @@ def _routes(
             [
                 *base,
                 in_force(carrier.id),
-                one_of("resource.level", every),
+                one_of(resource("level"), every),
                 *scope(carrier),
                 releasable(recipient),
             ],
@@ -152,7 +162,7 @@ def _borrowed(
     )
 
 
-def onward_policies(registry: Registry) -> Iterator[str]:
+def onward_policies(registry: Registry) -> Iterator[CedarPolicy]:
     """Every onward-release policy of ``registry``."""
     codes = sorted(registry.parties)
     agreements = [registry.agreements[key] for key in sorted(registry.agreements)]

@@ -16,7 +16,6 @@ from typing import Any
 from pactshare.cedar._syntax import MAX_TOPICS
 from pactshare.cedar.entities import entity_ref, statuses, topic_entities, uid
 from pactshare.domain import ApprovalKind, Interpretation, Registry, Request
-from pactshare.domain.topics import check_topic
 from pactshare.errors import PolicyError
 
 __all__ = ["CedarRequest", "cedar_request"]
@@ -73,11 +72,7 @@ def cedar_request(
         raise PolicyError(
             f"the Cedar translation takes 1 to {MAX_TOPICS} topics per item, not {len(topics)}"
         )
-    try:
-        for topic in topics:
-            check_topic(topic)
-    except ValueError as exc:
-        raise PolicyError(str(exc)) from exc
+    registry.check_topics(topics)
     slots = [topics[i] if i < len(topics) else topics[0] for i in range(MAX_TOPICS)]
     item: Json = {
         "uid": uid("Item", item_id),

@@ -20,6 +20,7 @@ from pactshare.cli.options import (
     LateNoticeOpt,
     instant,
     interpretation,
+    known_topics,
     parse_approval,
     what_if,
 )
@@ -36,7 +37,12 @@ def check(
     classification: Annotated[
         str, typer.Option(help="Originator's level: national name or id, e.g. '군사 II급 비밀'.")
     ],
-    topic: Annotated[list[str], typer.Option("--topic", help="Topic path. Repeatable.")],
+    topic: Annotated[
+        list[str],
+        typer.Option(
+            "--topic", help="A topic of the vocabulary, e.g. dprk-missile/slbm. Repeatable."
+        ),
+    ],
     at: AtOpt = None,
     holder: Annotated[
         str | None, typer.Option(help="Current holder if not the originator (onward release).")
@@ -90,6 +96,7 @@ def check(
         approvals=tuple(parse_approval(text, originator) for text in approval or ()),
         received_under=received_under,
     )
+    known_topics(registry, request.topics)
     decision = decide(request, registry, when, reading)
     if as_json:
         print_json(decision_json(decision))

@@ -17,6 +17,8 @@ import typer
 
 from pactshare.cli._files import open_input, passphrase
 from pactshare.cli.main import app
+from pactshare.cli.options import AgreementsOpt, registry_for
+from pactshare.domain.labels import check_label
 from pactshare.errors import EnvelopeError, InputError
 from pactshare.seal import (
     Directory,
@@ -69,23 +71,33 @@ def seal_command(
     directory_dir: Path = DIRECTORY_OPTION,
     output: Path = OUTPUT_OPTION,
     chunk_size: int = typer.Option(CHUNK_SIZE, "--chunk-size", help="Payload chunk size."),
+    agreements: AgreementsOpt = None,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Seal FILE for the --to parties, with its label signed by you."""
+    """Seal FILE for the --to parties, with its label signed by you.
+
+    The label is checked as a node's `register` checks it, against the reference scenario
+    plus --agreements DIR: a known policy the originator is party to, the originator's own
+    level, known topics, and releasable_to naming every --to party.
+    """
     keys = load_keys(keys_dir, passphrase=passphrase())
     directory = Directory.from_folder(directory_dir)
+    parties = [party.strip().upper() for party in dict.fromkeys(to)]
+    recipients = [directory.current(party) for party in parties]
     label = Label.from_toml_file(
         label_file, item_id=str(uuid.uuid4()), created_at=datetime.now(UTC).replace(microsecond=0)
     )
-    recipients = [directory.current(party) for party in dict.fromkeys(to)]
+    level = check_label(
+        label, registry_for(agreements), source=str(label_file), signer=keys.party, to=parties
+    )
+    label = Label.from_mapping({**label.as_json(), "classification": level.id})
     with open_input(file) as payload, atomic_output(output) as out:
         for piece in seal(payload, label, keys, recipients, chunk_size=chunk_size):
             out.write(piece)
     if as_json:
-        typer.echo(json.dumps({"item_id": label.item_id, "to": list(dict.fromkeys(to)),
-                               "output": str(output)}))  # fmt: skip
+        typer.echo(json.dumps({"item_id": label.item_id, "to": parties, "output": str(output)}))
         return
-    typer.echo(f"sealed {file} for {', '.join(dict.fromkeys(to))} into {output}")
+    typer.echo(f"sealed {file} for {', '.join(parties)} into {output}")
 
 
 @app.command("open")

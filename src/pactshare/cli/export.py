@@ -4,9 +4,13 @@ Written files (the layout is a contract; files may be added, never renamed):
 
 * ``policies.cedar`` — one ``permit`` per agreement, direction and route (direct, hub leg,
   relay, onward release), each with an ``@id`` naming it;
+* ``policies.json`` — the same policies in Cedar's JSON policy-set form, keyed by those ids
+  (Cedar reports them as the reasons of a decision; from the text file it reports
+  ``policy0``…);
 * ``schema.cedarschema`` — entity types ``Party``, ``Topic``, ``Agreement``, ``Item`` and the
   action ``provide`` with its context;
-* ``entities.json`` — parties, agreements and the topics their scopes name (Cedar JSON);
+* ``entities.json`` — parties, agreements and every topic of the vocabulary, each a child
+  of its parent topic up to ``Topic::"*"`` (Cedar JSON);
 * ``context.json`` — each agreement's status at ``--at`` under the chosen reading: the part
   of a request's context pactshare computes, since Cedar has no clock.
 """
@@ -21,8 +25,10 @@ import typer
 from pactshare.cedar import export_registry
 from pactshare.cli.main import app
 from pactshare.cli.options import (
+    AddEventOpt,
     AgreementsOpt,
     AtOpt,
+    DropEventOpt,
     InterpretationOpt,
     JsonOpt,
     LateNoticeOpt,
@@ -46,19 +52,24 @@ def cedar(
     agreements: AgreementsOpt = None,
     profile: InterpretationOpt = "treaty-text",
     late_notice: LateNoticeOpt = "roll-over",
+    drop_event: DropEventOpt = None,
+    add_event: AddEventOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the registry as Cedar files into --output (-o) DIR.
 
     DIR/policies.cedar: one permit per agreement, direction and route, each with an @id.
+    DIR/policies.json: the same in Cedar's JSON policy-set form, keyed by those ids.
     DIR/schema.cedarschema: Party, Topic, Agreement, Item and the action provide.
-    DIR/entities.json: parties, agreements and their scopes' topics (Cedar JSON).
-    DIR/context.json: each agreement's status at --at (Cedar has no clock).
+    DIR/entities.json: parties, agreements and the topic vocabulary (Cedar JSON).
+    DIR/context.json: each agreement's status at --at (Cedar has no clock), with the
+    --drop-event / --add-event what-ifs applied.
 
     A request's shape is in the README ("Export to Cedar").
     """
     when, reading = instant(at), interpretation(profile, late_notice)
-    export = export_registry(registry_for(agreements), when, reading)
+    registry = registry_for(agreements, drop_events=drop_event, add_events=add_event)
+    export = export_registry(registry, when, reading)
     if output.exists() and not output.is_dir():
         raise InputError(f"--output: {output} exists and is not a directory")
     written = []
@@ -70,7 +81,7 @@ def cedar(
             written.append(path)
     except OSError as exc:
         raise InputError(f"--output: cannot write to {output} ({exc.strerror})") from exc
-    policies = export.policies.count("\npermit (")
+    policies = len(export.policy_set["staticPolicies"])
     if as_json:
         print_json(
             {

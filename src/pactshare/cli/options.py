@@ -36,6 +36,7 @@ __all__ = [
     "LateNoticeOpt",
     "instant",
     "interpretation",
+    "known_topics",
     "parse_approval",
     "registry_for",
     "what_if",
@@ -95,6 +96,14 @@ def interpretation(profile: str, late_notice: str) -> Interpretation:
             raise InputError(f"--interpretation: {profile!r} is not one of {known}") from exc
         known = ", ".join(n.value for n in LateNotice)
         raise InputError(f"--late-notice: {late_notice!r} is not one of {known}") from exc
+
+
+def known_topics(registry: Registry, topics: Sequence[str], *, option: str = "--topic") -> None:
+    """Refuse a topic outside the registry's vocabulary, naming the option and the nearest."""
+    try:
+        registry.check_topics(topics)
+    except PolicyError as exc:
+        raise InputError(f"{option}: {exc}") from exc
 
 
 def parse_approval(text: str, originator: str) -> Approval:

@@ -33,7 +33,7 @@ from pactshare.domain.instants import require_aware
 from pactshare.domain.lifecycle import DEFAULT_INTERPRETATION, Interpretation, Status
 from pactshare.domain.parties import ClassificationLevel, Party
 from pactshare.domain.registry import Registry
-from pactshare.domain.topics import check_topic, uncovered
+from pactshare.domain.topics import uncovered
 from pactshare.errors import PolicyError
 
 __all__ = ["decide", "decide_many"]
@@ -226,11 +226,7 @@ def _decide(
         raise PolicyError("an item needs at least one topic (e.g. dprk-missile)")
     memo = _memo(registry)
     if request.topics not in memo.topics:
-        try:
-            for topic in request.topics:
-                check_topic(topic)
-        except ValueError as exc:
-            raise PolicyError(str(exc)) from exc
+        registry.check_topics(request.topics)
         memo.remember(memo.topics, request.topics, True)
     topics = request.topics
     ctx = _Context(

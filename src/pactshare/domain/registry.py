@@ -1,8 +1,9 @@
 """The registry: the parties and agreements one decision is made against.
 
-Building a registry checks that every agreement speaks only of known parties and levels and
-borrows protection only from known agreements; :func:`agreement_problems` lists what is wrong
-with the field path at fault, so that a file loader can point at it.
+Building a registry checks that every agreement speaks only of known parties, levels and
+topics (its scope, against the registry's topic vocabulary) and borrows protection only from
+known agreements; :func:`agreement_problems` lists what is wrong with the field path at fault,
+so that a file loader can point at it.
 """
 
 from __future__ import annotations
@@ -13,16 +14,30 @@ from types import MappingProxyType
 
 from pactshare.domain.agreements import Agreement, AgreementKind
 from pactshare.domain.parties import Party
+from pactshare.domain.topics import ALL_TOPICS, TopicVocabulary, check_topic
 from pactshare.errors import PolicyError
 
 __all__ = ["Registry", "agreement_problems"]
 
 
+def _scope_problems(agreement: Agreement, topics: TopicVocabulary) -> list[tuple[str, str]]:
+    """Scope entries outside the vocabulary (``*`` names no topic, so it is always fine)."""
+    return [
+        (f"scope[{index}]", problem)
+        for index, topic in enumerate(agreement.scope)
+        if topic != ALL_TOPICS and (problem := topics.problem(topic)) is not None
+    ]
+
+
 def agreement_problems(
-    agreement: Agreement, parties: Mapping[str, Party], agreement_ids: Iterable[str] = ()
+    agreement: Agreement,
+    parties: Mapping[str, Party],
+    agreement_ids: Iterable[str] = (),
+    topics: TopicVocabulary | None = None,
 ) -> list[tuple[str, str]]:
-    """What is wrong with ``agreement`` given the known parties: ``(key path, problem)`` pairs."""
-    problems: list[tuple[str, str]] = []
+    """What is wrong with ``agreement`` given the known parties (and topics, when a vocabulary
+    is given): ``(key path, problem)`` pairs."""
+    problems = [] if topics is None else _scope_problems(agreement, topics)
     for index, code in enumerate(agreement.parties):
         if code not in parties:
             problems.append((f"parties[{index}]", f"unknown party {code!r}"))
@@ -56,10 +71,17 @@ def agreement_problems(
 
 @dataclass(frozen=True, slots=True)
 class Registry:
-    """Parties by code and agreements by id, checked against each other."""
+    """Parties by code and agreements by id, checked against each other.
+
+    ``topics`` is the topic vocabulary: the loader always gives one (the reference
+    ``topics.toml`` plus users' files), and then every scope and every decision's topics must
+    be in it. A registry built in code without one (the property tests' generated worlds)
+    takes any well-formed topic.
+    """
 
     parties: Mapping[str, Party]
     agreements: Mapping[str, Agreement]
+    topics: TopicVocabulary | None = None
     _by_pair: Mapping[frozenset[str], tuple[Agreement, ...]] = field(
         init=False, repr=False, compare=False
     )
@@ -68,7 +90,7 @@ class Registry:
         object.__setattr__(self, "parties", MappingProxyType(dict(self.parties)))
         object.__setattr__(self, "agreements", MappingProxyType(dict(self.agreements)))
         for agreement in self.agreements.values():
-            problems = agreement_problems(agreement, self.parties, self.agreements)
+            problems = agreement_problems(agreement, self.parties, self.agreements, self.topics)
             if problems:
                 key, problem = problems[0]
                 raise PolicyError(f"agreement {agreement.id}: {key}: {problem}")
@@ -85,6 +107,16 @@ class Registry:
         if found is None:
             raise PolicyError(f"unknown party {code!r}; known: {', '.join(sorted(self.parties))}")
         return found
+
+    def check_topics(self, topics: Iterable[str]) -> tuple[str, ...]:
+        """The topics, if the vocabulary knows them all; PolicyError naming the first unknown
+        one (with the nearest known topics) otherwise."""
+        try:
+            if self.topics is None:
+                return tuple(check_topic(topic) for topic in topics)
+            return self.topics.check(topics)
+        except ValueError as exc:
+            raise PolicyError(str(exc)) from exc
 
     def agreement(self, agreement_id: str) -> Agreement:
         found = self.agreements.get(agreement_id)

@@ -34,9 +34,26 @@ __all__ = [
 ]
 
 
+def _stored_names(sources: Iterable[Source]) -> list[Source]:
+    """Each file under its file name; a name already taken (a user's ``topics.toml`` beside
+    the reference one) gets its directory's name and a number in front."""
+    named: list[Source] = []
+    taken: set[str] = set()
+    for source in sources:
+        path = Path(source.name)
+        name, number = path.name, 1
+        while name in taken:
+            number += 1
+            name = f"{path.parent.name}-{number}-{path.name}"
+        taken.add(name)
+        named.append(Source(name, source.text))
+    return named
+
+
 def install_sources(tx: Connection, sources: Iterable[Source], *, at: datetime) -> int:
-    """Store scenario files under their file names; checked as a whole first."""
-    named = [Source(Path(source.name).name, source.text) for source in sources]
+    """Store scenario files under distinct names (see :func:`_stored_names`); checked as a
+    whole first."""
+    named = _stored_names(sources)
     registry_from_sources(named)  # refuse a bad set before storing any of it
     for source in named:
         tx.execute(insert(scenario_files).values(name=source.name, text=source.text, loaded_at=at))

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from pactshare import seal
 from pactshare.domain import Approval, ApprovalKind, Outcome, Request, decide
-from pactshare.domain.topics import check_topic
+from pactshare.domain.labels import check_label
 from pactshare.domain.wire import decision_json
 from pactshare.errors import (
     EnvelopeKeyError,
@@ -28,7 +28,6 @@ from pactshare.errors import (
     LabelError,
     NodeError,
     NotFoundError,
-    PolicyError,
     RefusedError,
 )
 from pactshare.node import faults, journal
@@ -129,17 +128,9 @@ def register_label(
         with node.db.atomic() as tx:
             item_row(tx, derived_from)
     with node.db.atomic() as tx:
-        party = node.party(tx)
-    if label.originator != party.code:
-        raise InputError(
-            f"{source}: originator: this is {party.code}'s node, not {label.originator}'s"
-        )
-    try:
-        level = party.level(label.classification)
-        for topic in label.topics:
-            check_topic(topic)
-    except (PolicyError, ValueError) as exc:
-        raise InputError(f"{source}: {exc}") from exc
+        registry = node.registry(tx)
+    level = check_label(label, registry, source=source, signer=node.party_code)
+    party = registry.party(node.party_code)
     label = seal.Label.from_mapping({**label.as_json(), "classification": level.id})
     try:
         with payload.open("rb") as data:

@@ -37,12 +37,13 @@ from pactshare.domain import (
     Decision,
     Hop,
     Outcome,
+    Registry,
     Request,
     decide,
     parse_instant,
 )
 from pactshare.domain.wire import decision_json
-from pactshare.errors import PackageError, PactshareError, RefusedError, StorageError
+from pactshare.errors import PackageError, PactshareError, PolicyError, RefusedError, StorageError
 from pactshare.node import faults, journal
 from pactshare.node.consents import ApprovalBody
 from pactshare.node.documents import checked_body, sign_document, verify_document
@@ -68,6 +69,16 @@ RECEIVED = "received"  # the item's first arrival here
 RECEIVED_AGAIN = "received-again"  # held again after this node returned or destroyed it
 ANOTHER_HOP = "another-hop"  # already held: one more custody hop, with its own receipt
 ALREADY_RECEIVED = "already-received"  # this very package came before: its first receipt
+
+
+def _unknown_topics(registry: Registry, topics: tuple[str, ...]) -> str:
+    """Why the label's topics are outside this node's vocabulary ("" if they are not): no
+    agreement here can be said to cover a topic this node does not know, so it refuses."""
+    try:
+        registry.check_topics(topics)
+    except PolicyError as exc:
+        return f"label: {exc}"
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +157,10 @@ def _receive_staged(
         received_under=_sender_agreement(manifest.body, node.party_code) if onward else None,
     )
     with node.db.atomic() as tx:
-        decision = decide(request, node.registry(tx), decided_at)
-        if decision.outcome is not Outcome.ALLOWED:
+        registry = node.registry(tx)
+        unknown = _unknown_topics(registry, label.topics)
+        decision = None if unknown else decide(request, registry, decided_at)
+        if decision is None or decision.outcome is not Outcome.ALLOWED:
             journal.record(
                 tx,
                 kind="refusal",
@@ -157,11 +170,19 @@ def _receive_staged(
                 details={
                     "received_from": sender,
                     "package": manifest.package_id,
-                    "decision": decision_json(decision),
+                    **(
+                        {"reason": unknown}
+                        if decision is None
+                        else {"decision": decision_json(decision)}
+                    ),
                 },
             )
-    if decision.outcome is not Outcome.ALLOWED:
-        denials = tuple(f"{r.rule}: {r.text}" for r in decision.reasons if r.effect.value == "deny")
+    if decision is None or decision.outcome is not Outcome.ALLOWED:
+        denials = (
+            (unknown,)
+            if decision is None
+            else tuple(f"{r.rule}: {r.text}" for r in decision.reasons if r.effect.value == "deny")
+        )
         raise RefusedError(
             f"{package}: this node's agreements do not allow receiving it", reasons=denials
         )

@@ -1,8 +1,10 @@
 """A strict loader for party and agreement files.
 
-Each TOML file holds one ``[party]`` or one ``[agreement]`` table (see the reference files
-beside this module). A bad file is rejected with the file, the key path and what is wrong;
-nothing is half-loaded.
+Each TOML file holds one ``[party]``, one ``[agreement]`` or one ``[topics]`` table (see the
+reference files beside this module). A ``[topics]`` table maps each topic path of the
+vocabulary to its description; files add topics to the reference vocabulary (``topics.toml``),
+and every scope must name known topics (``*`` declares nothing). A bad file is rejected with
+the file, the key path and what is wrong; nothing is half-loaded.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pactshare.domain.agreements import (
 from pactshare.domain.instants import zone
 from pactshare.domain.parties import ClassificationLevel, ClassificationScheme, Party
 from pactshare.domain.registry import Registry, agreement_problems
+from pactshare.domain.topics import ALL_TOPICS, TopicVocabulary, check_topic, parent
 from pactshare.errors import InputError, ScenarioError
 from pactshare.limits import check_instant, parse_toml
 
@@ -153,9 +156,16 @@ class _AgreementFile(_Strict):
     events: list[_EventFile] = Field(default_factory=list)
 
 
+def _topic_entry(value: str) -> str:
+    if not value.strip():
+        raise ValueError('a topic needs a description, e.g. "DPRK missile programme"')
+    return value
+
+
 class _File(_Strict):
     party: _PartyFile | None = None
     agreement: _AgreementFile | None = None
+    topics: dict[str, Annotated[str, AfterValidator(_topic_entry)]] | None = None
 
 
 def _key_path(loc: Iterable[int | str]) -> str:
@@ -178,9 +188,29 @@ def _parse(name: str, text: str) -> _File:
         if error["type"] == "extra_forbidden":
             message = "unknown key"
         raise ScenarioError(message, file=name, key=_key_path(error["loc"])) from exc
-    if (parsed.party is None) == (parsed.agreement is None):
-        raise ScenarioError("a file holds exactly one [party] or one [agreement]", file=name)
+    tables = [parsed.party, parsed.agreement, parsed.topics]
+    if sum(table is not None for table in tables) != 1:
+        raise ScenarioError(
+            "a file holds exactly one [party], one [agreement] or one [topics] table", file=name
+        )
     return parsed
+
+
+def _vocabulary(topics: dict[str, tuple[str, str]]) -> TopicVocabulary:
+    """The vocabulary of every [topics] file; each topic's parent must be declared too."""
+    for topic, (_, name) in topics.items():
+        try:
+            check_topic(topic)
+        except ValueError as exc:
+            raise ScenarioError(str(exc), file=name, key=f"topics.{topic}") from exc
+        if topic == ALL_TOPICS:
+            msg = "'*' is the scope of all topics, not a topic to declare"
+            raise ScenarioError(msg, file=name, key="topics.*")
+        up = parent(topic)
+        if up != ALL_TOPICS and up not in topics:
+            msg = f"declare its parent topic {up!r} too"
+            raise ScenarioError(msg, file=name, key=f"topics.{topic}")
+    return TopicVocabulary({topic: text for topic, (text, _) in topics.items()})
 
 
 def _party(spec: _PartyFile, name: str) -> Party:
@@ -265,15 +295,23 @@ def load_registry(directories: Sequence[Path] = (), *, include_reference: bool =
 
 
 def registry_from_sources(sources: Iterable[Source]) -> Registry:
-    """Parse party and agreement files given as text.
+    """Parse party, agreement and topic files given as text.
 
-    Ids must be unique across all files; every agreement is checked against the parties.
+    Ids and topics must be unique across all files; every agreement is checked against the
+    parties and the topic vocabulary.
     """
     parties: dict[str, tuple[Party, str]] = {}
     agreements: dict[str, tuple[Agreement, str]] = {}
+    topics: dict[str, tuple[str, str]] = {}
     for name, text in sources:
         parsed = _parse(name, text)
-        if parsed.party is not None:
+        if parsed.topics is not None:
+            for topic, description in parsed.topics.items():
+                if topic in topics:
+                    msg = f"topic {topic} is already defined in {topics[topic][1]}"
+                    raise ScenarioError(msg, file=name, key=f"topics.{topic}")
+                topics[topic] = (description, name)
+        elif parsed.party is not None:
             party = _party(parsed.party, name)
             if party.code in parties:
                 where = parties[party.code][1]
@@ -288,12 +326,14 @@ def registry_from_sources(sources: Iterable[Source]) -> Registry:
                 raise ScenarioError(msg, file=name, key="agreement.id")
             agreements[agreement.id] = (agreement, name)
     known_parties = {code: party for code, (party, _) in parties.items()}
+    vocabulary = _vocabulary(topics)
     for agreement, name in agreements.values():
-        problems = agreement_problems(agreement, known_parties, agreements)
+        problems = agreement_problems(agreement, known_parties, agreements, vocabulary)
         if problems:
             key, problem = problems[0]
             raise ScenarioError(problem, file=name, key=f"agreement.{key}")
     return Registry(
         parties=known_parties,
         agreements={agreement_id: a for agreement_id, (a, _) in agreements.items()},
+        topics=vocabulary,
     )

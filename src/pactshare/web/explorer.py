@@ -25,7 +25,6 @@ from pactshare.domain import (
 from pactshare.domain import (
     Request as ProvisionRequest,
 )
-from pactshare.domain.topics import check_topic
 from pactshare.errors import PactshareError, PolicyError
 from pactshare.web.rendering import page
 from pactshare.web.story import SAMPLES
@@ -77,15 +76,14 @@ def _level(values: dict[str, str], sender: str, registry: Registry, errors: dict
     return classification
 
 
-def _topics(values: dict[str, str], errors: dict[str, str]) -> tuple[str, ...]:
+def _topics(values: dict[str, str], registry: Registry, errors: dict[str, str]) -> tuple[str, ...]:
     topics = tuple(values["topics"].replace(",", " ").split())
     if not topics:
         errors["topics"] = "give at least one topic, e.g. dprk-missile/slbm"
-    for topic in topics:
-        try:
-            check_topic(topic)
-        except ValueError as exc:
-            errors["topics"] = str(exc)
+    try:
+        registry.check_topics(topics)
+    except PolicyError as exc:
+        errors["topics"] = str(exc)
     return topics
 
 
@@ -109,7 +107,7 @@ def _parse(values: dict[str, str], registry: Registry) -> Asked:
     if sender and sender == recipient:
         errors["to"] = "the recipient must be another party than the originator"
     classification = _level(values, sender, registry, errors)
-    topics = _topics(values, errors)
+    topics = _topics(values, registry, errors)
     try:
         asked.at = parse_instant(values["at"], what="instant")
     except PactshareError as exc:
@@ -160,6 +158,7 @@ def explorer(request: Request) -> HTMLResponse:
         "decision": decision,
         "parties": sorted(registry.parties.values(), key=lambda p: p.code),
         "profiles": [p.value for p in Profile],
+        "topics": registry.topics.topics if registry.topics else {},
         "events": _events(registry),
         "submitted": submitted,
     }

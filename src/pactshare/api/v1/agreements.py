@@ -19,6 +19,7 @@ from pactshare.domain import (
     bands,
     status_at,
 )
+from pactshare.domain.topics import ALL_TOPICS, parent
 from pactshare.domain.wire import agreement_json, band_json, status_json
 from pactshare.errors import NotFoundError
 from pactshare.node.service import Node
@@ -199,3 +200,23 @@ def agreement_timeline(
         events=[EventOut.model_validate(e) for e in agreement_json(agreement)["events"]],
         bands=[BandOut.model_validate(band_json(b)) for b in bands(agreement, how)],
     )
+
+
+class TopicOut(BaseModel):
+    topic: str
+    description: str
+    parent: str | None
+
+
+@router.get("/topics", summary="The topic vocabulary: what labels and decisions may name")
+def list_topics(node: NodeDep, person: CurrentPerson) -> list[TopicOut]:
+    vocabulary = registry(node).topics
+    known = vocabulary.topics if vocabulary is not None else {}
+    return [
+        TopicOut(
+            topic=topic,
+            description=text,
+            parent=None if (up := parent(topic)) == ALL_TOPICS else up,
+        )
+        for topic, text in known.items()
+    ]

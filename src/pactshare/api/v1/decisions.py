@@ -145,9 +145,14 @@ def dry_run(body: DecisionIn, node: NodeDep, person: CurrentPerson) -> DecisionO
             approvals=approvals,
             received_under=body.received_under,
         )
+        known = _without(registry(node), body.drop_event)
+        try:
+            known.check_topics(request.topics)
+        except PolicyError as exc:
+            raise InputError(f"topics: {exc}") from exc
         decision = decide(
             request,
-            _without(registry(node), body.drop_event),
+            known,
             when,
             reading(body.interpretation, body.late_notice),
         )

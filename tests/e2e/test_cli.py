@@ -164,12 +164,12 @@ def test_human_output_names_outcome_route_and_rules() -> None:
     [
         (
             [*CHECK, "--topic", "x", "--at", "2019-11-23T00:00:00"],
-            "--at: 2019-11-23T00:00:00 is a naive date-time",
+            "--at: '2019-11-23T00:00:00' is a naive date-time",
         ),
         ([*CHECK, "--topic", "x", "--at", "yesterday"], "--at: 'yesterday' is not an ISO 8601"),
         (
             ["check", "--from", "KOR", "--to", "JPN", "--classification", "SECRET", "--topic", "x"],
-            "'SECRET' is not a classification level of KOR",
+            "--classification: 'SECRET' is not a classification level of KOR",
         ),
         (
             [*CHECK, "--topic", "x", "--drop-event", "nope"],

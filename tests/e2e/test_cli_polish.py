@@ -189,3 +189,9 @@ def test_public_key_records_named_key_are_read_and_a_miss_says_what_was_looked_f
     run_cli("keys", "export", "--dir", str(tmp_path / "JPN"), "-o", str(pub / "JPN.key"))
     sealed = run_cli(*seal, "--to", "JPN", *keys, "-o", str(tmp_path / "r.psx"))
     assert sealed.returncode == 0, sealed.stderr
+
+
+def test_peer_add_quotes_the_party_as_typed(kor: Path) -> None:
+    done = run_cli("peer", "add", "jp", "--url", "http://127.0.0.1:9", "--home", str(kor))
+    assert done.returncode == 2
+    assert "PARTY 'jp': JP's public key is not pinned" in done.stderr

@@ -164,7 +164,7 @@ def test_human_output_names_outcome_route_and_rules() -> None:
     [
         (
             [*CHECK, "--topic", "dprk-missile", "--at", "2019-11-23T00:00:00"],
-            "--at: 2019-11-23T00:00:00 is a naive date-time",
+            "--at: '2019-11-23T00:00:00' is a naive date-time",
         ),
         (
             [*CHECK, "--topic", "dprk-missile", "--at", "yesterday"],
@@ -182,7 +182,7 @@ def test_human_output_names_outcome_route_and_rules() -> None:
                 "--topic",
                 "dprk-missile",
             ],
-            "'SECRET' is not a classification level of KOR",
+            "--classification: 'SECRET' is not a classification level of KOR",
         ),
         (
             [*CHECK, "--topic", "dprk-missile", "--drop-event", "nope"],

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import stat
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from pactshare.errors import EnvelopeKeyError
 from pactshare.seal import init_keys, load_keys, rotate_keys
@@ -69,3 +72,45 @@ def test_key_file_swapped_for_another_key_is_detected(tmp_path: Path) -> None:
     )
     with pytest.raises(EnvelopeKeyError, match="do not match their ids"):
         load_keys(tmp_path / "kor")
+
+
+# The private-key file format as docs/envelope.md ("Private key folders") states it.
+_PBES2 = bytes.fromhex("06092a864886f70d01050d")
+_PBKDF2 = bytes.fromhex("06092a864886f70d01050c")
+_HMAC_SHA256 = bytes.fromhex("06082a864886f70d0209")
+_AES_256_CBC = bytes.fromhex("060960864801650304012a")
+_ITERATIONS_2048 = bytes.fromhex("02020800")
+
+
+def _der(pem: bytes, kind: bytes) -> bytes:
+    lines = pem.decode("ascii").strip().splitlines()
+    assert (lines[0], lines[-1]) == (
+        f"-----BEGIN {kind.decode()}-----",
+        f"-----END {kind.decode()}-----",
+    )
+    return base64.b64decode("".join(lines[1:-1]))
+
+
+def test_unencrypted_key_files_are_plain_pkcs8_pem_with_the_raw_key(tmp_path: Path) -> None:
+    made = init_keys(tmp_path / "kor", "KOR", at=AT)
+    der = _der((tmp_path / "kor" / "signing-1.pem").read_bytes(), b"PRIVATE KEY")
+    raw = made.signing_key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    assert der.endswith(bytes([0x04, 0x22, 0x04, 0x20]) + raw)  # RFC 8410 OneAsymmetricKey
+    index = json.loads((tmp_path / "kor" / "party.json").read_text(encoding="utf-8"))
+    assert index["encrypted"] is False
+    assert set(index) == {"party", "encrypted", "generations"}
+    assert set(index["generations"][0]) == {
+        "generation", "created_at", "signing_key_id", "encryption_key_id"
+    }  # fmt: skip
+
+
+def test_encrypted_key_files_are_pbes2_pbkdf2_sha256_2048_aes256cbc(tmp_path: Path) -> None:
+    init_keys(tmp_path / "kor", "KOR", at=AT, passphrase=b"correct horse")
+    for name in ("signing-1.pem", "encryption-1.pem"):
+        der = _der((tmp_path / "kor" / name).read_bytes(), b"ENCRYPTED PRIVATE KEY")
+        for part in (_PBES2, _PBKDF2, _HMAC_SHA256, _AES_256_CBC, _ITERATIONS_2048):
+            assert part in der, (name, part.hex())
+    index = json.loads((tmp_path / "kor" / "party.json").read_text(encoding="utf-8"))
+    assert index["encrypted"] is True

@@ -111,3 +111,12 @@ def test_label_constructor_refuses_a_naive_creation_instant() -> None:
             item_id="i",
             created_at=AT.replace(tzinfo=None),
         )
+
+
+def test_the_256_character_limit_counts_code_points_not_bytes() -> None:
+    hangul = "비" * 256  # 768 bytes of UTF-8, 256 code points
+    assert make_label(policy=hangul).policy == hangul
+    emoji = "\U0001f6f0" * 256  # outside the BMP: 512 UTF-16 code units, 256 code points
+    assert make_label(policy=emoji).policy == emoji
+    with pytest.raises(LabelError, match="policy"):
+        make_label(policy="비" * 257)

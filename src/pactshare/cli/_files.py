@@ -5,6 +5,7 @@ whole or not at all with :func:`pactshare.store.files.atomic_output`.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import BinaryIO
 
 from pactshare.errors import InputError
 
-__all__ = ["PASSPHRASE_ENV", "open_input", "passphrase"]
+__all__ = ["PASSPHRASE_ENV", "open_input", "passphrase", "unencrypted_hint"]
 
 PASSPHRASE_ENV = "PACTSHARE_KEY_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
 
@@ -21,6 +22,16 @@ def passphrase() -> bytes | None:
     """The private-key passphrase from ``PACTSHARE_KEY_PASSPHRASE``, if set and non-empty."""
     value = os.environ.get(PASSPHRASE_ENV)
     return value.encode("utf-8") if value else None
+
+
+def unencrypted_hint(folder: Path) -> None:
+    """Say on standard error that private keys were just written unencrypted, and how not to."""
+    if passphrase() is None:
+        print(  # noqa: T201 - the CLI's own voice, on stderr so that --json output stays clean
+            f"note: the private keys in {folder} are not encrypted (files readable by their "
+            f"owner only); set {PASSPHRASE_ENV} to write them encrypted with a passphrase",
+            file=sys.stderr,
+        )
 
 
 @contextmanager

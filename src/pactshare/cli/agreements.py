@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from pactshare.cli.main import app
+from pactshare.cli.nodes import ViewHomeOpt, registry_view, view_instant
 from pactshare.cli.options import (
     AddEventOpt,
     AgreementsOpt,
@@ -16,11 +17,16 @@ from pactshare.cli.options import (
     InterpretationOpt,
     JsonOpt,
     LateNoticeOpt,
-    instant,
     interpretation,
-    registry_for,
+    what_if,
 )
-from pactshare.cli.render import console, print_agreement, print_json, print_status
+from pactshare.cli.render import (
+    console,
+    print_agreement,
+    print_json,
+    print_status,
+    to_the_second,
+)
 from pactshare.domain import bands, status_at
 from pactshare.domain.wire import agreement_json, band_json, status_json
 
@@ -37,10 +43,11 @@ def list_agreements(
     as_json: JsonOpt = False,
     profile: InterpretationOpt = "treaty-text",
     late_notice: LateNoticeOpt = "roll-over",
+    home: ViewHomeOpt = None,
 ) -> None:
     """List the agreements with their status at an instant (default: now)."""
-    registry = registry_for(agreements)
-    when, reading = instant(at), interpretation(profile, late_notice)
+    registry = registry_view(home, agreements)
+    when, reading = view_instant(at, home), interpretation(profile, late_notice)
     reports = [(a, status_at(a, when, reading)) for a in registry.agreements.values()]
     if as_json:
         print_json(
@@ -56,14 +63,19 @@ def list_agreements(
         table.add_row(
             agreement.id, report.status.value, "/".join(agreement.parties), agreement.title
         )
-    console.print(f"at {when.isoformat()} ({reading.profile.value})")
+    console.print(f"at {to_the_second(when)} ({reading.profile.value})")
     console.print(table)
 
 
 @group.command("show")
-def show(agreement_id: IdArg, agreements: AgreementsOpt = None, as_json: JsonOpt = False) -> None:
+def show(
+    agreement_id: IdArg,
+    agreements: AgreementsOpt = None,
+    home: ViewHomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Show an agreement: parties, scope, terms, equivalence table and events."""
-    agreement = registry_for(agreements).agreement(agreement_id)
+    agreement = registry_view(home, agreements).agreement(agreement_id)
     if as_json:
         print_json(agreement_json(agreement))
     else:
@@ -79,15 +91,19 @@ def status(
     drop_event: DropEventOpt = None,
     add_event: AddEventOpt = None,
     agreements: AgreementsOpt = None,
+    home: ViewHomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The agreement's status at an instant, with its next anniversary and notice deadline."""
     reading = interpretation(profile, late_notice)
-    registry = registry_for(
-        agreements, drop_events=drop_event, add_events=add_event, default_target=agreement_id
+    registry = what_if(
+        registry_view(home, agreements),
+        drop_events=drop_event,
+        add_events=add_event,
+        default_target=agreement_id,
     )
     agreement = registry.agreement(agreement_id)
-    when = instant(at)
+    when = view_instant(at, home)
     report = status_at(agreement, when, reading)
     other = status_at(agreement, when, reading.other_profile())
     if as_json:
@@ -104,12 +120,16 @@ def timeline(
     drop_event: DropEventOpt = None,
     add_event: AddEventOpt = None,
     agreements: AgreementsOpt = None,
+    home: ViewHomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The agreement's events and the status bands they produce."""
     reading = interpretation(profile, late_notice)
-    registry = registry_for(
-        agreements, drop_events=drop_event, add_events=add_event, default_target=agreement_id
+    registry = what_if(
+        registry_view(home, agreements),
+        drop_events=drop_event,
+        add_events=add_event,
+        default_target=agreement_id,
     )
     agreement = registry.agreement(agreement_id)
     life = bands(agreement, reading)

@@ -15,7 +15,7 @@ from pactshare import audit, seal
 from pactshare.cli.main import EXIT_REFUSED, app
 from pactshare.cli.nodes import HomeOpt, open_node
 from pactshare.cli.options import JsonOpt
-from pactshare.cli.render import console, print_json
+from pactshare.cli.render import console, counted, print_json, to_the_second
 from pactshare.errors import EnvelopeKeyError, InputError
 from pactshare.federation import attestation, witness
 from pactshare.federation.delivery import deliver_due
@@ -40,7 +40,9 @@ def audit_head(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         print(signed.to_json())  # noqa: T201 - machine output
         return
     head = signed.head
-    console.print(f"size {head.size}, root {head.root.hex()}, signed {head.timestamp.isoformat()}")
+    console.print(
+        f"size {head.size}, root {head.root.hex()}, signed {to_the_second(head.timestamp)}"
+    )
 
 
 @audit_group.command("verify")
@@ -105,8 +107,9 @@ def audit_verify(
         })  # fmt: skip
     else:
         console.print(
-            f"{report.size} entries, {report.heads_verified} signed heads verified, "
-            f"{report.covered} entries covered by a head"
+            f"{counted(report.size, 'entry', 'entries')}, "
+            f"{counted(report.heads_verified, 'signed head')} verified, "
+            f"{counted(report.covered, 'entry', 'entries')} covered by a head"
         )
         for answer in asked:
             console.print(f"  peer {_peer_line(answer)}")
@@ -247,7 +250,7 @@ def audit_witness(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         print_json(summary)
         return
     console.print(
-        f"witnessing round: {summary['queued']} messages queued, {summary['delivered']} "
+        f"witnessing round: {counted(summary['queued'], 'message')} queued, {summary['delivered']} "
         f"delivered, {summary['retrying']} to retry, {summary['refused']} refused "
         "(see: pactshare audit cosignatures, pactshare audit forks, pactshare outbox)"
     )

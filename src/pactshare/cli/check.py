@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from pactshare.cli.main import EXIT_OK, EXIT_REFUSED, app
+from pactshare.cli.nodes import ViewHomeOpt, registry_view, view_instant
 from pactshare.cli.options import (
     AddEventOpt,
     AgreementsOpt,
@@ -18,16 +19,17 @@ from pactshare.cli.options import (
     InterpretationOpt,
     JsonOpt,
     LateNoticeOpt,
-    instant,
     interpretation,
     known_topics,
     parse_approval,
+    party_code,
+    topic_paths,
     what_if,
 )
 from pactshare.cli.render import print_decision, print_json
 from pactshare.domain import Request, decide
 from pactshare.domain.wire import decision_json
-from pactshare.scenarios import load_registry
+from pactshare.errors import InputError, PolicyError
 
 
 @app.command("check")
@@ -68,15 +70,20 @@ def check(
     drop_event: DropEventOpt = None,
     add_event: AddEventOpt = None,
     agreements: AgreementsOpt = None,
+    home: ViewHomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Decide whether an item may be provided, by which route, and why (a dry run)."""
     reading = interpretation(profile, late_notice)
-    when = instant(at)
-    originator = sender.strip().upper()
-    source = (holder or sender).strip().upper()
-    target = recipient.strip().upper()
-    base = load_registry(list(agreements or ()))
+    when = view_instant(at, home)
+    base = registry_view(home, agreements)
+    originator = party_code(sender, base, option="--from")
+    target = party_code(recipient, base, option="--to")
+    source = party_code(holder, base, option="--holder") if holder else originator
+    try:
+        base.party(originator).level(classification)
+    except PolicyError as exc:
+        raise InputError(f"--classification: {exc}") from exc
     bilateral = base.bilaterals(source, target)
     registry = what_if(
         base,
@@ -88,11 +95,13 @@ def check(
         originator=originator,
         recipient=target,
         classification=classification,
-        topics=tuple(topic),
+        topics=topic_paths(topic),
         holder=source if holder else None,
         purpose=purpose,
         provided_for=provided_for,
-        releasable_to=tuple(p.strip().upper() for p in releasable_to or ()),
+        releasable_to=tuple(
+            party_code(p, base, option="--releasable-to") for p in releasable_to or ()
+        ),
         approvals=tuple(parse_approval(text, originator) for text in approval or ()),
         received_under=received_under,
     )

@@ -10,7 +10,7 @@ import typer
 from pactshare.cli.main import app
 from pactshare.cli.nodes import HomeOpt, OutputOpt, emit_document, open_node
 from pactshare.cli.options import JsonOpt
-from pactshare.cli.render import console, print_json
+from pactshare.cli.render import console, counted, print_json
 from pactshare.errors import InputError
 from pactshare.node.custody import apply_reclassification, dispose, reclassify
 
@@ -37,7 +37,7 @@ def reclassify_command(
             return
         flagged = result["derived_flagged"]
         console.print(f"{result['item_id']} now marked {result['marking']}")
-        console.print(f"{flagged} derived item(s) flagged for re-marking")
+        console.print(f"{counted(flagged, 'derived item')} flagged for re-marking")
         return
     if item is None or level is None:
         raise InputError(

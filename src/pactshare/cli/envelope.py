@@ -18,6 +18,7 @@ import typer
 from pactshare.cli._files import open_input, passphrase
 from pactshare.cli.main import app
 from pactshare.cli.options import AgreementsOpt, registry_for
+from pactshare.cli.render import counted, to_the_second
 from pactshare.domain.labels import check_label
 from pactshare.errors import EnvelopeError, InputError
 from pactshare.seal import (
@@ -128,7 +129,7 @@ def open_command(
                 json.dumps({"item_id": str(target), "output": str(output), "bytes": written})
             )
         else:
-            typer.echo(f"{person} opened {target}; {written} bytes written to {output}")
+            typer.echo(f"{person} opened {target}; {counted(written, 'byte')} written to {output}")
         return
     if keys_dir is None or directory_dir is None:
         raise InputError(
@@ -182,7 +183,7 @@ def _print_info(info: EnvelopeInfo, *, verified: bool) -> None:
         typer.echo(f"  caveats         {', '.join(label.caveats)}")
     if label.purpose:
         typer.echo(f"  purpose         {label.purpose}")
-    typer.echo(f"  item            {label.item_id}, created {label.created_at.isoformat()}")
+    typer.echo(f"  item            {label.item_id}, created {to_the_second(label.created_at)}")
     for stanza in info.recipients:
         typer.echo(f"  recipient       {stanza.party} {stanza.key_id}")
     for hop in info.hops:

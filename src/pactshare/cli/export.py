@@ -36,7 +36,7 @@ from pactshare.cli.options import (
     interpretation,
     registry_for,
 )
-from pactshare.cli.render import console, print_json
+from pactshare.cli.render import console, counted, print_json, to_the_second
 from pactshare.errors import InputError
 
 group = typer.Typer(help="Export the agreements for other tools.")
@@ -91,6 +91,9 @@ def cedar(
             }
         )
         return
-    console.print(f"{policies} Cedar policies for the agreements at {when.isoformat()}:")
+    console.print(
+        f"{counted(policies, 'Cedar policy', 'Cedar policies')} "
+        f"for the agreements at {to_the_second(when)}:"
+    )
     for path in written:
         console.print(f"  {path}")

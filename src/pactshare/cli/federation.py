@@ -154,6 +154,9 @@ def outbox_command(
     if as_json:
         print_json(rows)
         return
+    if not rows:
+        console.print("the outbox is empty" if show_all else "nothing pending in the outbox")
+        return
     table = Table("id", "kind", "recipient", "attempts", "next attempt", "last error", "state")
     for row in rows:
         table.add_row(

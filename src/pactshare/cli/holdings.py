@@ -135,6 +135,9 @@ def inbox_command(
     if as_json:
         print_json([asdict(row) for row in rows])
         return
+    if not rows:
+        console.print("the inbox is empty" if not all_items else "this node holds no item")
+        return
     table = Table("item", "from", "marking", "topics", "state", box=None, header_style="bold")
     for row in rows:
         table.add_row(

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import typer
 
-from pactshare.cli._files import passphrase
+from pactshare.cli._files import passphrase, unencrypted_hint
 from pactshare.cli.main import app
+from pactshare.cli.render import to_the_second
 from pactshare.seal import PublicKeyRecord, init_keys, load_keys, rotate_keys
 from pactshare.seal.keys import PartyKeys
 from pactshare.store.files import atomic_output
@@ -56,7 +57,7 @@ def _print(keys: PartyKeys, *, as_json: bool) -> None:
     for g in keys.generations:
         public = g.public(keys.party)
         mark = " (current)" if g is keys.current else ""
-        typer.echo(f"  generation {g.generation}{mark}, created {g.created_at.isoformat()}")
+        typer.echo(f"  generation {g.generation}{mark}, created {to_the_second(g.created_at)}")
         typer.echo(f"    signing     {public.signing_key_id}")
         typer.echo(f"    encryption  {public.encryption_key_id}")
 
@@ -70,6 +71,7 @@ def init_command(
     """Create a key folder with a fresh Ed25519 signing key and X25519 encryption key."""
     keys = init_keys(folder, party, at=datetime.now(UTC), passphrase=passphrase())
     _print(keys, as_json=as_json)
+    unencrypted_hint(folder)
 
 
 @keys_app.command("rotate")
@@ -80,6 +82,7 @@ def rotate_command(
     """Add a new key generation; older keys are kept to open items sealed to them."""
     keys = rotate_keys(folder, at=datetime.now(UTC), passphrase=passphrase())
     _print(keys, as_json=as_json)
+    unencrypted_hint(folder)
 
 
 @keys_app.command("export")

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Annotated
 
 import typer
 
+from pactshare import __version__
+from pactshare.cli._help import plain_placeholders
 from pactshare.errors import PactshareError, RefusedError
 from pactshare.node import faults
 
@@ -26,6 +29,24 @@ EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
 CRASH_ENV = "PACTSHARE_CRASH_AT"  # a test seam: crash at a named point (see node.faults)
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        print(f"pactshare {__version__}")  # noqa: T201 - the CLI's own voice
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
+) -> None:
+    """Share sensitive information only as written agreements allow."""
 
 
 def _register_commands() -> None:
@@ -56,6 +77,7 @@ def run() -> None:
     Usage errors (unknown option, missing value) are reported by Typer itself, also with 2.
     """
     _register_commands()
+    plain_placeholders()
     faults.arm(os.environ.get(CRASH_ENV))
     try:
         app()

@@ -15,17 +15,18 @@ from typing import Annotated
 import typer
 
 from pactshare import seal
-from pactshare.cli._files import passphrase
+from pactshare.cli._files import passphrase, unencrypted_hint
 from pactshare.cli.main import app
-from pactshare.cli.options import JsonOpt
+from pactshare.cli.options import JsonOpt, instant
 from pactshare.cli.render import console, print_json
-from pactshare.domain import parse_instant
+from pactshare.domain import Registry, parse_instant
 from pactshare.errors import InputError
 from pactshare.node import NodeHome
 from pactshare.node.agreements import load_registry
 from pactshare.node.documents import write_document
 from pactshare.node.people import DEFAULT_TOKEN_DAYS, add_person, revoke_token, rotate_token
 from pactshare.node.service import Node, init_node, migrate_node
+from pactshare.scenarios import load_registry as load_files
 
 LARGE = 16 << 20  # items from this size on show a progress bar while they are sealed
 HOME_ENV = "PACTSHARE_HOME"
@@ -39,7 +40,8 @@ ActorOpt = Annotated[
     typer.Option("--as", help="The admin or security officer doing it (named in the audit log)."),
 ]
 HomeOpt = Annotated[
-    Path | None, typer.Option("--home", help=f"The node's home directory (or ${HOME_ENV}).")
+    Path | None,
+    typer.Option("--home", metavar="DIR", help=f"The node's home directory (or ${HOME_ENV})."),
 ]
 
 
@@ -57,6 +59,43 @@ def clock() -> datetime:
 
 def open_node(home: Path | None) -> Node:
     return Node(node_home(home), clock=clock, passphrase=passphrase())
+
+
+ViewHomeOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        metavar="DIR",
+        help="Take this node's agreements, with the events its notes recorded "
+        f"(only when given: ${HOME_ENV} is not read here).",
+    ),
+]
+
+
+def registry_view(home: Path | None, directories: list[Path] | None) -> Registry:
+    """The registry a person asks about: the node's own (its files and recorded notes) with
+    ``--home``, otherwise the reference scenario plus ``--agreements`` directories.
+
+    ``--home`` is never taken from the environment here: an officer asking a node's view
+    names the node.
+    """
+    if home is None:
+        return load_files(list(directories or ()))
+    if directories:
+        raise InputError("--agreements: not with --home (a node uses the agreements it holds)")
+    node = Node(NodeHome(home), clock=clock, passphrase=passphrase())
+    try:
+        with node.db.atomic() as tx:
+            return node.registry(tx)
+    finally:
+        node.close()
+
+
+def view_instant(at: str | None, home: Path | None) -> datetime:
+    """``--at``, or now: the node's clock (``$PACTSHARE_CLOCK``) with ``--home``."""
+    if at is None and home is not None:
+        return clock()
+    return instant(at)
 
 
 OutputOpt = Annotated[
@@ -82,7 +121,7 @@ directory_group = typer.Typer(help="The node's pinned directory of parties' publ
 app.add_typer(directory_group, name="directory")
 person_group = typer.Typer(help="People of the node's party: clearance, need-to-know, roles.")
 app.add_typer(person_group, name="person")
-user_group = typer.Typer(help="People of the node's party (the issue's name for ``person``).")
+user_group = typer.Typer(help="People of the node's party (another name for person).")
 app.add_typer(user_group, name="user")
 
 
@@ -104,6 +143,7 @@ def node_init(
     target = node_home(home)
     created = init_node(target.root, party=party, at=clock(), database=db, passphrase=passphrase())
     config = created.read_config()
+    unencrypted_hint(created.keys)
     if as_json:
         print_json(
             {

@@ -23,6 +23,7 @@ from pactshare.domain import (
     Registry,
     parse_instant,
 )
+from pactshare.domain.topics import check_topic
 from pactshare.errors import InputError, PactshareError, PolicyError
 from pactshare.scenarios import load_registry
 
@@ -38,6 +39,7 @@ __all__ = [
     "interpretation",
     "known_topics",
     "parse_approval",
+    "party_code",
     "registry_for",
     "what_if",
 ]
@@ -46,7 +48,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines."
 AtOpt = Annotated[
     str | None,
     typer.Option(
-        "--at", help="Instant with UTC offset, e.g. 2019-11-22T23:59:59+09:00 (default: now)."
+        "--at",
+        metavar="INSTANT",
+        help="Instant with UTC offset, e.g. 2019-11-22T23:59:59+09:00 (default: now).",
     ),
 ]
 InterpretationOpt = Annotated[
@@ -76,7 +80,9 @@ AddEventOpt = Annotated[
 ]
 AgreementsOpt = Annotated[
     list[Path] | None,
-    typer.Option("--agreements", help="A directory of extra party/agreement TOML files."),
+    typer.Option(
+        "--agreements", metavar="DIR", help="A directory of extra party/agreement TOML files."
+    ),
 ]
 
 
@@ -85,6 +91,25 @@ def instant(value: str | None, *, option: str = "--at") -> datetime:
     if value is None:
         return datetime.now(UTC)
     return parse_instant(value, what=option)
+
+
+def party_code(text: str, registry: Registry, *, option: str) -> str:
+    """A party code given on the command line (any case), known to ``registry``."""
+    code = text.strip().upper()
+    if code not in registry.parties:
+        known = ", ".join(sorted(registry.parties))
+        raise InputError(f"{option}: {text!r} is not a party of the agreements; known: {known}")
+    return code
+
+
+def topic_paths(values: Sequence[str], *, option: str = "--topic") -> tuple[str, ...]:
+    """Topic paths as given (``dprk-missile/slbm``); a malformed one is named as typed."""
+    for value in values:
+        try:
+            check_topic(value)
+        except ValueError as exc:
+            raise InputError(f"{option}: {exc}") from exc
+    return tuple(values)
 
 
 def interpretation(profile: str, late_notice: str) -> Interpretation:

@@ -6,6 +6,7 @@ The JSON shapes themselves live in :mod:`pactshare.domain.wire`.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from rich.console import Console
 from rich.table import Table
@@ -15,10 +16,12 @@ from pactshare.domain.wire import iso
 
 __all__ = [
     "console",
+    "counted",
     "print_agreement",
     "print_decision",
     "print_json",
     "print_status",
+    "to_the_second",
 ]
 
 console = Console(highlight=False)
@@ -31,13 +34,23 @@ _OUTCOME_STYLE = {
 _EFFECT_MARK = {Effect.PERMIT: "[green]✓[/]", Effect.DENY: "[red]✗[/]", Effect.NOTE: "[blue]·[/]"}
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 entry``, ``2 entries``: a count with its noun in agreement."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def to_the_second(at: datetime) -> str:
+    """An instant as people read it: ISO 8601 with its offset, to the second."""
+    return at.replace(microsecond=0).isoformat()
+
+
 def print_json(payload: object) -> None:
     print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201 - machine output
 
 
 def print_decision(decision: Decision) -> None:
     style = _OUTCOME_STYLE[decision.outcome]
-    console.print(f"[{style}]{decision.outcome.value.upper()}[/] at {decision.at.isoformat()}")
+    console.print(f"[{style}]{decision.outcome.value.upper()}[/] at {to_the_second(decision.at)}")
     for hop in decision.route:
         under = f" (protected under {hop.protected_under})" if hop.protected_under else ""
         console.print(
@@ -68,7 +81,7 @@ def print_decision(decision: Decision) -> None:
 
 def print_status(report: StatusReport, other: StatusReport | None) -> None:
     console.print(
-        f"[bold]{report.agreement_id}[/] at {report.at.isoformat()} "
+        f"[bold]{report.agreement_id}[/] at {to_the_second(report.at)} "
         f"({report.interpretation.profile.value}): [bold]{report.status.value}[/]"
     )
     term = report.term
@@ -104,9 +117,10 @@ def print_agreement(agreement: Agreement) -> None:
     console.print(f"  scope: {', '.join(agreement.scope)}")
     if terms.term_years:
         renew = "renews automatically" if terms.auto_renew else "does not renew"
+        days = terms.notice_days
+        notice = "no notice period" if days is None else f"notice {counted(days, 'day')}"
         console.print(
-            f"  term: {terms.term_years} year(s), {renew}, notice {terms.notice_days} days "
-            f"({terms.timezone})"
+            f"  term: {counted(terms.term_years, 'year')}, {renew}, {notice} ({terms.timezone})"
         )
     else:
         console.print(f"  term: until terminated ({terms.timezone})")

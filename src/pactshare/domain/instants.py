@@ -40,6 +40,11 @@ def parse_instant(text: str, *, what: str) -> datetime:
             f"{what}: {text!r} is not an ISO 8601 date-time "
             "(expected e.g. 2019-11-22T23:59:59+09:00)"
         ) from exc
+    if value.tzinfo is None or value.utcoffset() is None:  # named as given, not as parsed
+        raise InputError(
+            f"{what}: {text!r} is a naive date-time; give its UTC offset "
+            "(for example 2019-11-23T00:00:00+09:00)"
+        )
     return check_instant(value, what=what)
 
 

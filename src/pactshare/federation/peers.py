@@ -39,12 +39,13 @@ def add_peer(node: Node, party: str, url: str) -> Peer:
     """Record (or change) where ``party``'s node answers; its key must be pinned already."""
     code = party.strip().upper()
     if code == node.party_code:
-        raise InputError(f"{code} is this node's own party, not a peer")
+        raise InputError(f"PARTY {party!r}: {code} is this node's own party, not a peer")
     try:
         node.directory.current(code)
     except EnvelopeKeyError as exc:
         raise NodeError(
-            f"{code}'s public key is not pinned; pin it first with: pactshare directory add FILE"
+            f"PARTY {party!r}: {code}'s public key is not pinned; "
+            "pin it first with: pactshare directory add FILE"
         ) from exc
     address = checked_url(url)
     now = node.now()

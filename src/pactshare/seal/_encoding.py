@@ -112,6 +112,40 @@ def is_canonical_text_json(obj: object, data: bytes) -> bool:
         return False
 
 
+def first_difference(obj: object, data: bytes) -> str:
+    """The path (``label.topics[1]``, ``chunk_size``) of the first member of ``obj`` whose
+    RFC 8785 form ``data`` does not hold where it should, or ``""`` for the object's own
+    frame (its braces, commas, or bytes after it): what to name when ``data`` is not
+    canonical. ``obj`` is in the domain of :func:`is_canonical_text_json`."""
+    canonical = compact_json(obj)
+    offset = next(
+        (i for i, (a, b) in enumerate(zip(canonical, data, strict=False)) if a != b),
+        min(len(canonical), len(data)),
+    )
+    return _path_at(obj, offset)
+
+
+def _path_at(value: object, offset: int) -> str:
+    """The path of the member of ``value``'s compact form that holds byte ``offset``."""
+    if isinstance(value, dict):
+        members = [(str(key), compact_json(key) + b":", value[key]) for key in sorted(value)]
+    elif isinstance(value, list):
+        members = [(f"[{index}]", b"", item) for index, item in enumerate(value)]
+    else:
+        return ""
+    position = 1  # after the opening bracket
+    for name, prefix, member in members:
+        end = position + len(prefix) + len(compact_json(member))
+        if offset < end:
+            inner_offset = offset - position - len(prefix)
+            inner = _path_at(member, inner_offset) if inner_offset >= 0 else ""
+            if not inner:
+                return name
+            return name + inner if inner.startswith("[") else f"{name}.{inner}"
+        position = end + 1  # past the comma
+    return ""
+
+
 def compact_json(obj: object) -> bytes:
     """The standard library's sorted compact JSON of ``obj`` (see is_canonical_text_json)."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -32,6 +32,7 @@ from pactshare.seal.keys import PartyKeys, PublicKeys
 __all__ = ["Directory", "PublicKeyRecord"]
 
 _RECORD_VERSION = 1
+_RECORD_SUFFIXES = (".json", ".key")  # the file names a folder's records may have
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,8 @@ class _Entry:
 class Directory:
     """Pinned public keys of parties, looked up by key id or by party."""
 
-    def __init__(self, records: Iterable[PublicKeyRecord]) -> None:
+    def __init__(self, records: Iterable[PublicKeyRecord], *, origin: str = "") -> None:
+        self._origin = origin  # where the records came from, for errors: a folder and its files
         self._records: dict[str, PublicKeyRecord] = {}
         self._by_id: dict[str, _Entry] = {}
         for record in records:
@@ -160,17 +162,36 @@ class Directory:
 
     @classmethod
     def from_folder(cls, folder: Path) -> Directory:
-        """Load every ``*.json`` record in ``folder``."""
+        """Load every record in ``folder``: files named ``*.json`` (what ``directory add``
+        writes) or ``*.key`` (what ``keys export`` and ``node init`` hand out), which hold the
+        same signed bytes. A record names its party itself; the file name is not trusted.
+        Other files are not read, and an error about a missing party lists them."""
         if not folder.is_dir():
             raise EnvelopeKeyError(f"{folder}: public directory not found")
-        records = []
-        for path in sorted(folder.glob("*.json")):
+        records: dict[str, tuple[str, PublicKeyRecord]] = {}
+        ignored = []
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            if path.suffix not in _RECORD_SUFFIXES:
+                ignored.append(path.name)
+                continue
             try:
                 data = path.read_bytes()
             except OSError as exc:
                 raise EnvelopeKeyError(f"{path}: cannot read ({exc.strerror})") from exc
-            records.append(PublicKeyRecord.from_bytes(data, source=str(path)))
-        return cls(records)
+            record = PublicKeyRecord.from_bytes(data, source=str(path))
+            if record.party in records:
+                first = records[record.party][0]
+                raise EnvelopeKeyError(
+                    f"{folder}: {first} and {path.name} both hold a record for {record.party}"
+                )
+            records[record.party] = (path.name, record)
+        found = ", ".join(f"{name} ({party})" for party, (name, _) in sorted(records.items()))
+        looked = " and ".join(f"*{suffix}" for suffix in _RECORD_SUFFIXES)
+        origin = f"{folder} (looked for {looked} files; found {found or 'none'}"
+        origin += f"; not read: {', '.join(ignored)})" if ignored else ")"
+        return cls((record for _, record in records.values()), origin=origin)
 
     @property
     def parties(self) -> tuple[str, ...]:
@@ -180,7 +201,8 @@ class Directory:
         """The keys a sender should use for ``party`` now."""
         record = self._records.get(party)
         if record is None:
-            raise EnvelopeKeyError(f"party {party} is not in the public directory")
+            where = f" {self._origin}" if self._origin else ""
+            raise EnvelopeKeyError(f"party {party} is not in the public directory{where}")
         return record.current
 
     def signing_key(self, key_id: str) -> tuple[str, Ed25519PublicKey]:

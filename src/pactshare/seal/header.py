@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 from pactshare.errors import (
     EnvelopeMalformedError,
@@ -35,6 +36,7 @@ from pactshare.seal._encoding import (
     canonical_members,
     canonical_string,
     compact_json,
+    first_difference,
     is_canonical_text_json,
     is_party_code,
     lp,
@@ -257,18 +259,37 @@ class Header:
             )
         except (ValueError, LabelError) as exc:
             raise EnvelopeMalformedError(f"envelope header is malformed ({exc})") from exc
-        # Canonical: the values survive a round trip through our types (a label's lists come
-        # back sorted, its instant as UTC text) and the bytes are RFC 8785 of the parsed JSON.
-        if (
-            label.as_json() != obj["label"]
-            or any(s.as_json() != r for s, r in zip(recipients, obj["recipients"], strict=True))
-            or not is_canonical_text_json(obj, data)
-        ):
-            raise EnvelopeMalformedError("envelope header is not in canonical form")
+        _require_canonical(obj, data, label, recipients)
         # The label's canonical bytes are the ones inside the header (checked just above).
         label._adopt_canonical(compact_json(obj["label"]))
         object.__setattr__(header, "_bytes", data)
         return header
+
+
+def _require_canonical(
+    obj: dict[str, Any], data: bytes, label: Label, recipients: tuple[Stanza, ...]
+) -> None:
+    """Canonical: the values survive a round trip through our types (a label's lists come
+    back sorted, its instant as UTC text) and the bytes are RFC 8785 of the parsed JSON. A
+    refusal names the first field that differs, as a path (``label.topics``)."""
+    label_json = label.as_json()
+    for key in sorted(set(label_json) | set(obj["label"])):
+        if label_json.get(key) != obj["label"].get(key):
+            raise _not_canonical(f"label.{key}")
+    for index, (stanza, raw) in enumerate(zip(recipients, obj["recipients"], strict=True)):
+        if stanza.as_json() != raw:
+            raise _not_canonical(f"recipients[{index}]")
+    if not is_canonical_text_json(obj, data):
+        try:
+            field = first_difference(obj, data)
+        except ValueError:  # text that UTF-8 cannot encode (a lone surrogate): no path
+            field = ""
+        raise _not_canonical(field)
+
+
+def _not_canonical(field: str) -> EnvelopeMalformedError:
+    where = f" (at {field})" if field else ""
+    return EnvelopeMalformedError(f"envelope header is not in canonical form{where}")
 
 
 _HOP_KEYS = {"at", "envelope_id", "header_digest", "hub_key_id", "kind", "previous", "recipients"}

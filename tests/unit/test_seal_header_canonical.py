@@ -1,0 +1,55 @@
+"""A header refused as non-canonical names the field where its bytes first differ."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import pytest
+
+from pactshare.errors import EnvelopeMalformedError
+from pactshare.seal.header import Header
+from tests.seal_support import World, seal_bytes, split
+
+
+def _header_bytes(world: World) -> bytes:
+    front = split(seal_bytes(world, b"payload", to=("JPN", "USA"))).front
+    length = struct.unpack_from(">I", front, 6)[0]
+    return front[10 : 10 + length]
+
+
+def _refusal(data: bytes) -> str:
+    with pytest.raises(EnvelopeMalformedError, match="not in canonical form") as caught:
+        Header.from_bytes(data)
+    return str(caught.value)
+
+
+def test_a_space_inside_a_member_names_that_member(world: World) -> None:
+    data = _header_bytes(world).replace(b'"chunk_size":', b'"chunk_size": ', 1)
+    assert "(at chunk_size)" in _refusal(data)
+
+
+def test_an_escaped_letter_inside_the_label_names_the_label_field(world: World) -> None:
+    data = _header_bytes(world).replace(b'"policy":"KR', b'"policy":"\\u004bR', 1)
+    assert "(at label.policy)" in _refusal(data)
+
+
+def test_an_escaped_letter_in_a_recipient_names_the_recipient_and_its_field(
+    world: World,
+) -> None:
+    data = _header_bytes(world).replace(b'"party":"USA"', b'"party":"\\u0055SA"', 1)
+    assert "(at recipients[1].party)" in _refusal(data)
+
+
+def test_unsorted_label_topics_name_the_label_field(world: World) -> None:
+    header = json.loads(_header_bytes(world))
+    header["label"]["releasable_to"] = ["USA", "JPN"]
+    data = json.dumps(header, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    assert "(at label.releasable_to)" in _refusal(data.encode("utf-8"))
+
+
+def test_members_out_of_order_name_the_first_member_out_of_place(world: World) -> None:
+    header = json.loads(_header_bytes(world))
+    reordered = {"suite": header.pop("suite"), **header}
+    data = json.dumps(reordered, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert "(at chunk_size)" in _refusal(data)

@@ -466,3 +466,14 @@ def test_a_clock_outside_the_years_1900_to_2199_is_refused(
     assert done.stderr.strip() == (
         f"pactshare: error: PACTSHARE_CLOCK: {YEAR_1} is outside the years 1900 to 2199"
     )
+
+
+def test_a_node_toml_nested_too_deep_is_exit_2_naming_the_file(tmp_path: Path) -> None:
+    home = tmp_path / "kor"
+    init_node(home, party="KOR", at=parse_instant("2019-08-01T10:00:00+09:00", what="test"))
+    (home / "node.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    done = run_cli("outbox", "--home", str(home))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "node.toml" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -25,6 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import delete, insert, select
 
 from pactshare.api.problems import ProblemError
+from pactshare.defaults import DEFAULT_MAX_BODY  # set app.state.federation_max_body to change it
 from pactshare.errors import PackageError
 from pactshare.federation.attestation import MAX_QUERY, QUERY_PATH, answer_query
 from pactshare.federation.delivery import PATH
@@ -42,7 +43,6 @@ from pactshare.store.schema import federation_nonces
 
 __all__ = ["DEFAULT_MAX_BODY", "router"]
 
-DEFAULT_MAX_BODY = 1 << 30  # 1 GiB; set app.state.federation_max_body to change it
 router = APIRouter(tags=["federation"])
 
 

@@ -12,11 +12,10 @@ import threading
 import time
 from collections.abc import Callable
 
+from pactshare.defaults import DEFAULT_OPENS_PER_MINUTE
 from pactshare.errors import InputError
 
 __all__ = ["DEFAULT_OPENS_PER_MINUTE", "RateLimit"]
-
-DEFAULT_OPENS_PER_MINUTE = 60
 
 
 class RateLimit:

@@ -26,7 +26,6 @@ not check signatures (that needs a key: :func:`verify_head`).
 from __future__ import annotations
 
 import hashlib
-import json
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -38,7 +37,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from pactshare.audit.merkle import HASH_SIZE
-from pactshare.errors import InvalidTreeHeadError
+from pactshare.errors import InputError, InvalidTreeHeadError
+from pactshare.limits import parse_json
 
 __all__ = [
     "COSIGNATURE_DOMAIN",
@@ -239,8 +239,8 @@ _COSIGNATURE_KEYS = frozenset({"key_id", "signature"})
 
 def _parse(text: str | bytes) -> SignedTreeHead:
     try:
-        document = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+        document = parse_json(text, what="signed tree head")
+    except InputError as exc:
         raise InvalidTreeHeadError(f"signed tree head: not JSON ({exc})") from exc
     head = _object(document, _HEAD_KEYS, "signed tree head")
     size = head["size"]

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.markup import escape
 from rich.table import Table
 
-from pactshare import audit, seal
 from pactshare.cli.main import EXIT_REFUSED, app
 from pactshare.cli.nodes import HomeOpt, open_node
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, counted, print_json, to_the_second
 from pactshare.errors import EnvelopeKeyError, InputError
-from pactshare.federation import attestation, witness
-from pactshare.federation.delivery import deliver_due
-from pactshare.federation.peers import checked_url, list_peers
-from pactshare.node import journal
-from pactshare.node.service import Node
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from pactshare import seal
+    from pactshare.federation import attestation
+    from pactshare.node.service import Node
+
 
 _PARTY = re.compile(r"[A-Z]{3}")
 audit_group = typer.Typer(help="The node's tamper-evident audit log: heads, proofs, verification.")
@@ -31,6 +32,8 @@ app.add_typer(audit_group, name="audit")
 @audit_group.command("head")
 def audit_head(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Sign the head of the log as it is now (size, root, time) with the node's key."""
+    from pactshare.node import journal  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     with node.db.atomic() as tx:
         signed = journal.sign_head(
@@ -76,6 +79,10 @@ def audit_verify(
 ) -> None:
     """Recompute the log from storage and check every signed head and every witness's
     cosignature kept (and, --with-peers, what the peers hold); exit 1 on any tampering."""
+    from pactshare import audit, seal  # noqa: PLC0415 - loaded when used
+    from pactshare.federation import attestation  # noqa: PLC0415 - loaded when used
+    from pactshare.node import journal  # noqa: PLC0415 - loaded when used
+
     if (directory is not None or peer) and not with_peers:
         raise InputError("--directory and --peer go with --with-peers")
     node = open_node(home)
@@ -135,6 +142,8 @@ def _log_key(trusted: seal.Directory, party: str, folder: Path) -> Ed25519Public
 
 def _peers(node: Node, given: list[str] | None) -> dict[str, str]:
     """The witnesses to ask: ``--peer PARTY=URL`` each, else the node's peers."""
+    from pactshare.federation.peers import checked_url, list_peers  # noqa: PLC0415 - loaded when used
+
     if not given:
         found = {p.party: p.url for p in list_peers(node)}
         if not found:
@@ -177,6 +186,8 @@ def audit_prove(
     as_json: JsonOpt = False,
 ) -> None:
     """Print the inclusion proof of an entry in the latest signed head (verified first)."""
+    from pactshare.node import journal  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     with node.db.atomic() as tx:
         proof = journal.prove(tx, entry)
@@ -201,6 +212,8 @@ def audit_consistency(
     as_json: JsonOpt = False,
 ) -> None:
     """Print the proof that the log at NEW extends the log at OLD (RFC 9162, verified first)."""
+    from pactshare.node import journal  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     with node.db.atomic() as tx:
         proof = journal.prove_consistency(tx, old, new, names=("OLD", "NEW"))
@@ -218,6 +231,8 @@ def audit_consistency(
 @audit_group.command("cosignatures")
 def audit_cosignatures(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Show the witnesses' cosignatures of this node's signed tree heads."""
+    from pactshare.federation import witness  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     with node.db.atomic() as tx:
         found = witness.cosignatures(tx)
@@ -237,6 +252,9 @@ def audit_cosignatures(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 def audit_witness(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Run one witnessing round now: ask every peer to cosign our head, tell them what we
     witnessed, and deliver (a serving node does this on its own every --witness-every s)."""
+    from pactshare.federation import witness  # noqa: PLC0415 - loaded when used
+    from pactshare.federation.delivery import deliver_due  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     queued = witness.queue_round(node)
     report = deliver_due(node)
@@ -259,6 +277,8 @@ def audit_witness(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 @audit_group.command("forks")
 def audit_forks(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Show the forks detected in peers' logs (two histories shown), with their evidence."""
+    from pactshare.federation import witness  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     with node.db.atomic() as tx:
         found = witness.forks(tx)

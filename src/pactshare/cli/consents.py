@@ -11,7 +11,6 @@ from pactshare.cli.main import app
 from pactshare.cli.nodes import HomeOpt, OutputOpt, emit_document, open_node
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
-from pactshare.node.consents import grant_consent, record_consent, request_consent, revoke_consent
 
 consent_group = typer.Typer(help="Originators' written approvals for release or new use.")
 app.add_typer(consent_group, name="consent")
@@ -31,6 +30,8 @@ def consent_request(
     as_json: JsonOpt = False,
 ) -> None:
     """As a holder, ask the originator in writing to approve a release or a new use."""
+    from pactshare.node.consents import request_consent  # noqa: PLC0415 - loaded when used
+
     document = request_consent(open_node(home), item, release_to=to, purpose=purpose)
     emit_document(document, output, "consent request", as_json=as_json)
 
@@ -45,6 +46,8 @@ def consent_grant(
     as_json: JsonOpt = False,
 ) -> None:
     """As the originator, approve a release or a new use in writing (prior to it)."""
+    from pactshare.node.consents import grant_consent  # noqa: PLC0415 - loaded when used
+
     document = grant_consent(open_node(home), item, release_to=to, purpose=purpose)
     emit_document(document, output, "approval", as_json=as_json)
 
@@ -57,6 +60,8 @@ def consent_revoke(
     as_json: JsonOpt = False,
 ) -> None:
     """As the originator, revoke an approval before it is used."""
+    from pactshare.node.consents import revoke_consent  # noqa: PLC0415 - loaded when used
+
     emit_document(revoke_consent(open_node(home), approval), output, "revocation", as_json=as_json)
 
 
@@ -67,6 +72,8 @@ def consent_record(
     as_json: JsonOpt = False,
 ) -> None:
     """As a holder, put an approval or revocation received from the originator on file."""
+    from pactshare.node.consents import record_consent  # noqa: PLC0415 - loaded when used
+
     body = record_consent(open_node(home), file)
     if as_json:
         print_json(body)

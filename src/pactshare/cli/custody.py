@@ -12,7 +12,6 @@ from pactshare.cli.nodes import HomeOpt, OutputOpt, emit_document, open_node
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, counted, print_json
 from pactshare.errors import InputError
-from pactshare.node.custody import apply_reclassification, dispose, reclassify
 
 
 @app.command("reclassify")
@@ -29,6 +28,8 @@ def reclassify_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Reclassify an item (originator), or apply the originator's written notice (holder)."""
+    from pactshare.node.custody import apply_reclassification, reclassify  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     if notice is not None:
         result = apply_reclassification(node, notice)
@@ -57,6 +58,8 @@ def destroy_command(
     as_json: JsonOpt = False,
 ) -> None:
     """At the end of need, destroy (or return) a holding; signs a certificate (R-PRO-8)."""
+    from pactshare.node.custody import dispose  # noqa: PLC0415 - loaded when used
+
     emit_document(
         dispose(open_node(home), item, returned=returned), output, "certificate", as_json=as_json
     )

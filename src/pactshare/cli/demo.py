@@ -8,7 +8,7 @@ import signal
 import tempfile
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.padding import Padding
@@ -17,9 +17,12 @@ from rich.table import Table
 from pactshare.cli.main import app
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
-from pactshare.demo.replay import Step, replay
-from pactshare.demo.world import World, running_world
 from pactshare.errors import InputError
+
+if TYPE_CHECKING:
+    from pactshare.demo.replay import Step
+    from pactshare.demo.world import World
+
 
 INTRO = (
     "[bold]pactshare[/] lets governments share secrets only as their written agreements allow.\n"
@@ -124,6 +127,9 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Replay the 2019 GSOMIA crisis on three nodes, then serve the dashboard."""
+    from pactshare.demo.replay import replay  # noqa: PLC0415 - loaded when used
+    from pactshare.demo.world import running_world  # noqa: PLC0415 - loaded when used
+
     if directory is not None and directory.exists() and any(directory.iterdir()):
         raise InputError(f"--dir: {directory} is not empty; give a new or empty directory")
     temporary = directory is None

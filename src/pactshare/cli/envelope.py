@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -19,22 +20,13 @@ from pactshare.cli._files import open_input, passphrase
 from pactshare.cli.main import app
 from pactshare.cli.options import AgreementsOpt, registry_for
 from pactshare.cli.render import counted, to_the_second
+from pactshare.defaults import DEFAULT_CHUNK_SIZE
 from pactshare.domain.labels import check_label
 from pactshare.errors import EnvelopeError, InputError
-from pactshare.seal import (
-    Directory,
-    EnvelopeInfo,
-    Label,
-    forward,
-    inspect,
-    load_keys,
-    open,
-    rewrap,
-    seal,
-    verify,
-)
-from pactshare.seal.stream import CHUNK_SIZE
-from pactshare.store.files import atomic_output
+
+if TYPE_CHECKING:
+    from pactshare.seal import EnvelopeInfo
+
 
 __all__ = ["relay_app"]
 
@@ -71,7 +63,7 @@ def seal_command(
     keys_dir: Path = KEYS_OPTION,
     directory_dir: Path = DIRECTORY_OPTION,
     output: Path = OUTPUT_OPTION,
-    chunk_size: int = typer.Option(CHUNK_SIZE, "--chunk-size", help="Payload chunk size."),
+    chunk_size: int = typer.Option(DEFAULT_CHUNK_SIZE, "--chunk-size", help="Payload chunk size."),
     agreements: AgreementsOpt = None,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -81,6 +73,9 @@ def seal_command(
     plus --agreements DIR: a known policy the originator is party to, the originator's own
     level, known topics, and releasable_to naming every --to party.
     """
+    from pactshare.seal import Directory, Label, load_keys, seal  # noqa: PLC0415 - loaded when used
+    from pactshare.store.files import atomic_output  # noqa: PLC0415 - loaded when used
+
     keys = load_keys(keys_dir, passphrase=passphrase())
     directory = Directory.from_folder(directory_dir)
     parties = [party.strip().upper() for party in dict.fromkeys(to)]
@@ -120,6 +115,9 @@ def open_command(
     Writes the plaintext only if everything verified and, for a holding, only if the person's
     clearance and need-to-know allow it; every attempt is recorded in the access registry.
     """
+    from pactshare.seal import Directory, load_keys, open  # noqa: PLC0415 - loaded when used
+    from pactshare.store.files import atomic_output  # noqa: PLC0415 - loaded when used
+
     if person is not None:
         from pactshare.cli.holdings import open_holding  # noqa: PLC0415 - holdings imports this module
 
@@ -200,6 +198,8 @@ def inspect_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show the label, originator and recipients' key ids, without decrypting or verifying."""
+    from pactshare.seal import inspect  # noqa: PLC0415 - loaded when used
+
     with open_input(envelope) as source, _naming(envelope):
         info = inspect(source)
     if as_json:
@@ -215,6 +215,8 @@ def verify_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Verify the originator's signature and every hop record, without any private key."""
+    from pactshare.seal import Directory, verify  # noqa: PLC0415 - loaded when used
+
     directory = Directory.from_folder(directory_dir)
     with open_input(envelope) as source, _naming(envelope):
         info = verify(source, directory)
@@ -234,6 +236,9 @@ def forward_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Pass ENVELOPE on without reading it; the originator must have wrapped the key for --to."""
+    from pactshare.seal import Directory, forward, load_keys  # noqa: PLC0415 - loaded when used
+    from pactshare.store.files import atomic_output  # noqa: PLC0415 - loaded when used
+
     hub = load_keys(keys_dir, passphrase=passphrase())
     directory = Directory.from_folder(directory_dir)
     with open_input(envelope) as source, _naming(envelope), atomic_output(output) as out:
@@ -255,6 +260,9 @@ def rewrap_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Wrap ENVELOPE's data key for the --to parties; the originator's signature stays valid."""
+    from pactshare.seal import Directory, load_keys, rewrap  # noqa: PLC0415 - loaded when used
+    from pactshare.store.files import atomic_output  # noqa: PLC0415 - loaded when used
+
     hub = load_keys(keys_dir, passphrase=passphrase())
     directory = Directory.from_folder(directory_dir)
     recipients = [directory.current(party) for party in dict.fromkeys(to)]

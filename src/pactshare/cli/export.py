@@ -22,7 +22,6 @@ from typing import Annotated
 
 import typer
 
-from pactshare.cedar import export_registry
 from pactshare.cli.main import app
 from pactshare.cli.options import (
     AddEventOpt,
@@ -67,6 +66,8 @@ def cedar(
 
     A request's shape is in the README ("Export to Cedar").
     """
+    from pactshare.cedar import export_registry  # noqa: PLC0415 - loaded when used
+
     when, reading = instant(at), interpretation(profile, late_notice)
     registry = registry_for(agreements, drop_events=drop_event, add_events=add_event)
     export = export_registry(registry, when, reading)

@@ -16,23 +16,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pactshare.api.federation import DEFAULT_MAX_BODY
-from pactshare.api.rate import DEFAULT_OPENS_PER_MINUTE
 from pactshare.cli.main import app
 from pactshare.cli.nodes import HomeOpt, open_node
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
-from pactshare.federation.delivery import deliver_due
-from pactshare.federation.outbox import outbox_rows
-from pactshare.federation.peers import add_peer, list_peers
-from pactshare.federation.relay import relay_due
-from pactshare.server.limits import (
+from pactshare.defaults import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_BODY,
     DEFAULT_MAX_CONNECTIONS,
-    Limits,
+    DEFAULT_OPENS_PER_MINUTE,
 )
-from pactshare.server.runner import NodeServer
 
 peer_group = typer.Typer(help="Peer nodes: where each party's node answers.")
 app.add_typer(peer_group, name="peer")
@@ -85,6 +79,9 @@ def serve(
     ] = DEFAULT_OPENS_PER_MINUTE,
 ) -> None:
     """Serve the node (API, federation endpoint) and deliver its outbox until stopped."""
+    from pactshare.server.limits import Limits  # noqa: PLC0415 - loaded when used
+    from pactshare.server.runner import NodeServer  # noqa: PLC0415 - loaded when used
+
     limits = Limits(max_connections, header_timeout, body_timeout)
     node = open_node(home)
     stopping = threading.Event()
@@ -121,6 +118,8 @@ def peer_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Say where a peer's node answers (its public key must be pinned already)."""
+    from pactshare.federation.peers import add_peer  # noqa: PLC0415 - loaded when used
+
     peer = add_peer(open_node(home), party, url)
     if as_json:
         print_json({"party": peer.party, "url": peer.url})
@@ -131,6 +130,8 @@ def peer_add(
 @peer_group.command("list")
 def peer_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """The peers this node delivers to."""
+    from pactshare.federation.peers import list_peers  # noqa: PLC0415 - loaded when used
+
     peers = list_peers(open_node(home))
     if as_json:
         print_json(
@@ -150,6 +151,8 @@ def outbox_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Pending deliveries and their retry state (attempts, next attempt, last error)."""
+    from pactshare.federation.outbox import outbox_rows  # noqa: PLC0415 - loaded when used
+
     rows = outbox_rows(open_node(home), pending_only=not show_all)
     if as_json:
         print_json(rows)
@@ -174,6 +177,9 @@ def outbox_command(
 @app.command("deliver")
 def deliver_command(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """One delivery pass now (what the server's worker does continuously)."""
+    from pactshare.federation.delivery import deliver_due  # noqa: PLC0415 - loaded when used
+    from pactshare.federation.relay import relay_due  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     relayed = relay_due(node)
     report = deliver_due(node)

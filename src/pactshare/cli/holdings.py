@@ -15,15 +15,6 @@ from pactshare.cli.main import app
 from pactshare.cli.nodes import LARGE, HomeOpt, open_node
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
-from pactshare.node.documents import write_document
-from pactshare.node.holdings import inbox, open_item
-from pactshare.node.items import provide, register
-from pactshare.node.reception import (
-    ALREADY_RECEIVED,
-    ANOTHER_HOP,
-    RECEIVED_AGAIN,
-    receive_package,
-)
 
 
 @app.command("register")
@@ -38,6 +29,8 @@ def register_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Seal an item under its label on the originator's node; prints the item id."""
+    from pactshare.node.items import register  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     size = file.stat().st_size if file.is_file() else 0
     if size < LARGE:
@@ -70,6 +63,8 @@ def provide_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Decide now and provide the item: a package with -o, otherwise queued for the network."""
+    from pactshare.node.items import provide  # noqa: PLC0415 - loaded when used
+
     result = provide(open_node(home), item, to, package=output)
     if as_json:
         print_json(
@@ -99,6 +94,14 @@ def receive_command(
 
     A package received before changes nothing: its first receipt is written again.
     """
+    from pactshare.node.documents import write_document  # noqa: PLC0415 - loaded when used
+    from pactshare.node.reception import (  # noqa: PLC0415 - loaded when used
+        ALREADY_RECEIVED,
+        ANOTHER_HOP,
+        RECEIVED_AGAIN,
+        receive_package,
+    )
+
     reception = receive_package(open_node(home), package)
     target = receipt_out or package.with_name(package.name + ".receipt.json")
     write_document(target, reception.receipt)
@@ -131,6 +134,8 @@ def inbox_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Items this node holds that other parties provided (with --all, its own too)."""
+    from pactshare.node.holdings import inbox  # noqa: PLC0415 - loaded when used
+
     rows = inbox(open_node(home), received_only=not all_items)
     if as_json:
         print_json([asdict(row) for row in rows])
@@ -152,4 +157,6 @@ def inbox_command(
 
 def open_holding(item: str, person: str, home: Path | None, output: Path) -> int:
     """``open ITEM --as NAME``: used by the ``open`` command."""
+    from pactshare.node.holdings import open_item  # noqa: PLC0415 - loaded when used
+
     return open_item(open_node(home), item, person_name=person, output=output)

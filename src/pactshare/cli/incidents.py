@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,14 +13,10 @@ from pactshare.cli.main import app
 from pactshare.cli.nodes import HomeOpt, OutputOpt, emit_document, open_node
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
-from pactshare.node.dossier import IncidentRecord
-from pactshare.node.incidents import (
-    close_incident,
-    list_incidents,
-    receive_notice_file,
-    report_incident,
-    update_incident,
-)
+
+if TYPE_CHECKING:
+    from pactshare.node.dossier import IncidentRecord
+
 
 incident_group = typer.Typer(
     help="Loss or compromise of an item: report, update, close, list, receive (R-INC-1)."
@@ -38,6 +34,8 @@ def incident_report(
     as_json: JsonOpt = False,
 ) -> None:
     """Open an incident; the originator is notified at once, even on suspicion."""
+    from pactshare.node.incidents import report_incident  # noqa: PLC0415 - loaded when used
+
     emit_document(
         report_incident(open_node(home), item, summary=summary, confirmed=confirmed),
         output,
@@ -56,6 +54,8 @@ def incident_update(
     as_json: JsonOpt = False,
 ) -> None:
     """Record the investigation's finding; the originator is notified."""
+    from pactshare.node.incidents import update_incident  # noqa: PLC0415 - loaded when used
+
     emit_document(
         update_incident(open_node(home), incident, state=state, note=note),
         output,
@@ -74,6 +74,8 @@ def incident_close(
     as_json: JsonOpt = False,
 ) -> None:
     """Close with the close-out report (findings and measures), sent to the originator."""
+    from pactshare.node.incidents import close_incident  # noqa: PLC0415 - loaded when used
+
     emit_document(
         close_incident(open_node(home), incident, findings=findings, measures=measures),
         output,
@@ -96,6 +98,8 @@ def _source(record: IncidentRecord) -> str:
 @incident_group.command("list")
 def incident_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Every incident: reported here, and received from the holders of items we originated."""
+    from pactshare.node.incidents import list_incidents  # noqa: PLC0415 - loaded when used
+
     found = list_incidents(open_node(home))
     if as_json:
         print_json([_json(record) for record in found])
@@ -118,6 +122,8 @@ def incident_receive(
     as_json: JsonOpt = False,
 ) -> None:
     """File a holder's incident notice brought by courier (about an item we originated)."""
+    from pactshare.node.incidents import receive_notice_file  # noqa: PLC0415 - loaded when used
+
     record = receive_notice_file(open_node(home), notice)
     if as_json:
         print_json(_json(record))

@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from pactshare.cli._files import passphrase, unencrypted_hint
 from pactshare.cli.main import app
 from pactshare.cli.render import to_the_second
-from pactshare.seal import PublicKeyRecord, init_keys, load_keys, rotate_keys
-from pactshare.seal.keys import PartyKeys
-from pactshare.store.files import atomic_output
+
+if TYPE_CHECKING:
+    from pactshare.seal.keys import PartyKeys
+
 
 __all__ = ["keys_app"]
 
@@ -69,6 +71,8 @@ def init_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for machines."),
 ) -> None:
     """Create a key folder with a fresh Ed25519 signing key and X25519 encryption key."""
+    from pactshare.seal import init_keys  # noqa: PLC0415 - loaded when used
+
     keys = init_keys(folder, party, at=datetime.now(UTC), passphrase=passphrase())
     _print(keys, as_json=as_json)
     unencrypted_hint(folder)
@@ -80,6 +84,8 @@ def rotate_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for machines."),
 ) -> None:
     """Add a new key generation; older keys are kept to open items sealed to them."""
+    from pactshare.seal import rotate_keys  # noqa: PLC0415 - loaded when used
+
     keys = rotate_keys(folder, at=datetime.now(UTC), passphrase=passphrase())
     _print(keys, as_json=as_json)
     unencrypted_hint(folder)
@@ -92,6 +98,9 @@ def export_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for machines."),
 ) -> None:
     """Write the party's signed public key record (put it in others' public directories)."""
+    from pactshare.seal import PublicKeyRecord, load_keys  # noqa: PLC0415 - loaded when used
+    from pactshare.store.files import atomic_output  # noqa: PLC0415 - loaded when used
+
     keys = load_keys(folder, passphrase=passphrase())
     with atomic_output(output) as handle:
         handle.write(PublicKeyRecord.export(keys))
@@ -108,4 +117,6 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for machines."),
 ) -> None:
     """Show the party and the key ids of every generation."""
+    from pactshare.seal import load_keys  # noqa: PLC0415 - loaded when used
+
     _print(load_keys(folder, passphrase=passphrase()), as_json=as_json)

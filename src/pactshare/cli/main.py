@@ -15,7 +15,6 @@ import typer
 from pactshare import __version__
 from pactshare.cli._help import plain_placeholders
 from pactshare.errors import PactshareError, RefusedError
-from pactshare.node import faults
 
 app = typer.Typer(
     name="pactshare",
@@ -78,6 +77,8 @@ def run() -> None:
     """
     _register_commands()
     plain_placeholders()
+    from pactshare.node import faults  # noqa: PLC0415 - loaded when used
+
     faults.arm(os.environ.get(CRASH_ENV))
     try:
         app()

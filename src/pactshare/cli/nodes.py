@@ -10,23 +10,23 @@ import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pactshare import seal
 from pactshare.cli._files import passphrase, unencrypted_hint
 from pactshare.cli.main import app
 from pactshare.cli.options import JsonOpt, instant
 from pactshare.cli.render import console, print_json
+from pactshare.defaults import DEFAULT_TOKEN_DAYS
 from pactshare.domain import Registry, parse_instant
 from pactshare.errors import InputError
-from pactshare.node import NodeHome
-from pactshare.node.agreements import load_registry
-from pactshare.node.documents import write_document
-from pactshare.node.people import DEFAULT_TOKEN_DAYS, add_person, revoke_token, rotate_token
-from pactshare.node.service import Node, init_node, migrate_node
 from pactshare.scenarios import load_registry as load_files
+
+if TYPE_CHECKING:
+    from pactshare.node import NodeHome
+    from pactshare.node.service import Node
+
 
 LARGE = 16 << 20  # items from this size on show a progress bar while they are sealed
 HOME_ENV = "PACTSHARE_HOME"
@@ -46,6 +46,8 @@ HomeOpt = Annotated[
 
 
 def node_home(home: Path | None) -> NodeHome:
+    from pactshare.node import NodeHome  # noqa: PLC0415 - loaded when used
+
     chosen = home or (Path(os.environ[HOME_ENV]) if os.environ.get(HOME_ENV) else None)
     if chosen is None:
         raise InputError(f"--home: say which node (or set {HOME_ENV})")
@@ -58,6 +60,8 @@ def clock() -> datetime:
 
 
 def open_node(home: Path | None) -> Node:
+    from pactshare.node.service import Node  # noqa: PLC0415 - loaded when used
+
     return Node(node_home(home), clock=clock, passphrase=passphrase())
 
 
@@ -81,6 +85,9 @@ def registry_view(home: Path | None, directories: list[Path] | None) -> Registry
     """
     if home is None:
         return load_files(list(directories or ()))
+    from pactshare.node import NodeHome  # noqa: PLC0415 - loaded when used
+    from pactshare.node.service import Node  # noqa: PLC0415 - loaded when used
+
     if directories:
         raise InputError("--agreements: not with --home (a node uses the agreements it holds)")
     node = Node(NodeHome(home), clock=clock, passphrase=passphrase())
@@ -107,6 +114,8 @@ def emit_document(
     document: dict[str, object], output: Path | None, what: str, *, as_json: bool
 ) -> None:
     """Write the signed document to ``output``; print it as JSON without -o or with --json."""
+    from pactshare.node.documents import write_document  # noqa: PLC0415 - loaded when used
+
     if output is not None:
         write_document(output, document)
         if not as_json:
@@ -140,6 +149,8 @@ def node_init(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a node: keys, database and the reference agreements; writes D/public.key."""
+    from pactshare.node.service import init_node  # noqa: PLC0415 - loaded when used
+
     target = node_home(home)
     created = init_node(target.root, party=party, at=clock(), database=db, passphrase=passphrase())
     config = created.read_config()
@@ -163,6 +174,8 @@ def node_init(
 def node_migrate(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Upgrade the node's database to this pactshare's revision (homes of earlier versions,
     ``demo --dir`` homes included); a database made by a newer pactshare is refused."""
+    from pactshare.node.service import migrate_node  # noqa: PLC0415 - loaded when used
+
     done = migrate_node(node_home(home))
     if as_json:
         print_json(
@@ -188,6 +201,8 @@ def directory_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Pin a peer's public key record (checked and self-signed; no trust on first use)."""
+    from pactshare import seal  # noqa: PLC0415 - loaded when used
+
     target = node_home(home)
     target.read_config()
     try:
@@ -219,6 +234,9 @@ def person_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a person; prints their API token once (it expires after --expires-in days)."""
+    from pactshare.node.agreements import load_registry  # noqa: PLC0415 - loaded when used
+    from pactshare.node.people import add_person  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     topics = [t.strip() for value in need_to_know or () for t in value.split(",") if t.strip()]
     with node.db.atomic() as tx:
@@ -257,6 +275,8 @@ def person_revoke(
     as_json: JsonOpt = False,
 ) -> None:
     """Revoke a person's token now; their dashboard sessions end (audited)."""
+    from pactshare.node.people import revoke_token  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     with node.db.atomic() as tx:
         revoke_token(tx, name, by=by, at=node.now())
@@ -276,6 +296,8 @@ def person_token_rotate(
     as_json: JsonOpt = False,
 ) -> None:
     """Give a person a new token in place of the old one (shown once; audited)."""
+    from pactshare.node.people import rotate_token  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     with node.db.atomic() as tx:
         token, expires = rotate_token(tx, name, by=by, at=node.now(), expires_in_days=expires_in)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,8 +14,10 @@ from pactshare.cli.nodes import HomeOpt, OutputOpt, emit_document, open_node
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
 from pactshare.domain import parse_instant
-from pactshare.node.answers import accept_note, reject_note
-from pactshare.node.notes import NoteRecord, give_note, list_notes, receive_note
+
+if TYPE_CHECKING:
+    from pactshare.node.notes import NoteRecord
+
 
 note_group = typer.Typer(help="Diplomatic notes: signed notices that add events to agreements.")
 app.add_typer(note_group, name="note")
@@ -35,6 +37,8 @@ def note_give(
 ) -> None:
     """Give a note as this node's party (a notice, or the proposal of a joint event); it is
     recorded here and queued for the other parties."""
+    from pactshare.node.notes import give_note  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     when = parse_instant(effective, what="--effective") if effective else None
     emit_document(
@@ -60,6 +64,8 @@ def note_receive(
     """Record what a courier brought, checked against the pinned directory: a note (or an
     answer to one), which counts from now (-o writes the signed acknowledgement for the
     courier to take back), or another party's acknowledgement of a note we gave."""
+    from pactshare.node.notes import receive_note  # noqa: PLC0415 - loaded when used
+
     body = receive_note(open_node(home), file, acknowledgement=output)
     if as_json:
         print_json(body)
@@ -84,6 +90,9 @@ def note_accept(
     """Accept another party's proposal (entry into force, amendment, termination…); it takes
     effect once every other party accepted it. Queued for the other parties (-o: also
     written for a courier)."""
+    from pactshare.node.answers import accept_note  # noqa: PLC0415 - loaded when used
+    from pactshare.node.notes import list_notes  # noqa: PLC0415 - loaded when used
+
     node = open_node(home)
     document = accept_note(node, agreement, event_id)
     if output is not None or as_json:
@@ -105,6 +114,8 @@ def note_reject(
     """Refuse another party's proposal, or reject a note that breaks the rules (a valid notice
     cannot be rejected); the signed reason is queued for every other party (-o: also written
     for a courier)."""
+    from pactshare.node.answers import reject_note  # noqa: PLC0415 - loaded when used
+
     document = reject_note(open_node(home), agreement, event_id, reason=reason)
     if output is not None or as_json:
         emit_document(document, output, "rejection", as_json=as_json)
@@ -142,6 +153,8 @@ def note_json(record: NoteRecord) -> dict[str, object]:
 def note_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Every event of the node's agreements with its state: in effect, proposed (waiting for
     whom), rejected (by whom), or ignored (and why)."""
+    from pactshare.node.notes import list_notes  # noqa: PLC0415 - loaded when used
+
     records = list_notes(open_node(home))
     if as_json:
         print_json([note_json(r) for r in records])

@@ -23,11 +23,11 @@ to write instead, never followed to another home's database.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from pactshare.errors import InputError, NodeError
+from pactshare.limits import parse_toml
 from pactshare.store.files import atomic_output
 
 __all__ = ["NodeConfig", "NodeHome"]
@@ -81,13 +81,13 @@ class NodeHome:
     def read_config(self) -> NodeConfig:
         """The node's configuration; a clear error if ``root`` is not a node's home."""
         try:
-            raw = tomllib.loads(self.config_file.read_text(encoding="utf-8"))
+            raw = parse_toml(self.config_file.read_text(encoding="utf-8"), what="node.toml")
         except FileNotFoundError as exc:
             raise NodeError(
                 f"{self.root} is not a pactshare node (no node.toml); "
                 "create one with: pactshare node init --party KOR --home DIR"
             ) from exc
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, InputError) as exc:
             raise NodeError(f"{self.config_file}: cannot be read: {exc}") from exc
         party, database = raw.get("party"), raw.get("database")
         if not isinstance(party, str) or not isinstance(database, str):

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
+from pactshare.defaults import DEFAULT_TOKEN_DAYS
 from pactshare.domain import Party, Person
 from pactshare.domain.topics import check_topic
 from pactshare.errors import InputError, NotFoundError, PolicyError
@@ -40,7 +41,6 @@ __all__ = [
     "rotate_token",
 ]
 
-DEFAULT_TOKEN_DAYS = 90
 MAX_TOKEN_DAYS = 3650
 
 MAX_NAME = 100

@@ -24,6 +24,7 @@ from blake3 import blake3
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from pactshare.defaults import DEFAULT_CHUNK_SIZE
 from pactshare.errors import EnvelopeMalformedError, EnvelopeUnverifiedError
 
 __all__ = [
@@ -46,7 +47,7 @@ __all__ = [
     "spare_core",
 ]
 
-CHUNK_SIZE = 256 * 1024
+CHUNK_SIZE = DEFAULT_CHUNK_SIZE
 MAX_CHUNK_SIZE = 16 * 1024 * 1024
 TAG_SIZE = 16
 NONCE_PREFIX_SIZE = 7

@@ -31,6 +31,7 @@ from typing import ClassVar
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from pactshare.defaults import DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS
 from pactshare.errors import InputError
 
 __all__ = [
@@ -42,9 +43,6 @@ __all__ = [
     "guarded_protocol",
 ]
 
-DEFAULT_MAX_CONNECTIONS = 512  # half the usual 1024 descriptors: the rest for files and DB
-DEFAULT_HEADER_TIMEOUT = 10.0
-DEFAULT_BODY_TIMEOUT = 30.0
 _RESERVED_DESCRIPTORS = 64  # for the database, object files, logs and the worker's client
 
 _BUSY = (

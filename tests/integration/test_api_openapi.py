@@ -54,3 +54,20 @@ def test_docs_load_their_assets_from_the_node_only(client: TestClient) -> None:
         answer = client.get(asset)
         assert answer.status_code == 200, asset
         assert len(answer.content) > 1000 or asset.endswith(".png"), asset
+
+
+def test_openapi_describes_the_federation_request_its_headers_body_and_fork(
+    client: TestClient,
+) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/federation/v1/messages"]["post"]
+    headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+    assert headers == {
+        "signature-input",
+        "signature",
+        "content-digest",
+        "pactshare-message-id",
+        "pactshare-recipient",
+    }
+    assert set(operation["requestBody"]["content"]) == {"application/zip", "application/json"}
+    assert {"401", "409", "413", "415", "422"} <= set(operation["responses"])
+    assert "security" not in operation  # peers sign their requests; they hold no token

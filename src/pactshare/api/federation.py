@@ -98,6 +98,56 @@ async def _spool(request: Request, target: Path, limit: int) -> bytes:
     return digest.digest()
 
 
+def _signed_request(*media_types: str) -> dict[str, Any]:
+    """The OpenAPI description of a peer's signed request: its headers and body."""
+    header = {"in": "header", "required": True, "schema": {"type": "string"}}
+    return {
+        "parameters": [
+            {
+                **header,
+                "name": "signature-input",
+                "description": "RFC 9421: label `pactshare`, "
+                "covering exactly `@method` `@path` `content-digest` `content-type` "
+                "`pactshare-message-id` `pactshare-recipient`, with `created`, `nonce`, `keyid` "
+                'and `alg="ed25519"` (docs/federation.md)',
+            },
+            {
+                **header,
+                "name": "signature",
+                "description": "RFC 9421 Ed25519 signature, "
+                "by the key of the sending party pinned in this node's directory",
+            },
+            {**header, "name": "content-digest", "description": "RFC 9530 `sha-256` of the body"},
+            {
+                **header,
+                "name": "pactshare-message-id",
+                "description": "The message's id: "
+                "applied once, answered the same way if sent again",
+            },
+            {
+                **header,
+                "name": "pactshare-recipient",
+                "description": "The party code of the "
+                "node meant to receive it (a request signed for another node is refused, 401)",
+            },
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                media_type: {
+                    "schema": {"type": "string", "format": "binary"}
+                    if media_type == ZIP
+                    else {
+                        "type": "object",
+                        "description": "a signed document ({kind, body, signer_key_id, signature})",
+                    }
+                }
+                for media_type in media_types
+            },
+        },
+    }
+
+
 @router.post(
     PATH,
     summary="Receive a signed message from a peer node (items, consents, notes, notices)",
@@ -106,8 +156,13 @@ async def _spool(request: Request, target: Path, limit: int) -> bytes:
         401: {"description": "Unsigned, badly signed, stale, replayed or for another node"},
         413: {"description": "Too large"},
         415: {"description": "Neither a transfer package nor a signed document"},
+        409: {
+            "description": "A fork: a tree head that contradicts one this node cosigned "
+            "(the evidence is kept)"
+        },
         422: {"description": "Refused by this node's agreements"},
     },
+    openapi_extra=_signed_request(ZIP, JSON),
 )
 async def receive_message(request: Request) -> dict[str, Any]:
     """Verify the RFC 9421 signature, then the body's digest, then apply the message once."""
@@ -162,6 +217,7 @@ def node_info(
         413: {"description": "Too large"},
         415: {"description": "Not JSON"},
     },
+    openapi_extra=_signed_request(JSON),
 )
 async def cosigned_head(request: Request) -> dict[str, Any]:
     """Verify the RFC 9421 signature and the body's digest, then answer the query (nothing

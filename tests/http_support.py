@@ -37,7 +37,7 @@ PEOPLE: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...]]] = {
     "auditor": ("kor-mil-2", ("dprk-missile",), ("auditor",)),
     "reader": ("kor-mil-2", ("dprk-missile",), ("reader",)),
     "low": ("kor-mil-3", ("dprk-missile",), ("reader", "originator")),
-    "elsewhere": ("kor-mil-1", ("cyber",), ("reader", "originator")),
+    "elsewhere": ("kor-mil-1", ("prc-naval",), ("reader", "originator")),
 }
 
 

@@ -18,7 +18,7 @@ from pactshare import audit
 from pactshare.store.schema import audit_entries
 from tests.http_support import LABEL_TOML, LiveNode, sign_in
 
-CYBER_LABEL = LABEL_TOML.replace('"dprk-missile/slbm"', '"cyber"')
+NAVAL_LABEL = LABEL_TOML.replace('"dprk-missile/slbm"', '"prc-naval"')
 
 
 def _register(live: LiveNode, who: str, label: str) -> str:
@@ -59,18 +59,18 @@ def _verifies(proof: dict[str, Any]) -> None:
 
 
 def test_an_auditor_without_need_to_know_sees_the_entry_redacted_whole(live: LiveNode) -> None:
-    hidden = _register(live, "elsewhere", CYBER_LABEL)  # the auditor has no need to know cyber
+    hidden = _register(live, "elsewhere", NAVAL_LABEL)  # the auditor has no need to know prc-naval
     position = _position(live, "registration", hidden)
     (proof,) = _proofs(live, "auditor", position)
     assert proof["entry"] == {"kind": "registration", "at": proof["entry"]["at"], "redacted": True}
     assert hidden not in str(proof)
-    assert "cyber" not in str(proof)
+    assert "prc-naval" not in str(proof)
     _verifies(proof)  # the v1 leaf is one hash: the proof stands without the entry
 
 
 def test_an_auditor_who_may_see_the_item_sees_the_entry_whole(live: LiveNode) -> None:
     seen = _register(live, "originator", LABEL_TOML)
-    hidden = _register(live, "elsewhere", CYBER_LABEL)
+    hidden = _register(live, "elsewhere", NAVAL_LABEL)
     node_event = 0  # the node's own events concern no item
     proofs = _proofs(
         live,
@@ -91,13 +91,13 @@ def test_an_auditor_who_may_see_the_item_sees_the_entry_whole(live: LiveNode) ->
 
 
 def test_a_person_cleared_for_everything_sees_every_entry_whole(live: LiveNode) -> None:
-    hidden = _register(live, "elsewhere", CYBER_LABEL)
+    hidden = _register(live, "elsewhere", NAVAL_LABEL)
     (proof,) = _proofs(live, "admin", _position(live, "registration", hidden))
     assert proof["entry"]["subject"] == hidden
 
 
 def test_the_dashboard_audit_page_shows_an_auditor_no_item_metadata(live: LiveNode) -> None:
-    hidden = _register(live, "elsewhere", CYBER_LABEL)
+    hidden = _register(live, "elsewhere", NAVAL_LABEL)
     _proofs(live, "admin")  # a signed head, so the page has something to show
     with httpx.Client(base_url=live.url, timeout=60) as browser:
         signed_in = sign_in(browser, live.tokens["auditor"], "/")
@@ -106,4 +106,4 @@ def test_the_dashboard_audit_page_shows_an_auditor_no_item_metadata(live: LiveNo
     assert page.status_code == 200
     assert 'data-ok="true"' in page.text
     assert hidden not in page.text
-    assert "cyber" not in page.text
+    assert "prc-naval" not in page.text

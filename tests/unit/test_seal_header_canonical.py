@@ -30,7 +30,9 @@ def test_a_space_inside_a_member_names_that_member(world: World) -> None:
 
 
 def test_an_escaped_letter_inside_the_label_names_the_label_field(world: World) -> None:
-    data = _header_bytes(world).replace(b'"policy":"KR', b'"policy":"\\u004bR', 1)
+    original = _header_bytes(world)
+    data = original.replace(b'"policy":"gsomia', b'"policy":"\\u0067somia', 1)
+    assert data != original  # the label's policy is where the test expects it
     assert "(at label.policy)" in _refusal(data)
 
 

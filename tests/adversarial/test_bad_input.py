@@ -1,5 +1,5 @@
 """Bad input, from a person, a peer, a courier or the operator: never a 5xx, never a traceback,
-never a partial write (issue 11, findings 2, 11, 12 and 14).
+never a partial write.
 
 Every attack below once answered 500 (API, federation endpoint) or printed a traceback and
 exited 1, which scripts read as "refused" (CLI). Each now gets a 4xx problem document or exit 2

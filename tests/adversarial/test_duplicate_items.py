@@ -1,6 +1,6 @@
 """Providing an item to a party that already holds it: every package is one custody hop.
 
-The attack (finding 4 of issue 11): KOR provided an item twice to JPN; JPN answered 503
+The attack: KOR provided an item twice to JPN; JPN answered 503
 "UNIQUE constraint failed: items.id" and the message stayed in the outbox forever. Now the
 same package again answers its first receipt, a new package for a held item is another hop
 with its own receipt, an item returned or destroyed may come again, another party's label

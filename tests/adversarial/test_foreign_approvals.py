@@ -1,5 +1,4 @@
-"""Approvals and revocations from a party that is not the item's originator (finding 10 of
-issue 11): a peer signed an "approval" for KOR's item held by the hub; the hub filed it,
+"""Approvals and revocations from a party that is not the item's originator: a peer signed an "approval" for KOR's item held by the hub; the hub filed it,
 forwarded it with its onward release, and the next party refused that release. Only the
 originator's approvals are accepted now: over the network, by courier (``consent record``),
 and even when one arrives before its item, squatting the id of the originator's own approval.

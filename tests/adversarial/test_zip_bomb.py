@@ -1,5 +1,5 @@
 """A zip bomb from a courier or a peer: a package whose envelope expands far past what its
-sender declared (finding 6 of issue 11: 511 KB of package left 513 MB in ``objects/``).
+sender declared (511 KB of package used to leave 513 MB in ``objects/``).
 
 A package may expand only to the envelope size its manifest declares: an entry that says
 otherwise, or that claims to expand a ciphertext many times, is refused before it is read,

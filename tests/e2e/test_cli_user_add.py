@@ -1,4 +1,4 @@
-"""``pactshare user add`` (the issue's name; ``person add`` stays): the token it prints once
+"""``pactshare user add`` (another name for ``person add``): the token it prints once
 signs the person in to the node's HTTP API, with the clearance, need-to-know and roles given."""
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ Served = tuple[Node, Node, Clock, Clock]
 def test_jpn_alone_cannot_put_gsomia_in_force_before_it_existed(
     tmp_path: Path, served: Served
 ) -> None:
-    """The attack of issue 11: a backdated entry into force is refused by its giver; one
+    """The attack on note authority: a backdated entry into force is refused by its giver; one
     given now is only a proposal, and KOR's node still refuses to provide."""
     kor, jpn, kor_clock, _ = served
     item = _secret_item(kor, tmp_path)

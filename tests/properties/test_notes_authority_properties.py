@@ -1,5 +1,5 @@
 """Random notes, acceptances and rejections from random parties never change a decision unless
-the parties required for that kind of event made them (issue 11)."""
+the parties required for that kind of event made them."""
 
 from __future__ import annotations
 

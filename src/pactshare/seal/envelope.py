@@ -299,7 +299,7 @@ def verify_trailer(
     return bytes(signature)
 
 
-def open(  # shadows the builtin on purpose (the name); this module never needs it
+def open(  # shadows the builtin on purpose (the command's name); this module never needs it
     envelope: Input,
     keys: PartyKeys,
     directory: Directory,

@@ -5,6 +5,7 @@ found whatever their file name."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -195,3 +196,18 @@ def test_peer_add_quotes_the_party_as_typed(kor: Path) -> None:
     done = run_cli("peer", "add", "jp", "--url", "http://127.0.0.1:9", "--home", str(kor))
     assert done.returncode == 2
     assert "PARTY 'jp': JP's public key is not pinned" in done.stderr
+
+
+def test_directory_add_refuses_a_second_record_for_a_party_already_pinned(tmp_path: Path) -> None:
+    kor = tmp_path / "kor"
+    assert run_cli("node", "init", "--party", "KOR", "--home", str(kor)).returncode == 0
+    run_cli("keys", "init", "--party", "JPN", "--dir", str(tmp_path / "JPN"))
+    record = tmp_path / "JPN-public.key"
+    run_cli("keys", "export", "--dir", str(tmp_path / "JPN"), "-o", str(record))
+    shutil.copyfile(record, kor / "directory" / "JPN.key")  # placed by hand
+    done = run_cli("directory", "add", str(record), "--home", str(kor))
+    assert done.returncode == 2
+    assert "JPN is already pinned in" in done.stderr
+    assert "JPN.key; remove that file first" in done.stderr
+    assert not (kor / "directory" / "JPN.json").exists()
+    assert run_cli("outbox", "--home", str(kor)).returncode == 0  # the node still opens

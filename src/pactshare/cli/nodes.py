@@ -20,7 +20,7 @@ from pactshare.cli.options import JsonOpt, instant
 from pactshare.cli.render import console, print_json
 from pactshare.defaults import DEFAULT_TOKEN_DAYS
 from pactshare.domain import Registry, parse_instant
-from pactshare.errors import InputError
+from pactshare.errors import InputError, PactshareError
 from pactshare.scenarios import load_registry as load_files
 
 if TYPE_CHECKING:
@@ -194,6 +194,16 @@ def node_migrate(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         console.print(f"node {done.home}: database already at {done.after}")
 
 
+def _pins(path: Path, party: str) -> bool:
+    """Whether the key record at ``path`` is ``party``'s (an unreadable file pins nothing)."""
+    from pactshare import seal  # noqa: PLC0415 - loaded when used
+
+    try:
+        return seal.PublicKeyRecord.from_bytes(path.read_bytes(), source=str(path)).party == party
+    except (OSError, PactshareError):
+        return False
+
+
 @directory_group.command("add")
 def directory_add(
     record: Annotated[Path, typer.Argument(help="A party's public key record (public.key).")],
@@ -211,6 +221,12 @@ def directory_add(
         raise InputError(f"{record}: cannot read ({exc.strerror})") from exc
     parsed = seal.PublicKeyRecord.from_bytes(data, source=str(record))
     destination = target.directory / f"{parsed.party}.json"
+    for pinned in sorted((*target.directory.glob("*.json"), *target.directory.glob("*.key"))):
+        if pinned != destination and _pins(pinned, parsed.party):
+            raise InputError(
+                f"{record}: {parsed.party} is already pinned in {pinned}; remove that file first"
+                " (a directory holds one record per party)"
+            )
     shutil.copyfile(record, destination)
     if as_json:
         print_json({"party": parsed.party, "signing_key": parsed.current.signing_key_id})

@@ -127,9 +127,6 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Replay the 2019 GSOMIA crisis on three nodes, then serve the dashboard."""
-    from pactshare.demo.replay import replay  # noqa: PLC0415 - loaded when used
-    from pactshare.demo.world import running_world  # noqa: PLC0415 - loaded when used
-
     if directory is not None and directory.exists() and any(directory.iterdir()):
         raise InputError(f"--dir: {directory} is not empty; give a new or empty directory")
     temporary = directory is None
@@ -140,6 +137,10 @@ def demo(
             console.print(INTRO)
             kept = "deleted when the demo ends" if temporary else "kept"
             console.print(f"Creating the three nodes in {root} ({kept})…\n")
+        # loaded after the introduction is on screen: the nodes and their servers take a second
+        from pactshare.demo.replay import replay  # noqa: PLC0415 - loaded when used
+        from pactshare.demo.world import running_world  # noqa: PLC0415 - loaded when used
+
         with running_world(root, host=host) as world:
             steps = replay(world, on_step=(lambda _step: None) if as_json else _progress)
             if as_json:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Column, ColumnElement, Connection, insert, select, update
 
 from pactshare.domain import parse_instant
 from pactshare.domain.authority import TOLERANCE, EventState, Settled
@@ -39,6 +39,7 @@ __all__ = [
     "REJECTION",
     "accept_note",
     "answer_acknowledged",
+    "count_from_receipt",
     "document_digest",
     "receipt_instant",
     "record_answer",
@@ -265,6 +266,35 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def count_from_receipt(
+    node: Node,
+    column: Column[datetime],
+    condition: ColumnElement[bool],
+    received: datetime,
+    *,
+    recipient: str,
+    agreement: str,
+    detail: dict[str, str],
+) -> None:
+    """Move the instant in ``column`` (of the row ``condition`` selects) to ``received``, the
+    receipt a peer acknowledged, if that is later (when several parties received it, the
+    latest counts); bump the registry's version and audit it."""
+    with node.db.atomic() as tx:
+        known = tx.execute(select(column).where(condition)).first()
+        if known is None or (known[0] is not None and _utc(known[0]) >= _utc(received)):
+            return
+        tx.execute(update(column.table).where(condition).values({column.name: received}))
+        bump(tx)
+        journal.record(
+            tx,
+            kind="event",
+            at=node.now(),
+            actor=recipient,
+            subject=agreement,
+            details={**detail, "received_at": received.isoformat()},
+        )
+
+
 def answer_acknowledged(
     node: Node, payload: dict[str, Any], recipient: str, receipt: dict[str, Any]
 ) -> None:
@@ -274,29 +304,12 @@ def answer_acknowledged(
     received = receipt_instant(node, body, receipt)
     if received is None:
         return
-    with node.db.atomic() as tx:
-        row = tx.execute(
-            select(event_answers.c.at).where(
-                event_answers.c.event_id == body["event_id"],
-                event_answers.c.party == node.party_code,
-            )
-        ).first()
-        if row is None or row.at.astimezone(UTC) >= received.astimezone(UTC):
-            return
-        tx.execute(
-            update(event_answers)
-            .where(
-                event_answers.c.event_id == body["event_id"],
-                event_answers.c.party == node.party_code,
-            )
-            .values(at=received)
-        )
-        bump(tx)
-        journal.record(
-            tx,
-            kind="event",
-            at=node.now(),
-            actor=recipient,
-            subject=str(body["agreement"]),
-            details={"answer_received": body["event_id"], "received_at": received.isoformat()},
-        )
+    count_from_receipt(
+        node,
+        event_answers.c.at,
+        (event_answers.c.event_id == body["event_id"]) & (event_answers.c.party == node.party_code),
+        received,
+        recipient=recipient,
+        agreement=str(body["agreement"]),
+        detail={"answer_received": str(body["event_id"])},
+    )

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from pactshare.domain import Event, EventKind, parse_instant
 from pactshare.domain.authority import (
@@ -33,11 +33,12 @@ from pactshare.domain.authority import (
 from pactshare.errors import InputError, PackageError, RefusedError
 from pactshare.limits import check_id
 from pactshare.node import journal
-from pactshare.node.agreements import bump, record_event
+from pactshare.node.agreements import record_event
 from pactshare.node.answers import (
     ACCEPTANCE,
     REJECTION,
     answer_acknowledged,
+    count_from_receipt,
     document_digest,
     receipt_instant,
     record_answer,
@@ -294,26 +295,15 @@ def acknowledged(
     received = receipt_instant(node, body, receipt)
     if received is None:
         return
-    with node.db.atomic() as tx:
-        known = tx.execute(
-            select(agreement_events.c.received_at).where(agreement_events.c.id == event_id)
-        ).first()
-        if known is None or (known[0] is not None and _utc(known[0]) >= _utc(received)):
-            return
-        tx.execute(
-            update(agreement_events)
-            .where(agreement_events.c.id == event_id)
-            .values(received_at=received)
-        )
-        bump(tx)
-        journal.record(
-            tx,
-            kind="event",
-            at=node.now(),
-            actor=recipient,
-            subject=str(body["agreement"]),
-            details={"note_received": event_id, "received_at": received.isoformat()},
-        )
+    count_from_receipt(
+        node,
+        agreement_events.c.received_at,
+        agreement_events.c.id == event_id,
+        received,
+        recipient=recipient,
+        agreement=str(body["agreement"]),
+        detail={"note_received": event_id},
+    )
 
 
 def _utc(moment: datetime) -> datetime:

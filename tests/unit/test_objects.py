@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from pactshare.errors import StorageError
-from pactshare.store.objects import ObjectStore
+from pactshare.store.objects import ABANDONED, ObjectStore
 
 
 def test_an_object_is_stored_under_its_sha256_and_read_back(tmp_path: Path) -> None:
@@ -52,3 +54,19 @@ def test_missing_object_and_bad_digest_are_storage_errors(tmp_path: Path) -> Non
         store.open("0" * 64)
     with pytest.raises(StorageError, match="not a SHA-256 digest"):
         store.open("../../etc/passwd")
+
+
+def test_a_sweep_deletes_staged_files_a_killed_process_left_and_keeps_live_ones(
+    tmp_path: Path,
+) -> None:
+    store = ObjectStore(tmp_path)
+    digest, _ = store.put_chunks([b"sealed"])
+    abandoned, live = tmp_path / ".incoming-dead", tmp_path / ".incoming-live"
+    abandoned.write_bytes(b"half an envelope")
+    live.write_bytes(b"being received")
+    now = time.time()
+    os.utime(abandoned, (now - ABANDONED - 60, now - ABANDONED - 60))
+    assert store.sweep(now=now) == 1
+    assert not abandoned.exists()
+    assert live.exists()
+    assert store.path(digest).read_bytes() == b"sealed"  # stored objects are never swept

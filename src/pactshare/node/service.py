@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,6 +57,7 @@ class Node:
             self.db.dispose()
             raise
         self.objects = ObjectStore(home.objects)
+        self.objects.sweep(now=time.time())  # what a killed reception staged (real time)
         self._clock = clock
         self._passphrase = passphrase
         self._registry: tuple[int, Registry, dict[str, tuple[Settled, ...]]] | None = None

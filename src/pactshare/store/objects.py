@@ -20,9 +20,10 @@ from typing import BinaryIO
 
 from pactshare.errors import StorageError
 
-__all__ = ["ObjectStore", "Staged"]
+__all__ = ["ABANDONED", "ObjectStore", "Staged"]
 
 _BLOCK = 1 << 20
+ABANDONED = 3600.0  # seconds: a staged file untouched this long belongs to no live reception
 
 
 class ObjectStore:
@@ -30,6 +31,20 @@ class ObjectStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    def sweep(self, *, now: float, older_than: float = ABANDONED) -> int:
+        """Delete staged files a killed process left behind (untouched for ``older_than``
+        seconds of real time ``now``: a live reception writes or commits well within that);
+        return how many. A file that cannot be read or removed is left for the next sweep."""
+        removed = 0
+        for staged in self.root.glob(".incoming-*"):
+            try:
+                if now - staged.stat().st_mtime > older_than:
+                    staged.unlink()
+                    removed += 1
+            except OSError:
+                continue
+        return removed
 
     def path(self, digest: str) -> Path:
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):

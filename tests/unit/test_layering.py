@@ -4,6 +4,7 @@ and limits (the bounds of outside input, defined once)."""
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,21 +45,37 @@ ALLOWED = {
 }
 
 
+def _absolute(node: ast.ImportFrom, module: tuple[str, ...]) -> str:
+    """The absolute module a ``from`` import names, relative forms resolved against
+    ``module`` (the importing module's dotted path; a package's is its ``__init__``)."""
+    if node.level == 0:
+        return node.module or ""
+    base = module[: len(module) - node.level]
+    return ".".join((*base, node.module) if node.module else base)
+
+
 def _our_imports(path: Path) -> set[str]:
+    """The top-level parts of pactshare that ``path`` imports, in every form: ``import
+    pactshare.x``, ``from pactshare.x import y``, ``from pactshare import x`` and relative
+    imports (``from . import x``, ``from ..x import y``), wherever they stand."""
+    module = ("pactshare", *path.relative_to(SRC).with_suffix("").parts)
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
-        elif isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        else:
-            continue
-        for name in names:
-            parts = name.split(".")
-            if parts[0] == "pactshare" and len(parts) > 1:
+        if isinstance(node, ast.ImportFrom):
+            parts = _absolute(node, module).split(".")
+            if parts[0] != "pactshare":
+                continue
+            if len(parts) > 1:
                 found.add(parts[1])
-    return found
+            else:  # from pactshare import x: each name is a part of ours
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "pactshare" and len(parts) > 1:
+                    found.add(parts[1])
+    return found - {"__version__"}
 
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
@@ -73,3 +90,25 @@ def test_layer_imports_only_inner_layers(layer: str) -> None:
 def test_every_layer_is_covered_by_the_rule() -> None:
     layers = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert layers <= set(ALLOWED), f"add a layering rule for {layers - set(ALLOWED)}"
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        "from pactshare import store\n",
+        "from pactshare.store import Database\n",
+        "import pactshare.store.database\n",
+        "from ..store import Database\n",
+        "from .. import store\n",
+        "def later() -> None:\n    from pactshare import node  # noqa\n",
+    ],
+)
+def test_the_rule_catches_a_planted_import_in_every_form(
+    planted: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A domain module importing the store, written each way a module can be imported."""
+    (tmp_path / "domain").mkdir()
+    planted_module = tmp_path / "domain" / "planted.py"
+    planted_module.write_text(planted, encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "SRC", tmp_path)
+    assert _our_imports(planted_module) - ALLOWED["domain"] in ({"store"}, {"node"})

@@ -26,6 +26,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 from bench.harness import Figure, Rate, Ticking, main, measure_rate
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select, text
 
+from pactshare.audit import EntryKind
 from pactshare.node import journal
 from pactshare.node.items import provide, register
 from pactshare.node.service import Node, init_node
@@ -107,7 +108,7 @@ def _figures(backend: str, url: str, root: Path, quick: bool) -> list[Figure]:
             with node.db.atomic() as tx:
                 journal.record(
                     tx,
-                    kind="decision",
+                    kind=EntryKind.DECISION,
                     at=node.now(),
                     actor="KOR",
                     subject=item,

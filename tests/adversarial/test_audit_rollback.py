@@ -95,7 +95,7 @@ def rewrite_entry(node: Node, position: int) -> None:
             details = {**entry.details, "rewritten": True} if number == position else entry.details
             journal.record(
                 tx,
-                kind=entry.kind.value,
+                kind=entry.kind,
                 at=entry.at,
                 actor=entry.actor,
                 subject=entry.subject,

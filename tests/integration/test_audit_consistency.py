@@ -15,7 +15,7 @@ from tests.support import run_cli
 def _grow(live: LiveNode, count: int) -> None:
     with live.node.db.atomic() as tx:
         for index in range(count):
-            journal.record(tx, kind="event", at=live.node.now(), actor="KOR",
+            journal.record(tx, kind=audit.EntryKind.EVENT, at=live.node.now(), actor="KOR",
                            subject="consistency-test", details={"index": index})  # fmt: skip
 
 

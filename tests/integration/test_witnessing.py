@@ -64,7 +64,7 @@ def grow(node: Node, count: int, tag: str) -> None:
         for index in range(count):
             journal.record(
                 tx,
-                kind="event",
+                kind=audit.EntryKind.EVENT,
                 at=node.now(),
                 actor=node.party_code,
                 subject="witnessing-test",

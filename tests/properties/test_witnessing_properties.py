@@ -68,7 +68,7 @@ def test_an_honest_log_is_always_cosigned_and_never_called_forked(
             assert isinstance(argument, int)
             with kor.db.atomic() as tx:
                 for index in range(argument):
-                    journal.record(tx, kind="event", at=clock.now, actor="KOR",
+                    journal.record(tx, kind=audit.EntryKind.EVENT, at=clock.now, actor="KOR",
                                    subject="property", details={"index": index})  # fmt: skip
         elif action == "witness":
             assert isinstance(argument, str)

@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 from sqlalchemy import or_, select, update
 
+from pactshare.audit import EntryKind
 from pactshare.errors import PactshareError
 from pactshare.federation import relay, versions, witness
 from pactshare.federation.inbound import ACKNOWLEDGEMENT, ITEM, JSON, ZIP
@@ -294,7 +295,7 @@ def _finish(
             tx.execute(update(provisions).where(provisions.c.id == row.id).values(state=DELIVERED))
         journal.record(
             tx,
-            kind="delivery",
+            kind=EntryKind.DELIVERY,
             at=now,
             actor=node.party_code,
             subject=str(subject),

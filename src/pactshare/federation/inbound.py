@@ -28,6 +28,7 @@ from typing import Any
 import rfc8785
 from sqlalchemy import Connection, insert, select
 
+from pactshare.audit import EntryKind
 from pactshare.domain import parse_instant
 from pactshare.domain.authority import TOLERANCE
 from pactshare.errors import InputError, PackageError, RefusedError, StorageError
@@ -233,7 +234,7 @@ def _consent_request(
     if body.get("holder") != signer or body.get("originator") != node.party_code:
         raise PackageError(f"{where}: a consent request must come from the holder, to us")
     _item_id(body, where)
-    _log(node, "consent", signer, body, {"request_received": body})
+    _log(node, EntryKind.CONSENT, signer, body, {"request_received": body})
 
 
 def _reclassification(
@@ -248,7 +249,7 @@ def _incident_notice(
     incidents.receive_notice(node, document, where=where)  # checks the signer is the holder
 
 
-def _holder_notice(journal_kind: str) -> Handler:
+def _holder_notice(journal_kind: EntryKind) -> Handler:
     """Disposal certificates: the originator files what its holders tell it (R-PRO-8)."""
 
     def handle(
@@ -273,7 +274,9 @@ def _item_id(body: dict[str, Any], where: str) -> str:
         raise PackageError(str(exc)) from exc
 
 
-def _log(node: Node, kind: str, actor: str, body: dict[str, Any], details: dict[str, Any]) -> None:
+def _log(
+    node: Node, kind: EntryKind, actor: str, body: dict[str, Any], details: dict[str, Any]
+) -> None:
     with node.db.atomic() as tx:
         journal.record(
             tx,
@@ -306,7 +309,7 @@ HANDLERS: dict[str, Handler] = {
     "revocation": _consent,
     "reclassification": _reclassification,
     incidents.NOTICE: _incident_notice,
-    "disposal-certificate": _holder_notice("notice"),
+    "disposal-certificate": _holder_notice(EntryKind.NOTICE),
     witness.TREE_HEAD: _tree_head,
     witness.WITNESSED_HEADS: _witnessed_heads,
 }

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, insert, select, update
 
+from pactshare.audit import EntryKind
 from pactshare.errors import EnvelopeKeyError, InputError, NodeError
 from pactshare.node import journal
 from pactshare.node.service import Node
@@ -57,7 +58,7 @@ def add_peer(node: Node, party: str, url: str) -> Peer:
             tx.execute(update(peers).where(peers.c.party == code).values(url=address))
         journal.record(
             tx,
-            kind="event",
+            kind=EntryKind.EVENT,
             at=now,
             actor=node.party_code,
             subject="node",

@@ -53,6 +53,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, func, insert, select
 
 from pactshare import audit
+from pactshare.audit import EntryKind
 from pactshare.errors import (
     EnvelopeKeyError,
     ForkDetectedError,
@@ -206,7 +207,7 @@ def record_cosignature(node: Node, witness: str, document: dict[str, Any]) -> No
         )
         journal.record(
             tx,
-            kind="event",
+            kind=EntryKind.EVENT,
             at=now,
             actor=witness,
             subject=node.party_code,
@@ -516,7 +517,7 @@ def _store_head(
     )
     journal.record(
         tx,
-        kind="event",
+        kind=EntryKind.EVENT,
         at=now,
         actor=via,
         subject=party,
@@ -550,7 +551,7 @@ def _record_fork(tx: Connection, node: Node, fork: _Fork) -> None:
     )
     journal.record(
         tx,
-        kind="incident",
+        kind=EntryKind.INCIDENT,
         at=now,
         actor=node.party_code,
         subject=fork.party,

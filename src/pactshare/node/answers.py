@@ -23,6 +23,7 @@ from typing import Any
 import rfc8785
 from sqlalchemy import Column, ColumnElement, Connection, insert, select, update
 
+from pactshare.audit import EntryKind
 from pactshare.domain import parse_instant
 from pactshare.domain.authority import TOLERANCE, EventState, Settled
 from pactshare.errors import InputError, NotFoundError, PackageError, RefusedError
@@ -154,7 +155,7 @@ def _answer(
                 queue_message(tx, kind=kind, recipient=other, payload=document, at=now)
         journal.record(
             tx,
-            kind="event",
+            kind=EntryKind.EVENT,
             at=now,
             actor=party,
             subject=agreement_id,
@@ -241,7 +242,7 @@ def record_answer(
         _store(tx, body, document, accepted=kind == ACCEPTANCE, at=received_at)
         journal.record(
             tx,
-            kind="event",
+            kind=EntryKind.EVENT,
             at=received_at,
             actor=party,
             subject=agreement_id,
@@ -287,7 +288,7 @@ def count_from_receipt(
         bump(tx)
         journal.record(
             tx,
-            kind="event",
+            kind=EntryKind.EVENT,
             at=node.now(),
             actor=recipient,
             subject=agreement,

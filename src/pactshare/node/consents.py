@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, delete, insert, select, update
 
+from pactshare.audit import EntryKind
 from pactshare.domain import ApprovalKind
 from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
 from pactshare.node import journal
@@ -94,7 +95,7 @@ def request_consent(
         }
         journal.record(
             tx,
-            kind="consent",
+            kind=EntryKind.CONSENT,
             at=now,
             actor=node.party_code,
             subject=item_id,
@@ -158,7 +159,7 @@ def grant_consent(
             )
         journal.record(
             tx,
-            kind="consent",
+            kind=EntryKind.CONSENT,
             at=now,
             actor=node.party_code,
             subject=item_id,
@@ -216,7 +217,7 @@ def revoke_consent(node: Node, approval_id: str) -> dict[str, Any]:
             )
         journal.record(
             tx,
-            kind="consent",
+            kind=EntryKind.CONSENT,
             at=now,
             actor=node.party_code,
             subject=str(row.item_id),
@@ -287,7 +288,7 @@ def file_consent(node: Node, document: Any, *, where: str) -> dict[str, Any]:
             return body  # already on file: one effect
         journal.record(
             tx,
-            kind="consent",
+            kind=EntryKind.CONSENT,
             at=now,
             actor=party,
             subject=checked.item_id,

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
+from pactshare.audit import EntryKind
 from pactshare.errors import InputError, NodeError, PackageError, PolicyError
 from pactshare.node import journal
 from pactshare.node.documents import (
@@ -77,7 +78,7 @@ def reclassify(node: Node, item_id: str, level: str) -> dict[str, Any]:
             )
         journal.record(
             tx,
-            kind="notice",
+            kind=EntryKind.NOTICE,
             at=now,
             actor=node.party_code,
             subject=item_id,
@@ -129,7 +130,7 @@ def apply_reclassification_notice(node: Node, notice: Any, *, where: str) -> dic
         ).rowcount
         journal.record(
             tx,
-            kind="notice",
+            kind=EntryKind.NOTICE,
             at=now,
             actor=party_code,
             subject=item_id,
@@ -167,6 +168,6 @@ def dispose(node: Node, item_id: str, *, returned: bool = False) -> dict[str, An
                 at=now,
             )
         journal.record(
-            tx, kind="notice", at=now, actor=node.party_code, subject=item_id, details=body
+            tx, kind=EntryKind.NOTICE, at=now, actor=node.party_code, subject=item_id, details=body
         )
     return certificate

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select
 
 from pactshare import seal
+from pactshare.audit import EntryKind
 from pactshare.domain import Holding, Party, may_access
 from pactshare.errors import NotFoundError, RefusedError
 from pactshare.node import journal
@@ -170,7 +171,7 @@ def admit(node: Node, item_id: str, *, person_name: str) -> Row[Any]:
         )
         journal.record(
             tx,
-            kind="access",
+            kind=EntryKind.ACCESS,
             at=now,
             actor=person_name,
             subject=item_id,

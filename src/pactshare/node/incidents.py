@@ -24,6 +24,7 @@ from typing import Any
 import rfc8785
 from sqlalchemy import Connection, Row, insert, select, update
 
+from pactshare.audit import EntryKind
 from pactshare.domain import ApprovalKind
 from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
 from pactshare.node import journal
@@ -81,7 +82,7 @@ def _notify(
         )
     journal.record(
         tx,
-        kind="incident",
+        kind=EntryKind.INCIDENT,
         at=at,
         actor=node.party_code,
         subject=str(body["item_id"]),
@@ -260,7 +261,7 @@ def receive_notice(node: Node, document: Any, *, where: str) -> IncidentRecord:
                 state=state.value, history=[*row.history, document],
                 **({"report": document, "closed_at": now} if closing else {}),
             ))  # fmt: skip
-        journal.record(tx, kind="incident", at=now, actor=signer, subject=item_id,
+        journal.record(tx, kind=EntryKind.INCIDENT, at=now, actor=signer, subject=item_id,
                        details={"received": NOTICE, "notice": body})  # fmt: skip
         return _record(tx, node.party_code, item_id, incident_id)
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select, update
 
 from pactshare import seal
+from pactshare.audit import EntryKind
 from pactshare.domain import Approval, ApprovalKind, Outcome, Request, decide
 from pactshare.domain.labels import check_label
 from pactshare.domain.wire import decision_json
@@ -159,7 +160,7 @@ def register_label(
         )
         journal.record(
             tx,
-            kind="registration",
+            kind=EntryKind.REGISTRATION,
             at=now,
             actor=party.code,
             subject=label.item_id,
@@ -230,7 +231,7 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
         if decision.outcome is Outcome.REFUSED:
             journal.record(
                 tx,
-                kind="refusal",
+                kind=EntryKind.REFUSAL,
                 at=now,
                 actor=node.party_code,
                 subject=item_id,
@@ -291,7 +292,7 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
             )
         journal.record(
             tx,
-            kind="provision",
+            kind=EntryKind.PROVISION,
             at=now,
             actor=node.party_code,
             subject=item_id,

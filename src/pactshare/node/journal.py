@@ -102,20 +102,20 @@ def _reader(tx: Connection) -> audit.NodeReader:
 def record(
     tx: Connection,
     *,
-    kind: str,
+    kind: audit.EntryKind,
     at: datetime,
     actor: str,
     subject: str,
     details: Mapping[str, Any],
 ) -> int:
     """Append one entry inside the caller's transaction; return its position."""
-    entry = audit.Entry(audit.EntryKind(kind), at, actor, subject, dict(details))
+    entry = audit.Entry(kind, at, actor, subject, dict(details))
     data = entry.to_bytes()
     _lock_for_append(tx)
     position = size(tx)
     frontier = _frontier(tx, position)
     _, completed = frontier.append(audit.leaf_hash(data))
-    tx.execute(insert(audit_entries).values(position=position, kind=kind, at=at, data=data))
+    tx.execute(insert(audit_entries).values(position=position, kind=kind.value, at=at, data=data))
     faults.checkpoint("journal:appended")
     if completed:
         tx.execute(

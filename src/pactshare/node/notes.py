@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from pactshare.audit import EntryKind
 from pactshare.domain import Event, EventKind, parse_instant
 from pactshare.domain.authority import (
     JOINT_KINDS,
@@ -135,7 +136,7 @@ def give_note(
                 queue_message(tx, kind="note", recipient=other, payload=note, at=now)
         journal.record(
             tx,
-            kind="event",
+            kind=EntryKind.EVENT,
             at=now,
             actor=party,
             subject=agreement_id,
@@ -275,7 +276,7 @@ def record_note(
         )
         journal.record(
             tx,
-            kind="event",
+            kind=EntryKind.EVENT,
             at=received_at,
             actor=party,
             subject=agreement_id,

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
+from pactshare.audit import EntryKind
 from pactshare.defaults import DEFAULT_TOKEN_DAYS
 from pactshare.domain import Party, Person
 from pactshare.domain.topics import check_topic
@@ -204,7 +205,12 @@ def _change_token(
     tx.execute(update(persons).where(persons.c.name == name).values(**values))
     tx.execute(delete(sessions).where(sessions.c.person == name))
     journal.record(
-        tx, kind="key", at=at, actor=by or "operator", subject=name, details={"action": action}
+        tx,
+        kind=EntryKind.KEY,
+        at=at,
+        actor=by or "operator",
+        subject=name,
+        details={"action": action},
     )
 
 

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select, update
 
 from pactshare import seal
+from pactshare.audit import EntryKind
 from pactshare.domain import (
     Approval,
     Decision,
@@ -163,7 +164,7 @@ def _receive_staged(
         if decision is None or decision.outcome is not Outcome.ALLOWED:
             journal.record(
                 tx,
-                kind="refusal",
+                kind=EntryKind.REFUSAL,
                 at=now,
                 actor=node.party_code,
                 subject=label.item_id,
@@ -253,7 +254,7 @@ def _record(node: Node, staged: Staged, now: datetime, checked: _Checked) -> str
             )
             journal.record(
                 tx,
-                kind="receipt",
+                kind=EntryKind.RECEIPT,
                 at=now,
                 actor=node.party_code,
                 subject=label.item_id,

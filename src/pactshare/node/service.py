@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from pactshare import seal
+from pactshare.audit import EntryKind
 from pactshare.domain import Party, Registry
 from pactshare.domain.authority import Settled
 from pactshare.errors import InputError, NodeError, StorageError
@@ -153,7 +154,7 @@ def init_node(
             count = agreements.install_sources(tx, sources, at=at)
             journal.record(
                 tx,
-                kind="event",
+                kind=EntryKind.EVENT,
                 at=at,
                 actor=code,
                 subject="node",

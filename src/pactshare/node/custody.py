@@ -20,7 +20,7 @@ from pactshare.node.documents import (
     sign_document,
     verify_document,
 )
-from pactshare.node.items import item_row
+from pactshare.node.items import ItemState, item_row
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
 from pactshare.store.schema import items, provisions
@@ -144,9 +144,9 @@ def dispose(node: Node, item_id: str, *, returned: bool = False) -> dict[str, An
     now = node.now()
     with node.db.atomic() as tx:
         row = item_row(tx, item_id)
-        if row.state != "held":
+        if row.state != ItemState.HELD:
             raise NodeError(f"item {item_id} is already {row.state}")
-        state = "returned" if returned else "destroyed"
+        state = (ItemState.RETURNED if returned else ItemState.DESTROYED).value
         body = {
             "item_id": item_id,
             "originator": row.originator,

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from pactshare.node.service import Node
 from pactshare.store.schema import approvals, envelopes, items, provisions
 
 __all__ = [
+    "ItemState",
     "Provision",
     "item_row",
     "new_label",
@@ -46,6 +48,14 @@ __all__ = [
     "register_label",
     "store_envelope",
 ]
+
+
+class ItemState(StrEnum):
+    """Where an item stands on this node: held, or disposed of at the end of need (R-PRO-8)."""
+
+    HELD = "held"
+    DESTROYED = "destroyed"
+    RETURNED = "returned"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +162,7 @@ def register_label(
                 origin="registered",
                 marking_level=level.id,
                 marking=f"{party.code} / {level.name}",
-                state="held",
+                state=ItemState.HELD.value,
                 needs_remarking=False,
                 derived_from=derived_from,
                 recorded_at=now,
@@ -225,7 +235,7 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
             return resumed
     with node.db.atomic() as tx:
         row = item_row(tx, item_id)
-        if row.state != "held":
+        if row.state != ItemState.HELD:
             raise NodeError(f"item {item_id} is {row.state}; only held items can be provided")
         decision = decide(_request(node, tx, row, target), node.registry(tx), now)
         if decision.outcome is Outcome.REFUSED:

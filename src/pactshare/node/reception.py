@@ -48,7 +48,7 @@ from pactshare.errors import PackageError, PactshareError, PolicyError, RefusedE
 from pactshare.node import faults, journal
 from pactshare.node.consents import ApprovalBody
 from pactshare.node.documents import checked_body, sign_document, verify_document
-from pactshare.node.items import store_envelope
+from pactshare.node.items import ItemState, store_envelope
 from pactshare.node.packages import Manifest, envelope_chunks, read_manifest
 from pactshare.node.service import Node
 from pactshare.store.objects import Staged
@@ -287,7 +287,7 @@ def _hold(
         "received_under": hop.agreement,
         "marking_level": hop.marking.level,
         "marking": hop.marking.text,
-        "state": "held",
+        "state": ItemState.HELD.value,
         "needs_remarking": False,
         "recorded_at": now,
     }
@@ -309,7 +309,7 @@ def _hold(
             f"{package}: item {label.item_id} is held here under another label;"
             " an item id names one item"
         )
-    if held.state == "held":
+    if held.state == ItemState.HELD:
         return ANOTHER_HOP
     tx.execute(update(items).where(items.c.id == label.item_id).values(disposal=None, **values))
     return RECEIVED_AGAIN

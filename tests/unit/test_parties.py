@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pactshare.domain import ClassificationLevel, ClassificationScheme, Party
+from pactshare.domain import (
+    ClassificationLevel,
+    ClassificationScheme,
+    Party,
+    normalise_party_code,
+)
 from pactshare.errors import PolicyError
 from tests.support import reference
 
@@ -59,3 +64,12 @@ def test_party_code_must_be_iso_alpha_3() -> None:
     scheme = ClassificationScheme((ClassificationLevel("x-1", 1, ("X",)),))
     with pytest.raises(ValueError, match="alpha-3"):
         Party("Korea", "Korea", "Asia/Seoul", scheme)
+
+
+@pytest.mark.parametrize(("typed", "code"), [("kor", "KOR"), ("  Jpn\t", "JPN"), ("USA", "USA")])
+def test_a_typed_party_code_folds_to_its_one_form(typed: str, code: str) -> None:
+    assert normalise_party_code(typed) == code
+
+
+def test_the_registry_finds_a_party_by_a_code_in_any_case() -> None:
+    assert reference().party(" kor ").code == "KOR"

@@ -142,6 +142,7 @@ def _log_key(trusted: seal.Directory, party: str, folder: Path) -> Ed25519Public
 
 def _peers(node: Node, given: list[str] | None) -> dict[str, str]:
     """The witnesses to ask: ``--peer PARTY=URL`` each, else the node's peers."""
+    from pactshare.domain import normalise_party_code  # noqa: PLC0415 - loaded when used
     from pactshare.federation.peers import checked_url, list_peers  # noqa: PLC0415 - loaded when used
 
     if not given:
@@ -152,7 +153,7 @@ def _peers(node: Node, given: list[str] | None) -> dict[str, str]:
     chosen = {}
     for text in given:
         party, equals, url = text.partition("=")
-        code = party.strip().upper()
+        code = normalise_party_code(party)
         if not equals or not _PARTY.fullmatch(code) or not url.strip():
             raise InputError(f"--peer {text!r}: expected PARTY=URL, e.g. JPN=https://jpn:8443")
         if code == node.party_code:

@@ -21,6 +21,7 @@ from pactshare.cli.main import app
 from pactshare.cli.options import AgreementsOpt, registry_for
 from pactshare.cli.render import counted, to_the_second
 from pactshare.defaults import DEFAULT_CHUNK_SIZE
+from pactshare.domain import normalise_party_code
 from pactshare.domain.labels import check_label
 from pactshare.errors import EnvelopeError, InputError
 
@@ -78,7 +79,7 @@ def seal_command(
 
     keys = load_keys(keys_dir, passphrase=passphrase())
     directory = Directory.from_folder(directory_dir)
-    parties = [party.strip().upper() for party in dict.fromkeys(to)]
+    parties = [normalise_party_code(party) for party in dict.fromkeys(to)]
     recipients = [directory.current(party) for party in parties]
     label = Label.from_toml_file(
         label_file, item_id=str(uuid.uuid4()), created_at=datetime.now(UTC).replace(microsecond=0)

@@ -21,6 +21,7 @@ from pactshare.domain import (
     LateNotice,
     Profile,
     Registry,
+    normalise_party_code,
     parse_instant,
 )
 from pactshare.domain.topics import check_topic
@@ -95,7 +96,7 @@ def instant(value: str | None, *, option: str = "--at") -> datetime:
 
 def party_code(text: str, registry: Registry, *, option: str) -> str:
     """A party code given on the command line (any case), known to ``registry``."""
-    code = text.strip().upper()
+    code = normalise_party_code(text)
     if code not in registry.parties:
         known = ", ".join(sorted(registry.parties))
         raise InputError(f"{option}: {text!r} is not a party of the agreements; known: {known}")

@@ -38,7 +38,12 @@ from pactshare.domain.lifecycle import (
     Term,
     status_at,
 )
-from pactshare.domain.parties import ClassificationLevel, ClassificationScheme, Party
+from pactshare.domain.parties import (
+    ClassificationLevel,
+    ClassificationScheme,
+    Party,
+    normalise_party_code,
+)
 from pactshare.domain.policy import decide, decide_many
 from pactshare.domain.registry import Registry
 from pactshare.domain.timeline import Band, bands
@@ -82,6 +87,7 @@ __all__ = [
     "decide",
     "decide_many",
     "may_access",
+    "normalise_party_code",
     "parse_instant",
     "require_aware",
     "status_at",

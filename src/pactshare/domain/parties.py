@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 
 from pactshare.errors import PolicyError
 
-__all__ = ["ClassificationLevel", "ClassificationScheme", "Party", "normalise_name"]
+__all__ = [
+    "ClassificationLevel",
+    "ClassificationScheme",
+    "Party",
+    "normalise_name",
+    "normalise_party_code",
+]
 
 _PARTY_CODE = re.compile(r"^[A-Z]{3}$")
 _LEVEL_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -23,6 +29,15 @@ def normalise_name(name: str) -> str:
     """Fold a level name for comparison: NFKC, no whitespace, case-folded."""
     folded = unicodedata.normalize("NFKC", name).casefold()
     return "".join(ch for ch in folded if not ch.isspace())
+
+
+def normalise_party_code(text: str) -> str:
+    """A party code as a person or a tool typed it (``" kor"``), in its one form (``"KOR"``).
+
+    Only folds: whether the code names a party is for the caller to check, against the
+    registry or the key directory it holds, with a message naming where the code came from.
+    """
+    return text.strip().upper()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from pactshare.domain.agreements import Agreement, AgreementKind
-from pactshare.domain.parties import Party
+from pactshare.domain.parties import Party, normalise_party_code
 from pactshare.domain.topics import ALL_TOPICS, TopicVocabulary, check_topic
 from pactshare.errors import PolicyError
 
@@ -103,7 +103,7 @@ class Registry:
         )
 
     def party(self, code: str) -> Party:
-        found = self.parties.get(code.strip().upper())
+        found = self.parties.get(normalise_party_code(code))
         if found is None:
             raise PolicyError(f"unknown party {code!r}; known: {', '.join(sorted(self.parties))}")
         return found

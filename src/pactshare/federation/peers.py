@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, insert, select, update
 
 from pactshare.audit import EntryKind
+from pactshare.domain import normalise_party_code
 from pactshare.errors import EnvelopeKeyError, InputError, NodeError
 from pactshare.node import journal
 from pactshare.node.service import Node
@@ -38,7 +39,7 @@ def checked_url(url: str, *, option: str = "--url") -> str:
 
 def add_peer(node: Node, party: str, url: str) -> Peer:
     """Record (or change) where ``party``'s node answers; its key must be pinned already."""
-    code = party.strip().upper()
+    code = normalise_party_code(party)
     if code == node.party_code:
         raise InputError(f"PARTY {party!r}: {code} is this node's own party, not a peer")
     try:

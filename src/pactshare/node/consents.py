@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, delete, insert, select, update
 
 from pactshare.audit import EntryKind
-from pactshare.domain import ApprovalKind
+from pactshare.domain import ApprovalKind, normalise_party_code
 from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
 from pactshare.node import journal
 from pactshare.node.documents import (
@@ -70,7 +70,7 @@ def _subject(release_to: str | None, purpose: str | None) -> tuple[ApprovalKind,
     if (release_to is None) == (purpose is None):
         raise InputError("say what is approved: --to PARTY (release) or --purpose TEXT (use)")
     if release_to is not None:
-        return ApprovalKind.RELEASE, release_to.strip().upper()
+        return ApprovalKind.RELEASE, normalise_party_code(release_to)
     if not 0 < len(str(purpose)) <= MAX_SUBJECT:
         raise InputError(f"--purpose: 1 to {MAX_SUBJECT} characters")
     return ApprovalKind.PURPOSE, str(purpose)
@@ -147,7 +147,7 @@ def grant_consent(
         )
         holders = _requesting_holders(tx, item_id, kind.value, subject)
         if for_holder is not None:
-            holders.add(for_holder.strip().upper())
+            holders.add(normalise_party_code(for_holder))
         holders.discard(node.party_code)
         for holder in sorted(holders):
             queue_message(

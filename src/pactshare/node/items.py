@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from pactshare import seal
 from pactshare.audit import EntryKind
-from pactshare.domain import Approval, ApprovalKind, Outcome, Request, decide
+from pactshare.domain import Approval, ApprovalKind, Outcome, Request, decide, normalise_party_code
 from pactshare.domain.labels import check_label
 from pactshare.domain.wire import decision_json
 from pactshare.errors import (
@@ -207,7 +207,7 @@ def _request(node: Node, tx: Connection, row: Row[Any], recipient: str) -> Reque
     label = row.label
     return Request(
         originator=label["originator"],
-        recipient=recipient.strip().upper(),
+        recipient=normalise_party_code(recipient),
         classification=label["classification"],
         topics=tuple(label["topics"]),
         holder=None if row.origin == "registered" else node.party_code,
@@ -228,7 +228,7 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
     by a crash is finished by running the same command again, not provided twice.
     """
     now = node.now()
-    target = recipient.strip().upper()
+    target = normalise_party_code(recipient)
     if package is not None:
         resumed = _resume(node, item_id, target, package)
         if resumed is not None:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from pactshare import seal
 from pactshare.audit import EntryKind
-from pactshare.domain import Party, Registry
+from pactshare.domain import Party, Registry, normalise_party_code
 from pactshare.domain.authority import Settled
 from pactshare.errors import InputError, NodeError, StorageError
 from pactshare.node import agreements, journal
@@ -133,7 +133,7 @@ def init_node(
     home = NodeHome(root)
     if home.exists():
         raise NodeError(f"{root} already holds a node; choose another --home")
-    code = party.strip().upper()
+    code = normalise_party_code(party)
     sources = read_sources(list(agreement_dirs))
     registry = load_registry(list(agreement_dirs))
     if code not in registry.parties:

@@ -20,6 +20,7 @@ from pactshare.domain import (
     Profile,
     Registry,
     decide,
+    normalise_party_code,
     parse_instant,
 )
 from pactshare.domain import (
@@ -58,7 +59,7 @@ class Asked:
 
 
 def _party(values: dict[str, str], name: str, registry: Registry, errors: dict[str, str]) -> str:
-    code = values[name].strip().upper()
+    code = normalise_party_code(values[name])
     if code not in registry.parties:
         known = ", ".join(sorted(registry.parties))
         errors[name] = f"{code!r} is not a party ({known})" if code else f"choose one of {known}"

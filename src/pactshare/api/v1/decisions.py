@@ -21,6 +21,7 @@ from pactshare.domain import (
     Registry,
     Request,
     decide,
+    normalise_party_code,
     parse_instant,
 )
 from pactshare.domain.wire import decision_json
@@ -122,7 +123,7 @@ def _without(base: Registry, event_ids: list[str]) -> Registry:
 @router.post("/decisions", summary="Decide a provision (dry run; nothing is recorded)")
 def dry_run(body: DecisionIn, node: NodeDep, person: CurrentPerson) -> DecisionOut:
     when = instant(node, body.at)
-    originator = body.sender.strip().upper()
+    originator = normalise_party_code(body.sender)
     approvals = tuple(
         Approval(
             originator,
@@ -135,13 +136,13 @@ def dry_run(body: DecisionIn, node: NodeDep, person: CurrentPerson) -> DecisionO
     try:
         request = Request(
             originator=originator,
-            recipient=body.recipient.strip().upper(),
+            recipient=normalise_party_code(body.recipient),
             classification=body.classification,
             topics=tuple(body.topics),
-            holder=body.holder.strip().upper() if body.holder else None,
+            holder=normalise_party_code(body.holder) if body.holder else None,
             purpose=body.purpose,
             provided_for=body.provided_for,
-            releasable_to=tuple(p.strip().upper() for p in body.releasable_to),
+            releasable_to=tuple(map(normalise_party_code, body.releasable_to)),
             approvals=approvals,
             received_under=body.received_under,
         )

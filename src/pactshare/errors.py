@@ -3,6 +3,10 @@
 Every error pactshare raises on purpose derives from :class:`PactshareError` and carries a
 message a person can act on: what is wrong, where, and what to do. Foreign exceptions are
 translated at the boundary (``raise ... from exc``) so that no library exception leaks.
+Only Python's own ``TypeError``/``ValueError`` raised inside pydantic validators and JSON
+parser hooks (where the library expects them and turns them into its own error, translated
+in turn) and the abstract or impossible cases listed in ``tests/unit/test_errors.py`` stand
+outside this tree.
 
 ::
 
@@ -10,8 +14,11 @@ translated at the boundary (``raise ... from exc``) so that no library exception
     ├── InputError              a value given by a person or a tool is malformed
     │   └── LabelError          a security label (file or value) is malformed
     ├── ScenarioError           an agreement or party file is malformed or inconsistent
+    ├── InvariantError          a value of the domain breaks one of its own invariants
+    │   └── AgreementInvalid    an agreement breaks one of its invariants (domain.agreements)
     ├── PolicyError             a decision cannot be made (unknown party, level, agreement)
     ├── NodeError               a node cannot do what was asked (not a node, unknown item…)
+    │   ├── NotFoundError       no such item, person, approval or incident (or none to see)
     │   ├── PackageError        a transfer package is malformed or not signed by its sender
     │   └── RefusedError        the agreements (or access rules) do not allow it: exit code 1
     ├── StorageError            the node's database or object store cannot do what was asked
@@ -21,13 +28,22 @@ translated at the boundary (``raise ... from exc``) so that no library exception
     │   ├── InvalidTreeHeadError  a tree head is malformed, or a signature on it does not verify
     │   ├── ForkDetectedError   a peer's log showed two histories (split view); evidence kept
     │   └── LogTamperedError    stored entries or nodes differ from what signed heads commit to
-    └── EnvelopeError           a sealed envelope cannot be made, read or trusted
-        ├── EnvelopeMalformedError   the bytes are not a well-formed envelope
-        │   └── EnvelopeVersionError   a format version this build cannot read
-        ├── EnvelopeUnverifiedError  authentication failed: altered, reordered, truncated, replayed
-        │   │                   or not signed by the party it names
-        │   └── EnvelopeReplayedError             an envelope already opened is presented again
-        └── EnvelopeKeyError    no usable key: not a recipient, unknown key id, bad key files
+    ├── EnvelopeError           a sealed envelope cannot be made, read or trusted
+    │   ├── EnvelopeMalformedError   the bytes are not a well-formed envelope
+    │   │   └── EnvelopeVersionError   a format version this build cannot read
+    │   ├── EnvelopeUnverifiedError  authentication failed: altered, reordered, truncated, replayed
+    │   │   │                   or not signed by the party it names
+    │   │   └── EnvelopeReplayedError             an envelope already opened is presented again
+    │   └── EnvelopeKeyError    no usable key: not a recipient, unknown key id, bad key files
+    ├── FederationError         a peer's request or answer cannot be trusted or used
+    │   ├── SignatureError      a request not signed as the federation requires (signatures)
+    │   ├── UnknownInfoError    what a peer speaks is unknown for now: retry later (versions)
+    │   ├── _RetryError         a delivery attempt failed: try again later (delivery, private)
+    │   └── _RefusedError       the receiver refused a message for good (delivery, private)
+    └── ProblemError            an HTTP answer with its own status and title (api.problems)
+
+Classes drawn with a module in parentheses live there, next to the code that raises them;
+the others live here. A test keeps this drawing and the classes the same.
 
 Envelope errors are deliberately terse about *why* authentication failed (like
 ``cryptography``'s single ``InvalidTag``): they say which part failed, never what a valid
@@ -47,10 +63,12 @@ __all__ = [
     "EnvelopeReplayedError",
     "EnvelopeUnverifiedError",
     "EnvelopeVersionError",
+    "FederationError",
     "ForkDetectedError",
     "InputError",
     "InvalidProofError",
     "InvalidTreeHeadError",
+    "InvariantError",
     "LabelError",
     "LogTamperedError",
     "NodeError",
@@ -83,6 +101,19 @@ class ScenarioError(PactshareError):
         self.key = key
         where = ": ".join(part for part in (file, key) if part)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class InvariantError(PactshareError):
+    """A value of the domain breaks one of its own invariants: a level, a scheme, an
+    agreement and its terms, an event, an approval, a topic path.
+
+    ``key`` names the field at fault, relative to the value, when there is one; the scenario
+    loader places the error in its file and key path (a :class:`ScenarioError`).
+    """
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        self.key = key
+        super().__init__(message)
 
 
 class PolicyError(PactshareError):
@@ -160,6 +191,11 @@ class RefusedError(NodeError):
     def __init__(self, message: str, *, reasons: tuple[str, ...] = ()) -> None:
         self.reasons = reasons
         super().__init__(message)
+
+
+class FederationError(PactshareError):
+    """A peer's request or answer cannot be trusted or used: unsigned, unknown for now, or
+    refused. The classes under it live with the federation code that raises them."""
 
 
 class AuditIntegrityError(PactshareError):

@@ -10,7 +10,7 @@ from pactshare.domain import (
     Party,
     normalise_party_code,
 )
-from pactshare.errors import PolicyError
+from pactshare.errors import InvariantError, PolicyError
 from tests.support import reference
 
 
@@ -44,7 +44,7 @@ def test_unknown_level_names_the_known_ones() -> None:
 
 
 def test_scheme_rejects_a_name_given_to_two_levels() -> None:
-    with pytest.raises(ValueError, match="names both"):
+    with pytest.raises(InvariantError, match="names both"):
         ClassificationScheme(
             (
                 ClassificationLevel("a-1", 1, ("ONE",)),
@@ -54,7 +54,7 @@ def test_scheme_rejects_a_name_given_to_two_levels() -> None:
 
 
 def test_scheme_rejects_levels_out_of_rank_order() -> None:
-    with pytest.raises(ValueError, match="highest rank"):
+    with pytest.raises(InvariantError, match="highest rank"):
         ClassificationScheme(
             (ClassificationLevel("a-2", 2, ("TWO",)), ClassificationLevel("a-1", 1, ("ONE",)))
         )
@@ -62,7 +62,7 @@ def test_scheme_rejects_levels_out_of_rank_order() -> None:
 
 def test_party_code_must_be_iso_alpha_3() -> None:
     scheme = ClassificationScheme((ClassificationLevel("x-1", 1, ("X",)),))
-    with pytest.raises(ValueError, match="alpha-3"):
+    with pytest.raises(InvariantError, match="alpha-3"):
         Party("Korea", "Korea", "Asia/Seoul", scheme)
 
 

@@ -34,7 +34,7 @@ TYPE_BASE = "https://pactshare.dev/problems/"
 log = logging.getLogger("pactshare.api")
 
 
-class ProblemError(Exception):
+class ProblemError(PactshareError):
     """Raise to answer with a problem document (status, a short title, the detail)."""
 
     def __init__(

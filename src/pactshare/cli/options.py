@@ -25,7 +25,7 @@ from pactshare.domain import (
     parse_instant,
 )
 from pactshare.domain.topics import check_topic
-from pactshare.errors import InputError, PactshareError, PolicyError
+from pactshare.errors import InputError, InvariantError, PactshareError, PolicyError
 from pactshare.scenarios import load_registry
 
 __all__ = [
@@ -108,7 +108,7 @@ def topic_paths(values: Sequence[str], *, option: str = "--topic") -> tuple[str,
     for value in values:
         try:
             check_topic(value)
-        except ValueError as exc:
+        except InvariantError as exc:
             raise InputError(f"{option}: {exc}") from exc
     return tuple(values)
 

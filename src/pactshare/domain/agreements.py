@@ -13,6 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from pactshare.domain.topics import check_topic
+from pactshare.errors import InvariantError, PolicyError
 
 __all__ = [
     "Agreement",
@@ -25,12 +26,11 @@ __all__ = [
 ]
 
 
-class AgreementInvalid(ValueError):  # noqa: N818 - reads as "agreement invalid" at the raise site
+class AgreementInvalid(InvariantError):  # noqa: N818 - reads as "agreement invalid" at the raise site
     """An agreement breaks one of its own invariants; ``key`` is the field path at fault."""
 
     def __init__(self, key: str, message: str) -> None:
-        self.key = key
-        super().__init__(message)
+        super().__init__(message, key=key)
 
 
 class AgreementKind(StrEnum):
@@ -65,7 +65,7 @@ class Event:
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None or self.at.utcoffset() is None:
-            raise ValueError(f"event {self.id!r}: instant {self.at.isoformat()} is naive")
+            raise InvariantError(f"event {self.id!r}: instant {self.at.isoformat()} is naive")
 
 
 MAX_TERM_YEARS = 100
@@ -87,11 +87,11 @@ class Terms:
 
     def __post_init__(self) -> None:
         if self.term_years is not None and not 1 <= self.term_years <= MAX_TERM_YEARS:
-            raise ValueError(f"term_years must be 1 to {MAX_TERM_YEARS}")
+            raise InvariantError(f"term_years must be 1 to {MAX_TERM_YEARS}")
         if self.notice_days is not None and not 0 <= self.notice_days <= MAX_NOTICE_DAYS:
-            raise ValueError(f"notice_days must be 0 to {MAX_NOTICE_DAYS}")
+            raise InvariantError(f"notice_days must be 0 to {MAX_NOTICE_DAYS}")
         if self.auto_renew and self.term_years is None:
-            raise ValueError("auto_renew needs term_years")
+            raise InvariantError("auto_renew needs term_years")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ class EquivalenceRow:
         object.__setattr__(self, "levels", MappingProxyType(dict(self.levels)))
         for party, ids in self.levels.items():
             if not ids:
-                raise ValueError(f"row {self.label!r}: no level for {party}")
+                raise InvariantError(f"row {self.label!r}: no level for {party}")
 
     def marking_level(self, party: str) -> str | None:
         ids = self.levels.get(party)
@@ -154,7 +154,7 @@ class Agreement:
         for index, topic in enumerate(self.scope):
             try:
                 check_topic(topic)
-            except ValueError as exc:
+            except InvariantError as exc:
                 raise AgreementInvalid(f"scope[{index}]", str(exc)) from exc
         self._check_equivalence()
         self._check_events()
@@ -215,13 +215,13 @@ class Agreement:
     def without_event(self, event_id: str) -> Agreement:
         """The same agreement had this event never happened (a what-if)."""
         if self.event(event_id) is None:
-            raise KeyError(event_id)
+            raise PolicyError(f"{self.id} has no event {event_id!r}")
         return replace(self, events=tuple(e for e in self.events if e.id != event_id))
 
     def with_event(self, event: Event) -> Agreement:
         """The same agreement with one more event, placed in time order (a what-if)."""
         if self.event(event.id) is not None:
-            raise ValueError(f"event id {event.id!r} already exists in {self.id}")
+            raise InvariantError(f"event id {event.id!r} already exists in {self.id}")
         moment = event.at.astimezone(UTC)  # compare instants, not wall clocks
         later = [i for i, e in enumerate(self.events) if e.at.astimezone(UTC) > moment]
         position = later[0] if later else len(self.events)

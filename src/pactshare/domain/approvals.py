@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from pactshare.errors import InvariantError
+
 __all__ = ["Approval", "ApprovalKind"]
 
 
@@ -33,7 +35,7 @@ class Approval:
     def __post_init__(self) -> None:
         for name, value in (("recorded_at", self.recorded_at), ("revoked_at", self.revoked_at)):
             if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-                raise ValueError(f"approval {name} {value.isoformat()} is naive")
+                raise InvariantError(f"approval {name} {value.isoformat()} is naive")
 
     def in_effect(self, at: datetime) -> bool:
         """Recorded before ``at`` and not revoked by then (compared in UTC: two datetimes that

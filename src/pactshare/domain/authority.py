@@ -29,6 +29,7 @@ from enum import StrEnum
 
 from pactshare.domain.agreements import Agreement, Event, EventKind
 from pactshare.domain.lifecycle import Interpretation, LateNotice, Profile, status_at
+from pactshare.errors import InvariantError
 
 __all__ = [
     "JOINT_KINDS",
@@ -147,7 +148,7 @@ def authority_problem(agreement: Agreement, event: Event) -> str | None:
         return f"a {event.kind.value} needs every party's acceptance; it is proposed, not given"
     try:
         candidate = agreement.with_event(event)
-    except ValueError as exc:
+    except InvariantError as exc:
         return str(exc)
     why = ""
     for reading in _READINGS:
@@ -197,7 +198,7 @@ def settle(
         if why is None:
             try:
                 current = current.with_event(event)
-            except ValueError as exc:
+            except InvariantError as exc:
                 why = str(exc)
         if why is None:
             settled[given.id] = Settled(proposal, EventState.IN_EFFECT, when)

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from pactshare.errors import PolicyError
+from pactshare.errors import InvariantError, PolicyError
 
 __all__ = [
     "ClassificationLevel",
@@ -51,13 +51,13 @@ class ClassificationLevel:
 
     def __post_init__(self) -> None:
         if not _LEVEL_ID.match(self.id):
-            raise ValueError(
+            raise InvariantError(
                 f"level id {self.id!r} must be lowercase ASCII letters, digits and '-'"
             )
         if not self.names:
-            raise ValueError(f"level {self.id!r} needs at least one national name")
+            raise InvariantError(f"level {self.id!r} needs at least one national name")
         if self.rank < 1:
-            raise ValueError(f"level {self.id!r}: rank must be 1 or more")
+            raise InvariantError(f"level {self.id!r}: rank must be 1 or more")
 
     @property
     def name(self) -> str:
@@ -76,13 +76,13 @@ class ClassificationScheme:
         index: dict[str, ClassificationLevel] = {}
         ranks = [level.rank for level in self.levels]
         if ranks != sorted(ranks):
-            raise ValueError("levels must be listed from the highest rank (1) down")
+            raise InvariantError("levels must be listed from the highest rank (1) down")
         for level in self.levels:
             for key in (level.id, *level.names):
                 folded = normalise_name(key)
                 other = index.get(folded)
                 if other is not None and other is not level:
-                    raise ValueError(f"{key!r} names both {other.id!r} and {level.id!r}")
+                    raise InvariantError(f"{key!r} names both {other.id!r} and {level.id!r}")
                 index[folded] = level
         object.__setattr__(self, "_index", index)
 
@@ -105,7 +105,7 @@ class Party:
 
     def __post_init__(self) -> None:
         if not _PARTY_CODE.match(self.code):
-            raise ValueError(
+            raise InvariantError(
                 f"party code {self.code!r} must be three capital letters (ISO alpha-3)"
             )
 

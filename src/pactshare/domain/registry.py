@@ -15,7 +15,7 @@ from types import MappingProxyType
 from pactshare.domain.agreements import Agreement, AgreementKind
 from pactshare.domain.parties import Party, normalise_party_code
 from pactshare.domain.topics import ALL_TOPICS, TopicVocabulary, check_topic
-from pactshare.errors import PolicyError
+from pactshare.errors import InvariantError, PolicyError
 
 __all__ = ["Registry", "agreement_problems"]
 
@@ -115,7 +115,7 @@ class Registry:
             if self.topics is None:
                 return tuple(check_topic(topic) for topic in topics)
             return self.topics.check(topics)
-        except ValueError as exc:
+        except InvariantError as exc:
             raise PolicyError(str(exc)) from exc
 
     def agreement(self, agreement_id: str) -> Agreement:

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from pactshare.errors import InvariantError
+
 __all__ = ["ALL_TOPICS", "TopicVocabulary", "check_topic", "covers", "parent", "uncovered"]
 
 ALL_TOPICS = "*"
@@ -22,9 +24,9 @@ _TOPIC = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)*$")
 
 
 def check_topic(topic: str) -> str:
-    """Return ``topic`` if it is a well-formed path (or ``*``); raise ValueError otherwise."""
+    """Return ``topic`` if it is a well-formed path (or ``*``); raise InvariantError otherwise."""
     if topic != ALL_TOPICS and not _TOPIC.match(topic):
-        raise ValueError(
+        raise InvariantError(
             f"topic {topic!r} must be lowercase words joined by '-' and nested with '/' "
             "(e.g. dprk-missile/slbm)"
         )
@@ -65,10 +67,10 @@ class TopicVocabulary:
         for topic in self.topics:
             check_topic(topic)
             if topic == ALL_TOPICS:
-                raise ValueError("'*' is a scope (all topics), not a topic of the vocabulary")
+                raise InvariantError("'*' is a scope (all topics), not a topic of the vocabulary")
             up = parent(topic)
             if up not in (ALL_TOPICS, None) and up not in self.topics:
-                raise ValueError(f"topic {topic!r} needs its parent {up!r} in the vocabulary")
+                raise InvariantError(f"topic {topic!r} needs its parent {up!r} in the vocabulary")
 
     def __contains__(self, topic: object) -> bool:
         return topic in self.topics
@@ -79,7 +81,7 @@ class TopicVocabulary:
             return None
         try:
             check_topic(topic)
-        except ValueError as exc:
+        except InvariantError as exc:
             return str(exc)
         near = difflib.get_close_matches(topic, list(self.topics), n=3, cutoff=0.6)
         options = " or ".join(filter(None, (", ".join(near[:-1]), *near[-1:])))
@@ -90,10 +92,10 @@ class TopicVocabulary:
         )
 
     def check(self, topics: Iterable[str]) -> tuple[str, ...]:
-        """The topics, if all are known; ValueError naming the first unknown one otherwise."""
+        """The topics, if all are known; InvariantError naming the first unknown one otherwise."""
         checked = tuple(topics)
         for topic in checked:
             problem = self.problem(topic)
             if problem is not None:
-                raise ValueError(problem)
+                raise InvariantError(problem)
         return checked

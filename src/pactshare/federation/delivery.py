@@ -37,7 +37,7 @@ import httpx
 from sqlalchemy import or_, select, update
 
 from pactshare.audit import EntryKind
-from pactshare.errors import PactshareError
+from pactshare.errors import FederationError, PactshareError
 from pactshare.federation import relay, versions, witness
 from pactshare.federation.inbound import ACKNOWLEDGEMENT, ITEM, JSON, ZIP
 from pactshare.federation.peers import peer_url
@@ -97,11 +97,11 @@ class DeliveryReport:
     retrying: list[str] = field(default_factory=list)
 
 
-class _RetryError(Exception):
+class _RetryError(FederationError):
     """This attempt failed; try again later (the peer is down, answered 5xx or nonsense)."""
 
 
-class _RefusedError(Exception):
+class _RefusedError(FederationError):
     """The receiver refused the message for a reason retrying cannot change: final."""
 
 

@@ -27,7 +27,7 @@ from http_sfv.dictionary import Dictionary
 from http_sfv.item import InnerList, Item
 
 from pactshare import seal
-from pactshare.errors import EnvelopeKeyError, PactshareError
+from pactshare.errors import EnvelopeKeyError, FederationError
 
 __all__ = [
     "COVERED",
@@ -55,7 +55,7 @@ MAX_AGE = 300  # seconds a signature stays fresh
 MAX_SKEW = 30  # seconds a sender's clock may run ahead of ours
 
 
-class SignatureError(PactshareError):
+class SignatureError(FederationError):
     """A request that is not signed as the federation requires; ``status`` is the HTTP answer
     (401 unauthenticated: unsigned, unknown key, bad signature, stale, replayed; 400 for a
     body whose digest does not match)."""

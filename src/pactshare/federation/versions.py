@@ -28,7 +28,7 @@ import httpx
 from sqlalchemy import delete, insert, select, update
 
 from pactshare import __version__, seal
-from pactshare.errors import PactshareError, StorageError
+from pactshare.errors import FederationError, PactshareError, StorageError
 from pactshare.federation.inbound import ITEM, message_kinds
 from pactshare.federation.peers import peer_url
 from pactshare.federation.signatures import ALG, COVERED, MAX_AGE
@@ -61,7 +61,7 @@ _MAX_KINDS, _MAX_NAME = 256, 100
 _MAX_AGE = timedelta(seconds=INFO_MAX_AGE)
 
 
-class UnknownInfoError(PactshareError):
+class UnknownInfoError(FederationError):
     """What a peer speaks is unknown for now (no trustworthy answer): retry later."""
 
 

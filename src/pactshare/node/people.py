@@ -24,7 +24,7 @@ from pactshare.audit import EntryKind
 from pactshare.defaults import DEFAULT_TOKEN_DAYS
 from pactshare.domain import Party, Person
 from pactshare.domain.topics import check_topic
-from pactshare.errors import InputError, NotFoundError, PolicyError
+from pactshare.errors import InputError, InvariantError, NotFoundError, PolicyError
 from pactshare.node import journal
 from pactshare.store.schema import persons, sessions
 
@@ -136,7 +136,7 @@ def add_person(
         role_set = tuple(Role(r) for r in (roles or ("reader",)))
     except PolicyError as exc:
         raise InputError(f"--clearance: {exc}") from exc
-    except ValueError as exc:
+    except (InvariantError, ValueError) as exc:  # a malformed topic, or an unknown role
         known = ", ".join(r.value for r in Role)
         raise InputError(f"{exc} (roles: {known})") from exc
     if tx.execute(select(persons.c.name).where(persons.c.name == name)).first():

@@ -9,7 +9,8 @@ the file, the key path and what is wrong; nothing is half-loaded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, NamedTuple
@@ -27,7 +28,6 @@ from pactshare.domain.agreements import (
     MAX_NOTICE_DAYS,
     MAX_TERM_YEARS,
     Agreement,
-    AgreementInvalid,
     AgreementKind,
     EquivalenceRow,
     Event,
@@ -38,7 +38,7 @@ from pactshare.domain.instants import zone
 from pactshare.domain.parties import ClassificationLevel, ClassificationScheme, Party
 from pactshare.domain.registry import Registry, agreement_problems
 from pactshare.domain.topics import ALL_TOPICS, TopicVocabulary, check_topic, parent
-from pactshare.errors import InputError, ScenarioError
+from pactshare.errors import InputError, InvariantError, ScenarioError
 from pactshare.limits import check_instant, parse_toml
 
 __all__ = ["REFERENCE_DIR", "Source", "load_registry", "read_sources", "registry_from_sources"]
@@ -196,13 +196,22 @@ def _parse(name: str, text: str) -> _File:
     return parsed
 
 
+@contextmanager
+def _placed(name: str, key: str) -> Iterator[None]:
+    """Place an invariant a domain value refused in its file, at ``key`` (followed by the
+    value's own key path, when the value names one)."""
+    try:
+        yield
+    except InvariantError as exc:
+        where = f"{key}.{exc.key}" if exc.key else key
+        raise ScenarioError(str(exc), file=name, key=where) from exc
+
+
 def _vocabulary(topics: dict[str, tuple[str, str]]) -> TopicVocabulary:
     """The vocabulary of every [topics] file; each topic's parent must be declared too."""
     for topic, (_, name) in topics.items():
-        try:
+        with _placed(name, f"topics.{topic}"):
             check_topic(topic)
-        except ValueError as exc:
-            raise ScenarioError(str(exc), file=name, key=f"topics.{topic}") from exc
         if topic == ALL_TOPICS:
             msg = "'*' is the scope of all topics, not a topic to declare"
             raise ScenarioError(msg, file=name, key="topics.*")
@@ -214,7 +223,7 @@ def _vocabulary(topics: dict[str, tuple[str, str]]) -> TopicVocabulary:
 
 
 def _party(spec: _PartyFile, name: str) -> Party:
-    try:
+    with _placed(name, "party.levels"):
         scheme = ClassificationScheme(
             tuple(
                 ClassificationLevel(
@@ -224,28 +233,21 @@ def _party(spec: _PartyFile, name: str) -> Party:
             )
         )
         return Party(code=spec.code, name=spec.name, timezone=spec.timezone, scheme=scheme)
-    except ValueError as exc:
-        raise ScenarioError(str(exc), file=name, key="party.levels") from exc
 
 
 def _agreement(spec: _AgreementFile, name: str) -> Agreement:
     rows = []
     for index, row in enumerate(spec.equivalence):
-        try:
+        with _placed(name, f"agreement.equivalence[{index}]"):
             rows.append(EquivalenceRow(label=row.label, levels=row.levels()))
-        except ValueError as exc:
-            key = f"agreement.equivalence[{index}]"
-            raise ScenarioError(str(exc), file=name, key=key) from exc
-    try:
+    with _placed(name, "agreement.terms"):
         terms = Terms(
             timezone=spec.terms.timezone,
             term_years=spec.terms.term_years,
             auto_renew=spec.terms.auto_renew,
             notice_days=spec.terms.notice_days,
         )
-    except ValueError as exc:
-        raise ScenarioError(str(exc), file=name, key="agreement.terms") from exc
-    try:
+    with _placed(name, "agreement"):
         return Agreement(
             id=spec.id,
             title=spec.title,
@@ -267,8 +269,6 @@ def _agreement(spec: _AgreementFile, name: str) -> Agreement:
                 for e in spec.events
             ),
         )
-    except AgreementInvalid as exc:
-        raise ScenarioError(str(exc), file=name, key=f"agreement.{exc.key}") from exc
 
 
 def read_sources(directories: Sequence[Path], *, include_reference: bool = True) -> list[Source]:

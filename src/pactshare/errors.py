@@ -52,6 +52,9 @@ value would have been.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 __all__ = [
@@ -79,7 +82,17 @@ __all__ = [
     "RefusedError",
     "ScenarioError",
     "StorageError",
+    "translated",
 ]
+
+# The foreign exceptions :func:`translated` turns into ours: what a library raises when the
+# check it was asked to make fails. Named by module, not imported, so that this module stays
+# a leaf that every layer (and the CLI's start-up) imports for free.
+FOREIGN: tuple[tuple[str, str], ...] = (
+    ("cryptography.exceptions", "InvalidSignature"),  # an Ed25519 signature does not verify
+    ("cryptography.exceptions", "InvalidTag"),  # AES-GCM or HPKE authentication failed
+    ("httpx", "HTTPError"),  # a peer cannot be reached, or its answer cannot be read
+)
 
 
 class PactshareError(Exception):
@@ -245,3 +258,30 @@ class ForkDetectedError(AuditIntegrityError):
         self.party = party
         self.evidence = evidence
         super().__init__(message)
+
+
+def _is_foreign(exc: Exception) -> bool:
+    """Whether ``exc`` is one of :data:`FOREIGN` (a module not loaded raised none of them)."""
+    for module, name in FOREIGN:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return True
+    return False
+
+
+@contextmanager
+def translated(
+    into: Callable[[str], PactshareError], message: str | Callable[[Exception], str]
+) -> Iterator[None]:
+    """Raise a foreign exception of the block (one of :data:`FOREIGN`) as ``into(message)``,
+    the library's exception kept as the cause; anything else, a bug, goes through unchanged.
+
+    ``message`` says what failed, where (a text, or a function of the library's exception);
+    for security checks it stays terse, as :class:`EnvelopeError` explains.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if not _is_foreign(exc):
+            raise
+        raise into(message(exc) if callable(message) else message) from exc

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import pactshare
 from pactshare import errors
@@ -248,3 +250,38 @@ def test_a_planted_foreign_raise_is_caught(planted: str, flagged: bool) -> None:
     module = type("Module", (), {"errors": errors})
     found = foreign_raises(textwrap.dedent(planted), module, "planted.py")
     assert bool(found) is flagged, found
+
+
+@pytest.mark.parametrize(("module", "name"), errors.FOREIGN)
+def test_every_foreign_entry_names_an_exception_class(module: str, name: str) -> None:
+    found = getattr(importlib.import_module(module), name)
+    assert inspect.isclass(found)
+    assert issubclass(found, Exception)
+
+
+def test_translated_raises_a_foreign_exception_as_ours_with_its_cause() -> None:
+    public = Ed25519PrivateKey.generate().public_key()
+    with (
+        pytest.raises(errors.PackageError, match=r"^here: no$") as raised,
+        errors.translated(errors.PackageError, "here: no"),
+    ):
+        public.verify(b"\0" * 64, b"message")
+    assert isinstance(raised.value.__cause__, InvalidSignature)
+
+
+def test_translated_builds_the_message_from_the_foreign_exception() -> None:
+    with (
+        pytest.raises(errors.StorageError, match=r"^InvalidTag: $"),
+        errors.translated(errors.StorageError, lambda exc: f"{type(exc).__name__}: {exc}"),
+    ):
+        raise InvalidTag
+
+
+def test_translated_lets_anything_else_through_unchanged() -> None:
+    with pytest.raises(KeyError), errors.translated(errors.PackageError, "not this"):
+        raise KeyError("a bug, not a failed check")
+    with (
+        pytest.raises(errors.InputError, match="ours"),
+        errors.translated(errors.PackageError, "x"),
+    ):
+        raise errors.InputError("ours")

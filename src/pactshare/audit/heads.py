@@ -32,12 +32,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import rfc8785
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from pactshare.audit.merkle import HASH_SIZE
-from pactshare.errors import InputError, InvalidTreeHeadError
+from pactshare.errors import InputError, InvalidTreeHeadError, translated
 from pactshare.limits import parse_json
 
 __all__ = [
@@ -188,13 +187,11 @@ def sign_head(head: TreeHead, private_key: Ed25519PrivateKey, key_id: str) -> Si
 
 def verify_head(signed: SignedTreeHead, public_key: Ed25519PublicKey) -> None:
     """Check the log's signature on ``signed``; raise :class:`InvalidTreeHeadError` if wrong."""
-    try:
+    with translated(
+        InvalidTreeHeadError,
+        f"the signature of the tree head at size {signed.size} by {signed.key_id} does not verify",
+    ):
         public_key.verify(signed.signature, signed.head.signing_bytes())
-    except InvalidSignature as exc:
-        raise InvalidTreeHeadError(
-            f"the signature of the tree head at size {signed.size} by {signed.key_id} "
-            "does not verify"
-        ) from exc
 
 
 def cosign(
@@ -225,12 +222,11 @@ def verify_cosignature(signed: SignedTreeHead, key_id: str, public_key: Ed25519P
         raise InvalidTreeHeadError(
             f"the tree head at size {signed.size} has no cosignature by {key_id}"
         )
-    try:
+    with translated(
+        InvalidTreeHeadError,
+        f"the cosignature of the tree head at size {signed.size} by {key_id} does not verify",
+    ):
         public_key.verify(cosignature.signature, signed.head.cosigning_bytes())
-    except InvalidSignature as exc:
-        raise InvalidTreeHeadError(
-            f"the cosignature of the tree head at size {signed.size} by {key_id} does not verify"
-        ) from exc
 
 
 _HEAD_KEYS = frozenset({"size", "root", "timestamp", "key_id", "signature", "cosignatures"})

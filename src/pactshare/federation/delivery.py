@@ -37,7 +37,7 @@ import httpx
 from sqlalchemy import or_, select, update
 
 from pactshare.audit import EntryKind
-from pactshare.errors import FederationError, PactshareError
+from pactshare.errors import FederationError, PactshareError, translated
 from pactshare.federation import relay, versions, witness
 from pactshare.federation.inbound import ACKNOWLEDGEMENT, ITEM, JSON, ZIP
 from pactshare.federation.peers import peer_url
@@ -209,10 +209,8 @@ def _send(node: Node, http: httpx.Client, row: Any) -> tuple[dict[str, Any], dic
             node.keys, "POST", PATH, headers, recipient=row.recipient, created=int(time.time())
         )
         signed["content-length"] = str(body.stat().st_size)
-        try:
+        with translated(_RetryError, lambda exc: f"{type(exc).__name__}: {exc}"):
             answer = http.post(base + PATH, content=_chunks(body), headers=signed)
-        except httpx.HTTPError as exc:
-            raise _RetryError(f"{type(exc).__name__}: {exc}") from exc
     return _receipt(node, row, answer)
 
 

@@ -21,13 +21,12 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from http_sfv.dictionary import Dictionary
 from http_sfv.item import InnerList, Item
 
 from pactshare import seal
-from pactshare.errors import EnvelopeKeyError, FederationError
+from pactshare.errors import EnvelopeKeyError, FederationError, translated
 
 __all__ = [
     "COVERED",
@@ -215,10 +214,8 @@ def verify_request(
             f"signed by key {key_id!r}, which is not in the pinned directory"
         ) from exc
     base = signature_base(method, path, headers, COVERED, params)
-    try:
+    with translated(SignatureError, "the request signature does not verify"):
         public_key.verify(signature, base)
-    except InvalidSignature as exc:
-        raise SignatureError("the request signature does not verify") from exc
     if created < now - MAX_AGE:
         raise SignatureError(f"stale signature: created more than {MAX_AGE} s ago")
     if created > now + MAX_SKEW:

@@ -28,7 +28,7 @@ import httpx
 from sqlalchemy import delete, insert, select, update
 
 from pactshare import __version__, seal
-from pactshare.errors import FederationError, PactshareError, StorageError
+from pactshare.errors import FederationError, PactshareError, StorageError, translated
 from pactshare.federation.inbound import ITEM, message_kinds
 from pactshare.federation.peers import peer_url
 from pactshare.federation.signatures import ALG, COVERED, MAX_AGE
@@ -166,16 +166,16 @@ def _ask(http: httpx.Client, base: str, party: str) -> tuple[object, str]:
     """GET the peer's info with a fresh nonce; the parsed JSON and the nonce."""
     nonce = secrets.token_urlsafe(24)
     raw = bytearray()
-    try:
-        with http.stream("GET", base + INFO_PATH, params={"nonce": nonce}) as answer:
-            if answer.status_code != 200:
-                raise UnknownInfoError(f"{party} answered {answer.status_code}")
-            for chunk in answer.iter_bytes():
-                raw += chunk
-                if len(raw) > MAX_INFO_BYTES:
-                    raise UnknownInfoError(f"{party}'s answer is over {MAX_INFO_BYTES} bytes")
-    except httpx.HTTPError as exc:
-        raise UnknownInfoError(f"{type(exc).__name__}: {exc}") from exc
+    with (
+        translated(UnknownInfoError, lambda exc: f"{type(exc).__name__}: {exc}"),
+        http.stream("GET", base + INFO_PATH, params={"nonce": nonce}) as answer,
+    ):
+        if answer.status_code != 200:
+            raise UnknownInfoError(f"{party} answered {answer.status_code}")
+        for chunk in answer.iter_bytes():
+            raw += chunk
+            if len(raw) > MAX_INFO_BYTES:
+                raise UnknownInfoError(f"{party}'s answer is over {MAX_INFO_BYTES} bytes")
     try:
         return json.loads(raw), nonce
     except (ValueError, RecursionError) as exc:

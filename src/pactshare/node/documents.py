@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import rfc8785
-from cryptography.exceptions import InvalidSignature
 from pydantic import BaseModel, Field, ValidationError
 
 from pactshare import seal
-from pactshare.errors import EnvelopeKeyError, InputError, PackageError
+from pactshare.errors import EnvelopeKeyError, InputError, PackageError, translated
 from pactshare.limits import ID_PATTERN, parse_json
 from pactshare.store.files import atomic_output
 
@@ -75,11 +74,11 @@ def verify_document(
     except EnvelopeKeyError as exc:
         raise PackageError(f"{where}: signed by a key not in the pinned directory") from exc
     try:
-        public_key.verify(signature, _signed_bytes(kind, body))
-    except InvalidSignature as exc:
-        raise PackageError(f"{where}: the signature does not verify") from exc
+        signed = _signed_bytes(kind, body)
     except rfc8785.CanonicalizationError as exc:  # e.g. an integer beyond 2**53: never signed
         raise PackageError(f"{where}: the body has no canonical form ({exc})") from exc
+    with translated(PackageError, f"{where}: the signature does not verify"):
+        public_key.verify(signature, signed)
     return party, body
 
 

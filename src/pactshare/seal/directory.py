@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from pactshare.errors import EnvelopeKeyError
+from pactshare.errors import EnvelopeKeyError, translated
 from pactshare.seal._encoding import (
     DOMAIN_RECORD,
     b64d,
@@ -102,10 +101,8 @@ class PublicKeyRecord:
         signer = next((k for k in keys if k.signing_key_id == outer["signed_by"]), None)
         if signer is None or signer is not keys[-1]:
             raise EnvelopeKeyError(f"{source}: record must be signed by its newest signing key")
-        try:
+        with translated(EnvelopeKeyError, f"{source}: record signature does not verify"):
             signer.signing_key.verify(signature, DOMAIN_RECORD + canonical_json(body))
-        except InvalidSignature as exc:
-            raise EnvelopeKeyError(f"{source}: record signature does not verify") from exc
         return record
 
 

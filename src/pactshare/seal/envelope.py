@@ -16,7 +16,6 @@ import os
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 
@@ -25,6 +24,7 @@ from pactshare.errors import (
     EnvelopeMalformedError,
     EnvelopeReplayedError,
     EnvelopeUnverifiedError,
+    translated,
 )
 from pactshare.seal._encoding import DOMAIN_CHUNK, sha256
 from pactshare.seal.directory import Directory
@@ -229,10 +229,8 @@ def check_front(front: Front, directory: Directory) -> None:
             raise EnvelopeUnverifiedError(
                 f"hop record {number} belongs to another envelope or order"
             )
-        try:
+        with translated(EnvelopeUnverifiedError, f"hop record {number} signature does not verify"):
             hub_key.verify(hop.signature, hop.signed_bytes())
-        except InvalidSignature as exc:
-            raise EnvelopeUnverifiedError(f"hop record {number} signature does not verify") from exc
         for stanza in hop.recipients:
             if directory.encryption_key_party(stanza.key_id) != stanza.party:
                 raise EnvelopeUnverifiedError(
@@ -259,12 +257,11 @@ def unwrap_key(front: Front, keys: PartyKeys) -> bytes:
             recipient_key_id=stanza.key_id,
             wrapper_key_id=wrapper,
         )
-        try:
+        with translated(
+            EnvelopeUnverifiedError,
+            f"the data key wrapped for {stanza.key_id} failed authentication",
+        ):
             data_key = HPKE_SUITE.decrypt(stanza.wrapped_key, private, info=info)
-        except InvalidTag as exc:
-            raise EnvelopeUnverifiedError(
-                f"the data key wrapped for {stanza.key_id} failed authentication"
-            ) from exc
         if len(data_key) != DATA_KEY_SIZE or not hmac.compare_digest(
             key_commitment(data_key, front.header.envelope_id), front.header.key_commitment
         ):
@@ -290,12 +287,11 @@ def verify_trailer(
         raise EnvelopeMalformedError("envelope has bytes after its signature")
     _, public = directory.signing_key(front.header.originator_key_id)
     message = signed_message(front.header, front.header_bytes, payload_digest)
-    try:
+    with translated(
+        EnvelopeUnverifiedError,
+        "the originator's signature does not match the label, recipients and payload",
+    ):
         public.verify(signature, message)
-    except InvalidSignature as exc:
-        raise EnvelopeUnverifiedError(
-            "the originator's signature does not match the label, recipients and payload"
-        ) from exc
     return bytes(signature)
 
 

@@ -21,11 +21,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 from blake3 import blake3
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from pactshare.defaults import DEFAULT_CHUNK_SIZE
-from pactshare.errors import EnvelopeMalformedError, EnvelopeUnverifiedError
+from pactshare.errors import EnvelopeMalformedError, EnvelopeUnverifiedError, translated
 
 __all__ = [
     "CHUNK_SIZE",
@@ -313,10 +312,9 @@ def decrypt_chunks(
     """Yield ``(last, plaintext)`` for each record, each authenticated on its own."""
     aead = AESGCM(key)
     for index, last, _, body in records:
-        try:
+        with translated(
+            EnvelopeUnverifiedError,
+            f"chunk {index} failed authentication (the envelope was altered or truncated)",
+        ):
             plain = aead.decrypt(chunk_nonce(prefix, index, last=last), body, aad)
-        except InvalidTag as exc:
-            raise EnvelopeUnverifiedError(
-                f"chunk {index} failed authentication (the envelope was altered or truncated)"
-            ) from exc
         yield last, plain

@@ -58,6 +58,7 @@ from contextlib import contextmanager
 from typing import Any
 
 __all__ = [
+    "FOREIGN",
     "AuditEntryError",
     "AuditIntegrityError",
     "EnvelopeError",

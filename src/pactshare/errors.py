@@ -2,11 +2,12 @@
 
 Every error pactshare raises on purpose derives from :class:`PactshareError` and carries a
 message a person can act on: what is wrong, where, and what to do. Foreign exceptions are
-translated at the boundary (``raise ... from exc``) so that no library exception leaks.
-Only Python's own ``TypeError``/``ValueError`` raised inside pydantic validators and JSON
-parser hooks (where the library expects them and turns them into its own error, translated
-in turn) and the abstract or impossible cases listed in ``tests/unit/test_errors.py`` stand
-outside this tree.
+translated at the boundary (``raise ... from exc``) so that no library exception leaks: a
+failed check of a library (a signature, an authentication tag, a transport) goes through
+:func:`translated`, whose one table, :data:`FOREIGN`, names the exceptions it translates.
+Outside this tree stand only the ``ValueError``/``TypeError`` a library asks its hooks to
+raise (pydantic validators, JSON parser hooks; the library wraps them, and we translate
+that) and the few cases ``tests/unit/test_errors.py`` lists with their reasons.
 
 ::
 

@@ -72,7 +72,7 @@ FOREIGN_ALLOWED: dict[tuple[str, str], str] = {
 
 def _drawing() -> list[tuple[int, str]]:
     """The tree of the errors module's docstring: (depth, class name) per drawn class."""
-    text = (errors.__doc__ or "").split("::", 1)[1]
+    text = (errors.__doc__ or "").split("\n::\n", 1)[1]
     rows = []
     for line in text.splitlines():
         if match := re.match(r"^    ([ │]*)(?:[├└]── )(\w+)", line):

@@ -11,15 +11,20 @@ import pactshare.seal
 SEAL_DIR = Path(pactshare.seal.__file__).parent
 
 
+def _isort_order(name: str) -> tuple[bool, bool, str]:
+    """The order ruff (RUF022) keeps ``__all__`` in: constants, then classes, then functions."""
+    return (not name.isupper(), not name[0].isupper(), name)
+
+
 def test_seal_exports_a_sorted_all_of_existing_names() -> None:
     names = pactshare.seal.__all__
-    assert names == sorted(names, key=lambda n: (not n.isupper(), not n[0].isupper(), n))
+    assert names == sorted(names, key=_isort_order)
     assert all(hasattr(pactshare.seal, n) for n in names)
 
 
 def test_errors_export_a_sorted_all_with_every_envelope_error() -> None:
     names = pactshare.errors.__all__
-    assert names == sorted(names)
+    assert names == sorted(names, key=_isort_order)
     for name in ("EnvelopeError", "EnvelopeKeyError", "EnvelopeUnverifiedError"):
         assert issubclass(getattr(pactshare.errors, name), pactshare.errors.PactshareError)
 

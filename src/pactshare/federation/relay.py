@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from pactshare.domain import ApprovalKind
 from pactshare.errors import RefusedError
 from pactshare.node.consents import request_consent
 from pactshare.node.items import item_row, provide
@@ -99,7 +100,7 @@ def relay_due(node: Node) -> list[str]:
                 select(approvals.c.recorded_at).where(
                     approvals.c.item_id == row.item_id,
                     approvals.c.originator == row.originator,
-                    approvals.c.kind == "release",
+                    approvals.c.kind == ApprovalKind.RELEASE.value,
                     approvals.c.subject == row.final_recipient,
                     approvals.c.revoked_at.is_(None),
                 )

@@ -16,9 +16,9 @@ both roles. A witness cosigns only a head whose log signature it has verified (:
 checks it) and which it has checked to extend the last head it cosigned (with
 :func:`~pactshare.audit.merkle.verify_consistency`; that is the caller's state).
 
-JSON (:meth:`SignedTreeHead.to_json`, :meth:`SignedTreeHead.from_json`) is only a transport
-form: RFC 8785 canonical, with ``root`` and signatures in lowercase hex and ``timestamp`` as
-RFC 3339 UTC with milliseconds.
+JSON (:meth:`SignedTreeHead.to_json`, :meth:`SignedTreeHead.from_json`; as a parsed object,
+``to_dict`` and ``from_dict``) is only a transport form: RFC 8785 canonical, with ``root`` and
+signatures in lowercase hex and ``timestamp`` as RFC 3339 UTC with milliseconds.
 The parser returns only well-formed heads and says precisely what is wrong otherwise; it does
 not check signatures (that needs a key: :func:`verify_head`).
 """
@@ -43,6 +43,7 @@ __all__ = [
     "COSIGNATURE_DOMAIN",
     "HEAD_DOMAIN",
     "Cosignature",
+    "HeadDict",
     "SignedTreeHead",
     "TreeHead",
     "cosign",
@@ -59,6 +60,8 @@ MAX_SIZE = 2**53 - 1  # the largest integer JSON (RFC 8785) carries exactly
 MAX_KEY_ID = 128
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: A signed head as a JSON object: what :meth:`SignedTreeHead.to_dict` gives.
+HeadDict = dict[str, int | str | list[dict[str, str]]]
 _FIELDS = struct.Struct(">Q32sQ")
 
 
@@ -153,21 +156,33 @@ class SignedTreeHead:
         Only the form is checked (keys, types, lengths, encodings); verify the signature with
         :func:`verify_head`.
         """
-        return _parse(text)
+        try:
+            document = parse_json(text, what="signed tree head")
+        except InputError as exc:
+            raise InvalidTreeHeadError(f"signed tree head: not JSON ({exc})") from exc
+        return cls.from_dict(document)
 
-    def to_json(self) -> str:
-        """The RFC 8785 canonical JSON form of this signed tree head."""
-        document: dict[str, int | str | list[dict[str, str]]] = {
-            "size": self.size,
-            "root": self.root.hex(),
-            "timestamp": _format_instant(self.head.timestamp),
-            "key_id": self.key_id,
-            "signature": self.signature.hex(),
+    @classmethod
+    def from_dict(cls, document: object) -> SignedTreeHead:
+        """The head of a parsed JSON object (untrusted: checked as :meth:`from_json` does)."""
+        return _parse(document)
+
+    def to_dict(self) -> HeadDict:
+        """The JSON object of this head, its keys in RFC 8785 order (as :meth:`to_json`)."""
+        return {
             "cosignatures": [
                 {"key_id": c.key_id, "signature": c.signature.hex()} for c in self.cosignatures
             ],
+            "key_id": self.key_id,
+            "root": self.root.hex(),
+            "signature": self.signature.hex(),
+            "size": self.size,
+            "timestamp": _format_instant(self.head.timestamp),
         }
-        return rfc8785.dumps(document).decode("utf-8")
+
+    def to_json(self) -> str:
+        """The RFC 8785 canonical JSON form of this signed tree head."""
+        return rfc8785.dumps(self.to_dict()).decode("utf-8")
 
     def cosignature(self, key_id: str) -> Cosignature | None:
         """The cosignature by witness ``key_id``, if there is one."""
@@ -233,11 +248,7 @@ _HEAD_KEYS = frozenset({"size", "root", "timestamp", "key_id", "signature", "cos
 _COSIGNATURE_KEYS = frozenset({"key_id", "signature"})
 
 
-def _parse(text: str | bytes) -> SignedTreeHead:
-    try:
-        document = parse_json(text, what="signed tree head")
-    except InputError as exc:
-        raise InvalidTreeHeadError(f"signed tree head: not JSON ({exc})") from exc
+def _parse(document: object) -> SignedTreeHead:
     head = _object(document, _HEAD_KEYS, "signed tree head")
     size = head["size"]
     if not isinstance(size, int) or isinstance(size, bool):

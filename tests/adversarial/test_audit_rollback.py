@@ -28,12 +28,8 @@ from pactshare import audit, seal
 from pactshare.errors import ForkDetectedError
 from pactshare.federation.attestation import COSIGNED_HEAD, QUERY_PATH, ask_peers
 from pactshare.federation.peers import add_peer
-from pactshare.federation.witness import (
-    forks,
-    record_cosignature,
-    tree_head_message,
-    witness_head,
-)
+from pactshare.federation.storage import forks
+from pactshare.federation.witness import record_cosignature, tree_head_message, witness_head
 from pactshare.node import journal
 from pactshare.node.documents import verify_document
 from pactshare.node.service import Node
@@ -138,10 +134,9 @@ def test_a_rollback_re_signed_by_the_operator_is_a_fork_for_the_witness(
 
     with pytest.raises(ForkDetectedError):  # shown again: refused again, recorded once
         witness_head(usa, "KOR", tree_head_message(kor, "USA"))
-    with usa.db.atomic() as tx:
-        (fork,) = forks(tx)
-    assert fork["party"] == "KOR"
-    assert fork["evidence"] == caught.value.evidence
+    (fork,) = forks(usa)
+    assert fork.party == "KOR"
+    assert fork.evidence == caught.value.evidence
     assert [e.details["incident"] for e in incidents(usa)] == ["fork-detected"]
 
 
@@ -175,8 +170,8 @@ def test_stale_and_retried_heads_are_answered_not_taken_for_evidence(
 
     assert witness_head(usa, "KOR", late) == late_answer  # a retry
     assert witness_head(usa, "KOR", early) == early_answer  # a delayed, older message
+    assert forks(usa) == []
     with usa.db.atomic() as tx:
-        assert forks(tx) == []
         assert journal.size(tx) == size  # nothing recorded either
     assert incidents(usa) == []
 
@@ -203,8 +198,7 @@ def test_a_rewritten_middle_entry_is_caught_with_or_without_the_kept_cosignature
     roll_back(kor, second)  # the rewritten log at the size USA cosigned: another root
     with pytest.raises(ForkDetectedError, match=f"two heads at size {second}"):
         witness_head(usa, "KOR", tree_head_message(kor, "USA"))
-    with usa.db.atomic() as tx:
-        assert len(forks(tx)) == 2  # two pairs of heads, two incidents
+    assert len(forks(usa)) == 2  # two pairs of heads, two incidents
     assert len(incidents(usa)) == 2
 
 

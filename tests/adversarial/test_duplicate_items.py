@@ -26,9 +26,9 @@ from pactshare.audit import Entry
 from pactshare.errors import LabelError, PackageError
 from pactshare.federation.delivery import PATH, deliver_due
 from pactshare.federation.inbound import JSON, ZIP, Inbound, accept
-from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer
 from pactshare.federation.relay import relay_due
+from pactshare.federation.storage import outbox_entries
 from pactshare.node.consents import grant_consent, record_consent
 from pactshare.node.custody import dispose
 from pactshare.node.documents import write_document
@@ -127,7 +127,7 @@ def test_a_second_provision_over_the_network_is_delivered_as_another_hop(
         )
         replayed = httpx.post(server.url + PATH, content=body, headers=headers, timeout=30)
     assert report.delivered == [first.provision_id, second.provision_id]
-    assert {r["state"] for r in outbox_rows(kor, pending_only=False)} == {"delivered"}
+    assert {r.state for r in outbox_entries(kor, pending_only=False)} == {"delivered"}
     assert replayed.status_code == 200
     assert replayed.json()["receipt"] == row.receipt
     assert (_count(jpn, items), _count(jpn, receipts), _receipt_entries(jpn)) == (1, 2, 2)
@@ -238,10 +238,10 @@ def test_over_the_network_the_twin_is_refused_for_good_not_retried(
         provide(usa, item, "JPN", package=None)
         report = deliver_due(usa)
     assert len(report.refused) == 1
-    [row] = [r for r in outbox_rows(usa, pending_only=False) if r["id"] == report.refused[0]]
-    assert row["state"] == "refused"
-    assert "(400)" in row["last_error"]
-    assert "held here under another label" in row["last_error"]
+    [row] = [r for r in outbox_entries(usa, pending_only=False) if r.id == report.refused[0]]
+    assert row.state == "refused"
+    assert "(400)" in (row.last_error or "")
+    assert "held here under another label" in (row.last_error or "")
 
 
 def test_the_cli_says_plainly_that_a_package_was_already_received(
@@ -314,7 +314,7 @@ def test_the_hub_asks_the_originator_again_when_a_relayed_item_comes_again(
         accept(usa, Inbound(sender, message_id, media_type, body))
 
     def requests() -> int:
-        return sum(r["kind"] == "consent-request" for r in outbox_rows(usa, pending_only=False))
+        return sum(r.kind == "consent-request" for r in outbox_entries(usa, pending_only=False))
 
     first = provide(kor, item, "JPN", package=tmp_path / "first.zip")
     arrives("KOR", first.provision_id, tmp_path / "first.zip")

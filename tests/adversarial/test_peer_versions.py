@@ -29,9 +29,9 @@ from starlette.routing import Route
 from pactshare import seal
 from pactshare.federation import inbound, witness
 from pactshare.federation.delivery import PATH, deliver_due
-from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer
 from pactshare.federation.signatures import COVERED
+from pactshare.federation.storage import OutboxEntry, outbox_entries
 from pactshare.federation.versions import (
     INFO,
     INFO_PATH,
@@ -76,8 +76,8 @@ def sqlite_nodes(tmp_path: Path) -> Iterator[Nodes]:
     yield from _nodes(tmp_path, None)
 
 
-def _tree_head_row(kor: Node) -> dict[str, Any]:
-    [row] = [r for r in outbox_rows(kor, pending_only=False) if r["kind"] == witness.TREE_HEAD]
+def _tree_head_row(kor: Node) -> OutboxEntry:
+    [row] = [r for r in outbox_entries(kor, pending_only=False) if r.kind == witness.TREE_HEAD]
     return row
 
 
@@ -127,14 +127,14 @@ def test_a_kind_the_peer_does_not_announce_stays_pending_then_goes_once_announce
         last = deliver_due(kor, now=LATER + timedelta(hours=1))
         after = deliver_due(kor, now=LATER + timedelta(hours=2))
     reason = "peer JPN does not support kind tree-head"
-    assert held["id"] in first.retrying
-    assert held["id"] in again.retrying
-    assert (held["state"], held["attempts"], held["last_error"]) == ("pending", 2, reason)
+    assert held.id in first.retrying
+    assert held.id in again.retrying
+    assert (held.state, held.attempts, held.last_error) == ("pending", 2, reason)
     assert shown.returncode == 0
     assert reason in shown.stdout
-    assert held["id"] in last.delivered
+    assert held.id in last.delivered
     assert after.delivered == []
-    assert _tree_head_row(kor)["state"] == "delivered"
+    assert _tree_head_row(kor).state == "delivered"
     assert _received(jpn) == [witness.TREE_HEAD]  # once
     with kor.db.atomic() as tx:
         assert tx.execute(select(cosignatures.c.witness)).scalars().all() == ["JPN"]
@@ -160,7 +160,7 @@ class Impostor:
         return Starlette(routes=[Route(INFO_PATH, info), Route(PATH, messages, methods=["POST"])])
 
 
-def _attack(nodes: Nodes, info: Callable[[str], tuple[int, bytes]]) -> tuple[Impostor, Any]:
+def _attack(nodes: Nodes, info: Callable[[str], tuple[int, bytes]]) -> tuple[Impostor, OutboxEntry]:
     """KOR queues its head for JPN and delivers twice, an impostor answering at JPN's URL."""
     impostor = Impostor(info)
     with AppServer(impostor.app()) as server:
@@ -226,12 +226,12 @@ FORGERIES = [
 ]
 
 
-def _unknown(impostor: Impostor, row: dict[str, Any], kor: Node) -> None:
+def _unknown(impostor: Impostor, row: OutboxEntry, kor: Node) -> None:
     """The peer's info stayed unknown: nothing sent, nothing kept, the message pending."""
     assert impostor.posts == []
     assert _cached(kor) == []
-    assert (row["state"], row["attempts"]) == ("pending", 2)
-    assert row["last_error"].startswith("peer JPN's info is unknown ("), row["last_error"]
+    assert (row.state, row.attempts) == ("pending", 2)
+    assert (row.last_error or "").startswith("peer JPN's info is unknown ("), row.last_error
 
 
 @pytest.mark.parametrize("forgery", FORGERIES)
@@ -245,8 +245,8 @@ def test_the_impostor_harness_sees_a_trusted_answer(nodes: Nodes) -> None:
     answers 500, so the message stays pending): the attacks above could have succeeded."""
     impostor, row = _attack(nodes, _signed(nodes.jpn.keys))
     assert len(impostor.posts) == 2
-    assert row["state"] == "pending"
-    assert row["last_error"].startswith("JPN answered 500")
+    assert row.state == "pending"
+    assert (row.last_error or "").startswith("JPN answered 500")
 
 
 def _raw(status: int, body: bytes) -> Callable[[str], tuple[int, bytes]]:
@@ -314,7 +314,7 @@ def test_what_the_peer_signs_it_does_not_speak_is_held_with_the_reason(
     changes, reason = UNSPOKEN[case]
     impostor, row = _attack(sqlite_nodes, _signed(sqlite_nodes.jpn.keys, **changes))
     assert impostor.posts == []
-    assert (row["state"], row["attempts"], row["last_error"]) == ("pending", 2, reason)
+    assert (row.state, row.attempts, row.last_error) == ("pending", 2, reason)
 
 
 def test_an_item_waits_for_a_peer_that_reads_its_envelope_version() -> None:

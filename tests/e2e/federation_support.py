@@ -20,9 +20,9 @@ from sqlalchemy import select
 from pactshare import seal
 from pactshare.audit import ProblemKind
 from pactshare.federation.delivery import PATH
-from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer
 from pactshare.federation.signatures import MESSAGE_ID, RECIPIENT, content_digest, sign_request
+from pactshare.federation.storage import outbox_entries
 from pactshare.node import NodeHome, journal
 from pactshare.node.holdings import inbox
 from pactshare.node.service import Node, init_node
@@ -145,7 +145,7 @@ class NodeProcess:
     def outbox(self) -> list[dict[str, Any]]:
         node = self.open()
         try:
-            return outbox_rows(node, pending_only=False)
+            return [entry.to_dict() for entry in outbox_entries(node, pending_only=False)]
         finally:
             node.close()
 

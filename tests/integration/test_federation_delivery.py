@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from pactshare.errors import NodeError
 from pactshare.federation.delivery import BACKOFF_CAP, backoff, deliver_due
-from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer, list_peers
+from pactshare.federation.storage import outbox_entries
 from pactshare.node.answers import accept_note
 from pactshare.node.consents import grant_consent, revoke_consent
 from pactshare.node.documents import write_document
@@ -75,8 +75,8 @@ def test_an_item_is_delivered_once_with_a_verified_receipt(
         again = deliver_due(kor)
     assert report.delivered == [provision.provision_id]
     assert again.delivered == []
-    [row] = outbox_rows(kor, pending_only=False)
-    assert (row["state"], row["attempts"]) == ("delivered", 1)
+    [row] = outbox_entries(kor, pending_only=False)
+    assert (row.state, row.attempts) == ("delivered", 1)
     assert [h.item_id for h in inbox(jpn)] == [item]
     assert _kinds(kor).count("delivery") == 1
 
@@ -100,9 +100,9 @@ def test_a_refusal_by_the_receiver_is_final_and_audited(
         later = deliver_due(kor, now=datetime(2100, 1, 1, tzinfo=UTC))
     assert report.refused == [provision.provision_id]
     assert later.refused == later.delivered == later.retrying == []
-    [row] = [r for r in outbox_rows(kor, pending_only=False) if r["kind"] == "item"]
-    assert row["state"] == "refused"
-    assert "refused by JPN" in row["last_error"]
+    [row] = [r for r in outbox_entries(kor, pending_only=False) if r.kind == "item"]
+    assert row.state == "refused"
+    assert "refused by JPN" in (row.last_error or "")
     assert inbox(jpn) == []
 
 
@@ -116,9 +116,9 @@ def test_a_peer_that_is_down_is_retried_later_with_backoff(
     now = datetime.now(UTC)
     report = deliver_due(kor, now=now)
     assert len(report.retrying) == 1
-    [row] = outbox_rows(kor)
-    assert row["attempts"] == 1
-    assert row["last_error"]
+    [row] = outbox_entries(kor)
+    assert row.attempts == 1
+    assert row.last_error
     assert deliver_due(kor, now=now).retrying == []  # due again only after its backoff
     assert all(0 <= backoff(n) <= BACKOFF_CAP for n in range(100))
 
@@ -131,14 +131,14 @@ def test_an_approval_and_its_revocation_are_queued_for_the_holder(
     item = _item(kor, tmp_path)
     approval = grant_consent(kor, item, release_to="USA", for_holder="JPN")
     revoke_consent(kor, approval["body"]["approval_id"])
-    queued = [(row["kind"], row["recipient"]) for row in outbox_rows(kor)]
+    queued = [(row.kind, row.recipient) for row in outbox_entries(kor)]
     assert sorted(queued) == [("approval", "JPN"), ("revocation", "JPN")]
     with NodeServer(jpn, port=0) as server:
         add_peer(kor, "JPN", server.url)
         server.worker.stop()
         deliver_due(kor)
         deliver_due(kor)
-    assert outbox_rows(kor) == []
+    assert outbox_entries(kor) == []
     with jpn.db.atomic() as tx:
         [filed] = tx.execute(select(approvals)).all()
     assert filed.revoked_at is not None

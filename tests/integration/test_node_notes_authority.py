@@ -14,8 +14,8 @@ import pytest
 
 from pactshare.errors import InputError, PackageError, RefusedError
 from pactshare.federation.delivery import deliver_due
-from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer
+from pactshare.federation.storage import outbox_entries
 from pactshare.node.agreements import version
 from pactshare.node.answers import accept_note, reject_note
 from pactshare.node.documents import (
@@ -72,7 +72,7 @@ def _note(node: Node, event_id: str) -> NoteRecord:
 def _deliver(*nodes: Node) -> None:
     for node in nodes:
         report = deliver_due(node)
-        assert report.retrying == report.refused == [], outbox_rows(node, pending_only=False)
+        assert report.retrying == report.refused == [], outbox_entries(node, pending_only=False)
 
 
 Served = tuple[Node, Node, Clock, Clock]

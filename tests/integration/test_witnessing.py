@@ -26,10 +26,9 @@ from pactshare.errors import (
     InvalidTreeHeadError,
     PackageError,
 )
+from pactshare.federation.storage import cosignatures, forks
 from pactshare.federation.witness import (
     compare_seen_heads,
-    cosignatures,
-    forks,
     record_cosignature,
     seen_heads_message,
     tree_head_message,
@@ -128,16 +127,15 @@ def test_a_growing_log_is_cosigned_by_both_witnesses_with_its_consistency_checke
     usa_key = usa.keys.signing_key.public_key()
     audit.verify_cosignature(head_of(answer), usa.keys.signing_key_id, usa_key)
     with kor.db.atomic() as tx:
-        every = cosignatures(tx)
-        at_11 = cosignatures(tx, size=11)
         report = journal.verify(tx, kor.keys.signing_key.public_key())
-    assert [(c["size"], c["witness"]) for c in every] == [
+    every, at_11 = cosignatures(kor), cosignatures(kor, size=11)
+    assert [(c.size, c.witness) for c in every] == [
         (4, "USA"),
         (5, "JPN"),
         (11, "USA"),
         (12, "JPN"),
     ]
-    assert [c["head"] for c in at_11] == [answer["body"]["head"]]
+    assert [c.head for c in at_11] == [answer["body"]["head"]]
     assert all(p.kind is audit.ProblemKind.UNCOVERED for p in report.problems)
 
     with usa.db.atomic() as tx:
@@ -146,8 +144,7 @@ def test_a_growing_log_is_cosigned_by_both_witnesses_with_its_consistency_checke
     record_cosignature(kor, "USA", answer)
     with usa.db.atomic() as tx:
         assert journal.size(tx) == usa_size
-    with kor.db.atomic() as tx:
-        assert len(cosignatures(tx)) == 4
+    assert len(cosignatures(kor)) == 4
     assert seen_heads_message(usa, "KOR")["body"]["heads"] == []  # KOR knows its own log
     assert [h["size"] for h in seen_heads_message(usa, "JPN")["body"]["heads"]] == [11]
 
@@ -193,10 +190,9 @@ def test_witnesses_gossip_and_catch_two_histories_of_one_size(
             audit.verify_head(head, kor_key)  # anyone with KOR's key can check the evidence
         assert heads[0].size == heads[1].size == 8
         assert heads[0].root != heads[1].root
-        with witness.db.atomic() as tx:
-            (fork,) = forks(tx)
-        assert fork["party"] == "KOR"
-        assert fork["evidence"] == caught.evidence
+        (fork,) = forks(witness)
+        assert fork.party == "KOR"
+        assert fork.evidence == caught.evidence
         (entry,) = incidents(witness)
         assert entry.details["incident"] == "fork-detected"
         assert entry.subject == "KOR"
@@ -204,8 +200,7 @@ def test_witnesses_gossip_and_catch_two_histories_of_one_size(
 
     with pytest.raises(ForkDetectedError):  # told again: refused again, recorded once
         compare_seen_heads(jpn, "USA", seen_heads_message(usa, "JPN"))
-    with jpn.db.atomic() as tx:
-        assert len(forks(tx)) == 1
+    assert len(forks(jpn)) == 1
     assert len(incidents(jpn)) == 1
 
 
@@ -229,8 +224,7 @@ def test_a_fork_of_another_size_is_caught_when_the_log_reaches_it(
             witness_head(usa, "KOR", tree_head_message(kor, "USA"))
         assert caught.value.evidence["shown"]["size"] == 9
         assert "by JPN" in str(caught.value)  # the other head came by JPN's gossip
-        with usa.db.atomic() as tx:
-            assert [f["party"] for f in forks(tx)] == ["KOR"]
+        assert [f.party for f in forks(usa)] == ["KOR"]
     finally:
         forked.close()
 
@@ -268,8 +262,7 @@ def test_a_head_that_does_not_extend_the_cosigned_one_is_refused_directly(
     # A proof from another size than the one USA cosigned: refused, but no evidence of a fork.
     with pytest.raises(InvalidProofError, match="from size 8"):
         witness_head(usa, "KOR", tree_head_message(forked, "USA"))  # the fork offers 4 → 11
-    with usa.db.atomic() as tx:
-        assert len(forks(tx)) == 2
+    assert len(forks(usa)) == 2
     assert len(incidents(usa)) == 2
 
 
@@ -282,8 +275,7 @@ def test_an_older_head_is_refused_and_nothing_is_recorded(nodes: dict[str, Node]
     # The old head was never cosigned: replaying it is refused as older, not answered.
     with pytest.raises(InvalidTreeHeadError, match="older"):
         witness_head(usa, "KOR", sign_document("tree-head", stale, kor.keys))
-    with usa.db.atomic() as tx:
-        assert forks(tx) == []
+    assert forks(usa) == []
 
 
 def test_tampered_and_unpinned_signatures_are_refused(
@@ -348,8 +340,7 @@ def test_tampered_and_unpinned_signatures_are_refused(
         record_cosignature(
             kor, "JPN", sign_document("cosignature", {**answer["body"], "witness": "JPN"}, jpn.keys)
         )
-    with kor.db.atomic() as tx:
-        assert cosignatures(tx) == []
+    assert cosignatures(kor) == []
 
     record_cosignature(kor, "USA", answer)
     gossip = seen_heads_message(usa, "JPN")

@@ -10,14 +10,13 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, closing
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pactshare.federation.delivery import deliver_due
-from pactshare.federation.outbox import outbox_rows
 from pactshare.federation.peers import add_peer
-from pactshare.federation.witness import cosignatures, forks, queue_round
+from pactshare.federation.storage import OutboxEntry, cosignatures, forks, outbox_entries
+from pactshare.federation.witness import queue_round
 from pactshare.node.home import NodeConfig, NodeHome
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
@@ -42,21 +41,21 @@ def served(nodes: dict[str, Node]) -> Iterator[dict[str, Node]]:  # noqa: F811 -
         yield nodes
 
 
-def _drained(node: Node, within: float = 30.0) -> list[dict[str, Any]]:
+def _drained(node: Node, within: float = 30.0) -> list[OutboxEntry]:
     """Deliver until nothing is pending (the node's own worker delivers too); every message."""
     deadline = time.monotonic() + within
-    while outbox_rows(node):
-        assert time.monotonic() < deadline, outbox_rows(node)
+    while outbox_entries(node):
+        assert time.monotonic() < deadline, outbox_entries(node)
         deliver_due(node)
         time.sleep(0.05)
-    return outbox_rows(node, pending_only=False)
+    return outbox_entries(node, pending_only=False)
 
 
 def _round(*logs: Node) -> None:
     queued = {node.party_code: set(queue_round(node)) for node in logs}
     for node in logs:
-        sent = [row for row in _drained(node) if row["id"] in queued[node.party_code]]
-        assert {row["state"] for row in sent} == {"delivered"}, sent
+        sent = [row for row in _drained(node) if row.id in queued[node.party_code]]
+        assert {row.state for row in sent} == {"delivered"}, sent
 
 
 def _fork(node: Node, root: Path, ticking: Clock) -> Node:
@@ -79,13 +78,11 @@ def test_rounds_over_http_get_the_log_cosigned_by_every_peer(served: dict[str, N
     _round(kor, usa, jpn)
     grow(kor, 2, "after")
     _round(kor)
-    with kor.db.atomic() as tx:
-        witnesses = {(row["witness"], row["size"]) for row in cosignatures(tx)}
+    witnesses = {(row.witness, row.size) for row in cosignatures(kor)}
     assert {"USA", "JPN"} <= {witness for witness, _ in witnesses}
     assert len({size for _, size in witnesses}) >= 2  # two rounds, the log grew between them
     for node in (kor, usa, jpn):
-        with node.db.atomic() as tx:
-            assert forks(tx) == []
+        assert forks(node) == []
 
 
 def test_a_forked_head_is_refused_over_http_and_the_witness_keeps_the_evidence(
@@ -100,14 +97,12 @@ def test_a_forked_head_is_refused_over_http_and_the_witness_keeps_the_evidence(
     try:
         grow(forked, 2, "rewritten history")
         _round(forked)  # longer, with a valid proof: both witnesses cosign it
-        with jpn.db.atomic() as tx:
-            assert forks(tx) == []
+        assert forks(jpn) == []
         grow(kor, 2, "the real history")  # the same size as the fork, another root
         queued = set(queue_round(kor))
-        heads = [r for r in _drained(kor) if r["id"] in queued and r["kind"] == "tree-head"]
+        heads = [r for r in _drained(kor) if r.id in queued and r.kind == "tree-head"]
     finally:
         forked.close()
-    assert [row["state"] for row in heads] == ["refused", "refused"]  # 409s from both: final
-    with jpn.db.atomic() as tx:
-        (fork,) = forks(tx)
-    assert fork["party"] == "KOR"
+    assert [row.state for row in heads] == ["refused", "refused"]  # 409s from both: final
+    (fork,) = forks(jpn)
+    assert fork.party == "KOR"

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pactshare import audit
+from pactshare.federation.storage import forks
 from pactshare.federation.witness import (
     compare_seen_heads,
-    forks,
     record_cosignature,
     seen_heads_message,
     tree_head_message,
@@ -81,7 +81,7 @@ def test_an_honest_log_is_always_cosigned_and_never_called_forked(
             sender, receiver = argument
             compare_seen_heads(nodes[receiver], sender, seen_heads_message(nodes[sender], receiver))
     for party, node in nodes.items():
+        assert forks(node) == []
         with node.db.atomic() as tx:
-            assert forks(tx) == []
             report = journal.verify(tx, node.keys.signing_key.public_key())
             assert all(p.kind is audit.ProblemKind.UNCOVERED for p in report.problems), party

@@ -16,13 +16,12 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import delete, insert, select
 
 from pactshare.api.problems import ProblemError
 from pactshare.defaults import DEFAULT_MAX_BODY  # set app.state.federation_max_body to change it
@@ -37,9 +36,9 @@ from pactshare.federation.signatures import (
     digest_matches,
     verify_request,
 )
+from pactshare.federation.storage import remember_nonce
 from pactshare.federation.versions import INFO_PATH, NONCE_PATTERN, own_info
 from pactshare.node.service import Node
-from pactshare.store.schema import federation_nonces
 
 __all__ = ["DEFAULT_MAX_BODY", "router"]
 
@@ -49,19 +48,7 @@ router = APIRouter(tags=["federation"])
 def _remember_nonce(node: Node, nonce: str, key_id: str) -> bool:
     """Record a nonce; False if seen within the freshness window. Older ones are purged."""
     now = datetime.now(UTC)
-    with node.db.atomic() as tx:
-        tx.execute(
-            delete(federation_nonces).where(
-                federation_nonces.c.seen_at < now - timedelta(seconds=2 * MAX_AGE)
-            )
-        )
-        seen = tx.execute(
-            select(federation_nonces.c.nonce).where(federation_nonces.c.nonce == nonce)
-        ).first()
-        if seen is not None:
-            return False
-        tx.execute(insert(federation_nonces).values(nonce=nonce, key_id=key_id, seen_at=now))
-    return True
+    return remember_nonce(node, nonce, key_id, now=now, window=2 * MAX_AGE)
 
 
 def _verify(node: Node, request: Request) -> SignedRequest:

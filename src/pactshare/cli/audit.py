@@ -232,20 +232,18 @@ def audit_consistency(
 @audit_group.command("cosignatures")
 def audit_cosignatures(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Show the witnesses' cosignatures of this node's signed tree heads."""
-    from pactshare.federation import witness  # noqa: PLC0415 - loaded when used
+    from pactshare.federation.storage import cosignatures  # noqa: PLC0415 - loaded when used
 
-    node = open_node(home)
-    with node.db.atomic() as tx:
-        found = witness.cosignatures(tx)
+    found = cosignatures(open_node(home))
     if as_json:
-        print_json(found)
+        print_json([row.to_dict() for row in found])
         return
     if not found:
         console.print("no cosignatures yet: no witness has cosigned a head of this log")
         return
     table = Table("size", "witness", "root", "received", box=None, header_style="bold")
     for row in found:
-        table.add_row(str(row["size"]), row["witness"], row["root"], row["received_at"])
+        table.add_row(str(row.size), row.witness, row.root, row.received_at.isoformat())
     console.print(table)
 
 
@@ -278,11 +276,9 @@ def audit_witness(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 @audit_group.command("forks")
 def audit_forks(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Show the forks detected in peers' logs (two histories shown), with their evidence."""
-    from pactshare.federation import witness  # noqa: PLC0415 - loaded when used
+    from pactshare.federation.storage import forks  # noqa: PLC0415 - loaded when used
 
-    node = open_node(home)
-    with node.db.atomic() as tx:
-        found = witness.forks(tx)
+    found = [fork.to_dict() for fork in forks(open_node(home))]
     if as_json:
         print_json(found)
         return

@@ -151,9 +151,9 @@ def outbox_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Pending deliveries and their retry state (attempts, next attempt, last error)."""
-    from pactshare.federation.outbox import outbox_rows  # noqa: PLC0415 - loaded when used
+    from pactshare.federation.storage import outbox_entries  # noqa: PLC0415 - loaded when used
 
-    rows = outbox_rows(open_node(home), pending_only=not show_all)
+    rows = [entry.to_dict() for entry in outbox_entries(open_node(home), pending_only=not show_all)]
     if as_json:
         print_json(rows)
         return

@@ -24,7 +24,6 @@ not depend on the node they inspect, their own (``--peer PARTY=URL``, ``--direct
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import time
 import uuid
@@ -33,24 +32,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
 from pactshare import audit, seal
 from pactshare.errors import PackageError, PactshareError
+from pactshare.federation.messages import (
+    COSIGNED_HEAD,
+    CosignedHeadAnswer,
+    CosignedHeadQuery,
+)
 from pactshare.federation.signatures import MESSAGE_ID, content_digest, signing_headers
+from pactshare.federation.storage.witnessing import latest_direct_head
 from pactshare.node import journal
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.service import Node
-from pactshare.store import schema
 
 __all__ = ["COSIGNED_HEAD", "MAX_QUERY", "QUERY_PATH", "PeerHead", "answer_query", "ask_peers"]
 
 QUERY_PATH = "/federation/v1/cosigned-head"
-COSIGNED_HEAD = "cosigned-head"
 MAX_QUERY = 1024  # bytes: a query is two short strings
 MAX_ANSWER = 64 << 10  # bytes: an answer is one signed head with a few cosignatures
-_PARTY = re.compile(r"[A-Z]{3}")
-_CHALLENGE = re.compile(r"[0-9a-f]{64}")
 _TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 
@@ -78,29 +78,11 @@ def answer_query(node: Node, asker: str, body: bytes) -> dict[str, Any]:
         query = json.loads(body)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise PackageError(f"{where}: not JSON ({type(exc).__name__})") from exc
-    if not isinstance(query, dict) or query.keys() != {"log", "challenge"}:
-        raise PackageError(f"{where}: the body must be an object of log and challenge")
-    log, challenge = query["log"], query["challenge"]
-    if not isinstance(log, str) or not _PARTY.fullmatch(log):
-        raise PackageError(f"{where}: 'log' must be a party code of three capital letters")
-    if not isinstance(challenge, str) or not _CHALLENGE.fullmatch(challenge):
-        raise PackageError(f"{where}: 'challenge' must be 64 lower-case hex digits")
-    table = schema.witnessed_heads
+    question = CosignedHeadQuery.from_dict(query, where)
     with node.db.atomic() as tx:
-        stored = tx.execute(
-            select(table.c.head)
-            .where(table.c.party == log, table.c.via == log)
-            .order_by(table.c.size.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-    answer = {
-        "witness": node.party_code,
-        "log": log,
-        "asked_by": asker,
-        "challenge": challenge,
-        "head": stored,
-    }
-    return sign_document(COSIGNED_HEAD, answer, node.keys)
+        head = latest_direct_head(tx, question.log)
+    answer = CosignedHeadAnswer(node.party_code, question.log, asker, question.challenge, head)
+    return sign_document(COSIGNED_HEAD, answer.to_dict(), node.keys)
 
 
 # --- the inspector's side -------------------------------------------------------------------
@@ -128,7 +110,7 @@ def _ask(
     node: Node, http: httpx.Client, party: str, url: str, directory: seal.Directory
 ) -> PeerHead:
     challenge = secrets.token_hex(32)
-    body = json.dumps({"log": node.party_code, "challenge": challenge}).encode()
+    body = json.dumps(CosignedHeadQuery(node.party_code, challenge).to_dict()).encode()
     headers = {
         "content-type": "application/json",
         "content-digest": content_digest([body]),
@@ -185,12 +167,9 @@ def _check_answer(
         != expected
     ):
         raise PackageError(f"{where}: signed by {signer}, not {party}'s answer to our question")
-    raw = body.get("head")
-    if raw is None:
+    head = CosignedHeadAnswer.from_dict(body, where).head
+    if head is None:
         return None
-    if not isinstance(raw, dict):
-        raise PackageError(f"{where}: 'head' must be a head or null")
-    head = audit.SignedTreeHead.from_json(json.dumps(raw))
     if not journal.cosigned_by(head, party, directory):
         raise PackageError(f"{where}: the head at size {head.size} carries no cosignature by it")
     return head

@@ -34,21 +34,28 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, select, update
 
 from pactshare.audit import EntryKind
 from pactshare.errors import FederationError, PactshareError, translated
 from pactshare.federation import relay, versions, witness
 from pactshare.federation.inbound import ACKNOWLEDGEMENT, ITEM, JSON, ZIP
-from pactshare.federation.peers import peer_url
 from pactshare.federation.signatures import MESSAGE_ID, content_digest, signing_headers
+from pactshare.federation.storage.outbox import (
+    OutboxEntry,
+    OutboxState,
+    due_messages,
+    finish_message,
+    mark_provision_delivered,
+    pending_messages,
+    schedule_retry,
+)
+from pactshare.federation.storage.peers import peer_url
 from pactshare.node import journal
 from pactshare.node.answers import ACCEPTANCE, answer_acknowledged
 from pactshare.node.documents import verify_document
 from pactshare.node.notes import acknowledged
 from pactshare.node.packages import write_package
 from pactshare.node.service import Node
-from pactshare.store.schema import outbox, provisions
 
 __all__ = [
     "ACKNOWLEDGED",
@@ -65,7 +72,6 @@ __all__ = [
 
 PATH = "/federation/v1/messages"
 BACKOFF_BASE, BACKOFF_CAP = 0.5, 60.0
-PENDING, DELIVERED, REFUSED = "pending", "delivered", "refused"
 RETRYABLE_4XX = frozenset({401, 408, 425, 429})
 _BLOCK = 1 << 20
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -116,15 +122,7 @@ def deliver_due(
     """One pass over the messages due (``now``: real UTC time by default)."""
     real = now or datetime.now(UTC)
     report = DeliveryReport()
-    with node.db.atomic() as tx:
-        due = tx.execute(
-            select(outbox)
-            .where(
-                outbox.c.state == PENDING,
-                or_(outbox.c.attempts == 0, outbox.c.next_attempt_at <= real),
-            )
-            .order_by(outbox.c.created_at, outbox.c.id)
-        ).all()
+    due = due_messages(node, real)
     if not due:
         return report
     own = client is None
@@ -137,9 +135,9 @@ def deliver_due(
             try:
                 _check_supported(node, http, row, speaks, real)
                 receipt, reply = _send(node, http, row)
-                _finish(node, row, DELIVERED, receipt=receipt, reply=reply)
+                _finish(node, row, OutboxState.DELIVERED, receipt=receipt, reply=reply)
             except _RefusedError as exc:
-                _finish(node, row, REFUSED, error=str(exc))
+                _finish(node, row, OutboxState.REFUSED, error=str(exc))
                 report.refused.append(row.id)
             except (_RetryError, PactshareError) as exc:
                 versions.forget_info(node, row.recipient)  # ask again at the next try
@@ -153,27 +151,20 @@ def deliver_due(
     return report
 
 
-def _waits_for_its_approval(node: Node, row: Any) -> bool:
+def _waits_for_its_approval(node: Node, row: OutboxEntry) -> bool:
     """A revocation never overtakes its approval (both may carry the same instant when the
     clock is fixed, so creation order alone cannot say which goes first)."""
     if row.kind != "revocation":
         return False
     approval_id = row.payload["body"]["approval_id"]
-    with node.db.atomic() as tx:
-        pending = tx.execute(
-            select(outbox.c.payload).where(
-                outbox.c.kind == "approval",
-                outbox.c.recipient == row.recipient,
-                outbox.c.state == PENDING,
-            )
-        ).scalars()
-        return any(payload["body"]["approval_id"] == approval_id for payload in pending)
+    pending = pending_messages(node, kind="approval", recipient=row.recipient)
+    return any(entry.payload["body"]["approval_id"] == approval_id for entry in pending)
 
 
 def _check_supported(
     node: Node,
     http: httpx.Client,
-    row: Any,
+    row: OutboxEntry,
     speaks: dict[str, versions.PeerInfo | str],
     real: datetime,
 ) -> None:
@@ -193,7 +184,9 @@ def _check_supported(
         raise _RetryError(reason)
 
 
-def _send(node: Node, http: httpx.Client, row: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def _send(
+    node: Node, http: httpx.Client, row: OutboxEntry
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
     with node.db.atomic() as tx:
         base = peer_url(tx, row.recipient)
     if base is None:
@@ -214,7 +207,7 @@ def _send(node: Node, http: httpx.Client, row: Any) -> tuple[dict[str, Any], dic
     return _receipt(node, row, answer)
 
 
-def _body(node: Node, row: Any, folder: Path) -> tuple[Path, str]:
+def _body(node: Node, row: OutboxEntry, folder: Path) -> tuple[Path, str]:
     """The request body in a file: the transfer package for an item, else the document."""
     path = folder / "body"
     if row.kind == ITEM:
@@ -231,7 +224,7 @@ def _chunks(path: Path) -> Iterator[bytes]:
 
 
 def _receipt(
-    node: Node, row: Any, answer: httpx.Response
+    node: Node, row: OutboxEntry, answer: httpx.Response
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The receiver's verified receipt and its reply, if any; or why this attempt failed."""
     status = answer.status_code
@@ -261,8 +254,8 @@ def _receipt(
 
 def _finish(
     node: Node,
-    row: Any,
-    state: str,
+    row: OutboxEntry,
+    state: OutboxState,
     *,
     receipt: dict[str, Any] | None = None,
     reply: dict[str, Any] | None = None,
@@ -272,25 +265,14 @@ def _finish(
     now = node.now()
     subject = row.payload.get("body", {}).get("item_id") or row.kind
     with node.db.atomic() as tx:
-        changed = tx.execute(
-            update(outbox)
-            .where(outbox.c.id == row.id, outbox.c.state == PENDING)
-            .values(
-                state=state,
-                receipt=receipt,
-                last_error=error,
-                attempts=row.attempts + 1,
-                delivered_at=now if state == DELIVERED else None,
-            )
-        ).rowcount
-        if not changed:
+        if not finish_message(tx, row, state, receipt=receipt, error=error, at=now):
             return  # another pass (the CLI's, the server's) finished it first
         if reply is not None and row.kind in REPLY_HANDLERS:
             REPLY_HANDLERS[row.kind](node, row.recipient, reply)
         if receipt is not None and row.kind in ACKNOWLEDGED:
             ACKNOWLEDGED[row.kind](node, row.payload, row.recipient, receipt["body"])
-        if row.kind == "item" and state == DELIVERED:
-            tx.execute(update(provisions).where(provisions.c.id == row.id).values(state=DELIVERED))
+        if row.kind == "item" and state is OutboxState.DELIVERED:
+            mark_provision_delivered(tx, row.id)
         journal.record(
             tx,
             kind=EntryKind.DELIVERY,
@@ -301,25 +283,16 @@ def _finish(
                 "message": row.id,
                 "kind": row.kind,
                 "to": row.recipient,
-                "outcome": state,
+                "outcome": state.value,
                 **({"receipt": receipt["body"]} if receipt else {}),
                 **({"error": error} if error else {}),
             },
         )
 
 
-def _retry(node: Node, row: Any, error: str, real: datetime) -> None:
-    attempts = row.attempts + 1
-    with node.db.atomic() as tx:
-        tx.execute(
-            update(outbox)
-            .where(outbox.c.id == row.id)
-            .values(
-                attempts=attempts,
-                next_attempt_at=real + timedelta(seconds=backoff(attempts)),
-                last_error=error[:2000],
-            )
-        )
+def _retry(node: Node, row: OutboxEntry, error: str, real: datetime) -> None:
+    next_at = real + timedelta(seconds=backoff(row.attempts + 1))
+    schedule_retry(node, row, error, next_at)
 
 
 class DeliveryWorker:

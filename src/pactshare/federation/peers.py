@@ -4,27 +4,16 @@ is pinned (no trust on first use)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlsplit
-
-from sqlalchemy import Connection, insert, select, update
 
 from pactshare.audit import EntryKind
 from pactshare.domain import normalise_party_code
 from pactshare.errors import EnvelopeKeyError, InputError, NodeError
+from pactshare.federation.storage.peers import Peer, list_peers, put_peer
 from pactshare.node import journal
 from pactshare.node.service import Node
-from pactshare.store.schema import peers
 
-__all__ = ["Peer", "add_peer", "checked_url", "list_peers", "peer_url"]
-
-
-@dataclass(frozen=True, slots=True)
-class Peer:
-    party: str
-    url: str
-    added_at: datetime
+__all__ = ["Peer", "add_peer", "checked_url", "list_peers"]
 
 
 def checked_url(url: str, *, option: str = "--url") -> str:
@@ -52,11 +41,7 @@ def add_peer(node: Node, party: str, url: str) -> Peer:
     address = checked_url(url)
     now = node.now()
     with node.db.atomic() as tx:
-        known = tx.execute(select(peers.c.party).where(peers.c.party == code)).first()
-        if known is None:
-            tx.execute(insert(peers).values(party=code, url=address, added_at=now))
-        else:
-            tx.execute(update(peers).where(peers.c.party == code).values(url=address))
+        put_peer(tx, code, address, now)
         journal.record(
             tx,
             kind=EntryKind.EVENT,
@@ -66,14 +51,3 @@ def add_peer(node: Node, party: str, url: str) -> Peer:
             details={"event": "peer-added", "party": code, "url": address},
         )
     return Peer(code, address, now)
-
-
-def peer_url(tx: Connection, party: str) -> str | None:
-    """The URL of ``party``'s node, or None if no peer was added for it."""
-    return tx.execute(select(peers.c.url).where(peers.c.party == party)).scalar_one_or_none()
-
-
-def list_peers(node: Node) -> list[Peer]:
-    with node.db.atomic() as tx:
-        rows = tx.execute(select(peers).order_by(peers.c.party)).all()
-    return [Peer(r.party, r.url, r.added_at) for r in rows]

@@ -25,16 +25,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, insert, select, update
 
 from pactshare import __version__, seal
-from pactshare.errors import FederationError, PactshareError, StorageError, translated
+from pactshare.errors import FederationError, PactshareError, translated
 from pactshare.federation.inbound import ITEM, message_kinds
-from pactshare.federation.peers import peer_url
 from pactshare.federation.signatures import ALG, COVERED, MAX_AGE
+from pactshare.federation.storage.peers import forget_peer_info, keep_peer_info, kept_peer_info
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.service import Node
-from pactshare.store.schema import peer_info
 
 __all__ = [
     "INFO",
@@ -185,16 +183,14 @@ def _ask(http: httpx.Client, base: str, party: str) -> tuple[object, str]:
 def peer_info_of(node: Node, http: httpx.Client, party: str, *, now: datetime) -> PeerInfo:
     """What ``party`` speaks: the kept answer if fresh and still verified, else asked now.
     ``now`` is real time. Raises :class:`UnknownInfoError` with the reason to show."""
-    with node.db.atomic() as tx:
-        base = peer_url(tx, party)
-        kept = tx.execute(select(peer_info).where(peer_info.c.party == party)).first()
+    base, kept, fetched_at = kept_peer_info(node, party)
     if base is None:
         raise UnknownInfoError(f"no URL for {party}: add it with pactshare peer add")
     # Kept if asked within the last INFO_MAX_AGE seconds (an instant ahead of now, the real
     # clock having been set back, counts as stale).
-    if kept is not None and timedelta(0) <= now - kept.fetched_at <= _MAX_AGE:
+    if fetched_at is not None and timedelta(0) <= now - fetched_at <= _MAX_AGE:
         try:
-            return _parse(kept.document, node, party=party, nonce=None)
+            return _parse(kept, node, party=party, nonce=None)
         except UnknownInfoError:
             pass  # e.g. the peer's key was rotated since: ask again
     try:
@@ -202,20 +198,10 @@ def peer_info_of(node: Node, http: httpx.Client, party: str, *, now: datetime) -
         info = _parse(document, node, party=party, nonce=nonce)
     except UnknownInfoError as exc:
         raise UnknownInfoError(f"peer {party}'s info is unknown ({exc}); retrying later") from exc
-    values = {"document": document, "fetched_at": now}
-    try:
-        with node.db.atomic() as tx:
-            changed = tx.execute(
-                update(peer_info).where(peer_info.c.party == party).values(**values)
-            ).rowcount
-            if not changed:
-                tx.execute(insert(peer_info).values(party=party, **values))
-    except StorageError:
-        pass  # another pass (the CLI's, the server's) kept its answer first: either will do
+    keep_peer_info(node, party, document, now)
     return info
 
 
 def forget_info(node: Node, party: str) -> None:
     """Drop what ``party`` said it speaks, so that the next delivery asks again."""
-    with node.db.atomic() as tx:
-        tx.execute(delete(peer_info).where(peer_info.c.party == party))
+    forget_peer_info(node, party)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from pactshare import audit
 from pactshare.api.auth import current_node, require
 from pactshare.api.problems import ProblemError
-from pactshare.federation import witness
+from pactshare.federation.storage import cosignatures, forks
 from pactshare.node import journal
 from pactshare.node.people import Role
 from pactshare.web.rendering import page
@@ -32,8 +32,8 @@ def render_audit(request: Request, *, verify: bool) -> HTMLResponse:
         entries = journal.size(tx)
         key = node.keys.signing_key.public_key()
         report = journal.verify(tx, key, directory=node.directory) if verify else None
-        cosigned = witness.cosignatures(tx)
-        detected = witness.forks(tx)
+    cosigned = [c.to_dict() for c in cosignatures(node)]
+    detected = [f.to_dict() for f in forks(node)]
     failures = (
         [p for p in report.problems if p.kind is not audit.ProblemKind.UNCOVERED] if report else []
     )

@@ -1,0 +1,163 @@
+"""The outbox: the messages workflows queued for peers (``pactshare.node.outbox``), their
+delivery state and retries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, Row, or_, select, update
+
+from pactshare.node.service import Node
+from pactshare.store import schema
+
+__all__ = [
+    "OutboxEntry",
+    "OutboxState",
+    "due_messages",
+    "finish_message",
+    "mark_provision_delivered",
+    "outbox_entries",
+    "pending_messages",
+    "schedule_retry",
+]
+
+
+class OutboxState(StrEnum):
+    """Where a queued message is: waiting to be (re)sent, or done one way or the other."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One queued message: its signed document (``payload``) and its retry state."""
+
+    id: str
+    kind: str
+    recipient: str
+    payload: dict[str, Any]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    state: OutboxState
+    delivered_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The retry state as JSON (``pactshare outbox --json``), without the document."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "recipient": self.recipient,
+            "attempts": self.attempts,
+            "next_attempt_at": _iso(self.next_attempt_at),
+            "last_error": self.last_error,
+            "state": self.state.value,
+            "delivered_at": _iso(self.delivered_at),
+        }
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return instant.isoformat() if instant else None
+
+
+def _entry(row: Row[Any]) -> OutboxEntry:
+    return OutboxEntry(
+        row.id,
+        row.kind,
+        row.recipient,
+        row.payload,
+        row.attempts,
+        row.next_attempt_at,
+        row.last_error,
+        OutboxState(row.state),
+        row.delivered_at,
+    )
+
+
+_OLDEST_FIRST = (schema.outbox.c.created_at, schema.outbox.c.id)
+
+
+def outbox_entries(node: Node, *, pending_only: bool = True) -> list[OutboxEntry]:
+    """The messages of the outbox, oldest first (only those pending, by default)."""
+    query = select(schema.outbox).order_by(*_OLDEST_FIRST)
+    if pending_only:
+        query = query.where(schema.outbox.c.state == OutboxState.PENDING.value)
+    with node.db.atomic() as tx:
+        return [_entry(row) for row in tx.execute(query)]
+
+
+def due_messages(node: Node, real: datetime) -> list[OutboxEntry]:
+    """The pending messages never tried, or whose next attempt is due at ``real``."""
+    table = schema.outbox
+    with node.db.atomic() as tx:
+        rows = tx.execute(
+            select(table)
+            .where(
+                table.c.state == OutboxState.PENDING.value,
+                or_(table.c.attempts == 0, table.c.next_attempt_at <= real),
+            )
+            .order_by(*_OLDEST_FIRST)
+        )
+        return [_entry(row) for row in rows]
+
+
+def pending_messages(node: Node, *, kind: str, recipient: str) -> list[OutboxEntry]:
+    """The messages of ``kind`` for ``recipient`` still pending."""
+    table = schema.outbox
+    with node.db.atomic() as tx:
+        rows = tx.execute(
+            select(table).where(
+                table.c.kind == kind,
+                table.c.recipient == recipient,
+                table.c.state == OutboxState.PENDING.value,
+            )
+        )
+        return [_entry(row) for row in rows]
+
+
+def finish_message(
+    tx: Connection,
+    entry: OutboxEntry,
+    state: OutboxState,
+    *,
+    receipt: dict[str, Any] | None,
+    error: str | None,
+    at: datetime,
+) -> bool:
+    """Mark a pending message delivered (with its receipt) or refused; False if another
+    pass finished it first."""
+    table = schema.outbox
+    changed = tx.execute(
+        update(table)
+        .where(table.c.id == entry.id, table.c.state == OutboxState.PENDING.value)
+        .values(
+            state=state.value,
+            receipt=receipt,
+            last_error=error,
+            attempts=entry.attempts + 1,
+            delivered_at=at if state is OutboxState.DELIVERED else None,
+        )
+    ).rowcount
+    return bool(changed)
+
+
+def mark_provision_delivered(tx: Connection, provision_id: str) -> None:
+    """The provision whose package was delivered is delivered (the provision's own state)."""
+    table = schema.provisions
+    tx.execute(update(table).where(table.c.id == provision_id).values(state="delivered"))
+
+
+def schedule_retry(node: Node, entry: OutboxEntry, error: str, next_at: datetime) -> None:
+    """Count a failed attempt at ``entry`` and when to try it again."""
+    table = schema.outbox
+    with node.db.atomic() as tx:
+        tx.execute(
+            update(table)
+            .where(table.c.id == entry.id)
+            .values(attempts=entry.attempts + 1, next_attempt_at=next_at, last_error=error[:2000])
+        )

@@ -1,0 +1,103 @@
+"""Peers: where each party's node answers, what it last said it speaks, and the nonces of
+the signed requests it sent within the freshness window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from pactshare.errors import StorageError
+from pactshare.node.service import Node
+from pactshare.store import schema
+
+__all__ = [
+    "Peer",
+    "forget_peer_info",
+    "keep_peer_info",
+    "kept_peer_info",
+    "list_peers",
+    "peer_url",
+    "put_peer",
+    "remember_nonce",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """Where a party's node answers (its keys are in the pinned directory)."""
+
+    party: str
+    url: str
+    added_at: datetime
+
+
+def peer_url(tx: Connection, party: str) -> str | None:
+    """The URL of ``party``'s node, or None if no peer was added for it."""
+    table = schema.peers
+    return tx.execute(select(table.c.url).where(table.c.party == party)).scalar_one_or_none()
+
+
+def list_peers(node: Node) -> list[Peer]:
+    """Every peer, by party."""
+    table = schema.peers
+    with node.db.atomic() as tx:
+        rows = tx.execute(select(table).order_by(table.c.party)).all()
+    return [Peer(r.party, r.url, r.added_at) for r in rows]
+
+
+def put_peer(tx: Connection, party: str, url: str, at: datetime) -> None:
+    """Record where ``party``'s node answers (added at ``at``), or change its URL."""
+    table = schema.peers
+    if peer_url(tx, party) is None:
+        tx.execute(insert(table).values(party=party, url=url, added_at=at))
+    else:
+        tx.execute(update(table).where(table.c.party == party).values(url=url))
+
+
+def kept_peer_info(node: Node, party: str) -> tuple[str | None, Any, datetime | None]:
+    """``party``'s URL, and the info document it last answered with when it was fetched."""
+    table = schema.peer_info
+    with node.db.atomic() as tx:
+        base = peer_url(tx, party)
+        kept = tx.execute(select(table).where(table.c.party == party)).first()
+    if kept is None:
+        return base, None, None
+    return base, kept.document, kept.fetched_at
+
+
+def keep_peer_info(node: Node, party: str, document: Any, fetched_at: datetime) -> None:
+    """Keep ``party``'s verified info document; a concurrent pass keeping its own wins."""
+    table = schema.peer_info
+    values = {"document": document, "fetched_at": fetched_at}
+    try:
+        with node.db.atomic() as tx:
+            changed = tx.execute(
+                update(table).where(table.c.party == party).values(**values)
+            ).rowcount
+            if not changed:
+                tx.execute(insert(table).values(party=party, **values))
+    except StorageError:
+        pass  # another pass (the CLI's, the server's) kept its answer first: either will do
+
+
+def forget_peer_info(node: Node, party: str) -> None:
+    """Drop what ``party`` said it speaks."""
+    table = schema.peer_info
+    with node.db.atomic() as tx:
+        tx.execute(delete(table).where(table.c.party == party))
+
+
+def remember_nonce(node: Node, nonce: str, key_id: str, *, now: datetime, window: float) -> bool:
+    """Record a request's nonce; False if seen within ``window`` seconds before ``now``.
+    Older nonces are purged."""
+    table = schema.federation_nonces
+    with node.db.atomic() as tx:
+        tx.execute(delete(table).where(table.c.seen_at < now - timedelta(seconds=window)))
+        seen = tx.execute(select(table.c.nonce).where(table.c.nonce == nonce)).first()
+        if seen is not None:
+            return False
+        tx.execute(insert(table).values(nonce=nonce, key_id=key_id, seen_at=now))
+    return True

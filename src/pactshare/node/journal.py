@@ -222,7 +222,7 @@ def _stored_cosignatures(
     for row in rows:
         where = f"the head {row.witness} cosigned at size {row.size}"
         try:
-            head = audit.SignedTreeHead.from_json(json.dumps(row.head))
+            head = audit.SignedTreeHead.from_dict(row.head)
             if head.size != row.size:
                 raise InvalidTreeHeadError(f"it is a head of size {head.size}")
             if directory is not None and not cosigned_by(head, row.witness, directory):
@@ -261,7 +261,7 @@ def prove(tx: Connection, position: int) -> Proof:
         root=head.head.root.hex(),
         proof=[h.hex() for h in hashes],
         entry=json.loads(bytes(data)[len(audit.ENTRY_DOMAIN) :]),
-        head=json.loads(head.to_json()),
+        head=head.to_dict(),
     )
 
 
@@ -312,6 +312,6 @@ def prove_consistency(
         old_root=old_root.hex(),
         new_root=new_root.hex(),
         proof=[h.hex() for h in hashes],
-        old_head=json.loads(heads[old_size].to_json()) if old_size in heads else None,
-        new_head=json.loads(heads[new].to_json()) if new in heads else None,
+        old_head=heads[old_size].to_dict() if old_size in heads else None,
+        new_head=heads[new].to_dict() if new in heads else None,
     )

@@ -15,20 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pactshare.demo.world import World
 from pactshare.domain import Outcome, Registry, Request, decide, parse_instant
 from pactshare.errors import NodeError, RefusedError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.relay import relay_due
+from pactshare.federation.storage import OutboxState, outbox_entries
 from pactshare.federation.witness import queue_round
 from pactshare.node import journal
 from pactshare.node.consents import grant_consent
 from pactshare.node.incidents import report_incident
 from pactshare.node.items import provide, register
 from pactshare.scenarios import load_registry
-from pactshare.store.schema import items, outbox
+from pactshare.store.schema import items
 
 __all__ = ["GSOMIA", "SUSPENSION", "Step", "replay"]
 
@@ -80,13 +81,7 @@ def _item(world: World, name: str, text: str, **label: Any) -> str:
 
 
 def _pending(world: World) -> int:
-    count = 0
-    for node in world.nodes.values():
-        with node.db.atomic() as tx:
-            count += tx.execute(
-                select(func.count()).select_from(outbox).where(outbox.c.state == "pending")
-            ).scalar_one()
-    return count
+    return sum(len(outbox_entries(node)) for node in world.nodes.values())
 
 
 def settle(world: World, *, within: float = 30.0) -> None:
@@ -249,15 +244,9 @@ def _incident(world: World, item_id: str) -> Step:
 
 
 def _acknowledged(world: World, sender: str, kind: str) -> str:
-    node = world.nodes[sender]
-    with node.db.atomic() as tx:
-        row = tx.execute(
-            select(outbox.c.recipient, outbox.c.state)
-            .where(outbox.c.kind == kind)
-            .order_by(outbox.c.created_at.desc())
-            .limit(1)
-        ).one()
-    if row.state != "delivered":
+    sent = outbox_entries(world.nodes[sender], pending_only=False)
+    row = [entry for entry in sent if entry.kind == kind][-1]  # the latest
+    if row.state is not OutboxState.DELIVERED:
         return f"not delivered to {row.recipient} ({row.state})"
     return f"{row.recipient} notified before anything is confirmed; its signed receipt is on file"
 

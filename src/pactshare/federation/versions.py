@@ -183,14 +183,14 @@ def _ask(http: httpx.Client, base: str, party: str) -> tuple[object, str]:
 def peer_info_of(node: Node, http: httpx.Client, party: str, *, now: datetime) -> PeerInfo:
     """What ``party`` speaks: the kept answer if fresh and still verified, else asked now.
     ``now`` is real time. Raises :class:`UnknownInfoError` with the reason to show."""
-    base, kept, fetched_at = kept_peer_info(node, party)
+    base, kept = kept_peer_info(node, party)
     if base is None:
         raise UnknownInfoError(f"no URL for {party}: add it with pactshare peer add")
     # Kept if asked within the last INFO_MAX_AGE seconds (an instant ahead of now, the real
     # clock having been set back, counts as stale).
-    if fetched_at is not None and timedelta(0) <= now - fetched_at <= _MAX_AGE:
+    if kept is not None and timedelta(0) <= now - kept.fetched_at <= _MAX_AGE:
         try:
-            return _parse(kept, node, party=party, nonce=None)
+            return _parse(kept.document, node, party=party, nonce=None)
         except UnknownInfoError:
             pass  # e.g. the peer's key was rotated since: ask again
     try:

@@ -14,6 +14,7 @@ from pactshare.node.service import Node
 from pactshare.store import schema
 
 __all__ = [
+    "KeptInfo",
     "Peer",
     "forget_peer_info",
     "keep_peer_info",
@@ -57,15 +58,22 @@ def put_peer(tx: Connection, party: str, url: str, at: datetime) -> None:
         tx.execute(update(table).where(table.c.party == party).values(url=url))
 
 
-def kept_peer_info(node: Node, party: str) -> tuple[str | None, Any, datetime | None]:
-    """``party``'s URL, and the info document it last answered with when it was fetched."""
+@dataclass(frozen=True, slots=True)
+class KeptInfo:
+    """The signed node-info document a peer last answered (unverified until read again), and
+    when it was fetched (real time)."""
+
+    document: Any
+    fetched_at: datetime
+
+
+def kept_peer_info(node: Node, party: str) -> tuple[str | None, KeptInfo | None]:
+    """``party``'s URL, and the info it last answered, if kept."""
     table = schema.peer_info
     with node.db.atomic() as tx:
         base = peer_url(tx, party)
         kept = tx.execute(select(table).where(table.c.party == party)).first()
-    if kept is None:
-        return base, None, None
-    return base, kept.document, kept.fetched_at
+    return base, None if kept is None else KeptInfo(kept.document, kept.fetched_at)
 
 
 def keep_peer_info(node: Node, party: str, document: Any, fetched_at: datetime) -> None:

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import rfc8785
-from sqlalchemy import Connection, insert, select
 
 from pactshare.audit import EntryKind
 from pactshare.domain import parse_instant
@@ -34,6 +33,7 @@ from pactshare.domain.authority import TOLERANCE
 from pactshare.errors import InputError, PackageError, RefusedError, StorageError
 from pactshare.federation import relay, witness
 from pactshare.federation.signatures import MESSAGE_ID
+from pactshare.federation.storage.inbound import answered, record_answered
 from pactshare.limits import check_id, parse_json
 from pactshare.node import incidents, journal
 from pactshare.node.answers import ACCEPTANCE, REJECTION, record_answer
@@ -44,7 +44,6 @@ from pactshare.node.notes import record_note
 from pactshare.node.packages import read_manifest
 from pactshare.node.reception import ALREADY_RECEIVED, receive_package
 from pactshare.node.service import Node
-from pactshare.store.schema import inbound_messages
 
 __all__ = ["ACKNOWLEDGEMENT", "HANDLERS", "ITEM", "Inbound", "accept", "message_kinds"]
 
@@ -142,7 +141,7 @@ def _document(node: Node, message: Inbound) -> dict[str, Any]:
         # The same message delivered twice at once (a retry racing a slow first attempt):
         # the other request recorded it first; answer what it answered.
         with node.db.atomic() as tx:
-            earlier = _answered(tx, message.message_id)
+            earlier = answered(tx, message.message_id)
         if earlier is None:
             raise
         return earlier
@@ -164,13 +163,6 @@ def _signed_before(body: dict[str, Any], created: datetime, where: str) -> None:
         )
 
 
-def _answered(tx: Connection, message_id: str) -> dict[str, Any] | None:
-    earlier = tx.execute(
-        select(inbound_messages.c.receipt).where(inbound_messages.c.id == message_id)
-    ).scalar_one_or_none()
-    return None if earlier is None else dict(earlier)
-
-
 def _apply(
     node: Node,
     message: Inbound,
@@ -183,7 +175,7 @@ def _apply(
     """Apply the document once and record the answer, in one transaction."""
     kind, where, now = str(document["kind"]), f"message {message.message_id}", node.now()
     with node.db.atomic() as tx:
-        earlier = _answered(tx, message.message_id)
+        earlier = answered(tx, message.message_id)
         if earlier is not None:
             return earlier
         reply = early if kind in OWN_TRANSACTION else handler(node, signer, document, where, now)
@@ -200,15 +192,14 @@ def _apply(
             node.keys,
         )
         answer = {"receipt": acknowledgement, **({"reply": reply} if reply else {})}
-        tx.execute(
-            insert(inbound_messages).values(
-                id=message.message_id,
-                kind=kind,
-                sender=signer,
-                document=document,
-                receipt=answer,
-                received_at=now,
-            )
+        record_answered(
+            tx,
+            message.message_id,
+            kind=kind,
+            sender=signer,
+            document=document,
+            answer=answer,
+            at=now,
         )
     return answer
 

@@ -15,19 +15,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
-
 from pactshare.domain import ApprovalKind
 from pactshare.errors import RefusedError
+from pactshare.federation.storage.relays import (
+    Relay,
+    RelayState,
+    approvals_filed,
+    approve_relay,
+    mark_relay,
+    relay_state,
+    relays_in,
+    start_relay,
+)
 from pactshare.node.consents import request_consent
 from pactshare.node.items import item_row, provide
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
-from pactshare.store.schema import approvals, relays
 
 __all__ = ["await_consent", "consent_arrived", "relay_due"]
-
-AWAITING, APPROVED, PROVIDED, REFUSED = "awaiting-consent", "approved", "provided", "refused"
 
 
 def await_consent(node: Node, item_id: str, final_recipient: str, *, new_hop: bool) -> None:
@@ -36,31 +41,15 @@ def await_consent(node: Node, item_id: str, final_recipient: str, *, new_hop: bo
     originator provided the item again, and its earlier approval was for the earlier release."""
     now = node.now()
     with node.db.atomic() as tx:
-        known = tx.execute(
-            select(relays.c.state).where(
-                relays.c.item_id == item_id, relays.c.final_recipient == final_recipient
-            )
-        ).scalar_one_or_none()
-        if known is not None and (known in (AWAITING, APPROVED) or not new_hop):
+        known = relay_state(tx, item_id, final_recipient)
+        if known is not None and (
+            known in (RelayState.AWAITING, RelayState.APPROVED) or not new_hop
+        ):
             return
         originator = item_row(tx, item_id).originator
         request = request_consent(node, item_id, release_to=final_recipient)
-        if known is None:
-            tx.execute(
-                insert(relays).values(
-                    item_id=item_id,
-                    final_recipient=final_recipient,
-                    originator=originator,
-                    state=AWAITING,
-                    requested_at=now,
-                )
-            )
-        else:
-            tx.execute(
-                update(relays)
-                .where(relays.c.item_id == item_id, relays.c.final_recipient == final_recipient)
-                .values(state=AWAITING, requested_at=now, provision_id=None, last_error=None)
-            )
+        relay = Relay(item_id, final_recipient, originator)
+        start_relay(tx, relay, at=now, known=known is not None)
         queue_message(
             tx,
             message_id=request["body"]["request_id"],
@@ -73,18 +62,10 @@ def await_consent(node: Node, item_id: str, final_recipient: str, *, new_hop: bo
 
 def consent_arrived(node: Node, approval: dict[str, Any]) -> None:
     """An originator's release approval arrived: the matching relay may proceed."""
-    if approval.get("kind") != "release":
+    if approval.get("kind") != ApprovalKind.RELEASE:
         return
     with node.db.atomic() as tx:
-        tx.execute(
-            update(relays)
-            .where(
-                relays.c.item_id == approval["item_id"],
-                relays.c.final_recipient == approval["subject"],
-                relays.c.state == AWAITING,
-            )
-            .values(state=APPROVED)
-        )
+        approve_relay(tx, approval["item_id"], approval["subject"])
 
 
 def relay_due(node: Node) -> list[str]:
@@ -92,37 +73,16 @@ def relay_due(node: Node) -> list[str]:
     provision ids. A refusal is recorded (by the decision) and the relay marked refused."""
     now = node.now()
     done = []
-    with node.db.atomic() as tx:
-        ready = tx.execute(select(relays).where(relays.c.state == APPROVED)).all()
-    for row in ready:
+    for row in relays_in(node, RelayState.APPROVED):
         with node.db.atomic() as tx:
-            filed = tx.execute(
-                select(approvals.c.recorded_at).where(
-                    approvals.c.item_id == row.item_id,
-                    approvals.c.originator == row.originator,
-                    approvals.c.kind == ApprovalKind.RELEASE.value,
-                    approvals.c.subject == row.final_recipient,
-                    approvals.c.revoked_at.is_(None),
-                )
-            ).scalars()
-            if not any(recorded < now for recorded in filed):
+            if not any(recorded < now for recorded in approvals_filed(tx, row)):
                 continue  # filed at this very instant: the release must come after it
             try:
                 provision = provide(node, row.item_id, row.final_recipient, package=None)
             except RefusedError as exc:
-                _mark(node, row, REFUSED, error="; ".join(exc.reasons) or str(exc))
+                error = "; ".join(exc.reasons) or str(exc)
+                mark_relay(node, row, RelayState.REFUSED, error=error)
                 continue
-            _mark(node, row, PROVIDED, provision_id=provision.provision_id)
+            mark_relay(node, row, RelayState.PROVIDED, provision_id=provision.provision_id)
             done.append(provision.provision_id)
     return done
-
-
-def _mark(
-    node: Node, row: Any, state: str, *, provision_id: str | None = None, error: str | None = None
-) -> None:
-    with node.db.atomic() as tx:
-        tx.execute(
-            update(relays)
-            .where(relays.c.item_id == row.item_id, relays.c.final_recipient == row.final_recipient)
-            .values(state=state, provision_id=provision_id, last_error=error)
-        )

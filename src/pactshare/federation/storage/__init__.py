@@ -1,6 +1,8 @@
 """The federation's storage, and the only SQL of the federation: the outbox
 (:mod:`~pactshare.federation.storage.outbox`), peers, what they speak and the nonces of their
-requests (:mod:`~pactshare.federation.storage.peers`), and witnessing
+requests (:mod:`~pactshare.federation.storage.peers`), the messages received and answered
+(:mod:`~pactshare.federation.storage.inbound`), a hub's relays
+(:mod:`~pactshare.federation.storage.relays`), and witnessing
 (:mod:`~pactshare.federation.storage.witnessing`).
 
 Functions taking a ``tx`` run inside the caller's transaction (a workflow's unit of work);

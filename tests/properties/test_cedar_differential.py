@@ -11,14 +11,21 @@ What the translation does not model, the generator does not produce: items carry
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime
 
 import cedarpy
 from hypothesis import given, note, settings
 
 from pactshare.cedar import cedar_request, export_registry, policy_set_json, policy_text, statuses
-from pactshare.domain import Decision, Interpretation, Registry, Request, decide, decide_many
+from pactshare.domain import (
+    Decision,
+    Interpretation,
+    Prepared,
+    Registry,
+    Request,
+    decide,
+    decide_many,
+)
 from tests.properties.conftest import examples
 from tests.properties.strategies import registries, scenarios
 
@@ -96,18 +103,18 @@ def test_decide_many_makes_the_same_decisions_as_decide(
 
 @settings(max_examples=examples(150, 50))
 @given(scenarios(onward=True, count=12))
-def test_decide_with_warm_memos_matches_decide_on_a_fresh_registry(
+def test_decide_on_a_prepared_registry_matches_the_bare_registry(
     scenario: tuple[Registry, Interpretation, list[tuple[datetime, Request]]],
 ) -> None:
-    """decide memoises per registry (routes by status segment, checks by their inputs): each
-    request, asked at every instant of the scenario on the same registry, gets what a fresh
-    registry object (empty memos) gives."""
+    """A prepared registry keeps the timelines it compiled: each request, asked at every
+    instant of the scenario against one Prepared, gets what the bare registry (prepared
+    afresh for each decision) gives."""
     registry, interpretation, pairs = scenario
+    prepared = Prepared(registry)
     for at, _ in pairs:
         for _, request in pairs:
-            fresh = replace(registry, agreements=dict(registry.agreements))
-            assert decide(request, registry, at, interpretation) == decide(
-                request, fresh, at, interpretation
+            assert decide(request, prepared, at, interpretation) == decide(
+                request, registry, at, interpretation
             )
 
 

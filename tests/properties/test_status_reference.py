@@ -19,7 +19,7 @@ from pactshare.domain import (
     bands,
     status_at,
 )
-from pactshare.domain._snapshots import compute_snapshot, snapshot
+from pactshare.domain.timelines import compile_timeline, compute_snapshot
 from tests.properties.conftest import examples
 from tests.properties.reference_lifecycle import reference_status
 from tests.properties.strategies import agreements, instants_for, interpretations, parties
@@ -66,12 +66,13 @@ def test_bands_agree_with_status_at_inside_each_band(
 def test_compiled_snapshots_agree_with_replaying_the_events(
     case: tuple[Agreement, Interpretation, list[datetime]],
 ) -> None:
-    """The decision engine's O(log events) lookup (a private module, tested here because the
-    differential tests rely on it) gives what replaying the events gives."""
+    """The decision engine's O(log events) lookup (tested here because the differential tests
+    rely on it) gives what replaying the events gives."""
     agreement, interpretation, moments = case
+    timeline = compile_timeline(agreement, interpretation)
     for at in moments:
         note(f"at {at.isoformat()}")
-        fast = snapshot(agreement, at, interpretation)
+        fast = timeline.at(at)
         slow = compute_snapshot(agreement, at, interpretation)
         assert (fast.status, fast.terminates_at, fast.notes) == (
             slow.status,

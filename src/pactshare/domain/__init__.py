@@ -32,6 +32,7 @@ from pactshare.domain.lifecycle import (
     Interpretation,
     LateNotice,
     Note,
+    NoteKind,
     Profile,
     Status,
     StatusReport,
@@ -45,6 +46,7 @@ from pactshare.domain.parties import (
     normalise_party_code,
 )
 from pactshare.domain.policy import decide, decide_many
+from pactshare.domain.prepared import Prepared
 from pactshare.domain.registry import Registry
 from pactshare.domain.timeline import Band, bands
 
@@ -71,9 +73,11 @@ __all__ = [
     "LateNotice",
     "Marking",
     "Note",
+    "NoteKind",
     "Outcome",
     "Party",
     "Person",
+    "Prepared",
     "Profile",
     "Reason",
     "Registry",

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from pactshare.domain.agreements import Agreement, Event, EventKind
-from pactshare.domain.lifecycle import Interpretation, LateNotice, Profile, status_at
+from pactshare.domain.lifecycle import Interpretation, LateNotice, NoteKind, Profile, status_at
 from pactshare.errors import InvariantError
 
 __all__ = [
@@ -154,7 +154,14 @@ def authority_problem(agreement: Agreement, event: Event) -> str | None:
     for reading in _READINGS:
         report = status_at(candidate, event.at, reading)
         if event.id not in report.applied_events:
-            why = next((n.text for n in report.notes if n.text.startswith(event.id)), why)
+            why = next(
+                (
+                    n.text
+                    for n in report.notes
+                    if n.event == event.id and n.kind is NoteKind.IGNORED
+                ),
+                why,
+            )
             continue
         owner = _notice_owner(candidate, report.applied_events, event.id)
         if event.kind not in _ACTS_ON_NOTICE or owner == event.party:

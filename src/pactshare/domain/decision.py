@@ -23,6 +23,7 @@ __all__ = [
     "Reason",
     "Request",
     "Route",
+    "RouteKind",
 ]
 
 
@@ -36,6 +37,15 @@ class Effect(StrEnum):
     PERMIT = "permit"
     DENY = "deny"
     NOTE = "note"
+
+
+class RouteKind(StrEnum):
+    """How a route carries the item: one hop by the originator (under a bilateral, or to or
+    from a hub under its arrangement), through a hub, or onward by a holder."""
+
+    DIRECT = "direct"
+    RELAY = "relay"
+    ONWARD = "onward"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +97,7 @@ class Consent:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    kind: str  # "direct", "relay" or "onward"
+    kind: RouteKind
     hops: tuple[Hop, ...]
     consents: tuple[Consent, ...] = ()
     reasons: tuple[Reason, ...] = ()
@@ -99,7 +109,7 @@ class Route:
     @property
     def summary(self) -> str:
         if not self.hops:
-            return self.kind
+            return self.kind.value
         parties = [self.hops[0].sender, *(hop.recipient for hop in self.hops)]
         agreements = sorted({hop.agreement for hop in self.hops})
         return f"{' → '.join(parties)} under {', '.join(agreements)}"
@@ -144,3 +154,8 @@ class Decision:
     @property
     def allowed(self) -> bool:
         return self.outcome is not Outcome.REFUSED
+
+    @property
+    def denials(self) -> tuple[Reason, ...]:
+        """The reasons that deny, in order."""
+        return tuple(reason for reason in self.reasons if reason.effect is Effect.DENY)

@@ -29,6 +29,7 @@ __all__ = [
     "Interpretation",
     "LateNotice",
     "Note",
+    "NoteKind",
     "Profile",
     "Status",
     "StatusReport",
@@ -80,12 +81,23 @@ class Status(StrEnum):
         return self in (Status.IN_FORCE, Status.TERMINATION_PENDING, Status.NOTICE_SUSPENDED)
 
 
+class NoteKind(StrEnum):
+    """What a note says about one event of the walk."""
+
+    IGNORED = "ignored"  # the event had no effect; the note says why
+    INTERPRETATION = "interpretation"  # a reading of an uncertain rule decided its effect
+    EFFECT = "effect"  # what an applied event did under the reading in use
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
-    """Something worth saying about how a status was derived, with the rule it rests on."""
+    """Something worth saying about how a status was derived, with the rule it rests on and
+    the event it is about."""
 
     rule: str
     text: str
+    event: str
+    kind: NoteKind = NoteKind.IGNORED
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +229,7 @@ def status_at(
                     "INSTANT-RANGE",
                     f"{event.id}: its instant {event.at.isoformat()} is outside the years "
                     "1900 to 2199; the event has no effect",
+                    event.id,
                 )
             )
             continue
@@ -241,7 +254,7 @@ def _apply(agreement: Agreement, state: _State, event: Event, interp: Interpreta
         ignored = None
     elif state.entry is None or state.terminated_at is not None:
         why = "not yet in force" if state.entry is None else "already terminated"
-        ignored = Note("R-SURV-1", f"{event.id}: {why}; the event has no effect")
+        ignored = Note("R-SURV-1", f"{event.id}: {why}; the event has no effect", event.id)
     elif event.kind is EventKind.TERMINATION:
         state.terminated_at, ignored = event.at, None
     elif event.kind is EventKind.NOTICE_SUSPENSION:
@@ -258,7 +271,7 @@ def _apply(agreement: Agreement, state: _State, event: Event, interp: Interpreta
 
 def _enter(agreement: Agreement, state: _State, event: Event) -> Note | None:
     if state.entry is not None and state.terminated_at is None:
-        return Note("R-EIF-1", f"{event.id}: already in force; no effect")
+        return Note("R-EIF-1", f"{event.id}: already in force; no effect", event.id)
     state.entry, state.calendar = event.at, _Calendar(agreement, event.at)
     state.pending, state.suspended, state.terminated_at = None, False, None
     return None
@@ -266,14 +279,14 @@ def _enter(agreement: Agreement, state: _State, event: Event) -> Note | None:
 
 def _suspend(state: _State, event: Event) -> Note | None:
     if state.pending is None or state.suspended:
-        return Note("R-STATE-2", f"{event.id}: no running notice to suspend")
+        return Note("R-STATE-2", f"{event.id}: no running notice to suspend", event.id)
     state.suspended = True
     return None
 
 
 def _withdraw(state: _State, event: Event) -> Note | None:
     if state.pending is None:
-        return Note("R-STATE-4", f"{event.id}: no notice to withdraw")
+        return Note("R-STATE-4", f"{event.id}: no notice to withdraw", event.id)
     state.pending, state.suspended = None, False
     return None
 
@@ -283,9 +296,9 @@ def _notice(
 ) -> Note | None:
     """A notice of termination, or the revival of a suspended one (R-DUR-1, R-STATE-3)."""
     if event.kind is EventKind.NOTICE_RESUMPTION and not state.suspended:
-        return Note("R-STATE-3", f"{event.id}: no suspended notice to revive")
+        return Note("R-STATE-3", f"{event.id}: no suspended notice to revive", event.id)
     if state.pending is not None and not state.suspended:
-        return Note("R-DUR-1", f"{event.id}: a notice is already running")
+        return Note("R-DUR-1", f"{event.id}: a notice is already running", event.id)
     if state.suspended and interp.profile is Profile.KR_ANYTIME:
         state.pending, state.suspended = event.at, False
         state.notes.append(
@@ -293,12 +306,14 @@ def _notice(
                 "R-STATE-3",
                 f"{event.id}: under the kr-anytime reading the revived notice ends "
                 f"{agreement.id} at once",
+                event.id,
+                NoteKind.EFFECT,
             )
         )
         return None
     ends = _termination_for_notice(state, event, interp)
     if ends is None:
-        return Note("R-DUR-1", f"{event.id}: the late notice has no effect")
+        return Note("R-DUR-1", f"{event.id}: the late notice has no effect", event.id)
     state.pending, state.suspended = ends, False
     return None
 
@@ -321,6 +336,8 @@ def _termination_for_notice(
                 "R-DUR-1",
                 f"interpretation: late notice ineffective — {event_id} was received on or after "
                 f"the deadline {deadline}; it has no effect",
+                event_id,
+                NoteKind.INTERPRETATION,
             )
         )
         return None
@@ -331,6 +348,8 @@ def _termination_for_notice(
             f"interpretation: late notice roll-over — {event_id} was received on or after the "
             f"deadline {deadline}, so it takes effect at the following anniversary "
             f"{ends.isoformat()}",
+            event_id,
+            NoteKind.INTERPRETATION,
         )
     )
     return ends

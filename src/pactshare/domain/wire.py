@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from pactshare.domain.agreements import Agreement
-from pactshare.domain.decision import Decision, Hop, Reason, Route
+from pactshare.domain.decision import Consent, Decision, Hop, Reason, Route
 from pactshare.domain.lifecycle import StatusReport
 from pactshare.domain.timeline import Band
 
@@ -48,27 +48,30 @@ def _reason(reason: Reason) -> dict[str, str]:
     }
 
 
+def _consents(consents: tuple[Consent, ...]) -> list[dict[str, Any]]:
+    return [
+        {"originator": c.originator, "hub": c.hub, "release_to": c.release_to,
+         "rule": c.rule, "on_file": c.on_file}
+        for c in consents
+    ]  # fmt: skip
+
+
 def _route(route: Route) -> dict[str, Any]:
     return {
-        "kind": route.kind,
+        "kind": route.kind.value,
         "summary": route.summary,
         "route": [_hop(hop) for hop in route.hops],
-        "consents": [
-            {"originator": c.originator, "hub": c.hub, "release_to": c.release_to,
-             "rule": c.rule, "on_file": c.on_file}
-            for c in route.consents
-        ],
-    }  # fmt: skip
+        "consents": _consents(route.consents),
+    }
 
 
 def decision_json(decision: Decision) -> dict[str, Any]:
-    chosen = Route("chosen", decision.route, decision.consents)
     return {
         "outcome": decision.outcome.value,
         "at": decision.at.isoformat(),
         "interpretation": decision.interpretation.profile.value,
         "route": [_hop(hop) for hop in decision.route],
-        "consents": _route(chosen)["consents"],
+        "consents": _consents(decision.consents),
         "reasons": [_reason(reason) for reason in decision.reasons],
         "alternatives": [_route(route) for route in decision.alternatives],
         "conflict": decision.conflict,

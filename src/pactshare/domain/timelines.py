@@ -3,12 +3,11 @@
 An agreement's status, its scheduled end and the notes a decision cites change only at event
 instants and at the termination instants those events schedule (see :mod:`timeline`). So each
 (agreement, interpretation) is compiled once into sorted UTC breakpoints with one snapshot per
-segment, and a decision finds its segment by bisection instead of replaying the events — and
-never walks days or years.
+segment (a :class:`Timeline`), and a decision finds its segment by bisection instead of
+replaying the events — and never walks days or years.
 
-The compiled timelines are memoised per agreement object (a bounded cache; the agreement is
-immutable and held by the cache, so its identity stays valid). Memoising a pure function of
-immutable values changes no result: ``tests/properties`` checks the lookup against
+Timelines are pure values; :class:`~pactshare.domain.prepared.Prepared` keeps the ones of one
+registry. ``tests/properties`` checks the lookup against
 :func:`~pactshare.domain.lifecycle.status_at` on random agreements and instants.
 """
 
@@ -17,15 +16,18 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from threading import Lock
 
 from pactshare.domain.agreements import Agreement, EventKind
 from pactshare.domain.decision import Effect, Reason
-from pactshare.domain.lifecycle import Interpretation, Status, event_instants, status_at
+from pactshare.domain.lifecycle import (
+    Interpretation,
+    NoteKind,
+    Status,
+    event_instants,
+    status_at,
+)
 
-__all__ = ["Snapshot", "compute_snapshot", "snapshot"]
-
-_CACHE_SIZE = 4096
+__all__ = ["Snapshot", "Timeline", "compile_timeline", "compute_snapshot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,7 @@ def compute_snapshot(
     notes = [
         Reason(note.rule, note.text, Effect.NOTE, cite)
         for note in report.notes
-        if note.text.startswith("interpretation:")
+        if note.kind is NoteKind.INTERPRETATION
     ]
     if _has_suspension(agreement):  # the profiles differ only after a suspended notice
         other = status_at(agreement, at, interpretation.other_profile())
@@ -72,14 +74,16 @@ def _has_suspension(agreement: Agreement) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class _Compiled:
-    agreement: Agreement
+class Timeline:
+    """An agreement's snapshots under one interpretation, segment by segment."""
+
     points: tuple[datetime, ...]  # UTC, sorted; segment i is [points[i], points[i + 1])
     before: Snapshot  # before the first point
     segments: tuple[Snapshot, ...]
 
     def at(self, moment: datetime) -> Snapshot:
-        index = bisect_right(self.points, moment) - 1
+        """The snapshot at ``moment`` (aware)."""
+        index = bisect_right(self.points, moment.astimezone(UTC)) - 1
         return self.before if index < 0 else self.segments[index]
 
 
@@ -103,33 +107,10 @@ def _breakpoints(agreement: Agreement, interpretation: Interpretation) -> list[d
     return sorted(points)
 
 
-def _compile(agreement: Agreement, interpretation: Interpretation) -> _Compiled:
+def compile_timeline(agreement: Agreement, interpretation: Interpretation) -> Timeline:
+    """Every segment of ``agreement``'s life under ``interpretation``."""
     points = _breakpoints(agreement, interpretation)
     first = points[0] if points else datetime(2000, 1, 1, tzinfo=UTC)
     before = compute_snapshot(agreement, first - timedelta(days=1), interpretation)
     segments = tuple(compute_snapshot(agreement, point, interpretation) for point in points)
-    return _Compiled(agreement, tuple(points), before, segments)
-
-
-_compiled: dict[tuple[int, Interpretation], _Compiled] = {}
-_lock = Lock()
-
-
-def snapshot(
-    agreement: Agreement,
-    at: datetime,
-    interpretation: Interpretation,
-    *,
-    utc: datetime | None = None,
-) -> Snapshot:
-    """The snapshot of ``agreement`` at ``at`` (aware; ``utc``: the same instant in UTC, if
-    the caller has it), from its compiled timeline."""
-    key = (id(agreement), interpretation)
-    compiled = _compiled.get(key)
-    if compiled is None or compiled.agreement is not agreement:
-        compiled = _compile(agreement, interpretation)
-        with _lock:
-            if len(_compiled) >= _CACHE_SIZE:
-                _compiled.pop(next(iter(_compiled)))  # the oldest entry
-            _compiled[key] = compiled
-    return compiled.at(utc if utc is not None else at.astimezone(UTC))
+    return Timeline(tuple(points), before, segments)

@@ -28,6 +28,7 @@ from bench.harness import Figure, Rate, main
 from pactshare.cedar import cedar_request, policy_text, registry_entities, statuses
 from pactshare.domain import (
     DEFAULT_INTERPRETATION,
+    Prepared,
     Registry,
     Request,
     decide,
@@ -124,7 +125,7 @@ def _cedar_inputs(
 
 
 def _check_agreement(
-    registry: Registry,
+    prepared: Prepared,
     pairs: list[tuple[datetime, Request]],
     policies: cedarpy.PolicySet,
     entities: cedarpy.Entities,
@@ -132,24 +133,25 @@ def _check_agreement(
 ) -> None:
     answers = cedarpy.is_authorized_batch(requests, policies, entities)
     for (at, request), answer in zip(pairs, answers, strict=True):
-        ours = decide(request, registry, at, DEFAULT_INTERPRETATION)
+        ours = decide(request, prepared, at, DEFAULT_INTERPRETATION)
         if ours.allowed != answer.allowed:
             raise SystemExit(f"decide and Cedar disagree on {request} at {at}")
 
 
 def run(quick: bool) -> list[Figure]:
     registry = load_registry()
+    prepared = Prepared(registry)  # as a node holds it: timelines compiled once, then shared
     count = 300 if quick else 2000
     runs = 3 if quick else 7
     instants = [parse_instant(text, what="bench") for text in INSTANTS]
     rng = random.Random(7)
     pairs = [(rng.choice(instants), request) for request in _requests(registry, count)]
     policies, entities, cedar_requests = _cedar_inputs(registry, pairs)
-    _check_agreement(registry, pairs, policies, entities, cedar_requests)
+    _check_agreement(prepared, pairs, policies, entities, cedar_requests)
 
     def ours_one() -> None:
         for at, request in pairs:
-            decide(request, registry, at, DEFAULT_INTERPRETATION)
+            decide(request, prepared, at, DEFAULT_INTERPRETATION)
 
     def cedar_one() -> None:
         for cedar_req in cedar_requests:
@@ -160,7 +162,7 @@ def run(quick: bool) -> list[Figure]:
     b_policies, b_entities, b_requests = _cedar_inputs(registry, [(batch_at, r) for r in batch])
 
     def ours_batch() -> None:
-        decide_many(batch, registry, batch_at, DEFAULT_INTERPRETATION)
+        decide_many(batch, prepared, batch_at, DEFAULT_INTERPRETATION)
 
     def cedar_batch() -> None:
         cedarpy.is_authorized_batch(b_requests, b_policies, b_entities)

@@ -20,16 +20,25 @@ from pactshare.cli.options import (
     JsonOpt,
     LateNoticeOpt,
     interpretation,
-    known_topics,
     parse_approval,
-    party_code,
-    topic_paths,
     what_if,
 )
 from pactshare.cli.render import print_decision, print_json
-from pactshare.domain import Request, decide
+from pactshare.domain import decide
+from pactshare.domain.questions import Question, QuestionField, build_request
 from pactshare.domain.wire import decision_json
-from pactshare.errors import InputError, PolicyError
+from pactshare.errors import InputError
+
+#: The option that gives each field of the question.
+OPTIONS = {
+    QuestionField.FROM: "--from",
+    QuestionField.TO: "--to",
+    QuestionField.HOLDER: "--holder",
+    QuestionField.CLASSIFICATION: "--classification",
+    QuestionField.TOPICS: "--topic",
+    QuestionField.RELEASABLE_TO: "--releasable-to",
+    QuestionField.DROP_EVENT: "--drop-event",
+}
 
 
 @app.command("check")
@@ -76,36 +85,30 @@ def check(
     """Decide whether an item may be provided, by which route, and why (a dry run)."""
     reading = interpretation(profile, late_notice)
     when = view_instant(at, home)
-    base = registry_view(home, agreements)
-    originator = party_code(sender, base, option="--from")
-    target = party_code(recipient, base, option="--to")
-    source = party_code(holder, base, option="--holder") if holder else originator
-    try:
-        base.party(originator).level(classification)
-    except PolicyError as exc:
-        raise InputError(f"--classification: {exc}") from exc
-    bilateral = base.bilaterals(source, target)
+    question = Question(
+        sender=sender,
+        recipient=recipient,
+        classification=classification,
+        topics=tuple(topic),
+        holder=holder,
+        purpose=purpose,
+        provided_for=provided_for,
+        releasable_to=tuple(releasable_to or ()),
+        approvals=tuple(parse_approval(text) for text in approval or ()),
+        received_under=received_under,
+        drop_events=tuple(drop_event or ()),
+    )
+    asked = build_request(question, registry_view(home, agreements))
+    if asked.request is None:
+        problem = asked.problems[0]
+        raise InputError(f"{OPTIONS[problem.field]}: {problem.text}")
+    request = asked.request
+    bilateral = asked.registry.bilaterals(request.holder or request.originator, request.recipient)
     registry = what_if(
-        base,
-        drop_events=drop_event,
+        asked.registry,
         add_events=add_event,
         default_target=bilateral[0].id if len(bilateral) == 1 else None,
     )
-    request = Request(
-        originator=originator,
-        recipient=target,
-        classification=classification,
-        topics=topic_paths(topic),
-        holder=source if holder else None,
-        purpose=purpose,
-        provided_for=provided_for,
-        releasable_to=tuple(
-            party_code(p, base, option="--releasable-to") for p in releasable_to or ()
-        ),
-        approvals=tuple(parse_approval(text, originator) for text in approval or ()),
-        received_under=received_under,
-    )
-    known_topics(registry, request.topics)
     decision = decide(request, registry, when, reading)
     if as_json:
         print_json(decision_json(decision))

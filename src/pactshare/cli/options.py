@@ -13,7 +13,6 @@ from typing import Annotated
 import typer
 
 from pactshare.domain import (
-    Approval,
     ApprovalKind,
     Event,
     EventKind,
@@ -21,11 +20,10 @@ from pactshare.domain import (
     LateNotice,
     Profile,
     Registry,
-    normalise_party_code,
     parse_instant,
 )
-from pactshare.domain.topics import check_topic
-from pactshare.errors import InputError, InvariantError, PactshareError, PolicyError
+from pactshare.domain.questions import AskedApproval
+from pactshare.errors import InputError, PactshareError, PolicyError
 from pactshare.scenarios import load_registry
 
 __all__ = [
@@ -38,9 +36,7 @@ __all__ = [
     "LateNoticeOpt",
     "instant",
     "interpretation",
-    "known_topics",
     "parse_approval",
-    "party_code",
     "registry_for",
     "what_if",
 ]
@@ -94,25 +90,6 @@ def instant(value: str | None, *, option: str = "--at") -> datetime:
     return parse_instant(value, what=option)
 
 
-def party_code(text: str, registry: Registry, *, option: str) -> str:
-    """A party code given on the command line (any case), known to ``registry``."""
-    code = normalise_party_code(text)
-    if code not in registry.parties:
-        known = ", ".join(sorted(registry.parties))
-        raise InputError(f"{option}: {text!r} is not a party of the agreements; known: {known}")
-    return code
-
-
-def topic_paths(values: Sequence[str], *, option: str = "--topic") -> tuple[str, ...]:
-    """Topic paths as given (``dprk-missile/slbm``); a malformed one is named as typed."""
-    for value in values:
-        try:
-            check_topic(value)
-        except InvariantError as exc:
-            raise InputError(f"{option}: {exc}") from exc
-    return tuple(values)
-
-
 def interpretation(profile: str, late_notice: str) -> Interpretation:
     try:
         return Interpretation(profile=Profile(profile), late_notice=LateNotice(late_notice))
@@ -124,15 +101,7 @@ def interpretation(profile: str, late_notice: str) -> Interpretation:
         raise InputError(f"--late-notice: {late_notice!r} is not one of {known}") from exc
 
 
-def known_topics(registry: Registry, topics: Sequence[str], *, option: str = "--topic") -> None:
-    """Refuse a topic outside the registry's vocabulary, naming the option and the nearest."""
-    try:
-        registry.check_topics(topics)
-    except PolicyError as exc:
-        raise InputError(f"{option}: {exc}") from exc
-
-
-def parse_approval(text: str, originator: str) -> Approval:
+def parse_approval(text: str) -> AskedApproval:
     """``KIND:SUBJECT:INSTANT``: e.g. ``release:USA:2019-01-01T00:00+09:00``."""
     kind, _, rest = text.partition(":")
     subject, _, when = rest.partition(":")
@@ -144,9 +113,7 @@ def parse_approval(text: str, originator: str) -> Approval:
         ) from exc
     if not subject or not when:
         raise InputError(f"--approval {text!r}: expected KIND:SUBJECT:INSTANT")
-    recorded = parse_instant(when, what=f"--approval {text!r}")
-    subject = subject.upper() if approval_kind is ApprovalKind.RELEASE else subject
-    return Approval(originator.upper(), approval_kind, subject, recorded)
+    return AskedApproval(approval_kind, subject, parse_instant(when, what=f"--approval {text!r}"))
 
 
 def _parse_event(text: str, index: int) -> tuple[str | None, Event]:
@@ -195,11 +162,10 @@ def what_if(
     A dropped event is found by id in whichever agreement holds it; an added event goes to
     ``AGREEMENT@`` when given, otherwise to ``default_target``.
     """
-    for event_id in drop_events or ():
-        try:
-            registry = registry.without_event(event_id)
-        except PolicyError as exc:
-            raise InputError(f"--drop-event: {exc}") from exc
+    try:
+        registry = registry.without_events(drop_events or ())
+    except PolicyError as exc:
+        raise InputError(f"--drop-event: {exc}") from exc
     for index, text in enumerate(add_events or (), start=1):
         target, event = _parse_event(text, index)
         target = target or default_target

@@ -141,13 +141,15 @@ class Registry:
         """The same registry with one agreement replaced (a what-if)."""
         return replace(self, agreements={**self.agreements, agreement.id: agreement})
 
-    def without_event(self, event_id: str) -> Registry:
-        """The registry had event ``event_id`` not happened, in whichever agreement records it
-        (a what-if); PolicyError if none does."""
-        holders = [a for a in self.agreements.values() if a.event(event_id) is not None]
-        if not holders:
-            raise PolicyError(f"no agreement has an event {event_id!r}")
+    def without_events(self, event_ids: Iterable[str]) -> Registry:
+        """The registry had the events ``event_ids`` not happened, each in whichever agreement
+        records it (the what-if of ``check``, the decision API and the explorer); PolicyError
+        naming the first event no agreement records."""
         registry = self
-        for agreement in holders:
-            registry = registry.with_agreement(agreement.without_event(event_id))
+        for event_id in event_ids:
+            holders = [a for a in registry.agreements.values() if a.event(event_id) is not None]
+            if not holders:
+                raise PolicyError(f"no agreement has an event {event_id!r}")
+            for agreement in holders:
+                registry = registry.with_agreement(agreement.without_event(event_id))
         return registry

@@ -237,7 +237,7 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
         row = item_row(tx, item_id)
         if row.state != ItemState.HELD:
             raise NodeError(f"item {item_id} is {row.state}; only held items can be provided")
-        decision = decide(_request(node, tx, row, target), node.registry(tx), now)
+        decision = decide(_request(node, tx, row, target), node.prepared(tx), now)
         if decision.outcome is Outcome.REFUSED:
             journal.record(
                 tx,
@@ -248,7 +248,7 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
                 details={"recipient": target, "decision": decision_json(decision)},
             )
     if decision.outcome is Outcome.REFUSED:
-        denials = tuple(f"{r.rule}: {r.text}" for r in decision.reasons if r.effect.value == "deny")
+        denials = tuple(f"{r.rule}: {r.text}" for r in decision.denials)
         raise RefusedError(f"providing {item_id} to {target} is refused", reasons=denials)
     next_hop = decision.route[0].recipient
     try:

@@ -160,7 +160,7 @@ def _receive_staged(
     with node.db.atomic() as tx:
         registry = node.registry(tx)
         unknown = _unknown_topics(registry, label.topics)
-        decision = None if unknown else decide(request, registry, decided_at)
+        decision = None if unknown else decide(request, node.prepared(tx), decided_at)
         if decision is None or decision.outcome is not Outcome.ALLOWED:
             journal.record(
                 tx,
@@ -182,7 +182,7 @@ def _receive_staged(
         denials = (
             (unknown,)
             if decision is None
-            else tuple(f"{r.rule}: {r.text}" for r in decision.reasons if r.effect.value == "deny")
+            else tuple(f"{r.rule}: {r.text}" for r in decision.denials)
         )
         raise RefusedError(
             f"{package}: this node's agreements do not allow receiving it", reasons=denials

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from pactshare import seal
 from pactshare.audit import EntryKind
-from pactshare.domain import Party, Registry, normalise_party_code
+from pactshare.domain import Party, Prepared, Registry, normalise_party_code
 from pactshare.domain.authority import Settled
 from pactshare.errors import InputError, NodeError, StorageError
 from pactshare.node import agreements, journal
@@ -61,7 +61,7 @@ class Node:
         self.objects.sweep(now=time.time())  # what a killed reception staged (real time)
         self._clock = clock
         self._passphrase = passphrase
-        self._registry: tuple[int, Registry, dict[str, tuple[Settled, ...]]] | None = None
+        self._registry: tuple[int, Prepared, dict[str, tuple[Settled, ...]]] | None = None
 
     def now(self) -> datetime:
         return self._clock()
@@ -77,16 +77,27 @@ class Node:
 
     def registry(self, tx: Connection) -> Registry:
         """The node's registry, rebuilt only when its version changed (a file, note or answer)."""
+        return self._load(tx)[1].registry
+
+    def prepared(self, tx: Connection) -> Prepared:
+        """The node's registry prepared for decisions: what is derived from it is kept as long
+        as the registry's version stands, and replaced with it."""
         return self._load(tx)[1]
+
+    def prepared_now(self) -> Prepared:
+        """The node's registry as it stands, prepared for decisions (its own transaction)."""
+        with self.db.atomic() as tx:
+            return self.prepared(tx)
 
     def settled(self, tx: Connection) -> dict[str, tuple[Settled, ...]]:
         """Every note's state on this node's copy, by agreement (cached as the registry is)."""
         return self._load(tx)[2]
 
-    def _load(self, tx: Connection) -> tuple[int, Registry, dict[str, tuple[Settled, ...]]]:
+    def _load(self, tx: Connection) -> tuple[int, Prepared, dict[str, tuple[Settled, ...]]]:
         version = agreements.version(tx)
         if self._registry is None or self._registry[0] != version:
-            self._registry = (version, *agreements.load_settled(tx))
+            registry, settled = agreements.load_settled(tx)
+            self._registry = (version, Prepared(registry), settled)
         return self._registry
 
     def party(self, tx: Connection) -> Party:

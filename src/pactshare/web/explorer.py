@@ -17,16 +17,17 @@ from pactshare.api.auth import current_node
 from pactshare.domain import (
     Decision,
     Interpretation,
+    Prepared,
     Profile,
     Registry,
     decide,
-    normalise_party_code,
     parse_instant,
 )
 from pactshare.domain import (
     Request as ProvisionRequest,
 )
-from pactshare.errors import PactshareError, PolicyError
+from pactshare.domain.questions import Question, build_request
+from pactshare.errors import PactshareError
 from pactshare.web.rendering import page
 from pactshare.web.story import SAMPLES
 
@@ -55,71 +56,33 @@ class Asked:
     request: ProvisionRequest | None = None
     at: datetime | None = None
     interpretation: Interpretation | None = None
-    registry: Registry | None = None
+    against: Prepared | Registry | None = None  # the node's registry, or a what-if of it
 
 
-def _party(values: dict[str, str], name: str, registry: Registry, errors: dict[str, str]) -> str:
-    code = normalise_party_code(values[name])
-    if code not in registry.parties:
-        known = ", ".join(sorted(registry.parties))
-        errors[name] = f"{code!r} is not a party ({known})" if code else f"choose one of {known}"
-        return ""
-    return code
-
-
-def _level(values: dict[str, str], sender: str, registry: Registry, errors: dict[str, str]) -> str:
-    classification = values["classification"].strip()
-    if not classification:
-        errors["classification"] = "give the originator's classification level"
-    elif sender and registry.parties[sender].scheme.find(classification) is None:
-        names = ", ".join(level.name for level in registry.parties[sender].scheme.levels)
-        errors["classification"] = f"not a level of {sender}; known: {names}"
-    return classification
-
-
-def _topics(values: dict[str, str], registry: Registry, errors: dict[str, str]) -> tuple[str, ...]:
-    topics = tuple(values["topics"].replace(",", " ").split())
-    if not topics:
-        errors["topics"] = "give at least one topic, e.g. dprk-missile/slbm"
-    try:
-        registry.check_topics(topics)
-    except PolicyError as exc:
-        errors["topics"] = str(exc)
-    return topics
-
-
-def _without(values: dict[str, str], registry: Registry, errors: dict[str, str]) -> Registry:
-    """The registry had the chosen event not happened (found by id in any agreement)."""
-    drop = values["drop_event"].strip()
-    if not drop:
-        return registry
-    try:
-        return registry.without_event(drop)
-    except PolicyError as exc:
-        errors["drop_event"] = str(exc)
-        return registry
-
-
-def _parse(values: dict[str, str], registry: Registry) -> Asked:
+def _parse(values: dict[str, str], held: Prepared) -> Asked:
     asked = Asked(values)
-    errors = asked.errors
-    sender = _party(values, "from", registry, errors)
-    recipient = _party(values, "to", registry, errors)
-    if sender and sender == recipient:
-        errors["to"] = "the recipient must be another party than the originator"
-    classification = _level(values, sender, registry, errors)
-    topics = _topics(values, registry, errors)
+    drop = values["drop_event"].strip()
+    question = Question(
+        sender=values["from"],
+        recipient=values["to"],
+        classification=values["classification"].strip(),
+        topics=tuple(values["topics"].replace(",", " ").split()),
+        drop_events=(drop,) if drop else (),
+    )
+    built = build_request(question, held.registry)
+    for problem in built.problems:
+        asked.errors.setdefault(problem.field.value, problem.text)
     try:
         asked.at = parse_instant(values["at"], what="instant")
     except PactshareError as exc:
-        errors["at"] = str(exc).removeprefix("instant: ")
+        asked.errors["at"] = str(exc).removeprefix("instant: ")
     try:
         asked.interpretation = Interpretation(profile=Profile(values["interpretation"]))
     except ValueError:
-        errors["interpretation"] = "choose treaty-text or kr-anytime"
-    asked.registry = _without(values, registry, errors)
-    if not errors:
-        asked.request = ProvisionRequest(sender, recipient, classification, topics)
+        asked.errors["interpretation"] = "choose treaty-text or kr-anytime"
+    asked.against = held if built.registry is held.registry else built.registry
+    if not asked.errors:
+        asked.request = built.request
     return asked
 
 
@@ -134,9 +97,8 @@ def _events(registry: Registry) -> list[tuple[str, str]]:
 
 @router.get("/decide", response_class=HTMLResponse)
 def explorer(request: Request) -> HTMLResponse:
-    node = current_node(request)
-    with node.db.atomic() as tx:
-        registry = node.registry(tx)
+    held = current_node(request).prepared_now()
+    registry = held.registry
     query = request.query_params
     submitted = any(name in query for name in FIELDS)
     values = {name: query.get(name, "" if submitted else EXAMPLE[name]) for name in FIELDS}
@@ -146,10 +108,10 @@ def explorer(request: Request) -> HTMLResponse:
     asked = Asked(values)
     problem = None
     if submitted:
-        asked = _parse(values, registry)
-        if asked.request and asked.registry and asked.at and asked.interpretation:
+        asked = _parse(values, held)
+        if asked.request and asked.against and asked.at and asked.interpretation:
             try:
-                decision = decide(asked.request, asked.registry, asked.at, asked.interpretation)
+                decision = decide(asked.request, asked.against, asked.at, asked.interpretation)
             except PactshareError as exc:
                 problem = str(exc)
     context = {

@@ -20,6 +20,7 @@ from pactshare.domain import (
     AgreementKind,
     Decision,
     Outcome,
+    Prepared,
     Registry,
     Status,
     decide,
@@ -229,21 +230,22 @@ def _instant(request: Request, now: datetime) -> datetime:
 def network(request: Request) -> HTMLResponse:
     node = current_node(request)
     now = node.now()
-    with node.db.atomic() as tx:
-        history = node.registry(tx)
+    held = node.prepared_now()
+    history = held.registry
     error = None
     try:
         at = _instant(request, now)
     except InputError as exc:
         error, at = str(exc), now
     without = request.query_params.get("without_suspension") == "1" and GSOMIA in history.agreements
-    registry = counterfactual(history) if without else history
+    against = Prepared(counterfactual(history)) if without else held
+    registry = against.registry
     nodes = _layout(registry)
     edges = _edges(registry, nodes, at)
     samples = []
     if {"KOR", "JPN"} <= set(registry.parties):
         for sample in SAMPLES:
-            decision = decide(sample.request, registry, at)
+            decision = decide(sample.request, against, at)
             samples.append(
                 SampleResult(sample, decision, _summary(decision), _route_path(decision, nodes))
             )

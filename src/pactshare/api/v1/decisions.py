@@ -12,20 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pactshare.api.auth import CurrentPerson, NodeDep
 from pactshare.api.v1._query import instant, reading
-from pactshare.api.v1.agreements import registry
-from pactshare.domain import (
-    Approval,
-    ApprovalKind,
-    LateNotice,
-    Profile,
-    Registry,
-    Request,
-    decide,
-    normalise_party_code,
-    parse_instant,
-)
+from pactshare.domain import ApprovalKind, LateNotice, Profile, decide, parse_instant
+from pactshare.domain.questions import AskedApproval, Question, build_request
 from pactshare.domain.wire import decision_json
-from pactshare.errors import InputError, PolicyError
+from pactshare.errors import InputError
 
 __all__ = ["DecisionOut", "router"]
 
@@ -111,51 +101,36 @@ class DecisionIn(BaseModel):
     drop_event: list[str] = Field(default=[], description="What if these events had not happened.")
 
 
-def _without(base: Registry, event_ids: list[str]) -> Registry:
-    for event_id in event_ids:
-        try:
-            base = base.without_event(event_id)
-        except PolicyError as exc:
-            raise InputError(f"drop_event: {exc}") from exc
-    return base
-
-
 @router.post("/decisions", summary="Decide a provision (dry run; nothing is recorded)")
 def dry_run(body: DecisionIn, node: NodeDep, person: CurrentPerson) -> DecisionOut:
     when = instant(node, body.at)
-    originator = normalise_party_code(body.sender)
-    approvals = tuple(
-        Approval(
-            originator,
-            ApprovalKind(a.kind),
-            a.subject.upper() if a.kind == "release" else a.subject,
-            parse_instant(a.at, what=f"approvals[{i}].at"),
-        )
-        for i, a in enumerate(body.approvals)
+    question = Question(
+        sender=body.sender,
+        recipient=body.recipient,
+        classification=body.classification,
+        topics=tuple(body.topics),
+        holder=body.holder,
+        purpose=body.purpose,
+        provided_for=body.provided_for,
+        releasable_to=tuple(body.releasable_to),
+        approvals=tuple(
+            AskedApproval(
+                ApprovalKind(a.kind), a.subject, parse_instant(a.at, what=f"approvals[{i}].at")
+            )
+            for i, a in enumerate(body.approvals)
+        ),
+        received_under=body.received_under,
+        drop_events=tuple(body.drop_event),
     )
+    held = node.prepared_now()
+    asked = build_request(question, held.registry)
+    if asked.request is None:
+        problem = asked.problems[0]
+        raise InputError(f"{problem.field}: {problem.text}")
+    against = held if asked.registry is held.registry else asked.registry
     try:
-        request = Request(
-            originator=originator,
-            recipient=normalise_party_code(body.recipient),
-            classification=body.classification,
-            topics=tuple(body.topics),
-            holder=normalise_party_code(body.holder) if body.holder else None,
-            purpose=body.purpose,
-            provided_for=body.provided_for,
-            releasable_to=tuple(map(normalise_party_code, body.releasable_to)),
-            approvals=approvals,
-            received_under=body.received_under,
-        )
-        known = _without(registry(node), body.drop_event)
-        try:
-            known.check_topics(request.topics)
-        except PolicyError as exc:
-            raise InputError(f"topics: {exc}") from exc
         decision = decide(
-            request,
-            known,
-            when,
-            reading(body.interpretation, body.late_notice),
+            asked.request, against, when, reading(body.interpretation, body.late_notice)
         )
     except ValueError as exc:
         raise InputError(f"body: {exc}") from exc

@@ -12,7 +12,7 @@ import pytest
 from pactshare import seal
 from pactshare.errors import EnvelopeKeyError, EnvelopeMalformedError, EnvelopeUnverifiedError
 from pactshare.seal.envelope import read_front, wrap_key
-from pactshare.seal.header import hops_to_bytes
+from pactshare.seal.header import HopKind, hops_to_bytes
 from pactshare.seal.relay import _hop
 from pactshare.seal.stream import readable
 from tests.seal_support import AT, World, open_bytes, seal_bytes
@@ -119,7 +119,7 @@ def test_a_forward_hop_that_wraps_a_key_is_malformed(world: World) -> None:
         label=front.header.label,
         wrapper_key_id=world.usa.signing_key_id,
     )
-    hop = _hop(front, world.usa, kind="forward", at=AT, to=("JPN",), recipients=(stanza,))
+    hop = _hop(front, world.usa, kind=HopKind.FORWARD, at=AT, to=("JPN",), recipients=(stanza,))
     start, length = _hops_section(envelope)
     hops = hops_to_bytes((hop,))
     forged = envelope[: start - 4] + struct.pack(">I", len(hops)) + hops

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 import struct
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from pactshare.errors import (
@@ -59,6 +60,7 @@ __all__ = [
     "VERSION",
     "Header",
     "Hop",
+    "HopKind",
     "Stanza",
     "key_commitment",
     "read_preamble",
@@ -293,14 +295,21 @@ def _not_canonical(field: str) -> EnvelopeMalformedError:
 
 
 _HOP_KEYS = {"at", "envelope_id", "header_digest", "hub_key_id", "kind", "previous", "recipients"}
-HOP_KINDS = ("forward", "rewrap")
+
+
+class HopKind(StrEnum):
+    """What a hub did when it relayed the envelope: passed it on (``forward``) or wrapped the
+    data key anew for the parties in ``to`` (``rewrap``)."""
+
+    FORWARD = "forward"
+    REWRAP = "rewrap"
 
 
 @dataclass(frozen=True)
 class Hop:
     """A hub's signed record that it relayed the envelope, and any key it wrapped on."""
 
-    kind: str
+    kind: HopKind
     at: str
     envelope_id: bytes
     header_digest: bytes
@@ -312,7 +321,7 @@ class Hop:
 
     def body(self) -> dict[str, object]:
         return {
-            "kind": self.kind,
+            "kind": self.kind.value,
             "at": self.at,
             "envelope_id": b64e(self.envelope_id),
             "header_digest": b64e(self.header_digest),
@@ -340,7 +349,7 @@ class Hop:
         if not isinstance(body, dict) or set(body) != _HOP_KEYS | {"to"}:
             raise ValueError("hop body fields are missing or unknown")
         kind, hub, to = body["kind"], body["hub_key_id"], body["to"]
-        if kind not in HOP_KINDS or not isinstance(hub, str):
+        if kind not in tuple(HopKind) or not isinstance(hub, str):
             raise ValueError("hop kind or hub key id is bad")
         if not isinstance(to, list) or not to or not all(is_party_code(p) for p in to):
             raise ValueError("hop 'to' must list party codes")
@@ -352,7 +361,10 @@ class Hop:
             raise ValueError("hop signature has the wrong size")
         recipients = _stanzas(body["recipients"])
         wrapped_for = {stanza.party for stanza in recipients}
-        if (kind == "forward" and recipients) or (kind == "rewrap" and wrapped_for != set(to)):
+        kind = HopKind(kind)
+        if (kind is HopKind.FORWARD and recipients) or (
+            kind is HopKind.REWRAP and wrapped_for != set(to)
+        ):
             raise ValueError(f"a {kind} hop's recipients do not match its 'to'")
         return cls(
             kind=kind,

@@ -28,7 +28,7 @@ from pactshare.seal.envelope import (
     unwrap_key,
     wrap_key,
 )
-from pactshare.seal.header import Hop, Stanza, hops_to_bytes, preamble, section
+from pactshare.seal.header import Hop, HopKind, Stanza, hops_to_bytes, preamble, section
 from pactshare.seal.keys import PartyKeys, PublicKeys
 from pactshare.seal.stream import Input, Readable, readable
 
@@ -39,7 +39,7 @@ def _hop(
     front: Front,
     hub: PartyKeys,
     *,
-    kind: str,
+    kind: HopKind,
     at: datetime,
     to: tuple[str, ...],
     recipients: tuple[Stanza, ...],
@@ -80,7 +80,7 @@ def forward(
         raise EnvelopeKeyError(
             f"the data key is not wrapped for {to}; a hub that may not read cannot add it"
         )
-    hop = _hop(front, hub, kind="forward", at=at, to=(to,), recipients=())
+    hop = _hop(front, hub, kind=HopKind.FORWARD, at=at, to=(to,), recipients=())
     return _relayed(source, front, hop, directory)
 
 
@@ -115,5 +115,5 @@ def rewrap(
             )
         )
     parties = tuple(sorted({r.party for r in to}))
-    hop = _hop(front, hub, kind="rewrap", at=at, to=parties, recipients=tuple(stanzas))
+    hop = _hop(front, hub, kind=HopKind.REWRAP, at=at, to=parties, recipients=tuple(stanzas))
     return _relayed(source, front, hop, directory)

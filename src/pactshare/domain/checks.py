@@ -80,11 +80,19 @@ class Facts:
                 found = approval
         return False, found
 
+    def level_of(self, party: str, level_id: str) -> ClassificationLevel:
+        """A level of a party by id (both known to the registry: it checked its agreements),
+        found without normalising names as a level given by a person is."""
+        for level in self.registry.parties[party].scheme.levels:
+            if level.id == level_id:
+                return level
+        return self.registry.party(party).level(level_id)
+
     def marking(self, row: EquivalenceRow, party: str) -> Marking:
         """How ``party`` marks the item: its level in ``row`` (which holds the party)."""
         level_id = row.marking_level(party)
         assert level_id is not None  # noqa: S101 - the equivalence check found the party in row
-        level = self.registry.party(party).level(level_id)
+        level = self.level_of(party, level_id)
         return Marking(self.originator.code, party, level.id, level.name, row.label)
 
 
@@ -160,7 +168,7 @@ def equivalence(draft: Draft) -> Iterator[Reason]:
     agreement, (party, level_id) = draft.agreement, draft.classified
     cite = agreement.article("classification")
     row = agreement.row_of(party, level_id)
-    name = draft.facts.registry.party(party).level(level_id).name
+    name = draft.facts.level_of(party, level_id).name
     if row is None:
         text = f"{party} {name} is outside {agreement.id}: not in its equivalence table"
         yield Reason("R-CLS-2", text, Effect.DENY, cite)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pactshare.seal import Label
-from pactshare.seal._encoding import canonical_string, compact_json, is_canonical_text_json
+from pactshare.seal._encoding import canonical_string, is_canonical_json
 from pactshare.seal.header import Header, Stanza
 from tests.strategies import label_fields, label_text, party_codes
 
@@ -50,10 +50,9 @@ def test_header_bytes_are_rfc8785_of_the_header(
 
 @given(fields=label_fields())
 @settings(max_examples=200)
-def test_the_fast_canonical_check_agrees_with_rfc8785(fields: dict[str, object]) -> None:
+def test_the_canonical_check_agrees_with_rfc8785(fields: dict[str, object]) -> None:
     label = Label.from_mapping(fields)
     obj = label.as_json()
     canonical = rfc8785.dumps(obj)  # type: ignore[arg-type]
-    assert is_canonical_text_json(obj, canonical)
-    assert compact_json(obj) == canonical
-    assert not is_canonical_text_json(obj, canonical + b" ")
+    assert is_canonical_json(obj, canonical)
+    assert not is_canonical_json(obj, canonical + b" ")

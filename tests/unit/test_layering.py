@@ -1,5 +1,5 @@
-"""Dependencies point inward only (DESIGN.md): the domain imports nothing of ours but errors
-and limits (the bounds of outside input, defined once)."""
+"""Dependencies point inward only (DESIGN.md): the domain imports nothing of ours but errors,
+limits (the bounds of outside input, defined once) and canonical (RFC 8785 JSON)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pactshare
 
 SRC = Path(pactshare.__file__).parent
 
-# What each layer may import from pactshare (besides itself, pactshare.errors, limits and
-# defaults: leaf modules that import nothing else of ours).
+# What each layer may import from pactshare (besides itself, pactshare.errors, limits,
+# defaults and canonical: leaf modules that import nothing else of ours).
 ALLOWED = {
     "audit": {"domain"},
     "domain": set(),
@@ -81,7 +81,7 @@ def _our_imports(path: Path) -> set[str]:
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
 def test_layer_imports_only_inner_layers(layer: str) -> None:
     for path in sorted((SRC / layer).rglob("*.py")):
-        imported = _our_imports(path) - {layer, "errors", "limits", "defaults"}
+        imported = _our_imports(path) - {layer, "errors", "limits", "defaults", "canonical"}
         assert imported <= ALLOWED[layer], (
             f"{path.relative_to(SRC)} imports {imported - ALLOWED[layer]}"
         )

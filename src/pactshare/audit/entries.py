@@ -27,8 +27,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-import rfc8785
-
+from pactshare import canonical
 from pactshare.audit.merkle import leaf_hash
 from pactshare.errors import AuditEntryError
 
@@ -106,7 +105,7 @@ class Entry:
             "kind": self.kind.value,
             "subject": self.subject,
         }
-        return ENTRY_DOMAIN + rfc8785.dumps(document)
+        return ENTRY_DOMAIN + canonical.dumps(document)
 
     def leaf_hash(self) -> bytes:
         """The RFC 9162 leaf hash of :meth:`to_bytes`."""

@@ -31,10 +31,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from pactshare import canonical
 from pactshare.audit.merkle import HASH_SIZE
 from pactshare.errors import InputError, InvalidTreeHeadError, translated
 from pactshare.limits import parse_json
@@ -182,7 +182,7 @@ class SignedTreeHead:
 
     def to_json(self) -> str:
         """The RFC 8785 canonical JSON form of this signed tree head."""
-        return rfc8785.dumps(self.to_dict()).decode("utf-8")
+        return canonical.dumps(self.to_dict()).decode("utf-8")
 
     def cosignature(self, key_id: str) -> Cosignature | None:
         """The cosignature by witness ``key_id``, if there is one."""

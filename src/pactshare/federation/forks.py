@@ -12,10 +12,9 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import Any
 
-import rfc8785
 from sqlalchemy import Connection
 
-from pactshare import audit
+from pactshare import audit, canonical
 from pactshare.errors import ForkDetectedError, InvalidProofError, InvalidTreeHeadError
 from pactshare.federation.messages import TreeHeadMessage, WitnessProof
 from pactshare.federation.storage import witnessing
@@ -60,7 +59,7 @@ class Fork:
     def id(self) -> str:
         """The same two heads are one fork, whoever reported them and in whichever order."""
         pair = sorted(bare(head).to_json() for head in (self.seen, self.shown))
-        return hashlib.sha256(rfc8785.dumps([self.party, *pair])).hexdigest()
+        return hashlib.sha256(canonical.dumps([self.party, *pair])).hexdigest()
 
     def error(self) -> ForkDetectedError:
         return ForkDetectedError(

@@ -25,8 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import rfc8785
-
+from pactshare import canonical
 from pactshare.audit import EntryKind
 from pactshare.domain import parse_instant
 from pactshare.domain.authority import TOLERANCE
@@ -186,7 +185,7 @@ def _apply(
                 "kind": kind,
                 "sender": signer,
                 "receiver": node.party_code,
-                "document_digest": hashlib.sha256(rfc8785.dumps(document)).hexdigest(),
+                "document_digest": hashlib.sha256(canonical.dumps(document)).hexdigest(),
                 "received_at": now.isoformat(),
             },
             node.keys,

@@ -20,9 +20,9 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
 from sqlalchemy import Column, ColumnElement, Connection, insert, select, update
 
+from pactshare import canonical
 from pactshare.audit import EntryKind
 from pactshare.domain import parse_instant
 from pactshare.domain.authority import TOLERANCE, EventState, Settled
@@ -78,7 +78,7 @@ def strings(mapping: Any, *keys: str) -> tuple[str, ...]:
 
 def document_digest(document: Any) -> str:
     """SHA-256 (hex) of a signed document's RFC 8785 form: how answers name a note."""
-    return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+    return hashlib.sha256(canonical.dumps(document)).hexdigest()
 
 
 def _find(

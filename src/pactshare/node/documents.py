@@ -16,10 +16,9 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import rfc8785
 from pydantic import BaseModel, Field, ValidationError
 
-from pactshare import seal
+from pactshare import canonical, seal
 from pactshare.errors import EnvelopeKeyError, InputError, PackageError, translated
 from pactshare.limits import ID_PATTERN, parse_json
 from pactshare.store.files import atomic_output
@@ -42,7 +41,7 @@ Body = TypeVar("Body", bound=BaseModel)
 
 
 def _signed_bytes(kind: str, body: dict[str, Any]) -> bytes:
-    return f"pactshare/{kind}/v1\x00".encode() + rfc8785.dumps(body)
+    return f"pactshare/{kind}/v1\x00".encode() + canonical.dumps(body)
 
 
 def sign_document(kind: str, body: dict[str, Any], keys: seal.PartyKeys) -> dict[str, Any]:
@@ -75,7 +74,7 @@ def verify_document(
         raise PackageError(f"{where}: signed by a key not in the pinned directory") from exc
     try:
         signed = _signed_bytes(kind, body)
-    except rfc8785.CanonicalizationError as exc:  # e.g. an integer beyond 2**53: never signed
+    except canonical.CanonicalizationError as exc:  # e.g. an integer beyond 2**53: never signed
         raise PackageError(f"{where}: the body has no canonical form ({exc})") from exc
     with translated(PackageError, f"{where}: the signature does not verify"):
         public_key.verify(signature, signed)

@@ -21,9 +21,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import rfc8785
 from sqlalchemy import Connection, Row, insert, select, update
 
+from pactshare import canonical
 from pactshare.audit import EntryKind
 from pactshare.domain import ApprovalKind
 from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
@@ -226,7 +226,7 @@ def receive_notice(node: Node, document: Any, *, where: str) -> IncidentRecord:
     """File a holder's signed incident notice about an item we originated (see the module);
     the same notice twice has one effect. ``where`` names the notice in errors."""
     signer, body = verify_document(document, node.directory, kind=NOTICE, where=where)
-    if len(rfc8785.dumps(body)) > _MAX_BODY:
+    if len(canonical.dumps(body)) > _MAX_BODY:
         raise PackageError(f"{where}: a notice's body is at most {_MAX_BODY} bytes")
     holder, incident_id, item_id = (
         _text(body, key, where) for key in ("holder", "incident_id", "item_id")

@@ -10,14 +10,13 @@ import base64
 import binascii
 import functools
 import hashlib
-import json
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
-
+from pactshare.canonical import CanonicalizationError
+from pactshare.canonical import dumps as canonical_json
 from pactshare.errors import InputError
 from pactshare.limits import parse_json as parse_bounded_json
 
@@ -59,20 +58,16 @@ def b64d(text: str) -> bytes:
     return raw
 
 
-def canonical_json(obj: Mapping[str, object] | list[object]) -> bytes:
-    """RFC 8785 canonical JSON bytes of ``obj``."""
-    return rfc8785.dumps(obj)  # type: ignore[arg-type]  # rfc8785's value type is invariant
-
-
 def canonical_string(text: str) -> bytes:
     """RFC 8785 canonical JSON of one string value.
 
     Printable ASCII without a quote or backslash needs no escaping, so it is quoted directly
-    (ids, base64url, party codes: the common case); anything else goes through the library.
+    (ids, base64url, party codes: the common case); anything else goes through
+    :func:`pactshare.canonical.dumps`.
     """
     if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
         return b'"' + text.encode("ascii") + b'"'
-    return rfc8785.dumps(text)
+    return canonical_json(text)
 
 
 def canonical_array(items: Iterable[bytes]) -> bytes:
@@ -99,16 +94,11 @@ def _member_key(key: str) -> bytes:
     return canonical_string(key) + b":"
 
 
-def is_canonical_text_json(obj: object, data: bytes) -> bool:
-    """Whether ``data`` is the RFC 8785 form of ``obj``, for JSON made of objects with ASCII
-    keys, arrays, strings and integers below 2**53 only (what headers and labels hold; callers
-    check those types). On that domain the standard library's sorted, compact, non-ASCII-
-    preserving output is byte for byte RFC 8785 (same member order, same escapes), and it is
-    much faster than the pure-Python library; a property test holds the two equal."""
+def is_canonical_json(obj: object, data: bytes) -> bool:
+    """Whether ``data`` is the RFC 8785 form of ``obj`` (``False`` when ``obj`` has none)."""
     try:
-        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        return text.encode("utf-8") == data
-    except (TypeError, ValueError):  # lone surrogates do not encode: not canonical
+        return canonical_json(obj) == data
+    except ValueError:  # CanonicalizationError, or a key the library cannot sort
         return False
 
 
@@ -116,8 +106,8 @@ def first_difference(obj: object, data: bytes) -> str:
     """The path (``label.topics[1]``, ``chunk_size``) of the first member of ``obj`` whose
     RFC 8785 form ``data`` does not hold where it should, or ``""`` for the object's own
     frame (its braces, commas, or bytes after it): what to name when ``data`` is not
-    canonical. ``obj`` is in the domain of :func:`is_canonical_text_json`."""
-    canonical = compact_json(obj)
+    canonical. Raises ``ValueError`` if ``obj`` has no canonical form."""
+    canonical = canonical_json(obj)
     offset = next(
         (i for i, (a, b) in enumerate(zip(canonical, data, strict=False)) if a != b),
         min(len(canonical), len(data)),
@@ -128,14 +118,14 @@ def first_difference(obj: object, data: bytes) -> str:
 def _path_at(value: object, offset: int) -> str:
     """The path of the member of ``value``'s compact form that holds byte ``offset``."""
     if isinstance(value, dict):
-        members = [(str(key), compact_json(key) + b":", value[key]) for key in sorted(value)]
+        members = [(str(key), canonical_json(key) + b":", value[key]) for key in sorted(value)]
     elif isinstance(value, list):
         members = [(f"[{index}]", b"", item) for index, item in enumerate(value)]
     else:
         return ""
     position = 1  # after the opening bracket
     for name, prefix, member in members:
-        end = position + len(prefix) + len(compact_json(member))
+        end = position + len(prefix) + len(canonical_json(member))
         if offset < end:
             inner_offset = offset - position - len(prefix)
             inner = _path_at(member, inner_offset) if inner_offset >= 0 else ""
@@ -144,12 +134,6 @@ def _path_at(value: object, offset: int) -> str:
             return name + inner if inner.startswith("[") else f"{name}.{inner}"
         position = end + 1  # past the comma
     return ""
-
-
-def compact_json(obj: object) -> bytes:
-    """The standard library's sorted compact JSON of ``obj`` (see is_canonical_text_json)."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return text.encode("utf-8")
 
 
 def parse_json(data: bytes) -> Any:  # JSON values are untyped until checked
@@ -169,8 +153,8 @@ def parse_canonical_json(data: bytes) -> object:
     """
     obj = parse_json(data)
     try:
-        canonical = rfc8785.dumps(obj)
-    except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:
+        canonical = canonical_json(obj)
+    except (CanonicalizationError, ValueError, TypeError) as exc:
         raise ValueError("JSON outside the RFC 8785 domain") from exc
     if canonical != data:
         raise ValueError("JSON is not in RFC 8785 canonical form")

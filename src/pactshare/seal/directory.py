@@ -15,12 +15,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
+from pactshare.canonical import dumps as canonical_json
 from pactshare.errors import EnvelopeKeyError, translated
 from pactshare.seal._encoding import (
     DOMAIN_RECORD,
     b64d,
     b64e,
-    canonical_json,
     is_party_code,
     parse_canonical_json,
     parse_utc_text,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from pactshare.canonical import dumps as canonical_json
 from pactshare.errors import (
     EnvelopeMalformedError,
     EnvelopeVersionError,
@@ -33,12 +34,10 @@ from pactshare.seal._encoding import (
     b64d,
     b64e,
     canonical_array,
-    canonical_json,
     canonical_members,
     canonical_string,
-    compact_json,
     first_difference,
-    is_canonical_text_json,
+    is_canonical_json,
     is_party_code,
     lp,
     lp_list,
@@ -263,7 +262,7 @@ class Header:
             raise EnvelopeMalformedError(f"envelope header is malformed ({exc})") from exc
         _require_canonical(obj, data, label, recipients)
         # The label's canonical bytes are the ones inside the header (checked just above).
-        label._adopt_canonical(compact_json(obj["label"]))
+        label._adopt_canonical(canonical_json(obj["label"]))
         object.__setattr__(header, "_bytes", data)
         return header
 
@@ -281,7 +280,7 @@ def _require_canonical(
     for index, (stanza, raw) in enumerate(zip(recipients, obj["recipients"], strict=True)):
         if stanza.as_json() != raw:
             raise _not_canonical(f"recipients[{index}]")
-    if not is_canonical_text_json(obj, data):
+    if not is_canonical_json(obj, data):
         try:
             field = first_difference(obj, data)
         except ValueError:  # text that UTF-8 cannot encode (a lone surrogate): no path

@@ -54,6 +54,23 @@ def measure_rate(work: Callable[[], object], *, ops: int, runs: int = 5, warmup:
     return Rate(median=statistics.median(rates), low=min(rates), high=max(rates))
 
 
+def interleaved(works: dict[str, Callable[[], object]], *, ops: int, runs: int) -> dict[str, Rate]:
+    """Rates of several works timed in turn, round after round, so that each sees the same
+    machine load (this machine's two cores are shared): ops per second of each."""
+    for work in works.values():  # warm-up
+        work()
+    rates: dict[str, list[float]] = {name: [] for name in works}
+    for _ in range(runs):
+        for name, work in works.items():
+            start = time.perf_counter()
+            work()
+            rates[name].append(ops / (time.perf_counter() - start))
+    return {
+        name: Rate(statistics.median(values), min(values), max(values))
+        for name, values in rates.items()
+    }
+
+
 @dataclass(frozen=True)
 class Figure:
     """One row of the benchmark table: our figure beside its same-run baseline."""

@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import collections
 import os
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import Figure, Rate, main
+from bench.harness import Figure, Rate, interleaved, main
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from pactshare import seal
@@ -41,23 +39,6 @@ ITEM = 4 * KIB
 
 def _drain(pieces: collections.abc.Iterable[object]) -> None:
     collections.deque(pieces, maxlen=0)
-
-
-def _interleaved(works: dict[str, Callable[[], object]], *, ops: int, runs: int) -> dict[str, Rate]:
-    """Rates of several works timed in turn, round after round, so that each sees the same
-    machine load (this machine's two cores are shared): ops per second of each."""
-    for work in works.values():  # warm-up
-        work()
-    rates: dict[str, list[float]] = {name: [] for name in works}
-    for _ in range(runs):
-        for name, work in works.items():
-            start = time.perf_counter()
-            work()
-            rates[name].append(ops / (time.perf_counter() - start))
-    return {
-        name: Rate(statistics.median(values), min(values), max(values))
-        for name, values in rates.items()
-    }
 
 
 def _repeat(work: Callable[[], object], times: int) -> None:
@@ -118,7 +99,7 @@ def _throughput(setup: _Setup, size: int, runs: int) -> list[Figure]:
     envelope = setup.sealed(payload)
     repeat = max(1, (16 * MIB) // size)  # enough work per timed run to be measurable
     raw_encrypt, raw_decrypt = _raw_aes(payload, decrypt=False), _raw_aes(payload, decrypt=True)
-    rates = _interleaved(
+    rates = interleaved(
         {
             "seal": lambda: _repeat(lambda: setup.seal(payload), repeat),
             "raw encrypt": lambda: _repeat(raw_encrypt, repeat),
@@ -170,7 +151,7 @@ def _per_item(setup: _Setup, runs: int) -> list[Figure]:
     nonce = bytes(12)
     ciphertext = aead.encrypt(nonce, payload, b"")
 
-    rates = _interleaved(
+    rates = interleaved(
         {
             "seal": lambda: _repeat(lambda: setup.seal(payload), batch),
             "sign": lambda: _repeat(lambda: signing.sign(message), batch),

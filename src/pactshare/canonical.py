@@ -13,8 +13,8 @@ domain this module checks first:
 * integers of exactly type ``int`` within ±(2**53 - 1), the library's bounds (beyond them it
   raises; ``int`` subclasses may convert differently, so they go to the library);
 * lists, tuples and dicts of exactly those types, with keys of exactly type ``str``, nested at
-  most :data:`FAST_DEPTH` deep (deeper, or cyclic, values go to the library, which is where a
-  ``RecursionError`` would come from today);
+  most :data:`FAST_DEPTH` deep (deeper values go to the library, and so do cyclic ones, for
+  which it raises ``RecursionError``);
 * objects whose key order by code points (Python's sort) is their order by UTF-16 code units
   (RFC 8785's): the two differ only between a character above U+FFFF and one in
   U+E000..U+FFFF, so only objects with a key holding a character from U+E000 up are compared
@@ -55,7 +55,9 @@ def dumps(value: object) -> bytes:
     """The RFC 8785 canonical JSON bytes of ``value``.
 
     Raises what ``rfc8785.dumps`` raises: :class:`CanonicalizationError` for a float that
-    is not finite, an integer beyond ±(2**53 - 1), a lone surrogate or an unsupported type.
+    is not finite, an integer beyond ±(2**53 - 1), a lone surrogate in a string, a key that is
+    not a string or an unsupported type (``UnicodeEncodeError`` for a lone surrogate in a key,
+    ``RecursionError`` for a cycle).
     """
     if _provable((value,), 0):
         try:

@@ -116,7 +116,7 @@ def first_difference(obj: object, data: bytes) -> str:
 
 
 def _path_at(value: object, offset: int) -> str:
-    """The path of the member of ``value``'s compact form that holds byte ``offset``."""
+    """The path of the member of ``value``'s canonical form that holds byte ``offset``."""
     if isinstance(value, dict):
         members = [(str(key), canonical_json(key) + b":", value[key]) for key in sorted(value)]
     elif isinstance(value, list):

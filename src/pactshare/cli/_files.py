@@ -1,5 +1,5 @@
 """File handling shared by the commands: inputs and the key passphrase. Outputs are written
-whole or not at all with :func:`pactshare.store.files.atomic_output`.
+whole or not at all with :func:`pactshare.files.atomic_output`.
 """
 
 from __future__ import annotations

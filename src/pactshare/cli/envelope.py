@@ -74,8 +74,8 @@ def seal_command(
     plus --agreements DIR: a known policy the originator is party to, the originator's own
     level, known topics, and releasable_to naming every --to party.
     """
+    from pactshare.files import atomic_output  # noqa: PLC0415 - loaded when used
     from pactshare.seal import Directory, Label, load_keys, seal  # noqa: PLC0415 - loaded when used
-    from pactshare.store.files import atomic_output  # noqa: PLC0415 - loaded when used
 
     keys = load_keys(keys_dir, passphrase=passphrase())
     directory = Directory.from_folder(directory_dir)
@@ -116,8 +116,8 @@ def open_command(
     Writes the plaintext only if everything verified and, for a holding, only if the person's
     clearance and need-to-know allow it; every attempt is recorded in the access registry.
     """
+    from pactshare.files import atomic_output  # noqa: PLC0415 - loaded when used
     from pactshare.seal import Directory, load_keys, open  # noqa: PLC0415 - loaded when used
-    from pactshare.store.files import atomic_output  # noqa: PLC0415 - loaded when used
 
     if person is not None:
         from pactshare.cli.holdings import open_holding  # noqa: PLC0415 - holdings imports this module
@@ -237,8 +237,8 @@ def forward_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Pass ENVELOPE on without reading it; the originator must have wrapped the key for --to."""
+    from pactshare.files import atomic_output  # noqa: PLC0415 - loaded when used
     from pactshare.seal import Directory, forward, load_keys  # noqa: PLC0415 - loaded when used
-    from pactshare.store.files import atomic_output  # noqa: PLC0415 - loaded when used
 
     hub = load_keys(keys_dir, passphrase=passphrase())
     directory = Directory.from_folder(directory_dir)
@@ -261,8 +261,8 @@ def rewrap_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Wrap ENVELOPE's data key for the --to parties; the originator's signature stays valid."""
+    from pactshare.files import atomic_output  # noqa: PLC0415 - loaded when used
     from pactshare.seal import Directory, load_keys, rewrap  # noqa: PLC0415 - loaded when used
-    from pactshare.store.files import atomic_output  # noqa: PLC0415 - loaded when used
 
     hub = load_keys(keys_dir, passphrase=passphrase())
     directory = Directory.from_folder(directory_dir)

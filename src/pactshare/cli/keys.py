@@ -98,8 +98,8 @@ def export_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for machines."),
 ) -> None:
     """Write the party's signed public key record (put it in others' public directories)."""
+    from pactshare.files import atomic_output  # noqa: PLC0415 - loaded when used
     from pactshare.seal import PublicKeyRecord, load_keys  # noqa: PLC0415 - loaded when used
-    from pactshare.store.files import atomic_output  # noqa: PLC0415 - loaded when used
 
     keys = load_keys(folder, passphrase=passphrase())
     with atomic_output(output) as handle:

@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from pactshare import canonical, seal
 from pactshare.errors import EnvelopeKeyError, InputError, PackageError, translated
+from pactshare.files import atomic_output
 from pactshare.limits import ID_PATTERN, parse_json
-from pactshare.store.files import atomic_output
 
 __all__ = [
     "ACKNOWLEDGEMENT",

@@ -18,10 +18,10 @@ from pactshare import seal
 from pactshare.audit import EntryKind
 from pactshare.domain import Holding, Party, may_access
 from pactshare.errors import NotFoundError, RefusedError
+from pactshare.files import atomic_output
 from pactshare.node import journal
 from pactshare.node.people import PersonRecord, find_person
 from pactshare.node.service import Node
-from pactshare.store.files import atomic_output
 from pactshare.store.schema import access_log, incidents, items
 
 __all__ = [

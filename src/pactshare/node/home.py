@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pactshare.errors import InputError, NodeError
+from pactshare.files import atomic_output
 from pactshare.limits import parse_toml
-from pactshare.store.files import atomic_output
 
 __all__ = ["NodeConfig", "NodeHome"]
 

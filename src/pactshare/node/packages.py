@@ -25,9 +25,9 @@ from pydantic import BaseModel
 
 from pactshare import seal
 from pactshare.errors import InputError, PackageError
+from pactshare.files import atomic_output
 from pactshare.limits import parse_json
 from pactshare.node.documents import Id, PartyCode, checked_body, sign_document, verify_document
-from pactshare.store.files import atomic_output
 
 __all__ = [
     "KIND",

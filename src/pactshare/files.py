@@ -1,6 +1,7 @@
 """Files written whole or not at all: a temporary file beside the destination, flushed, synced
 and renamed onto it only when the writing block succeeded. A failed or refused command never
-leaves a partial file — in particular never partial plaintext.
+leaves a partial file — in particular never partial plaintext. A leaf module (it imports
+nothing of ours but errors), so that the node and the CLI alike write through it.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pactshare.api.problems import ProblemError
-from pactshare.node.people import PersonRecord, Role, person_by_token
+from pactshare.node.people import PersonRecord, Role, authenticate
 from pactshare.node.service import Node
 from pactshare.node.sessions import Session, find_session
 
@@ -62,8 +62,7 @@ def current_session(request: Request) -> Session | None:
         session_id = request.cookies.get(COOKIE)
         session = None
         if session_id:
-            with current_node(request).db.atomic() as tx:
-                session = find_session(tx, session_id)
+            session = find_session(current_node(request), session_id)
         request.state.session = session
     found: Session | None = request.state.session
     return found
@@ -86,8 +85,7 @@ def current_person(
     token = _bearer(request)
     person = None
     if token:
-        with node.db.atomic() as tx:
-            person = person_by_token(tx, token)
+        person = authenticate(node, token)
     elif (session := current_session(request)) is not None:
         sent = request.headers.get(CSRF_HEADER, "")
         if request.method not in _SAFE and not secrets.compare_digest(sent, session.csrf):

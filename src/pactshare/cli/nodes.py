@@ -92,8 +92,7 @@ def registry_view(home: Path | None, directories: list[Path] | None) -> Registry
         raise InputError("--agreements: not with --home (a node uses the agreements it holds)")
     node = Node(NodeHome(home), clock=clock, passphrase=passphrase())
     try:
-        with node.db.atomic() as tx:
-            return node.registry(tx)
+        return node.prepared_now().registry
     finally:
         node.close()
 
@@ -250,23 +249,17 @@ def person_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a person; prints their API token once (it expires after --expires-in days)."""
-    from pactshare.node.agreements import load_registry  # noqa: PLC0415 - loaded when used
-    from pactshare.node.people import add_person  # noqa: PLC0415 - loaded when used
+    from pactshare.node.people import enrol_person  # noqa: PLC0415 - loaded when used
 
-    node = open_node(home)
     topics = [t.strip() for value in need_to_know or () for t in value.split(",") if t.strip()]
-    with node.db.atomic() as tx:
-        party = load_registry(tx).party(node.party_code)
-        record, token = add_person(
-            tx,
-            party,
-            name=name,
-            clearance=clearance,
-            need_to_know=topics,
-            roles=list(role or ()),
-            at=node.now(),
-            expires_in_days=expires_in,
-        )
+    record, token = enrol_person(
+        open_node(home),
+        name=name,
+        clearance=clearance,
+        need_to_know=topics,
+        roles=list(role or ()),
+        expires_in_days=expires_in,
+    )
     if as_json:
         print_json(
             {
@@ -293,9 +286,7 @@ def person_revoke(
     """Revoke a person's token now; their dashboard sessions end (audited)."""
     from pactshare.node.people import revoke_token  # noqa: PLC0415 - loaded when used
 
-    node = open_node(home)
-    with node.db.atomic() as tx:
-        revoke_token(tx, name, by=by, at=node.now())
+    revoke_token(open_node(home), name, by=by)
     if as_json:
         print_json({"name": name, "revoked": True})
         return
@@ -314,9 +305,7 @@ def person_token_rotate(
     """Give a person a new token in place of the old one (shown once; audited)."""
     from pactshare.node.people import rotate_token  # noqa: PLC0415 - loaded when used
 
-    node = open_node(home)
-    with node.db.atomic() as tx:
-        token, expires = rotate_token(tx, name, by=by, at=node.now(), expires_in_days=expires_in)
+    token, expires = rotate_token(open_node(home), name, by=by, expires_in_days=expires_in)
     if as_json:
         print_json({"name": name, "token": token, "token_expires": expires.isoformat()})
         return

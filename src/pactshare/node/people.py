@@ -26,6 +26,7 @@ from pactshare.domain import Party, Person
 from pactshare.domain.topics import check_topic
 from pactshare.errors import InputError, InvariantError, NotFoundError, PolicyError
 from pactshare.node import journal
+from pactshare.node.service import Node
 from pactshare.store.schema import persons, sessions
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "PersonRecord",
     "Role",
     "add_person",
+    "authenticate",
+    "enrol_person",
     "find_person",
     "person_by_token",
     "person_name",
@@ -157,6 +160,30 @@ def add_person(
     return PersonRecord(name, level, topics, role_set, clearance_expires, token_expires), token
 
 
+def enrol_person(
+    node: Node,
+    *,
+    name: str,
+    clearance: str | None,
+    need_to_know: Sequence[str],
+    roles: Sequence[str],
+    expires_in_days: int = DEFAULT_TOKEN_DAYS,
+) -> tuple[PersonRecord, str]:
+    """Add a person of the node's party (clearance read on its scheme), recorded at the
+    node's instant; return the record and their new token (shown once)."""
+    with node.db.atomic() as tx:
+        return add_person(
+            tx,
+            node.party(tx),
+            name=name,
+            clearance=clearance,
+            need_to_know=need_to_know,
+            roles=roles,
+            at=node.now(),
+            expires_in_days=expires_in_days,
+        )
+
+
 def _record(row: Row[Any]) -> PersonRecord:
     return PersonRecord(
         name=row.name,
@@ -193,44 +220,47 @@ def person_by_token(
     return _record(row) if row is not None else None
 
 
+def authenticate(node: Node, token: str) -> PersonRecord | None:
+    """The person whose token this is, if it is valid now (real time), or None."""
+    with node.db.atomic() as tx:
+        return person_by_token(tx, token)
+
+
 def _change_token(
-    tx: Connection, name: str, *, by: str | None, at: datetime, action: str, values: dict[str, Any]
+    node: Node, name: str, *, by: str | None, action: str, values: dict[str, Any]
 ) -> None:
-    """Change ``name``'s token, end their sessions, and audit it (who did it, what, when)."""
-    find_person(tx, name)
-    if by is not None:
-        actor = find_person(tx, by)
-        if not {Role.ADMIN, Role.SECURITY_OFFICER} & set(actor.roles):
-            raise InputError(f"--as: {by} is neither an admin nor a security officer")
-    tx.execute(update(persons).where(persons.c.name == name).values(**values))
-    tx.execute(delete(sessions).where(sessions.c.person == name))
-    journal.record(
-        tx,
-        kind=EntryKind.KEY,
-        at=at,
-        actor=by or "operator",
-        subject=name,
-        details={"action": action},
-    )
+    """Change ``name``'s token, end their sessions, and audit it (who did it, what, and when
+    on the node's clock)."""
+    with node.db.atomic() as tx:
+        find_person(tx, name)
+        if by is not None:
+            actor = find_person(tx, by)
+            if not {Role.ADMIN, Role.SECURITY_OFFICER} & set(actor.roles):
+                raise InputError(f"--as: {by} is neither an admin nor a security officer")
+        tx.execute(update(persons).where(persons.c.name == name).values(**values))
+        tx.execute(delete(sessions).where(sessions.c.person == name))
+        journal.record(
+            tx,
+            kind=EntryKind.KEY,
+            at=node.now(),
+            actor=by or "operator",
+            subject=name,
+            details={"action": action},
+        )
 
 
-def revoke_token(
-    tx: Connection, name: str, *, by: str | None, at: datetime, now: datetime | None = None
-) -> None:
+def revoke_token(node: Node, name: str, *, by: str | None, now: datetime | None = None) -> None:
     """Revoke ``name``'s token now; ``by`` (an admin or security officer, or None for the
-    node's operator) is named in the audit entry at the node's instant ``at``."""
+    node's operator) is named in the audit entry."""
     revoked = now or datetime.now(UTC)
-    _change_token(
-        tx, name, by=by, at=at, action="token-revoked", values={"token_revoked_at": revoked}
-    )
+    _change_token(node, name, by=by, action="token-revoked", values={"token_revoked_at": revoked})
 
 
 def rotate_token(
-    tx: Connection,
+    node: Node,
     name: str,
     *,
     by: str | None,
-    at: datetime,
     expires_in_days: int = DEFAULT_TOKEN_DAYS,
     now: datetime | None = None,
 ) -> tuple[str, datetime]:
@@ -238,5 +268,5 @@ def rotate_token(
     return it and its expiry."""
     token, expires = _new_token(now, expires_in_days)
     values = {"token_hash": _hash(token), "token_expires": expires, "token_revoked_at": None}
-    _change_token(tx, name, by=by, at=at, action="token-rotated", values=values)
+    _change_token(node, name, by=by, action="token-rotated", values=values)
     return token, expires

@@ -79,8 +79,7 @@ def equivalence_rows(agreement: Agreement, registry: Registry) -> list[tuple[str
 def agreement_page(request: Request, agreement_id: str) -> HTMLResponse:
     node = current_node(request)
     now = node.now()
-    with node.db.atomic() as tx:
-        registry = node.registry(tx)
+    registry = node.prepared_now().registry
     agreement = registry.agreements.get(agreement_id)
     if agreement is None:
         return not_found(request, f"There is no agreement {agreement_id!r} on this node.")

@@ -91,8 +91,7 @@ def signin(
     node = current_node(request)
     session = None
     if token.strip():
-        with node.db.atomic() as tx:
-            session = start_session(tx, token.strip())
+        session = start_session(node, token.strip())
     if session is None:
         error = (
             "That token is not valid on this node (unknown, expired or revoked)."
@@ -102,8 +101,7 @@ def signin(
         return _signin_page(request, next, error, 401)
     previous = current_session(request)
     if previous is not None:
-        with node.db.atomic() as tx:
-            end_session(tx, previous.id)
+        end_session(node, previous.id)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         COOKIE,
@@ -125,8 +123,7 @@ def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
         if not _same(csrf, session.csrf):
             error = "That sign-out did not come from this node's own page: you are still signed in."
             return _signin_page(request, "/items", error, 403)
-        with current_node(request).db.atomic() as tx:
-            end_session(tx, session.id)
+        end_session(current_node(request), session.id)
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return response

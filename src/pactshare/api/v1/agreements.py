@@ -15,7 +15,6 @@ from pactshare.domain import (
     Agreement,
     LateNotice,
     Profile,
-    Registry,
     bands,
     status_at,
 )
@@ -125,14 +124,9 @@ class TimelineOut(BaseModel):
     bands: list[BandOut]
 
 
-def registry(node: Node) -> Registry:
-    with node.db.atomic() as tx:
-        return node.registry(tx)
-
-
 def find_agreement(node: Node, agreement_id: str) -> Agreement:
     """The agreement, or 404 (every person of the party may know the party's agreements)."""
-    found = registry(node).agreements.get(agreement_id)
+    found = node.prepared_now().registry.agreements.get(agreement_id)
     if found is None:
         raise NotFoundError(f"no agreement {agreement_id!r} on this node")
     return found
@@ -157,7 +151,7 @@ def list_agreements(
             at=when.isoformat(),
             interpretation=how.profile.value,
         )
-        for a in registry(node).agreements.values()
+        for a in node.prepared_now().registry.agreements.values()
     ]
 
 
@@ -210,7 +204,7 @@ class TopicOut(BaseModel):
 
 @router.get("/topics", summary="The topic vocabulary: what labels and decisions may name")
 def list_topics(node: NodeDep, person: CurrentPerson) -> list[TopicOut]:
-    vocabulary = registry(node).topics
+    vocabulary = node.prepared_now().registry.topics
     known = vocabulary.topics if vocabulary is not None else {}
     return [
         TopicOut(

@@ -65,8 +65,7 @@ def me(node: NodeDep, person: CurrentPerson) -> Me:
     summary="Revoke a person's token now (admin or security officer); their sessions end",
 )
 def revoke(name: str, node: NodeDep, officer: Officer) -> Revoked:
-    with node.db.atomic() as tx:
-        revoke_token(tx, name, by=officer.name, at=node.now())
+    revoke_token(node, name, by=officer.name)
     return Revoked(name=name, revoked=True)
 
 
@@ -82,8 +81,5 @@ def token_rotate(
         int, Body(embed=True, ge=1, le=MAX_TOKEN_DAYS, description="Days until it expires.")
     ] = DEFAULT_TOKEN_DAYS,
 ) -> Rotated:
-    with node.db.atomic() as tx:
-        token, expires = rotate_token(
-            tx, name, by=officer.name, at=node.now(), expires_in_days=expires_in_days
-        )
+    token, expires = rotate_token(node, name, by=officer.name, expires_in_days=expires_in_days)
     return Rotated(name=name, token=token, token_expires=expires)

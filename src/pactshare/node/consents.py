@@ -30,8 +30,11 @@ from pactshare.node.documents import (
     sign_document,
     verify_document,
 )
+from pactshare.node.dossier import ConsentRecord, consent_records
+from pactshare.node.holdings import item_if_visible
 from pactshare.node.items import item_row
 from pactshare.node.outbox import queue_message
+from pactshare.node.people import PersonRecord
 from pactshare.node.service import Node
 from pactshare.store.schema import approvals, inbound_messages, items, outbox
 
@@ -41,6 +44,7 @@ __all__ = [
     "RevocationBody",
     "file_consent",
     "grant_consent",
+    "list_consents",
     "record_consent",
     "request_consent",
     "revoke_consent",
@@ -183,12 +187,26 @@ def _requesting_holders(tx: Connection, item_id: str, kind: str, subject: str) -
     }
 
 
-def revoke_consent(node: Node, approval_id: str) -> dict[str, Any]:
-    """The originator revokes an approval before it is used."""
+def list_consents(node: Node, item_id: str) -> tuple[ConsentRecord, ...]:
+    """The approvals on file for an item, oldest first."""
+    with node.db.atomic() as tx:
+        return consent_records(tx, item_id)
+
+
+def revoke_consent(
+    node: Node, approval_id: str, *, seen_by: PersonRecord | None = None
+) -> dict[str, Any]:
+    """The originator revokes an approval before it is used; one on an item ``seen_by`` may
+    not see is, to them, as if there were none."""
     now = node.now()
     with node.db.atomic() as tx:
         row = tx.execute(select(approvals).where(approvals.c.id == approval_id)).first()
-        if row is None or row.originator != node.party_code:
+        unseen = (
+            row is not None
+            and seen_by is not None
+            and item_if_visible(node, tx, seen_by, row.item_id) is None
+        )
+        if row is None or unseen or row.originator != node.party_code:
             raise NotFoundError(
                 f"no approval {approval_id!r} granted by {node.party_code} on this node"
             )

@@ -23,6 +23,7 @@ __all__ = [
     "IncidentRecord",
     "ProvisionRecord",
     "ReceiptRecord",
+    "consent_records",
     "dossier",
     "holder_of",
     "incident_records",
@@ -122,6 +123,17 @@ def _incident(r: Row[Any], party: str) -> IncidentRecord:
     )
 
 
+def consent_records(tx: Connection, item_id: str) -> tuple[ConsentRecord, ...]:
+    """The approvals on file for ``item_id``, oldest first."""
+    approved = tx.execute(
+        select(approvals).where(approvals.c.item_id == item_id).order_by(approvals.c.recorded_at)
+    )
+    return tuple(
+        ConsentRecord(r.id, r.originator, r.kind, r.subject, r.recorded_at, r.revoked_at)
+        for r in approved
+    )
+
+
 def dossier(tx: Connection, item_id: str, *, party: str) -> Dossier:
     """Everything recorded about ``item_id`` on the node of ``party``, oldest first."""
     made = tx.execute(
@@ -133,9 +145,6 @@ def dossier(tx: Connection, item_id: str, *, party: str) -> Dossier:
     tried = tx.execute(
         select(access_log).where(access_log.c.item_id == item_id).order_by(access_log.c.id)
     )
-    approved = tx.execute(
-        select(approvals).where(approvals.c.item_id == item_id).order_by(approvals.c.recorded_at)
-    )
     return Dossier(
         provisions=tuple(
             ProvisionRecord(
@@ -145,9 +154,6 @@ def dossier(tx: Connection, item_id: str, *, party: str) -> Dossier:
         ),
         receipts=tuple(ReceiptRecord(r.package_id, r.sender, r.received_at) for r in given),
         access=tuple(AccessRecord(r.person, r.at, r.granted, tuple(r.reasons)) for r in tried),
-        consents=tuple(
-            ConsentRecord(r.id, r.originator, r.kind, r.subject, r.recorded_at, r.revoked_at)
-            for r in approved
-        ),
+        consents=consent_records(tx, item_id),
         incidents=incident_records(tx, party, item_id=item_id),
     )

@@ -30,8 +30,10 @@ from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
 from pactshare.node import journal
 from pactshare.node.documents import read_document, sign_document, verify_document
 from pactshare.node.dossier import IncidentRecord, holder_of, incident_records
+from pactshare.node.holdings import item_if_visible, visible_holdings
 from pactshare.node.items import item_row
 from pactshare.node.outbox import queue_message
+from pactshare.node.people import PersonRecord
 from pactshare.node.service import Node
 from pactshare.store.schema import approvals, incidents, items, provisions
 
@@ -43,6 +45,7 @@ __all__ = [
     "receive_notice",
     "receive_notice_file",
     "report_incident",
+    "seen_incident",
     "update_incident",
 ]
 
@@ -205,10 +208,27 @@ def close_incident(node: Node, incident_id: str, *, findings: str, measures: str
     return report
 
 
-def list_incidents(node: Node) -> tuple[IncidentRecord, ...]:
-    """Every incident on this node: reported here, and received about our items."""
+def list_incidents(
+    node: Node, *, seen_by: PersonRecord | None = None
+) -> tuple[IncidentRecord, ...]:
+    """Every incident on this node: reported here, and received about our items (only those
+    about items ``seen_by`` may see, if given)."""
+    seen = None if seen_by is None else {h.item_id for h in visible_holdings(node, seen_by)}
     with node.db.atomic() as tx:
-        return incident_records(tx, node.party_code)
+        found = incident_records(tx, node.party_code)
+    return found if seen is None else tuple(r for r in found if r.item_id in seen)
+
+
+def seen_incident(node: Node, person: PersonRecord, incident_id: str) -> IncidentRecord:
+    """The incident, if it concerns an item ``person`` may see; otherwise NotFoundError, as
+    if it did not exist."""
+    with node.db.atomic() as tx:
+        item_id = tx.execute(
+            select(incidents.c.item_id).where(incidents.c.id == incident_id)
+        ).scalar_one_or_none()
+        if item_id is None or item_if_visible(node, tx, person, item_id) is None:
+            raise NotFoundError(f"no incident {incident_id!r} on this node")
+        return _record(tx, node.party_code, item_id, incident_id)
 
 
 def receive_notice_file(node: Node, path: Path) -> IncidentRecord:

@@ -8,16 +8,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from pactshare.api.auth import NodeDep, require
 from pactshare.api.v1.documents import SignedDocument
 from pactshare.api.v1.items import ConsentRecord, SeenItem
-from pactshare.errors import NotFoundError
-from pactshare.node.consents import MAX_SUBJECT, grant_consent, request_consent, revoke_consent
-from pactshare.node.holdings import visible_item
+from pactshare.node.consents import (
+    MAX_SUBJECT,
+    grant_consent,
+    request_consent,
+    revoke_consent,
+)
+from pactshare.node.consents import list_consents as consents_on_file
 from pactshare.node.people import PersonRecord, Role
-from pactshare.store.schema import approvals
 
 __all__ = ["router"]
 
@@ -34,13 +36,7 @@ class ConsentIn(BaseModel):
 
 @router.get("/items/{item_id}/consents", summary="The approvals on file for an item")
 def list_consents(item_id: SeenItem, node: NodeDep) -> list[ConsentRecord]:
-    with node.db.atomic() as tx:
-        rows = tx.execute(
-            select(approvals)
-            .where(approvals.c.item_id == item_id)
-            .order_by(approvals.c.recorded_at)
-        )
-        return [ConsentRecord.model_validate(r) for r in rows]
+    return [ConsentRecord.model_validate(r) for r in consents_on_file(node, item_id)]
 
 
 @router.post(
@@ -65,15 +61,4 @@ def grant(person: Officer, item_id: SeenItem, body: ConsentIn, node: NodeDep) ->
 
 @router.delete("/consents/{approval_id}", summary="Revoke an approval before it is used (signed)")
 def revoke(approval_id: str, node: NodeDep, person: Officer) -> SignedDocument:
-    with node.db.atomic() as tx:
-        item_id = tx.execute(
-            select(approvals.c.item_id).where(approvals.c.id == approval_id)
-        ).scalar_one_or_none()
-        try:
-            if item_id is not None:
-                visible_item(node, tx, person, item_id)
-        except NotFoundError as exc:  # an approval on an unseen item: as if there were none
-            raise NotFoundError(
-                f"no approval {approval_id!r} granted by {node.party_code} on this node"
-            ) from exc
-    return SignedDocument.model_validate(revoke_consent(node, approval_id))
+    return SignedDocument.model_validate(revoke_consent(node, approval_id, seen_by=person))

@@ -8,22 +8,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from pactshare.api.auth import CurrentPerson, NodeDep, require
 from pactshare.api.v1.documents import SignedDocument
 from pactshare.api.v1.items import IncidentRecord, SeenItem
-from pactshare.errors import NotFoundError
-from pactshare.node.holdings import visible_holdings, visible_item
 from pactshare.node.incidents import (
     close_incident,
     report_incident,
+    seen_incident,
     update_incident,
 )
-from pactshare.node.incidents import list_incidents as all_incidents
+from pactshare.node.incidents import list_incidents as incidents_seen
 from pactshare.node.people import PersonRecord, Role
-from pactshare.node.service import Node
-from pactshare.store.schema import incidents
 
 __all__ = ["router"]
 
@@ -46,28 +42,13 @@ class CloseIn(BaseModel):
     measures: str = Field(min_length=1, max_length=8000)
 
 
-def _seen(node: Node, person: PersonRecord, incident_id: str) -> None:
-    """404 unless the incident exists and concerns an item the person may see."""
-    with node.db.atomic() as tx:
-        item_id = tx.execute(
-            select(incidents.c.item_id).where(incidents.c.id == incident_id)
-        ).scalar_one_or_none()
-        if item_id is None:
-            raise NotFoundError(f"no incident {incident_id!r} on this node")
-        try:
-            visible_item(node, tx, person, item_id)
-        except NotFoundError as exc:
-            raise NotFoundError(f"no incident {incident_id!r} on this node") from exc
-
-
 @router.get(
     "/incidents",
     summary="Incidents about items the person may see: reported here, and received from the "
     "holders of items we originated",
 )
 def list_incidents(node: NodeDep, person: CurrentPerson) -> list[IncidentRecord]:
-    seen = {h.item_id for h in visible_holdings(node, person)}
-    return [IncidentRecord.model_validate(r) for r in all_incidents(node) if r.item_id in seen]
+    return [IncidentRecord.model_validate(r) for r in incidents_seen(node, seen_by=person)]
 
 
 @router.post("/items/{item_id}/incidents", status_code=201, summary="Report an incident (notifies)")
@@ -78,13 +59,13 @@ def report(person: Officer, item_id: SeenItem, body: ReportIn, node: NodeDep) ->
 
 @router.patch("/incidents/{incident_id}", summary="Confirm or rule out an incident")
 def update(incident_id: str, body: UpdateIn, node: NodeDep, person: Officer) -> SignedDocument:
-    _seen(node, person, incident_id)
+    seen_incident(node, person, incident_id)  # 404, as if absent, unless the person sees it
     notice = update_incident(node, incident_id, state=body.state, note=body.note)
     return SignedDocument.model_validate(notice)
 
 
 @router.post("/incidents/{incident_id}/close", summary="Close with the close-out report")
 def close(incident_id: str, body: CloseIn, node: NodeDep, person: Officer) -> SignedDocument:
-    _seen(node, person, incident_id)
+    seen_incident(node, person, incident_id)
     report = close_incident(node, incident_id, findings=body.findings, measures=body.measures)
     return SignedDocument.model_validate(report)

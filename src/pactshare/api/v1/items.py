@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from pactshare import seal
@@ -105,7 +105,7 @@ class AccessRecord(Row):
 
 
 class ConsentRecord(Row):
-    approval_id: str = Field(validation_alias="id")
+    approval_id: str = Field(validation_alias=AliasChoices("approval_id", "id"))
     originator: str
     kind: str
     subject: str

@@ -32,13 +32,9 @@ app.add_typer(audit_group, name="audit")
 @audit_group.command("head")
 def audit_head(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Sign the head of the log as it is now (size, root, time) with the node's key."""
-    from pactshare.node import journal  # noqa: PLC0415 - loaded when used
+    from pactshare.node import auditing  # noqa: PLC0415 - loaded when used
 
-    node = open_node(home)
-    with node.db.atomic() as tx:
-        signed = journal.sign_head(
-            tx, node.keys.signing_key, node.keys.signing_key_id, at=node.now()
-        )
+    signed = auditing.sign_head(open_node(home))
     if as_json:
         print(signed.to_json())  # noqa: T201 - machine output
         return
@@ -81,7 +77,7 @@ def audit_verify(
     cosignature kept (and, --with-peers, what the peers hold); exit 1 on any tampering."""
     from pactshare import audit, seal  # noqa: PLC0415 - loaded when used
     from pactshare.federation import attestation  # noqa: PLC0415 - loaded when used
-    from pactshare.node import journal  # noqa: PLC0415 - loaded when used
+    from pactshare.node import auditing  # noqa: PLC0415 - loaded when used
 
     if (directory is not None or peer) and not with_peers:
         raise InputError("--directory and --peer go with --with-peers")
@@ -98,8 +94,7 @@ def audit_verify(
         for answer in asked
         if answer.head is not None
     ]
-    with node.db.atomic() as tx:
-        report = journal.verify(tx, public_key, directory=trusted, attested=attested)
+    report = auditing.verify(node, public_key=public_key, directory=trusted, attested=attested)
     failures = [p for p in report.problems if p.kind is not audit.ProblemKind.UNCOVERED]
     unanswered = [answer for answer in asked if answer.error is not None]
     if as_json:
@@ -187,11 +182,9 @@ def audit_prove(
     as_json: JsonOpt = False,
 ) -> None:
     """Print the inclusion proof of an entry in the latest signed head (verified first)."""
-    from pactshare.node import journal  # noqa: PLC0415 - loaded when used
+    from pactshare.node import auditing  # noqa: PLC0415 - loaded when used
 
-    node = open_node(home)
-    with node.db.atomic() as tx:
-        proof = journal.prove(tx, entry)
+    proof = auditing.prove(open_node(home), entry)
     if as_json:
         print_json(dict(proof))
         return
@@ -213,11 +206,9 @@ def audit_consistency(
     as_json: JsonOpt = False,
 ) -> None:
     """Print the proof that the log at NEW extends the log at OLD (RFC 9162, verified first)."""
-    from pactshare.node import journal  # noqa: PLC0415 - loaded when used
+    from pactshare.node import auditing  # noqa: PLC0415 - loaded when used
 
-    node = open_node(home)
-    with node.db.atomic() as tx:
-        proof = journal.prove_consistency(tx, old, new, names=("OLD", "NEW"))
+    proof = auditing.prove_consistency(open_node(home), old, new, names=("OLD", "NEW"))
     if as_json:
         print_json(dict(proof))
         return

@@ -13,7 +13,7 @@ from pactshare import audit
 from pactshare.api.auth import current_node, require
 from pactshare.api.problems import ProblemError
 from pactshare.federation.storage import cosignatures, forks
-from pactshare.node import journal
+from pactshare.node import auditing
 from pactshare.node.people import Role
 from pactshare.web.rendering import page
 from pactshare.web.session import person_or_redirect
@@ -27,19 +27,16 @@ AUDIT_ROLES = (Role.AUDITOR, Role.SECURITY_OFFICER)
 
 def render_audit(request: Request, *, verify: bool) -> HTMLResponse:
     node = current_node(request)
-    with node.db.atomic() as tx:
-        head = journal.latest_head(tx)
-        entries = journal.size(tx)
-        key = node.keys.signing_key.public_key()
-        report = journal.verify(tx, key, directory=node.directory) if verify else None
+    state = auditing.log_state(node, verify=verify)
+    report = state.report
     cosigned = [c.to_dict() for c in cosignatures(node)]
     detected = [f.to_dict() for f in forks(node)]
     failures = (
         [p for p in report.problems if p.kind is not audit.ProblemKind.UNCOVERED] if report else []
     )
     context = {
-        "head": head,
-        "entries": entries,
+        "head": state.head,
+        "entries": state.entries,
         "report": report,
         "failures": failures,
         "cosignatures": list(reversed(cosigned))[:20],  # the newest first

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pactshare import audit
 from pactshare.api.auth import NodeDep, require
 from pactshare.errors import NotFoundError
-from pactshare.node import journal
+from pactshare.node import auditing
 from pactshare.node.disclosure import proof_for
 from pactshare.node.people import PersonRecord, Role
 
@@ -80,8 +80,7 @@ def _head(signed: audit.SignedTreeHead) -> SignedHead:
 
 @router.get("/audit/head", summary="The latest signed tree head")
 def latest(node: NodeDep, person: Auditor) -> SignedHead:
-    with node.db.atomic() as tx:
-        signed = journal.latest_head(tx)
+    signed = auditing.latest_head(node)
     if signed is None:
         raise NotFoundError("no signed head yet; sign one with POST /api/v1/audit/heads")
     return _head(signed)
@@ -89,11 +88,7 @@ def latest(node: NodeDep, person: Auditor) -> SignedHead:
 
 @router.post("/audit/heads", status_code=201, summary="Sign the head of the log as it is now")
 def sign(node: NodeDep, person: Auditor) -> SignedHead:
-    with node.db.atomic() as tx:
-        signed = journal.sign_head(
-            tx, node.keys.signing_key, node.keys.signing_key_id, at=node.now()
-        )
-    return _head(signed)
+    return _head(auditing.sign_head(node))
 
 
 @router.get("/audit/proofs/{position}", summary="Inclusion proof of an entry in the latest head")
@@ -120,15 +115,13 @@ def consistency(
         Query(alias="to", description="The newer tree size (default: the latest signed head)."),
     ] = None,
 ) -> ConsistencyOut:
-    with node.db.atomic() as tx:
-        proof = journal.prove_consistency(tx, old, new, names=("from", "to"))
+    proof = auditing.prove_consistency(node, old, new, names=("from", "to"))
     return ConsistencyOut.model_validate(dict(proof))
 
 
 @router.get("/audit/verify", summary="Recompute the log from storage and check every head")
 def verify(node: NodeDep, person: Auditor) -> VerifyOut:
-    with node.db.atomic() as tx:
-        report = journal.verify(tx, node.keys.signing_key.public_key(), directory=node.directory)
+    report = auditing.verify(node)
     failures = [p for p in report.problems if p.kind is not audit.ProblemKind.UNCOVERED]
     return VerifyOut(
         ok=not failures,

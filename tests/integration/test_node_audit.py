@@ -60,10 +60,10 @@ def test_an_untouched_log_verifies_and_every_entry_has_a_proof(node: Node) -> No
     assert kinds == ["event", "registration", "registration", "registration", "refusal"]
     for proof in proofs:
         audit.verify_inclusion(
-            bytes.fromhex(proof["leaf_hash"]), proof["position"], proof["size"],
-            [bytes.fromhex(h) for h in proof["proof"]], bytes.fromhex(proof["root"]),
+            bytes.fromhex(proof.leaf_hash), proof.position, proof.size,
+            [bytes.fromhex(h) for h in proof.proof], bytes.fromhex(proof.root),
         )  # fmt: skip
-    assert proofs[4]["entry"]["kind"] == "refusal"
+    assert proofs[4].entry["kind"] == "refusal"
 
 
 def test_signing_twice_without_new_entries_returns_the_same_head(node: Node) -> None:

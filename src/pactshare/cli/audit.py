@@ -186,13 +186,13 @@ def audit_prove(
 
     proof = auditing.prove(open_node(home), entry)
     if as_json:
-        print_json(dict(proof))
+        print_json(proof.to_dict())
         return
     console.print(
-        f"entry {proof['position']} ({proof['entry']['kind']}, leaf {proof['leaf_hash']}) is in "
-        f"the signed head of size {proof['size']}, root {proof['root']}: verified"
+        f"entry {proof.position} ({proof.entry['kind']}, leaf {proof.leaf_hash}) is in "
+        f"the signed head of size {proof.size}, root {proof.root}: verified"
     )
-    for index, node_hash in enumerate(proof["proof"]):
+    for index, node_hash in enumerate(proof.proof):
         console.print(f"  {index}: {node_hash}")
 
 
@@ -210,13 +210,13 @@ def audit_consistency(
 
     proof = auditing.prove_consistency(open_node(home), old, new, names=("OLD", "NEW"))
     if as_json:
-        print_json(dict(proof))
+        print_json(proof.to_dict())
         return
     console.print(
-        f"the log of size {proof['new_size']} (root {proof['new_root']}) extends the log of "
-        f"size {proof['old_size']} (root {proof['old_root']}): verified"
+        f"the log of size {proof.new_size} (root {proof.new_root}) extends the log of "
+        f"size {proof.old_size} (root {proof.old_root}): verified"
     )
-    for index, node_hash in enumerate(proof["proof"]):
+    for index, node_hash in enumerate(proof.proof):
         console.print(f"  {index}: {node_hash}")
 
 

@@ -15,6 +15,7 @@ party nor the node itself (fork incidents and node events name those).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -36,8 +37,7 @@ def proof_for(node: Node, person: PersonRecord, position: int) -> journal.Proof:
     read it whole (see the module)."""
     with node.db.atomic() as tx:
         proof = journal.prove(tx, position)
-        proof["entry"] = disclosed_entry(node, tx, person, proof["entry"])
-    return proof
+        return replace(proof, entry=disclosed_entry(node, tx, person, proof.entry))
 
 
 def disclosed_entry(

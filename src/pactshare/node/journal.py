@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -235,8 +236,29 @@ def _stored_cosignatures(
     return kept, problems
 
 
-class Proof(dict[str, Any]):
-    """An inclusion proof, as JSON: entry position, tree size, root, hashes, and the head."""
+@dataclass(frozen=True, slots=True)
+class Proof:
+    """An inclusion proof: the entry's position and leaf hash, the tree's size and root, the
+    path's hashes (hex), the entry and the signed head as JSON (docs/audit.md)."""
+
+    position: int
+    size: int
+    leaf_hash: str
+    root: str
+    proof: tuple[str, ...]
+    entry: dict[str, Any]
+    head: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "size": self.size,
+            "leaf_hash": self.leaf_hash,
+            "root": self.root,
+            "proof": list(self.proof),
+            "entry": self.entry,
+            "head": self.head,
+        }
 
 
 def prove(tx: Connection, position: int) -> Proof:
@@ -259,15 +281,35 @@ def prove(tx: Connection, position: int) -> Proof:
         size=head.head.size,
         leaf_hash=leaf.hex(),
         root=head.head.root.hex(),
-        proof=[h.hex() for h in hashes],
+        proof=tuple(h.hex() for h in hashes),
         entry=json.loads(bytes(data)[len(audit.ENTRY_DOMAIN) :]),
         head=head.to_dict(),
     )
 
 
-class ConsistencyProof(dict[str, Any]):
-    """A consistency proof, as JSON: both sizes and roots, the hashes, and the node's signed
-    heads of exactly those sizes (``null`` where it signed none)."""
+@dataclass(frozen=True, slots=True)
+class ConsistencyProof:
+    """A consistency proof: both sizes and roots, the hashes (hex), and the node's signed
+    heads of exactly those sizes as JSON (None where it signed none)."""
+
+    old_size: int
+    new_size: int
+    old_root: str
+    new_root: str
+    proof: tuple[str, ...]
+    old_head: dict[str, Any] | None
+    new_head: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "old_size": self.old_size,
+            "new_size": self.new_size,
+            "old_root": self.old_root,
+            "new_root": self.new_root,
+            "proof": list(self.proof),
+            "old_head": self.old_head,
+            "new_head": self.new_head,
+        }
 
 
 def prove_consistency(
@@ -311,7 +353,7 @@ def prove_consistency(
         new_size=new,
         old_root=old_root.hex(),
         new_root=new_root.hex(),
-        proof=[h.hex() for h in hashes],
+        proof=tuple(h.hex() for h in hashes),
         old_head=heads[old_size].to_dict() if old_size in heads else None,
         new_head=heads[new].to_dict() if new in heads else None,
     )

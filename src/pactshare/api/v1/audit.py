@@ -99,7 +99,7 @@ def prove(
     need-to-know cover; otherwise it is ``{"kind", "at", "redacted": true}`` (the leaf hash
     still proves it)."""
     proof = proof_for(node, person, position)
-    return ProofOut.model_validate(dict(proof))
+    return ProofOut.model_validate(proof.to_dict())
 
 
 @router.get(
@@ -116,7 +116,7 @@ def consistency(
     ] = None,
 ) -> ConsistencyOut:
     proof = auditing.prove_consistency(node, old, new, names=("from", "to"))
-    return ConsistencyOut.model_validate(dict(proof))
+    return ConsistencyOut.model_validate(proof.to_dict())
 
 
 @router.get("/audit/verify", summary="Recompute the log from storage and check every head")

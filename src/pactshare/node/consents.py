@@ -30,7 +30,6 @@ from pactshare.node.documents import (
     sign_document,
     verify_document,
 )
-from pactshare.node.dossier import ConsentRecord, consent_records
 from pactshare.node.holdings import item_if_visible
 from pactshare.node.items import item_row
 from pactshare.node.outbox import queue_message
@@ -44,7 +43,6 @@ __all__ = [
     "RevocationBody",
     "file_consent",
     "grant_consent",
-    "list_consents",
     "record_consent",
     "request_consent",
     "revoke_consent",
@@ -185,12 +183,6 @@ def _requesting_holders(tx: Connection, item_id: str, kind: str, subject: str) -
         and d["body"].get("kind") == kind
         and d["body"].get("subject") == subject
     }
-
-
-def list_consents(node: Node, item_id: str) -> tuple[ConsentRecord, ...]:
-    """The approvals on file for an item, oldest first."""
-    with node.db.atomic() as tx:
-        return consent_records(tx, item_id)
 
 
 def revoke_consent(

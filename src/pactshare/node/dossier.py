@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from pactshare.node.service import Node
 from pactshare.store.schema import access_log, approvals, incidents, provisions, receipts
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "ProvisionRecord",
     "ReceiptRecord",
     "consent_records",
+    "consents_on_file",
     "dossier",
     "holder_of",
     "incident_records",
@@ -121,6 +123,12 @@ def _incident(r: Row[Any], party: str) -> IncidentRecord:
     return IncidentRecord(
         r.id, r.item_id, holder, holder != party, r.state, r.summary, r.reported_at, r.closed_at
     )
+
+
+def consents_on_file(node: Node, item_id: str) -> tuple[ConsentRecord, ...]:
+    """The originator's approvals on file for ``item_id`` (revoked ones too), oldest first."""
+    with node.db.atomic() as tx:
+        return consent_records(tx, item_id)
 
 
 def consent_records(tx: Connection, item_id: str) -> tuple[ConsentRecord, ...]:

@@ -18,7 +18,7 @@ from pactshare.node.consents import (
     request_consent,
     revoke_consent,
 )
-from pactshare.node.consents import list_consents as consents_on_file
+from pactshare.node.dossier import consents_on_file
 from pactshare.node.people import PersonRecord, Role
 
 __all__ = ["router"]

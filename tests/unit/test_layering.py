@@ -80,8 +80,8 @@ def _our_imports(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
 def test_layer_imports_only_inner_layers(layer: str) -> None:
+    leaves = {"errors", "limits", "defaults", "canonical", "files"}
     for path in sorted((SRC / layer).rglob("*.py")):
-        leaves = {"errors", "limits", "defaults", "canonical", "files"}
         imported = _our_imports(path) - {layer, *leaves}
         assert imported <= ALLOWED[layer], (
             f"{path.relative_to(SRC)} imports {imported - ALLOWED[layer]}"

@@ -98,7 +98,7 @@ def test_AT_12_downgrade_remarks_the_holding_and_flags_derived_documents(
     notice = reclassify(jpn, item, "秘")
     write_document(tmp_path / "notice.json", notice)
     result = apply_reclassification(kor, tmp_path / "notice.json")
-    assert result["marking"] == "JPN / 군사 III급 비밀 (CONFIDENTIAL)"
+    assert result.marking == "JPN / 군사 III급 비밀 (CONFIDENTIAL)"
     with kor.db.atomic() as tx:
         assert item_row(tx, item).marking_level == "kor-mil-3"
         assert item_row(tx, derived).needs_remarking

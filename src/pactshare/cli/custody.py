@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -34,11 +35,10 @@ def reclassify_command(
     if notice is not None:
         result = apply_reclassification(node, notice)
         if as_json:
-            print_json(result)
+            print_json(asdict(result))
             return
-        flagged = result["derived_flagged"]
-        console.print(f"{result['item_id']} now marked {result['marking']}")
-        console.print(f"{counted(flagged, 'derived item')} flagged for re-marking")
+        console.print(f"{result.item_id} now marked {result.marking}")
+        console.print(f"{counted(result.derived_flagged, 'derived item')} flagged for re-marking")
         return
     if item is None or level is None:
         raise InputError(

@@ -4,6 +4,7 @@ return or destruction at the end of need with a certificate (R-PRO-8).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,22 @@ from pactshare.node.service import Node
 from pactshare.store.schema import items, provisions
 
 __all__ = [
+    "Remarking",
     "apply_reclassification",
     "apply_reclassification_notice",
     "dispose",
     "reclassify",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Remarking:
+    """What applying the originator's reclassification notice did: the holding's new marking,
+    and how many items derived from it are now flagged for re-marking (R-MARK-2)."""
+
+    item_id: str
+    marking: str
+    derived_flagged: int
 
 
 def reclassify(node: Node, item_id: str, level: str) -> dict[str, Any]:
@@ -87,7 +99,7 @@ def reclassify(node: Node, item_id: str, level: str) -> dict[str, Any]:
     return notice
 
 
-def apply_reclassification(node: Node, path: Path) -> dict[str, Any]:
+def apply_reclassification(node: Node, path: Path) -> Remarking:
     """As a holder: re-mark a holding as the originator's written notice says (AT-12)."""
     return apply_reclassification_notice(node, read_document(path), where=str(path))
 
@@ -99,7 +111,7 @@ class _NoticeBody(BaseModel):
     to: str = Field(min_length=1, max_length=200)
 
 
-def apply_reclassification_notice(node: Node, notice: Any, *, where: str) -> dict[str, Any]:
+def apply_reclassification_notice(node: Node, notice: Any, *, where: str) -> Remarking:
     """Re-mark a holding as a signed reclassification notice (from a file or the network)
     says; applying the same notice again changes nothing more."""
     now = node.now()
@@ -136,7 +148,7 @@ def apply_reclassification_notice(node: Node, notice: Any, *, where: str) -> dic
             subject=item_id,
             details={"reclassification": body, "marking": marking, "derived_flagged": flagged},
         )
-    return {"item_id": item_id, "marking": marking, "derived_flagged": flagged}
+    return Remarking(item_id, marking, flagged)
 
 
 def dispose(node: Node, item_id: str, *, returned: bool = False) -> dict[str, Any]:

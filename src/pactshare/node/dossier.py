@@ -2,8 +2,8 @@
 
 Its custody (provisions made, receipts given), the facility's access registry (R-PRO-5), the
 originator's consents on file and the incidents: reported here, or by a holder of an item we
-originated (its notices received). Callers first check that the person
-may see the item (:func:`pactshare.node.holdings.visible_item`); this module does not.
+originated (its notices received). Only a person who may see the item is shown its dossier
+(:func:`pactshare.node.holdings.visible_item`); to anyone else it is as if it did not exist.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from pactshare.node.holdings import visible_item
+from pactshare.node.items import Item
+from pactshare.node.people import PersonRecord
 from pactshare.node.service import Node
 from pactshare.store.schema import access_log, approvals, incidents, provisions, receipts
 
@@ -26,9 +29,9 @@ __all__ = [
     "ReceiptRecord",
     "consent_records",
     "consents_on_file",
-    "dossier",
     "holder_of",
     "incident_records",
+    "item_dossier",
 ]
 
 
@@ -36,6 +39,7 @@ __all__ = [
 class ProvisionRecord:
     """A provision decided for the item: to whom, when, the outcome and the route's hops."""
 
+    provision_id: str
     recipient: str
     decided_at: datetime
     outcome: str
@@ -50,6 +54,7 @@ class ReceiptRecord:
     package_id: str
     sender: str
     received_at: datetime
+    receipt: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,9 @@ class IncidentRecord:
 
 @dataclass(frozen=True, slots=True)
 class Dossier:
+    """An item with everything recorded about it on this node, each kind oldest first."""
+
+    item: Item
     provisions: tuple[ProvisionRecord, ...]
     receipts: tuple[ReceiptRecord, ...]
     access: tuple[AccessRecord, ...]
@@ -125,6 +133,14 @@ def _incident(r: Row[Any], party: str) -> IncidentRecord:
     )
 
 
+def item_dossier(node: Node, person: PersonRecord, item_id: str) -> Dossier:
+    """Everything recorded about ``item_id`` on ``node``, if ``person`` may see the item now
+    (else NotFoundError, as if it did not exist); read in one transaction."""
+    with node.db.atomic() as tx:
+        item = visible_item(node, tx, person, item_id)
+        return _dossier(tx, item, party=node.party_code)
+
+
 def consents_on_file(node: Node, item_id: str) -> tuple[ConsentRecord, ...]:
     """The originator's approvals on file for ``item_id`` (revoked ones too), oldest first."""
     with node.db.atomic() as tx:
@@ -142,8 +158,8 @@ def consent_records(tx: Connection, item_id: str) -> tuple[ConsentRecord, ...]:
     )
 
 
-def dossier(tx: Connection, item_id: str, *, party: str) -> Dossier:
-    """Everything recorded about ``item_id`` on the node of ``party``, oldest first."""
+def _dossier(tx: Connection, item: Item, *, party: str) -> Dossier:
+    item_id = item.id
     made = tx.execute(
         select(provisions).where(provisions.c.item_id == item_id).order_by(provisions.c.decided_at)
     )
@@ -154,13 +170,21 @@ def dossier(tx: Connection, item_id: str, *, party: str) -> Dossier:
         select(access_log).where(access_log.c.item_id == item_id).order_by(access_log.c.id)
     )
     return Dossier(
+        item=item,
         provisions=tuple(
             ProvisionRecord(
-                r.recipient, r.decided_at, r.outcome, r.state, tuple(r.decision.get("route", ()))
+                r.id,
+                r.recipient,
+                r.decided_at,
+                r.outcome,
+                r.state,
+                tuple(r.decision.get("route", ())),
             )
             for r in made
         ),
-        receipts=tuple(ReceiptRecord(r.package_id, r.sender, r.received_at) for r in given),
+        receipts=tuple(
+            ReceiptRecord(r.package_id, r.sender, r.received_at, r.receipt) for r in given
+        ),
         access=tuple(AccessRecord(r.person, r.at, r.granted, tuple(r.reasons)) for r in tried),
         consents=consent_records(tx, item_id),
         incidents=incident_records(tx, party, item_id=item_id),

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, insert, select
 
 from pactshare import seal
 from pactshare.audit import EntryKind
@@ -20,15 +19,17 @@ from pactshare.domain import Holding, Party, may_access
 from pactshare.errors import NotFoundError, RefusedError
 from pactshare.files import atomic_output
 from pactshare.node import journal
+from pactshare.node.items import Item, find_item, held_items
 from pactshare.node.people import PersonRecord, find_person
 from pactshare.node.service import Node
-from pactshare.store.schema import access_log, incidents, items
+from pactshare.store.schema import access_log, incidents
 
 __all__ = [
     "HoldingSummary",
     "admit",
     "hidden",
     "inbox",
+    "item_for",
     "item_if_visible",
     "open_item",
     "plaintext",
@@ -51,14 +52,14 @@ class HoldingSummary:
     open_incidents: tuple[str, ...] = ()  # the states of its incidents not yet closed
 
 
-def _summary(r: Row[Any], open_incidents: tuple[str, ...] = ()) -> HoldingSummary:
+def _summary(r: Item, open_incidents: tuple[str, ...] = ()) -> HoldingSummary:
     topics = tuple(r.label["topics"])
     return HoldingSummary(
         r.id, r.originator, r.origin, r.received_from, r.marking, topics, r.state, open_incidents
     )
 
 
-def _holding(party: Party, row: Row[Any]) -> Holding:
+def _holding(party: Party, row: Item) -> Holding:
     return Holding(
         item_id=row.id,
         originator=row.originator,
@@ -70,11 +71,9 @@ def _holding(party: Party, row: Row[Any]) -> Holding:
 
 
 def inbox(node: Node, *, received_only: bool = True) -> list[HoldingSummary]:
-    query = select(items).order_by(items.c.recorded_at)
-    if received_only:
-        query = query.where(items.c.origin == "received")
+    """Every holding (or only the received ones), oldest first, whoever may see them."""
     with node.db.atomic() as tx:
-        rows = tx.execute(query).all()
+        rows = held_items(tx, received_only=received_only)
     return [_summary(r) for r in rows]
 
 
@@ -86,12 +85,9 @@ def visible_holdings(
     What a person may not open, they may not know of either: callers answer 404 for the rest.
     """
     now = node.now()
-    query = select(items).order_by(items.c.recorded_at)
-    if received_only:
-        query = query.where(items.c.origin == "received")
     with node.db.atomic() as tx:
         party = node.party(tx)
-        rows = tx.execute(query).all()
+        rows = held_items(tx, received_only=received_only)
         unclosed = tx.execute(
             select(incidents.c.item_id, incidents.c.state)
             .where(incidents.c.state != "closed")
@@ -108,20 +104,25 @@ def visible_holdings(
     ]
 
 
-def visible_item(node: Node, tx: Connection, person: PersonRecord, item_id: str) -> Row[Any]:
-    """The item's row if ``person`` may see it; otherwise NotFoundError, as if it did not exist."""
+def item_for(node: Node, person: PersonRecord, item_id: str) -> Item:
+    """The item if ``person`` may see it now, read in its own transaction; otherwise
+    NotFoundError, as if it did not exist."""
+    with node.db.atomic() as tx:
+        return visible_item(node, tx, person, item_id)
+
+
+def visible_item(node: Node, tx: Connection, person: PersonRecord, item_id: str) -> Item:
+    """The item if ``person`` may see it; otherwise NotFoundError, as if it did not exist."""
     row = item_if_visible(node, tx, person, item_id)
     if row is None:
         raise hidden(item_id)
     return row
 
 
-def item_if_visible(
-    node: Node, tx: Connection, person: PersonRecord, item_id: str
-) -> Row[Any] | None:
-    """The item's row if it is held here and ``person``'s clearance and need-to-know cover it
-    now; None otherwise (absent and hidden alike)."""
-    row = tx.execute(select(items).where(items.c.id == item_id)).first()
+def item_if_visible(node: Node, tx: Connection, person: PersonRecord, item_id: str) -> Item | None:
+    """The item if it is held here and ``person``'s clearance and need-to-know cover it now;
+    None otherwise (absent and hidden alike)."""
+    row = find_item(tx, item_id)
     party = node.party(tx)
     if (
         row is None
@@ -141,9 +142,9 @@ def _absent(party: Party, item_id: str) -> Holding:
     return Holding(item_id, originator="", holder="", level=party.scheme.levels[0], topics=())
 
 
-def admit(node: Node, item_id: str, *, person_name: str) -> Row[Any]:
+def admit(node: Node, item_id: str, *, person_name: str) -> Item:
     """Decide whether ``person_name`` may open the item now and record the attempt in the
-    access registry and the audit log, granted or denied; the item's row if granted.
+    access registry and the audit log, granted or denied; the item if granted.
 
     An item the node does not hold is refused the same way (NotFoundError): decided, recorded
     as refused (rule R-PRO-5), in the same transaction. Only an id no item can have (longer
@@ -153,7 +154,7 @@ def admit(node: Node, item_id: str, *, person_name: str) -> Row[Any]:
         raise hidden(item_id)
     now = node.now()
     with node.db.atomic() as tx:
-        row = tx.execute(select(items).where(items.c.id == item_id)).first()
+        row = find_item(tx, item_id)
         party = node.party(tx)
         person = find_person(tx, person_name).as_person(party)
         held = _holding(party, row) if row is not None else _absent(party, item_id)

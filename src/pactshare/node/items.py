@@ -39,8 +39,12 @@ from pactshare.node.service import Node
 from pactshare.store.schema import approvals, envelopes, items, provisions
 
 __all__ = [
+    "Item",
     "ItemState",
     "Provision",
+    "find_item",
+    "get_item",
+    "held_items",
     "item_row",
     "new_label",
     "provide",
@@ -67,17 +71,78 @@ class Provision:
     package: Path | None
 
 
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An item held on this node, as recorded: its verified label, its sealed envelope's
+    digest, where it came from, our own marking (R-MARK-1) and its custody state."""
+
+    id: str
+    originator: str
+    label: dict[str, Any]
+    envelope: str
+    origin: str  # registered | received
+    received_from: str | None
+    received_under: str | None
+    marking_level: str
+    marking: str
+    state: ItemState
+    needs_remarking: bool
+    derived_from: str | None
+    disposal: dict[str, Any] | None  # the signed certificate of return or destruction
+    recorded_at: datetime
+
+
+def _item(r: Row[Any]) -> Item:
+    return Item(
+        id=r.id,
+        originator=r.originator,
+        label=r.label,
+        envelope=r.envelope,
+        origin=r.origin,
+        received_from=r.received_from,
+        received_under=r.received_under,
+        marking_level=r.marking_level,
+        marking=r.marking,
+        state=ItemState(r.state),
+        needs_remarking=r.needs_remarking,
+        derived_from=r.derived_from,
+        disposal=r.disposal,
+        recorded_at=r.recorded_at,
+    )
+
+
 def store_envelope(node: Node, tx: Connection, digest: str, size: int) -> None:
     """Record a stored envelope once (content-addressed: the same bytes, the same row)."""
     if tx.execute(select(envelopes.c.digest).where(envelopes.c.digest == digest)).first() is None:
         tx.execute(insert(envelopes).values(digest=digest, size=size, stored_at=node.now()))
 
 
-def item_row(tx: Connection, item_id: str) -> Row[Any]:
+def find_item(tx: Connection, item_id: str) -> Item | None:
+    """The item recorded under ``item_id``, if this node holds (or held) it."""
     row = tx.execute(select(items).where(items.c.id == item_id)).first()
-    if row is None:
+    return None if row is None else _item(row)
+
+
+def item_row(tx: Connection, item_id: str) -> Item:
+    """The item recorded under ``item_id``; NotFoundError if there is none."""
+    found = find_item(tx, item_id)
+    if found is None:
         raise NotFoundError(f"no item {item_id!r} on this node (see: pactshare inbox)")
-    return row
+    return found
+
+
+def held_items(tx: Connection, *, received_only: bool = False) -> list[Item]:
+    """The items recorded on this node (or only those received), oldest first."""
+    query = select(items).order_by(items.c.recorded_at)
+    if received_only:
+        query = query.where(items.c.origin == "received")
+    return [_item(r) for r in tx.execute(query)]
+
+
+def get_item(node: Node, item_id: str) -> Item:
+    """The item recorded under ``item_id``, read in its own transaction (NotFoundError if none)."""
+    with node.db.atomic() as tx:
+        return item_row(tx, item_id)
 
 
 def _counted(
@@ -203,7 +268,7 @@ def _approval_documents(node: Node, item_id: str, originator: str) -> list[dict[
         return [dict(document) for document in rows.scalars()]
 
 
-def _request(node: Node, tx: Connection, row: Row[Any], recipient: str) -> Request:
+def _request(node: Node, tx: Connection, row: Item, recipient: str) -> Request:
     label = row.label
     return Request(
         originator=label["originator"],

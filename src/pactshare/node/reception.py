@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from pactshare import seal
 from pactshare.audit import EntryKind
@@ -48,7 +48,7 @@ from pactshare.errors import PackageError, PactshareError, PolicyError, RefusedE
 from pactshare.node import faults, journal
 from pactshare.node.consents import ApprovalBody
 from pactshare.node.documents import checked_body, sign_document, verify_document
-from pactshare.node.items import ItemState, store_envelope
+from pactshare.node.items import Item, ItemState, find_item, store_envelope
 from pactshare.node.packages import Manifest, envelope_chunks, read_manifest
 from pactshare.node.service import Node
 from pactshare.store.objects import Staged
@@ -241,8 +241,7 @@ def _record(node: Node, staged: Staged, now: datetime, checked: _Checked) -> str
     try:
         with node.db.atomic() as tx:
             store_envelope(node, tx, staged.digest, staged.size)
-            held = tx.execute(select(items).where(items.c.id == label.item_id)).first()
-            custody = _hold(tx, held, checked, staged.digest, now)
+            custody = _hold(tx, find_item(tx, label.item_id), checked, staged.digest, now)
             tx.execute(
                 insert(receipts).values(
                     package_id=manifest.package_id,
@@ -276,9 +275,7 @@ def _record(node: Node, staged: Staged, now: datetime, checked: _Checked) -> str
     return custody
 
 
-def _hold(
-    tx: Connection, held: Row[Any] | None, checked: _Checked, digest: str, now: datetime
-) -> str:
+def _hold(tx: Connection, held: Item | None, checked: _Checked, digest: str, now: datetime) -> str:
     """Create, re-open or keep the item's row for this hop; refuse another item's id."""
     label, hop, package = checked.label, checked.hop, checked.package
     values = {

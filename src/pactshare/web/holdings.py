@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from pactshare.api.auth import current_node
 from pactshare.errors import NotFoundError
-from pactshare.node.dossier import dossier
-from pactshare.node.holdings import visible_holdings, visible_item
+from pactshare.node.dossier import item_dossier
+from pactshare.node.holdings import visible_holdings
 from pactshare.web.rendering import not_found, page
 from pactshare.web.session import person_or_redirect
 
@@ -38,9 +38,7 @@ def item_page(request: Request, item_id: str) -> Response:
         return person
     node = current_node(request)
     try:
-        with node.db.atomic() as tx:
-            row = visible_item(node, tx, person, item_id)
-            record = dossier(tx, item_id, party=node.party_code)
+        record = item_dossier(node, person, item_id)
     except NotFoundError:
         return not_found(request, f"There is no item {item_id!r} you may see on this node.")
-    return page(request, "item.html", {"item": row, "dossier": record}, person=person)
+    return page(request, "item.html", {"item": record.item, "dossier": record}, person=person)

@@ -17,8 +17,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import StreamingResponse
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from pydantic import BaseModel, ConfigDict, Field
 
 from pactshare import seal
 from pactshare.api.auth import CurrentPerson, NodeDep, require
@@ -28,12 +27,11 @@ from pactshare.api.v1.decisions import DecisionOut
 from pactshare.api.v1.documents import SignedDocument
 from pactshare.errors import InputError, LabelError, NotFoundError, RefusedError
 from pactshare.limits import parse_json, parse_toml
-from pactshare.node.dossier import incident_records
-from pactshare.node.holdings import admit, hidden, plaintext, visible_holdings, visible_item
-from pactshare.node.items import item_row, new_label, provide, register_label
+from pactshare.node.dossier import item_dossier
+from pactshare.node.holdings import admit, hidden, item_for, plaintext, visible_holdings
+from pactshare.node.items import get_item, new_label, provide, register_label
 from pactshare.node.people import PersonRecord, Role
 from pactshare.node.service import Node
-from pactshare.store.schema import access_log, approvals, provisions, receipts
 
 __all__ = [
     "ConsentRecord",
@@ -76,36 +74,37 @@ class ProvisionOut(BaseModel):
     decision: DecisionOut
 
 
-class Row(BaseModel):
-    """A record read straight from a table row (columns by attribute; renamed by alias)."""
+class Record(BaseModel):
+    """A record built from the node's read model of the same name (fields by attribute;
+    renamed by alias)."""
 
     model_config = ConfigDict(from_attributes=True)
 
 
-class ProvisionRecord(Row):
-    provision_id: str = Field(validation_alias="id")
+class ProvisionRecord(Record):
+    provision_id: str
     to: str = Field(validation_alias="recipient")
     decided_at: datetime
     outcome: str
     state: str
 
 
-class ReceiptRecord(Row):
+class ReceiptRecord(Record):
     package_id: str
     sender: str
     received_at: datetime
     receipt: SignedDocument
 
 
-class AccessRecord(Row):
+class AccessRecord(Record):
     person: str
     at: datetime
     granted: bool
     reasons: list[dict[str, str]]
 
 
-class ConsentRecord(Row):
-    approval_id: str = Field(validation_alias=AliasChoices("approval_id", "id"))
+class ConsentRecord(Record):
+    approval_id: str
     originator: str
     kind: str
     subject: str
@@ -113,7 +112,7 @@ class ConsentRecord(Row):
     revoked_at: datetime | None
 
 
-class IncidentRecord(Row):
+class IncidentRecord(Record):
     incident_id: str
     item_id: str
     holder: str = Field(description="The party that reported it: this node's, or a holder's.")
@@ -156,8 +155,7 @@ def attachment(filename: str) -> str:
 
 def seen_item(item_id: str, node: NodeDep, person: CurrentPerson) -> str:
     """The item id from the path, once the person may see the item (else 404, as if absent)."""
-    with node.db.atomic() as tx:
-        visible_item(node, tx, person, item_id)
+    item_for(node, person, item_id)
     return item_id
 
 
@@ -189,9 +187,7 @@ def register_item(
         with payload.open("wb") as out:  # the upload is spooled to disk, copied by chunks
             shutil.copyfileobj(file.file, out, CHUNK)
         item_id = register_label(node, payload, parsed, source="label")
-    with node.db.atomic() as tx:
-        marking = item_row(tx, item_id).marking
-    return Registered(item_id=item_id, marking=marking)
+    return Registered(item_id=item_id, marking=get_item(node, item_id).marking)
 
 
 @router.post(
@@ -226,40 +222,27 @@ def inbox(node: NodeDep, person: CurrentPerson) -> list[Holding]:
 
 @router.get("/items/{item_id}", summary="An item: label, marking, custody and its records")
 def show_item(item_id: str, node: NodeDep, person: CurrentPerson) -> ItemDetail:
-    with node.db.atomic() as tx:
-        row = visible_item(node, tx, person, item_id)
-
-        def rows(table: Any, order: Any) -> list[Any]:
-            return list(tx.execute(select(table).where(table.c.item_id == item_id).order_by(order)))
-
-        return ItemDetail(
-            item_id=row.id,
-            label=row.label,
-            originator=row.originator,
-            origin=row.origin,
-            received_from=row.received_from,
-            received_under=row.received_under,
-            marking=row.marking,
-            marking_level=row.marking_level,
-            state=row.state,
-            needs_remarking=row.needs_remarking,
-            derived_from=row.derived_from,
-            disposal=row.disposal,
-            provisions=[
-                ProvisionRecord.model_validate(r) for r in rows(provisions, provisions.c.decided_at)
-            ],
-            receipts=[
-                ReceiptRecord.model_validate(r) for r in rows(receipts, receipts.c.received_at)
-            ],
-            access=[AccessRecord.model_validate(r) for r in rows(access_log, access_log.c.id)],
-            consents=[
-                ConsentRecord.model_validate(r) for r in rows(approvals, approvals.c.recorded_at)
-            ],
-            incidents=[
-                IncidentRecord.model_validate(r)
-                for r in incident_records(tx, node.party_code, item_id=item_id)
-            ],
-        )
+    found = item_dossier(node, person, item_id)
+    item = found.item
+    return ItemDetail(
+        item_id=item.id,
+        label=item.label,
+        originator=item.originator,
+        origin=item.origin,
+        received_from=item.received_from,
+        received_under=item.received_under,
+        marking=item.marking,
+        marking_level=item.marking_level,
+        state=item.state,
+        needs_remarking=item.needs_remarking,
+        derived_from=item.derived_from,
+        disposal=None if item.disposal is None else SignedDocument.model_validate(item.disposal),
+        provisions=[ProvisionRecord.model_validate(r) for r in found.provisions],
+        receipts=[ReceiptRecord.model_validate(r) for r in found.receipts],
+        access=[AccessRecord.model_validate(r) for r in found.access],
+        consents=[ConsentRecord.model_validate(r) for r in found.consents],
+        incidents=[IncidentRecord.model_validate(r) for r in found.incidents],
+    )
 
 
 @router.get(
@@ -303,8 +286,7 @@ def open_content(
     responses={200: OPENAPI_BINARY},
 )
 def download_envelope(item_id: str, node: NodeDep, person: CurrentPerson) -> StreamingResponse:
-    with node.db.atomic() as tx:
-        row = visible_item(node, tx, person, item_id)
+    row = item_for(node, person, item_id)
 
     def chunks() -> Iterator[bytes]:
         with node.objects.open(row.envelope) as sealed:

@@ -15,21 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from pactshare.demo.world import World
 from pactshare.domain import Outcome, Registry, Request, decide, parse_instant
-from pactshare.errors import NodeError, RefusedError
+from pactshare.errors import NodeError, NotFoundError, RefusedError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.relay import relay_due
 from pactshare.federation.storage import OutboxState, outbox_entries
 from pactshare.federation.witness import queue_round
 from pactshare.node import journal
 from pactshare.node.consents import grant_consent
+from pactshare.node.holdings import inbox
 from pactshare.node.incidents import report_incident
-from pactshare.node.items import provide, register
+from pactshare.node.items import get_item, provide, register
 from pactshare.scenarios import load_registry
-from pactshare.store.schema import items
 
 __all__ = ["GSOMIA", "SUSPENSION", "Step", "replay"]
 
@@ -110,10 +108,10 @@ def _route(decision: dict[str, Any]) -> str:
 
 
 def _marking_at(world: World, party: str, item_id: str) -> str | None:
-    node = world.nodes[party]
-    with node.db.atomic() as tx:
-        row = tx.execute(select(items.c.marking).where(items.c.id == item_id)).first()
-    return None if row is None else str(row.marking)
+    try:
+        return get_item(world.nodes[party], item_id).marking
+    except NotFoundError:
+        return None
 
 
 def _counterfactual(registry: Registry, when: str) -> str:
@@ -282,10 +280,5 @@ def replay(world: World, on_step: Callable[[Step], None] = lambda _step: None) -
 
 
 def _last_item(world: World) -> str:
-    node = world.nodes["JPN"]
-    with node.db.atomic() as tx:
-        return str(
-            tx.execute(
-                select(items.c.id).order_by(items.c.recorded_at.desc()).limit(1)
-            ).scalar_one()
-        )
+    """The item Tokyo recorded last."""
+    return inbox(world.nodes["JPN"], received_only=False)[-1].item_id

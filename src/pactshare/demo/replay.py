@@ -22,7 +22,7 @@ from pactshare.federation.delivery import deliver_due
 from pactshare.federation.relay import relay_due
 from pactshare.federation.storage import OutboxState, outbox_entries
 from pactshare.federation.witness import queue_round
-from pactshare.node import journal
+from pactshare.node import auditing
 from pactshare.node.consents import grant_consent
 from pactshare.node.holdings import inbox
 from pactshare.node.incidents import report_incident
@@ -274,8 +274,7 @@ def replay(world: World, on_step: Callable[[Step], None] = lambda _step: None) -
             queue_round(node)
         settle(world)
     for node in world.nodes.values():
-        with node.db.atomic() as tx:
-            journal.sign_head(tx, node.keys.signing_key, node.keys.signing_key_id, at=node.now())
+        auditing.sign_head(node)
     return steps
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pactshare.domain import parse_instant
 from pactshare.federation.peers import add_peer
-from pactshare.node.people import add_person
+from pactshare.node.people import enrol_person
 from pactshare.node.service import Node, init_node
 from pactshare.server.runner import NodeServer
 
@@ -67,16 +67,13 @@ def _create(root: Path, clock: SimulatedClock) -> World:
     tokens = {}
     for party, node in nodes.items():
         name, clearance = OFFICERS[party]
-        with node.db.atomic() as tx:
-            _, tokens[party] = add_person(
-                tx,
-                node.party(tx),
-                name=name,
-                clearance=clearance,
-                need_to_know=TOPICS,
-                roles=("security-officer", "originator", "auditor", "admin"),
-                at=clock.now,
-            )
+        _, tokens[party] = enrol_person(
+            node,
+            name=name,
+            clearance=clearance,
+            need_to_know=TOPICS,
+            roles=("security-officer", "originator", "auditor", "admin"),
+        )
     return World(root, clock, nodes, tokens)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,6 +37,7 @@ from pactshare.federation.signatures import (
 )
 from pactshare.federation.storage import remember_nonce
 from pactshare.federation.versions import INFO_PATH, NONCE_PATTERN, own_info
+from pactshare.node.clock import real_now, real_time
 from pactshare.node.service import Node
 
 __all__ = ["DEFAULT_MAX_BODY", "router"]
@@ -47,8 +47,7 @@ router = APIRouter(tags=["federation"])
 
 def _remember_nonce(node: Node, nonce: str, key_id: str) -> bool:
     """Record a nonce; False if seen within the freshness window. Older ones are purged."""
-    now = datetime.now(UTC)
-    return remember_nonce(node, nonce, key_id, now=now, window=2 * MAX_AGE)
+    return remember_nonce(node, nonce, key_id, now=real_now(), window=2 * MAX_AGE)
 
 
 def _verify(node: Node, request: Request) -> SignedRequest:
@@ -59,7 +58,7 @@ def _verify(node: Node, request: Request) -> SignedRequest:
             dict(request.headers),
             node.directory,
             recipient=node.party_code,
-            now=time.time(),
+            now=real_time(),
             remember_nonce=lambda nonce, key_id: _remember_nonce(node, nonce, key_id),
         )
     except SignatureError as exc:
@@ -192,7 +191,7 @@ def node_info(
     """Anyone may ask (it tells nothing a peer could not learn by sending): peers verify the
     answer against their pinned copy of this node's key."""
     node: Node = request.app.state.node
-    return own_info(node, nonce=nonce, now=datetime.now(UTC))
+    return own_info(node, nonce=nonce, now=real_now())
 
 
 @router.post(

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections.abc import Callable
 
 from pactshare.defaults import DEFAULT_OPENS_PER_MINUTE
 from pactshare.errors import InputError
+from pactshare.node.clock import monotonic
 
 __all__ = ["DEFAULT_OPENS_PER_MINUTE", "RateLimit"]
 
@@ -21,7 +21,7 @@ __all__ = ["DEFAULT_OPENS_PER_MINUTE", "RateLimit"]
 class RateLimit:
     """At most ``per_minute`` actions per key in any minute, in bursts of at most as many."""
 
-    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_minute: int, *, clock: Callable[[], float] = monotonic) -> None:
         if per_minute < 1:
             raise InputError(f"--opens-per-minute: {per_minute} is not at least 1")
         self.per_minute = per_minute

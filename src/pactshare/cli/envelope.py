@@ -10,7 +10,6 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from pactshare.defaults import DEFAULT_CHUNK_SIZE
 from pactshare.domain import normalise_party_code
 from pactshare.domain.labels import check_label
 from pactshare.errors import EnvelopeError, InputError
+from pactshare.node.clock import real_now
 
 if TYPE_CHECKING:
     from pactshare.seal import EnvelopeInfo
@@ -82,7 +82,7 @@ def seal_command(
     parties = [normalise_party_code(party) for party in dict.fromkeys(to)]
     recipients = [directory.current(party) for party in parties]
     label = Label.from_toml_file(
-        label_file, item_id=str(uuid.uuid4()), created_at=datetime.now(UTC).replace(microsecond=0)
+        label_file, item_id=str(uuid.uuid4()), created_at=real_now().replace(microsecond=0)
     )
     level = check_label(
         label, registry_for(agreements), source=str(label_file), signer=keys.party, to=parties
@@ -243,7 +243,7 @@ def forward_command(
     hub = load_keys(keys_dir, passphrase=passphrase())
     directory = Directory.from_folder(directory_dir)
     with open_input(envelope) as source, _naming(envelope), atomic_output(output) as out:
-        for piece in forward(source, hub, directory, to=to, at=datetime.now(UTC)):
+        for piece in forward(source, hub, directory, to=to, at=real_now()):
             out.write(piece)
     if as_json:
         typer.echo(json.dumps({"to": to, "output": str(output)}))
@@ -268,7 +268,7 @@ def rewrap_command(
     directory = Directory.from_folder(directory_dir)
     recipients = [directory.current(party) for party in dict.fromkeys(to)]
     with open_input(envelope) as source, _naming(envelope), atomic_output(output) as out:
-        for piece in rewrap(source, hub, directory, to=recipients, at=datetime.now(UTC)):
+        for piece in rewrap(source, hub, directory, to=recipients, at=real_now()):
             out.write(piece)
     if as_json:
         typer.echo(json.dumps({"to": list(dict.fromkeys(to)), "output": str(output)}))

@@ -8,7 +8,6 @@ with it.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ import typer
 from pactshare.cli._files import passphrase, unencrypted_hint
 from pactshare.cli.main import app
 from pactshare.cli.render import to_the_second
+from pactshare.node.clock import real_now
 
 if TYPE_CHECKING:
     from pactshare.seal.keys import PartyKeys
@@ -73,7 +73,7 @@ def init_command(
     """Create a key folder with a fresh Ed25519 signing key and X25519 encryption key."""
     from pactshare.seal import init_keys  # noqa: PLC0415 - loaded when used
 
-    keys = init_keys(folder, party, at=datetime.now(UTC), passphrase=passphrase())
+    keys = init_keys(folder, party, at=real_now(), passphrase=passphrase())
     _print(keys, as_json=as_json)
     unencrypted_hint(folder)
 
@@ -86,7 +86,7 @@ def rotate_command(
     """Add a new key generation; older keys are kept to open items sealed to them."""
     from pactshare.seal import rotate_keys  # noqa: PLC0415 - loaded when used
 
-    keys = rotate_keys(folder, at=datetime.now(UTC), passphrase=passphrase())
+    keys = rotate_keys(folder, at=real_now(), passphrase=passphrase())
     _print(keys, as_json=as_json)
     unencrypted_hint(folder)
 

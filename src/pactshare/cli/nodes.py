@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,8 +19,9 @@ from pactshare.cli.main import app
 from pactshare.cli.options import JsonOpt, instant
 from pactshare.cli.render import console, print_json
 from pactshare.defaults import DEFAULT_TOKEN_DAYS
-from pactshare.domain import Registry, parse_instant
+from pactshare.domain import Registry
 from pactshare.errors import InputError, PactshareError
+from pactshare.node.clock import node_clock
 from pactshare.scenarios import load_registry as load_files
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 LARGE = 16 << 20  # items from this size on show a progress bar while they are sealed
 HOME_ENV = "PACTSHARE_HOME"
-CLOCK_ENV = "PACTSHARE_CLOCK"
 
 ExpiresOpt = Annotated[
     int, typer.Option("--expires-in", help="Days until the token expires (real time).")
@@ -54,9 +54,7 @@ def node_home(home: Path | None) -> NodeHome:
     return NodeHome(chosen)
 
 
-def clock() -> datetime:
-    fixed = os.environ.get(CLOCK_ENV)
-    return parse_instant(fixed, what=CLOCK_ENV) if fixed else datetime.now(UTC)
+clock = node_clock(os.environ)  # the node's clock: $PACTSHARE_CLOCK, or the real time
 
 
 def open_node(home: Path | None) -> Node:

@@ -6,7 +6,7 @@ Every parse failure raises :class:`~pactshare.errors.InputError` naming the opti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +24,7 @@ from pactshare.domain import (
 )
 from pactshare.domain.questions import AskedApproval
 from pactshare.errors import InputError, PactshareError, PolicyError
+from pactshare.node.clock import real_now
 from pactshare.scenarios import load_registry
 
 __all__ = [
@@ -84,9 +85,9 @@ AgreementsOpt = Annotated[
 
 
 def instant(value: str | None, *, option: str = "--at") -> datetime:
-    """The instant given, or now (the CLI is the only place that reads the clock)."""
+    """The instant given, or now (the real time: no node is involved)."""
     if value is None:
-        return datetime.now(UTC)
+        return real_now()
     return parse_instant(value, what=option)
 
 

@@ -23,6 +23,7 @@ from pactshare.federation.relay import relay_due
 from pactshare.federation.storage import OutboxState, outbox_entries
 from pactshare.federation.witness import queue_round
 from pactshare.node import auditing
+from pactshare.node.clock import monotonic
 from pactshare.node.consents import grant_consent
 from pactshare.node.holdings import inbox
 from pactshare.node.incidents import report_incident
@@ -87,8 +88,8 @@ def settle(world: World, *, within: float = 30.0) -> None:
 
     The nodes' own delivery workers run too; a pass here only makes the story move at once.
     """
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
+    deadline = monotonic() + within
+    while monotonic() < deadline:
         moved = 0
         for node in world.nodes.values():
             moved += len(relay_due(node)) + len(deliver_due(node).delivered)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from pactshare.federation.messages import (
 from pactshare.federation.signatures import MESSAGE_ID, content_digest, signing_headers
 from pactshare.federation.storage.witnessing import latest_direct_head
 from pactshare.node import journal
+from pactshare.node.clock import real_time
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.service import Node
 
@@ -117,7 +117,7 @@ def _ask(
         MESSAGE_ID: uuid.uuid4().hex,
     }
     signed = signing_headers(
-        node.keys, "POST", QUERY_PATH, headers, recipient=party, created=int(time.time())
+        node.keys, "POST", QUERY_PATH, headers, recipient=party, created=int(real_time())
     )
     try:
         with http.stream(

@@ -26,10 +26,9 @@ import logging
 import random
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +51,7 @@ from pactshare.federation.storage.outbox import (
 from pactshare.federation.storage.peers import peer_url
 from pactshare.node import journal
 from pactshare.node.answers import ACCEPTANCE, answer_acknowledged
+from pactshare.node.clock import monotonic, real_now, real_time
 from pactshare.node.documents import verify_document
 from pactshare.node.notes import acknowledged
 from pactshare.node.packages import write_package
@@ -120,7 +120,7 @@ def deliver_due(
     node: Node, *, client: httpx.Client | None = None, now: datetime | None = None
 ) -> DeliveryReport:
     """One pass over the messages due (``now``: real UTC time by default)."""
-    real = now or datetime.now(UTC)
+    real = now or real_now()
     report = DeliveryReport()
     due = due_messages(node, real)
     if not due:
@@ -199,7 +199,7 @@ def _send(
             MESSAGE_ID: row.id,
         }
         signed = signing_headers(
-            node.keys, "POST", PATH, headers, recipient=row.recipient, created=int(time.time())
+            node.keys, "POST", PATH, headers, recipient=row.recipient, created=int(real_time())
         )
         signed["content-length"] = str(body.stat().st_size)
         with translated(_RetryError, lambda exc: f"{type(exc).__name__}: {exc}"):
@@ -323,12 +323,12 @@ class DeliveryWorker:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        last_round = time.monotonic()
+        last_round = monotonic()
         with httpx.Client(timeout=TIMEOUT) as client:
             while not self._stopping.is_set():
                 try:
-                    if self.witness_every and time.monotonic() - last_round >= self.witness_every:
-                        last_round = time.monotonic()
+                    if self.witness_every and monotonic() - last_round >= self.witness_every:
+                        last_round = monotonic()
                         witness.queue_round(self.node)
                     relay.relay_due(self.node)
                     deliver_due(self.node, client=client)

@@ -14,7 +14,7 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +26,7 @@ from pactshare.domain import Party, Person
 from pactshare.domain.topics import check_topic
 from pactshare.errors import InputError, InvariantError, NotFoundError, PolicyError
 from pactshare.node import journal
+from pactshare.node.clock import real_now
 from pactshare.node.service import Node
 from pactshare.store.schema import persons, sessions
 
@@ -113,7 +114,7 @@ def _new_token(now: datetime | None, days: int) -> tuple[str, datetime]:
     """A fresh token and when it expires, ``days`` from ``now`` (the real time by default)."""
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise InputError(f"--expires-in: {days} days is not between 1 and {MAX_TOKEN_DAYS}")
-    issued = now or datetime.now(UTC)
+    issued = now or real_now()
     return TOKEN_PREFIX + secrets.token_urlsafe(32), issued + timedelta(days=days)
 
 
@@ -214,7 +215,7 @@ def person_by_token(
         select(persons).where(
             persons.c.token_hash == _hash(token),
             persons.c.token_revoked_at.is_(None),
-            persons.c.token_expires > (now or datetime.now(UTC)),
+            persons.c.token_expires > (now or real_now()),
         )
     ).first()
     return _record(row) if row is not None else None
@@ -252,7 +253,7 @@ def _change_token(
 def revoke_token(node: Node, name: str, *, by: str | None, now: datetime | None = None) -> None:
     """Revoke ``name``'s token now; ``by`` (an admin or security officer, or None for the
     node's operator) is named in the audit entry."""
-    revoked = now or datetime.now(UTC)
+    revoked = now or real_now()
     _change_token(node, name, by=by, action="token-revoked", values={"token_revoked_at": revoked})
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -17,14 +15,13 @@ from pactshare.domain import Party, Prepared, Registry, normalise_party_code
 from pactshare.domain.authority import Settled
 from pactshare.errors import InputError, NodeError, StorageError
 from pactshare.node import agreements, journal
+from pactshare.node.clock import Clock, real_time
 from pactshare.node.home import NodeConfig, NodeHome
 from pactshare.scenarios import load_registry, read_sources
 from pactshare.store import Database, sqlite_url
 from pactshare.store.objects import ObjectStore
 
-__all__ = ["Clock", "Migration", "Node", "init_node", "migrate_node"]
-
-Clock = Callable[[], datetime]
+__all__ = ["Migration", "Node", "init_node", "migrate_node"]
 
 
 def _require_current(db: Database, home: NodeHome) -> None:
@@ -58,7 +55,7 @@ class Node:
             self.db.dispose()
             raise
         self.objects = ObjectStore(home.objects)
-        self.objects.sweep(now=time.time())  # what a killed reception staged (real time)
+        self.objects.sweep(now=real_time())  # what a killed reception staged (real time)
         self._clock = clock
         self._passphrase = passphrase
         self._registry: tuple[int, Prepared, dict[str, tuple[Settled, ...]]] | None = None

@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select
 
+from pactshare.node.clock import real_now
 from pactshare.node.people import PersonRecord, find_person, person_by_token
 from pactshare.node.service import Node
 from pactshare.store.schema import persons, sessions
@@ -42,7 +43,7 @@ def _hash(session_id: str) -> str:
 def start_session(node: Node, token: str, *, now: datetime | None = None) -> Session | None:
     """Sign in with ``token``: a new session for its person, or None if the token is not
     valid now (unknown, expired or revoked). Sessions past their end are purged."""
-    at = now or datetime.now(UTC)
+    at = now or real_now()
     with node.db.atomic() as tx:
         person = person_by_token(tx, token, now=at)
         if person is None:
@@ -64,7 +65,7 @@ def start_session(node: Node, token: str, *, now: datetime | None = None) -> Ses
 
 def find_session(node: Node, session_id: str, *, now: datetime | None = None) -> Session | None:
     """The live session with this id, or None (unknown, ended, or its token no longer valid)."""
-    at = now or datetime.now(UTC)
+    at = now or real_now()
     with node.db.atomic() as tx:
         row = tx.execute(
             select(sessions.c.person, sessions.c.csrf, sessions.c.expires_at)

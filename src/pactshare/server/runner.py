@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from pactshare.api.rate import DEFAULT_OPENS_PER_MINUTE
 from pactshare.errors import NodeError
 from pactshare.federation.delivery import DeliveryWorker
+from pactshare.node.clock import monotonic
 from pactshare.node.service import Node
 from pactshare.server.app import create_app
 from pactshare.server.limits import Limits, guarded_protocol
@@ -76,9 +77,9 @@ class AppServer:
 
     def start(self) -> Self:
         self._thread.start()
-        deadline = time.monotonic() + _STARTUP_TIMEOUT
+        deadline = monotonic() + _STARTUP_TIMEOUT
         while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
+            if not self._thread.is_alive() or monotonic() > deadline:
                 raise NodeError(f"the server on {self.url} did not start")
             time.sleep(0.01)
         return self

@@ -12,7 +12,6 @@ someone else. Pages that need a person redirect to /signin.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -20,6 +19,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pactshare.api.auth import COOKIE, current_node, current_session
+from pactshare.node.clock import real_now
 from pactshare.node.people import PersonRecord
 from pactshare.node.sessions import end_session, start_session
 from pactshare.web.rendering import page, signed_in_person
@@ -106,7 +106,7 @@ def signin(
     response.set_cookie(
         COOKIE,
         session.id,
-        max_age=max(1, int((session.expires_at - datetime.now(UTC)).total_seconds())),
+        max_age=max(1, int((session.expires_at - real_now()).total_seconds())),
         path="/",
         httponly=True,
         samesite="strict",

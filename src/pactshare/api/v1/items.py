@@ -27,6 +27,7 @@ from pactshare.api.v1.decisions import DecisionOut
 from pactshare.api.v1.documents import SignedDocument
 from pactshare.errors import InputError, LabelError, NotFoundError, RefusedError
 from pactshare.limits import parse_json, parse_toml
+from pactshare.node.clock import monotonic
 from pactshare.node.dossier import item_dossier
 from pactshare.node.holdings import admit, hidden, item_for, plaintext, visible_holdings
 from pactshare.node.items import get_item, new_label, provide, register_label
@@ -264,13 +265,13 @@ def open_content(
             f"{person.name} may open at most {limit.per_minute} items a minute; retry in {wait} s",
             headers={"Retry-After": str(wait)},
         )
-    started = time.perf_counter()
+    started = monotonic()
     try:
         row = admit(node, item_id, person_name=person.name)
     except (NotFoundError, RefusedError) as exc:  # denied: recorded, and as if absent
         # Both paths do the same work, but their records differ in size; answering no sooner
         # than a floor leaves nothing in the timing to tell a hidden item from an absent one.
-        time.sleep(max(0.0, REFUSAL_FLOOR - (time.perf_counter() - started)))
+        time.sleep(max(0.0, REFUSAL_FLOOR - (monotonic() - started)))
         raise hidden(item_id) from exc
     return StreamingResponse(
         plaintext(node, row.envelope),

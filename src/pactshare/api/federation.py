@@ -14,6 +14,7 @@ large; 415 neither a package nor a document; 422 refused by this node's agreemen
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,8 @@ from pactshare.node.service import Node
 
 __all__ = ["DEFAULT_MAX_BODY", "router"]
 
+log = logging.getLogger(__name__)
+
 router = APIRouter(tags=["federation"])
 
 
@@ -62,6 +65,7 @@ def _verify(node: Node, request: Request) -> SignedRequest:
             remember_nonce=lambda nonce, key_id: _remember_nonce(node, nonce, key_id),
         )
     except SignatureError as exc:
+        log.warning("federation request refused", extra={"status": exc.status, "reason": str(exc)})
         title = "Unauthenticated" if exc.status == 401 else "Bad signature"
         raise ProblemError(
             exc.status, title, str(exc), headers={"WWW-Authenticate": "Signature"}

@@ -31,7 +31,7 @@ __all__ = ["PROBLEM_JSON", "ProblemError", "install_handlers", "problem"]
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://pactshare.dev/problems/"
-log = logging.getLogger("pactshare.api")
+log = logging.getLogger(__name__)
 
 
 class ProblemError(PactshareError):

@@ -2,11 +2,14 @@
 
 ``pactshare serve`` runs the node's HTTP server and its delivery worker until SIGINT or
 SIGTERM, then stops gracefully (requests in flight finish; undelivered messages stay in the
-outbox for the next start). It logs no request lines, so no token ever reaches its log.
+outbox for the next start). It logs what the node decides and delivers, and no request
+lines, so no token ever reaches its log; ``--log-format json`` writes one JSON object a
+line (:mod:`pactshare.cli.logs`).
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -16,6 +19,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from pactshare.cli.logs import LogFormat, configure_logging
 from pactshare.cli.main import app
 from pactshare.cli.nodes import HomeOpt, open_node
 from pactshare.cli.options import JsonOpt
@@ -27,6 +31,8 @@ from pactshare.defaults import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_OPENS_PER_MINUTE,
 )
+
+log = logging.getLogger(__name__)
 
 peer_group = typer.Typer(help="Peer nodes: where each party's node answers.")
 app.add_typer(peer_group, name="peer")
@@ -77,11 +83,16 @@ def serve(
             help="Items' content a person may open (or try to) a minute; then 429.",
         ),
     ] = DEFAULT_OPENS_PER_MINUTE,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option("--log-format", help="The log on stderr: text, or one JSON object a line."),
+    ] = LogFormat.TEXT,
 ) -> None:
     """Serve the node (API, federation endpoint) and deliver its outbox until stopped."""
     from pactshare.server.limits import Limits  # noqa: PLC0415 - loaded when used
     from pactshare.server.runner import NodeServer  # noqa: PLC0415 - loaded when used
 
+    configure_logging(log_format)
     limits = Limits(max_connections, header_timeout, body_timeout)
     node = open_node(home)
     stopping = threading.Event()
@@ -103,11 +114,20 @@ def serve(
         opens_per_minute=opens_per_minute,
     )
     with server:
-        print(f"pactshare: {node.party_code} serving on {server.url}", file=sys.stderr, flush=True)  # noqa: T201
+        _announce(log_format, f"{node.party_code} serving on {server.url}", "serving",
+                  party=node.party_code, url=server.url)  # fmt: skip
         while not stopping.wait(0.5):
             pass
-        print("pactshare: stopping", file=sys.stderr, flush=True)  # noqa: T201
+        _announce(log_format, "stopping", "stopping", party=node.party_code)
     node.close()
+
+
+def _announce(log_format: LogFormat, text: str, event: str, **fields: str) -> None:
+    """Say that the server started or stops: a line for people, a record in a JSON log."""
+    if log_format is LogFormat.JSON:
+        log.info(event, extra=fields)
+    else:
+        print(f"pactshare: {text}", file=sys.stderr, flush=True)  # noqa: T201
 
 
 @peer_group.command("add")

@@ -75,7 +75,7 @@ BACKOFF_BASE, BACKOFF_CAP = 0.5, 60.0
 RETRYABLE_4XX = frozenset({401, 408, 425, 429})
 _BLOCK = 1 << 20
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-log = logging.getLogger("pactshare.federation")
+log = logging.getLogger(__name__)
 
 ReplyHandler = Callable[[Node, str, dict[str, Any]], None]
 REPLY_HANDLERS: dict[str, ReplyHandler] = {
@@ -138,17 +138,31 @@ def deliver_due(
                 _finish(node, row, OutboxState.DELIVERED, receipt=receipt, reply=reply)
             except _RefusedError as exc:
                 _finish(node, row, OutboxState.REFUSED, error=str(exc))
+                log.warning("message refused", extra=_fields(row, error=str(exc)))
                 report.refused.append(row.id)
             except (_RetryError, PactshareError) as exc:
                 versions.forget_info(node, row.recipient)  # ask again at the next try
                 _retry(node, row, str(exc), real)
+                log.info("message retried", extra=_fields(row, error=str(exc)))
                 report.retrying.append(row.id)
             else:
+                log.info("message delivered", extra=_fields(row))
                 report.delivered.append(row.id)
     finally:
         if own:
             http.close()
     return report
+
+
+def _fields(row: OutboxEntry, **more: object) -> dict[str, object]:
+    """What a log record says of an outbox message (never its payload)."""
+    return {
+        "message_id": row.id,
+        "kind": row.kind,
+        "to": row.recipient,
+        "attempt": row.attempts + 1,
+        **more,
+    }
 
 
 def _waits_for_its_approval(node: Node, row: OutboxEntry) -> bool:

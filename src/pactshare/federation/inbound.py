@@ -19,6 +19,7 @@ it is answered as ``reply`` beside the acknowledgement, and the sender's deliver
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,6 +46,8 @@ from pactshare.node.reception import ALREADY_RECEIVED, receive_package
 from pactshare.node.service import Node
 
 __all__ = ["ACKNOWLEDGEMENT", "HANDLERS", "ITEM", "Inbound", "accept", "message_kinds"]
+
+log = logging.getLogger(__name__)
 
 ZIP, JSON = "application/zip", "application/json"
 ITEM = "item"  # the outbox kind of a transfer package; every other kind is a document's kind
@@ -200,6 +203,9 @@ def _apply(
             answer=answer,
             at=now,
         )
+    log.info(
+        "message applied", extra={"message_id": message.message_id, "kind": kind, "from": signer}
+    )
     return answer
 
 

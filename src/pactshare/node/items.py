@@ -9,6 +9,7 @@ package for hand carriage or queues the package in the outbox for the network.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ __all__ = [
     "register_label",
     "store_envelope",
 ]
+
+log = logging.getLogger(__name__)
 
 
 class ItemState(StrEnum):
@@ -314,6 +317,10 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
             )
     if decision.outcome is Outcome.REFUSED:
         denials = tuple(f"{r.rule}: {r.text}" for r in decision.denials)
+        log.info(
+            "provision refused",
+            extra={"item_id": item_id, "to": target, "outcome": decision.outcome.value},
+        )
         raise RefusedError(f"providing {item_id} to {target} is refused", reasons=denials)
     next_hop = decision.route[0].recipient
     try:
@@ -379,6 +386,17 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
                 "delivery": "package" if package else "outbox",
             },
         )
+    log.info(
+        "provision decided",
+        extra={
+            "item_id": item_id,
+            "provision_id": provision_id,
+            "to": decision.route[-1].recipient,
+            "next_hop": next_hop,
+            "outcome": decision.outcome.value,
+            "agreement": decision.route[0].agreement,
+        },
+    )
     if package is not None:
         _write(node, provision_id, signed, package)
     return Provision(provision_id, decision_json(decision), package)

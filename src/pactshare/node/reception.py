@@ -24,6 +24,7 @@ refused: nobody may pre-date a release into a future the agreements have not rea
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -64,6 +65,8 @@ __all__ = [
     "receive",
     "receive_package",
 ]
+
+log = logging.getLogger(__name__)
 
 MAX_FUTURE = timedelta(minutes=5)
 RECEIVED = "received"  # the item's first arrival here
@@ -184,6 +187,10 @@ def _receive_staged(
             if decision is None
             else tuple(f"{r.rule}: {r.text}" for r in decision.denials)
         )
+        log.info(
+            "reception refused",
+            extra={"item_id": label.item_id, "package_id": manifest.package_id, "from": sender},
+        )
         raise RefusedError(
             f"{package}: this node's agreements do not allow receiving it", reasons=denials
         )
@@ -216,6 +223,16 @@ def _receive_staged(
             return Reception(earlier, ALREADY_RECEIVED)
         custody = _record(node, staged, now, checked)
     faults.checkpoint("receive:recorded")
+    log.info(
+        "item received",
+        extra={
+            "item_id": label.item_id,
+            "package_id": manifest.package_id,
+            "from": sender,
+            "agreement": hop.agreement,
+            "custody": custody,
+        },
+    )
     return Reception(receipt, custody)
 
 

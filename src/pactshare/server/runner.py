@@ -65,6 +65,7 @@ class AppServer:
             app,
             log_level=log_level,
             access_log=False,  # request lines could carry query strings; we log none
+            log_config=None,  # the entry point configures logging (pactshare.cli.logs)
             ssl_keyfile=ssl_keyfile,
             ssl_certfile=ssl_certfile,
             lifespan="off",

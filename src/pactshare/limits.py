@@ -14,7 +14,9 @@ imports nothing else of ours):
   integers within ±(2**53 - 1) and finite numbers only, no lone surrogate and no key twice in
   an object (I-JSON, RFC 7493: what RFC 8785 canonicalisation and signing need);
 * **TOML** (:func:`parse_toml`) is nested at most :data:`MAX_DEPTH` deep and its date-times
-  with an offset are instants in range.
+  with an offset are instants in range;
+* **files and streams** of any size are read by :func:`blocks` of at most :data:`BLOCK`
+  bytes, so memory stays bounded whatever their size.
 
 Each check raises :class:`~pactshare.errors.InputError` naming what and where; callers
 translate it into their own kind of error (a label, a package, a scenario file).
@@ -28,16 +30,18 @@ import re
 import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 from pactshare.errors import InputError
 
 __all__ = [
+    "BLOCK",
     "EARLIEST",
     "ID_PATTERN",
     "LATEST",
     "MAX_DEPTH",
     "MAX_SAFE_INTEGER",
+    "blocks",
     "check_id",
     "check_instant",
     "in_range",
@@ -50,7 +54,14 @@ LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 MAX_DEPTH = 32
 MAX_SAFE_INTEGER = 2**53 - 1
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+BLOCK = 1 << 20  # bytes read at a time from a file or a stream
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def blocks(source: IO[bytes]) -> Iterator[bytes]:
+    """The bytes of ``source``, read :data:`BLOCK` bytes at a time until it ends."""
+    while block := source.read(BLOCK):
+        yield block
 
 
 def in_range(at: datetime) -> bool:

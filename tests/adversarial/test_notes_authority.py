@@ -109,7 +109,7 @@ def answer(signer: Node, kind: str, event_id: str, noted: Any, **extra: Any) -> 
     return sign_document(kind, body, signer.keys)
 
 
-def test_the_issues_attack_a_backdated_entry_into_force_never_lets_kor_provide(
+def test_a_backdated_entry_into_force_never_lets_kor_provide(
     tmp_path: Path, target: Target
 ) -> None:
     """JPN, before GSOMIA existed, says it entered into force on 2016-08-01."""

@@ -49,6 +49,7 @@ from pactshare.federation.storage.outbox import (
     schedule_retry,
 )
 from pactshare.federation.storage.peers import peer_url
+from pactshare.limits import blocks
 from pactshare.node import journal
 from pactshare.node.answers import ACCEPTANCE, answer_acknowledged
 from pactshare.node.clock import monotonic, real_now, real_time
@@ -73,7 +74,6 @@ __all__ = [
 PATH = "/federation/v1/messages"
 BACKOFF_BASE, BACKOFF_CAP = 0.5, 60.0
 RETRYABLE_4XX = frozenset({401, 408, 425, 429})
-_BLOCK = 1 << 20
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def _body(node: Node, row: OutboxEntry, folder: Path) -> tuple[Path, str]:
     path = folder / "body"
     if row.kind == ITEM:
         with node.objects.open(row.payload["body"]["envelope"]["digest"]) as source:
-            write_package(path, row.payload, iter(lambda: source.read(_BLOCK), b""))
+            write_package(path, row.payload, blocks(source))
         return path, ZIP
     path.write_bytes(json.dumps(row.payload, ensure_ascii=False).encode("utf-8"))
     return path, JSON
@@ -234,7 +234,7 @@ def _body(node: Node, row: OutboxEntry, folder: Path) -> tuple[Path, str]:
 
 def _chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as source:
-        yield from iter(lambda: source.read(_BLOCK), b"")
+        yield from blocks(source)
 
 
 def _receipt(

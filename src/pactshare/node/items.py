@@ -33,6 +33,7 @@ from pactshare.errors import (
     NotFoundError,
     RefusedError,
 )
+from pactshare.limits import blocks
 from pactshare.node import faults, journal
 from pactshare.node.outbox import queue_message
 from pactshare.node.packages import sign_manifest, write_package
@@ -405,7 +406,7 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
 def _write(node: Node, provision_id: str, signed: dict[str, Any], package: Path) -> None:
     faults.checkpoint("provide:recorded")
     with node.objects.open(signed["body"]["envelope"]["digest"]) as source:
-        write_package(package, signed, iter(lambda: source.read(1 << 20), b""))
+        write_package(package, signed, blocks(source))
     faults.checkpoint("provide:written")
     with node.db.atomic() as tx:
         tx.execute(

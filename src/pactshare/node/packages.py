@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from pactshare import seal
 from pactshare.errors import InputError, PackageError
 from pactshare.files import atomic_output
-from pactshare.limits import parse_json
+from pactshare.limits import BLOCK, blocks, parse_json
 from pactshare.node.documents import Id, PartyCode, checked_body, sign_document, verify_document
 
 __all__ = [
@@ -42,7 +42,6 @@ __all__ = [
 KIND = "transfer-package"
 _MANIFEST, _ENVELOPE = "manifest.json", "envelope.psx"
 _MAX_MANIFEST = 1 << 20
-_BLOCK = 1 << 20
 MAX_EXPANSION = 2  # ciphertext does not compress: a legitimate entry stays near 1
 _METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 _ENCRYPTED = 0x1  # general purpose bit 0: the entry is encrypted
@@ -148,7 +147,7 @@ def envelope_chunks(archive: zipfile.ZipFile, manifest: Manifest, *, where: str)
         raise PackageError(
             f"{where}: {_ENVELOPE} expands to {entry.file_size} bytes; the manifest declares {size}"
         )
-    if size > MAX_EXPANSION * entry.compress_size + _BLOCK:
+    if size > MAX_EXPANSION * entry.compress_size + BLOCK:
         raise PackageError(
             f"{where}: {_ENVELOPE} would expand {entry.compress_size} bytes to {size};"
             " an envelope does not compress"
@@ -156,7 +155,7 @@ def envelope_chunks(archive: zipfile.ZipFile, manifest: Manifest, *, where: str)
     read = 0
     try:
         with archive.open(entry) as source:
-            while block := source.read(_BLOCK):
+            for block in blocks(source):
                 read += len(block)
                 if read > size:
                     raise PackageError(f"{where}: {_ENVELOPE} holds more than {size} bytes")

@@ -110,10 +110,6 @@ class Database:
         user = credentials.split(":", 1)[0]
         return f"{scheme}://{user}@{tail}"
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     def revision(self) -> Revision:
         """The database's revision against this build's migrations (reads, never writes)."""
         needed, known = _script()

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pactshare.errors import StorageError
+from pactshare.limits import blocks
 
 __all__ = ["ABANDONED", "ObjectStore", "Staged"]
 
-_BLOCK = 1 << 20
 ABANDONED = 3600.0  # seconds: a staged file untouched this long belongs to no live reception
 
 
@@ -94,9 +94,6 @@ class ObjectStore:
         except OSError as exc:
             raise StorageError(f"cannot delete object {digest}: {exc.strerror}") from exc
 
-    def put_file(self, source: BinaryIO) -> tuple[str, int]:
-        return self.put_chunks(iter(lambda: source.read(_BLOCK), b""))
-
     def open(self, digest: str) -> BinaryIO:
         try:
             return self.path(digest).open("rb")
@@ -107,7 +104,7 @@ class ObjectStore:
         """Whether the stored bytes still hash to their name."""
         hasher = hashlib.sha256()
         with self.open(digest) as source:
-            for block in iter(lambda: source.read(_BLOCK), b""):
+            for block in blocks(source):
                 hasher.update(block)
         return hasher.hexdigest() == digest
 

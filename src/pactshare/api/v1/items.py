@@ -26,7 +26,7 @@ from pactshare.api.rate import RateLimit
 from pactshare.api.v1.decisions import DecisionOut
 from pactshare.api.v1.documents import SignedDocument
 from pactshare.errors import InputError, LabelError, NotFoundError, RefusedError
-from pactshare.limits import parse_json, parse_toml
+from pactshare.limits import BLOCK, blocks, parse_json, parse_toml
 from pactshare.node.clock import monotonic
 from pactshare.node.dossier import item_dossier
 from pactshare.node.holdings import admit, hidden, item_for, plaintext, visible_holdings
@@ -43,7 +43,6 @@ __all__ = [
 
 router = APIRouter(tags=["items"])
 Originator = Annotated[PersonRecord, Depends(require(Role.ORIGINATOR))]
-CHUNK = 1 << 20
 REFUSAL_FLOOR = 0.012  # seconds: the least time a refused open takes to answer
 OPENAPI_BINARY = {"content": {"application/octet-stream": {"schema": {"type": "string"}}}}
 
@@ -186,7 +185,7 @@ def register_item(
     with tempfile.TemporaryDirectory(prefix="pactshare-upload-") as folder:
         payload = Path(folder) / "item"
         with payload.open("wb") as out:  # the upload is spooled to disk, copied by chunks
-            shutil.copyfileobj(file.file, out, CHUNK)
+            shutil.copyfileobj(file.file, out, BLOCK)
         item_id = register_label(node, payload, parsed, source="label")
     return Registered(item_id=item_id, marking=get_item(node, item_id).marking)
 
@@ -291,7 +290,7 @@ def download_envelope(item_id: str, node: NodeDep, person: CurrentPerson) -> Str
 
     def chunks() -> Iterator[bytes]:
         with node.objects.open(row.envelope) as sealed:
-            yield from iter(lambda: sealed.read(CHUNK), b"")
+            yield from blocks(sealed)
 
     return StreamingResponse(
         chunks(),

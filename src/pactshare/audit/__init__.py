@@ -4,7 +4,8 @@
 - :mod:`~pactshare.audit.tree`: the append-side frontier and an in-memory log;
 - :mod:`~pactshare.audit.heads`: signed and co-signed tree heads;
 - :mod:`~pactshare.audit.entries`: the canonical encoding of an audit entry;
-- :mod:`~pactshare.audit.verify`: verifying a whole log, reporting tampering by position.
+- :mod:`~pactshare.audit.verify`: verifying a whole log, reporting tampering by position;
+- :mod:`~pactshare.audit.report`: what verifying found, as data.
 
 A store persists entries and perfect nodes and calls these functions; nothing here reads a
 file, a database or a clock.

@@ -22,88 +22,27 @@ stored nodes are the only record, and a disagreement is reported against the ent
 When only heads are available, a change is localised to the window between the last head that
 still verifies and the first that does not (``position`` … ``last_position``); heads signed
 often make that window small.
+
+What is found is data (:mod:`pactshare.audit.report`); the comparison with the stored nodes
+(step 2) is :mod:`pactshare.audit._stored`.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from itertools import pairwise
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from pactshare.audit._stored import by_level, compare_interior, compare_leaves, report_stray
 from pactshare.audit.heads import SignedTreeHead, verify_head
 from pactshare.audit.merkle import LEAF_PREFIX, NODE_PREFIX, root_at
+from pactshare.audit.report import Problem, ProblemKind, VerifyReport, problem_order
 from pactshare.audit.tree import PerfectNode
-from pactshare.errors import InvalidTreeHeadError, LogTamperedError
+from pactshare.errors import InvalidTreeHeadError
 
 __all__ = ["Problem", "ProblemKind", "VerifyReport", "verify_log"]
-
-
-class ProblemKind(StrEnum):
-    """What is wrong, as far as the evidence tells."""
-
-    CHANGED = "changed"  # one entry's bytes differ from what was appended
-    REMOVED = "removed"  # an entry (or the tail) is missing
-    INSERTED = "inserted"  # an entry was added that the log did not append
-    REORDERED = "reordered"  # two entries swapped places
-    DIVERGED = "diverged"  # entries differ from a signed head; how cannot be told
-    NODE_CHANGED = "node-changed"  # a stored node differs while the entries are authentic
-    NODE_MISSING = "node-missing"  # a perfect node the log must have stored is absent
-    BAD_SIGNATURE = "bad-signature"  # a tree head's signature does not verify
-    HEAD_CONFLICT = "head-conflict"  # two validly signed heads contradict each other
-    UNCOVERED = "uncovered"  # entries after the last signed head (not yet committed)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding: its kind, where, and a message a person can act on.
-
-    ``position`` is the first entry index concerned; when the evidence only bounds it,
-    ``last_position`` is the last index it can be. ``head`` is the index, in the sequence of
-    heads given, of the head concerned.
-    """
-
-    kind: ProblemKind
-    message: str
-    position: int | None = None
-    last_position: int | None = None
-    head: int | None = None
-
-    @property
-    def fatal(self) -> bool:
-        """Everything but entries awaiting their first signed head is a failure."""
-        return self.kind is not ProblemKind.UNCOVERED
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    """The outcome of :func:`verify_log`."""
-
-    size: int
-    root: bytes
-    heads_verified: int
-    covered: int
-    problems: tuple[Problem, ...]
-
-    @property
-    def ok(self) -> bool:
-        """No problem other than entries not yet covered by a signed head."""
-        return not any(problem.fatal for problem in self.problems)
-
-    @property
-    def first_problem(self) -> Problem | None:
-        """The fatal problem at the smallest position (head-only problems last)."""
-        fatal = [problem for problem in self.problems if problem.fatal]
-        return min(fatal, key=_problem_order, default=None)
-
-    def raise_for_problems(self) -> None:
-        """Raise :class:`LogTamperedError` for the first fatal problem, if any."""
-        problem = self.first_problem
-        if problem is not None:
-            raise LogTamperedError(problem.message, position=problem.position)
 
 
 def verify_log(
@@ -129,13 +68,13 @@ def verify_log(
 
     entry_problem = None
     if stored_nodes is not None:
-        stored, stray = _by_level(stored_nodes, size)
-        entry_problem = _compare_leaves(levels[0], stored.get(0, []), covered)
+        stored, stray = by_level(stored_nodes, size)
+        entry_problem = compare_leaves(levels[0], stored.get(0, []), covered)
         if entry_problem is not None:
             problems.append(entry_problem)
         limit = size if entry_problem is None else entry_problem.position or 0
-        problems.extend(_compare_interior(levels, stored, limit))
-        problems.extend(_report_stray(stray))
+        problems.extend(compare_interior(levels, stored, limit))
+        problems.extend(report_stray(stray))
     for problem in _localise_by_heads(checked, size):
         if not _explains(entry_problem, problem):
             problems.append(problem)
@@ -158,7 +97,7 @@ def verify_log(
         root=root_at(size, lambda level, index: levels[level][index]),
         heads_verified=sum(1 for _, good in checked if good),
         covered=covered,
-        problems=tuple(sorted(problems, key=_problem_order)),
+        problems=tuple(sorted(problems, key=problem_order)),
     )
 
 
@@ -305,145 +244,6 @@ def _localise_by_heads(checked: list[tuple[SignedTreeHead, bool]], size: int) ->
     return problems
 
 
-_Row = list[bytes | None]
-
-
-def _by_level(nodes: Iterable[PerfectNode], size: int) -> tuple[dict[int, _Row], list[PerfectNode]]:
-    """Stored hashes as one list per level (``None`` where absent), and the stray nodes.
-
-    An honest store of a log of ``leaves`` leaves (the larger of the entry count and the
-    stored leaf count) holds at level L the indexes below ``leaves >> L``; a node beyond that
-    cannot be placed. Rows are untrusted: their indexes never size a list.
-    """
-    grouped: dict[int, list[PerfectNode]] = {}
-    for node in nodes:
-        grouped.setdefault(node.level, []).append(node)
-    leaves = max(size, len(grouped.get(0, [])))
-    stored: dict[int, _Row] = {}
-    stray: list[PerfectNode] = []
-    for level, level_nodes in grouped.items():
-        row: _Row = [None] * (leaves >> level if 0 <= level < leaves.bit_length() else 0)
-        for node in level_nodes:
-            if 0 <= node.index < len(row):
-                row[node.index] = node.hash
-            else:
-                stray.append(node)
-        while row and row[-1] is None:
-            row.pop()
-        stored[level] = row
-    return stored, stray
-
-
-def _report_stray(stray: list[PerfectNode]) -> list[Problem]:
-    if not stray:
-        return []
-    first = min(stray, key=lambda node: (node.level, node.index))
-    return [
-        Problem(
-            ProblemKind.NODE_CHANGED,
-            f"{len(stray)} stored node(s) have no place in the stored tree, the first at "
-            f"level {first.level}, index {first.index}: rows were added or renumbered",
-        )
-    ]
-
-
-def _compare_leaves(recomputed: list[bytes], stored: _Row, covered: int) -> Problem | None:
-    """Compare entries with the stored leaf hashes; classify the first difference."""
-    found = _classify(recomputed, stored)
-    if found is None:
-        return None
-    kind, position, last, message = found
-    if position < covered:
-        # A signed head that verifies covers this entry: the entry is authentic.
-        missing = position >= len(stored) or stored[position] is None
-        return Problem(
-            ProblemKind.NODE_MISSING if missing else ProblemKind.NODE_CHANGED,
-            f"the stored leaf hash of entry {position} "
-            f"{'is missing' if missing else 'was altered'}; the entry itself matches the "
-            "signed tree heads",
-            position=position,
-        )
-    return Problem(kind, message, position=position, last_position=last)
-
-
-_Finding = tuple[ProblemKind, int, int | None, str]
-
-
-def _classify(recomputed: list[bytes], stored: list[bytes | None]) -> _Finding | None:
-    """How the entries (``recomputed`` leaf hashes) differ from the stored leaf hashes."""
-    n, m = len(recomputed), len(stored)
-    first = next((i for i in range(min(n, m)) if recomputed[i] != stored[i]), None)
-    if first is not None:
-        return _classify_at(first, recomputed, stored)
-    if n < m:
-        message = f"entries {n}…{m - 1} were removed (their leaf hashes are still stored)"
-        return (ProblemKind.REMOVED, n, m - 1, message)
-    if n > m:
-        message = f"entries {m}…{n - 1} were not appended through the log (no stored leaf hash)"
-        return (ProblemKind.INSERTED, m, n - 1, message)
-    return None
-
-
-def _classify_at(first: int, recomputed: list[bytes], stored: list[bytes | None]) -> _Finding:
-    """Classify a difference that starts at entry ``first``."""
-    n, m = len(recomputed), len(stored)
-    found: _Finding = (
-        ProblemKind.DIVERGED,
-        first,
-        None,
-        f"the entries differ from the stored leaf hashes from entry {first} on (several changes)",
-    )
-    if n == m and recomputed[first + 1 :] == stored[first + 1 :]:
-        found = (ProblemKind.CHANGED, first, None, f"entry {first} was changed")
-    elif n == m - 1 and recomputed[first:] == stored[first + 1 :]:
-        found = (ProblemKind.REMOVED, first, None, f"entry {first} was removed")
-    elif n == m + 1 and recomputed[first + 1 :] == stored[first:]:
-        found = (ProblemKind.INSERTED, first, None, f"an entry was inserted at {first}")
-    elif n == m:
-        second = next(i for i in range(first + 1, n) if recomputed[i] != stored[i])
-        if (
-            recomputed[first] == stored[second]
-            and recomputed[second] == stored[first]
-            and recomputed[second + 1 :] == stored[second + 1 :]
-        ):
-            message = f"entries {first} and {second} were swapped"
-            found = (ProblemKind.REORDERED, first, second, message)
-    return found
-
-
-def _compare_interior(
-    levels: list[list[bytes]], stored: dict[int, _Row], limit: int
-) -> list[Problem]:
-    """The first stored interior node that is wrong or missing among leaves ``0 … limit-1``.
-
-    Nodes over leaves at or after ``limit`` are explained by the entry problem found there.
-    """
-    bound = min(limit, len(stored.get(0, [])))
-    for level in range(1, len(levels)):
-        count = bound >> level
-        recomputed = levels[level][:count]
-        row = stored.get(level, [])[:count]
-        if row == recomputed:
-            continue
-        index = next(
-            (i for i, (a, b) in enumerate(zip(row, recomputed, strict=False)) if a != b),
-            len(row),
-        )
-        found = row[index] if index < len(row) else None
-        first, end = index << level, (index + 1) << level
-        state = "is missing" if found is None else "was altered"
-        return [
-            Problem(
-                ProblemKind.NODE_MISSING if found is None else ProblemKind.NODE_CHANGED,
-                f"the stored tree node over entries {first}…{end - 1} {state}; "
-                "the entries themselves match their stored leaf hashes",
-                position=first,
-                last_position=end - 1,
-            )
-        ]
-    return []
-
-
 def _explains(entry_problem: Problem | None, window: Problem) -> bool:
     """Whether the entry problem found from stored nodes lies in the heads' window."""
     if entry_problem is None or entry_problem.position is None or window.position is None:
@@ -452,8 +252,3 @@ def _explains(entry_problem: Problem | None, window: Problem) -> bool:
         return False
     last = window.position if window.last_position is None else window.last_position
     return window.position <= entry_problem.position <= last
-
-
-def _problem_order(problem: Problem) -> tuple[int, int, int]:
-    position = -1 if problem.position is None else problem.position
-    return (problem.position is None, position, problem.head or 0)

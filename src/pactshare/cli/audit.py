@@ -75,7 +75,7 @@ def audit_verify(
 ) -> None:
     """Recompute the log from storage and check every signed head and every witness's
     cosignature kept (and, --with-peers, what the peers hold); exit 1 on any tampering."""
-    from pactshare import audit, seal  # noqa: PLC0415 - loaded when used
+    from pactshare import seal  # noqa: PLC0415 - loaded when used
     from pactshare.federation import attestation  # noqa: PLC0415 - loaded when used
     from pactshare.node import auditing  # noqa: PLC0415 - loaded when used
 
@@ -95,11 +95,10 @@ def audit_verify(
         if answer.head is not None
     ]
     report = auditing.verify(node, public_key=public_key, directory=trusted, attested=attested)
-    failures = [p for p in report.problems if p.kind is not audit.ProblemKind.UNCOVERED]
     unanswered = [answer for answer in asked if answer.error is not None]
     if as_json:
         print_json({
-            "ok": not failures and not unanswered, "size": report.size,
+            "ok": report.ok and not unanswered, "size": report.size,
             "root": report.root.hex(), "heads_verified": report.heads_verified,
             "covered": report.covered,
             "problems": [{"kind": p.kind.value, "position": p.position,
@@ -117,13 +116,13 @@ def audit_verify(
             console.print(f"  peer {_peer_line(answer)}")
         for problem in report.problems:
             console.print(f"  {problem.kind.value} at {problem.position}: {problem.message}")
-        if failures:
+        if not report.ok:
             console.print("[red]TAMPERED[/]")
         elif unanswered:
             console.print("[red]NOT VERIFIED[/]: not every peer could be asked")
         else:
             console.print("[green]verified[/]")
-    if failures or unanswered:
+    if not report.ok or unanswered:
         raise typer.Exit(EXIT_REFUSED)
 
 

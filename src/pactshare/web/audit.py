@@ -9,7 +9,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from pactshare import audit
 from pactshare.api.auth import current_node, require
 from pactshare.api.problems import ProblemError
 from pactshare.federation.storage import cosignatures, forks
@@ -31,9 +30,7 @@ def render_audit(request: Request, *, verify: bool) -> HTMLResponse:
     report = state.report
     cosigned = [c.to_dict() for c in cosignatures(node)]
     detected = [f.to_dict() for f in forks(node)]
-    failures = (
-        [p for p in report.problems if p.kind is not audit.ProblemKind.UNCOVERED] if report else []
-    )
+    failures = report.failures if report else ()
     context = {
         "head": state.head,
         "entries": state.entries,

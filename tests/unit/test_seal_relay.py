@@ -12,7 +12,7 @@ import pytest
 from pactshare import seal
 from pactshare.errors import EnvelopeKeyError, EnvelopeMalformedError, EnvelopeUnverifiedError
 from pactshare.seal.envelope import read_front, wrap_key
-from pactshare.seal.header import HopKind, hops_to_bytes
+from pactshare.seal.hops import HopKind, hops_to_bytes
 from pactshare.seal.relay import _hop
 from pactshare.seal.stream import readable
 from tests.seal_support import AT, World, open_bytes, seal_bytes

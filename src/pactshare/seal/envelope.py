@@ -32,10 +32,7 @@ from pactshare.seal.header import (
     ENVELOPE_ID_SIZE,
     SIGNATURE_SIZE,
     Header,
-    Hop,
     Stanza,
-    hops_from_bytes,
-    hops_to_bytes,
     key_commitment,
     preamble,
     read_preamble,
@@ -44,6 +41,7 @@ from pactshare.seal.header import (
     signed_message,
     wrap_info,
 )
+from pactshare.seal.hops import Hop, hops_from_bytes, hops_to_bytes
 from pactshare.seal.keys import PartyKeys, PublicKeys
 from pactshare.seal.label import Label
 from pactshare.seal.stream import (

@@ -1,6 +1,6 @@
 """Relaying an envelope through a hub, keeping the originator's signature verifiable.
 
-Two cases, both adding the hub's signed hop record (:class:`~pactshare.seal.header.Hop`):
+Two cases, both adding the hub's signed hop record (:class:`~pactshare.seal.hops.Hop`):
 
 * ``forward``: a hub that may not read passes the envelope on. The originator must already
   have wrapped the data key for the final recipient; the hop record names where it went.
@@ -28,7 +28,8 @@ from pactshare.seal.envelope import (
     unwrap_key,
     wrap_key,
 )
-from pactshare.seal.header import Hop, HopKind, Stanza, hops_to_bytes, preamble, section
+from pactshare.seal.header import Stanza, preamble, section
+from pactshare.seal.hops import Hop, HopKind, hops_to_bytes
 from pactshare.seal.keys import PartyKeys, PublicKeys
 from pactshare.seal.stream import Input, Readable, readable
 

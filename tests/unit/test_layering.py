@@ -1,5 +1,7 @@
-"""Dependencies point inward only (DESIGN.md): the domain imports nothing of ours but errors,
-limits (the bounds of outside input, defined once) and canonical (RFC 8785 JSON)."""
+"""Dependencies point inward only (docs/architecture.md): the domain imports nothing of ours
+but errors, limits (the bounds of outside input, defined once) and canonical (RFC 8785 JSON);
+the faces (api, web, cli, demo) only map the node's records, so they import neither the store
+nor SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -24,14 +26,13 @@ ALLOWED = {
     "cedar": {"domain"},
     "node": {"domain", "scenarios", "store", "seal", "audit"},
     "federation": {"domain", "scenarios", "store", "seal", "audit", "node"},
-    "api": {"domain", "scenarios", "store", "seal", "audit", "node", "federation"},
-    "web": {"domain", "scenarios", "store", "seal", "audit", "node", "federation", "api"},
+    "api": {"domain", "scenarios", "seal", "audit", "node", "federation"},
+    "web": {"domain", "scenarios", "seal", "audit", "node", "federation", "api"},
     "server": {"domain", "scenarios", "store", "seal", "audit", "node", "federation", "api", "web"},
-    "demo": {"domain", "scenarios", "store", "node", "federation", "server"},
+    "demo": {"domain", "scenarios", "node", "federation", "server"},
     "cli": {
         "domain",
         "scenarios",
-        "store",
         "seal",
         "audit",
         "cedar",
@@ -43,6 +44,16 @@ ALLOWED = {
         "demo",
     },
 }
+
+
+FACES = ("api", "cli", "demo", "web")
+# Until the node's read models land, some faces still reach the store (their SQL moves into
+# node/ and federation/ in the same change): only the store part of their rule waits.
+STILL_REACHING_THE_STORE = pytest.mark.xfail(
+    strict=False,
+    reason="this face still imports the store or SQLAlchemy until its queries move into the "
+    "node's read models; remove this mark once it passes",
+)
 
 
 def _absolute(node: ast.ImportFrom, module: tuple[str, ...]) -> str:
@@ -78,14 +89,47 @@ def _our_imports(path: Path) -> set[str]:
     return found - {"__version__"}
 
 
+def _imports_sqlalchemy(path: Path) -> bool:
+    """Whether ``path`` imports SQLAlchemy, in any form and wherever it stands."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module or ""]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        if any(name.split(".")[0] == "sqlalchemy" for name in names):
+            return True
+    return False
+
+
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
 def test_layer_imports_only_inner_layers(layer: str) -> None:
+    """Each layer's rule, but a face's store imports: those are the next test's."""
     leaves = {"errors", "limits", "defaults", "canonical", "files"}
     for path in sorted((SRC / layer).rglob("*.py")):
         imported = _our_imports(path) - {layer, *leaves}
+        if layer in FACES:
+            imported -= {"store"}
         assert imported <= ALLOWED[layer], (
             f"{path.relative_to(SRC)} imports {imported - ALLOWED[layer]}"
         )
+
+
+@pytest.mark.parametrize(
+    "face",
+    [
+        pytest.param("api", marks=STILL_REACHING_THE_STORE),
+        "cli",
+        pytest.param("demo", marks=STILL_REACHING_THE_STORE),
+        "web",
+    ],
+)
+def test_a_face_imports_neither_the_store_nor_sqlalchemy(face: str) -> None:
+    for path in sorted((SRC / face).rglob("*.py")):
+        where = path.relative_to(SRC)
+        assert "store" not in _our_imports(path), f"{where} imports the store"
+        assert not _imports_sqlalchemy(path), f"{where} imports SQLAlchemy"
 
 
 def test_every_layer_is_covered_by_the_rule() -> None:
@@ -113,3 +157,24 @@ def test_the_rule_catches_a_planted_import_in_every_form(
     planted_module.write_text(planted, encoding="utf-8")
     monkeypatch.setattr(sys.modules[__name__], "SRC", tmp_path)
     assert _our_imports(planted_module) - ALLOWED["domain"] in ({"store"}, {"node"})
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        "from sqlalchemy import select\n",
+        "import sqlalchemy\n",
+        "import sqlalchemy.engine\n",
+        "def later() -> None:\n    from sqlalchemy.orm import Session  # noqa\n",
+    ],
+)
+def test_the_rule_catches_a_face_importing_sqlalchemy(planted: str, tmp_path: Path) -> None:
+    planted_module = tmp_path / "planted.py"
+    planted_module.write_text(planted, encoding="utf-8")
+    assert _imports_sqlalchemy(planted_module)
+
+
+def test_a_face_may_name_sqlalchemy_without_importing_it(tmp_path: Path) -> None:
+    planted_module = tmp_path / "planted.py"
+    planted_module.write_text('"""Not sqlalchemy."""\nfrom pactshare import node\n', "utf-8")
+    assert not _imports_sqlalchemy(planted_module)

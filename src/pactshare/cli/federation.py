@@ -85,7 +85,11 @@ def serve(
     ] = DEFAULT_OPENS_PER_MINUTE,
     log_format: Annotated[
         LogFormat,
-        typer.Option("--log-format", help="The log on stderr: text, or one JSON object a line."),
+        typer.Option(
+            "--log-format",
+            metavar="FORMAT",
+            help="The log on stderr: text, or json (one JSON object a line).",
+        ),
     ] = LogFormat.TEXT,
 ) -> None:
     """Serve the node (API, federation endpoint) and deliver its outbox until stopped."""

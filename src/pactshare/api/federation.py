@@ -25,7 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from pactshare.api.problems import ProblemError
 from pactshare.defaults import DEFAULT_MAX_BODY  # set app.state.federation_max_body to change it
-from pactshare.errors import PackageError
+from pactshare.errors import PackageError, PactshareError
 from pactshare.federation.attestation import MAX_QUERY, QUERY_PATH, answer_query
 from pactshare.federation.delivery import PATH
 from pactshare.federation.inbound import JSON, ZIP, Inbound, accept
@@ -171,8 +171,14 @@ async def receive_message(request: Request) -> dict[str, Any]:
         message = Inbound(signed.party, signed.message_id, media_type, body, created)
         try:
             answer = await run_in_threadpool(accept, node, message)
-        except PackageError as exc:
-            raise ProblemError(400, "Malformed message", str(exc)) from exc
+        except PactshareError as exc:
+            log.warning(
+                "message refused",
+                extra={"message_id": signed.message_id, "from": signed.party, "reason": str(exc)},
+            )
+            if isinstance(exc, PackageError):
+                raise ProblemError(400, "Malformed message", str(exc)) from exc
+            raise
     worker = getattr(request.app.state, "delivery_worker", None)
     if worker is not None:
         worker.notify()  # a hub may have queued a consent request

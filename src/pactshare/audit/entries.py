@@ -61,7 +61,7 @@ class EntryKind(StrEnum):
     REGISTRATION = "registration"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One audit entry. Build it from values, or parse it with :meth:`from_bytes`.
 

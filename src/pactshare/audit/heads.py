@@ -65,7 +65,7 @@ HeadDict = dict[str, int | str | list[dict[str, str]]]
 _FIELDS = struct.Struct(">Q32sQ")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TreeHead:
     """A commitment to the first ``size`` entries of a log: their ``root``, at ``timestamp``.
 
@@ -109,7 +109,7 @@ class TreeHead:
         return _FIELDS.pack(self.size, self.root, self.timestamp_ms)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cosignature:
     """A witness's signature over a head's :meth:`TreeHead.cosigning_bytes`."""
 
@@ -121,7 +121,7 @@ class Cosignature:
         _check_signature(self.signature, "cosignature")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SignedTreeHead:
     """A tree head with the log's signature and any witnesses' cosignatures.
 

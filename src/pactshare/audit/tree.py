@@ -48,7 +48,7 @@ class PerfectNode:
         return 1 << self.level
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Frontier:
     """The right edge of an append-only Merkle tree of ``size`` leaves.
 

@@ -34,7 +34,7 @@ _RECORD_VERSION = 1
 _RECORD_SUFFIXES = (".json", ".key")  # the file names a folder's records may have
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PublicKeyRecord:
     """A party's public keys, all generations, newest last; built only from verified bytes."""
 
@@ -130,7 +130,7 @@ def _parse_key(party: str, entry: dict[str, object]) -> PublicKeys:
     return keys
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Entry:
     party: str
     signing: Ed25519PublicKey | None

@@ -152,7 +152,7 @@ def _seal(
     yield sender.signing_key.sign(signed_message(header, header_bytes, payload_digest))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EnvelopeInfo:
     """What can be read from an envelope without its key."""
 
@@ -170,7 +170,7 @@ class EnvelopeInfo:
         return self.recipients + tuple(s for h in self.hops for s in h.recipients)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Front:
     """The parsed part of an envelope before its payload."""
 

@@ -117,7 +117,7 @@ def read_section(source: Readable, name: str) -> bytes:
     return bytes(data)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stanza:
     """The data key wrapped with HPKE for one recipient key."""
 

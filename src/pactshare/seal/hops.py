@@ -42,7 +42,7 @@ class HopKind(StrEnum):
     REWRAP = "rewrap"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hop:
     """A hub's signed record that it relayed the envelope, and any key it wrapped on."""
 

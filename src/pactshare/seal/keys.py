@@ -85,7 +85,7 @@ class PublicKeys:
         return (str(cached[0]), str(cached[1]))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyGeneration:
     """One generation of a party's private keys."""
 

@@ -14,6 +14,7 @@ verified: a copy that completes without an error is authentic.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
@@ -58,7 +59,7 @@ def _hop(
         signature=b"",
     )
     signature = hub.signing_key.sign(unsigned.signed_bytes())
-    return Hop(**{**unsigned.__dict__, "signature": signature})
+    return dataclasses.replace(unsigned, signature=signature)
 
 
 def _relayed(

@@ -54,8 +54,8 @@ FOREIGN_ALLOWED: dict[tuple[str, str], str] = {
     ("seal/_encoding.py", "utc_text"): "encoding helper: a naive instant is a bug",
     ("seal/_encoding.py", "parse_utc_text"): "decoding helper",
     ("seal/header.py", "Stanza.from_json"): "decoding helper of Header.from_bytes",
-    ("seal/header.py", "_stanzas"): "decoding helper of Header.from_bytes",
-    ("seal/header.py", "Hop.from_json"): "decoding helper of hops_from_bytes",
+    ("seal/header.py", "stanzas"): "decoding helper of Header.from_bytes and Hop.from_json",
+    ("seal/hops.py", "Hop.from_json"): "decoding helper of hops_from_bytes",
     ("seal/directory.py", "_parse_key"): "decoding helper of PublicKeyRecord.from_bytes",
     ("node/answers.py", "strings"): "decoding helper; its callers translate TypeError",
     # Protocols and process control.

@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pactshare.canonical import dumps as canonical_json
 from pactshare.errors import EnvelopeMalformedError
 from pactshare.seal._encoding import (
     DOMAIN_HOP,
     b64d,
     b64e,
     canonical_array,
-    canonical_json,
     is_party_code,
     parse_canonical_json,
     parse_utc_text,

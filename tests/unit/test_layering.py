@@ -47,13 +47,6 @@ ALLOWED = {
 
 
 FACES = ("api", "cli", "demo", "web")
-# Until the node's read models land, some faces still reach the store (their SQL moves into
-# node/ and federation/ in the same change): only the store part of their rule waits.
-STILL_REACHING_THE_STORE = pytest.mark.xfail(
-    strict=False,
-    reason="this face still imports the store or SQLAlchemy until its queries move into the "
-    "node's read models; remove this mark once it passes",
-)
 
 
 def _absolute(node: ast.ImportFrom, module: tuple[str, ...]) -> str:
@@ -116,15 +109,7 @@ def test_layer_imports_only_inner_layers(layer: str) -> None:
         )
 
 
-@pytest.mark.parametrize(
-    "face",
-    [
-        pytest.param("api", marks=STILL_REACHING_THE_STORE),
-        "cli",
-        pytest.param("demo", marks=STILL_REACHING_THE_STORE),
-        "web",
-    ],
-)
+@pytest.mark.parametrize("face", FACES)
 def test_a_face_imports_neither_the_store_nor_sqlalchemy(face: str) -> None:
     for path in sorted((SRC / face).rglob("*.py")):
         where = path.relative_to(SRC)

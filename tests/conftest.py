@@ -35,9 +35,10 @@ def migrated_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
     class FromTemplate(Database):
         def migrate(self) -> Revision:
-            target = self.engine.url.database
-            if self.engine.dialect.name == "sqlite" and target and not Path(target).exists():
-                shutil.copyfile(template, target)
+            name = self.engine.url.database
+            target = Path(name) if self.engine.dialect.name == "sqlite" and name else None
+            if target and target.is_absolute() and target.parent.is_dir() and not target.exists():
+                shutil.copyfile(template, target)  # else: as without a template
             return super().migrate()
 
     with pytest.MonkeyPatch.context() as patch:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,3 +55,46 @@ def test_unknown_key_id_is_a_key_error(world: World) -> None:
         world.directory.signing_key("ed25519:" + "0" * 32)
     with pytest.raises(EnvelopeKeyError, match="PRK is not in the public directory"):
         world.directory.current("PRK")
+
+
+def _tampered(world: World, change: Callable[[dict[str, Any]], None]) -> bytes:
+    data = json.loads(PublicKeyRecord.export(world.kor))
+    change(data)
+    return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _key(data: dict[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = data["record"]["keys"][0]
+    return entry
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda d: d.update(extra=1), "expected record, signed_by and signature"),
+        (lambda d: d["record"].update(version=99), "unknown record version"),
+        (lambda d: d["record"].update(party="kor"), "party is not a three-letter code"),
+        (lambda d: d["record"].update(keys=[]), "no keys"),
+        (lambda d: _key(d).pop("created_at"), "not a valid public key record"),
+        (lambda d: _key(d).update(generation="1"), "generation must be an integer"),
+        (lambda d: _key(d).update(signing_key="AAAA"), "a key is not 32 bytes"),
+        (lambda d: _key(d).update(signing_key_id="ed25519:0"), "a key id does not match its key"),
+        (lambda d: _key(d).update(note="x"), "fields out of order or unknown"),
+        (lambda d: d.update(signed_by="ed25519:0"), "signed by its newest signing key"),
+    ],
+)
+def test_a_record_that_breaks_its_form_is_rejected_saying_how(
+    world: World, change: Callable[[dict[str, Any]], None], words: str
+) -> None:
+    with pytest.raises(EnvelopeKeyError, match=words):
+        PublicKeyRecord.from_bytes(_tampered(world, change), source="kor.json")
+
+
+def test_a_record_signed_by_an_older_generation_is_rejected(tmp_path: Path) -> None:
+    init_keys(tmp_path / "kor", "KOR", at=AT)
+    keys = rotate_keys(tmp_path / "kor", at=AT)
+    data = json.loads(PublicKeyRecord.export(keys))
+    data["signed_by"] = data["record"]["keys"][0]["signing_key_id"]
+    tampered = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+    with pytest.raises(EnvelopeKeyError, match="signed by its newest signing key"):
+        PublicKeyRecord.from_bytes(tampered)

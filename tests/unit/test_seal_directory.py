@@ -43,6 +43,35 @@ def test_directory_loads_a_folder_of_records(tmp_path: Path, world: World) -> No
     assert directory.signing_key(world.kor.signing_key_id)[0] == "KOR"
 
 
+def test_a_folder_is_read_by_suffix_and_a_missing_party_lists_what_was_found(
+    tmp_path: Path, world: World
+) -> None:
+    (tmp_path / "KOR.key").write_bytes(PublicKeyRecord.export(world.kor))
+    (tmp_path / "notes.txt").write_text("not a record")
+    (tmp_path / ".hidden.json").write_text("not read either")
+    (tmp_path / "old").mkdir()
+    directory = Directory.from_folder(tmp_path)
+    assert directory.parties == ("KOR",)
+    with pytest.raises(EnvelopeKeyError) as caught:
+        directory.current("JPN")
+    assert "found KOR.key (KOR); not read: notes.txt" in str(caught.value)
+    with pytest.raises(EnvelopeKeyError, match=r"encryption key .* is not in the public"):
+        directory.encryption_key_party(world.kor.signing_key_id)
+
+
+def test_a_folder_that_is_missing_or_holds_one_party_twice_is_refused(
+    tmp_path: Path, world: World
+) -> None:
+    with pytest.raises(EnvelopeKeyError, match="public directory not found"):
+        Directory.from_folder(tmp_path / "nowhere")
+    (tmp_path / "KOR.json").write_bytes(PublicKeyRecord.export(world.kor))
+    (tmp_path / "copy.key").write_bytes(PublicKeyRecord.export(world.kor))
+    with pytest.raises(
+        EnvelopeKeyError, match=r"KOR\.json and copy\.key both hold a record for KOR"
+    ):
+        Directory.from_folder(tmp_path)
+
+
 def test_directory_refuses_two_records_for_one_party(world: World) -> None:
     other = PartyKeys.generate("KOR", at=AT)
     records = [PublicKeyRecord.for_party(k) for k in (world.kor, other)]

@@ -1,23 +1,29 @@
-"""A live node over real HTTP for tests: the node's app served by uvicorn in a background
-thread on a free loopback port, people with tokens, and httpx clients signed in as them.
+"""A KOR node for HTTP tests: people with tokens, and httpx clients signed in as them.
 
-The server is :class:`pactshare.server.runner.NodeServer`, the one ``pactshare serve`` runs.
+By default the node's app is called in this process (:class:`InProcess`, through
+``httpx.ASGITransport``): no server, no socket, no polling. Tests of the server itself
+(connection limits, slow clients, real sockets, delivery between nodes) ask for it served by
+:class:`pactshare.server.runner.NodeServer`, the one ``pactshare serve`` runs, on a free
+loopback port.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from starlette.types import ASGIApp
 
 from pactshare.api.rate import DEFAULT_OPENS_PER_MINUTE
 from pactshare.node import NodeHome
 from pactshare.node.people import add_person
 from pactshare.node.service import Node, init_node
+from pactshare.server.app import create_app
 from pactshare.server.runner import NodeServer
 from tests.support import Clock, at
 
@@ -48,25 +54,72 @@ def serving(node: Node, *, opens_per_minute: int = DEFAULT_OPENS_PER_MINUTE) -> 
         yield server.url
 
 
+class _Streamed(httpx.AsyncByteStream):
+    """A synchronous request body, read chunk by chunk as the app asks for it."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            yield chunk
+
+
+class InProcess(httpx.BaseTransport):
+    """A synchronous httpx transport that calls an ASGI app in this process: each request goes
+    through ``httpx.ASGITransport`` on one event loop in a helper thread (the app keeps no
+    state tied to a loop across requests, but one loop is how a server runs it too)."""
+
+    def __init__(self, app: ASGIApp, portal: BlockingPortal) -> None:
+        self._asgi = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        self._portal = portal
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.SyncByteStream)  # a synchronous client's
+        body = _Streamed(request.stream)  # an upload reaches the app chunk by chunk
+
+        async def call() -> httpx.Response:
+            inner = httpx.Request(request.method, request.url, headers=request.headers, stream=body)
+            response = await self._asgi.handle_async_request(inner)
+            raw = b"".join([chunk async for chunk in response.aiter_raw()])
+            return httpx.Response(
+                response.status_code,
+                headers=response.headers,
+                stream=httpx.ByteStream(raw),
+                extensions=response.extensions,
+            )
+
+        return self._portal.call(call)
+
+
 @dataclass
 class LiveNode:
-    """A KOR node served over HTTP, with JPN pinned and one person per role."""
+    """A KOR node, with JPN pinned and one person per role, answering HTTP at ``url`` (served
+    on a socket) or through ``transport`` (in process)."""
 
     node: Node
     url: str
     tokens: dict[str, str] = field(default_factory=dict)
+    transport: httpx.BaseTransport | None = None
 
     def client(self, who: str | None = None, token: str | None = None) -> httpx.Client:
         chosen = token or (self.tokens[who] if who else None)
         headers = {"Authorization": f"Bearer {chosen}"} if chosen else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+        return httpx.Client(
+            base_url=self.url, headers=headers, timeout=60, transport=self.transport
+        )
 
 
 @contextmanager
 def live_kor(
-    root: Path, database_url: str, *, opens_per_minute: int = DEFAULT_OPENS_PER_MINUTE
+    root: Path,
+    database_url: str,
+    *,
+    opens_per_minute: int = DEFAULT_OPENS_PER_MINUTE,
+    served: bool = True,
 ) -> Iterator[LiveNode]:
-    """A KOR node on ``database_url`` with JPN's key pinned, its people, served live."""
+    """A KOR node on ``database_url`` with JPN's key pinned and its people; served live on a
+    socket, or (``served=False``) its app called in process."""
     clock = Clock(BEFORE_MIDNIGHT)
     kor_home = init_node(root / "kor", party="KOR", at=clock.now, database=database_url)
     jpn_home: NodeHome = init_node(root / "jpn", party="JPN", at=clock.now)
@@ -86,8 +139,14 @@ def live_kor(
                 at=clock.now,
             )
     try:
-        with serving(node, opens_per_minute=opens_per_minute) as url:
-            yield LiveNode(node, url, tokens)
+        with ExitStack() as stack:
+            if served:
+                url = stack.enter_context(serving(node, opens_per_minute=opens_per_minute))
+                yield LiveNode(node, url, tokens)
+            else:
+                portal = stack.enter_context(start_blocking_portal())
+                app = create_app(node, opens_per_minute=opens_per_minute)
+                yield LiveNode(node, "http://kor.test", tokens, InProcess(app, portal))
     finally:
         node.close()
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from pactshare.domain import Event, EventKind, Registry, Request, parse_instant
+from pactshare.node import NodeHome
 from pactshare.node.service import Node, init_node
 from pactshare.scenarios import load_registry
 from pactshare.store.schema import federation_nonces, metadata
@@ -88,21 +89,21 @@ def cli_json(*args: str) -> tuple[int, Any]:
     return done.returncode, json.loads(done.stdout) if done.stdout.strip() else None
 
 
-def pinned_nodes(
+def pinned_homes(
     root: Path,
-    clock: Clock,
+    now: datetime,
     parties: tuple[str, ...] = ("KOR", "JPN", "USA"),
     databases: Mapping[str, str] | None = None,
     agreement_dirs: Mapping[str, tuple[Path, ...]] | None = None,
-) -> dict[str, Node]:
-    """One node per party in ``root/<party>``, each pinning every other's public key, all on
-    ``clock``; ``databases`` puts some on another database (default: SQLite in the home), and
-    ``agreement_dirs`` gives some their own files beside the reference scenario."""
+) -> dict[str, NodeHome]:
+    """One node home per party in ``root/<party>`` (initialised at ``now``), each pinning every
+    other's public key; ``databases`` puts some on another database (default: SQLite in the
+    home), and ``agreement_dirs`` gives some their own files beside the reference scenario."""
     homes = {
         party: init_node(
             root / party.lower(),
             party=party,
-            at=clock.now,
+            at=now,
             database=(databases or {}).get(party),
             agreement_dirs=(agreement_dirs or {}).get(party, ()),
         )
@@ -112,6 +113,18 @@ def pinned_nodes(
         for other, other_home in homes.items():
             if other != party:
                 (home.directory / f"{other}.json").write_bytes(other_home.public_key.read_bytes())
+    return homes
+
+
+def pinned_nodes(
+    root: Path,
+    clock: Clock,
+    parties: tuple[str, ...] = ("KOR", "JPN", "USA"),
+    databases: Mapping[str, str] | None = None,
+    agreement_dirs: Mapping[str, tuple[Path, ...]] | None = None,
+) -> dict[str, Node]:
+    """The nodes of :func:`pinned_homes`, opened, all on ``clock``."""
+    homes = pinned_homes(root, clock.now, parties, databases, agreement_dirs)
     return {party: Node(home, clock=clock) for party, home in homes.items()}
 
 

@@ -7,4 +7,4 @@ loopback where the attack needs them, on SQLite and (with CI=true) on PostgreSQL
 from __future__ import annotations
 
 from tests.e2e.conftest import make_node  # noqa: F401 - the fixture, for this tier
-from tests.integration.conftest import database, database_url, live  # noqa: F401 - fixtures
+from tests.integration.conftest import database, database_url, live, served  # noqa: F401

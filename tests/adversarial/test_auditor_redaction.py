@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import rfc8785
 from sqlalchemy import select
 
@@ -99,7 +98,7 @@ def test_a_person_cleared_for_everything_sees_every_entry_whole(live: LiveNode) 
 def test_the_dashboard_audit_page_shows_an_auditor_no_item_metadata(live: LiveNode) -> None:
     hidden = _register(live, "elsewhere", NAVAL_LABEL)
     _proofs(live, "admin")  # a signed head, so the page has something to show
-    with httpx.Client(base_url=live.url, timeout=60) as browser:
+    with live.client() as browser:
         signed_in = sign_in(browser, live.tokens["auditor"], "/")
         assert signed_in.status_code == 303
         page = browser.get("/audit", params={"verify": "1"})

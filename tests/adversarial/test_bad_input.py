@@ -202,7 +202,8 @@ def test_the_federation_endpoint_answers_every_bad_body_with_400_and_writes_noth
         headers = signed_headers(
             keys, body, message_id=uuid.uuid4().hex, content_type=content_type, recipient="KOR"
         )
-        response = httpx.post(live.url + PATH, content=body, headers=headers, timeout=60)
+        with live.client() as http:
+            response = http.post(PATH, content=body, headers=headers)
         found = _problem(response) or (
             "names a file of ours" if str(tmp_path) in response.text else None
         )
@@ -221,11 +222,12 @@ def test_a_message_id_outside_the_id_grammar_is_400_and_writes_nothing(
     keys = seal.load_keys(NodeHome(tmp_path / "jpn").keys)
     body = _signed(keys, "diplomatic-note", _note({"id": "jpn-ok", "at": "2019-11-22T12:00Z"}))
     before = footprint(live.node)
-    response = httpx.post(
-        live.url + PATH,
-        content=body,
-        headers=signed_headers(keys, body, message_id=message_id, recipient="KOR"),
-    )
+    with live.client() as http:
+        response = http.post(
+            PATH,
+            content=body,
+            headers=signed_headers(keys, body, message_id=message_id, recipient="KOR"),
+        )
     assert response.status_code == 400
     assert "pactshare-message-id" in response.json()["detail"]
     assert footprint(live.node) == before

@@ -93,21 +93,21 @@ def _api_writer(live: LiveNode, url: str, race: Race, number: int) -> tuple[int,
 
 
 def test_cli_processes_and_api_requests_all_append_and_the_log_verifies(
-    live: LiveNode, tmp_path: Path
+    served: LiveNode, tmp_path: Path
 ) -> None:
     item, label = tmp_path / "item.txt", tmp_path / "label.toml"
     item.write_text("a report")
     label.write_text(LABEL_TOML)
-    with live.node.db.atomic() as tx:
+    with served.node.db.atomic() as tx:
         before = journal.size(tx)
     race = Race()
-    second = Node(live.node.home, clock=live.node.now)  # a second server on the same database
+    second = Node(served.node.home, clock=served.node.now)  # a second server on the same database
     try:
         with NodeServer(second) as other, ThreadPoolExecutor(CLI_WRITERS + API_WRITERS) as pool:
-            urls = [live.url, other.url]
-            clis = [pool.submit(_cli_writer, live, race, item, label) for _ in range(CLI_WRITERS)]
+            urls = [served.url, other.url]
+            clis = [pool.submit(_cli_writer, served, race, item, label) for _ in range(CLI_WRITERS)]
             apis = [
-                pool.submit(_api_writer, live, urls[n % 2], race, n) for n in range(API_WRITERS)
+                pool.submit(_api_writer, served, urls[n % 2], race, n) for n in range(API_WRITERS)
             ]
             failures = [failure for run in clis for failure in run.result()]
             api_writes = 0
@@ -120,7 +120,7 @@ def test_cli_processes_and_api_requests_all_append_and_the_log_verifies(
 
     writes = CLI_WRITERS * CLI_WRITES + api_writes
     assert not failures, f"{len(failures)} of {writes} writes failed, e.g. {failures[0]}"
-    node = live.node
+    node = served.node
     with node.db.atomic() as tx:
         journal.sign_head(tx, node.keys.signing_key, node.keys.signing_key_id, at=node.now())
         report = journal.verify(tx, node.keys.signing_key.public_key())

@@ -169,7 +169,7 @@ def test_no_message_from_a_peer_causes_a_5xx_an_error_log_or_a_write_unless_acce
     package, package_id = jpn_package
     state = {"held": footprint(live.node)}
     caplog.set_level(logging.ERROR)
-    client = httpx.Client(base_url=live.url, timeout=60)
+    client = live.client()
     send: Callable[[Message], httpx.Response] = lambda m: client.post(  # noqa: E731
         PATH, content=m[0], headers=signed_headers(keys, m[0], message_id=m[2], content_type=m[1])
     )

@@ -9,7 +9,6 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from alembic import command
 from alembic.config import Config
@@ -243,7 +242,7 @@ def test_tokens_issued_before_the_migration_get_an_expiry_and_keep_working(
 
 
 def test_an_open_session_answers_through_the_api_like_its_person(live: LiveNode) -> None:
-    with httpx.Client(base_url=live.url, timeout=10) as browser:
+    with live.client() as browser:
         sign_in(browser, live.tokens["reader"])
         me = browser.get("/api/v1/me")
     assert me.status_code == 200

@@ -23,9 +23,9 @@ from pactshare.node.incidents import report_incident
 from pactshare.node.items import provide, register
 from pactshare.node.people import add_person
 from pactshare.node.reception import receive
-from pactshare.node.service import Node, init_node
+from pactshare.node.service import Node
 from pactshare.server import create_app
-from tests.support import Clock, at
+from tests.support import Clock, at, pinned_nodes
 
 __all__ = ["Site", "serve_site"]
 
@@ -54,15 +54,8 @@ class Site:
 
 
 def _prepare(root: Path, clock: Clock) -> tuple[Node, tuple[str, str], str, str]:
-    homes = {
-        code: init_node(root / code.lower(), party=code, at=clock.now) for code in ("KOR", "JPN")
-    }
-    for code, home in homes.items():
-        for other, other_home in homes.items():
-            if other != code:
-                (home.directory / f"{other}.json").write_bytes(other_home.public_key.read_bytes())
-    kor = Node(homes["KOR"], clock=clock)
-    jpn = Node(homes["JPN"], clock=clock)
+    nodes = pinned_nodes(root, clock, ("KOR", "JPN"))
+    kor, jpn = nodes["KOR"], nodes["JPN"]
     (root / "missile.txt").write_text("SLBM launch telemetry", encoding="utf-8")
     (root / "missile.toml").write_text(MISSILE_LABEL, encoding="utf-8")
     (root / "naval.txt").write_text("Carrier group movements", encoding="utf-8")

@@ -55,6 +55,14 @@ def database(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def live(tmp_path: Path, database_url: str) -> Iterator[LiveNode]:
-    """A KOR node on each backend, served over real HTTP on a free loopback port."""
-    with live_kor(tmp_path, database_url) as served:
-        yield served
+    """A KOR node on each backend, its app answering HTTP in process (no socket)."""
+    with live_kor(tmp_path, database_url, served=False) as node:
+        yield node
+
+
+@pytest.fixture
+def served(tmp_path: Path, database_url: str) -> Iterator[LiveNode]:
+    """A KOR node on each backend, served over real HTTP on a free loopback port, with its
+    delivery worker: for what needs the server itself or another node to reach it."""
+    with live_kor(tmp_path, database_url) as node:
+        yield node

@@ -1,4 +1,5 @@
-"""/api/v1 over a real socket: tokens, roles, and 404 (never 403) for what a person may not see."""
+"""/api/v1 (the app called in process): tokens, roles, and 404 (never 403) for what a person
+may not see."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""/api/v1 items over a real socket: register (streamed), provide to the outbox, refusals and
-malformed input as problem details naming what and where."""
+"""/api/v1 items (the app called in process): register (streamed), provide to the outbox,
+refusals and malformed input as problem details naming what and where."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/api/v1 beyond items, over a real socket: agreements at an instant, dry-run decisions,
+"""/api/v1 beyond items (the app called in process): agreements at an instant, dry-run decisions,
 consents, incidents, diplomatic notes and the audit log."""
 
 from __future__ import annotations

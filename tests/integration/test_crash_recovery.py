@@ -14,9 +14,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from pactshare.node import NodeHome
-from pactshare.node.service import init_node
 from pactshare.store.schema import items, provisions, receipts
-from tests.support import at
+from tests.support import at, pinned_homes
 
 LABEL = """policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
@@ -63,10 +62,8 @@ def assert_log_verifies(home: NodeHome) -> None:
 @pytest.fixture
 def homes(tmp_path: Path, database_url: str) -> tuple[NodeHome, NodeHome, Path]:
     """KOR on the backend under test, JPN on SQLite, pinned to each other; an item and a label."""
-    kor = init_node(tmp_path / "kor", party="KOR", at=at(CLOCK), database=database_url)
-    jpn = init_node(tmp_path / "jpn", party="JPN", at=at(CLOCK))
-    (kor.directory / "JPN.json").write_bytes(jpn.public_key.read_bytes())
-    (jpn.directory / "KOR.json").write_bytes(kor.public_key.read_bytes())
+    homes = pinned_homes(tmp_path, at(CLOCK), ("KOR", "JPN"), databases={"KOR": database_url})
+    kor, jpn = homes["KOR"], homes["JPN"]
     (tmp_path / "item.txt").write_text("telemetry", encoding="utf-8")
     (tmp_path / "label.toml").write_text(LABEL, encoding="utf-8")
     return kor, jpn, tmp_path

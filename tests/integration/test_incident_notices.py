@@ -39,8 +39,8 @@ class Shared:
 
 
 @pytest.fixture
-def shared(live: LiveNode, tmp_path: Path) -> Iterator[Shared]:
-    kor = live.node
+def shared(served: LiveNode, tmp_path: Path) -> Iterator[Shared]:
+    kor = served.node
     jpn = Node(NodeHome(tmp_path / "jpn"), clock=kor.now)
     (jpn.home.directory / "KOR.json").write_bytes(kor.home.public_key.read_bytes())
     (tmp_path / "item.txt").write_text("telemetry", encoding="utf-8")
@@ -48,7 +48,7 @@ def shared(live: LiveNode, tmp_path: Path) -> Iterator[Shared]:
     item = register(kor, tmp_path / "item.txt", tmp_path / "label.toml")
     provide(kor, item, "JPN", package=tmp_path / "package.zip")
     receive(jpn, tmp_path / "package.zip")
-    yield Shared(live, jpn, item)
+    yield Shared(served, jpn, item)
     jpn.close()
 
 

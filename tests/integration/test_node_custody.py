@@ -14,9 +14,9 @@ from pactshare.node.documents import write_document
 from pactshare.node.incidents import close_incident, report_incident, update_incident
 from pactshare.node.items import item_row, provide, register
 from pactshare.node.reception import receive
-from pactshare.node.service import Node, init_node
+from pactshare.node.service import Node
 from pactshare.store.schema import incidents, outbox
-from tests.support import Clock, at
+from tests.support import Clock, at, pinned_nodes
 
 JPN_LABEL = """policy = "gsomia-kor-jpn-2016"
 originator = "JPN"
@@ -30,11 +30,8 @@ releasable_to = ["KOR"]
 def pair(tmp_path: Path, database_url: str) -> Iterator[tuple[Node, Node, str]]:
     """JPN provided one item to KOR (KOR on the backend under test); returns both and the item."""
     clock = Clock(at("2018-05-01T10:00:00+09:00"))
-    jpn_home = init_node(tmp_path / "jpn", party="JPN", at=clock.now)
-    kor_home = init_node(tmp_path / "kor", party="KOR", at=clock.now, database=database_url)
-    (jpn_home.directory / "KOR.json").write_bytes(kor_home.public_key.read_bytes())
-    (kor_home.directory / "JPN.json").write_bytes(jpn_home.public_key.read_bytes())
-    jpn, kor = Node(jpn_home, clock=clock), Node(kor_home, clock=clock)
+    nodes = pinned_nodes(tmp_path, clock, ("JPN", "KOR"), databases={"KOR": database_url})
+    jpn, kor = nodes["JPN"], nodes["KOR"]
     (tmp_path / "item.txt").write_text("x", encoding="utf-8")
     (tmp_path / "label.toml").write_text(JPN_LABEL, encoding="utf-8")
     item = register(jpn, tmp_path / "item.txt", tmp_path / "label.toml")

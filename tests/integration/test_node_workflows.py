@@ -14,9 +14,9 @@ from pactshare.node.holdings import inbox, open_item
 from pactshare.node.items import provide, register
 from pactshare.node.people import add_person
 from pactshare.node.reception import receive
-from pactshare.node.service import Node, init_node
+from pactshare.node.service import Node
 from pactshare.store.schema import metadata
-from tests.support import Clock, at
+from tests.support import Clock, at, pinned_nodes
 
 BEFORE_MIDNIGHT = at("2019-11-22T23:00:00+09:00")
 LABEL = """policy = "gsomia-kor-jpn-2016"
@@ -35,11 +35,8 @@ def clock() -> Clock:
 @pytest.fixture
 def nodes(tmp_path: Path, database_url: str, clock: Clock) -> Iterator[tuple[Node, Node]]:
     """A KOR node (SQLite) and a JPN node on the backend under test, each pinning the other."""
-    kor_home = init_node(tmp_path / "kor", party="KOR", at=clock.now)
-    jpn_home = init_node(tmp_path / "jpn", party="JPN", at=clock.now, database=database_url)
-    (kor_home.directory / "JPN.json").write_bytes(jpn_home.public_key.read_bytes())
-    (jpn_home.directory / "KOR.json").write_bytes(kor_home.public_key.read_bytes())
-    kor, jpn = Node(kor_home, clock=clock), Node(jpn_home, clock=clock)
+    made = pinned_nodes(tmp_path, clock, ("KOR", "JPN"), databases={"JPN": database_url})
+    kor, jpn = made["KOR"], made["JPN"]
     yield kor, jpn
     kor.close()
     jpn.close()

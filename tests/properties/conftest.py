@@ -2,7 +2,7 @@
 
 ``PACTSHARE_EXAMPLES`` scales how many examples each heavy property runs (default: a few
 thousand comparisons in CI, fewer locally); e.g. ``PACTSHARE_EXAMPLES=20000 pytest
-tests/properties`` for a long hunt. There is no top-level conftest on purpose.
+tests/properties`` for a long hunt.
 """
 
 from __future__ import annotations

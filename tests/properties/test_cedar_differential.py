@@ -27,7 +27,7 @@ from pactshare.domain import (
     decide_many,
 )
 from tests.properties.conftest import examples
-from tests.properties.strategies import registries, scenarios
+from tests.strategies import registries, scenarios
 
 
 def _cedar_allows(

@@ -12,9 +12,7 @@ from pactshare.domain import (
     Event,
     EventKind,
     Interpretation,
-    LateNotice,
     Outcome,
-    Profile,
     Registry,
     Request,
     Status,
@@ -22,6 +20,7 @@ from pactshare.domain import (
     status_at,
 )
 from pactshare.domain.topics import covers
+from tests.strategies import interpretations
 from tests.support import GSOMIA, reference
 
 START = datetime(2014, 1, 1, tzinfo=UTC)
@@ -29,9 +28,6 @@ SPAN_DAYS = 12 * 366
 
 instants = st.integers(min_value=0, max_value=SPAN_DAYS * 24).map(
     lambda hours: START + timedelta(hours=hours)
-)
-interpretations = st.builds(
-    Interpretation, profile=st.sampled_from(Profile), late_notice=st.sampled_from(LateNotice)
 )
 LIFECYCLE_KINDS = [
     EventKind.NOTICE_OF_TERMINATION,
@@ -71,7 +67,7 @@ def agreements(draw: st.DrawFn) -> Agreement:
     )
 
 
-@given(agreements(), instants, interpretations)
+@given(agreements(), instants, interpretations())
 def test_status_depends_only_on_events_up_to_the_instant(
     agreement: Agreement, when: datetime, reading: Interpretation
 ) -> None:
@@ -85,7 +81,7 @@ def test_status_depends_only_on_events_up_to_the_instant(
     assert status_at(agreement, when, reading) == status_at(truncated, when, reading)
 
 
-@given(agreements(), instants, instants, interpretations)
+@given(agreements(), instants, instants, interpretations())
 def test_no_instant_in_force_after_termination_without_a_later_event(
     agreement: Agreement, first: datetime, second: datetime, reading: Interpretation
 ) -> None:
@@ -152,7 +148,7 @@ def requests(draw: st.DrawFn) -> Request:
 
 
 @settings(max_examples=300)
-@given(agreements(), requests(), instants, interpretations)
+@given(agreements(), requests(), instants, interpretations())
 def test_an_allowed_transfer_always_has_an_agreement_in_force_covering_it(
     gsomia: Agreement, request: Request, when: datetime, reading: Interpretation
 ) -> None:

@@ -12,7 +12,7 @@ from pactshare.domain import Decision, Profile, Registry, Status, decide, status
 from pactshare.domain.authority import JOINT_KINDS, Proposal, settle
 from pactshare.domain.lifecycle import Interpretation
 from tests.properties.conftest import examples
-from tests.properties.strategies import note_histories
+from tests.strategies import note_histories
 from tests.support import kor_to_jpn, reference
 
 ACTS_ON_NOTICE = {"notice_suspension", "notice_resumption", "notice_withdrawal"}

@@ -22,7 +22,7 @@ from pactshare.domain import (
 from pactshare.domain.timelines import compile_timeline, compute_snapshot
 from tests.properties.conftest import examples
 from tests.properties.reference_lifecycle import reference_status
-from tests.properties.strategies import agreements, instants_for, interpretations, parties
+from tests.strategies import agreements, instants_for, interpretations, parties
 
 
 @st.composite

@@ -21,9 +21,9 @@ from pactshare.federation.witness import (
     witness_head,
 )
 from pactshare.node import journal
-from pactshare.node.service import Node, init_node
+from pactshare.node.service import Node
 from tests.properties.conftest import examples
-from tests.support import Clock, at
+from tests.support import Clock, at, pinned_nodes
 
 WITNESSES = ("USA", "JPN")
 
@@ -42,14 +42,7 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Clock, di
     """KOR's log and its two witnesses, kept across examples: the log only ever grows."""
     root: Path = tmp_path_factory.mktemp("witnessing")
     clock = Clock(at("2026-11-23T10:00:00+00:00"))
-    homes = {
-        party: init_node(root / party, party=party, at=clock.now) for party in ("KOR", *WITNESSES)
-    }
-    for party, home in homes.items():
-        for other, other_home in homes.items():
-            if other != party:
-                (home.directory / f"{other}.json").write_bytes(other_home.public_key.read_bytes())
-    nodes = {party: Node(home, clock=clock) for party, home in homes.items()}
+    nodes = pinned_nodes(root, clock, ("KOR", *WITNESSES))
     yield clock, nodes
     for node in nodes.values():
         node.close()

@@ -1,9 +1,12 @@
-"""A header refused as non-canonical names the field where its bytes first differ."""
+"""A header that breaks its form is refused saying how; one refused as non-canonical names the
+field where its bytes first differ."""
 
 from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -55,3 +58,37 @@ def test_members_out_of_order_name_the_first_member_out_of_place(world: World) -
     reordered = {"suite": header.pop("suite"), **header}
     data = json.dumps(reordered, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     assert "(at chunk_size)" in _refusal(data)
+
+
+def _recipient(header: dict[str, Any]) -> dict[str, Any]:
+    first: dict[str, Any] = header["recipients"][0]
+    return first
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda h: h.pop("suite"), "header fields are missing or unknown"),
+        (lambda h: h.update(suite="other"), "unknown algorithm suite"),
+        (lambda h: h.update(envelope_id="AAAA"), "envelope id or nonce prefix has the wrong size"),
+        (lambda h: h.update(key_commitment="AAAA"), "key commitment has the wrong size"),
+        (lambda h: h.update(chunk_size=0), "chunk size out of range"),
+        (lambda h: h.update(chunk_size=True), "chunk size out of range"),
+        (lambda h: h.update(label=[]), "label or originator key id has the wrong type"),
+        (lambda h: h.update(originator_key_id=1), "label or originator key id has the wrong type"),
+        (lambda h: h.update(recipients={}), "recipients must be a list"),
+        (lambda h: h.update(recipients=[]), "no recipients"),
+        (lambda h: _recipient(h).pop("key_id"), "exactly party, key_id, wrapped_key"),
+        (lambda h: _recipient(h).update(party="usa"), "a bad party or key id"),
+        (lambda h: _recipient(h).update(wrapped_key="AAAA"), "wrapped key has the wrong size"),
+        (lambda h: h["recipients"].append(h["recipients"][0]), "key id appears twice"),
+    ],
+)
+def test_a_header_that_breaks_its_form_is_malformed_saying_how(
+    world: World, change: Callable[[dict[str, Any]], None], words: str
+) -> None:
+    header = json.loads(_header_bytes(world))
+    change(header)
+    data = json.dumps(header, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    with pytest.raises(EnvelopeMalformedError, match=words):
+        Header.from_bytes(data.encode("utf-8"))

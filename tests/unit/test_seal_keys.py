@@ -114,3 +114,36 @@ def test_encrypted_key_files_are_pbes2_pbkdf2_sha256_2048_aes256cbc(tmp_path: Pa
             assert part in der, (name, part.hex())
     index = json.loads((tmp_path / "kor" / "party.json").read_text(encoding="utf-8"))
     assert index["encrypted"] is True
+
+
+@pytest.mark.parametrize(
+    ("index", "words"),
+    [
+        ("not json", "not a pactshare key index"),
+        ('{"party": "KOR", "generations": {}}', "not a pactshare key index"),
+        ('{"party": "KOR", "generations": [{"generation": 1}]}', "malformed generation entry"),
+    ],
+)
+def test_a_broken_key_index_is_a_key_error(tmp_path: Path, index: str, words: str) -> None:
+    init_keys(tmp_path / "kor", "KOR", at=AT)
+    (tmp_path / "kor" / "party.json").write_text(index, encoding="utf-8")
+    with pytest.raises(EnvelopeKeyError, match=words):
+        load_keys(tmp_path / "kor")
+
+
+def test_a_missing_or_unreadable_private_key_is_a_key_error(tmp_path: Path) -> None:
+    init_keys(tmp_path / "kor", "KOR", at=AT)
+    (tmp_path / "kor" / "encryption-1.pem").write_text("not a key", encoding="utf-8")
+    with pytest.raises(EnvelopeKeyError, match="wrong passphrase or not a private key"):
+        load_keys(tmp_path / "kor")
+    (tmp_path / "kor" / "encryption-1.pem").unlink()
+    with pytest.raises(EnvelopeKeyError, match="cannot read private key"):
+        load_keys(tmp_path / "kor")
+
+
+def test_a_key_of_the_wrong_type_is_a_key_error(tmp_path: Path) -> None:
+    init_keys(tmp_path / "kor", "KOR", at=AT)
+    folder = tmp_path / "kor"
+    (folder / "encryption-1.pem").write_bytes((folder / "signing-1.pem").read_bytes())
+    with pytest.raises(EnvelopeKeyError, match="keys of the wrong type"):
+        load_keys(folder)

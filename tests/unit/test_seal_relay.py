@@ -6,13 +6,15 @@ import io
 import json
 import os
 import struct
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from pactshare import seal
 from pactshare.errors import EnvelopeKeyError, EnvelopeMalformedError, EnvelopeUnverifiedError
 from pactshare.seal.envelope import read_front, wrap_key
-from pactshare.seal.hops import HopKind, hops_to_bytes
+from pactshare.seal.hops import HopKind, hops_from_bytes, hops_to_bytes
 from pactshare.seal.relay import _hop
 from pactshare.seal.stream import readable
 from tests.seal_support import AT, World, open_bytes, seal_bytes
@@ -126,3 +128,42 @@ def test_a_forward_hop_that_wraps_a_key_is_malformed(world: World) -> None:
     forged += envelope[start + length :]
     with pytest.raises(EnvelopeMalformedError, match="forward hop's recipients"):
         open_bytes(world, forged)
+
+
+def _hop_body(hops: list[dict[str, Any]]) -> dict[str, Any]:
+    body: dict[str, Any] = hops[0]["body"]
+    return body
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda h: h.clear(), "hops must be a list"),
+        (lambda h: h[0].pop("signature"), "exactly body and signature"),
+        (lambda h: _hop_body(h).pop("to"), "hop body fields are missing or unknown"),
+        (lambda h: _hop_body(h).update(kind="teleport"), "hop kind or hub key id is bad"),
+        (lambda h: _hop_body(h).update(to=[]), "hop 'to' must list party codes"),
+        (lambda h: _hop_body(h).update(at="2026-11-23T18:00:00+09:00"), "not canonical UTC"),
+        (lambda h: h[0].update(signature="AAAA"), "hop signature has the wrong size"),
+        (lambda h: _hop_body(h).update(to=["USA"]), "a rewrap hop's recipients do not match"),
+    ],
+)
+def test_hop_records_that_break_their_form_are_malformed_saying_how(
+    world: World, change: Callable[[list[dict[str, Any]]], None], words: str
+) -> None:
+    relayed = _rewrap(world, seal_bytes(world, b"via USA", to=("USA",)))
+    start, length = _hops_section(relayed)
+    hops = json.loads(relayed[start : start + length])
+    change(hops)
+    document = hops or {}  # hops emptied: an object where the list belongs
+    data = json.dumps(document, separators=(",", ":"), sort_keys=True)
+    with pytest.raises(EnvelopeMalformedError, match=words):
+        hops_from_bytes(data.encode())
+
+
+def test_hop_records_out_of_canonical_form_are_malformed(world: World) -> None:
+    relayed = _forward(world, seal_bytes(world, b"via USA", to=("USA", "JPN")))
+    start, length = _hops_section(relayed)
+    spaced = json.dumps(json.loads(relayed[start : start + length]), sort_keys=True)
+    with pytest.raises(EnvelopeMalformedError, match="canonical form"):
+        hops_from_bytes(spaced.encode())

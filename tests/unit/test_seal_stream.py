@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 from blake3 import blake3
 
-from pactshare.seal.stream import CHUNK_SIZE, PayloadDigest, spare_core
+from pactshare.seal.stream import CHUNK_SIZE, PayloadDigest, _Workers, spare_core
 
 
 @pytest.mark.parametrize("parallel", [True, False, None])
@@ -19,12 +21,27 @@ def test_digest_of_records_is_blake3_of_their_concatenation(parallel: bool | Non
     assert digest.digest() == blake3(b"".join(h + b for h, b in records)).digest()
 
 
-def test_closing_an_unfinished_parallel_digest_stops_its_helper() -> None:
+def test_closing_an_unfinished_parallel_digest_stops_its_helper(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pool = _Workers.get()
+    helpers: list[Future[None]] = []
+
+    def submit(work: Callable[..., None], *args: object) -> Future[None]:
+        helpers.append(ThreadPoolExecutor.submit(pool, work, *args))
+        return helpers[-1]
+
+    monkeypatch.setattr(pool, "submit", submit)
     digest = PayloadDigest(parallel=True)
     for _ in range(4):
         digest.update(b"h", bytes(CHUNK_SIZE))
+    assert len(helpers) == 1
+    assert not helpers[0].done()  # hashing beside the producer, waiting for more records
     digest.close()
+    assert helpers[0].done()
+    assert helpers[0].exception() is None
     digest.close()  # idempotent
+    assert len(helpers) == 1
 
 
 def test_a_busy_machine_has_no_spare_core(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -90,7 +90,8 @@ def _compiled(
     asked = question(request, interpretation)
     plan = prepared.plans.find(asked, moment)
     if plan is None:
-        decision, facts = _plain(request, prepared, at, interpretation, when or at.isoformat())
+        when = when or at.isoformat()
+        decision, facts = _plain(request, prepared, at, interpretation, when)
         template, _ = _plain(request, prepared, at, interpretation, MARKER)
         start, until = prepared.span(facts.consulted, moment, interpretation)
         plan = Plan(template, until)

@@ -44,8 +44,9 @@ __all__ = [
 
 @dataclass(slots=True)
 class Facts:
-    """What every check of one decision reads, and the notes of the agreements it consulted
-    (each agreement's once, in the order they were first looked at)."""
+    """What every check of one decision reads: ``when`` is the instant's text, as reasons
+    cite it. And what the checks consulted: the agreements looked up, with their notes (each
+    agreement's once, in the order they were first looked at)."""
 
     prepared: Prepared
     request: Request
@@ -55,8 +56,9 @@ class Facts:
     holder: Party
     recipient: Party
     level: ClassificationLevel
+    when: str
     notes: list[Reason] = field(default_factory=list)
-    _seen: set[str] = field(default_factory=set)
+    consulted: set[str] = field(default_factory=set)
 
     @property
     def registry(self) -> Registry:
@@ -65,8 +67,8 @@ class Facts:
     def status(self, agreement: Agreement) -> Snapshot:
         """``agreement`` at the decision's instant; the decision cites its notes."""
         found = self.prepared.snapshot(agreement, self.at, self.interpretation)
-        if agreement.id not in self._seen:
-            self._seen.add(agreement.id)
+        if agreement.id not in self.consulted:
+            self.consulted.add(agreement.id)
             self.notes.extend(found.notes)
         return found
 
@@ -140,7 +142,7 @@ def in_force(rule: str) -> Check:
 def _in_force(facts: Facts, agreement: Agreement, rule: str) -> Reason:
     report = facts.status(agreement)
     cite = agreement.article("duration")
-    when = facts.at.isoformat()
+    when = facts.when
     if report.status is Status.NOT_IN_FORCE:
         return Reason("R-EIF-1", f"{agreement.id} is not in force at {when}", Effect.DENY, cite)
     if report.status is Status.TERMINATED:

@@ -11,9 +11,10 @@ it (fail closed), and the shortest viable route wins.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pactshare.domain.checks import Facts
+from pactshare.domain.compiled import MARKER, Plan, question
 from pactshare.domain.decision import Decision, Effect, Outcome, Reason, Request, Route, RouteKind
 from pactshare.domain.instants import require_aware
 from pactshare.domain.lifecycle import DEFAULT_INTERPRETATION, Interpretation
@@ -35,13 +36,14 @@ def decide(
     """Decide ``request`` against ``registry`` at instant ``at``.
 
     Pass the :class:`~pactshare.domain.prepared.Prepared` registry when deciding more than
-    once against the same registry (a node holds one per registry version): a bare registry
-    is prepared for this decision alone.
+    once against the same registry (a node holds one per registry version): its timelines and
+    compiled decisions (:mod:`pactshare.domain.compiled`) are shared. A bare registry is
+    prepared for this decision alone, and decided by the plain engine.
     """
     require_aware(at, what="decision instant")
-    prepared = registry if isinstance(registry, Prepared) else Prepared(registry)
-    facts = _facts(request, prepared, at, interpretation)
-    return _choose(facts, list(_candidates(facts)))
+    if isinstance(registry, Prepared):
+        return _compiled(request, registry, at, interpretation)
+    return _plain(request, Prepared(registry), at, interpretation, at.isoformat())[0]
 
 
 def decide_many(
@@ -51,14 +53,70 @@ def decide_many(
     interpretation: Interpretation = DEFAULT_INTERPRETATION,
 ) -> list[Decision]:
     """Decide each request at the same instant against one prepared registry: the same
-    decisions as :func:`decide`, one at a time."""
+    decisions as :func:`decide`, one at a time (the same object for a question asked twice)."""
     require_aware(at, what="decision instant")
-    prepared = registry if isinstance(registry, Prepared) else Prepared(registry)
-    return [decide(request, prepared, at, interpretation) for request in requests]
+    when = at.isoformat()
+    if not isinstance(registry, Prepared):
+        prepared = Prepared(registry)
+        return [_plain(request, prepared, at, interpretation, when)[0] for request in requests]
+    built: dict[Plan, Decision] = {}
+    return [
+        _compiled(request, registry, at, interpretation, when=when, built=built)
+        for request in requests
+    ]
+
+
+def _compiled(
+    request: Request,
+    prepared: Prepared,
+    at: datetime,
+    interpretation: Interpretation,
+    *,
+    when: str | None = None,
+    built: dict[Plan, Decision] | None = None,
+) -> Decision:
+    """The decision of the plan covering ``at``, if one is kept; otherwise the plain engine's,
+    and a plan made for the next time. A request with a holder or approvals (whose effect
+    depends on the instant and the item) is always decided by the plain engine.
+
+    ``built`` holds the decisions a batch (one instant) has already built, by plan.
+    """
+    try:
+        moment = at.astimezone(UTC)
+    except OverflowError:  # the plain engine says what is wrong (with this instant or first)
+        moment = None
+    if moment is None or request.holder is not None or request.approvals:
+        return _plain(request, prepared, at, interpretation, when or at.isoformat())[0]
+    asked = question(request, interpretation)
+    plan = prepared.plans.find(asked, moment)
+    if plan is None:
+        when = when or at.isoformat()
+        decision, facts = _plain(request, prepared, at, interpretation, when)
+        template, _ = _plain(request, prepared, at, interpretation, MARKER)
+        start, until = prepared.span(facts.consulted, moment, interpretation)
+        plan = Plan(template, until)
+        if plan.decision(at, when) == decision:  # the marker stood only for the instant
+            prepared.plans.keep(asked, start, plan)
+        return decision
+    if built is None:
+        return plan.decision(at, when)
+    found = built.get(plan)
+    if found is None:
+        found = built[plan] = plan.decision(at, when)
+    return found
+
+
+def _plain(
+    request: Request, prepared: Prepared, at: datetime, interpretation: Interpretation, when: str
+) -> tuple[Decision, Facts]:
+    """The plain engine: every route weighed, each check run; ``when`` is the instant's text
+    in the reasons. Also what it consulted, in the facts."""
+    facts = _facts(request, prepared, at, interpretation, when)
+    return _choose(facts, list(_candidates(facts))), facts
 
 
 def _facts(
-    request: Request, prepared: Prepared, at: datetime, interpretation: Interpretation
+    request: Request, prepared: Prepared, at: datetime, interpretation: Interpretation, when: str
 ) -> Facts:
     """The request's parties and level, checked against the registry."""
     registry = prepared.registry
@@ -71,7 +129,7 @@ def _facts(
     level = originator.level(request.classification)
     if recipient.code == holder.code and holder.code == originator.code:
         raise PolicyError(f"{recipient.code} is both the originator and the recipient")
-    return Facts(prepared, request, at, interpretation, originator, holder, recipient, level)
+    return Facts(prepared, request, at, interpretation, originator, holder, recipient, level, when)
 
 
 def _candidates(facts: Facts) -> Iterator[Route]:

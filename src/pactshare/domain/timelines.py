@@ -86,6 +86,14 @@ class Timeline:
         index = bisect_right(self.points, moment.astimezone(UTC)) - 1
         return self.before if index < 0 else self.segments[index]
 
+    def span(self, moment: datetime) -> tuple[datetime | None, datetime | None]:
+        """The segment holding ``moment`` (UTC): its first point and the next one (None: the
+        segment is open on that side)."""
+        index = bisect_right(self.points, moment)
+        start = self.points[index - 1] if index else None
+        until = self.points[index] if index < len(self.points) else None
+        return start, until
+
 
 def _breakpoints(agreement: Agreement, interpretation: Interpretation) -> list[datetime]:
     readings = [interpretation]

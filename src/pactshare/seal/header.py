@@ -14,7 +14,10 @@
 
 from __future__ import annotations
 
+import base64
+import functools
 import hmac
+import json
 import struct
 from dataclasses import dataclass
 from enum import StrEnum
@@ -34,7 +37,6 @@ from pactshare.seal._encoding import (
     b64d,
     b64e,
     canonical_array,
-    canonical_members,
     canonical_string,
     first_difference,
     is_canonical_json,
@@ -133,15 +135,6 @@ class Stanza:
     def as_json(self) -> dict[str, object]:
         return {"party": self.party, "key_id": self.key_id, "wrapped_key": b64e(self.wrapped_key)}
 
-    def canonical_bytes(self) -> bytes:
-        return canonical_members(
-            [
-                ("party", canonical_string(self.party)),
-                ("key_id", canonical_string(self.key_id)),
-                ("wrapped_key", canonical_string(b64e(self.wrapped_key))),
-            ]
-        )
-
     @classmethod
     def from_json(cls, obj: object) -> Stanza:
         if not isinstance(obj, dict) or set(obj) != {"party", "key_id", "wrapped_key"}:
@@ -191,24 +184,33 @@ class Header:
     def to_bytes(self) -> bytes:
         """RFC 8785 canonical JSON of the header, composed from canonical parts.
 
-        This equals canonicalising :meth:`as_json` whole (a property test checks it), but
-        reuses the label's cached canonical bytes instead of recomputing them.
+        This equals canonicalising :meth:`as_json` whole (a property test checks it). Its
+        members have fixed ASCII keys, so their order is fixed: the bytes are the label's
+        cached canonical bytes and a few values between constant parts, those that depend
+        only on the originator's and recipients' keys computed once per key.
         """
         cached = self.__dict__.get("_bytes")
         if cached is None:
-            recipients = canonical_array(s.canonical_bytes() for s in self.recipients)
-            cached = canonical_members(
-                [
-                    ("suite", canonical_string(SUITE)),
-                    ("envelope_id", canonical_string(b64e(self.envelope_id))),
-                    ("nonce_prefix", canonical_string(b64e(self.nonce_prefix))),
-                    ("key_commitment", canonical_string(b64e(self.key_commitment))),
-                    ("chunk_size", str(self.chunk_size).encode("ascii")),
-                    ("label", self.label.canonical_bytes()),
-                    ("originator_key_id", canonical_string(self.originator_key_id)),
-                    ("recipients", recipients),
-                ]
-            )
+            parts = [
+                b'{"chunk_size":',
+                str(self.chunk_size).encode("ascii"),
+                b',"envelope_id":"',
+                _b64(self.envelope_id),
+                b'","key_commitment":"',
+                _b64(self.key_commitment),
+                b'","label":',
+                self.label.canonical_bytes(),
+                b',"nonce_prefix":"',
+                _b64(self.nonce_prefix),
+                _originator_part(self.originator_key_id),
+            ]
+            for index, stanza in enumerate(self.recipients):
+                parts.append(_stanza_part(stanza.key_id, stanza.party, first=index == 0))
+                parts.append(_b64(stanza.wrapped_key))
+            if self.recipients:
+                parts.append(b'"}')  # closes the last stanza
+            parts.append(_SUITE_PART)
+            cached = b"".join(parts)
             object.__setattr__(self, "_bytes", cached)
         return bytes(cached)
 
@@ -228,43 +230,91 @@ class Header:
     @classmethod
     def from_bytes(cls, data: bytes) -> Header:
         """Parse a header, insisting on its exact canonical bytes."""
+        header = cls._recomposed(data)
+        if header is not None:
+            return header
         try:
             obj = parse_json(data)
-            if not isinstance(obj, dict) or set(obj) != _HEADER_KEYS:
-                raise ValueError("header fields are missing or unknown")
-            if obj["suite"] != SUITE:
-                raise ValueError("unknown algorithm suite")
-            envelope_id, prefix = b64d(obj["envelope_id"]), b64d(obj["nonce_prefix"])
-            if len(envelope_id) != ENVELOPE_ID_SIZE or len(prefix) != NONCE_PREFIX_SIZE:
-                raise ValueError("envelope id or nonce prefix has the wrong size")
-            commitment = b64d(obj["key_commitment"])
-            if len(commitment) != KEY_COMMITMENT_SIZE:
-                raise ValueError("key commitment has the wrong size")
-            chunk_size = obj["chunk_size"]
-            if type(chunk_size) is not int or not 1 <= chunk_size <= MAX_CHUNK_SIZE:
-                raise ValueError("chunk size out of range")
-            if not isinstance(obj["label"], dict) or not isinstance(obj["originator_key_id"], str):
-                raise ValueError("label or originator key id has the wrong type")
-            label = Label.from_mapping(obj["label"])
-            recipients = _stanzas(obj["recipients"])
-            if not recipients:
-                raise ValueError("no recipients")
-            header = cls(
-                envelope_id=envelope_id,
-                nonce_prefix=prefix,
-                key_commitment=commitment,
-                chunk_size=chunk_size,
-                label=label,
-                originator_key_id=obj["originator_key_id"],
-                recipients=recipients,
-            )
+            header = cls._from_json(obj)
         except (ValueError, LabelError) as exc:
             raise EnvelopeMalformedError(f"envelope header is malformed ({exc})") from exc
-        _require_canonical(obj, data, label, recipients)
+        _require_canonical(obj, data, header.label, header.recipients)
         # The label's canonical bytes are the ones inside the header (checked just above).
-        label._adopt_canonical(canonical_json(obj["label"]))
+        header.label._adopt_canonical(canonical_json(obj["label"]))
         object.__setattr__(header, "_bytes", data)
         return header
+
+    @classmethod
+    def _recomposed(cls, data: bytes) -> Header | None:
+        """The header if ``data`` are exactly the canonical bytes of a valid header, else
+        ``None`` (then the full parse says what is wrong).
+
+        The common case, checked once: a plain parse, the field checks, and one
+        recomposition compared with ``data``. Equal bytes imply every bound the full parse
+        enforces (no key twice, no lone surrogate, no float, integers in range).
+        """
+        try:
+            header = cls._from_json(json.loads(data))
+            if header.to_bytes() != data:
+                return None
+        except (ValueError, TypeError, LabelError, RecursionError):
+            return None
+        object.__setattr__(header, "_bytes", data)
+        return header
+
+    @classmethod
+    def _from_json(cls, obj: Any) -> Header:  # a parsed header, untyped until checked
+        """A header from its parsed JSON, every field checked; ``ValueError`` or
+        :class:`LabelError` otherwise."""
+        if not isinstance(obj, dict) or set(obj) != _HEADER_KEYS:
+            raise ValueError("header fields are missing or unknown")
+        if obj["suite"] != SUITE:
+            raise ValueError("unknown algorithm suite")
+        envelope_id, prefix = b64d(obj["envelope_id"]), b64d(obj["nonce_prefix"])
+        if len(envelope_id) != ENVELOPE_ID_SIZE or len(prefix) != NONCE_PREFIX_SIZE:
+            raise ValueError("envelope id or nonce prefix has the wrong size")
+        commitment = b64d(obj["key_commitment"])
+        if len(commitment) != KEY_COMMITMENT_SIZE:
+            raise ValueError("key commitment has the wrong size")
+        chunk_size = obj["chunk_size"]
+        if type(chunk_size) is not int or not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+            raise ValueError("chunk size out of range")
+        if not isinstance(obj["label"], dict) or not isinstance(obj["originator_key_id"], str):
+            raise ValueError("label or originator key id has the wrong type")
+        label = Label.from_mapping(obj["label"])
+        recipients = _stanzas(obj["recipients"])
+        if not recipients:
+            raise ValueError("no recipients")
+        return cls(
+            envelope_id=envelope_id,
+            nonce_prefix=prefix,
+            key_commitment=commitment,
+            chunk_size=chunk_size,
+            label=label,
+            originator_key_id=obj["originator_key_id"],
+            recipients=recipients,
+        )
+
+
+def _b64(data: bytes) -> bytes:
+    """Unpadded base64url as ASCII bytes (what :func:`b64e` gives as text)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+_SUITE_PART = b'],"suite":' + canonical_string(SUITE) + b"}"
+
+
+@functools.lru_cache(maxsize=64)
+def _originator_part(key_id: str) -> bytes:
+    """The header's constant bytes between the nonce prefix and the first stanza."""
+    return b'","originator_key_id":' + canonical_string(key_id) + b',"recipients":['
+
+
+@functools.lru_cache(maxsize=1024)
+def _stanza_part(key_id: str, party: str, *, first: bool) -> bytes:
+    """A stanza's constant bytes up to its wrapped key (with what closes the one before)."""
+    head = b'{"key_id":' + canonical_string(key_id) + b',"party":' + canonical_string(party)
+    return (b"" if first else b'"},') + head + b',"wrapped_key":"'
 
 
 def _require_canonical(

@@ -23,13 +23,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from pactshare.canonical import dumps as canonical_json
 from pactshare.errors import (
     EnvelopeMalformedError,
+    EnvelopeUnverifiedError,
     EnvelopeVersionError,
     LabelError,
+    translated,
 )
 from pactshare.seal._encoding import (
+    DOMAIN_CHUNK,
     DOMAIN_HOP,
     DOMAIN_KEY_COMMITMENT,
     DOMAIN_SIGNATURE,
@@ -63,11 +68,13 @@ __all__ = [
     "Hop",
     "HopKind",
     "Stanza",
+    "chunk_aad",
     "key_commitment",
     "read_preamble",
     "read_section",
     "section",
     "signed_message",
+    "verify_signature",
     "wrap_info",
 ]
 
@@ -461,6 +468,26 @@ def signed_message(header: Header, header_bytes: bytes, payload_digest: bytes) -
         + lp_list([s.key_id.encode("utf-8") for s in header.recipients])
         + lp(sha256(header_bytes))
     )
+
+
+def verify_signature(
+    public_key: Ed25519PublicKey,
+    signature: bytes | memoryview,
+    header: Header,
+    header_bytes: bytes,
+    payload_digest: bytes,
+) -> None:
+    """Verify the originator's signature; :class:`EnvelopeUnverifiedError` if it fails."""
+    with translated(
+        EnvelopeUnverifiedError,
+        "the originator's signature does not match the label, recipients and payload",
+    ):
+        public_key.verify(signature, signed_message(header, header_bytes, payload_digest))
+
+
+def chunk_aad(header_bytes: bytes) -> bytes:
+    """Associated data of every chunk: binds the chunks to this exact header."""
+    return DOMAIN_CHUNK + sha256(header_bytes)
 
 
 def key_commitment(data_key: bytes, envelope_id: bytes) -> bytes:

@@ -38,6 +38,7 @@ __all__ = [
     "PayloadDigest",
     "Readable",
     "chunk_nonce",
+    "decrypt_chunk",
     "decrypt_chunks",
     "encrypt_chunks",
     "read_exact",
@@ -302,6 +303,17 @@ def read_records(
             raise EnvelopeMalformedError("payload has more chunks than format v1 allows")
 
 
+def decrypt_chunk(
+    aead: AESGCM, prefix: bytes, index: int, body: bytes | memoryview, aad: bytes, *, last: bool
+) -> bytes:
+    """Chunk ``index``'s plaintext, authenticated; :class:`EnvelopeUnverifiedError` if not."""
+    with translated(
+        EnvelopeUnverifiedError,
+        f"chunk {index} failed authentication (the envelope was altered or truncated)",
+    ):
+        return aead.decrypt(chunk_nonce(prefix, index, last=last), body, aad)
+
+
 def decrypt_chunks(
     records: Iterator[tuple[int, bool, bytes | memoryview, bytes | memoryview]],
     *,
@@ -312,9 +324,4 @@ def decrypt_chunks(
     """Yield ``(last, plaintext)`` for each record, each authenticated on its own."""
     aead = AESGCM(key)
     for index, last, _, body in records:
-        with translated(
-            EnvelopeUnverifiedError,
-            f"chunk {index} failed authentication (the envelope was altered or truncated)",
-        ):
-            plain = aead.decrypt(chunk_nonce(prefix, index, last=last), body, aad)
-        yield last, plain
+        yield last, decrypt_chunk(aead, prefix, index, body, aad, last=last)

@@ -31,8 +31,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pactshare import seal
 from pactshare.seal import Directory, Label, PartyKeys, PublicKeyRecord
 from pactshare.seal._encoding import parse_utc_text
+from pactshare.seal.binding import wrap_info
 from pactshare.seal.envelope import HPKE_SUITE
-from pactshare.seal.header import wrap_info
 from pactshare.seal.stream import spare_core
 
 KIB = 1024

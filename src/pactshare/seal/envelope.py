@@ -28,6 +28,13 @@ from pactshare.errors import (
     translated,
 )
 from pactshare.seal._encoding import sha256
+from pactshare.seal.binding import (
+    chunk_aad,
+    key_commitment,
+    signed_message,
+    verify_signature,
+    wrap_info,
+)
 from pactshare.seal.directory import Directory
 from pactshare.seal.header import (
     ENVELOPE_ID_SIZE,
@@ -35,17 +42,12 @@ from pactshare.seal.header import (
     Header,
     Hop,
     Stanza,
-    chunk_aad,
     hops_from_bytes,
     hops_to_bytes,
-    key_commitment,
     preamble,
     read_preamble,
     read_section,
     section,
-    signed_message,
-    verify_signature,
-    wrap_info,
 )
 from pactshare.seal.keys import PartyKeys, PublicKeys
 from pactshare.seal.label import Label

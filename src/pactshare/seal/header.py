@@ -1,4 +1,5 @@
-"""Format v1 of the envelope: its sections, header, hop records and what is signed.
+"""Format v1 of the envelope: its sections, header and hop records (what binds them and what
+is signed: :mod:`pactshare.seal.binding`).
 
 ::
 
@@ -16,29 +17,20 @@ from __future__ import annotations
 
 import base64
 import functools
-import hmac
 import json
 import struct
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from pactshare.canonical import dumps as canonical_json
 from pactshare.errors import (
     EnvelopeMalformedError,
-    EnvelopeUnverifiedError,
     EnvelopeVersionError,
     LabelError,
-    translated,
 )
 from pactshare.seal._encoding import (
-    DOMAIN_CHUNK,
     DOMAIN_HOP,
-    DOMAIN_KEY_COMMITMENT,
-    DOMAIN_SIGNATURE,
-    DOMAIN_WRAP,
     b64d,
     b64e,
     canonical_array,
@@ -46,8 +38,6 @@ from pactshare.seal._encoding import (
     first_difference,
     is_canonical_json,
     is_party_code,
-    lp,
-    lp_list,
     parse_canonical_json,
     parse_json,
     parse_utc_text,
@@ -68,14 +58,9 @@ __all__ = [
     "Hop",
     "HopKind",
     "Stanza",
-    "chunk_aad",
-    "key_commitment",
     "read_preamble",
     "read_section",
     "section",
-    "signed_message",
-    "verify_signature",
-    "wrap_info",
 ]
 
 MAGIC = b"PSXE"
@@ -455,57 +440,3 @@ def hops_from_bytes(data: bytes) -> tuple[Hop, ...]:
     if canonical != data:
         raise EnvelopeMalformedError("envelope hop records are not in canonical form")
     return hops
-
-
-def signed_message(header: Header, header_bytes: bytes, payload_digest: bytes) -> bytes:
-    """The bytes the originator signs: version, canonical label, payload digest, recipient key
-    ids, and the digest of the whole header (which binds every other header field)."""
-    return (
-        DOMAIN_SIGNATURE
-        + struct.pack(">H", VERSION)
-        + lp(header.label.canonical_bytes())
-        + lp(payload_digest)
-        + lp_list([s.key_id.encode("utf-8") for s in header.recipients])
-        + lp(sha256(header_bytes))
-    )
-
-
-def verify_signature(
-    public_key: Ed25519PublicKey,
-    signature: bytes | memoryview,
-    header: Header,
-    header_bytes: bytes,
-    payload_digest: bytes,
-) -> None:
-    """Verify the originator's signature; :class:`EnvelopeUnverifiedError` if it fails."""
-    with translated(
-        EnvelopeUnverifiedError,
-        "the originator's signature does not match the label, recipients and payload",
-    ):
-        public_key.verify(signature, signed_message(header, header_bytes, payload_digest))
-
-
-def chunk_aad(header_bytes: bytes) -> bytes:
-    """Associated data of every chunk: binds the chunks to this exact header."""
-    return DOMAIN_CHUNK + sha256(header_bytes)
-
-
-def key_commitment(data_key: bytes, envelope_id: bytes) -> bytes:
-    """HMAC-SHA256 of the envelope id under the data key: commits the envelope to one key, so
-    that no two recipients can be given different keys that decrypt the same ciphertext to
-    different plaintexts (AES-GCM alone is not key-committing)."""
-    return hmac.digest(data_key, DOMAIN_KEY_COMMITMENT + envelope_id, "sha256")
-
-
-def wrap_info(
-    *, envelope_id: bytes, label: Label, recipient_key_id: str, wrapper_key_id: str
-) -> bytes:
-    """HPKE ``info`` for wrapping the data key: binds envelope, label and both key ids."""
-    return (
-        DOMAIN_WRAP
-        + struct.pack(">H", VERSION)
-        + lp(envelope_id)
-        + lp(sha256(label.canonical_bytes()))
-        + lp(recipient_key_id.encode("utf-8"))
-        + lp(wrapper_key_id.encode("utf-8"))
-    )

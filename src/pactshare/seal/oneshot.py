@@ -16,13 +16,8 @@ from blake3 import blake3
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from pactshare.seal.header import (
-    SIGNATURE_SIZE,
-    Header,
-    chunk_aad,
-    signed_message,
-    verify_signature,
-)
+from pactshare.seal.binding import chunk_aad, signed_message, verify_signature
+from pactshare.seal.header import SIGNATURE_SIZE, Header
 from pactshare.seal.stream import (
     FLAG_LAST,
     RECORD_HEADER,

@@ -1,14 +1,16 @@
-"""Seal and open throughput beside raw AES-256-GCM, and per-item rates beside the primitives.
+"""Seal and open throughput beside AES-256-GCM + BLAKE3, per-item rates beside primitives.
 
     python bench/seal.py [--quick]
 
 Large payloads: seal and open rates (MiB/s) of 4 KiB, 1 MiB and 64 MiB payloads in memory,
-next to the raw AES-256-GCM rate of the same library over the same bytes in chunks of the
-same size, measured in the same run. Target: 0.8 of raw at 64 MiB.
+next to the work every envelope needs, done on one thread and measured in the same run:
+AES-256-GCM of the same library over the same bytes in chunks of the same size, and BLAKE3
+over the ciphertexts. Target: 0.9 of that at 64 MiB.
 
 Small items: seals/s and opens/s of 4 KiB items for one recipient, next to the
 sum-of-primitives limit measured in the same run (one Ed25519 signature or verification, one
-HPKE encapsulation or decapsulation per recipient, the AES-GCM work). Target: 0.7.
+HPKE encapsulation or decapsulation per recipient, the AES-GCM work). Targets: 0.75 for
+seal, 0.65 for open.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import Figure, Rate, interleaved, main
+from blake3 import blake3
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from pactshare import seal
 from pactshare.seal import Directory, Label, PartyKeys, PublicKeyRecord
 from pactshare.seal._encoding import parse_utc_text
+from pactshare.seal.binding import wrap_info
 from pactshare.seal.envelope import HPKE_SUITE
-from pactshare.seal.header import wrap_info
 from pactshare.seal.stream import spare_core
 
 KIB = 1024
@@ -66,7 +69,7 @@ class _Setup:
         self.to = [self.directory.current("JPN")]
 
     # Payloads and envelopes are handed over as bytes, which seal and open read without
-    # copying, as raw AES-GCM reads its input; a stream would add one copy on the way in.
+    # copying, as AES-GCM reads its input; a stream would add one copy on the way in.
     def seal(self, payload: bytes) -> None:
         # Each item comes with its own label: forget the canonical bytes cached by the last
         # seal, so that every seal pays for canonicalising its label as it would in use.
@@ -81,47 +84,65 @@ class _Setup:
         _drain(plaintext)
 
 
-def _raw_aes(payload: bytes, *, decrypt: bool) -> Callable[[], object]:
+def _primitives(payload: bytes, *, decrypt: bool) -> Callable[[], object]:
+    """AES-256-GCM over ``payload`` in chunks, and BLAKE3 over the ciphertexts, on one thread:
+    the work of sealing or opening it without the envelope around."""
     aead = AESGCM(AESGCM.generate_key(256))
     nonce = bytes(12)
     view = memoryview(payload)
     chunk = seal.CHUNK_SIZE
     starts = range(0, len(view), chunk)
+
+    def encrypt() -> None:
+        digest = blake3()
+        for i in starts:
+            digest.update(aead.encrypt(nonce, view[i : i + chunk], b""))
+        digest.digest()
+
     if not decrypt:
-        return lambda: _drain(aead.encrypt(nonce, view[i : i + chunk], b"") for i in starts)
+        return encrypt
     sealed = [aead.encrypt(nonce, view[i : i + chunk], b"") for i in starts]
-    return lambda: _drain(aead.decrypt(nonce, c, b"") for c in sealed)
+
+    def decrypt_all() -> None:
+        digest = blake3()
+        for ciphertext in sealed:
+            digest.update(ciphertext)
+            aead.decrypt(nonce, ciphertext, b"")
+        digest.digest()
+
+    return decrypt_all
 
 
 def _throughput(setup: _Setup, size: int, runs: int) -> list[Figure]:
-    """MiB/s of seal and open beside raw AES-256-GCM over the same bytes."""
+    """MiB/s of seal and open beside AES-256-GCM and BLAKE3 over the same bytes."""
     payload = os.urandom(size)
     envelope = setup.sealed(payload)
     repeat = max(1, (16 * MIB) // size)  # enough work per timed run to be measurable
-    raw_encrypt, raw_decrypt = _raw_aes(payload, decrypt=False), _raw_aes(payload, decrypt=True)
+    encrypt = _primitives(payload, decrypt=False)
+    decrypt = _primitives(payload, decrypt=True)
     rates = interleaved(
         {
             "seal": lambda: _repeat(lambda: setup.seal(payload), repeat),
-            "raw encrypt": lambda: _repeat(raw_encrypt, repeat),
+            "encrypt": lambda: _repeat(encrypt, repeat),
             "open": lambda: _repeat(lambda: setup.open(envelope), repeat),
-            "raw decrypt": lambda: _repeat(raw_decrypt, repeat),
+            "decrypt": lambda: _repeat(decrypt, repeat),
         },
         ops=repeat,
         runs=runs,
     )
     name = f"{size // MIB} MiB" if size >= MIB else f"{size // KIB} KiB"
-    target = 0.8 if size == 64 * MIB else None
+    target = 0.9 if size == 64 * MIB else None
     return [
         Figure(
             figure=f"{verb} {name}",
             unit="MiB/s",
             ours=_scaled(rates[verb], size / MIB),
-            baseline_name=f"raw AES-256-GCM {raw.split()[1]}",
+            baseline_name=f"AES-256-GCM {raw} + BLAKE3, 1 thread",
             baseline=_scaled(rates[raw], size / MIB),
             target_ratio=target,
-            target=">= 0.80x raw" if target else "-",
+            target=">= 0.90x primitives" if target else "-",
         )
-        for verb, raw in (("seal", "raw encrypt"), ("open", "raw decrypt"))
+        for verb, raw in (("seal", "encrypt"), ("open", "decrypt"))
     ]
 
 
@@ -182,8 +203,8 @@ def _per_item(setup: _Setup, runs: int) -> list[Figure]:
             ours=rates["seal"],
             baseline_name="sign + HPKE encap + AES-GCM",
             baseline=limit("sign", "encap", "encrypt"),
-            target_ratio=0.7,
-            target=">= 0.70x primitives",
+            target_ratio=0.75,
+            target=">= 0.75x primitives",
         ),
         Figure(
             figure="open 4 KiB items, 1 recipient",
@@ -191,15 +212,15 @@ def _per_item(setup: _Setup, runs: int) -> list[Figure]:
             ours=rates["open"],
             baseline_name="verify + HPKE decap + AES-GCM",
             baseline=limit("verify", "decap", "decrypt"),
-            target_ratio=0.7,
-            target=">= 0.70x primitives",
+            target_ratio=0.65,
+            target=">= 0.65x primitives",
         ),
     ]
 
 
 def run(quick: bool) -> list[Figure]:
     # The two cores may be shared: the load says how far the figures can be trusted (the
-    # seal and open pipelines use both cores, raw AES-GCM one).
+    # seal and open pipelines may use both cores, their baselines one).
     print(
         f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
         f"digest on a helper thread: {'yes' if spare_core() else 'no (no spare core)'}"

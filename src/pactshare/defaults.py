@@ -23,4 +23,4 @@ DEFAULT_BODY_TIMEOUT = 30.0  # seconds of silence allowed between a request body
 DEFAULT_MAX_BODY = 1 << 30  # 1 GiB: the largest federation message a node reads
 DEFAULT_OPENS_PER_MINUTE = 60  # items' contents one person may open a minute
 DEFAULT_TOKEN_DAYS = 90  # a person's API token lives this long (real time)
-DEFAULT_CHUNK_SIZE = 256 * 1024  # bytes of payload per encrypted chunk of an envelope
+DEFAULT_CHUNK_SIZE = 1024 * 1024  # bytes of payload per encrypted chunk of an envelope

@@ -66,7 +66,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ok("keys", "init", "--party", party, "--dir", party.lower(), cwd=root)
         ok("keys", "export", "--dir", party.lower(), "-o", f"pub/{party}.json", cwd=root)
     (root / "label.toml").write_text(LABEL, encoding="utf-8")
-    (root / "item.bin").write_bytes(os.urandom(700_000))
+    (root / "item.bin").write_bytes(os.urandom(1_500_000))  # two chunks of the default size
     ok(
         "seal", "item.bin", "--label", "label.toml", "--to", "JPN",
         "--keys", "kor", "--directory", "pub", "-o", "item.psx",
@@ -112,7 +112,11 @@ def test_non_recipient_gets_one_line_and_no_output(site: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "edit", "message"),
     [
-        ("flipped.psx", lambda d: d[:400_000] + bytes([d[400_000] ^ 4]) + d[400_001:], "chunk 1"),
+        (
+            "flipped.psx",
+            lambda d: d[:1_200_000] + bytes([d[1_200_000] ^ 4]) + d[1_200_001:],
+            "chunk 1",
+        ),
         ("cut.psx", lambda d: d[:-100], "truncated"),
         ("future.psx", lambda d: d[:4] + b"\x00\x07" + d[6:], "version 7"),
     ],

@@ -31,7 +31,7 @@ from pactshare.domain import (
 from pactshare.domain.timelines import compile_timeline
 from pactshare.domain.wire import decision_json
 from tests.properties.conftest import examples
-from tests.properties.strategies import TIMEZONES, instants, interpretations, registries, requests
+from tests.strategies import TIMEZONES, instants, interpretations, registries, requests
 
 _MICROSECOND = timedelta(microseconds=1)
 _NUDGES = (-_MICROSECOND, timedelta(0), _MICROSECOND)

@@ -28,21 +28,31 @@ def test_label_canonical_bytes_are_rfc8785_of_the_label(fields: dict[str, object
 @given(
     fields=label_fields(),
     key_id=label_text,
-    party=party_codes,
+    stanzas=st.lists(st.tuples(party_codes, label_text), min_size=1, max_size=3),
     chunk_size=st.integers(min_value=1, max_value=16 * 1024 * 1024),
+    random=st.binary(min_size=16 + 7 + 32 + 3 * 80, max_size=16 + 7 + 32 + 3 * 80),
 )
 @settings(max_examples=100)
 def test_header_bytes_are_rfc8785_of_the_header(
-    fields: dict[str, object], key_id: str, party: str, chunk_size: int
+    fields: dict[str, object],
+    key_id: str,
+    stanzas: list[tuple[str, str]],
+    chunk_size: int,
+    random: bytes,
 ) -> None:
+    unique = {stanza_key: party for party, stanza_key in stanzas}  # a key id at most once
+    wrapped = [random[55 + 80 * i : 135 + 80 * i] for i in range(len(unique))]
     header = Header(
-        envelope_id=bytes(16),
-        nonce_prefix=bytes(7),
-        key_commitment=bytes(32),
+        envelope_id=random[:16],
+        nonce_prefix=random[16:23],
+        key_commitment=random[23:55],
         chunk_size=chunk_size,
         label=Label.from_mapping(fields),
         originator_key_id=key_id,
-        recipients=(Stanza(party, key_id, bytes(80)),),
+        recipients=tuple(
+            Stanza(party, stanza_key, w)
+            for (stanza_key, party), w in zip(unique.items(), wrapped, strict=True)
+        ),
     )
     assert header.to_bytes() == rfc8785.dumps(header.as_json())  # type: ignore[arg-type]
     assert Header.from_bytes(header.to_bytes()) == header

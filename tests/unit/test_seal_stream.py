@@ -9,6 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 from blake3 import blake3
 
+from pactshare.seal import stream
 from pactshare.seal.stream import CHUNK_SIZE, PayloadDigest, _Workers, spare_core
 
 
@@ -44,15 +45,34 @@ def test_closing_an_unfinished_parallel_digest_stops_its_helper(
     assert len(helpers) == 1
 
 
-def test_a_busy_machine_has_no_spare_core(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_core_is_spare_only_when_fewer_tasks_are_ready_than_cores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1})
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    monkeypatch.setattr(stream, "runnable", lambda: 2)  # this task and one other
     assert not spare_core()
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.5, 1.0, 1.0))
+    monkeypatch.setattr(stream, "runnable", lambda: 1)  # this task alone
     assert spare_core()
 
 
 def test_a_single_core_is_never_spare(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0})
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(stream, "runnable", lambda: 1)
     assert not spare_core()
+
+
+def test_ready_tasks_count_this_one_or_fall_back_to_the_load_average(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if os.path.exists("/proc/loadavg"):
+        assert stream.runnable() >= 1  # at least the task asking
+    real_open = open
+
+    def no_proc(path: object, *args: object, **kwargs: object) -> object:
+        if path == "/proc/loadavg":
+            raise FileNotFoundError(path)
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", no_proc)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    assert stream.runnable() == 1.5

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import struct
 from collections.abc import Iterable
@@ -73,25 +72,6 @@ def canonical_string(text: str) -> bytes:
 def canonical_array(items: Iterable[bytes]) -> bytes:
     """A JSON array from already-canonical item bytes."""
     return b"[" + b",".join(items) + b"]"
-
-
-def canonical_members(members: Iterable[tuple[str, bytes]]) -> bytes:
-    """A canonical JSON object from ``(ASCII key, already-canonical value bytes)`` members.
-
-    RFC 8785 sorts members by the UTF-16 code units of their keys, which for ASCII keys is
-    plain string order. Composing from parts lets a caller reuse canonical bytes it already
-    has (a label inside a header) instead of canonicalising them again.
-    """
-    pairs = sorted(members)
-    return b"{" + b",".join(_member_key(k) + v for k, v in pairs) + b"}"
-
-
-@functools.lru_cache(maxsize=128)
-def _member_key(key: str) -> bytes:
-    """``"key":`` for an ASCII member key (few distinct keys, so cached)."""
-    if not key.isascii():
-        raise ValueError("composed JSON objects take ASCII keys only")
-    return canonical_string(key) + b":"
 
 
 def is_canonical_json(obj: object, data: bytes) -> bool:

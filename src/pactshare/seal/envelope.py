@@ -11,9 +11,10 @@ to disk must still write to a temporary file and rename it at the end (the CLI d
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -26,24 +27,29 @@ from pactshare.errors import (
     EnvelopeUnverifiedError,
     translated,
 )
-from pactshare.seal._encoding import DOMAIN_CHUNK, sha256
+from pactshare.seal._encoding import sha256
+from pactshare.seal.binding import (
+    chunk_aad,
+    key_commitment,
+    signed_message,
+    verify_signature,
+    wrap_info,
+)
 from pactshare.seal.directory import Directory
 from pactshare.seal.header import (
     ENVELOPE_ID_SIZE,
     SIGNATURE_SIZE,
     Header,
     Stanza,
-    key_commitment,
     preamble,
     read_preamble,
     read_section,
     section,
-    signed_message,
-    wrap_info,
 )
 from pactshare.seal.hops import Hop, hops_from_bytes, hops_to_bytes
 from pactshare.seal.keys import PartyKeys, PublicKeys
 from pactshare.seal.label import Label
+from pactshare.seal.oneshot import Single, is_single_chunk, open_single, seal_single
 from pactshare.seal.stream import (
     CHUNK_SIZE,
     MAX_CHUNK_SIZE,
@@ -78,11 +84,6 @@ def wrap_key(
     return Stanza(recipient.party, recipient.encryption_key_id, wrapped)
 
 
-def chunk_aad(header_bytes: bytes) -> bytes:
-    """Associated data of every chunk: binds the chunks to this exact header."""
-    return DOMAIN_CHUNK + sha256(header_bytes)
-
-
 def seal(
     payload: Input,
     label: Label,
@@ -107,16 +108,19 @@ def seal(
         raise EnvelopeKeyError("a recipient key is listed twice")
     if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
         raise EnvelopeMalformedError(f"chunk size {chunk_size} is out of range")
-    return _seal(payload, label, sender, recipients, chunk_size)
+    drawn = functools.partial(_draw, label, sender, recipients, chunk_size)
+    if isinstance(payload, bytes | bytearray | memoryview):
+        view = memoryview(payload).cast("B")
+        if len(view) <= chunk_size:
+            return Single(functools.partial(_seal_single, view, sender, drawn))
+    return _seal(payload, sender, drawn)
 
 
-def _seal(
-    payload: Input,
-    label: Label,
-    sender: PartyKeys,
-    recipients: Sequence[PublicKeys],
-    chunk_size: int,
-) -> Iterator[bytes]:
+def _draw(
+    label: Label, sender: PartyKeys, recipients: Sequence[PublicKeys], chunk_size: int
+) -> tuple[Header, bytes]:
+    """A new envelope's header and data key: the random values, and the key wrapped for
+    each recipient."""
     data_key = os.urandom(DATA_KEY_SIZE)
     envelope_id = os.urandom(ENVELOPE_ID_SIZE)
     stanzas = tuple(
@@ -134,8 +138,28 @@ def _seal(
         originator_key_id=sender.signing_key_id,
         recipients=stanzas,
     )
+    return header, data_key
+
+
+def _front_bytes(header_bytes: bytes) -> bytes:
+    """What precedes the payload in the originator's envelope (no hop record yet)."""
+    return preamble() + section(header_bytes) + section(hops_to_bytes(()))
+
+
+def _seal_single(
+    payload: memoryview, sender: PartyKeys, drawn: Callable[[], tuple[Header, bytes]]
+) -> bytes:
+    header, data_key = drawn()
+    front = _front_bytes(header.to_bytes())
+    return seal_single(payload, header, front, data_key, sender.signing_key)
+
+
+def _seal(
+    payload: Input, sender: PartyKeys, drawn: Callable[[], tuple[Header, bytes]]
+) -> Iterator[bytes]:
+    header, data_key = drawn()
     header_bytes = header.to_bytes()
-    yield preamble() + section(header_bytes) + section(hops_to_bytes(()))
+    yield _front_bytes(header_bytes)
     digest = PayloadDigest()
     try:
         yield from encrypt_chunks(
@@ -143,7 +167,7 @@ def _seal(
             key=data_key,
             prefix=header.nonce_prefix,
             aad=chunk_aad(header_bytes),
-            chunk_size=chunk_size,
+            chunk_size=header.chunk_size,
             digest=digest,
         )
         payload_digest = digest.digest()
@@ -284,12 +308,7 @@ def verify_trailer(
     if source.read(1):
         raise EnvelopeMalformedError("envelope has bytes after its signature")
     _, public = directory.signing_key(front.header.originator_key_id)
-    message = signed_message(front.header, front.header_bytes, payload_digest)
-    with translated(
-        EnvelopeUnverifiedError,
-        "the originator's signature does not match the label, recipients and payload",
-    ):
-        public.verify(signature, message)
+    verify_signature(public, signature, front.header, front.header_bytes, payload_digest)
     return bytes(signature)
 
 
@@ -313,6 +332,14 @@ def open(  # shadows the builtin on purpose (the command's name); this module ne
         raise EnvelopeReplayedError(f"envelope {front.info.envelope_id} was already opened")
     check_front(front, directory)
     data_key = unwrap_key(front, keys)
+    if isinstance(envelope, bytes | bytearray | memoryview):
+        rest = memoryview(source.read() or b"")
+        if is_single_chunk(rest, front.header.chunk_size):
+            _, public = directory.signing_key(front.header.originator_key_id)
+            header, header_bytes = front.header, front.header_bytes
+            opened = functools.partial(open_single, rest, header, header_bytes, data_key, public)
+            return header.label, Single(opened)
+        source = readable(rest)
     return front.header.label, _plaintext(source, front, data_key, directory)
 
 

@@ -1,5 +1,5 @@
-"""Format v1 of the envelope: its sections, header and what is signed (hop records:
-:mod:`pactshare.seal.hops`).
+"""Format v1 of the envelope: its sections and header (what binds them and what is signed:
+:mod:`pactshare.seal.binding`; hop records: :mod:`pactshare.seal.hops`).
 
 ::
 
@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
-import hmac
+import base64
+import functools
+import json
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -27,21 +29,13 @@ from pactshare.errors import (
     LabelError,
 )
 from pactshare.seal._encoding import (
-    DOMAIN_KEY_COMMITMENT,
-    DOMAIN_SIGNATURE,
-    DOMAIN_WRAP,
     b64d,
     b64e,
-    canonical_array,
-    canonical_members,
     canonical_string,
     first_difference,
     is_canonical_json,
     is_party_code,
-    lp,
-    lp_list,
     parse_json,
-    sha256,
 )
 from pactshare.seal.label import Label
 from pactshare.seal.stream import MAX_CHUNK_SIZE, NONCE_PREFIX_SIZE, Readable, read_exact
@@ -55,13 +49,10 @@ __all__ = [
     "VERSION",
     "Header",
     "Stanza",
-    "key_commitment",
     "read_preamble",
     "read_section",
     "section",
-    "signed_message",
     "stanzas",
-    "wrap_info",
 ]
 
 MAGIC = b"PSXE"
@@ -128,15 +119,6 @@ class Stanza:
     def as_json(self) -> dict[str, object]:
         return {"party": self.party, "key_id": self.key_id, "wrapped_key": b64e(self.wrapped_key)}
 
-    def canonical_bytes(self) -> bytes:
-        return canonical_members(
-            [
-                ("party", canonical_string(self.party)),
-                ("key_id", canonical_string(self.key_id)),
-                ("wrapped_key", canonical_string(b64e(self.wrapped_key))),
-            ]
-        )
-
     @classmethod
     def from_json(cls, obj: object) -> Stanza:
         if not isinstance(obj, dict) or set(obj) != {"party", "key_id", "wrapped_key"}:
@@ -187,24 +169,33 @@ class Header:
     def to_bytes(self) -> bytes:
         """RFC 8785 canonical JSON of the header, composed from canonical parts.
 
-        This equals canonicalising :meth:`as_json` whole (a property test checks it), but
-        reuses the label's cached canonical bytes instead of recomputing them.
+        This equals canonicalising :meth:`as_json` whole (a property test checks it). Its
+        members have fixed ASCII keys, so their order is fixed: the bytes are the label's
+        cached canonical bytes and a few values between constant parts, those that depend
+        only on the originator's and recipients' keys computed once per key.
         """
         cached = self.__dict__.get("_bytes")
         if cached is None:
-            recipients = canonical_array(s.canonical_bytes() for s in self.recipients)
-            cached = canonical_members(
-                [
-                    ("suite", canonical_string(SUITE)),
-                    ("envelope_id", canonical_string(b64e(self.envelope_id))),
-                    ("nonce_prefix", canonical_string(b64e(self.nonce_prefix))),
-                    ("key_commitment", canonical_string(b64e(self.key_commitment))),
-                    ("chunk_size", str(self.chunk_size).encode("ascii")),
-                    ("label", self.label.canonical_bytes()),
-                    ("originator_key_id", canonical_string(self.originator_key_id)),
-                    ("recipients", recipients),
-                ]
-            )
+            parts = [
+                b'{"chunk_size":',
+                str(self.chunk_size).encode("ascii"),
+                b',"envelope_id":"',
+                _b64(self.envelope_id),
+                b'","key_commitment":"',
+                _b64(self.key_commitment),
+                b'","label":',
+                self.label.canonical_bytes(),
+                b',"nonce_prefix":"',
+                _b64(self.nonce_prefix),
+                _originator_part(self.originator_key_id),
+            ]
+            for index, stanza in enumerate(self.recipients):
+                parts.append(_stanza_part(stanza.key_id, stanza.party, first=index == 0))
+                parts.append(_b64(stanza.wrapped_key))
+            if self.recipients:
+                parts.append(b'"}')  # closes the last stanza
+            parts.append(_SUITE_PART)
+            cached = b"".join(parts)
             object.__setattr__(self, "_bytes", cached)
         return bytes(cached)
 
@@ -224,43 +215,91 @@ class Header:
     @classmethod
     def from_bytes(cls, data: bytes) -> Header:
         """Parse a header, insisting on its exact canonical bytes."""
+        header = cls._recomposed(data)
+        if header is not None:
+            return header
         try:
             obj = parse_json(data)
-            if not isinstance(obj, dict) or set(obj) != _HEADER_KEYS:
-                raise ValueError("header fields are missing or unknown")
-            if obj["suite"] != SUITE:
-                raise ValueError("unknown algorithm suite")
-            envelope_id, prefix = b64d(obj["envelope_id"]), b64d(obj["nonce_prefix"])
-            if len(envelope_id) != ENVELOPE_ID_SIZE or len(prefix) != NONCE_PREFIX_SIZE:
-                raise ValueError("envelope id or nonce prefix has the wrong size")
-            commitment = b64d(obj["key_commitment"])
-            if len(commitment) != KEY_COMMITMENT_SIZE:
-                raise ValueError("key commitment has the wrong size")
-            chunk_size = obj["chunk_size"]
-            if type(chunk_size) is not int or not 1 <= chunk_size <= MAX_CHUNK_SIZE:
-                raise ValueError("chunk size out of range")
-            if not isinstance(obj["label"], dict) or not isinstance(obj["originator_key_id"], str):
-                raise ValueError("label or originator key id has the wrong type")
-            label = Label.from_mapping(obj["label"])
-            recipients = stanzas(obj["recipients"])
-            if not recipients:
-                raise ValueError("no recipients")
-            header = cls(
-                envelope_id=envelope_id,
-                nonce_prefix=prefix,
-                key_commitment=commitment,
-                chunk_size=chunk_size,
-                label=label,
-                originator_key_id=obj["originator_key_id"],
-                recipients=recipients,
-            )
+            header = cls._from_json(obj)
         except (ValueError, LabelError) as exc:
             raise EnvelopeMalformedError(f"envelope header is malformed ({exc})") from exc
-        _require_canonical(obj, data, label, recipients)
+        _require_canonical(obj, data, header.label, header.recipients)
         # The label's canonical bytes are the ones inside the header (checked just above).
-        label._adopt_canonical(canonical_json(obj["label"]))
+        header.label._adopt_canonical(canonical_json(obj["label"]))
         object.__setattr__(header, "_bytes", data)
         return header
+
+    @classmethod
+    def _recomposed(cls, data: bytes) -> Header | None:
+        """The header if ``data`` are exactly the canonical bytes of a valid header, else
+        ``None`` (then the full parse says what is wrong).
+
+        The common case, checked once: a plain parse, the field checks, and one
+        recomposition compared with ``data``. Equal bytes imply every bound the full parse
+        enforces (no key twice, no lone surrogate, no float, integers in range).
+        """
+        try:
+            header = cls._from_json(json.loads(data))
+            if header.to_bytes() != data:
+                return None
+        except (ValueError, TypeError, LabelError, RecursionError):
+            return None
+        object.__setattr__(header, "_bytes", data)
+        return header
+
+    @classmethod
+    def _from_json(cls, obj: Any) -> Header:  # a parsed header, untyped until checked
+        """A header from its parsed JSON, every field checked; ``ValueError`` or
+        :class:`LabelError` otherwise."""
+        if not isinstance(obj, dict) or set(obj) != _HEADER_KEYS:
+            raise ValueError("header fields are missing or unknown")
+        if obj["suite"] != SUITE:
+            raise ValueError("unknown algorithm suite")
+        envelope_id, prefix = b64d(obj["envelope_id"]), b64d(obj["nonce_prefix"])
+        if len(envelope_id) != ENVELOPE_ID_SIZE or len(prefix) != NONCE_PREFIX_SIZE:
+            raise ValueError("envelope id or nonce prefix has the wrong size")
+        commitment = b64d(obj["key_commitment"])
+        if len(commitment) != KEY_COMMITMENT_SIZE:
+            raise ValueError("key commitment has the wrong size")
+        chunk_size = obj["chunk_size"]
+        if type(chunk_size) is not int or not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+            raise ValueError("chunk size out of range")
+        if not isinstance(obj["label"], dict) or not isinstance(obj["originator_key_id"], str):
+            raise ValueError("label or originator key id has the wrong type")
+        label = Label.from_mapping(obj["label"])
+        recipients = stanzas(obj["recipients"])
+        if not recipients:
+            raise ValueError("no recipients")
+        return cls(
+            envelope_id=envelope_id,
+            nonce_prefix=prefix,
+            key_commitment=commitment,
+            chunk_size=chunk_size,
+            label=label,
+            originator_key_id=obj["originator_key_id"],
+            recipients=recipients,
+        )
+
+
+def _b64(data: bytes) -> bytes:
+    """Unpadded base64url as ASCII bytes (what :func:`b64e` gives as text)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+_SUITE_PART = b'],"suite":' + canonical_string(SUITE) + b"}"
+
+
+@functools.lru_cache(maxsize=64)
+def _originator_part(key_id: str) -> bytes:
+    """The header's constant bytes between the nonce prefix and the first stanza."""
+    return b'","originator_key_id":' + canonical_string(key_id) + b',"recipients":['
+
+
+@functools.lru_cache(maxsize=1024)
+def _stanza_part(key_id: str, party: str, *, first: bool) -> bytes:
+    """A stanza's constant bytes up to its wrapped key (with what closes the one before)."""
+    head = b'{"key_id":' + canonical_string(key_id) + b',"party":' + canonical_string(party)
+    return (b"" if first else b'"},') + head + b',"wrapped_key":"'
 
 
 def _require_canonical(
@@ -287,37 +326,3 @@ def _require_canonical(
 def _not_canonical(field: str) -> EnvelopeMalformedError:
     where = f" (at {field})" if field else ""
     return EnvelopeMalformedError(f"envelope header is not in canonical form{where}")
-
-
-def signed_message(header: Header, header_bytes: bytes, payload_digest: bytes) -> bytes:
-    """The bytes the originator signs: version, canonical label, payload digest, recipient key
-    ids, and the digest of the whole header (which binds every other header field)."""
-    return (
-        DOMAIN_SIGNATURE
-        + struct.pack(">H", VERSION)
-        + lp(header.label.canonical_bytes())
-        + lp(payload_digest)
-        + lp_list([s.key_id.encode("utf-8") for s in header.recipients])
-        + lp(sha256(header_bytes))
-    )
-
-
-def key_commitment(data_key: bytes, envelope_id: bytes) -> bytes:
-    """HMAC-SHA256 of the envelope id under the data key: commits the envelope to one key, so
-    that no two recipients can be given different keys that decrypt the same ciphertext to
-    different plaintexts (AES-GCM alone is not key-committing)."""
-    return hmac.digest(data_key, DOMAIN_KEY_COMMITMENT + envelope_id, "sha256")
-
-
-def wrap_info(
-    *, envelope_id: bytes, label: Label, recipient_key_id: str, wrapper_key_id: str
-) -> bytes:
-    """HPKE ``info`` for wrapping the data key: binds envelope, label and both key ids."""
-    return (
-        DOMAIN_WRAP
-        + struct.pack(">H", VERSION)
-        + lp(envelope_id)
-        + lp(sha256(label.canonical_bytes()))
-        + lp(recipient_key_id.encode("utf-8"))
-        + lp(wrapper_key_id.encode("utf-8"))
-    )

@@ -17,7 +17,6 @@ from pactshare.errors import InputError, LabelError
 from pactshare.limits import check_id, check_instant, parse_toml
 from pactshare.seal._encoding import (
     canonical_array,
-    canonical_members,
     canonical_string,
     is_party_code,
     parse_canonical_json,
@@ -57,6 +56,11 @@ def _texts(value: object, key: str, source: str | None, *, parties: bool) -> tup
     if len(set(items)) != len(items):
         raise LabelError("lists a value twice", file=source, key=key)
     return tuple(sorted(items))
+
+
+def _strings(values: tuple[str, ...]) -> bytes:
+    """The canonical JSON array of ``values``."""
+    return canonical_array(canonical_string(v) for v in values)
 
 
 def _created_at(value: object, source: str | None) -> datetime:
@@ -123,26 +127,37 @@ class Label:
         return obj
 
     def canonical_bytes(self) -> bytes:
-        """RFC 8785 canonical JSON of :meth:`as_json`: the bytes that are signed."""
+        """RFC 8785 canonical JSON of :meth:`as_json`: the bytes that are signed.
+
+        Composed from canonical values between the member keys, in their fixed order (RFC
+        8785 sorts ASCII keys as plain strings); a property test holds it equal to the
+        library's output.
+        """
         cached = self.__dict__.get("_canonical")
         if cached is None:  # computed once: a frozen label never changes
-
-            def strings(values: tuple[str, ...]) -> bytes:
-                return canonical_array(canonical_string(v) for v in values)
-
-            members = [
-                ("policy", canonical_string(self.policy)),
-                ("originator", canonical_string(self.originator)),
-                ("classification", canonical_string(self.classification)),
-                ("topics", strings(self.topics)),
-                ("releasable_to", strings(self.releasable_to)),
-                ("caveats", strings(self.caveats)),
-                ("item_id", canonical_string(self.item_id)),
-                ("created_at", canonical_string(utc_text(self.created_at))),
-            ]
-            if self.purpose is not None:
-                members.append(("purpose", canonical_string(self.purpose)))
-            cached = canonical_members(members)
+            purpose = self.purpose
+            cached = b"".join(
+                (
+                    b'{"caveats":',
+                    _strings(self.caveats),
+                    b',"classification":',
+                    canonical_string(self.classification),
+                    b',"created_at":',
+                    canonical_string(utc_text(self.created_at)),
+                    b',"item_id":',
+                    canonical_string(self.item_id),
+                    b',"originator":',
+                    canonical_string(self.originator),
+                    b',"policy":',
+                    canonical_string(self.policy),
+                    b"" if purpose is None else b',"purpose":' + canonical_string(purpose),
+                    b',"releasable_to":',
+                    _strings(self.releasable_to),
+                    b',"topics":',
+                    _strings(self.topics),
+                    b"}",
+                )
+            )
             object.__setattr__(self, "_canonical", cached)
         return bytes(cached)
 

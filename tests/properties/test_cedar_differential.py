@@ -101,7 +101,7 @@ def test_decide_many_makes_the_same_decisions_as_decide(
     assert decide_many(batch, registry, at, interpretation) == expected
 
 
-@settings(max_examples=examples(150, 50))
+@settings(max_examples=examples(80, 30))
 @given(scenarios(onward=True, count=12))
 def test_decide_on_a_prepared_registry_matches_the_bare_registry(
     scenario: tuple[Registry, Interpretation, list[tuple[datetime, Request]]],

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pactshare.domain import Decision, Profile, Registry, Status, decide, status_at
+from pactshare.domain import Decision, Prepared, Profile, Registry, Status, decide, status_at
 from pactshare.domain.authority import JOINT_KINDS, Proposal, settle
 from pactshare.domain.lifecycle import Interpretation
 from tests.properties.conftest import examples
@@ -48,7 +48,9 @@ def made_by_those_required(
 
 def outcomes(registry: Registry, moments: list[datetime]) -> list[tuple[object, ...]]:
     """What the registry decides at each moment: every agreement's status under each reading,
-    and KOR's provision of a SECRET item to JPN."""
+    and KOR's provision of a SECRET item to JPN (one prepared registry for every moment, as a
+    node holds it)."""
+    prepared = Prepared(registry)
     result: list[tuple[object, ...]] = []
     for moment in moments:
         statuses: list[Status] = [
@@ -56,7 +58,7 @@ def outcomes(registry: Registry, moments: list[datetime]) -> list[tuple[object, 
             for a in registry.agreements.values()
             for p in Profile
         ]
-        decision: Decision = decide(kor_to_jpn(), registry, moment)
+        decision: Decision = decide(kor_to_jpn(), prepared, moment)
         result.append((moment, tuple(statuses), decision.outcome, decision.route))
     return result
 

@@ -19,7 +19,7 @@ import base64
 import functools
 import json
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pactshare.canonical import dumps as canonical_json
@@ -154,7 +154,7 @@ _HEADER_KEYS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Header:
     """The originator's header: what the trailer signature and every chunk are bound to."""
 
@@ -165,6 +165,8 @@ class Header:
     label: Label
     originator_key_id: str
     recipients: tuple[Stanza, ...]
+    # Computed once and kept (a frozen value never changes); not part of its identity.
+    _bytes: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_bytes(self) -> bytes:
         """RFC 8785 canonical JSON of the header, composed from canonical parts.
@@ -174,7 +176,7 @@ class Header:
         cached canonical bytes and a few values between constant parts, those that depend
         only on the originator's and recipients' keys computed once per key.
         """
-        cached = self.__dict__.get("_bytes")
+        cached = getattr(self, "_bytes", None)
         if cached is None:
             parts = [
                 b'{"chunk_size":',

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -59,7 +59,7 @@ def encryption_key_id(public_key: X25519PublicKey) -> str:
     return _key_id("x25519", public_key.public_bytes(_RAW, _RAW_PUB))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PublicKeys:
     """The public half of one key generation of a party: what a sender needs."""
 
@@ -68,6 +68,8 @@ class PublicKeys:
     created_at: datetime
     signing_key: Ed25519PublicKey
     encryption_key: X25519PublicKey
+    # Computed once and kept (a frozen value never changes); not part of its identity.
+    _key_ids: tuple[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def signing_key_id(self) -> str:
@@ -78,7 +80,7 @@ class PublicKeys:
         return self._ids()[1]
 
     def _ids(self) -> tuple[str, str]:
-        cached = self.__dict__.get("_key_ids")
+        cached = getattr(self, "_key_ids", None)
         if cached is None:  # computed once: frozen keys never change
             cached = (signing_key_id(self.signing_key), encryption_key_id(self.encryption_key))
             object.__setattr__(self, "_key_ids", cached)
@@ -104,12 +106,17 @@ class KeyGeneration:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartyKeys:
     """All key generations of one party, newest last. Built by :func:`load_keys`."""
 
     party: str
     generations: tuple[KeyGeneration, ...]
+    # Computed once and kept (a frozen value never changes); not part of its identity.
+    _signing_key_id: str | None = field(default=None, init=False, repr=False, compare=False)
+    _decryption_keys: dict[str, X25519PrivateKey] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not is_party_code(self.party):
@@ -127,7 +134,7 @@ class PartyKeys:
 
     @property
     def signing_key_id(self) -> str:
-        cached = self.__dict__.get("_signing_key_id")
+        cached = getattr(self, "_signing_key_id", None)
         if cached is None:  # computed once: frozen keys never change
             cached = signing_key_id(self.current.signing_key.public_key())
             object.__setattr__(self, "_signing_key_id", cached)
@@ -139,7 +146,7 @@ class PartyKeys:
 
     def decryption_keys(self) -> dict[str, X25519PrivateKey]:
         """Every generation's encryption key by key id, so that old items still open."""
-        cached = self.__dict__.get("_decryption_keys")
+        cached = getattr(self, "_decryption_keys", None)
         if cached is None:
             cached = {
                 encryption_key_id(g.encryption_key.public_key()): g.encryption_key

@@ -90,7 +90,7 @@ def _item_id(value: object, source: str | None) -> str:
         raise LabelError(str(exc).removeprefix("item_id: "), file=source, key="item_id") from exc
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Label:
     """A checked security label. Lists are kept sorted, so equal labels have equal bytes."""
 
@@ -103,6 +103,8 @@ class Label:
     created_at: datetime
     caveats: tuple[str, ...] = field(default=())
     purpose: str | None = None
+    # Computed once and kept (a frozen value never changes); not part of its identity.
+    _canonical: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Re-check through the same parser, so that a Label can never hold unchecked values.
@@ -133,7 +135,7 @@ class Label:
         8785 sorts ASCII keys as plain strings); a property test holds it equal to the
         library's output.
         """
-        cached = self.__dict__.get("_canonical")
+        cached = getattr(self, "_canonical", None)
         if cached is None:  # computed once: a frozen label never changes
             purpose = self.purpose
             cached = b"".join(

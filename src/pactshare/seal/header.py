@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import struct
 from dataclasses import dataclass, field
@@ -291,13 +290,11 @@ def _b64(data: bytes) -> bytes:
 _SUITE_PART = b'],"suite":' + canonical_string(SUITE) + b"}"
 
 
-@functools.lru_cache(maxsize=64)
 def _originator_part(key_id: str) -> bytes:
     """The header's constant bytes between the nonce prefix and the first stanza."""
     return b'","originator_key_id":' + canonical_string(key_id) + b',"recipients":['
 
 
-@functools.lru_cache(maxsize=1024)
 def _stanza_part(key_id: str, party: str, *, first: bool) -> bytes:
     """A stanza's constant bytes up to its wrapped key (with what closes the one before)."""
     head = b'{"key_id":' + canonical_string(key_id) + b',"party":' + canonical_string(party)

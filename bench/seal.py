@@ -73,7 +73,7 @@ class _Setup:
     def seal(self, payload: bytes) -> None:
         # Each item comes with its own label: forget the canonical bytes cached by the last
         # seal, so that every seal pays for canonicalising its label as it would in use.
-        self.label.__dict__.pop("_canonical", None)
+        object.__setattr__(self.label, "_canonical", None)
         _drain(seal.seal(payload, self.label, self.kor, self.to))
 
     def sealed(self, payload: bytes) -> bytes:

@@ -27,7 +27,8 @@ from fastapi import FastAPI, Request
 
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
+from pactshare.node.provision import provide
 from pactshare.node.service import Node, init_node
 from pactshare.server.runner import AppServer, NodeServer
 

@@ -28,7 +28,8 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 
 from pactshare.audit import EntryKind
 from pactshare.node import journal
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
+from pactshare.node.provision import provide
 from pactshare.node.service import Node, init_node
 from pactshare.store import Database, sqlite_url
 from pactshare.store.schema import audit_entries

@@ -32,8 +32,9 @@ from pactshare.federation.storage import outbox_entries
 from pactshare.node.consents import grant_consent, record_consent
 from pactshare.node.custody import dispose
 from pactshare.node.documents import write_document
-from pactshare.node.items import item_row, provide, register, register_label
+from pactshare.node.items import item_row, register, register_label
 from pactshare.node.packages import write_package
+from pactshare.node.provision import provide
 from pactshare.node.reception import (
     ALREADY_RECEIVED,
     ANOTHER_HOP,

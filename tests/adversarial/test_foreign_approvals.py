@@ -23,7 +23,8 @@ from pactshare.errors import PackageError
 from pactshare.federation.delivery import PATH
 from pactshare.node.consents import grant_consent, record_consent, revoke_consent
 from pactshare.node.documents import sign_document, write_document
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
+from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer

@@ -27,7 +27,8 @@ from pactshare.federation.delivery import PATH
 from pactshare.federation.inbound import HANDLERS
 from pactshare.node import NodeHome
 from pactshare.node.documents import sign_document
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
+from pactshare.node.provision import provide
 from pactshare.node.service import Node
 from tests.e2e.federation_support import signed_headers
 from tests.http_support import BEFORE_MIDNIGHT, LiveNode

@@ -29,7 +29,8 @@ from pactshare.node.incidents import (
     report_incident,
     update_incident,
 )
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
+from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from pactshare.errors import RefusedError
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
+from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.store.schema import audit_entries, items
 from tests.support import Clock, at, pinned_nodes

@@ -26,8 +26,9 @@ from pactshare.errors import RefusedError
 from pactshare.federation.delivery import PATH
 from pactshare.node.answers import ACCEPTANCE, REJECTION, accept_note, reject_note
 from pactshare.node.documents import sign_document, write_document
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
 from pactshare.node.notes import KIND, give_note, list_notes, receive_note
+from pactshare.node.provision import provide
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
 from tests.e2e.federation_support import signed_headers

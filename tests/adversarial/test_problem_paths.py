@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from pactshare.federation.delivery import PATH
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
 from pactshare.node.notes import give_note
 from pactshare.node.packages import read_manifest
+from pactshare.node.provision import provide
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
 from tests.e2e.federation_support import signed_headers

@@ -21,9 +21,10 @@ from sqlalchemy import func, select
 
 from pactshare.errors import PackageError, RefusedError
 from pactshare.federation.delivery import PATH
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
 from pactshare.node.notes import give_note
 from pactshare.node.packages import sign_manifest
+from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer

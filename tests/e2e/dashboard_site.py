@@ -20,8 +20,9 @@ import uvicorn
 from pactshare.node import journal
 from pactshare.node.holdings import open_item
 from pactshare.node.incidents import report_incident
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
 from pactshare.node.people import add_person
+from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.server import create_app

@@ -73,7 +73,7 @@ def test_a_served_node_logs_json_lines_of_what_it_decided_and_delivered_never_a_
     assert (kor_log[0]["message"], kor_log[0]["party"]) == ("serving", "KOR")
     by_message = {r["message"]: r for r in kor_log + jpn_log}
     decided = by_message["provision decided"]
-    assert decided["logger"] == "pactshare.node.items"
+    assert decided["logger"] == "pactshare.node.provision"
     assert (decided["item_id"], decided["to"], decided["outcome"]) == (item, "JPN", "allowed")
     assert decided["agreement"] == "gsomia-kor-jpn-2016"
     delivered = by_message["message delivered"]

@@ -18,8 +18,9 @@ from pactshare.node.answers import accept_note
 from pactshare.node.consents import grant_consent, revoke_consent
 from pactshare.node.documents import write_document
 from pactshare.node.holdings import inbox
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
 from pactshare.node.notes import give_note, receive_note
+from pactshare.node.provision import provide
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
 from pactshare.store.schema import approvals, audit_entries

@@ -11,7 +11,8 @@ from sqlalchemy import delete, select, update
 from pactshare import audit
 from pactshare.errors import RefusedError
 from pactshare.node import journal
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
+from pactshare.node.provision import provide
 from pactshare.node.service import Node, init_node
 from pactshare.store.schema import audit_entries
 from tests.support import Clock, at

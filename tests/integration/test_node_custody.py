@@ -12,7 +12,8 @@ from pactshare.errors import InputError, NodeError
 from pactshare.node.custody import apply_reclassification, dispose, reclassify
 from pactshare.node.documents import write_document
 from pactshare.node.incidents import close_incident, report_incident, update_incident
-from pactshare.node.items import item_row, provide, register
+from pactshare.node.items import item_row, register
+from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.store.schema import incidents, outbox

@@ -12,8 +12,9 @@ import pytest
 from pactshare.errors import NotFoundError
 from pactshare.node.dossier import item_dossier
 from pactshare.node.holdings import admit, item_for
-from pactshare.node.items import ItemState, get_item, provide, register
+from pactshare.node.items import ItemState, get_item, register
 from pactshare.node.people import PersonRecord, enrol_person
+from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from tests.support import Clock, at, pinned_nodes

@@ -24,8 +24,9 @@ from pactshare.node.documents import (
     sign_document,
     write_document,
 )
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
 from pactshare.node.notes import NoteRecord, give_note, list_notes, receive_note
+from pactshare.node.provision import provide
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
 from tests.support import GSOMIA, Clock, at, pinned_nodes

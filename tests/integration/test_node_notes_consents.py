@@ -11,8 +11,9 @@ from pactshare.domain import Status, status_at
 from pactshare.errors import NodeError, PackageError, RefusedError
 from pactshare.node.consents import grant_consent, record_consent, request_consent, revoke_consent
 from pactshare.node.documents import write_document
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
 from pactshare.node.notes import give_note, receive_note
+from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from tests.support import Clock, at, pinned_nodes

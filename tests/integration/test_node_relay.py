@@ -12,7 +12,8 @@ from pactshare.errors import RefusedError
 from pactshare.node.consents import grant_consent, record_consent, request_consent
 from pactshare.node.documents import write_document
 from pactshare.node.holdings import inbox
-from pactshare.node.items import item_row, provide, register
+from pactshare.node.items import item_row, register
+from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from tests.support import Clock, at, pinned_nodes

@@ -11,8 +11,9 @@ from sqlalchemy import MetaData, Table, select
 from pactshare.errors import NodeError, PackageError, PactshareError, RefusedError
 from pactshare.node import NodeHome
 from pactshare.node.holdings import inbox, open_item
-from pactshare.node.items import provide, register
+from pactshare.node.items import register
 from pactshare.node.people import add_person
+from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.store.schema import metadata

@@ -27,10 +27,10 @@ def restored() -> Iterator[None]:
 def _emit(log_format: LogFormat) -> str:
     stream = io.StringIO()
     configure_logging(log_format, stream)
-    logging.getLogger("pactshare.node.items").info(
+    logging.getLogger("pactshare.node.provision").info(
         "provision decided", extra={"item_id": "i1", "to": "JPN"}
     )
-    logging.getLogger("pactshare.node.items").debug("not written")
+    logging.getLogger("pactshare.node.provision").debug("not written")
     logging.getLogger("httpx").info("HTTP Request: not written")
     return stream.getvalue()
 
@@ -42,7 +42,7 @@ def test_a_json_line_carries_the_records_fields() -> None:
     assert record.pop("time").endswith("+00:00")
     assert record == {
         "level": "info",
-        "logger": "pactshare.node.items",
+        "logger": "pactshare.node.provision",
         "message": "provision decided",
         "item_id": "i1",
         "to": "JPN",
@@ -52,7 +52,7 @@ def test_a_json_line_carries_the_records_fields() -> None:
 @pytest.mark.usefixtures("restored")
 def test_a_text_line_carries_the_records_fields() -> None:
     [line] = _emit(LogFormat.TEXT).splitlines()
-    assert line.endswith(" INFO pactshare.node.items: provision decided item_id=i1 to=JPN")
+    assert line.endswith(" INFO pactshare.node.provision: provision decided item_id=i1 to=JPN")
 
 
 def test_serve_logs_text_by_default() -> None:

@@ -63,7 +63,7 @@ def provide_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Decide now and provide the item: a package with -o, otherwise queued for the network."""
-    from pactshare.node.items import provide  # noqa: PLC0415 - loaded when used
+    from pactshare.node.provision import provide  # noqa: PLC0415 - loaded when used
 
     result = provide(open_node(home), item, to, package=output)
     if as_json:

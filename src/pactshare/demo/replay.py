@@ -27,7 +27,8 @@ from pactshare.node.clock import monotonic
 from pactshare.node.consents import grant_consent
 from pactshare.node.holdings import inbox
 from pactshare.node.incidents import report_incident
-from pactshare.node.items import get_item, provide, register
+from pactshare.node.items import get_item, register
+from pactshare.node.provision import provide
 from pactshare.scenarios import load_registry
 
 __all__ = ["GSOMIA", "SUSPENSION", "Step", "replay"]

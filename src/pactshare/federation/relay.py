@@ -28,8 +28,9 @@ from pactshare.federation.storage.relays import (
     start_relay,
 )
 from pactshare.node.consents import request_consent
-from pactshare.node.items import item_row, provide
+from pactshare.node.items import item_row
 from pactshare.node.outbox import queue_message
+from pactshare.node.provision import provide
 from pactshare.node.service import Node
 
 __all__ = ["await_consent", "consent_arrived", "relay_due"]

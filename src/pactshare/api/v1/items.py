@@ -30,8 +30,9 @@ from pactshare.limits import BLOCK, blocks, parse_json, parse_toml
 from pactshare.node.clock import monotonic
 from pactshare.node.dossier import item_dossier
 from pactshare.node.holdings import admit, hidden, item_for, plaintext, visible_holdings
-from pactshare.node.items import get_item, new_label, provide, register_label
+from pactshare.node.items import get_item, new_label, register_label
 from pactshare.node.people import PersonRecord, Role
+from pactshare.node.provision import provide
 from pactshare.node.service import Node
 
 __all__ = [

@@ -17,14 +17,8 @@ from pactshare.node.people import PersonRecord, enrol_person
 from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
+from tests.http_support import LABEL_TOML as LABEL
 from tests.support import Clock, at, pinned_nodes
-
-LABEL = """policy = "gsomia-kor-jpn-2016"
-originator = "KOR"
-classification = "군사 II급 비밀"
-topics = ["dprk-missile/slbm"]
-releasable_to = ["JPN"]
-"""
 
 
 @pytest.fixture

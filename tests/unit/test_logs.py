@@ -55,6 +55,28 @@ def test_a_text_line_carries_the_records_fields() -> None:
     assert line.endswith(" INFO pactshare.node.provision: provision decided item_id=i1 to=JPN")
 
 
+@pytest.mark.parametrize("log_format", list(LogFormat))
+@pytest.mark.usefixtures("restored")
+def test_text_from_a_peer_cannot_forge_a_line_or_a_field(log_format: LogFormat) -> None:
+    stream = io.StringIO()
+    configure_logging(log_format, stream)
+    hostile = "bad key\n2026-12-02T00:00:00.000+00:00 INFO pactshare: forged x=1\u2028y=2"
+    logging.getLogger("pactshare.api.federation").warning(
+        "federation request refused", extra={"status": 401, "reason": hostile}
+    )
+    logging.getLogger("pactshare.api.federation").warning("refused\r\nforged line")
+    first, second = stream.getvalue().splitlines()
+    if log_format is LogFormat.JSON:
+        assert json.loads(first)["reason"] == hostile
+        assert json.loads(second)["message"] == "refused\r\nforged line"
+    else:
+        assert first.endswith(
+            ' status=401 reason="bad key\\n2026-12-02T00:00:00.000+00:00 INFO pactshare:'
+            ' forged x=1\\u2028y=2"'
+        )
+        assert second.endswith(' WARNING pactshare.api.federation: "refused\\r\\nforged line"')
+
+
 def test_serve_logs_text_by_default() -> None:
     from pactshare.cli.federation import serve  # noqa: PLC0415 - the command's signature
 

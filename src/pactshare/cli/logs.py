@@ -59,15 +59,38 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _json(line)
+
+
+# Line breaks that JSON leaves unescaped in a string but a line reader may split on.
+_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _json(value: object) -> str:
+    """``value`` as JSON on one line, whatever line breaks its strings hold."""
+    return json.dumps(value, ensure_ascii=False, default=str).translate(_SEPARATORS)
+
+
+def _plain(value: object) -> str:
+    """``value`` as one token of a text line: as it is if it has no space, quote, ``=`` or
+    line break; otherwise as a JSON string, so that text from a peer cannot end the line or
+    forge a field."""
+    text = str(value)
+    if text and not any(c.isspace() or c in '"=' or not c.isprintable() for c in text):
+        return text
+    return _json(text)
 
 
 class TextFormatter(logging.Formatter):
-    """``time level logger: message key=value …``, one record a line (tracebacks follow)."""
+    """``time level logger: message key=value …``, one record a line (tracebacks follow);
+    a value with spaces, quotes or line breaks is quoted (:func:`_plain`)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        fields = " ".join(f"{k}={v}" for k, v in _fields(record).items())
-        line = f"{_time(record)} {record.levelname} {record.name}: {record.getMessage()}"
+        fields = " ".join(f"{k}={_plain(v)}" for k, v in _fields(record).items())
+        message = record.getMessage()
+        if not message.isprintable():  # a line break in a message would forge a record
+            message = _plain(message)
+        line = f"{_time(record)} {record.levelname} {record.name}: {message}"
         line = f"{line} {fields}" if fields else line
         if record.exc_info:
             line = f"{line}\n{self.formatException(record.exc_info)}"

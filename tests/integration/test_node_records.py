@@ -20,7 +20,9 @@ NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 def test_reference_agreements_round_trip_through_the_database(database: Database) -> None:
     with database.atomic() as tx:
-        assert install_sources(tx, read_sources([]), at=NOW) == 8  # 3 parties, 4, topics
+        assert (
+            install_sources(tx, read_sources([]), at=NOW) == 11
+        )  # 3 parties, 4, topics, 3 context
     with database.atomic() as tx:
         registry = load_registry(tx)
     assert sorted(registry.agreements) == [

@@ -15,6 +15,13 @@ from pactshare.domain.agreements import (
     Terms,
 )
 from pactshare.domain.approvals import Approval, ApprovalKind
+from pactshare.domain.context import (
+    Confidence,
+    ContextEvent,
+    Instrument,
+    InstrumentKind,
+    Precision,
+)
 from pactshare.domain.decision import (
     Consent,
     Decision,
@@ -61,7 +68,9 @@ __all__ = [
     "Band",
     "ClassificationLevel",
     "ClassificationScheme",
+    "Confidence",
     "Consent",
+    "ContextEvent",
     "Decision",
     "Effect",
     "EquivalenceRow",
@@ -69,6 +78,8 @@ __all__ = [
     "EventKind",
     "Holding",
     "Hop",
+    "Instrument",
+    "InstrumentKind",
     "Interpretation",
     "LateNotice",
     "Marking",
@@ -77,6 +88,7 @@ __all__ = [
     "Outcome",
     "Party",
     "Person",
+    "Precision",
     "Prepared",
     "Profile",
     "Reason",

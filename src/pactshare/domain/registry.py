@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from pactshare.domain.agreements import Agreement, AgreementKind
+from pactshare.domain.context import Instrument
 from pactshare.domain.parties import Party, normalise_party_code
 from pactshare.domain.topics import ALL_TOPICS, TopicVocabulary, check_topic
 from pactshare.errors import InvariantError, PolicyError
@@ -77,11 +78,15 @@ class Registry:
     ``topics.toml`` plus users' files), and then every scope and every decision's topics must
     be in it. A registry built in code without one (the property tests' generated worlds)
     takes any well-formed topic.
+
+    ``instruments`` are recorded for context only (:mod:`pactshare.domain.context`): no
+    decision reads them.
     """
 
     parties: Mapping[str, Party]
     agreements: Mapping[str, Agreement]
     topics: TopicVocabulary | None = None
+    instruments: Mapping[str, Instrument] = field(default_factory=dict)
     _by_pair: Mapping[frozenset[str], tuple[Agreement, ...]] = field(
         init=False, repr=False, compare=False
     )
@@ -89,6 +94,12 @@ class Registry:
     def __post_init__(self) -> None:
         object.__setattr__(self, "parties", MappingProxyType(dict(self.parties)))
         object.__setattr__(self, "agreements", MappingProxyType(dict(self.agreements)))
+        object.__setattr__(self, "instruments", MappingProxyType(dict(self.instruments)))
+        for instrument in self.instruments.values():
+            named = (*instrument.parties, instrument.by)
+            unknown = [p for p in named if p is not None and p not in self.parties]
+            if unknown:
+                raise PolicyError(f"instrument {instrument.id}: unknown party {unknown[0]!r}")
         for agreement in self.agreements.values():
             problems = agreement_problems(agreement, self.parties, self.agreements, self.topics)
             if problems:

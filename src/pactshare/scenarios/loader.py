@@ -1,10 +1,12 @@
 """A strict loader for party and agreement files.
 
-Each TOML file holds one ``[party]``, one ``[agreement]`` or one ``[topics]`` table (see the
-reference files beside this module). A ``[topics]`` table maps each topic path of the
-vocabulary to its description; files add topics to the reference vocabulary (``topics.toml``),
-and every scope must name known topics (``*`` declares nothing). A bad file is rejected with
-the file, the key path and what is wrong; nothing is half-loaded.
+Each TOML file holds one ``[party]``, one ``[agreement]``, one ``[topics]`` or one
+``[instrument]`` table (see the reference files beside this module); an ``[instrument]`` is
+recorded for context only (:mod:`pactshare.domain.context`). A ``[topics]`` table maps each
+topic path of the vocabulary to its description; files add topics to the reference
+vocabulary (``topics.toml``), and every scope must name known topics (``*`` declares
+nothing). A bad file is rejected with the file, the key path and what is wrong; nothing is
+half-loaded.
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ from pactshare.domain.agreements import (
     Event,
     EventKind,
     Terms,
+)
+from pactshare.domain.context import (
+    Confidence,
+    ContextEvent,
+    Instrument,
+    InstrumentKind,
+    Precision,
 )
 from pactshare.domain.instants import zone
 from pactshare.domain.parties import ClassificationLevel, ClassificationScheme, Party
@@ -156,6 +165,24 @@ class _AgreementFile(_Strict):
     events: list[_EventFile] = Field(default_factory=list)
 
 
+class _ContextEventFile(_Strict):
+    at: AwareDatetime
+    what: str
+    confidence: Confidence
+    source: str
+    precision: Precision = Precision.DAY
+
+
+class _InstrumentFile(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    kind: InstrumentKind
+    subject: str
+    parties: list[PartyCode] = Field(min_length=1)
+    by: PartyCode | None = None
+    events: list[_ContextEventFile] = Field(min_length=1)
+
+
 def _topic_entry(value: str) -> str:
     if not value.strip():
         raise ValueError('a topic needs a description, e.g. "DPRK missile programme"')
@@ -166,6 +193,7 @@ class _File(_Strict):
     party: _PartyFile | None = None
     agreement: _AgreementFile | None = None
     topics: dict[str, Annotated[str, AfterValidator(_topic_entry)]] | None = None
+    instrument: _InstrumentFile | None = None
 
 
 def _key_path(loc: Iterable[int | str]) -> str:
@@ -188,10 +216,12 @@ def _parse(name: str, text: str) -> _File:
         if error["type"] == "extra_forbidden":
             message = "unknown key"
         raise ScenarioError(message, file=name, key=_key_path(error["loc"])) from exc
-    tables = [parsed.party, parsed.agreement, parsed.topics]
+    tables = [parsed.party, parsed.agreement, parsed.topics, parsed.instrument]
     if sum(table is not None for table in tables) != 1:
         raise ScenarioError(
-            "a file holds exactly one [party], one [agreement] or one [topics] table", file=name
+            "a file holds exactly one [party], one [agreement], one [topics] or one "
+            "[instrument] table",
+            file=name,
         )
     return parsed
 
@@ -271,6 +301,31 @@ def _agreement(spec: _AgreementFile, name: str) -> Agreement:
         )
 
 
+def _instrument(spec: _InstrumentFile, name: str) -> Instrument:
+    events = []
+    for index, event in enumerate(spec.events):
+        with _placed(name, f"instrument.events[{index}]"):
+            events.append(
+                ContextEvent(
+                    at=event.at,
+                    what=event.what,
+                    confidence=event.confidence,
+                    source=event.source,
+                    precision=event.precision,
+                )
+            )
+    with _placed(name, "instrument"):
+        return Instrument(
+            id=spec.id,
+            title=spec.title,
+            kind=spec.kind,
+            subject=spec.subject,
+            parties=tuple(spec.parties),
+            by=spec.by,
+            events=tuple(events),
+        )
+
+
 def read_sources(directories: Sequence[Path], *, include_reference: bool = True) -> list[Source]:
     """The text of every ``*.toml`` file in the reference scenario and ``directories``."""
     sources = []
@@ -294,14 +349,33 @@ def load_registry(directories: Sequence[Path] = (), *, include_reference: bool =
     return registry_from_sources(read_sources(directories, include_reference=include_reference))
 
 
+def _check_instruments(
+    instruments: dict[str, tuple[Instrument, str]],
+    agreements: dict[str, tuple[Agreement, str]],
+    parties: dict[str, Party],
+) -> None:
+    """Every instrument's id is not an agreement's, and its parties are known."""
+    for instrument, name in instruments.values():
+        if instrument.id in agreements:
+            where = agreements[instrument.id][1]
+            msg = f"{instrument.id} is already the id of an agreement, in {where}"
+            raise ScenarioError(msg, file=name, key="instrument.id")
+        named = [(f"parties[{i}]", code) for i, code in enumerate(instrument.parties)]
+        for key, code in [*named, ("by", instrument.by)]:
+            if code is not None and code not in parties:
+                msg = f"unknown party {code!r}; known: {', '.join(sorted(parties))}"
+                raise ScenarioError(msg, file=name, key=f"instrument.{key}")
+
+
 def registry_from_sources(sources: Iterable[Source]) -> Registry:
-    """Parse party, agreement and topic files given as text.
+    """Parse party, agreement, topic and instrument files given as text.
 
     Ids and topics must be unique across all files; every agreement is checked against the
-    parties and the topic vocabulary.
+    parties and the topic vocabulary, every instrument against the parties.
     """
     parties: dict[str, tuple[Party, str]] = {}
     agreements: dict[str, tuple[Agreement, str]] = {}
+    instruments: dict[str, tuple[Instrument, str]] = {}
     topics: dict[str, tuple[str, str]] = {}
     for name, text in sources:
         parsed = _parse(name, text)
@@ -325,6 +399,13 @@ def registry_from_sources(sources: Iterable[Source]) -> Registry:
                 msg = f"agreement {agreement.id} is already defined in {where}"
                 raise ScenarioError(msg, file=name, key="agreement.id")
             agreements[agreement.id] = (agreement, name)
+        elif parsed.instrument is not None:
+            instrument = _instrument(parsed.instrument, name)
+            if instrument.id in instruments:
+                where = instruments[instrument.id][1]
+                msg = f"instrument {instrument.id} is already defined in {where}"
+                raise ScenarioError(msg, file=name, key="instrument.id")
+            instruments[instrument.id] = (instrument, name)
     known_parties = {code: party for code, (party, _) in parties.items()}
     vocabulary = _vocabulary(topics)
     for agreement, name in agreements.values():
@@ -332,8 +413,10 @@ def registry_from_sources(sources: Iterable[Source]) -> Registry:
         if problems:
             key, problem = problems[0]
             raise ScenarioError(problem, file=name, key=f"agreement.{key}")
+    _check_instruments(instruments, agreements, known_parties)
     return Registry(
         parties=known_parties,
         agreements={agreement_id: a for agreement_id, (a, _) in agreements.items()},
         topics=vocabulary,
+        instruments={instrument_id: i for instrument_id, (i, _) in instruments.items()},
     )

@@ -72,6 +72,24 @@ def test_network_statuses_in_history_and_without_the_suspension(
     assert edge.format(without) in client.get(f"/?{query}&without_suspension=1").text
 
 
+def test_network_shows_the_context_instruments_marked_and_dated_as_their_sources(
+    client: httpx.Client,
+) -> None:
+    page = client.get("/?at=2019-08-23T00:00:00%2B09:00").text
+    section = page[page.index('id="context"') :]
+    # Japan's measure: dated by the rulebook, before the notice (past) and after it (future).
+    assert 'data-instrument="export-control-jpn-2019" data-confidence="M" class="past"' in section
+    assert '<time datetime="2019-08-28">2019-08-28</time>' in section
+    assert "a unilateral measure by JPN, not an agreement" in section
+    assert section.index(">2019-07-01<") < section.index(">2019-08-28<")
+    assert 'data-confidence="M" class="future"><td><time datetime="2019-08-28">' in section
+    # The claims agreement: the seeds give only the year, marked [L] with the seed named.
+    assert '<time datetime="1965">1965</time>' in section
+    assert "[L]" in section
+    assert "seed 000" in section
+    assert "an agreement between USA, KOR, registry only" in section
+
+
 def test_network_bad_instant_is_400_with_the_message(client: httpx.Client) -> None:
     answer = client.get("/?at=2019-11-23T00:00:00")
     assert answer.status_code == 400

@@ -18,7 +18,9 @@ from pactshare.api.auth import current_node
 from pactshare.domain import (
     Agreement,
     AgreementKind,
+    ContextEvent,
     Decision,
+    Instrument,
     Outcome,
     Prepared,
     Registry,
@@ -204,6 +206,18 @@ def _summary(decision: Decision) -> str:
     return "refused"
 
 
+@dataclass(frozen=True, slots=True)
+class ContextRow:
+    instrument: Instrument
+    event: ContextEvent
+
+
+def context_events(registry: Registry) -> list[ContextRow]:
+    """Every event of the registry's context instruments, oldest first."""
+    rows = [ContextRow(i, e) for i in registry.instruments.values() for e in i.events]
+    return sorted(rows, key=lambda row: (row.event.at, row.instrument.id))
+
+
 def _day(at: datetime) -> int:
     return (at.astimezone(SEOUL) - EPOCH).days
 
@@ -274,5 +288,6 @@ def network(request: Request) -> HTMLResponse:
         "height": HEIGHT,
         "node_radius": NODE_RADIUS,
         "error": error,
+        "context_events": context_events(history),
     }
     return page(request, "network.html", context, status=400 if error else 200)

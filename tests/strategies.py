@@ -157,6 +157,8 @@ _LIFE_EVENTS = (
     EventKind.TERMINATION,
     EventKind.ENTRY_INTO_FORCE,
     EventKind.AMENDMENT,
+    EventKind.DISPUTE,
+    EventKind.DISPUTE_SETTLED,
 )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pactshare.domain import Request, decide
 from pactshare.errors import InputError, PackageError, RefusedError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
@@ -149,6 +150,34 @@ def test_a_notice_counts_from_its_receipt_on_both_copies(served: Served) -> None
     kor_copy, jpn_copy = _note(kor, event_id), _note(jpn, event_id)
     assert kor_copy.received_at == jpn_copy.received_at == at("2020-08-25T00:10:00+09:00")
     assert kor_copy.effective_at == jpn_copy.effective_at == at("2020-08-25T00:10:00+09:00")
+
+
+def test_a_dispute_raised_by_one_party_is_cited_on_both_copies_until_both_settle_it(
+    tmp_path: Path, served: Served
+) -> None:
+    """R-DSP-1: JPN raises a dispute alone; both nodes' decisions cite it and still allow the
+    provision (protection continues); a settlement takes effect once KOR accepts it."""
+    kor, jpn, kor_clock, jpn_clock = served
+    kor_clock.now = jpn_clock.now = at("2019-09-02T10:00:00+09:00")
+    item = _secret_item(kor, tmp_path)
+    give_note(jpn, GSOMIA, "dispute", source="interpretation of Art. 6")
+    _deliver(jpn)
+    kor_clock.now = jpn_clock.now = at("2019-09-03T10:00:00+09:00")
+    request = Request("KOR", "JPN", "kor-mil-2", ("dprk-missile",))
+    for node in (kor, jpn):
+        decision = decide(request, node.prepared_now(), node.now())
+        assert decision.allowed
+        assert [r.rule for r in decision.reasons].count("R-DSP-1") == 1
+    provide(kor, item, "JPN", package=tmp_path / "to-jpn.zip")  # protection continues
+    settlement = give_note(kor, GSOMIA, "dispute_settled", source="settled by consultation")
+    _deliver(kor)
+    assert _note(jpn, settlement["body"]["event"]["id"]).summary == "proposed, waiting for JPN"
+    accept_note(jpn, GSOMIA, settlement["body"]["event"]["id"])
+    _deliver(jpn)
+    kor_clock.now = jpn_clock.now = at("2019-09-04T10:00:00+09:00")
+    for node in (kor, jpn):
+        decision = decide(request, node.prepared_now(), node.now())
+        assert "R-DSP-1" not in [r.rule for r in decision.reasons]
 
 
 def test_note_list_shows_the_files_events_as_authoritative_and_they_cannot_be_answered(

@@ -106,7 +106,13 @@ class _Walk:
             if self.entry is None or self.ended:
                 self.entry, self.notice_end, self.suspended, self.ended = when, None, False, False
             return
-        if kind in (EventKind.SIGNATURE, EventKind.AMENDMENT) or self.entry is None or self.ended:
+        no_status_effect = (
+            EventKind.SIGNATURE,
+            EventKind.AMENDMENT,
+            EventKind.DISPUTE,  # R-DSP-1: protection continues
+            EventKind.DISPUTE_SETTLED,
+        )
+        if kind in no_status_effect or self.entry is None or self.ended:
             return
         if kind is EventKind.TERMINATION:
             self.ended = True

@@ -51,6 +51,8 @@ class EventKind(StrEnum):
     NOTICE_WITHDRAWAL = "notice_withdrawal"
     AMENDMENT = "amendment"
     TERMINATION = "termination"
+    DISPUTE = "dispute"  # raised by one party (R-DSP-1): changes no status
+    DISPUTE_SETTLED = "dispute_settled"  # by consultation, both parties: settles every open one
 
 
 @dataclass(frozen=True, slots=True)

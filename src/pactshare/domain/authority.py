@@ -1,13 +1,14 @@
 """Who may make which event: the rules that turn diplomatic notes into an agreement's events.
 
-* **Joint events** (signature, entry into force, amendment, termination by mutual consent:
-  R-EIF-1, R-AMD-1) are *proposed* by one party and take effect only when every other party
-  has accepted the proposal, at the later of the proposed instant and the last acceptance
-  (R-EIF-1: "the later of the two dates"). Until then the engine ignores them; one refusal
-  ends the proposal.
+* **Joint events** (signature, entry into force, amendment, termination by mutual consent,
+  the settlement of a dispute by consultation: R-EIF-1, R-AMD-1, R-DSP-1) are *proposed* by
+  one party and take effect only when every other party has accepted the proposal, at the
+  later of the proposed instant and the last acceptance (R-EIF-1: "the later of the two
+  dates"). Until then the engine ignores them; one refusal ends the proposal.
 * **Unilateral events** (notice of termination; suspension, resumption or withdrawal of one's
-  own notice: R-DUR-1, R-STATE-2..4) are the act of the party that gives them, and count only
-  where the agreement's state allows them under at least one interpretation. A suspension,
+  own notice: R-DUR-1, R-STATE-2..4; raising a dispute: R-DSP-1) are the act of the party that
+  gives them, and count only where the agreement's state allows them under at least one
+  interpretation (a dispute, at any time: protection outlives the agreement). A suspension,
   resumption or withdrawal acts on the running notice, so only the party that gave that
   notice may make it.
 * **Time comes from the receiver.** A notice counts from when it is received (§5.1), never
@@ -45,7 +46,13 @@ __all__ = [
 ]
 
 JOINT_KINDS = frozenset(
-    {EventKind.SIGNATURE, EventKind.ENTRY_INTO_FORCE, EventKind.AMENDMENT, EventKind.TERMINATION}
+    {
+        EventKind.SIGNATURE,
+        EventKind.ENTRY_INTO_FORCE,
+        EventKind.AMENDMENT,
+        EventKind.TERMINATION,
+        EventKind.DISPUTE_SETTLED,
+    }
 )
 UNILATERAL_KINDS = frozenset(
     {
@@ -53,6 +60,7 @@ UNILATERAL_KINDS = frozenset(
         EventKind.NOTICE_SUSPENSION,
         EventKind.NOTICE_RESUMPTION,
         EventKind.NOTICE_WITHDRAWAL,
+        EventKind.DISPUTE,
     }
 )
 #: How far a note's instant may lie before its signing instant (and its signing instant after
@@ -61,7 +69,9 @@ UNILATERAL_KINDS = frozenset(
 TOLERANCE = timedelta(minutes=5)
 
 _READINGS = tuple(Interpretation(p, late) for p in Profile for late in LateNotice)
-_ACTS_ON_NOTICE = frozenset(UNILATERAL_KINDS - {EventKind.NOTICE_OF_TERMINATION})
+_ACTS_ON_NOTICE = frozenset(
+    {EventKind.NOTICE_SUSPENSION, EventKind.NOTICE_RESUMPTION, EventKind.NOTICE_WITHDRAWAL}
+)
 _NOTICES = (EventKind.NOTICE_OF_TERMINATION,)
 
 

@@ -203,6 +203,13 @@ class _State:
         return min(candidates, key=lambda moment: moment.astimezone(UTC)) if candidates else None
 
 
+#: Events that are recorded and applied but change no status: a signature, an amendment, and a
+#: dispute raised or settled (R-DSP-1: protection continues while it is settled).
+_NO_STATUS_EFFECT = frozenset(
+    {EventKind.SIGNATURE, EventKind.AMENDMENT, EventKind.DISPUTE, EventKind.DISPUTE_SETTLED}
+)
+
+
 def event_instants(agreement: Agreement) -> set[datetime]:
     """The UTC instants of the events that can change ``agreement``'s status: those in the
     years 1900-2199 (an event stored outside them has no effect, see :func:`status_at`)."""
@@ -250,7 +257,7 @@ def _apply(agreement: Agreement, state: _State, event: Event, interp: Interpreta
     """Apply one event to the walk; an event that can have no effect leaves a note instead."""
     if event.kind is EventKind.ENTRY_INTO_FORCE:
         ignored = _enter(agreement, state, event)
-    elif event.kind in (EventKind.SIGNATURE, EventKind.AMENDMENT):
+    elif event.kind in _NO_STATUS_EFFECT:
         ignored = None
     elif state.entry is None or state.terminated_at is not None:
         why = "not yet in force" if state.entry is None else "already terminated"

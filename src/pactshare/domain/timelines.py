@@ -17,7 +17,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pactshare.domain.agreements import Agreement, EventKind
+from pactshare.domain.agreements import Agreement, Event, EventKind
 from pactshare.domain.decision import Effect, Reason
 from pactshare.domain.lifecycle import (
     Interpretation,
@@ -26,6 +26,7 @@ from pactshare.domain.lifecycle import (
     event_instants,
     status_at,
 )
+from pactshare.limits import in_range
 
 __all__ = ["Snapshot", "Timeline", "compile_timeline", "compute_snapshot"]
 
@@ -66,7 +67,34 @@ def compute_snapshot(
                     cite,
                 )
             )
+    notes.extend(_disputes(agreement, at))
     return Snapshot(agreement, report.status, report.terminates_at, tuple(notes))
+
+
+def _disputes(agreement: Agreement, at: datetime) -> list[Reason]:
+    """R-DSP-1: each dispute raised on ``agreement`` and not settled by ``at``, as a note that
+    changes nothing (settled by consultation only; protection continues meanwhile)."""
+    moment = at.astimezone(UTC)
+    open_disputes: list[Event] = []
+    for event in agreement.events:
+        if not in_range(event.at) or event.at.astimezone(UTC) > moment:
+            continue
+        if event.kind is EventKind.DISPUTE:
+            open_disputes.append(event)
+        elif event.kind is EventKind.DISPUTE_SETTLED:
+            open_disputes.clear()
+    return [
+        Reason(
+            "R-DSP-1",
+            f"a dispute over {agreement.id} raised by {event.party or 'a party'} on "
+            f"{event.at.isoformat()} ({event.id}) is open: it is settled only by consultation "
+            "between the parties, with no third party, and protection of what was provided "
+            "continues meanwhile; it changes nothing in this decision",
+            Effect.NOTE,
+            agreement.article("disputes"),
+        )
+        for event in open_disputes
+    ]
 
 
 def _has_suspension(agreement: Agreement) -> bool:

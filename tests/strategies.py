@@ -159,6 +159,7 @@ _LIFE_EVENTS = (
     EventKind.AMENDMENT,
     EventKind.DISPUTE,
     EventKind.DISPUTE_SETTLED,
+    EventKind.LAW_CHANGE_NOTICE,
 )
 
 

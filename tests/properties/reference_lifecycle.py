@@ -111,6 +111,7 @@ class _Walk:
             EventKind.AMENDMENT,
             EventKind.DISPUTE,  # R-DSP-1: protection continues
             EventKind.DISPUTE_SETTLED,
+            EventKind.LAW_CHANGE_NOTICE,  # R-LAW-2
         )
         if kind in no_status_effect or self.entry is None or self.ended:
             return

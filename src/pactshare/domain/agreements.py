@@ -53,6 +53,7 @@ class EventKind(StrEnum):
     TERMINATION = "termination"
     DISPUTE = "dispute"  # raised by one party (R-DSP-1): changes no status
     DISPUTE_SETTLED = "dispute_settled"  # by consultation, both parties: settles every open one
+    LAW_CHANGE_NOTICE = "law_change_notice"  # R-LAW-2, unprompted, one party: changes no status
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,10 @@
   later of the proposed instant and the last acceptance (R-EIF-1: "the later of the two
   dates"). Until then the engine ignores them; one refusal ends the proposal.
 * **Unilateral events** (notice of termination; suspension, resumption or withdrawal of one's
-  own notice: R-DUR-1, R-STATE-2..4; raising a dispute: R-DSP-1) are the act of the party that
-  gives them, and count only where the agreement's state allows them under at least one
-  interpretation (a dispute, at any time: protection outlives the agreement). A suspension,
+  own notice: R-DUR-1, R-STATE-2..4; raising a dispute: R-DSP-1; notice of a change in one's
+  law: R-LAW-2) are the act of the party that gives them, and count only where the
+  agreement's state allows them under at least one interpretation (a dispute or a law change,
+  at any time: protection outlives the agreement). A suspension,
   resumption or withdrawal acts on the running notice, so only the party that gave that
   notice may make it.
 * **Time comes from the receiver.** A notice counts from when it is received (§5.1), never
@@ -61,6 +62,7 @@ UNILATERAL_KINDS = frozenset(
         EventKind.NOTICE_RESUMPTION,
         EventKind.NOTICE_WITHDRAWAL,
         EventKind.DISPUTE,
+        EventKind.LAW_CHANGE_NOTICE,
     }
 )
 #: How far a note's instant may lie before its signing instant (and its signing instant after

@@ -203,10 +203,17 @@ class _State:
         return min(candidates, key=lambda moment: moment.astimezone(UTC)) if candidates else None
 
 
-#: Events that are recorded and applied but change no status: a signature, an amendment, and a
-#: dispute raised or settled (R-DSP-1: protection continues while it is settled).
+#: Events that are recorded and applied but change no status: a signature, an amendment, a
+#: dispute raised or settled (R-DSP-1: protection continues while it is settled), a party's
+#: notice of a change in its law (R-LAW-2).
 _NO_STATUS_EFFECT = frozenset(
-    {EventKind.SIGNATURE, EventKind.AMENDMENT, EventKind.DISPUTE, EventKind.DISPUTE_SETTLED}
+    {
+        EventKind.SIGNATURE,
+        EventKind.AMENDMENT,
+        EventKind.DISPUTE,
+        EventKind.DISPUTE_SETTLED,
+        EventKind.LAW_CHANGE_NOTICE,
+    }
 )
 
 

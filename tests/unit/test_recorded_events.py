@@ -1,5 +1,5 @@
-"""Disputes (R-DSP-1): settled by consultation only; protection continues and decisions say so,
-otherwise unchanged."""
+"""Events that change no status: disputes (R-DSP-1: settled by consultation only, protection
+continues and decisions say so) and notices of a change in a party's law (R-LAW-2)."""
 
 from __future__ import annotations
 
@@ -60,3 +60,17 @@ def test_either_party_raises_a_dispute_alone_and_both_settle_it() -> None:
     assert authority_problem(gsomia, replace(RAISED, party="USA")) is not None
     assert EventKind.DISPUTE_SETTLED in JOINT_KINDS
     assert "acceptance" in (authority_problem(gsomia, replace(SETTLED, party="KOR")) or "")
+
+
+def test_a_law_change_notice_is_given_alone_and_changes_no_decision() -> None:
+    """R-LAW-2: an unprompted notice of a change in a party's law is recorded with the
+    agreement's events; no status and no decision changes."""
+    notice = Event(
+        "kor-law-2019", EventKind.LAW_CHANGE_NOTICE, at("2019-10-01T00:00:00+09:00"), "KOR"
+    )
+    plain, noticed = _decisions(notice)
+    gsomia = noticed.registry.agreement(GSOMIA)
+    assert authority_problem(load_registry().agreement(GSOMIA), notice) is None
+    assert notice in gsomia.events
+    for moment in ("2019-10-01T00:00:00+09:00", "2019-11-23T00:00:00+09:00"):
+        assert decide(REQUEST, noticed, at(moment)) == decide(REQUEST, plain, at(moment))

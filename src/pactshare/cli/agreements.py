@@ -1,4 +1,5 @@
-"""``pactshare agreement list|show|status|timeline``: agreements and their derived status."""
+"""``pactshare agreement list|show|status|timeline``: agreements and their derived status;
+``pactshare agreement cap``: the node's local classification cap (AT-26)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ import typer
 from rich.table import Table
 
 from pactshare.cli.main import app
-from pactshare.cli.nodes import ViewHomeOpt, registry_view, view_instant
+from pactshare.cli.nodes import (
+    ActorOpt,
+    HomeOpt,
+    ViewHomeOpt,
+    open_node,
+    registry_view,
+    view_instant,
+)
 from pactshare.cli.options import (
     AddEventOpt,
     AgreementsOpt,
@@ -151,3 +159,40 @@ def timeline(
     for band in life:
         end = band.end.isoformat() if band.end else "…"
         console.print(f"  {band.start.isoformat()} → {end}  {band.status.value}")
+
+
+@group.command("cap")
+def cap(
+    agreement_id: IdArg,
+    level: Annotated[
+        str,
+        typer.Argument(
+            help='The label of an equivalence row, e.g. "TOP SECRET", or none to remove the cap.'
+        ),
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required; kept in the audit log).")],
+    by: ActorOpt = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the node's local classification cap on an agreement (not a treaty rule, AT-26):
+    relays above it are refused. An audited act of an admin or security officer."""
+    from pactshare.node.local_policy import NO_CAP, set_cap  # noqa: PLC0415 - loaded when used
+
+    change = set_cap(open_node(home), agreement_id, level, reason=reason, by=by)
+    if as_json:
+        print_json(
+            {
+                "agreement": change.agreement,
+                "previous": change.previous,
+                "classification_cap": change.cap,
+                "reason": change.reason,
+                "set_by": change.set_by,
+                "at": change.at.isoformat(),
+            }
+        )
+        return
+    console.print(
+        f"{change.agreement}: local policy cap {change.previous or NO_CAP} -> "
+        f"{change.cap or NO_CAP} (not a treaty rule), set by {change.set_by}; audited"
+    )

@@ -7,6 +7,7 @@ never stored, and a note takes effect only as far as the parties required for it
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pactshare.scenarios import Source, registry_from_sources
 from pactshare.store.schema import (
     agreement_events,
     event_answers,
+    local_policies,
     registry_version,
     scenario_files,
 )
@@ -114,7 +116,21 @@ def load_settled(tx: Connection) -> tuple[Registry, dict[str, tuple[Settled, ...
     for agreement_id, proposals in _proposals(tx).items():
         agreement, states[agreement_id] = settle(registry.agreement(agreement_id), proposals)
         registry = registry.with_agreement(agreement)
-    return registry, states
+    return _with_local_caps(tx, registry), states
+
+
+def _with_local_caps(tx: Connection, registry: Registry) -> Registry:
+    """``registry`` with each agreement's latest local classification cap (AT-26, set by an
+    officer: :mod:`pactshare.node.local_policy`) in place of its file's."""
+    caps: dict[str, str | None] = {}
+    query = select(local_policies.c.agreement_id, local_policies.c.classification_cap)
+    for row in tx.execute(query.order_by(local_policies.c.id)):
+        caps[row.agreement_id] = row.classification_cap
+    for agreement_id, cap in caps.items():
+        agreement = registry.agreements.get(agreement_id)
+        if agreement is not None and agreement.classification_cap != cap:
+            registry = registry.with_agreement(replace(agreement, classification_cap=cap))
+    return registry
 
 
 def load_registry(tx: Connection) -> Registry:

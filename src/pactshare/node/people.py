@@ -38,6 +38,7 @@ __all__ = [
     "Role",
     "add_person",
     "authenticate",
+    "check_officer",
     "enrol_person",
     "find_person",
     "person_by_token",
@@ -227,6 +228,16 @@ def authenticate(node: Node, token: str) -> PersonRecord | None:
         return person_by_token(tx, token)
 
 
+def check_officer(tx: Connection, by: str | None) -> None:
+    """``by`` (None: the node's operator) may act on the node's people and policy: an admin
+    or a security officer; InputError naming ``--as`` otherwise."""
+    if by is None:
+        return
+    actor = find_person(tx, by)
+    if not {Role.ADMIN, Role.SECURITY_OFFICER} & set(actor.roles):
+        raise InputError(f"--as: {by} is neither an admin nor a security officer")
+
+
 def _change_token(
     node: Node, name: str, *, by: str | None, action: str, values: dict[str, Any]
 ) -> None:
@@ -234,10 +245,7 @@ def _change_token(
     on the node's clock)."""
     with node.db.atomic() as tx:
         find_person(tx, name)
-        if by is not None:
-            actor = find_person(tx, by)
-            if not {Role.ADMIN, Role.SECURITY_OFFICER} & set(actor.roles):
-                raise InputError(f"--as: {by} is neither an admin nor a security officer")
+        check_officer(tx, by)
         tx.execute(update(persons).where(persons.c.name == name).values(**values))
         tx.execute(delete(sessions).where(sessions.c.person == name))
         journal.record(

@@ -40,6 +40,7 @@ __all__ = [
     "inbound_messages",
     "incidents",
     "items",
+    "local_policies",
     "metadata",
     "outbox",
     "peer_info",
@@ -122,6 +123,18 @@ event_answers = Table(  # parties' signed acceptances and rejections of notes (o
     _when("at"),  # the instant the answer counts from (its receipt, as for a note)
     Column("document", JSON, nullable=False),  # the signed acceptance or rejection
     _when("recorded_at"),
+)
+
+local_policies = Table(  # the node's own policy over an agreement, not a treaty rule (AT-26)
+    "local_policies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agreement_id", String(100), nullable=False, index=True),
+    Column("previous_cap", String(100)),  # the cap this change replaced (None: none)
+    Column("classification_cap", String(100)),  # an equivalence row's label; None: no cap
+    Column("reason", Text, nullable=False),
+    Column("set_by", String(100), nullable=False),  # a person, or "operator"
+    _when("at"),
 )
 
 registry_version = Table(  # one row: bumped by every change to what the registry is built from

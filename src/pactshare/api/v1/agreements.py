@@ -1,15 +1,16 @@
 """Agreements as this node knows them (its files plus the notes recorded since): their terms,
 their status at an instant and their timeline. Shapes are those of ``pactshare.domain.wire``.
+A security officer sets the node's local classification cap on an agreement (AT-26).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
 
-from pactshare.api.auth import CurrentPerson, NodeDep
+from pactshare.api.auth import CurrentPerson, NodeDep, require
 from pactshare.api.v1._query import AtQuery, LateNoticeQuery, ProfileQuery, instant, reading
 from pactshare.domain import (
     Agreement,
@@ -21,11 +22,14 @@ from pactshare.domain import (
 from pactshare.domain.topics import ALL_TOPICS, parent
 from pactshare.domain.wire import agreement_json, band_json, status_json
 from pactshare.errors import NotFoundError
+from pactshare.node.local_policy import MAX_REASON, NO_CAP, set_cap
+from pactshare.node.people import PersonRecord, Role
 from pactshare.node.service import Node
 
 __all__ = ["AgreementOut", "EventOut", "find_agreement", "router"]
 
 router = APIRouter(tags=["agreements"])
+Officer = Annotated[PersonRecord, Depends(require(Role.SECURITY_OFFICER))]
 
 
 class AgreementSummary(BaseModel):
@@ -214,3 +218,39 @@ def list_topics(node: NodeDep, person: CurrentPerson) -> list[TopicOut]:
         )
         for topic, text in known.items()
     ]
+
+
+class CapIn(BaseModel):
+    classification_cap: str | None = Field(
+        max_length=100, description="An equivalence row's label, e.g. TOP SECRET; null: no cap."
+    )
+    reason: str = Field(min_length=1, max_length=MAX_REASON, description="Why (audited).")
+
+
+class CapOut(BaseModel):
+    agreement: str
+    previous: str | None
+    classification_cap: str | None
+    reason: str
+    set_by: str
+    at: str
+
+
+@router.post(
+    "/agreements/{agreement_id}/cap",
+    summary="Set the local classification cap (security officer; not a treaty rule, audited)",
+)
+def set_classification_cap(
+    agreement_id: str, body: CapIn, node: NodeDep, person: Officer
+) -> CapOut:
+    find_agreement(node, agreement_id)
+    wanted = NO_CAP if body.classification_cap is None else body.classification_cap
+    change = set_cap(node, agreement_id, wanted, reason=body.reason, by=person.name)
+    return CapOut(
+        agreement=change.agreement,
+        previous=change.previous,
+        classification_cap=change.cap,
+        reason=change.reason,
+        set_by=change.set_by,
+        at=change.at.isoformat(),
+    )

@@ -116,6 +116,17 @@ def test_an_item_the_person_may_not_see_is_404_like_a_missing_one(
     assert client.get(f"/items/{site.received}").status_code == 200
 
 
+def test_a_received_items_page_lists_the_obligations_that_came_with_it(
+    client: httpx.Client, site: Site
+) -> None:
+    _signed_in(client, site)
+    page = client.get(f"/items/{site.received}").text
+    owed = page[page.index('data-testid="obligations"') :]
+    assert "<code>R-PRO-3</code> JPN owes it protection substantially equivalent" in owed
+    assert "(gsomia-kor-jpn-2016 Art. 7(5)(c))" in owed
+    assert "<code>R-PRO-4</code> JPN respects KOR&#39;s intellectual property" in owed
+
+
 @pytest.mark.parametrize(
     ("field", "query"),
     [

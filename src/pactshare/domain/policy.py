@@ -18,6 +18,7 @@ from pactshare.domain.compiled import MARKER, Plan, question
 from pactshare.domain.decision import Decision, Effect, Outcome, Reason, Request, Route, RouteKind
 from pactshare.domain.instants import require_aware
 from pactshare.domain.lifecycle import DEFAULT_INTERPRETATION, Interpretation
+from pactshare.domain.obligations import receipt_obligations
 from pactshare.domain.onward import onward
 from pactshare.domain.prepared import Prepared
 from pactshare.domain.registry import Registry
@@ -178,10 +179,18 @@ def _choose(facts: Facts, routes: list[Route]) -> Decision:
         interpretation=facts.interpretation,
         route=chosen.hops,
         consents=chosen.consents,
-        reasons=_unique(*why_not_direct, *chosen.reasons, *notes),
+        reasons=_unique(*why_not_direct, *chosen.reasons, *notes, *_obligations(facts, chosen)),
         alternatives=tuple(route for route in viable if route is not chosen),
         conflict=conflict,
     )
+
+
+def _obligations(facts: Facts, route: Route) -> Iterator[Reason]:
+    """What each receiving party owes with its receipt, under the agreement that protects the
+    item on that hop (:func:`~pactshare.domain.obligations.receipt_obligations`)."""
+    for hop in route.hops:
+        agreement = facts.registry.agreement(hop.protected_under or hop.agreement)
+        yield from receipt_obligations(agreement, facts.originator.code, hop.recipient)
 
 
 def _unique(*reasons: Reason) -> tuple[Reason, ...]:

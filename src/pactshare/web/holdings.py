@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pactshare.api.auth import current_node
+from pactshare.domain.obligations import receipt_obligations
 from pactshare.errors import NotFoundError
 from pactshare.node.dossier import item_dossier
 from pactshare.node.holdings import visible_holdings
@@ -41,4 +42,9 @@ def item_page(request: Request, item_id: str) -> Response:
         record = item_dossier(node, person, item_id)
     except NotFoundError:
         return not_found(request, f"There is no item {item_id!r} you may see on this node.")
-    return page(request, "item.html", {"item": record.item, "dossier": record}, person=person)
+    item = record.item
+    agreements = node.prepared_now().registry.agreements
+    under = agreements.get(item.received_under or "")
+    owed = () if under is None else receipt_obligations(under, item.originator, node.party_code)
+    context = {"item": item, "dossier": record, "obligations": owed}
+    return page(request, "item.html", context, person=person)

@@ -67,6 +67,7 @@ def _register_commands() -> None:
         keys,
         nodes,
         notes,
+        personnel,
     )
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "authenticate",
     "check_officer",
     "enrol_person",
+    "everyone",
     "find_person",
     "person_by_token",
     "person_name",
@@ -205,6 +206,11 @@ def find_person(tx: Connection, name: str) -> PersonRecord:
             f"no person named {name!r} on this node (add one with: pactshare person add)"
         )
     return _record(row)
+
+
+def everyone(tx: Connection) -> list[PersonRecord]:
+    """Every person recorded on the node, by name."""
+    return [_record(row) for row in tx.execute(select(persons).order_by(persons.c.name))]
 
 
 def person_by_token(

@@ -140,3 +140,16 @@ def test_people_over_time_on_the_command_line(live: LiveNode) -> None:
     refused = run_cli("person", "leave", "officer", "--reason", "x", "--as", "low", "--home", home)
     assert refused.returncode == 2
     assert "neither an admin nor a security officer" in refused.stderr
+
+
+def test_the_people_page_shows_the_review_to_an_officer_only(live: LiveNode) -> None:
+    item_id = _item(live)
+    with live.client() as officer:
+        assert sign_in(officer, live.tokens["officer"], "/people").status_code == 303
+        page = officer.get("/people")
+    assert page.status_code == 200
+    assert '<tr data-person="reader" data-count="1">' in page.text
+    assert f'<a href="/items/{item_id}">' in page.text
+    with live.client() as reader:
+        sign_in(reader, live.tokens["reader"], "/people")
+        assert reader.get("/people").status_code == 403

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pactshare.web import agreements, audit, explorer, holdings, network, session
+from pactshare.web import agreements, audit, explorer, holdings, network, people, session
 from pactshare.web.rendering import STATIC_DIR
 
 __all__ = ["STATIC_DIR", "router"]
 
 router = APIRouter(include_in_schema=False)
-for part in (network, agreements, explorer, session, holdings, audit):
+for part in (network, agreements, explorer, session, holdings, audit, people):
     router.include_router(part.router)

@@ -1,0 +1,33 @@
+"""The people page: the periodic access review (R-ACC-3) — every person of the node's party,
+their clearance and its validity, their need-to-know, and the holdings they may open now.
+For a security officer (or an admin)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from pactshare.api.auth import current_node, require
+from pactshare.api.problems import ProblemError
+from pactshare.node.people import Role
+from pactshare.node.personnel import access_review
+from pactshare.web.rendering import page
+from pactshare.web.session import person_or_redirect
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/people", response_model=None)
+def people_page(request: Request) -> Response:
+    person = person_or_redirect(request)
+    if isinstance(person, Response):
+        return person
+    try:
+        require(Role.SECURITY_OFFICER)(person)
+    except ProblemError as exc:
+        return page(request, "forbidden.html", {"why": exc.detail}, status=403, person=person)
+    node = current_node(request)
+    context = {"rows": access_review(node), "now": node.now()}
+    return page(request, "people.html", context, person=person)

@@ -49,7 +49,8 @@ from pactshare.errors import PackageError, PactshareError, PolicyError, RefusedE
 from pactshare.node import faults, journal
 from pactshare.node.consents import ApprovalBody
 from pactshare.node.documents import checked_body, sign_document, verify_document
-from pactshare.node.items import Item, ItemState, find_item, store_envelope
+from pactshare.node.envelopes import store_envelope
+from pactshare.node.items import Item, ItemState, find_item
 from pactshare.node.packages import Manifest, envelope_chunks, read_manifest
 from pactshare.node.service import Node
 from pactshare.store.objects import Staged

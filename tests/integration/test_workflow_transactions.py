@@ -14,11 +14,14 @@ from sqlalchemy import Engine, event
 
 from pactshare import seal
 from pactshare.errors import RefusedError
+from pactshare.federation.delivery import deliver_due
+from pactshare.federation.peers import add_peer
 from pactshare.federation.storage import outbox_entries
 from pactshare.node.envelopes import envelope_blocks, find_envelope
 from pactshare.node.items import get_item, register
 from pactshare.node.provision import provide
 from pactshare.node.service import Node
+from pactshare.server.runner import NodeServer
 from tests.support import Clock, at, pinned_nodes
 
 LABEL = """policy = "gsomia-kor-jpn-2016"
@@ -119,3 +122,17 @@ def test_a_refused_provide_is_one_write_transaction(nodes: tuple[Node, Node, str
     with writes(kor.db.engine) as counted, pytest.raises(RefusedError):
         provide(kor, item, "USA", package=None)
     assert counted.count == 1
+
+
+def test_receiving_over_the_network_is_one_write_transaction(
+    nodes: tuple[Node, Node, str],
+) -> None:
+    kor, jpn, item = nodes
+    with NodeServer(jpn, port=0) as server:
+        add_peer(kor, "JPN", server.url)
+        server.worker.stop()
+        provision = provide(kor, item, "JPN", package=None)
+        with writes(jpn.db.engine) as received:
+            report = deliver_due(kor)
+    assert report.delivered == [provision.provision_id]
+    assert received.count == 1

@@ -244,7 +244,7 @@ def test_a_signature_verifies_only_for_its_own_path(path: str) -> None:
     def check(at_path: str) -> bool:
         seen.clear()
         try:
-            verify_request("POST", at_path, headers, directory, recipient="JPN", now=time.time(), remember_nonce=remember)  # fmt: skip
+            verify_request("POST", at_path, headers, directory, recipient="JPN", now=time.time(), fresh_nonce=remember)  # fmt: skip
         except SignatureError:
             return False
         return True

@@ -167,3 +167,19 @@ def test_hop_records_out_of_canonical_form_are_malformed(world: World) -> None:
     spaced = json.dumps(json.loads(relayed[start : start + length]), sort_keys=True)
     with pytest.raises(EnvelopeMalformedError, match="canonical form"):
         hops_from_bytes(spaced.encode())
+
+
+@pytest.mark.parametrize("relay", ["forward", "rewrap"])
+def test_a_relayed_envelope_is_its_new_front_then_the_original_from_payload_at(
+    world: World, relay: str
+) -> None:
+    original = seal_bytes(world, os.urandom(100), to=("USA", "JPN"), chunk_size=32)
+    if relay == "forward":
+        relayed = seal.forward(io.BytesIO(original), world.usa, world.directory, to="JPN", at=AT)
+    else:
+        to = [world.directory.current("KOR")]
+        relayed = seal.rewrap(io.BytesIO(original), world.usa, world.directory, to=to, at=AT)
+    whole = b"".join(relayed)
+    assert whole == relayed.front + original[relayed.payload_at :]
+    assert relayed.payload_at == len(original) - len(whole) + len(relayed.front)
+    assert seal.verify(whole, world.directory).hops[-1].kind == relay

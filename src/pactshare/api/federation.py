@@ -28,15 +28,15 @@ from pactshare.defaults import DEFAULT_MAX_BODY  # set app.state.federation_max_
 from pactshare.errors import PackageError, PactshareError
 from pactshare.federation.attestation import MAX_QUERY, QUERY_PATH, answer_query
 from pactshare.federation.delivery import PATH
-from pactshare.federation.inbound import JSON, ZIP, Inbound, accept
+from pactshare.federation.inbound import JSON, ZIP, Inbound, Nonce, accept, keep_nonce
 from pactshare.federation.signatures import (
-    MAX_AGE,
+    NONCE_WINDOW,
     SignatureError,
     SignedRequest,
     digest_matches,
     verify_request,
 )
-from pactshare.federation.storage import remember_nonce
+from pactshare.federation.storage import nonce_seen
 from pactshare.federation.versions import INFO_PATH, NONCE_PATTERN, own_info
 from pactshare.node.clock import real_now, real_time
 from pactshare.node.service import Node
@@ -48,12 +48,9 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["federation"])
 
 
-def _remember_nonce(node: Node, nonce: str, key_id: str) -> bool:
-    """Record a nonce; False if seen within the freshness window. Older ones are purged."""
-    return remember_nonce(node, nonce, key_id, now=real_now(), window=2 * MAX_AGE)
-
-
 def _verify(node: Node, request: Request) -> SignedRequest:
+    """Check the request's signature, and that its nonce was not seen (it is kept with what
+    the request does: :func:`_nonce`)."""
     try:
         return verify_request(
             request.method,
@@ -62,14 +59,30 @@ def _verify(node: Node, request: Request) -> SignedRequest:
             node.directory,
             recipient=node.party_code,
             now=real_time(),
-            remember_nonce=lambda nonce, key_id: _remember_nonce(node, nonce, key_id),
+            fresh_nonce=lambda nonce, _key_id: (
+                not nonce_seen(node, nonce, now=real_now(), window=NONCE_WINDOW)
+            ),
         )
     except SignatureError as exc:
-        log.warning("federation request refused", extra={"status": exc.status, "reason": str(exc)})
-        title = "Unauthenticated" if exc.status == 401 else "Bad signature"
-        raise ProblemError(
-            exc.status, title, str(exc), headers={"WWW-Authenticate": "Signature"}
-        ) from exc
+        raise _unauthenticated(exc) from exc
+
+
+def _unauthenticated(exc: SignatureError) -> ProblemError:
+    log.warning("federation request refused", extra={"status": exc.status, "reason": str(exc)})
+    title = "Unauthenticated" if exc.status == 401 else "Bad signature"
+    return ProblemError(exc.status, title, str(exc), headers={"WWW-Authenticate": "Signature"})
+
+
+def _nonce(signed: SignedRequest) -> Nonce:
+    return Nonce(signed.nonce, signed.key_id, real_now())
+
+
+def _keep(node: Node, nonce: Nonce) -> None:
+    """Keep the nonce of a request that writes nothing else (or was refused unapplied)."""
+    try:
+        keep_nonce(node, nonce)
+    except SignatureError as exc:  # a replay that reached the database first
+        raise _unauthenticated(exc) from exc
 
 
 async def _spool(request: Request, target: Path, limit: int) -> bytes:
@@ -155,22 +168,30 @@ def _signed_request(*media_types: str) -> dict[str, Any]:
     openapi_extra=_signed_request(ZIP, JSON),
 )
 async def receive_message(request: Request) -> dict[str, Any]:
-    """Verify the RFC 9421 signature, then the body's digest, then apply the message once."""
+    """Verify the RFC 9421 signature, then the body's digest, then apply the message once (in
+    one transaction with the request's nonce)."""
     node: Node = request.app.state.node
     signed = await run_in_threadpool(_verify, node, request)
+    nonce = _nonce(signed)
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type not in (ZIP, JSON):
-        raise ProblemError(415, "Unsupported media type", f"send {ZIP} or {JSON}")
     limit = int(getattr(request.app.state, "federation_max_body", DEFAULT_MAX_BODY))
     with tempfile.TemporaryDirectory(prefix="inbound-", dir=node.home.root) as folder:
         body = Path(folder) / "body"
-        sha256 = await _spool(request, body, limit)
-        if not digest_matches(signed.content_digest, sha256):
-            raise ProblemError(400, "Digest mismatch", "the body does not match Content-Digest")
+        try:
+            if media_type not in (ZIP, JSON):
+                raise ProblemError(415, "Unsupported media type", f"send {ZIP} or {JSON}")
+            sha256 = await _spool(request, body, limit)
+            if not digest_matches(signed.content_digest, sha256):
+                raise ProblemError(400, "Digest mismatch", "the body does not match Content-Digest")
+        except ProblemError:
+            await run_in_threadpool(_keep, node, nonce)
+            raise
         created = datetime.fromtimestamp(signed.created, UTC)
-        message = Inbound(signed.party, signed.message_id, media_type, body, created)
+        message = Inbound(signed.party, signed.message_id, media_type, body, created, nonce)
         try:
             answer = await run_in_threadpool(accept, node, message)
+        except SignatureError as exc:  # a replay that reached the transaction first
+            raise _unauthenticated(exc) from exc
         except PactshareError as exc:
             log.warning(
                 "message refused",
@@ -220,6 +241,7 @@ async def cosigned_head(request: Request) -> dict[str, Any]:
     is written but the request's nonce); see :mod:`pactshare.federation.attestation`."""
     node: Node = request.app.state.node
     signed = await run_in_threadpool(_verify, node, request)
+    await run_in_threadpool(_keep, node, _nonce(signed))
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != JSON:
         raise ProblemError(415, "Unsupported media type", f"send {JSON}")

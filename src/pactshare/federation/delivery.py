@@ -24,12 +24,10 @@ from __future__ import annotations
 import json
 import logging
 import random
-import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -49,13 +47,13 @@ from pactshare.federation.storage.outbox import (
     schedule_retry,
 )
 from pactshare.federation.storage.peers import peer_url
-from pactshare.limits import blocks
 from pactshare.node import journal
 from pactshare.node.answers import ACCEPTANCE, answer_acknowledged
 from pactshare.node.clock import monotonic, real_now, real_time
 from pactshare.node.documents import verify_document
+from pactshare.node.envelopes import envelope_blocks, find_envelope
 from pactshare.node.notes import acknowledged
-from pactshare.node.packages import write_package
+from pactshare.node.packages import package_bytes
 from pactshare.node.service import Node
 
 __all__ = [
@@ -203,38 +201,26 @@ def _send(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     with node.db.atomic() as tx:
         base = peer_url(tx, row.recipient)
+        envelope = None
+        if row.kind == ITEM:
+            envelope = find_envelope(tx, row.payload["body"]["envelope"]["digest"])
     if base is None:
         raise _RetryError(f"no URL for {row.recipient}: add it with pactshare peer add")
-    with tempfile.TemporaryDirectory(prefix="outbound-", dir=node.home.root) as folder:
-        body, media_type = _body(node, row, Path(folder))
-        headers = {
-            "content-type": media_type,
-            "content-digest": content_digest(_chunks(body)),
-            MESSAGE_ID: row.id,
-        }
-        signed = signing_headers(
-            node.keys, "POST", PATH, headers, recipient=row.recipient, created=int(real_time())
-        )
-        signed["content-length"] = str(body.stat().st_size)
-        with translated(_RetryError, lambda exc: f"{type(exc).__name__}: {exc}"):
-            answer = http.post(base + PATH, content=_chunks(body), headers=signed)
+    if envelope is not None:  # the transfer package, built in memory (nothing to keep)
+        body, media_type = package_bytes(row.payload, envelope_blocks(node, envelope)), ZIP
+    else:
+        body, media_type = json.dumps(row.payload, ensure_ascii=False).encode("utf-8"), JSON
+    headers = {
+        "content-type": media_type,
+        "content-digest": content_digest([body]),
+        MESSAGE_ID: row.id,
+    }
+    signed = signing_headers(
+        node.keys, "POST", PATH, headers, recipient=row.recipient, created=int(real_time())
+    )
+    with translated(_RetryError, lambda exc: f"{type(exc).__name__}: {exc}"):
+        answer = http.post(base + PATH, content=body, headers=signed)
     return _receipt(node, row, answer)
-
-
-def _body(node: Node, row: OutboxEntry, folder: Path) -> tuple[Path, str]:
-    """The request body in a file: the transfer package for an item, else the document."""
-    path = folder / "body"
-    if row.kind == ITEM:
-        with node.objects.open(row.payload["body"]["envelope"]["digest"]) as source:
-            write_package(path, row.payload, blocks(source))
-        return path, ZIP
-    path.write_bytes(json.dumps(row.payload, ensure_ascii=False).encode("utf-8"))
-    return path, JSON
-
-
-def _chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as source:
-        yield from blocks(source)
 
 
 def _receipt(

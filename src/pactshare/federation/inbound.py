@@ -26,14 +26,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+
 from pactshare import canonical
 from pactshare.audit import EntryKind
 from pactshare.domain import parse_instant
 from pactshare.domain.authority import TOLERANCE
 from pactshare.errors import InputError, PackageError, RefusedError, StorageError
 from pactshare.federation import relay, witness
-from pactshare.federation.signatures import MESSAGE_ID
+from pactshare.federation.signatures import MESSAGE_ID, NONCE_WINDOW, REPLAYED, SignatureError
 from pactshare.federation.storage.inbound import answered, record_answered
+from pactshare.federation.storage.peers import remember_nonce
 from pactshare.limits import check_id, parse_json
 from pactshare.node import incidents, journal
 from pactshare.node.answers import ACCEPTANCE, REJECTION, record_answer
@@ -42,10 +45,19 @@ from pactshare.node.custody import apply_reclassification_notice
 from pactshare.node.documents import ACKNOWLEDGEMENT, sign_document, verify_document
 from pactshare.node.notes import record_note
 from pactshare.node.packages import read_manifest
-from pactshare.node.reception import ALREADY_RECEIVED, receive_package
+from pactshare.node.reception import ALREADY_RECEIVED, receive_opened
 from pactshare.node.service import Node
 
-__all__ = ["ACKNOWLEDGEMENT", "HANDLERS", "ITEM", "Inbound", "accept", "message_kinds"]
+__all__ = [
+    "ACKNOWLEDGEMENT",
+    "HANDLERS",
+    "ITEM",
+    "Inbound",
+    "Nonce",
+    "accept",
+    "keep_nonce",
+    "message_kinds",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +71,77 @@ Handler = Callable[[Node, str, dict[str, Any], str, datetime], dict[str, Any] | 
 
 
 @dataclass(frozen=True, slots=True)
+class Nonce:
+    """A verified request's nonce, with the key that signed it and when it arrived (real
+    time): kept in the transaction of what the request does (:func:`accept`)."""
+
+    value: str
+    key_id: str
+    seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
-    """A verified request: who sent it (from its signature), its id, type and body file, and
-    when it was signed (RFC 9421 ``created``, real time, checked fresh; None if unknown)."""
+    """A verified request: who sent it (from its signature), its id, type and body file, when
+    it was signed (RFC 9421 ``created``, real time, checked fresh; None if unknown) and its
+    nonce (None: a message not carried by a request, nothing to keep)."""
 
     sender: str
     message_id: str
     content_type: str
     body: Path
     created: datetime | None = None
+    nonce: Nonce | None = None
+
+
+class _Joined:
+    """A request's nonce, kept in the first transaction of what the request does that takes
+    it (that transaction refuses a replay that got there first), or in its own."""
+
+    def __init__(self, nonce: Nonce | None) -> None:
+        self.nonce = nonce
+        self.taken = False
+
+    def __call__(self, tx: Connection) -> None:
+        if self.nonce is None:
+            return
+        nonce = self.nonce
+        fresh = remember_nonce(
+            tx, nonce.value, nonce.key_id, now=nonce.seen_at, window=NONCE_WINDOW
+        )
+        if not fresh and not self.taken:  # kept by another request since we checked it
+            raise SignatureError(REPLAYED)
+        self.taken = True  # a rolled-back transaction took it: the next one keeps it
+
+    def keep(self, node: Node) -> None:
+        """Keep the nonce in a transaction of its own (a no-op if it is kept already)."""
+        with node.db.atomic() as tx:
+            self(tx)
+
+
+def keep_nonce(node: Node, nonce: Nonce) -> None:
+    """Keep the nonce of a request refused before it was applied (in its own transaction)."""
+    _Joined(nonce).keep(node)
 
 
 def accept(node: Node, message: Inbound) -> dict[str, Any]:
     """Apply ``message`` once; answer ``{"message_id", "receipt"}`` (a signed document), and
-    ``"reply"`` when the handler signed one."""
+    ``"reply"`` when the handler signed one. The request's nonce is kept in the transaction
+    that records what the message does; if it fails, in one of its own."""
+    joined = _Joined(message.nonce)
+    try:
+        answer = _accept(node, message, joined)
+    except SignatureError:
+        raise
+    except BaseException:
+        joined.keep(node)
+        raise
+    if not joined.taken:
+        joined.keep(node)
+    return answer
+
+
+def _accept(node: Node, message: Inbound, joined: _Joined) -> dict[str, Any]:
     try:
         check_id(message.message_id, what=MESSAGE_ID)
     except InputError as exc:
@@ -80,13 +149,13 @@ def accept(node: Node, message: Inbound) -> dict[str, Any]:
     media_type = message.content_type.split(";", 1)[0].strip().lower()
     if media_type == ZIP:
         try:
-            answer = {"receipt": _item(node, message)}
+            answer = {"receipt": _item(node, message, joined)}
         except RefusedError as exc:  # name the message, not the file we spooled it to
             raise RefusedError(_named(exc, message), reasons=exc.reasons) from exc
         except PackageError as exc:
             raise PackageError(_named(exc, message)) from exc
     elif media_type == JSON:
-        answer = _document(node, message)
+        answer = _document(node, message, joined)
     else:
         raise PackageError(f"content-type: {media_type!r} is neither {ZIP} nor {JSON}")
     return {"message_id": message.message_id, **answer}
@@ -96,17 +165,17 @@ def _named(error: Exception, message: Inbound) -> str:
     return str(error).replace(str(message.body), f"message {message.message_id}")
 
 
-def _item(node: Node, message: Inbound) -> dict[str, Any]:
+def _item(node: Node, message: Inbound, joined: _Joined) -> dict[str, Any]:
     where = f"message {message.message_id}"
     manifest, archive = read_manifest(message.body, node.directory, source=where)
-    archive.close()
-    if manifest.sender != message.sender:
-        raise PackageError(
-            f"{where}: signed by {message.sender}, but the package is from {manifest.sender}"
-        )
-    if manifest.package_id != message.message_id:
-        raise PackageError(f"{where}: the message id must be the package id")
-    reception = receive_package(node, message.body, source=where)
+    with archive:
+        if manifest.sender != message.sender:
+            raise PackageError(
+                f"{where}: signed by {message.sender}, but the package is from {manifest.sender}"
+            )
+        if manifest.package_id != message.message_id:
+            raise PackageError(f"{where}: the message id must be the package id")
+        reception = receive_opened(node, manifest, archive, source=where, joined=joined)
     final = str(manifest.body.get("final_recipient", node.party_code))
     if final != node.party_code:  # we are the hub: ask the originator (R-TISA-6 step 2)
         new_hop = reception.custody != ALREADY_RECEIVED
@@ -114,7 +183,7 @@ def _item(node: Node, message: Inbound) -> dict[str, Any]:
     return reception.receipt
 
 
-def _document(node: Node, message: Inbound) -> dict[str, Any]:
+def _document(node: Node, message: Inbound, joined: _Joined) -> dict[str, Any]:
     where = f"message {message.message_id}"
     if message.body.stat().st_size > _MAX_DOCUMENT:
         raise PackageError(f"{where}: a document larger than {_MAX_DOCUMENT} bytes")
@@ -138,12 +207,16 @@ def _document(node: Node, message: Inbound) -> dict[str, Any]:
     # its own transactions (and is idempotent by itself: the same head, the same answer).
     early = handler(node, signer, document, where, node.now()) if kind in OWN_TRANSACTION else None
     try:
-        return _apply(node, message, document, handler=handler, signer=signer, early=early)
+        return _apply(
+            node, message, document, handler=handler, signer=signer, early=early, joined=joined
+        )
     except StorageError:
         # The same message delivered twice at once (a retry racing a slow first attempt):
         # the other request recorded it first; answer what it answered.
         with node.db.atomic() as tx:
             earlier = answered(tx, message.message_id)
+            if earlier is not None:
+                joined(tx)
         if earlier is None:
             raise
         return earlier
@@ -173,10 +246,13 @@ def _apply(
     handler: Handler,
     signer: str,
     early: dict[str, Any] | None,
+    joined: _Joined,
 ) -> dict[str, Any]:
-    """Apply the document once and record the answer, in one transaction."""
+    """Apply the document once and record the answer, in one transaction (which keeps the
+    request's nonce)."""
     kind, where, now = str(document["kind"]), f"message {message.message_id}", node.now()
     with node.db.atomic() as tx:
+        joined(tx)
         earlier = answered(tx, message.message_id)
         if earlier is not None:
             return earlier

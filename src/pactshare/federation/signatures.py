@@ -34,7 +34,9 @@ __all__ = [
     "MAX_AGE",
     "MAX_SKEW",
     "MESSAGE_ID",
+    "NONCE_WINDOW",
     "RECIPIENT",
+    "REPLAYED",
     "SignatureError",
     "SignedRequest",
     "content_digest",
@@ -52,6 +54,8 @@ LABEL = "pactshare"
 ALG = "ed25519"
 MAX_AGE = 300  # seconds a signature stays fresh
 MAX_SKEW = 30  # seconds a sender's clock may run ahead of ours
+NONCE_WINDOW = 2 * MAX_AGE  # seconds a nonce is kept: longer than any signature stays fresh
+REPLAYED = "replayed request: this nonce was seen before"
 
 
 class SignatureError(FederationError):
@@ -73,6 +77,7 @@ class SignedRequest:
     message_id: str
     content_digest: str
     created: int
+    nonce: str
 
 
 def content_digest(chunks: Iterable[bytes]) -> str:
@@ -191,14 +196,14 @@ def verify_request(
     *,
     recipient: str,
     now: float,
-    remember_nonce: Callable[[str, str], bool],
+    fresh_nonce: Callable[[str, str], bool],
 ) -> SignedRequest:
     """Check a request's signature (not yet its body: see :func:`digest_matches`).
 
     ``recipient`` is the receiving node's party code: a request signed for another party is
     refused. ``now`` is the real wall-clock time (POSIX seconds);
-    ``remember_nonce(nonce, key_id)`` records a nonce and returns False if it was seen before
-    (a replay).
+    ``fresh_nonce(nonce, key_id)`` returns False if the nonce was seen before (a replay); the
+    receiver keeps it in the transaction of what the request does.
     """
     params, signature = _our_signature(headers)
     created, key_id = params.params.get("created"), params.params.get("keyid")
@@ -223,9 +228,9 @@ def verify_request(
     lower = {key.lower(): value for key, value in headers.items()}
     if lower[RECIPIENT].strip() != recipient:
         raise SignatureError(f"a request signed for another node, not for {recipient}")
-    if not remember_nonce(nonce, key_id):
-        raise SignatureError("replayed request: this nonce was seen before")
-    return SignedRequest(party, key_id, lower[MESSAGE_ID], lower["content-digest"], created)
+    if not fresh_nonce(nonce, key_id):
+        raise SignatureError(REPLAYED)
+    return SignedRequest(party, key_id, lower[MESSAGE_ID], lower["content-digest"], created, nonce)
 
 
 def signing_headers(

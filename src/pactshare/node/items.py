@@ -25,8 +25,9 @@ from pactshare.errors import (
     NotFoundError,
 )
 from pactshare.node import faults, journal
+from pactshare.node.envelopes import store_envelope
 from pactshare.node.service import Node
-from pactshare.store.schema import envelopes, items
+from pactshare.store.schema import items
 
 __all__ = [
     "Item",
@@ -38,7 +39,6 @@ __all__ = [
     "new_label",
     "register",
     "register_label",
-    "store_envelope",
 ]
 
 
@@ -88,12 +88,6 @@ def _item(r: Row[Any]) -> Item:
         disposal=r.disposal,
         recorded_at=r.recorded_at,
     )
-
-
-def store_envelope(node: Node, tx: Connection, digest: str, size: int) -> None:
-    """Record a stored envelope once (content-addressed: the same bytes, the same row)."""
-    if tx.execute(select(envelopes.c.digest).where(envelopes.c.digest == digest)).first() is None:
-        tx.execute(insert(envelopes).values(digest=digest, size=size, stored_at=node.now()))
 
 
 def find_item(tx: Connection, item_id: str) -> Item | None:

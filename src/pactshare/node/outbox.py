@@ -28,15 +28,16 @@ def queue_message(
     """Queue ``payload`` (a signed document) for ``recipient``; return the message id."""
     ident = message_id or uuid.uuid4().hex
     tx.execute(
-        insert(outbox).values(
-            id=ident,
-            kind=kind,
-            recipient=recipient,
-            payload=payload,
-            envelope=envelope,
-            created_at=at,
-            attempts=0,
-            next_attempt_at=at,
-        )
+        insert(outbox),
+        {
+            "id": ident,
+            "kind": kind,
+            "recipient": recipient,
+            "payload": payload,
+            "envelope": envelope,
+            "created_at": at,
+            "attempts": 0,
+            "next_attempt_at": at,
+        },
     )
     return ident

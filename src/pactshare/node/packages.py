@@ -13,13 +13,14 @@ expand more than :data:`MAX_EXPANSION` times its stored bytes is refused before 
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel
 
@@ -34,6 +35,7 @@ __all__ = [
     "MAX_EXPANSION",
     "Manifest",
     "envelope_chunks",
+    "package_bytes",
     "read_manifest",
     "sign_manifest",
     "write_package",
@@ -92,10 +94,22 @@ def sign_manifest(body: dict[str, Any], keys: seal.PartyKeys) -> dict[str, Any]:
 
 def write_package(path: Path, signed_manifest: dict[str, Any], envelope: Iterator[bytes]) -> None:
     """Write the package atomically (a temporary file renamed into place)."""
-    with (
-        atomic_output(path) as out,
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive,
-    ):
+    with atomic_output(path) as out:
+        _write_archive(out, signed_manifest, envelope)
+
+
+def package_bytes(signed_manifest: dict[str, Any], envelope: Iterator[bytes]) -> bytes:
+    """The package in memory (a request's body: nothing to keep, so nothing to sync)."""
+    buffer = io.BytesIO()
+    _write_archive(buffer, signed_manifest, envelope)
+    return buffer.getvalue()
+
+
+def _write_archive(
+    out: IO[bytes], signed_manifest: dict[str, Any], envelope: Iterator[bytes]
+) -> None:
+    """Write the package's ZIP archive to ``out``."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         archive.writestr(_MANIFEST, json.dumps(signed_manifest, ensure_ascii=False, indent=2))
         with archive.open(_ENVELOPE, "w", force_zip64=True) as entry:
             for chunk in envelope:

@@ -8,9 +8,12 @@ queues the package in the outbox for the network.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +21,24 @@ from sqlalchemy import Connection, insert, select, update
 
 from pactshare import seal
 from pactshare.audit import EntryKind
-from pactshare.domain import Approval, ApprovalKind, Outcome, Request, decide, normalise_party_code
+from pactshare.domain import (
+    Approval,
+    ApprovalKind,
+    Decision,
+    Outcome,
+    Request,
+    decide,
+    normalise_party_code,
+)
 from pactshare.domain.wire import decision_json
 from pactshare.errors import (
     EnvelopeKeyError,
     NodeError,
     RefusedError,
 )
-from pactshare.limits import blocks
 from pactshare.node import faults, journal
-from pactshare.node.items import Item, ItemState, item_row, store_envelope
+from pactshare.node.envelopes import StoredEnvelope, envelope_blocks, find_envelope, keep_front
+from pactshare.node.items import Item, ItemState, item_row
 from pactshare.node.outbox import queue_message
 from pactshare.node.packages import sign_manifest, write_package
 from pactshare.node.service import Node
@@ -47,31 +58,24 @@ class Provision:
     package: Path | None
 
 
-def _approvals(tx: Connection, item_id: str) -> tuple[Approval, ...]:
-    rows = tx.execute(select(approvals).where(approvals.c.item_id == item_id))
-    return tuple(
+def _approvals(tx: Connection, item: Item) -> tuple[tuple[Approval, ...], list[dict[str, Any]]]:
+    """The approvals on file for the item, and the signed documents of those to show the next
+    party: the originator's own, not revoked (the next party refuses a release that carries
+    anyone else's)."""
+    rows = tx.execute(select(approvals).where(approvals.c.item_id == item.id)).all()
+    found = tuple(
         Approval(
             r.originator, ApprovalKind(r.kind), r.subject, r.recorded_at, r.item_id, r.revoked_at
         )
         for r in rows
     )
+    shown = [
+        dict(r.document) for r in rows if r.originator == item.originator and r.revoked_at is None
+    ]
+    return found, shown
 
 
-def _approval_documents(node: Node, item_id: str, originator: str) -> list[dict[str, Any]]:
-    """The originator's signed approvals on file for the item, to show the next party (and
-    only the originator's: the next party refuses a release that carries anyone else's)."""
-    with node.db.atomic() as tx:
-        rows = tx.execute(
-            select(approvals.c.document).where(
-                approvals.c.item_id == item_id,
-                approvals.c.originator == originator,
-                approvals.c.revoked_at.is_(None),
-            )
-        )
-        return [dict(document) for document in rows.scalars()]
-
-
-def _request(node: Node, tx: Connection, row: Item, recipient: str) -> Request:
+def _request(node: Node, row: Item, recipient: str, found: tuple[Approval, ...]) -> Request:
     label = row.label
     return Request(
         originator=label["originator"],
@@ -82,18 +86,29 @@ def _request(node: Node, tx: Connection, row: Item, recipient: str) -> Request:
         purpose=label.get("purpose"),
         provided_for=label.get("purpose"),
         releasable_to=tuple(label["releasable_to"]),
-        approvals=_approvals(tx, row.id),
+        approvals=found,
         item_id=row.id,
         received_under=row.received_under,
     )
 
 
+def _measured(pieces: Iterable[bytes | memoryview]) -> tuple[str, int]:
+    """The SHA-256 (hex) and size of the concatenated ``pieces``."""
+    digest, size = hashlib.sha256(), 0
+    for piece in pieces:
+        digest.update(piece)
+        size += len(piece)
+    return digest.hexdigest(), size
+
+
 def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -> Provision:
     """Decide now; record a refusal, or wrap the item for the next hop and send or package it.
 
-    Order, for crash safety: the provision (with its signed manifest) commits before the
-    package is written, so no package ever leaves without its record; a package interrupted
-    by a crash is finished by running the same command again, not provided twice.
+    One transaction records the decision, the provision, the re-wrapped envelope (its front:
+    the payload is the held envelope's), the audit entry and the outbox message, or the
+    refusal's audit entry: a crash leaves all of it or none. For hand carriage the package is
+    written after that commit, so no package ever leaves without its record; a package
+    interrupted by a crash is finished by running the same command again, not provided twice.
     """
     now = node.now()
     target = normalise_party_code(recipient)
@@ -105,7 +120,8 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
         row = item_row(tx, item_id)
         if row.state != ItemState.HELD:
             raise NodeError(f"item {item_id} is {row.state}; only held items can be provided")
-        decision = decide(_request(node, tx, row, target), node.prepared(tx), now)
+        found, documents = _approvals(tx, row)
+        decision = decide(_request(node, row, target, found), node.prepared(tx), now)
         if decision.outcome is Outcome.REFUSED:
             journal.record(
                 tx,
@@ -115,6 +131,8 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
                 subject=item_id,
                 details={"recipient": target, "decision": decision_json(decision)},
             )
+        else:
+            recorded = _record(node, tx, row, decision, documents, package=package, now=now)
     if decision.outcome is Outcome.REFUSED:
         denials = tuple(f"{r.rule}: {r.text}" for r in decision.denials)
         log.info(
@@ -122,6 +140,35 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
             extra={"item_id": item_id, "to": target, "outcome": decision.outcome.value},
         )
         raise RefusedError(f"providing {item_id} to {target} is refused", reasons=denials)
+    provision_id, signed, envelope = recorded
+    log.info(
+        "provision decided",
+        extra={
+            "item_id": item_id,
+            "provision_id": provision_id,
+            "to": decision.route[-1].recipient,
+            "next_hop": decision.route[0].recipient,
+            "outcome": decision.outcome.value,
+            "agreement": decision.route[0].agreement,
+        },
+    )
+    if package is not None:
+        _write(node, provision_id, envelope, signed, package)
+    return Provision(provision_id, decision_json(decision), package)
+
+
+def _record(
+    node: Node,
+    tx: Connection,
+    row: Item,
+    decision: Decision,
+    documents: list[dict[str, Any]],
+    *,
+    package: Path | None,
+    now: datetime,
+) -> tuple[str, dict[str, Any], StoredEnvelope]:
+    """Wrap the data key for the next hop and record the provision inside ``tx``; return its
+    id, its signed manifest and the re-wrapped envelope."""
     next_hop = decision.route[0].recipient
     try:
         recipient_keys = node.directory.current(next_hop)
@@ -130,9 +177,9 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
             f"{next_hop}'s public key is not pinned; add it with: pactshare directory add FILE"
         ) from exc
     with node.objects.open(row.envelope) as sealed:
-        digest, size = node.objects.put_chunks(
-            seal.rewrap(sealed, node.keys, node.directory, to=[recipient_keys], at=now)
-        )
+        relayed = seal.rewrap(sealed, node.keys, node.directory, to=[recipient_keys], at=now)
+        digest, size = _measured(relayed)  # the held envelope is verified as it passes
+    envelope = StoredEnvelope(digest, size, relayed.front, row.envelope, relayed.payload_at)
     faults.checkpoint("provide:wrapped")
     provision_id = uuid.uuid4().hex
     body = {
@@ -140,72 +187,72 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
         "sender": node.party_code,
         "recipient": next_hop,
         "final_recipient": decision.route[-1].recipient,
-        "item_id": item_id,
+        "item_id": row.id,
         "created_at": now.isoformat(),
         "envelope": {"digest": digest, "size": size},
         "label": row.label,
         "decision": decision_json(decision),
-        "approvals": _approval_documents(node, item_id, row.originator),
+        "approvals": documents,
     }
     signed = sign_manifest(body, node.keys)
-    with node.db.atomic() as tx:
-        store_envelope(node, tx, digest, size)
-        tx.execute(
-            insert(provisions).values(
-                id=provision_id,
-                item_id=item_id,
-                recipient=next_hop,
-                decided_at=now,
-                outcome=decision.outcome.value,
-                decision=decision_json(decision),
-                manifest=signed,
-                state="packaging" if package else "queued",
-            )
-        )
-        if package is None:
-            queue_message(
-                tx,
-                message_id=provision_id,
-                kind="item",
-                recipient=next_hop,
-                payload=signed,
-                at=now,
-                envelope=digest,
-            )
-        journal.record(
-            tx,
-            kind=EntryKind.PROVISION,
-            at=now,
-            actor=node.party_code,
-            subject=item_id,
-            details={
-                "provision": provision_id,
-                "to": next_hop,
-                "envelope": digest,
-                "decision": decision_json(decision),
-                "delivery": "package" if package else "outbox",
-            },
-        )
-    log.info(
-        "provision decided",
-        extra={
-            "item_id": item_id,
-            "provision_id": provision_id,
-            "to": decision.route[-1].recipient,
-            "next_hop": next_hop,
+    keep_front(
+        tx,
+        digest,
+        size,
+        front=relayed.front,
+        payload_of=row.envelope,
+        payload_at=relayed.payload_at,
+        at=now,
+    )
+    tx.execute(
+        insert(provisions),
+        {
+            "id": provision_id,
+            "item_id": row.id,
+            "recipient": next_hop,
+            "decided_at": now,
             "outcome": decision.outcome.value,
-            "agreement": decision.route[0].agreement,
+            "decision": decision_json(decision),
+            "manifest": signed,
+            "state": "packaging" if package else "queued",
         },
     )
-    if package is not None:
-        _write(node, provision_id, signed, package)
-    return Provision(provision_id, decision_json(decision), package)
+    if package is None:
+        queue_message(
+            tx,
+            message_id=provision_id,
+            kind="item",
+            recipient=next_hop,
+            payload=signed,
+            at=now,
+            envelope=digest,
+        )
+    journal.record(
+        tx,
+        kind=EntryKind.PROVISION,
+        at=now,
+        actor=node.party_code,
+        subject=row.id,
+        details={
+            "provision": provision_id,
+            "to": next_hop,
+            "envelope": digest,
+            "decision": decision_json(decision),
+            "delivery": "package" if package else "outbox",
+        },
+    )
+    return provision_id, signed, envelope
 
 
-def _write(node: Node, provision_id: str, signed: dict[str, Any], package: Path) -> None:
+def _write(
+    node: Node,
+    provision_id: str,
+    envelope: StoredEnvelope,
+    signed: dict[str, Any],
+    package: Path,
+) -> None:
     faults.checkpoint("provide:recorded")
-    with node.objects.open(signed["body"]["envelope"]["digest"]) as source:
-        write_package(package, signed, blocks(source))
+    write_package(package, signed, envelope_blocks(node, envelope))
     faults.checkpoint("provide:written")
     with node.db.atomic() as tx:
         tx.execute(
@@ -223,7 +270,8 @@ def _resume(node: Node, item_id: str, recipient: str, package: Path) -> Provisio
                 provisions.c.state == "packaging",
             )
         ).first()
-    if row is None:
-        return None
-    _write(node, row.id, row.manifest, package)
+        if row is None:
+            return None
+        envelope = find_envelope(tx, row.manifest["body"]["envelope"]["digest"])
+    _write(node, row.id, envelope, row.manifest, package)
     return Provision(row.id, row.decision, package)

@@ -25,6 +25,8 @@ refused: nobody may pre-date a release into a future the agreements have not rea
 from __future__ import annotations
 
 import logging
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -49,7 +51,8 @@ from pactshare.errors import PackageError, PactshareError, PolicyError, RefusedE
 from pactshare.node import faults, journal
 from pactshare.node.consents import ApprovalBody
 from pactshare.node.documents import checked_body, sign_document, verify_document
-from pactshare.node.items import Item, ItemState, find_item, store_envelope
+from pactshare.node.envelopes import store_envelope
+from pactshare.node.items import Item, ItemState, find_item
 from pactshare.node.packages import Manifest, envelope_chunks, read_manifest
 from pactshare.node.service import Node
 from pactshare.store.objects import Staged
@@ -61,12 +64,17 @@ __all__ = [
     "MAX_FUTURE",
     "RECEIVED",
     "RECEIVED_AGAIN",
+    "Joined",
     "Reception",
     "receive",
+    "receive_opened",
     "receive_package",
 ]
 
 log = logging.getLogger(__name__)
+
+#: What a caller records in the reception's transaction (a federation request's nonce).
+Joined = Callable[[Connection], None]
 
 MAX_FUTURE = timedelta(minutes=5)
 RECEIVED = "received"  # the item's first arrival here
@@ -102,35 +110,63 @@ def receive(node: Node, path: Path, *, source: str | None = None) -> dict[str, A
 
 def receive_package(node: Node, path: Path, *, source: str | None = None) -> Reception:
     """Receive the package at ``path``; say what it did to the custody of its item. Errors
-    name it ``source`` (default: the path)."""
-    now = node.now()
+    name it ``source`` (default: its path)."""
     package = source or str(path)
     manifest, archive = read_manifest(path, node.directory, source=package)
     with archive:
-        if manifest.recipient != node.party_code:
-            raise PackageError(
-                f"{package}: addressed to {manifest.recipient}, not to {node.party_code}"
-            )
-        decided_at = _decision_instant(manifest.body, now, package)
-        earlier = _earlier(node, manifest.package_id)
-        if earlier is not None:
-            return Reception(earlier, ALREADY_RECEIVED)
-        chunks = envelope_chunks(archive, manifest, where=package)
-        with node.objects.stage(chunks) as staged:
-            faults.checkpoint("receive:stored")
-            return _receive_staged(node, package, manifest, staged, decided_at=decided_at, now=now)
+        return receive_opened(node, manifest, archive, source=package)
 
 
-def _earlier(node: Node, package_id: str) -> dict[str, Any] | None:
-    """Our receipt for ``package_id``, if we received it before."""
+def receive_opened(
+    node: Node,
+    manifest: Manifest,
+    archive: zipfile.ZipFile,
+    *,
+    source: str,
+    joined: Joined | None = None,
+) -> Reception:
+    """Receive a package whose manifest was verified (:func:`read_manifest`), from its open
+    ``archive``. What it records — the refusal's audit entry, or the item, its envelope, the
+    receipt and the audit entry — is one transaction, which ``joined`` joins (a federation
+    request's nonce), as does the look-up that finds the package received before."""
+    now = node.now()
+    if manifest.recipient != node.party_code:
+        raise PackageError(f"{source}: addressed to {manifest.recipient}, not to {node.party_code}")
+    decided_at = _decision_instant(manifest.body, now, source)
+    earlier = _earlier(node, manifest.package_id, joined)
+    if earlier is not None:
+        return Reception(earlier, ALREADY_RECEIVED)
+    chunks = envelope_chunks(archive, manifest, where=source)
+    with node.objects.stage(chunks) as staged:
+        faults.checkpoint("receive:stored")
+        checked = _check(node, source, manifest, staged, decided_at=decided_at, now=now)
+        return _receive_checked(node, checked, staged, joined=joined)
+
+
+def _earlier(node: Node, package_id: str, joined: Joined | None) -> dict[str, Any] | None:
+    """Our receipt for ``package_id``, if we received it before (``joined`` joins then)."""
     with node.db.atomic() as tx:
         earlier = tx.execute(
             select(receipts.c.receipt).where(receipts.c.package_id == package_id)
         ).scalar_one_or_none()
+        if earlier is not None and joined is not None:
+            joined(tx)
     return None if earlier is None else dict(earlier)
 
 
-def _receive_staged(
+@dataclass(frozen=True, slots=True)
+class _Package:
+    """A package whose envelope verified: its manifest, label and the request to decide."""
+
+    package: str
+    manifest: Manifest
+    label: seal.Label
+    request: Request
+    decided_at: datetime  # the sender's decision instant, at which we decide too
+    now: datetime  # when we receive it
+
+
+def _check(
     node: Node,
     package: str,
     manifest: Manifest,
@@ -138,8 +174,8 @@ def _receive_staged(
     *,
     decided_at: datetime,
     now: datetime,
-) -> Reception:
-    """Check the staged envelope, decide, and record the hop (keeping the envelope) or refuse."""
+) -> _Package:
+    """Verify the staged envelope against the manifest and the directory (no transaction)."""
     if staged.digest != manifest.envelope_digest:
         raise PackageError(f"{package}: the envelope does not match the manifest's digest")
     with staged.open() as sealed:
@@ -160,40 +196,103 @@ def _receive_staged(
         item_id=label.item_id,
         received_under=_sender_agreement(manifest.body, node.party_code) if onward else None,
     )
-    with node.db.atomic() as tx:
-        registry = node.registry(tx)
-        unknown = _unknown_topics(registry, label.topics)
-        decision = None if unknown else decide(request, node.prepared(tx), decided_at)
-        if decision is None or decision.outcome is not Outcome.ALLOWED:
-            journal.record(
-                tx,
-                kind=EntryKind.REFUSAL,
-                at=now,
-                actor=node.party_code,
-                subject=label.item_id,
-                details={
-                    "received_from": sender,
-                    "package": manifest.package_id,
-                    **(
-                        {"reason": unknown}
-                        if decision is None
-                        else {"decision": decision_json(decision)}
-                    ),
-                },
+    return _Package(package, manifest, label, request, decided_at, now)
+
+
+def _receive_checked(
+    node: Node, checked: _Package, staged: Staged, *, joined: Joined | None
+) -> Reception:
+    """Decide and record the hop (keeping the envelope) or the refusal, in one transaction."""
+    try:
+        custody, receipt = _decide_and_record(node, checked, staged, joined=joined)
+    except StorageError:
+        # A concurrent arrival recorded first: the same package (answer its receipt), or the
+        # same item by another route (it is held now: this is another hop).
+        earlier = _earlier(node, checked.manifest.package_id, joined)
+        if earlier is not None:
+            return Reception(earlier, ALREADY_RECEIVED)
+        custody, receipt = _decide_and_record(node, checked, staged, joined=joined)
+    faults.checkpoint("receive:recorded")
+    log.info(
+        "item received",
+        extra={
+            "item_id": checked.label.item_id,
+            "package_id": checked.manifest.package_id,
+            "from": checked.manifest.sender,
+            "agreement": receipt["body"]["agreement"],
+            "custody": custody,
+        },
+    )
+    return Reception(receipt, custody)
+
+
+def _decide_and_record(
+    node: Node, checked: _Package, staged: Staged, *, joined: Joined | None
+) -> tuple[str, dict[str, Any]]:
+    """Decide from our agreements; record the refusal (and raise it once committed), or the
+    hop with its receipt, keeping the envelope; return the custody and the signed receipt."""
+    manifest, label, package, now = checked.manifest, checked.label, checked.package, checked.now
+    refused: tuple[str, ...] = ()
+    kept_new = False
+    try:
+        with node.db.atomic() as tx:
+            if joined is not None:
+                joined(tx)
+            unknown = _unknown_topics(node.registry(tx), label.topics)
+            decision = (
+                None if unknown else decide(checked.request, node.prepared(tx), checked.decided_at)
             )
-    if decision is None or decision.outcome is not Outcome.ALLOWED:
-        denials = (
-            (unknown,)
-            if decision is None
-            else tuple(f"{r.rule}: {r.text}" for r in decision.denials)
-        )
+            if decision is None or decision.outcome is not Outcome.ALLOWED:
+                refused = (
+                    (unknown,)
+                    if decision is None
+                    else tuple(f"{r.rule}: {r.text}" for r in decision.denials)
+                )
+                journal.record(
+                    tx,
+                    kind=EntryKind.REFUSAL,
+                    at=now,
+                    actor=node.party_code,
+                    subject=label.item_id,
+                    details={
+                        "received_from": manifest.sender,
+                        "package": manifest.package_id,
+                        **(
+                            {"reason": unknown}
+                            if decision is None
+                            else {"decision": decision_json(decision)}
+                        ),
+                    },
+                )
+            else:
+                custody, receipt = _record(tx, node, checked, decision, staged)
+                kept_new = staged.keep()  # last: the envelope is kept only with its records
+    except BaseException:
+        if kept_new:  # the commit failed after the envelope was kept: no orphan
+            node.objects.discard(staged.digest)
+        raise
+    if refused:
         log.info(
             "reception refused",
-            extra={"item_id": label.item_id, "package_id": manifest.package_id, "from": sender},
+            extra={
+                "item_id": label.item_id,
+                "package_id": manifest.package_id,
+                "from": manifest.sender,
+            },
         )
         raise RefusedError(
-            f"{package}: this node's agreements do not allow receiving it", reasons=denials
+            f"{package}: this node's agreements do not allow receiving it", reasons=refused
         )
+    return custody, receipt
+
+
+def _record(
+    tx: Connection, node: Node, checked: _Package, decision: Decision, staged: Staged
+) -> tuple[str, dict[str, Any]]:
+    """Sign our receipt and record the hop, its receipt and audit entry inside ``tx``; return
+    what it did to the item's custody, and the receipt."""
+    manifest, label, now = checked.manifest, checked.label, checked.now
+    sender = manifest.sender
     hop = _hop_under(decision, _sender_agreement(manifest.body, node.party_code))
     assurance = {  # R-ACC-4, Art. 7(5): what the receiving party assures the originator
         "clearance_required": hop.marking.level,
@@ -212,89 +311,40 @@ def _receive_staged(
         "assurance": assurance,
     }
     receipt = sign_document("receipt", receipt_body, node.keys)
-    checked = _Checked(package, manifest, label, hop, decision, assurance, receipt)
-    try:
-        custody = _record(node, staged, now, checked)
-    except StorageError:
-        # A concurrent arrival recorded first: the same package (answer its receipt), or the
-        # same item by another route (it is held now: this is another hop).
-        earlier = _earlier(node, manifest.package_id)
-        if earlier is not None:
-            return Reception(earlier, ALREADY_RECEIVED)
-        custody = _record(node, staged, now, checked)
-    faults.checkpoint("receive:recorded")
-    log.info(
-        "item received",
-        extra={
-            "item_id": label.item_id,
-            "package_id": manifest.package_id,
+    store_envelope(node, tx, staged.digest, staged.size)
+    held = find_item(tx, label.item_id)
+    custody = _hold(tx, held, checked, hop, staged.digest)
+    tx.execute(
+        insert(receipts).values(
+            package_id=manifest.package_id,
+            item_id=label.item_id,
+            sender=sender,
+            receipt=receipt,
+            received_at=now,
+        )
+    )
+    journal.record(
+        tx,
+        kind=EntryKind.RECEIPT,
+        at=now,
+        actor=node.party_code,
+        subject=label.item_id,
+        details={
+            "package": manifest.package_id,
             "from": sender,
-            "agreement": hop.agreement,
             "custody": custody,
+            "marking": hop.marking.text,
+            "agreement": hop.agreement,
+            "assurance": assurance,
+            "decision": decision_json(decision),
         },
     )
-    return Reception(receipt, custody)
+    return custody, receipt
 
 
-@dataclass(frozen=True, slots=True)
-class _Checked:
-    """A package that passed every check, with our decision and our signed receipt."""
-
-    package: str
-    manifest: Manifest
-    label: seal.Label
-    hop: Hop
-    decision: Decision
-    assurance: dict[str, Any]
-    receipt: dict[str, Any]
-
-
-def _record(node: Node, staged: Staged, now: datetime, checked: _Checked) -> str:
-    """Record the hop, its receipt and audit entry, and keep the envelope, in one unit of work;
-    return what it did to the item's custody."""
-    manifest, label, hop = checked.manifest, checked.label, checked.hop
-    sender = manifest.sender
-    kept_new = False
-    try:
-        with node.db.atomic() as tx:
-            store_envelope(node, tx, staged.digest, staged.size)
-            custody = _hold(tx, find_item(tx, label.item_id), checked, staged.digest, now)
-            tx.execute(
-                insert(receipts).values(
-                    package_id=manifest.package_id,
-                    item_id=label.item_id,
-                    sender=sender,
-                    receipt=checked.receipt,
-                    received_at=now,
-                )
-            )
-            journal.record(
-                tx,
-                kind=EntryKind.RECEIPT,
-                at=now,
-                actor=node.party_code,
-                subject=label.item_id,
-                details={
-                    "package": manifest.package_id,
-                    "from": sender,
-                    "custody": custody,
-                    "marking": hop.marking.text,
-                    "agreement": hop.agreement,
-                    "assurance": checked.assurance,
-                    "decision": decision_json(checked.decision),
-                },
-            )
-            kept_new = staged.keep()  # last: the envelope is kept only with its records
-    except BaseException:
-        if kept_new:  # the commit failed after the envelope was kept: no orphan
-            node.objects.discard(staged.digest)
-        raise
-    return custody
-
-
-def _hold(tx: Connection, held: Item | None, checked: _Checked, digest: str, now: datetime) -> str:
+def _hold(tx: Connection, held: Item | None, checked: _Package, hop: Hop, digest: str) -> str:
     """Create, re-open or keep the item's row for this hop; refuse another item's id."""
-    label, hop, package = checked.label, checked.hop, checked.package
+    label, package, now = checked.label, checked.package, checked.now
     values = {
         "envelope": digest,
         "received_from": checked.manifest.sender,

@@ -24,7 +24,7 @@ from pactshare.seal.keys import (
     rotate_keys,
 )
 from pactshare.seal.label import Label
-from pactshare.seal.relay import forward, rewrap
+from pactshare.seal.relay import Relayed, forward, rewrap
 from pactshare.seal.stream import CHUNK_SIZE
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "PartyKeys",
     "PublicKeyRecord",
     "PublicKeys",
+    "Relayed",
     "forward",
     "init_keys",
     "inspect",

@@ -10,12 +10,17 @@ Two cases, both adding the hub's signed hop record (:class:`~pactshare.seal.hops
 Either way the hub verifies the whole envelope while copying it (the originator's signature
 covers the ciphertext, so no key is needed for that) and yields the trailer last, only once
 verified: a copy that completes without an error is authentic.
+
+Only the front changes (preamble, header and hop records: the hub's record is appended); the
+chunk records and the trailer are the original's, byte for byte. :class:`Relayed` says where
+they begin in the original, so that a node can keep the new front alone beside the original.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from pactshare.errors import EnvelopeKeyError
@@ -34,7 +39,7 @@ from pactshare.seal.hops import Hop, HopKind, hops_to_bytes
 from pactshare.seal.keys import PartyKeys, PublicKeys
 from pactshare.seal.stream import Input, Readable, readable
 
-__all__ = ["forward", "rewrap"]
+__all__ = ["Relayed", "forward", "rewrap"]
 
 
 def _hop(
@@ -62,16 +67,33 @@ def _hop(
     return dataclasses.replace(unsigned, signature=signature)
 
 
-def _relayed(
-    source: Readable, front: Front, hop: Hop, directory: Directory
-) -> Iterator[bytes | memoryview]:
-    yield preamble() + section(front.header_bytes) + section(hops_to_bytes((*front.info.hops, hop)))
-    yield from copy_verified(source, front, directory)
+@dataclass(frozen=True, slots=True)
+class Relayed:
+    """A relayed envelope, iterated piece by piece: its new ``front`` (preamble, header and hop
+    records), then the original's chunk records and trailer (``payload``), verified as they
+    pass, which begin at byte ``payload_at`` of the original."""
+
+    front: bytes
+    payload_at: int
+    payload: Iterator[bytes | memoryview]
+
+    def __iter__(self) -> Iterator[bytes | memoryview]:
+        yield self.front
+        yield from self.payload
+
+
+def _relayed(source: Readable, front: Front, hop: Hop, directory: Directory) -> Relayed:
+    head = preamble() + section(front.header_bytes)
+    return Relayed(
+        front=head + section(hops_to_bytes((*front.info.hops, hop))),
+        payload_at=len(head) + len(section(front.hops_bytes)),
+        payload=copy_verified(source, front, directory),
+    )
 
 
 def forward(
     envelope: Input, hub: PartyKeys, directory: Directory, *, to: str, at: datetime
-) -> Iterator[bytes | memoryview]:
+) -> Relayed:
     """Pass ``envelope`` on to party ``to`` without reading it; yield the relayed envelope."""
     if not is_party_code(to):
         raise EnvelopeKeyError(f"{to!r} is not a three-letter party code")
@@ -93,7 +115,7 @@ def rewrap(
     *,
     to: Sequence[PublicKeys],
     at: datetime,
-) -> Iterator[bytes | memoryview]:
+) -> Relayed:
     """Wrap the data key of ``envelope`` (addressed to ``hub``) for ``to``; yield the result."""
     if not to:
         raise EnvelopeKeyError("rewrap needs at least one next recipient")

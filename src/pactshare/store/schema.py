@@ -33,6 +33,7 @@ __all__ = [
     "audit_heads",
     "audit_nodes",
     "cosignatures",
+    "envelope_fronts",
     "envelopes",
     "event_answers",
     "federation_nonces",
@@ -150,6 +151,16 @@ envelopes = Table(
     Column("digest", String(64), primary_key=True),  # SHA-256 of the envelope bytes, hex
     Column("size", Integer, nullable=False),
     _when("stored_at"),
+)
+
+envelope_fronts = Table(  # a relayed envelope kept as its own front and another's payload
+    "envelope_fronts",
+    metadata,
+    Column("digest", String(64), ForeignKey("envelopes.digest"), primary_key=True),
+    Column("front", LargeBinary, nullable=False),  # preamble, header and hop records
+    # The stored envelope whose chunk records and trailer follow, from byte ``payload_at``.
+    Column("payload_of", String(64), ForeignKey("envelopes.digest"), nullable=False),
+    Column("payload_at", Integer, nullable=False),
 )
 
 items = Table(

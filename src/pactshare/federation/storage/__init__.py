@@ -11,7 +11,7 @@ heads as :class:`~pactshare.audit.SignedTreeHead`.
 """
 
 from pactshare.federation.storage.outbox import OutboxEntry, OutboxState, outbox_entries
-from pactshare.federation.storage.peers import Peer, list_peers, remember_nonce
+from pactshare.federation.storage.peers import Peer, list_peers, nonce_seen, remember_nonce
 from pactshare.federation.storage.witnessing import (
     CosignatureRecord,
     ForkRecord,
@@ -28,6 +28,7 @@ __all__ = [
     "cosignatures",
     "forks",
     "list_peers",
+    "nonce_seen",
     "outbox_entries",
     "remember_nonce",
 ]

@@ -20,6 +20,7 @@ __all__ = [
     "keep_peer_info",
     "kept_peer_info",
     "list_peers",
+    "nonce_seen",
     "peer_url",
     "put_peer",
     "remember_nonce",
@@ -98,14 +99,28 @@ def forget_peer_info(node: Node, party: str) -> None:
         tx.execute(delete(table).where(table.c.party == party))
 
 
-def remember_nonce(node: Node, nonce: str, key_id: str, *, now: datetime, window: float) -> bool:
-    """Record a request's nonce; False if seen within ``window`` seconds before ``now``.
-    Older nonces are purged."""
+def nonce_seen(node: Node, nonce: str, *, now: datetime, window: float) -> bool:
+    """Whether a request's nonce was seen within ``window`` seconds before ``now`` (a read: the
+    nonce is kept by :func:`remember_nonce`, in the transaction of what the request does)."""
     table = schema.federation_nonces
     with node.db.atomic() as tx:
-        tx.execute(delete(table).where(table.c.seen_at < now - timedelta(seconds=window)))
-        seen = tx.execute(select(table.c.nonce).where(table.c.nonce == nonce)).first()
-        if seen is not None:
-            return False
-        tx.execute(insert(table).values(nonce=nonce, key_id=key_id, seen_at=now))
+        seen = tx.execute(
+            select(table.c.nonce).where(
+                table.c.nonce == nonce, table.c.seen_at >= now - timedelta(seconds=window)
+            )
+        ).first()
+    return seen is not None
+
+
+def remember_nonce(
+    tx: Connection, nonce: str, key_id: str, *, now: datetime, window: float
+) -> bool:
+    """Keep a request's nonce; False if it was kept already (seen within ``window`` seconds
+    before ``now``). Older nonces are purged."""
+    table = schema.federation_nonces
+    tx.execute(delete(table).where(table.c.seen_at < now - timedelta(seconds=window)))
+    seen = tx.execute(select(table.c.nonce).where(table.c.nonce == nonce)).first()
+    if seen is not None:
+        return False
+    tx.execute(insert(table).values(nonce=nonce, key_id=key_id, seen_at=now))
     return True

@@ -1,4 +1,5 @@
-"""Custody: ``reclassify`` (R-PRO-7) and ``destroy [--return]`` (R-PRO-8)."""
+"""Custody: ``reclassify`` (R-PRO-7), ``destroy [--return]`` (R-PRO-8), ``locate`` (where a
+holding is kept and its custodian) and ``inventory`` (R-PRO-6, R-STO-1, R-FAC-1)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Annotated
 import typer
 
 from pactshare.cli.main import app
-from pactshare.cli.nodes import HomeOpt, OutputOpt, emit_document, open_node
-from pactshare.cli.options import JsonOpt
+from pactshare.cli.nodes import ActorOpt, HomeOpt, OutputOpt, emit_document, open_node
+from pactshare.cli.options import AtOpt, JsonOpt
 from pactshare.cli.render import console, counted, print_json
+from pactshare.domain import parse_instant
 from pactshare.errors import InputError
 
 
@@ -63,3 +65,58 @@ def destroy_command(
     emit_document(
         dispose(open_node(home), item, returned=returned), output, "certificate", as_json=as_json
     )
+
+
+@app.command("locate")
+def locate_command(
+    item: Annotated[str, typer.Argument(help="The item id.")],
+    facility: Annotated[str, typer.Option("--facility", help="Where it is kept.")],
+    container: Annotated[str, typer.Option("--container", help="In what (safe, vault...).")],
+    custodian: Annotated[
+        str, typer.Option("--custodian", help="The person answering for it (cleared for it).")
+    ],
+    by: ActorOpt = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record where a holding is kept and its custodian (R-PRO-6, R-STO-1; audited)."""
+    from pactshare.node.inventory import locate  # noqa: PLC0415 - loaded when used
+
+    place = locate(
+        open_node(home), item, facility=facility, container=container, custodian=custodian, by=by
+    )
+    if as_json:
+        print_json({**asdict(place), "at": place.at.isoformat()})
+        return
+    console.print(f"{item}: {place.facility}, {place.container}; custodian {place.custodian}")
+
+
+@app.command("inventory")
+def inventory_command(
+    at: AtOpt = None,
+    by: ActorOpt = None,
+    home: HomeOpt = None,
+    output: OutputOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take the periodic inventory (R-PRO-6): every holding with its location and custodian,
+    differences from the last one flagged; signed, and recorded in the audit log."""
+    from pactshare.node.inventory import take_inventory  # noqa: PLC0415 - loaded when used
+
+    when = parse_instant(at, what="--at") if at else None
+    taken = take_inventory(open_node(home), at=when, by=by)
+    if as_json or output is not None:
+        emit_document(taken.document, output, "inventory", as_json=as_json)
+        return
+    console.print(f"inventory at {taken.at.isoformat()}: {counted(len(taken.lines), 'holding')}")
+    for line in taken.lines:
+        where = (
+            f"{line['facility']}, {line['container']}; custodian {line['custodian']}"
+            if line["facility"]
+            else "not placed"
+        )
+        console.print(f"  {line['item_id'][:16]}  {line['marking']}  {where}")
+    since = f" since {taken.previous_at}" if taken.previous_at else ""
+    console.print(f"{counted(len(taken.differences), 'difference')}{since}")
+    for difference in taken.differences:
+        console.print(f"  ! {difference['item_id'][:16]}  {difference['difference']}")

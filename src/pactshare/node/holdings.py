@@ -28,6 +28,7 @@ __all__ = [
     "HoldingSummary",
     "admit",
     "hidden",
+    "holding_of",
     "inbox",
     "item_for",
     "item_if_visible",
@@ -59,7 +60,8 @@ def _summary(r: Item, open_incidents: tuple[str, ...] = ()) -> HoldingSummary:
     )
 
 
-def _holding(party: Party, row: Item) -> Holding:
+def holding_of(party: Party, row: Item) -> Holding:
+    """What the access rules need of a held item (R-ACC-2): its holder, marking level, topics."""
     return Holding(
         item_id=row.id,
         originator=row.originator,
@@ -100,7 +102,7 @@ def visible_holdings(
     return [
         _summary(r, open_by_item.get(r.id, ()))
         for r in rows
-        if may_access(someone, _holding(party, r), now).granted
+        if may_access(someone, holding_of(party, r), now).granted
     ]
 
 
@@ -126,7 +128,7 @@ def item_if_visible(node: Node, tx: Connection, person: PersonRecord, item_id: s
     party = node.party(tx)
     if (
         row is None
-        or not may_access(person.as_person(party), _holding(party, row), node.now()).granted
+        or not may_access(person.as_person(party), holding_of(party, row), node.now()).granted
     ):
         return None
     return row
@@ -157,7 +159,7 @@ def admit(node: Node, item_id: str, *, person_name: str) -> Item:
         row = find_item(tx, item_id)
         party = node.party(tx)
         person = find_person(tx, person_name).as_person(party)
-        held = _holding(party, row) if row is not None else _absent(party, item_id)
+        held = holding_of(party, row) if row is not None else _absent(party, item_id)
         decision = may_access(person, held, now)
         reasons = [
             {"rule": r.rule, "text": r.text, "effect": r.effect.value} for r in decision.reasons

@@ -40,8 +40,10 @@ __all__ = [
     "forks",
     "inbound_messages",
     "incidents",
+    "inventories",
     "items",
     "local_policies",
+    "locations",
     "metadata",
     "outbox",
     "peer_info",
@@ -180,6 +182,26 @@ items = Table(
     Column("derived_from", String(64)),
     Column("disposal", JSON),  # the signed certificate of return or destruction (R-PRO-8)
     _when("recorded_at"),
+)
+
+locations = Table(  # where each holding is kept and who answers for it (R-PRO-6, R-FAC-1)
+    "locations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String(64), nullable=False, index=True),
+    Column("facility", String(200), nullable=False),
+    Column("container", String(200), nullable=False),
+    Column("custodian", String(100), nullable=False),  # a person of the node
+    Column("set_by", String(100), nullable=False),
+    _when("at"),
+)
+
+inventories = Table(  # the periodic inventories, each signed by the node (R-PRO-6)
+    "inventories",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _when("at"),
+    Column("document", JSON, nullable=False),
 )
 
 persons = Table(

@@ -14,6 +14,7 @@ from pactshare.api.v1 import (
     decisions,
     events,
     incidents,
+    inventory,
     items,
     persons,
 )
@@ -22,5 +23,5 @@ from pactshare.api.v1.problems import RESPONSES
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", responses=RESPONSES)
-for part in (persons, agreements, events, decisions, items, consents, incidents, audit):
+for part in (persons, agreements, events, decisions, items, inventory, consents, incidents, audit):
     router.include_router(part.router)

@@ -1,0 +1,128 @@
+"""Accountability (R-PRO-6, R-STO-1, R-FAC-1) against a live node: a holding is placed only
+under a custodian cleared for it, by an officer, with every field checked; the inventory is
+signed, audited, and flags what changed since the last one."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from pactshare import canonical
+from pactshare.node.documents import verify_document
+from pactshare.store.schema import audit_entries
+from tests.http_support import LABEL_TOML, LiveNode
+from tests.support import cli_json, run_cli
+
+PLACE = {"facility": "MND Seoul, building 2", "container": "safe 7", "custodian": "reader"}
+
+
+def _item(live: LiveNode) -> str:
+    with live.client("originator") as originator:
+        made = originator.post(
+            "/api/v1/items", files={"file": ("i.txt", b"telemetry")}, data={"label": LABEL_TOML}
+        )
+    assert made.status_code == 201, made.text
+    item_id: str = made.json()["item_id"]
+    return item_id
+
+
+def _inventory(live: LiveNode) -> dict[str, Any]:
+    with live.client("officer") as officer:
+        taken = officer.post("/api/v1/inventories", json={})
+    assert taken.status_code == 201, taken.text
+    document: dict[str, Any] = taken.json()
+    return document
+
+
+def test_the_inventory_is_signed_audited_and_flags_what_changed(live: LiveNode) -> None:
+    placed, moved = _item(live), _item(live)
+    with live.client("officer") as officer:
+        for item_id in (placed, moved):
+            answer = officer.post(f"/api/v1/items/{item_id}/location", json=PLACE)
+            assert answer.status_code == 200, answer.text
+    first = _inventory(live)
+    signer, body = verify_document(first, live.node.directory, kind="inventory", where="test")
+    assert signer == "KOR"
+    assert {line["item_id"]: line["container"] for line in body["items"]} == {
+        placed: "safe 7",
+        moved: "safe 7",
+    }
+    assert body["previous"] is None
+    assert body["differences"] == []
+    unplaced = _item(live)
+    with live.client("officer") as officer:
+        officer.post(f"/api/v1/items/{moved}/location", json={**PLACE, "container": "vault 1"})
+    second = _inventory(live)["body"]
+    assert second["previous"] == body["at"]
+    assert sorted((d["item_id"], d["difference"]) for d in second["differences"]) == sorted(
+        [
+            (moved, "moved"),
+            (unplaced, "not placed"),
+            (unplaced, "new since the last inventory"),
+        ]
+    )
+    with live.node.db.atomic() as tx:
+        entries = tx.execute(select(audit_entries.c.data)).scalars().all()
+    digest = hashlib.sha256(canonical.dumps(first)).hexdigest().encode()
+    assert any(digest in entry for entry in entries)
+
+
+@pytest.mark.parametrize(
+    ("who", "body", "status", "message"),
+    [
+        ("reader", PLACE, 403, "lacks the role"),
+        ("officer", {**PLACE, "custodian": "low"}, 400, "R-STO-1"),
+        ("officer", {**PLACE, "custodian": "elsewhere"}, 400, "no need to know"),
+        ("officer", {**PLACE, "custodian": "nobody"}, 404, "nobody"),
+        ("officer", {**PLACE, "facility": ""}, 422, "facility"),
+        ("officer", {**PLACE, "container": "x\x07y"}, 400, "control"),
+        ("officer", {**PLACE, "facility": "F" * 201}, 422, "facility"),
+    ],
+)
+def test_a_bad_location_is_refused_precisely_and_records_nothing(
+    live: LiveNode, who: str, body: dict[str, str], status: int, message: str
+) -> None:
+    item_id = _item(live)
+    with live.client(who) as client:
+        answer = client.post(f"/api/v1/items/{item_id}/location", json=body)
+    assert answer.status_code == status, answer.text
+    assert message in answer.text
+    lines = _inventory(live)["body"]["items"]
+    assert [line["facility"] for line in lines] == [None]
+
+
+def test_an_unknown_item_is_404_and_an_inventory_of_the_future_is_refused(
+    live: LiveNode,
+) -> None:
+    _item(live)
+    before = live.node.now() - timedelta(seconds=1)
+    with live.client("officer") as officer:
+        earlier = officer.post("/api/v1/inventories", json={"at": before.isoformat()})
+        assert earlier.json()["body"]["items"] == []  # not yet registered then
+        assert officer.post("/api/v1/items/nope/location", json=PLACE).status_code == 404
+        future = officer.post("/api/v1/inventories", json={"at": "2999-01-01T00:00:00Z"})
+        naive = officer.post("/api/v1/inventories", json={"at": "2019-01-01T00:00:00"})
+    assert future.status_code == 400
+    assert "after the node's now" in future.text
+    assert naive.status_code == 422
+
+
+def test_locate_and_inventory_on_the_command_line(live: LiveNode) -> None:
+    item_id, home = _item(live), str(live.node.home.root)
+    code, place = cli_json(
+        "locate", item_id, "--facility", "HQ", "--container", "safe 1", "--custodian", "reader",
+        "--as", "officer", "--home", home,
+    )  # fmt: skip
+    assert code == 0
+    assert place["custodian"] == "reader"
+    code, document = cli_json("inventory", "--as", "officer", "--home", home)
+    assert code == 0
+    assert document["kind"] == "inventory"
+    assert document["body"]["items"][0]["container"] == "safe 1"
+    refused = run_cli("inventory", "--as", "reader", "--home", home)
+    assert refused.returncode == 2
+    assert "neither an admin nor a security officer" in refused.stderr

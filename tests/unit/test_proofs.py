@@ -5,6 +5,7 @@ registry) confirms independently."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ import pytest
 
 from pactshare.domain import Outcome, Registry, decide
 from pactshare.domain.topics import covers
+from pactshare.errors import PolicyError
 from pactshare.proofs import ProofsUnavailableError, verify
 from pactshare.proofs.properties import RULEBOOK_SCOPES, Counterexample, Verdict
 from pactshare.proofs.translation import micros
@@ -165,3 +167,9 @@ def test_without_z3_verify_says_which_extra_to_install(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "z3", None)  # what an absent module looks like to import
     with pytest.raises(ProofsUnavailableError, match=r"pip install 'pactshare\[proofs\]'"):
         verify(REFERENCE)
+
+
+def test_a_registry_without_a_topic_vocabulary_is_not_proved_vacuously() -> None:
+    """Built in code without one, it takes any well-formed topic: nothing to quantify over."""
+    with pytest.raises(PolicyError, match="no topic vocabulary"):
+        verify(replace(REFERENCE, topics=None))

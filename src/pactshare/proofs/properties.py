@@ -126,7 +126,7 @@ def _after_termination(translation: Translation, case: Case) -> Iterator[_Violat
     provision between the parties of a bilateral (under any agreement), and no route under
     an arrangement (returning an item to its originator stays allowed, R-PRO-8)."""
     held = case.holder == case.originator
-    for agreement, _, after in translation.ended():
+    for agreement, after in translation.ended():
         if agreement.kind is AgreementKind.BILATERAL:
             if not held or {case.originator, case.recipient} != set(agreement.parties):
                 continue

@@ -31,6 +31,7 @@ from pactshare.domain.lifecycle import Interpretation, Status
 from pactshare.domain.registry import Registry
 from pactshare.domain.timelines import compile_timeline
 from pactshare.domain.topics import covers
+from pactshare.errors import PolicyError
 from pactshare.limits import EARLIEST, LATEST
 
 __all__ = [
@@ -116,7 +117,9 @@ class Symbols:
     """The symbolic instant and item, and the constraints of their domain."""
 
     def __init__(self, registry: Registry) -> None:
-        vocabulary = registry.topics.topics if registry.topics is not None else {}
+        if registry.topics is None:  # any well-formed topic: none to quantify over
+            raise PolicyError("the registry has no topic vocabulary to quantify topics over")
+        vocabulary = registry.topics.topics
         self.t = z3.Int("t")
         self.topics: dict[str, Formula] = {tp: z3.Bool(f"topic:{tp}") for tp in vocabulary}
         self.releasable: dict[str, Formula] = {
@@ -126,6 +129,7 @@ class Symbols:
         self.domain = z3.And(
             self.t >= micros(EARLIEST),
             self.t < micros(LATEST),
+            # an item has a topic of the vocabulary (with none, no request can be made)
             z3.Or(*self.topics.values()) if self.topics else z3.BoolVal(val=False),
         )
 
@@ -142,7 +146,7 @@ class Translation:
         self._intervals: dict[str, list[tuple[int | None, int | None, Status]]] = {}
         self._allows: dict[str, Formula] = {}
         self._routes: dict[Case, list[SymbolicRoute]] = {}
-        self._ended: list[tuple[Agreement, int, Formula]] | None = None
+        self._ended: list[tuple[Agreement, Formula]] | None = None
         self._scopes: dict[str, Formula] = {}
         self._receivers: dict[tuple[str, ...], Formula] = {}
 
@@ -199,12 +203,12 @@ class Translation:
         ]
         return starts[:1]
 
-    def ended(self) -> list[tuple[Agreement, int, Formula]]:
-        """Each agreement that terminates, its first termination instant, and the formula
-        "``t`` is at or after it"."""
+    def ended(self) -> list[tuple[Agreement, Formula]]:
+        """Each agreement that terminates, with the formula "``t`` is at or after its first
+        termination instant"."""
         if self._ended is None:
             self._ended = [
-                (agreement, start, self.symbols.t >= start)
+                (agreement, self.symbols.t >= start)
                 for agreement in self.registry.agreements.values()
                 for start in self._first_termination(agreement)
             ]

@@ -140,7 +140,7 @@ def _print_verdict(verdict: Verdict, directories: Sequence[Path]) -> None:
 
 @app.command("verify-agreements")
 def verify_agreements(agreements: AgreementsOpt = None, as_json: JsonOpt = False) -> None:
-    """Prove properties of the agreements for every instant and request (pactshare[proofs]).
+    """Prove properties of the agreements for every instant and request (the proofs extra).
 
     Each property is printed as proved, or with a counterexample: an instant and a request,
     decided again by the engine, and the `pactshare check` that asks it. What is proved is
@@ -169,9 +169,10 @@ def verify_agreements(agreements: AgreementsOpt = None, as_json: JsonOpt = False
             }
         )
     else:
+        console.print(f"What is proved: {PROVES}.")
         console.print(
-            f"Proved of {PROVES}: every instant from {EARLIEST.isoformat()} until "
-            f"{LATEST.isoformat()}, every request, {len(INTERPRETATIONS)} readings."
+            f"Over every instant from {EARLIEST.isoformat()} until {LATEST.isoformat()}, every "
+            f"request and {len(INTERPRETATIONS)} readings of the uncertain rules."
         )
         for verdict in verdicts:
             _print_verdict(verdict, directories)

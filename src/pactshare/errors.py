@@ -18,6 +18,7 @@ that) and the few cases ``tests/unit/test_errors.py`` lists with their reasons.
     ├── InvariantError          a value of the domain breaks one of its own invariants
     │   └── AgreementInvalid    an agreement breaks one of its invariants (domain.agreements)
     ├── PolicyError             a decision cannot be made (unknown party, level, agreement)
+    ├── ProofsUnavailableError  the proofs' solver (z3, the proofs extra) is missing (proofs)
     ├── NodeError               a node cannot do what was asked (not a node, unknown item…)
     │   ├── NotFoundError       no such item, person, approval or incident (or none to see)
     │   ├── PackageError        a transfer package is malformed or not signed by its sender

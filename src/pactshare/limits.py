@@ -14,7 +14,8 @@ imports nothing else of ours):
   integers within ±(2**53 - 1) and finite numbers only, no lone surrogate and no key twice in
   an object (I-JSON, RFC 7493: what RFC 8785 canonicalisation and signing need);
 * **TOML** (:func:`parse_toml`) is nested at most :data:`MAX_DEPTH` deep and its date-times
-  with an offset are instants in range;
+  with an offset are instants in range; a party, agreement or topics file is a regular file
+  of at most :data:`MAX_SCENARIO_FILE` bytes;
 * **files and streams** of any size are read by :func:`blocks` of at most :data:`BLOCK`
   bytes, so memory stays bounded whatever their size.
 
@@ -41,6 +42,7 @@ __all__ = [
     "LATEST",
     "MAX_DEPTH",
     "MAX_SAFE_INTEGER",
+    "MAX_SCENARIO_FILE",
     "blocks",
     "check_id",
     "check_instant",
@@ -55,6 +57,7 @@ MAX_DEPTH = 32
 MAX_SAFE_INTEGER = 2**53 - 1
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 BLOCK = 1 << 20  # bytes read at a time from a file or a stream
+MAX_SCENARIO_FILE = 1 << 20  # bytes of one party, agreement or topics file (the reference: 4 KiB)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 

@@ -66,6 +66,7 @@ FOREIGN_ALLOWED: dict[tuple[str, str], str] = {
     ("cli/main.py", "_print_version"): "typer.Exit: --version printed, exit 0",
     ("cli/check.py", "check"): "typer.Exit: exit code 1 for a refusal",
     ("cli/audit.py", "audit_verify"): "typer.Exit: exit code 1 for a log that does not verify",
+    ("cli/proofs.py", "verify_agreements"): "typer.Exit: exit code 1 for a counterexample",
     # Assertions: a bug of ours, not an error a person can act on.
     ("cedar/policies.py", "cedar_policies"): "AssertionError: two policies share an id",
     ("demo/replay.py", "_refused_relay"): "AssertionError: the reference scenario changed",

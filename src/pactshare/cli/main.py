@@ -68,6 +68,7 @@ def _register_commands() -> None:
         nodes,
         notes,
         personnel,
+        proofs,
     )
 
 

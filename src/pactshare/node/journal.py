@@ -261,7 +261,7 @@ class _StoredNodes:
         query = select(column, audit_nodes.c.hash).where(
             audit_nodes.c.level == level, column >= start, column < stop
         )
-        return [(index, bytes(hashed)) for index, hashed in self._tx.execute(query)]
+        return [(index, bytes(hashed)) for index, hashed in self._tx.execute(query).all()]
 
     def outside(self, level: int, stop: int) -> tuple[int, int | None]:
         column = audit_nodes.c.idx

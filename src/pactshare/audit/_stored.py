@@ -114,6 +114,8 @@ class StoredRow:
 
     def take(self, start: int, count: int) -> list[bytes | None]:
         """The stored hashes at indexes ``start … start + count - 1`` (None where absent)."""
+        if count <= 0:
+            return []
         offset = start - self._start
         if offset < 0 or offset + count > len(self._hashes):
             size = max(count, self._window)

@@ -7,9 +7,8 @@ removed, inserted or swapped. Where a signed head that verifies covers the entry
 is authentic and the stored node is what was altered.
 
 The rows are read through :class:`StoredNodes`, a window of indexes at a time and level by
-level beside the recomputation (:class:`StoredRow`), and compared a run of nodes at a time
-(:class:`LeafComparison`, :class:`InteriorComparison`), so that a log of any size is compared
-in one pass with a bounded number of rows in memory.
+level beside the recomputation, and compared a run of nodes at a time (:class:`Comparison`),
+so that a log of any size is compared in one pass with a bounded number of rows in memory.
 """
 
 from __future__ import annotations
@@ -21,14 +20,7 @@ from typing import Protocol
 from pactshare.audit.report import Problem, ProblemKind
 from pactshare.audit.tree import PerfectNode
 
-__all__ = [
-    "InteriorComparison",
-    "LeafComparison",
-    "NodesInMemory",
-    "StoredNodes",
-    "StoredRow",
-    "stray_problems",
-]
+__all__ = ["Comparison", "NodesInMemory", "StoredNodes"]
 
 #: Rows of one level read at a time (fewer for higher levels, which are read more slowly).
 WINDOW = 4096
@@ -102,7 +94,59 @@ class NodesInMemory:
         return len(found), min(found, default=None)
 
 
-class StoredRow:
+class Comparison:
+    """The stored nodes against the recomputed ones, fed a chunk of entries at a time."""
+
+    def __init__(self, stored: StoredNodes, size: int) -> None:
+        self._stored = stored
+        self._size = size
+        self._leaf_rows = max(size, stored.count(0))  # stored leaves have a place below this
+        last = stored.last(0, self._leaf_rows)
+        self._leaves = _Leaves(size, 0 if last is None else last + 1)
+        self._interior = _Interior()
+        self._rows: dict[int, _Row] = {}
+
+    def chunk(self, start: int, levels: list[list[bytes]]) -> None:
+        """Compare the nodes recomputed over entries ``start`` on, level by level (leaf hashes
+        first), those over entries that matched their stored leaf hashes only."""
+        leaves, interior = self._leaves, self._interior
+        stored = max(0, min(len(levels[0]), leaves.stored - start))
+        leaves.compare(start, levels[0], self._row(0).take(start, stored))
+        for level in range(1, len(levels)):
+            if not interior.wants(level):
+                break
+            first = start >> level
+            count = min(len(levels[level]), (leaves.limit >> level) - first)
+            if count > 0:
+                row = self._row(level).take(first, count)
+                interior.compare(level, first, levels[level][:count], row)
+
+    def node(self, level: int, index: int, hashed: bytes) -> None:
+        """Compare one node recomputed above the chunks."""
+        if (index + 1) << level <= self._leaves.limit and self._interior.wants(level):
+            self._interior.compare(level, index, [hashed], self._row(level).take(index, 1))
+
+    def finish(self) -> None:
+        """After the last entry: the stored leaf hashes past it."""
+        if self._leaves.stored > self._size:
+            self._leaves.finish(self._row(0).take(self._size, 1))
+
+    def problems(self, covered: int) -> tuple[Problem | None, list[Problem]]:
+        """The entry problem (blamed on the stored leaf where a signed head that verifies
+        covers it, up to ``covered``), and every problem found, the entry problem first."""
+        entry = self._leaves.problem(covered)
+        found = [] if entry is None else [entry]
+        found += self._interior.problems()
+        found += _strays(self._stored, self._leaf_rows)
+        return entry, found
+
+    def _row(self, level: int) -> _Row:
+        if level not in self._rows:
+            self._rows[level] = _Row(self._stored, level)
+        return self._rows[level]
+
+
+class _Row:
     """One level of stored nodes, read forwards a window of indexes at a time."""
 
     def __init__(self, stored: StoredNodes, level: int) -> None:
@@ -129,7 +173,7 @@ class StoredRow:
 _Finding = tuple[ProblemKind, int, int | None, str]
 
 
-class LeafComparison:
+class _Leaves:
     """The entries' leaf hashes against the stored ones, a run of indexes at a time.
 
     ``entries`` and ``stored`` are the two lengths: the entries, and the stored leaf hashes up
@@ -250,7 +294,7 @@ def _by_length(n: int, m: int) -> _Finding | None:
     return None
 
 
-class InteriorComparison:
+class _Interior:
     """Stored interior nodes against the recomputed ones: the first that differs per level."""
 
     def __init__(self) -> None:
@@ -289,7 +333,7 @@ class InteriorComparison:
         ]
 
 
-def stray_problems(stored: StoredNodes, leaves: int) -> list[Problem]:
+def _strays(stored: StoredNodes, leaves: int) -> list[Problem]:
     """Stored nodes that have no place in a tree of ``leaves`` leaves.
 
     An honest store of a log of ``leaves`` leaves (the larger of the entry count and the

@@ -41,14 +41,7 @@ from itertools import islice, pairwise
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from pactshare.audit._stored import (
-    InteriorComparison,
-    LeafComparison,
-    NodesInMemory,
-    StoredNodes,
-    StoredRow,
-    stray_problems,
-)
+from pactshare.audit._stored import Comparison, NodesInMemory, StoredNodes
 from pactshare.audit.heads import SignedTreeHead, verify_head
 from pactshare.audit.merkle import EMPTY_ROOT, LEAF_PREFIX, NODE_PREFIX, fold, node_hash
 from pactshare.audit.report import Problem, ProblemKind, VerifyReport, problem_order
@@ -96,19 +89,16 @@ def verify_stream(
     signed = _signed_heads(heads, public_key, problems)
     held = [(holder, head, _signs(head, public_key)) for holder, head in attested]
     wanted = {head.size for _, head in signed} | {head.size for _, head, good in held if good}
-    tree = _Recomputation(size, sorted(wanted), stored)
+    comparison = None if stored is None else Comparison(stored, size)
+    tree = _Recomputation(size, sorted(wanted), comparison)
     tree.run(entries)
     checked = _check_heads(signed, tree.roots, size, problems)
     covered = max((h.size for h, good in checked if good), default=0)
 
     entry_problem = None
-    if tree.comparison is not None and stored is not None:
-        leaves, interior = tree.comparison
-        entry_problem = leaves.problem(covered)
-        if entry_problem is not None:
-            problems.append(entry_problem)
-        problems.extend(interior.problems())
-        problems.extend(stray_problems(stored, max(size, stored.count(0))))
+    if comparison is not None:
+        entry_problem, found = comparison.problems(covered)
+        problems.extend(found)
     for problem in _localise_by_heads(checked, size):
         if not _explains(entry_problem, problem):
             problems.append(problem)
@@ -139,20 +129,14 @@ class _Recomputation:
     """One pass over the entries: the perfect nodes recomputed a chunk at a time and compared
     with the stored ones, the roots at the ``wanted`` sizes, and the root of the whole log."""
 
-    def __init__(self, size: int, wanted: list[int], stored: StoredNodes | None) -> None:
+    def __init__(self, size: int, wanted: list[int], comparison: Comparison | None) -> None:
         self._size = size
         self._wanted = [s for s in wanted if 0 < s <= size]  # ascending
         self._next = 0  # the first of them not passed yet
         self.roots: dict[int, bytes] = {0: EMPTY_ROOT}
         self.root = EMPTY_ROOT
         self._edge: list[bytes] = []  # whole chunks so far, as perfect subtrees, largest first
-        self._stored = stored
-        self._rows: dict[int, StoredRow] = {}
-        self.comparison: tuple[LeafComparison, InteriorComparison] | None = None
-        if stored is not None:
-            last = stored.last(0, max(size, stored.count(0)))
-            leaves = LeafComparison(size, 0 if last is None else last + 1)
-            self.comparison = (leaves, InteriorComparison())
+        self._comparison = comparison
 
     def run(self, entries: Iterable[bytes]) -> None:
         source = iter(entries)
@@ -166,10 +150,8 @@ class _Recomputation:
         if next(source, None) is not None:
             raise InputError(f"a log of {self._size} entries went on after them")
         self.root = fold([*self._edge, *tail])
-        if self.comparison is not None:
-            leaves = self.comparison[0]
-            if leaves.stored > self._size:
-                leaves.finish(self._row(0).take(self._size, 1))
+        if self._comparison is not None:
+            self._comparison.finish()
 
     def _chunk(self, start: int, data: list[bytes]) -> list[bytes]:
         """Recompute, compare and take the roots wanted in one chunk; return its perfect
@@ -183,8 +165,8 @@ class _Recomputation:
                 for i in range(0, len(level) - 1, 2)
             ]
             levels.append(level)
-        if self.comparison is not None:
-            self._compare(start, levels)
+        if self._comparison is not None:
+            self._comparison.chunk(start, levels)
         wanted, end = self._wanted, start + len(data)
         while self._next < len(wanted) and wanted[self._next] <= end:
             at = wanted[self._next]
@@ -197,38 +179,10 @@ class _Recomputation:
             hashed = node_hash(self._edge.pop(), hashed)
             height += 1
             index >>= 1
-            self._compare_one(height, index, hashed)
+            if self._comparison is not None:
+                self._comparison.node(height, index, hashed)
         self._edge.append(hashed)
         return []
-
-    def _compare(self, start: int, levels: list[list[bytes]]) -> None:
-        """Compare a chunk's leaf hashes, then its interior nodes over entries that matched."""
-        assert self.comparison is not None  # noqa: S101 - only called when comparing
-        leaves, interior = self.comparison
-        stored = max(0, min(len(levels[0]), leaves.stored - start))
-        leaves.compare(start, levels[0], self._row(0).take(start, stored))
-        for height in range(1, len(levels)):
-            if not interior.wants(height):
-                break
-            first = start >> height
-            count = min(len(levels[height]), (leaves.limit >> height) - first)
-            if count > 0:
-                row = self._row(height).take(first, count)
-                interior.compare(height, first, levels[height][:count], row)
-
-    def _compare_one(self, level: int, index: int, hashed: bytes) -> None:
-        """Compare a node above the chunks, if it is over entries that matched."""
-        if self.comparison is None:
-            return
-        leaves, interior = self.comparison
-        if (index + 1) << level <= leaves.limit and interior.wants(level):
-            interior.compare(level, index, [hashed], self._row(level).take(index, 1))
-
-    def _row(self, level: int) -> StoredRow:
-        if level not in self._rows:
-            assert self._stored is not None  # noqa: S101 - only called when comparing
-            self._rows[level] = StoredRow(self._stored, level)
-        return self._rows[level]
 
 
 def _subtrees(levels: list[list[bytes]], count: int) -> list[bytes]:

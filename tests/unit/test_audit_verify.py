@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from pactshare.audit.heads import SignedTreeHead, TreeHead, sign_head
 from pactshare.audit.tree import MemoryLog, PerfectNode
-from pactshare.audit.verify import ProblemKind, VerifyReport, verify_log
-from pactshare.errors import LogTamperedError
+from pactshare.audit.verify import ProblemKind, VerifyReport, verify_log, verify_stream
+from pactshare.errors import InputError, LogTamperedError
 
 KEY = Ed25519PrivateKey.generate()
 OTHER_KEY = Ed25519PrivateKey.generate()
@@ -286,3 +286,11 @@ def test_a_held_head_not_signed_by_the_node_is_a_bad_signature() -> None:
     forged = sign_head(TreeHead(16, log.root(16), START), OTHER_KEY, "node")
     report = verify_log(_entries(log), _heads(log), KEY.public_key(), None, [("a head", forged)])
     assert _only(report)[0] is ProblemKind.BAD_SIGNATURE
+
+
+@pytest.mark.parametrize("given", [19, 21])
+def test_a_stream_of_another_length_than_announced_is_refused(given: int) -> None:
+    log = _log()
+    entries = iter([*_entries(log), b"one more"][:given])
+    with pytest.raises(InputError, match="a log of 20 entries"):
+        verify_stream(entries, SIZE, _heads(log), KEY.public_key())

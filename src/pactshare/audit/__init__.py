@@ -4,7 +4,8 @@
 - :mod:`~pactshare.audit.tree`: the append-side frontier and an in-memory log;
 - :mod:`~pactshare.audit.heads`: signed and co-signed tree heads;
 - :mod:`~pactshare.audit.entries`: the canonical encoding of an audit entry;
-- :mod:`~pactshare.audit.verify`: verifying a whole log, reporting tampering by position;
+- :mod:`~pactshare.audit.verify`: verifying a whole log in one pass, reporting tampering by
+  position;
 - :mod:`~pactshare.audit.report`: what verifying found, as data.
 
 A store persists entries and perfect nodes and calls these functions; nothing here reads a
@@ -36,7 +37,14 @@ from pactshare.audit.merkle import (
     verify_inclusion,
 )
 from pactshare.audit.tree import Frontier, MemoryLog, PerfectNode
-from pactshare.audit.verify import Problem, ProblemKind, VerifyReport, verify_log
+from pactshare.audit.verify import (
+    Problem,
+    ProblemKind,
+    StoredNodes,
+    VerifyReport,
+    verify_log,
+    verify_stream,
+)
 
 __all__ = [
     "EMPTY_ROOT",
@@ -53,6 +61,7 @@ __all__ = [
     "Problem",
     "ProblemKind",
     "SignedTreeHead",
+    "StoredNodes",
     "TreeHead",
     "VerifyReport",
     "consistency_proof",
@@ -69,4 +78,5 @@ __all__ = [
     "verify_head",
     "verify_inclusion",
     "verify_log",
+    "verify_stream",
 ]

@@ -30,6 +30,7 @@ __all__ = [
     "NODE_PREFIX",
     "NodeReader",
     "consistency_proof",
+    "fold",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
@@ -73,7 +74,7 @@ def root_of(leaf_hashes: Iterable[bytes]) -> bytes:
             merged = node_hash(stack.pop(), merged)
             pending >>= 1
         stack.append(merged)
-    return _fold(stack)
+    return fold(stack)
 
 
 def root_at(size: int, nodes: NodeReader) -> bytes:
@@ -272,10 +273,10 @@ def _range_hash(nodes: NodeReader, start: int, end: int) -> bytes:
             level = min(level, (start & -start).bit_length() - 1)
         hashes.append(nodes(level, start >> level))
         start += 1 << level
-    return _fold(hashes)
+    return fold(hashes)
 
 
-def _fold(hashes: list[bytes]) -> bytes:
+def fold(hashes: Sequence[bytes]) -> bytes:
     """Fold perfect-subtree hashes (largest first) from the right into one root."""
     if not hashes:
         return EMPTY_ROOT

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pactshare.audit.merkle import (
-    EMPTY_ROOT,
     HASH_SIZE,
     NodeReader,
     consistency_proof,
+    fold,
     inclusion_proof,
     leaf_hash,
     node_hash,
@@ -89,12 +89,7 @@ class Frontier:
 
     def root(self) -> bytes:
         """The tree's root hash (RFC 9162 MTH of all its leaves): the frontier folded."""
-        if not self.hashes:
-            return EMPTY_ROOT
-        result = self.hashes[-1]
-        for left in reversed(self.hashes[:-1]):
-            result = node_hash(left, result)
-        return result
+        return fold(self.hashes)
 
     def append(self, leaf: bytes) -> tuple[Frontier, tuple[PerfectNode, ...]]:
         """Add a leaf (its *hash*); return the next frontier and the perfect nodes completed.

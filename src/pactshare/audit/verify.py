@@ -23,6 +23,12 @@ When only heads are available, a change is localised to the window between the l
 still verifies and the first that does not (``position`` … ``last_position``); heads signed
 often make that window small.
 
+The log is read once, in order (:func:`verify_stream`): the entries a chunk of ``2**10`` at a
+time, whose perfect nodes are recomputed and compared with the stored ones; above the chunks
+the tree is kept as its right edge (one hash per level, RFC 9162's compact range), and the root
+at each head's size is taken as the entries pass it. Memory holds a chunk, a window of stored
+rows per level and the heads, never the whole log.
+
 What is found is data (:mod:`pactshare.audit.report`); the comparison with the stored nodes
 (step 2) is :mod:`pactshare.audit._stored`.
 """
@@ -31,18 +37,22 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
+from itertools import islice, pairwise
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from pactshare.audit._stored import by_level, compare_interior, compare_leaves, report_stray
+from pactshare.audit._stored import Comparison, NodesInMemory, StoredNodes
 from pactshare.audit.heads import SignedTreeHead, verify_head
-from pactshare.audit.merkle import LEAF_PREFIX, NODE_PREFIX, root_at
+from pactshare.audit.merkle import EMPTY_ROOT, LEAF_PREFIX, NODE_PREFIX, fold, node_hash
 from pactshare.audit.report import Problem, ProblemKind, VerifyReport, problem_order
 from pactshare.audit.tree import PerfectNode
-from pactshare.errors import InvalidTreeHeadError
+from pactshare.errors import InputError, InvalidTreeHeadError
 
-__all__ = ["Problem", "ProblemKind", "VerifyReport", "verify_log"]
+__all__ = ["Problem", "ProblemKind", "StoredNodes", "VerifyReport", "verify_log", "verify_stream"]
+
+CHUNK_LEVEL = 10
+"""Entries are recomputed ``2**CHUNK_LEVEL`` at a time: every perfect node within a chunk
+in one go, the ones above it on the tree's right edge."""
 
 
 def verify_log(
@@ -58,28 +68,42 @@ def verify_log(
     localise changes to the exact entry. ``attested`` are heads others hold, each with who
     holds it, for messages ("the head USA cosigned"). Nothing is raised for a tampered log:
     the report says what and where (:meth:`VerifyReport.raise_for_problems` turns it into an
-    error).
+    error). A log read from storage goes through :func:`verify_stream` instead.
     """
-    levels = _recompute(entries)
-    size = len(entries)
+    stored = None if stored_nodes is None else NodesInMemory(stored_nodes)
+    return verify_stream(entries, len(entries), heads, public_key, stored=stored, attested=attested)
+
+
+def verify_stream(
+    entries: Iterable[bytes],
+    size: int,
+    heads: Sequence[SignedTreeHead],
+    public_key: Ed25519PublicKey,
+    *,
+    stored: StoredNodes | None = None,
+    attested: Sequence[tuple[str, SignedTreeHead]] = (),
+) -> VerifyReport:
+    """:func:`verify_log` in one pass over ``entries``, which yields exactly ``size`` entries,
+    with the stored nodes read a window at a time: memory does not grow with the log."""
     problems: list[Problem] = []
-    checked = _check_heads(heads, public_key, levels, size, problems)
+    signed = _signed_heads(heads, public_key, problems)
+    held = [(holder, head, _signs(head, public_key)) for holder, head in attested]
+    wanted = {head.size for _, head in signed} | {head.size for _, head, good in held if good}
+    comparison = None if stored is None else Comparison(stored, size)
+    tree = _Recomputation(size, sorted(wanted), comparison)
+    tree.run(entries)
+    checked = _check_heads(signed, tree.roots, size, problems)
     covered = max((h.size for h, good in checked if good), default=0)
 
     entry_problem = None
-    if stored_nodes is not None:
-        stored, stray = by_level(stored_nodes, size)
-        entry_problem = compare_leaves(levels[0], stored.get(0, []), covered)
-        if entry_problem is not None:
-            problems.append(entry_problem)
-        limit = size if entry_problem is None else entry_problem.position or 0
-        problems.extend(compare_interior(levels, stored, limit))
-        problems.extend(report_stray(stray))
+    if comparison is not None:
+        entry_problem, found = comparison.problems(covered)
+        problems.extend(found)
     for problem in _localise_by_heads(checked, size):
         if not _explains(entry_problem, problem):
             problems.append(problem)
 
-    problems.extend(_check_attested(attested, public_key, levels, size))
+    problems.extend(_check_attested(held, tree.roots, size))
 
     signed_sizes = [head.size for head, _ in checked]
     if size > max(signed_sizes, default=0):
@@ -94,53 +118,122 @@ def verify_log(
         )
     return VerifyReport(
         size=size,
-        root=root_at(size, lambda level, index: levels[level][index]),
+        root=tree.root,
         heads_verified=sum(1 for _, good in checked if good),
         covered=covered,
         problems=tuple(sorted(problems, key=problem_order)),
     )
 
 
-def _recompute(entries: Sequence[bytes]) -> list[list[bytes]]:
-    """Every perfect node, level by level, from the entry bytes (about 2n hashes)."""
-    sha256 = hashlib.sha256
-    level = [sha256(LEAF_PREFIX + data).digest() for data in entries]
-    levels = [level]
-    while len(level) > 1:
-        level = [
-            sha256(NODE_PREFIX + level[i] + level[i + 1]).digest()
-            for i in range(0, len(level) - 1, 2)
-        ]
-        levels.append(level)
-    return levels
+class _Recomputation:
+    """One pass over the entries: the perfect nodes recomputed a chunk at a time and compared
+    with the stored ones, the roots at the ``wanted`` sizes, and the root of the whole log."""
+
+    def __init__(self, size: int, wanted: list[int], comparison: Comparison | None) -> None:
+        self._size = size
+        self._wanted = [s for s in wanted if 0 < s <= size]  # ascending
+        self._next = 0  # the first of them not passed yet
+        self.roots: dict[int, bytes] = {0: EMPTY_ROOT}
+        self.root = EMPTY_ROOT
+        self._edge: list[bytes] = []  # whole chunks so far, as perfect subtrees, largest first
+        self._comparison = comparison
+
+    def run(self, entries: Iterable[bytes]) -> None:
+        source = iter(entries)
+        chunk = 1 << CHUNK_LEVEL
+        tail: list[bytes] = []
+        for start in range(0, self._size, chunk):
+            data = list(islice(source, min(chunk, self._size - start)))
+            if len(data) != min(chunk, self._size - start):
+                raise InputError(f"a log of {self._size} entries ended after {start + len(data)}")
+            tail = self._chunk(start, data)
+        if next(source, None) is not None:
+            raise InputError(f"a log of {self._size} entries went on after them")
+        self.root = fold([*self._edge, *tail])
+        if self._comparison is not None:
+            self._comparison.finish()
+
+    def _chunk(self, start: int, data: list[bytes]) -> list[bytes]:
+        """Recompute, compare and take the roots wanted in one chunk; return its perfect
+        subtrees when it is the last, partial one."""
+        sha256 = hashlib.sha256
+        level = [sha256(LEAF_PREFIX + entry).digest() for entry in data]
+        levels = [level]
+        while len(level) > 1:
+            level = [
+                sha256(NODE_PREFIX + level[i] + level[i + 1]).digest()
+                for i in range(0, len(level) - 1, 2)
+            ]
+            levels.append(level)
+        if self._comparison is not None:
+            self._comparison.chunk(start, levels)
+        wanted, end = self._wanted, start + len(data)
+        while self._next < len(wanted) and wanted[self._next] <= end:
+            at = wanted[self._next]
+            self.roots[at] = fold([*self._edge, *_subtrees(levels, at - start)])
+            self._next += 1
+        if len(data) < 1 << CHUNK_LEVEL:
+            return _subtrees(levels, len(data))
+        hashed, height, index = levels[-1][0], CHUNK_LEVEL, start >> CHUNK_LEVEL
+        while index & 1:
+            hashed = node_hash(self._edge.pop(), hashed)
+            height += 1
+            index >>= 1
+            if self._comparison is not None:
+                self._comparison.node(height, index, hashed)
+        self._edge.append(hashed)
+        return []
+
+
+def _subtrees(levels: list[list[bytes]], count: int) -> list[bytes]:
+    """The perfect subtrees over the first ``count`` entries of a chunk, largest first."""
+    found, offset = [], 0
+    for level in reversed(range(count.bit_length())):
+        if count >> level & 1:
+            found.append(levels[level][offset >> level])
+            offset += 1 << level
+    return found
+
+
+def _signs(head: SignedTreeHead, public_key: Ed25519PublicKey) -> bool:
+    try:
+        verify_head(head, public_key)
+    except InvalidTreeHeadError:
+        return False
+    return True
+
+
+def _signed_heads(
+    heads: Sequence[SignedTreeHead], public_key: Ed25519PublicKey, problems: list[Problem]
+) -> list[tuple[int, SignedTreeHead]]:
+    """The heads whose signature verifies, each with its number; a problem for each other."""
+    signed = []
+    for number, head in enumerate(heads):
+        if _signs(head, public_key):
+            signed.append((number, head))
+            continue
+        problems.append(
+            Problem(
+                ProblemKind.BAD_SIGNATURE,
+                f"tree head #{number} (size {head.size}) has a signature that does not "
+                "verify with the node's key: it was forged or altered",
+                head=number,
+            )
+        )
+    return signed
 
 
 def _check_heads(
-    heads: Sequence[SignedTreeHead],
-    public_key: Ed25519PublicKey,
-    levels: list[list[bytes]],
+    signed: list[tuple[int, SignedTreeHead]],
+    roots: dict[int, bytes],
     size: int,
     problems: list[Problem],
 ) -> list[tuple[SignedTreeHead, bool]]:
     """Validly signed heads, by size, each with whether the entries match its root."""
-    checked: list[tuple[int, SignedTreeHead, bool]] = []
-    for number, head in enumerate(heads):
-        try:
-            verify_head(head, public_key)
-        except InvalidTreeHeadError:
-            problems.append(
-                Problem(
-                    ProblemKind.BAD_SIGNATURE,
-                    f"tree head #{number} (size {head.size}) has a signature that does not "
-                    "verify with the node's key: it was forged or altered",
-                    head=number,
-                )
-            )
-            continue
-        good = head.size <= size and head.root == root_at(
-            head.size, lambda level, index: levels[level][index]
-        )
-        checked.append((number, head, good))
+    checked = [
+        (number, head, head.size <= size and head.root == roots[head.size])
+        for number, head in signed
+    ]
     checked.sort(key=lambda item: (item[1].size, item[0]))
     for (first_number, first, _), (second_number, second, _) in pairwise(checked):
         if first.size == second.size and first.root != second.root:
@@ -165,17 +258,12 @@ def _check_heads(
 
 
 def _check_attested(
-    attested: Sequence[tuple[str, SignedTreeHead]],
-    public_key: Ed25519PublicKey,
-    levels: list[list[bytes]],
-    size: int,
+    held: Sequence[tuple[str, SignedTreeHead, bool]], roots: dict[int, bytes], size: int
 ) -> list[Problem]:
     """Each head another party holds must be a head of these very entries."""
     problems = []
-    for holder, head in attested:
-        try:
-            verify_head(head, public_key)
-        except InvalidTreeHeadError:
+    for holder, head, signs in held:
+        if not signs:
             message = (
                 f"{holder} (size {head.size}) has a signature that does not verify with the "
                 "node's key: it was forged or altered, or the node's key was replaced"
@@ -190,7 +278,7 @@ def _check_attested(
             problems.append(
                 Problem(ProblemKind.REMOVED, message, position=size, last_position=head.size - 1)
             )
-        elif head.root != root_at(head.size, lambda level, index: levels[level][index]):
+        elif head.root != roots[head.size]:
             message = (
                 f"the entries differ from {holder} (size {head.size}): the log was rewritten "
                 f"before entry {head.size} (the node's own heads may have been re-signed)"

@@ -10,7 +10,7 @@ bytes (:class:`pactshare.audit.Entry`), never payloads or keys.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -168,6 +168,10 @@ def cosigned_by(head: audit.SignedTreeHead, witness: str, directory: seal.Direct
     return False
 
 
+PAGE_ROWS = 1024
+"""Entries read per query when verifying: the log is read in pages, never whole."""
+
+
 def verify(
     tx: Connection,
     public_key: Ed25519PublicKey,
@@ -179,25 +183,29 @@ def verify(
 
     Every witness's cosignature kept (the ``cosignatures`` table) is checked against the
     entries at its size, and with ``directory`` its cosignature is verified too; ``attested``
-    adds heads held elsewhere (a peer's answer), each with who holds it.
+    adds heads held elsewhere (a peer's answer), each with who holds it. The entries and the
+    stored nodes are read in pages (:func:`pactshare.audit.verify_stream`), under the log's
+    append lock so that the pages are of one log.
     """
-    entries = [
-        bytes(d) for d in tx.execute(select(audit_entries.c.data).order_by("position")).scalars()
-    ]
-    positions = tx.execute(select(audit_entries.c.position).order_by("position")).scalars().all()
+    _lock_for_append(tx)
+    count = tx.execute(select(func.count()).select_from(audit_entries)).scalar_one()
     heads = [
         audit.SignedTreeHead.from_json(h)
         for h in tx.execute(select(audit_heads.c.head).order_by(audit_heads.c.size)).scalars()
     ]
-    nodes = [
-        audit.PerfectNode(r.level, r.idx, bytes(r.hash)) for r in tx.execute(select(audit_nodes))
-    ]
     kept, forged = _stored_cosignatures(tx, directory)
-    report = audit.verify_log(entries, heads, public_key, nodes, [*kept, *attested])
+    gaps: list[int] = []
+    report = audit.verify_stream(
+        _entries(tx, gaps),
+        count,
+        heads,
+        public_key,
+        stored=_StoredNodes(tx),
+        attested=[*kept, *attested],
+    )
     if forged:
         report = audit.VerifyReport(report.size, report.root, report.heads_verified,
                                     report.covered, (*forged, *report.problems))  # fmt: skip
-    gaps = [i for i, p in enumerate(positions) if p != i]
     if gaps:
         problem = audit.Problem(
             audit.ProblemKind.REMOVED,
@@ -207,6 +215,72 @@ def verify(
         return audit.VerifyReport(report.size, report.root, report.heads_verified, report.covered,
                                   (problem, *report.problems))  # fmt: skip
     return report
+
+
+def _entries(tx: Connection, gaps: list[int]) -> Iterator[bytes]:
+    """Every entry's bytes by position, a page at a time; the first index whose row is not at
+    that position goes into ``gaps``."""
+    query = (
+        select(audit_entries.c.position, audit_entries.c.data)
+        .order_by(audit_entries.c.position)
+        .limit(PAGE_ROWS)
+    )
+    index, page = 0, tx.execute(query).all()
+    while page:
+        for position, data in page:
+            if position != index and not gaps:
+                gaps.append(index)
+            index += 1
+            yield bytes(data)
+        if len(page) < PAGE_ROWS:
+            return
+        page = tx.execute(query.where(audit_entries.c.position > page[-1].position)).all()
+
+
+class _StoredNodes:
+    """The stored perfect nodes as the verifier reads them (:class:`pactshare.audit.StoredNodes`):
+    each answer one indexed query."""
+
+    def __init__(self, tx: Connection) -> None:
+        self._tx = tx
+
+    def count(self, level: int) -> int:
+        query = select(func.count()).select_from(audit_nodes).where(audit_nodes.c.level == level)
+        return int(self._tx.execute(query).scalar_one())
+
+    def last(self, level: int, stop: int) -> int | None:
+        column = audit_nodes.c.idx
+        query = select(func.max(column)).where(
+            audit_nodes.c.level == level, column >= 0, column < stop
+        )
+        found = self._tx.execute(query).scalar_one_or_none()
+        return None if found is None else int(found)
+
+    def rows(self, level: int, start: int, stop: int) -> list[tuple[int, bytes]]:
+        column = audit_nodes.c.idx
+        query = select(column, audit_nodes.c.hash).where(
+            audit_nodes.c.level == level, column >= start, column < stop
+        )
+        return [(index, bytes(hashed)) for index, hashed in self._tx.execute(query).all()]
+
+    def outside(self, level: int, stop: int) -> tuple[int, int | None]:
+        column = audit_nodes.c.idx
+        query = select(func.count(), func.min(column)).where(
+            audit_nodes.c.level == level, or_(column < 0, column >= stop)
+        )
+        count, smallest = self._tx.execute(query).one()
+        return int(count), None if smallest is None else int(smallest)
+
+    def beyond(self, levels: int) -> tuple[int, tuple[int, int] | None]:
+        where = or_(audit_nodes.c.level < 0, audit_nodes.c.level >= levels)
+        count = self._tx.execute(select(func.count()).where(where)).scalar_one()
+        first = self._tx.execute(
+            select(audit_nodes.c.level, audit_nodes.c.idx)
+            .where(where)
+            .order_by(audit_nodes.c.level, audit_nodes.c.idx)
+            .limit(1)
+        ).first()
+        return int(count), None if first is None else (int(first.level), int(first.idx))
 
 
 def _stored_cosignatures(

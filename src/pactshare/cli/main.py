@@ -57,6 +57,7 @@ def _register_commands() -> None:
         audit,
         check,
         consents,
+        contractors,
         custody,
         demo,
         envelope,

@@ -19,7 +19,8 @@ from pactshare.domain import Holding, Party, may_access
 from pactshare.errors import NotFoundError, RefusedError
 from pactshare.files import atomic_output
 from pactshare.node import journal
-from pactshare.node.items import Item, find_item, held_items
+from pactshare.node.contractors import contractor_denials
+from pactshare.node.items import Item, find_item, held_items, holding_of
 from pactshare.node.people import PersonRecord, find_person
 from pactshare.node.service import Node
 from pactshare.store.schema import access_log, incidents
@@ -28,7 +29,6 @@ __all__ = [
     "HoldingSummary",
     "admit",
     "hidden",
-    "holding_of",
     "inbox",
     "item_for",
     "item_if_visible",
@@ -57,18 +57,6 @@ def _summary(r: Item, open_incidents: tuple[str, ...] = ()) -> HoldingSummary:
     topics = tuple(r.label["topics"])
     return HoldingSummary(
         r.id, r.originator, r.origin, r.received_from, r.marking, topics, r.state, open_incidents
-    )
-
-
-def holding_of(party: Party, row: Item) -> Holding:
-    """What the access rules need of a held item (R-ACC-2): its holder, marking level, topics."""
-    return Holding(
-        item_id=row.id,
-        originator=row.originator,
-        holder=party.code,
-        level=party.level(row.marking_level),
-        topics=tuple(row.label["topics"]),
-        received_under=row.received_under,
     )
 
 
@@ -166,7 +154,12 @@ def admit(node: Node, item_id: str, *, person_name: str) -> Item:
         ]
         if row is None:
             reasons = [{"rule": "R-PRO-5", "text": "no such item on this node", "effect": "deny"}]
-        granted = row is not None and decision.granted
+        else:  # a contractor's staff opens only what their facility may hold (R-CON-1)
+            reasons += [
+                {"rule": "R-CON-1", "text": text, "effect": "deny"}
+                for text in contractor_denials(tx, person.name, party, held, now)
+            ]
+        granted = row is not None and all(r["effect"] != "deny" for r in reasons)
         tx.execute(
             insert(access_log).values(
                 item_id=item_id, person=person_name, at=now, granted=granted, reasons=reasons

@@ -27,8 +27,7 @@ from pactshare.errors import InputError, NodeError
 from pactshare.node import journal
 from pactshare.node.answers import text_problem
 from pactshare.node.documents import sign_document
-from pactshare.node.holdings import holding_of
-from pactshare.node.items import Item, ItemState, held_items, item_row
+from pactshare.node.items import Item, ItemState, held_items, holding_of, item_row
 from pactshare.node.people import check_officer, find_person
 from pactshare.node.service import Node
 from pactshare.store.schema import inventories, locations

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Row, insert, select
 
 from pactshare import seal
 from pactshare.audit import EntryKind
+from pactshare.domain import Holding, Party
 from pactshare.domain.labels import check_label
 from pactshare.errors import (
     InputError,
@@ -35,6 +36,7 @@ __all__ = [
     "find_item",
     "get_item",
     "held_items",
+    "holding_of",
     "item_row",
     "new_label",
     "register",
@@ -69,6 +71,18 @@ class Item:
     derived_from: str | None
     disposal: dict[str, Any] | None  # the signed certificate of return or destruction
     recorded_at: datetime
+
+
+def holding_of(party: Party, row: Item) -> Holding:
+    """What the access rules need of a held item (R-ACC-2): its holder, marking level, topics."""
+    return Holding(
+        item_id=row.id,
+        originator=row.originator,
+        holder=party.code,
+        level=party.level(row.marking_level),
+        topics=tuple(row.label["topics"]),
+        received_under=row.received_under,
+    )
 
 
 def _item(r: Row[Any]) -> Item:

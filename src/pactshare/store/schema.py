@@ -32,6 +32,10 @@ __all__ = [
     "audit_entries",
     "audit_heads",
     "audit_nodes",
+    "contractor_handovers",
+    "contractor_inspections",
+    "contractor_staff",
+    "contractors",
     "cosignatures",
     "envelope_fronts",
     "envelopes",
@@ -202,6 +206,50 @@ inventories = Table(  # the periodic inventories, each signed by the node (R-PRO
     Column("id", Integer, primary_key=True, autoincrement=True),
     _when("at"),
     Column("document", JSON, nullable=False),
+)
+
+contractors = Table(  # contractor facilities of the node's party (R-CON-1)
+    "contractors",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("facility", String(200), nullable=False),
+    Column("protects", Boolean, nullable=False),  # (b) able to protect the CMI
+    Column("registry", Boolean, nullable=False),  # (i) keeps an access registry
+    Column("custodian", String(100)),  # (j) a designated custodian, a person of the node
+    Column("added_by", String(100), nullable=False),
+    _when("added_at"),
+)
+
+contractor_inspections = Table(  # (g) initial and periodic security inspections
+    "contractor_inspections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contractor_id", String(64), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # initial | periodic
+    Column("passed", Boolean, nullable=False),
+    Column("inspector", String(100), nullable=False),
+    _when("at"),
+    _when("next_due"),
+)
+
+contractor_staff = Table(  # people of the node attached to a contractor facility
+    "contractor_staff",
+    metadata,
+    Column("person", String(100), primary_key=True),
+    Column("contractor_id", String(64), nullable=False, index=True),
+    _when("briefed_at", nullable=True),  # (f) briefed on their responsibilities
+    _when("added_at"),
+)
+
+contractor_handovers = Table(  # items handed over to a contractor facility
+    "contractor_handovers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String(64), nullable=False, index=True),
+    Column("contractor_id", String(64), nullable=False),
+    Column("by", String(100), nullable=False),
+    _when("at"),
 )
 
 persons = Table(

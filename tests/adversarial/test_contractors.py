@@ -1,0 +1,121 @@
+"""Contractors (R-CON-1): handing an item to a contractor facility is refused until every
+condition of Art. 16 is on file, each missing one named; the facility's staff open only what
+was handed over, and only while the conditions hold (a failed inspection stops them)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from pactshare.errors import PactshareError, RefusedError
+from pactshare.node.contractors import add_contractor, attach, hand_over, inspect
+from pactshare.node.holdings import admit
+from pactshare.node.people import add_person
+from tests.http_support import LABEL_TOML, LiveNode
+from tests.support import cli_json, run_cli
+
+
+def _item(live: LiveNode) -> str:
+    with live.client("originator") as originator:
+        made = originator.post(
+            "/api/v1/items", files={"file": ("i.txt", b"telemetry")}, data={"label": LABEL_TOML}
+        )
+    assert made.status_code == 201, made.text
+    item_id: str = made.json()["item_id"]
+    return item_id
+
+
+def _engineer(live: LiveNode, name: str, clearance: str) -> None:
+    with live.node.db.atomic() as tx:
+        add_person(
+            tx, live.node.party(tx), name=name, clearance=clearance,
+            need_to_know=["dprk-missile"], roles=["reader"], at=live.node.now(),
+        )  # fmt: skip
+
+
+def _refusal(live: LiveNode, item_id: str, contractor: str) -> tuple[str, ...]:
+    with pytest.raises(RefusedError) as caught:
+        hand_over(live.node, item_id, contractor, by="officer")
+    return caught.value.reasons
+
+
+def test_every_missing_condition_is_named_until_all_are_on_file(live: LiveNode) -> None:
+    item_id = _item(live)
+    node = live.node
+    add_contractor(node, "bare", name="Bare Ltd", facility="Busan", protects=False,
+                   registry=False, custodian=None, by="officer")  # fmt: skip
+    missing = " | ".join(_refusal(live, item_id, "bare"))
+    for letter in ("(b)", "(g) no initial", "(i)", "(j)"):
+        assert letter in missing
+    add_contractor(node, "hanwha", name="Hanwha Systems", facility="Daejeon plant 3",
+                   protects=True, registry=True, custodian="officer", by="admin")  # fmt: skip
+    _engineer(live, "Kim Engineer", "kor-mil-2")
+    attach(node, "hanwha", "Kim Engineer", briefed=False, by="officer")
+    due = node.now() + timedelta(days=180)
+    inspect(node, "hanwha", initial=True, passed=True, next_due=due, by="officer")
+    assert _refusal(live, item_id, "hanwha") == (
+        "R-CON-1 (f) Kim Engineer has not been briefed on their responsibilities",
+    )
+    with pytest.raises(RefusedError, match="may not open") as before:
+        admit(node, item_id, person_name="Kim Engineer")
+    assert "not handed over" in " ".join(before.value.reasons)
+    attach(node, "hanwha", "Kim Engineer", briefed=True, by="officer")
+    hand_over(node, item_id, "hanwha", by="officer")
+    assert admit(node, item_id, person_name="Kim Engineer").id == item_id
+    inspect(node, "hanwha", initial=False, passed=False, next_due=due, by="officer")
+    with pytest.raises(RefusedError) as failed:
+        admit(node, item_id, person_name="Kim Engineer")
+    assert "(g) the last security inspection of the facility failed" in failed.value.reasons[-1]
+
+
+def test_staff_without_the_clearance_blocks_the_hand_over(live: LiveNode) -> None:
+    item_id = _item(live)
+    node = live.node
+    add_contractor(node, "lig", name="LIG Nex1", facility="Gumi", protects=True, registry=True,
+                   custodian="officer", by="officer")  # fmt: skip
+    inspect(node, "lig", initial=True, passed=True, next_due=node.now() + timedelta(days=1),
+            by="officer")  # fmt: skip
+    _engineer(live, "Park Junior", "kor-mil-3")
+    attach(node, "lig", "Park Junior", briefed=True, by="officer")
+    [reason] = _refusal(live, item_id, "lig")
+    assert reason.startswith("R-CON-1 (c)-(e), (h) staff member Park Junior:")
+    assert "below" in reason
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda n: add_contractor(n, "x y", name="n", facility="f", protects=True,
+                                  registry=True, custodian=None, by="officer"), "not an id"),
+        (lambda n: add_contractor(n, "x", name="n", facility="f\x00", protects=True,
+                                  registry=True, custodian=None, by="officer"), "control"),
+        (lambda n: add_contractor(n, "x", name="n", facility="f", protects=True,
+                                  registry=True, custodian=None, by="reader"), "neither"),
+        (lambda n: inspect(n, "nope", initial=True, passed=True,
+                           next_due=n.now() + timedelta(days=1), by="officer"), "no contractor"),
+        (lambda n: inspect(n, "nope", initial=True, passed=True, next_due=n.now(),
+                           by="officer"), "not after"),
+    ],
+)  # fmt: skip
+def test_bad_contractor_input_is_refused_precisely(
+    live: LiveNode, call: object, message: str
+) -> None:
+    with pytest.raises(PactshareError, match=message):
+        call(live.node)  # type: ignore[operator]
+
+
+def test_contractors_on_the_command_line(live: LiveNode) -> None:
+    home = str(live.node.home.root)
+    code, added = cli_json(
+        "contractor", "add", "kai", "--name", "KAI", "--facility", "Sacheon", "--protects",
+        "--registry", "--custodian", "officer", "--as", "officer", "--home", home,
+    )  # fmt: skip
+    assert code == 0
+    assert added["custodian"] == "officer"
+    item_id = _item(live)
+    refused = run_cli("contractor", "handover", item_id, "kai", "--as", "officer", "--home", home)
+    assert refused.returncode == 1
+    assert "(g) no initial security inspection" in refused.stdout + refused.stderr
+    code, listed = cli_json("contractor", "list", "--home", home)
+    assert [c["id"] for c in listed] == ["kai"]

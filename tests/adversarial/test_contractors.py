@@ -12,7 +12,7 @@ from pactshare.errors import PactshareError, RefusedError
 from pactshare.node.contractors import add_contractor, attach, hand_over, inspect
 from pactshare.node.holdings import admit
 from pactshare.node.people import add_person
-from tests.http_support import LABEL_TOML, LiveNode
+from tests.http_support import LABEL_TOML, LiveNode, sign_in
 from tests.support import cli_json, run_cli
 
 
@@ -119,3 +119,35 @@ def test_contractors_on_the_command_line(live: LiveNode) -> None:
     assert "(g) no initial security inspection" in refused.stdout + refused.stderr
     code, listed = cli_json("contractor", "list", "--home", home)
     assert [c["id"] for c in listed] == ["kai"]
+
+
+def test_contractors_through_the_api_and_on_the_people_page(live: LiveNode) -> None:
+    item_id = _item(live)
+    facility = {"id": "kai", "name": "KAI", "facility": "Sacheon", "protects": True,
+                "registry": True, "custodian": "officer"}  # fmt: skip
+    with live.client("reader") as reader:
+        assert reader.post("/api/v1/contractors", json=facility).status_code == 403
+    with live.client("officer") as officer:
+        assert officer.post("/api/v1/contractors", json=facility).status_code == 201
+        assert officer.post("/api/v1/contractors", json=facility).status_code == 400
+        refused = officer.post(f"/api/v1/items/{item_id}/handover", json={"contractor": "kai"})
+        assert refused.status_code == 422
+        assert "(g) no initial security inspection" in refused.text
+        naive = officer.post("/api/v1/contractors/kai/inspections",
+                             json={"passed": True, "next_due": "2030-01-01T00:00:00"})  # fmt: skip
+        assert naive.status_code == 422
+        passed = officer.post(
+            "/api/v1/contractors/kai/inspections",
+            json={"initial": True, "passed": True, "next_due": "2030-01-01T00:00:00Z"},
+        )
+        assert passed.json()["initial_passed"] is True
+        handed = officer.post(f"/api/v1/items/{item_id}/handover", json={"contractor": "kai"})
+        assert handed.status_code == 200, handed.text
+        missing = officer.post("/api/v1/items/nope/handover", json={"contractor": "kai"})
+        assert missing.status_code == 404
+        unknown = officer.post("/api/v1/contractors/nope/staff", json={"person": "reader"})
+        assert unknown.status_code == 404
+    with live.client() as browser:
+        sign_in(browser, live.tokens["officer"], "/people")
+        page = browser.get("/people").text
+    assert '<tr data-contractor="kai">' in page

@@ -40,6 +40,7 @@ from pactshare.store.schema import (
 )
 
 __all__ = [
+    "MAX_TEXT",
     "Contractor",
     "add_contractor",
     "attach",

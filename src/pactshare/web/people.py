@@ -1,6 +1,7 @@
 """The people page: the periodic access review (R-ACC-3) — every person of the node's party,
-their clearance and its validity, their need-to-know, and the holdings they may open now.
-For a security officer (or an admin)."""
+their clearance and its validity, their need-to-know, and the holdings they may open now —
+and the contractor facilities with their inspections and staff (R-CON-1). For a security
+officer (or an admin)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi.responses import Response
 
 from pactshare.api.auth import current_node, require
 from pactshare.api.problems import ProblemError
+from pactshare.node.contractors import list_contractors
 from pactshare.node.people import Role
 from pactshare.node.personnel import access_review
 from pactshare.web.rendering import page
@@ -29,5 +31,9 @@ def people_page(request: Request) -> Response:
     except ProblemError as exc:
         return page(request, "forbidden.html", {"why": exc.detail}, status=403, person=person)
     node = current_node(request)
-    context = {"rows": access_review(node), "now": node.now()}
+    context = {
+        "rows": access_review(node),
+        "contractors": list_contractors(node),
+        "now": node.now(),
+    }
     return page(request, "people.html", context, person=person)

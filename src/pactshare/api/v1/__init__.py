@@ -11,6 +11,7 @@ from pactshare.api.v1 import (
     agreements,
     audit,
     consents,
+    contractors,
     decisions,
     events,
     incidents,
@@ -23,5 +24,16 @@ from pactshare.api.v1.problems import RESPONSES
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", responses=RESPONSES)
-for part in (persons, agreements, events, decisions, items, inventory, consents, incidents, audit):
+for part in (
+    persons,
+    agreements,
+    events,
+    decisions,
+    items,
+    inventory,
+    contractors,
+    consents,
+    incidents,
+    audit,
+):
     router.include_router(part.router)

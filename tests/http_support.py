@@ -102,6 +102,15 @@ class LiveNode:
     tokens: dict[str, str] = field(default_factory=dict)
     transport: httpx.BaseTransport | None = None
 
+    def register(self, content: bytes = b"telemetry") -> str:
+        """Register an item with :data:`LABEL_TOML` as the originator; return its id."""
+        with self.client("originator") as originator:
+            made = originator.post(
+                "/api/v1/items", files={"file": ("i.txt", content)}, data={"label": LABEL_TOML}
+            )
+        assert made.status_code == 201, made.text
+        return str(made.json()["item_id"])
+
     def client(self, who: str | None = None, token: str | None = None) -> httpx.Client:
         chosen = token or (self.tokens[who] if who else None)
         headers = {"Authorization": f"Bearer {chosen}"} if chosen else {}

@@ -12,18 +12,8 @@ from pactshare.errors import PactshareError, RefusedError
 from pactshare.node.contractors import add_contractor, attach, hand_over, inspect
 from pactshare.node.holdings import admit
 from pactshare.node.people import add_person
-from tests.http_support import LABEL_TOML, LiveNode, sign_in
+from tests.http_support import LiveNode, sign_in
 from tests.support import cli_json, run_cli
-
-
-def _item(live: LiveNode) -> str:
-    with live.client("originator") as originator:
-        made = originator.post(
-            "/api/v1/items", files={"file": ("i.txt", b"telemetry")}, data={"label": LABEL_TOML}
-        )
-    assert made.status_code == 201, made.text
-    item_id: str = made.json()["item_id"]
-    return item_id
 
 
 def _engineer(live: LiveNode, name: str, clearance: str) -> None:
@@ -41,7 +31,7 @@ def _refusal(live: LiveNode, item_id: str, contractor: str) -> tuple[str, ...]:
 
 
 def test_every_missing_condition_is_named_until_all_are_on_file(live: LiveNode) -> None:
-    item_id = _item(live)
+    item_id = live.register()
     node = live.node
     add_contractor(node, "bare", name="Bare Ltd", facility="Busan", protects=False,
                    registry=False, custodian=None, by="officer")  # fmt: skip
@@ -70,7 +60,7 @@ def test_every_missing_condition_is_named_until_all_are_on_file(live: LiveNode) 
 
 
 def test_staff_without_the_clearance_blocks_the_hand_over(live: LiveNode) -> None:
-    item_id = _item(live)
+    item_id = live.register()
     node = live.node
     add_contractor(node, "lig", name="LIG Nex1", facility="Gumi", protects=True, registry=True,
                    custodian="officer", by="officer")  # fmt: skip
@@ -113,7 +103,7 @@ def test_contractors_on_the_command_line(live: LiveNode) -> None:
     )  # fmt: skip
     assert code == 0
     assert added["custodian"] == "officer"
-    item_id = _item(live)
+    item_id = live.register()
     refused = run_cli("contractor", "handover", item_id, "kai", "--as", "officer", "--home", home)
     assert refused.returncode == 1
     assert "(g) no initial security inspection" in refused.stdout + refused.stderr
@@ -122,7 +112,7 @@ def test_contractors_on_the_command_line(live: LiveNode) -> None:
 
 
 def test_contractors_through_the_api_and_on_the_people_page(live: LiveNode) -> None:
-    item_id = _item(live)
+    item_id = live.register()
     facility = {"id": "kai", "name": "KAI", "facility": "Sacheon", "protects": True,
                 "registry": True, "custodian": "officer"}  # fmt: skip
     with live.client("reader") as reader:

@@ -14,20 +14,10 @@ from sqlalchemy import select
 from pactshare import canonical
 from pactshare.node.documents import verify_document
 from pactshare.store.schema import audit_entries
-from tests.http_support import LABEL_TOML, LiveNode
+from tests.http_support import LiveNode
 from tests.support import cli_json, run_cli
 
 PLACE = {"facility": "MND Seoul, building 2", "container": "safe 7", "custodian": "reader"}
-
-
-def _item(live: LiveNode) -> str:
-    with live.client("originator") as originator:
-        made = originator.post(
-            "/api/v1/items", files={"file": ("i.txt", b"telemetry")}, data={"label": LABEL_TOML}
-        )
-    assert made.status_code == 201, made.text
-    item_id: str = made.json()["item_id"]
-    return item_id
 
 
 def _inventory(live: LiveNode) -> dict[str, Any]:
@@ -39,7 +29,7 @@ def _inventory(live: LiveNode) -> dict[str, Any]:
 
 
 def test_the_inventory_is_signed_audited_and_flags_what_changed(live: LiveNode) -> None:
-    placed, moved = _item(live), _item(live)
+    placed, moved = live.register(), live.register()
     with live.client("officer") as officer:
         for item_id in (placed, moved):
             answer = officer.post(f"/api/v1/items/{item_id}/location", json=PLACE)
@@ -53,7 +43,7 @@ def test_the_inventory_is_signed_audited_and_flags_what_changed(live: LiveNode) 
     }
     assert body["previous"] is None
     assert body["differences"] == []
-    unplaced = _item(live)
+    unplaced = live.register()
     with live.client("officer") as officer:
         officer.post(f"/api/v1/items/{moved}/location", json={**PLACE, "container": "vault 1"})
     second = _inventory(live)["body"]
@@ -86,7 +76,7 @@ def test_the_inventory_is_signed_audited_and_flags_what_changed(live: LiveNode) 
 def test_a_bad_location_is_refused_precisely_and_records_nothing(
     live: LiveNode, who: str, body: dict[str, str], status: int, message: str
 ) -> None:
-    item_id = _item(live)
+    item_id = live.register()
     with live.client(who) as client:
         answer = client.post(f"/api/v1/items/{item_id}/location", json=body)
     assert answer.status_code == status, answer.text
@@ -98,7 +88,7 @@ def test_a_bad_location_is_refused_precisely_and_records_nothing(
 def test_an_unknown_item_is_404_and_an_inventory_of_the_future_is_refused(
     live: LiveNode,
 ) -> None:
-    _item(live)
+    live.register()
     before = live.node.now() - timedelta(seconds=1)
     with live.client("officer") as officer:
         earlier = officer.post("/api/v1/inventories", json={"at": before.isoformat()})
@@ -112,7 +102,7 @@ def test_an_unknown_item_is_404_and_an_inventory_of_the_future_is_refused(
 
 
 def test_locate_and_inventory_on_the_command_line(live: LiveNode) -> None:
-    item_id, home = _item(live), str(live.node.home.root)
+    item_id, home = live.register(), str(live.node.home.root)
     code, place = cli_json(
         "locate", item_id, "--facility", "HQ", "--container", "safe 1", "--custodian", "reader",
         "--as", "officer", "--home", home,

@@ -11,18 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from pactshare.store.schema import audit_entries, sessions
-from tests.http_support import LABEL_TOML, LiveNode, sign_in
+from tests.http_support import LiveNode, sign_in
 from tests.support import cli_json, run_cli
-
-
-def _item(live: LiveNode) -> str:
-    with live.client("originator") as originator:
-        made = originator.post(
-            "/api/v1/items", files={"file": ("i.txt", b"telemetry")}, data={"label": LABEL_TOML}
-        )
-    assert made.status_code == 201, made.text
-    item_id: str = made.json()["item_id"]
-    return item_id
 
 
 def _sees(live: LiveNode, who: str, item_id: str) -> int:
@@ -39,7 +29,7 @@ def _review(live: LiveNode) -> dict[str, list[str]]:
 def test_a_downgrade_a_changed_need_to_know_and_a_restored_clearance_apply_at_once(
     live: LiveNode,
 ) -> None:
-    item_id = _item(live)
+    item_id = live.register()
     assert _sees(live, "reader", item_id) == 200
     assert item_id in _review(live)["reader"]
     with live.client("officer") as officer:
@@ -112,7 +102,7 @@ def test_a_person_who_leaves_loses_token_sessions_and_access_in_one_step(
 def test_a_bad_change_is_refused_precisely_and_changes_nothing(  # noqa: PLR0917 - the cases
     live: LiveNode, who: str, path: str, body: dict[str, object], status: int, message: str
 ) -> None:
-    item_id = _item(live)
+    item_id = live.register()
     with live.client(who) as client:
         answer = client.post(f"/api/v1/persons/reader/{path}", json=body)
     assert answer.status_code == status, answer.text
@@ -143,7 +133,7 @@ def test_people_over_time_on_the_command_line(live: LiveNode) -> None:
 
 
 def test_the_people_page_shows_the_review_to_an_officer_only(live: LiveNode) -> None:
-    item_id = _item(live)
+    item_id = live.register()
     with live.client() as officer:
         assert sign_in(officer, live.tokens["officer"], "/people").status_code == 303
         page = officer.get("/people")

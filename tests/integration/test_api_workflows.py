@@ -12,15 +12,9 @@ from pactshare.node.documents import write_document
 from pactshare.node.notes import give_note, receive_note
 from pactshare.node.service import Node
 from pactshare.store.schema import outbox
-from tests.http_support import BEFORE_MIDNIGHT, LABEL_TOML, LiveNode
+from tests.http_support import BEFORE_MIDNIGHT, LiveNode
 
 GSOMIA = "gsomia-kor-jpn-2016"
-
-
-def _item(live: LiveNode) -> str:
-    with live.client("originator") as http:
-        answer = http.post("/api/v1/items", files={"file": ("i", b"x")}, data={"label": LABEL_TOML})
-    return str(answer.json()["item_id"])
 
 
 def test_agreements_status_at_an_instant_and_timeline(live: LiveNode) -> None:
@@ -83,7 +77,7 @@ def test_a_dry_run_decision_records_nothing(live: LiveNode) -> None:
 
 
 def test_consents_granted_listed_and_revoked_by_the_officer(live: LiveNode) -> None:
-    item = _item(live)
+    item = live.register()
     with live.client("officer") as http:
         granted = http.post(f"/api/v1/items/{item}/consents", json={"to": "USA"})
         both = http.post(f"/api/v1/items/{item}/consents", json={"to": "USA", "purpose": "x"})
@@ -100,7 +94,7 @@ def test_consents_granted_listed_and_revoked_by_the_officer(live: LiveNode) -> N
 
 
 def test_an_incident_is_reported_confirmed_and_closed(live: LiveNode) -> None:
-    item = _item(live)
+    item = live.register()
     with live.client("officer") as http:
         reported = http.post(f"/api/v1/items/{item}/incidents", json={"summary": "laptop lost"})
         incident = reported.json()["body"]["incident_id"]
@@ -146,7 +140,7 @@ def test_a_note_given_by_the_officer_changes_the_status_and_is_queued(live: Live
 
 
 def test_the_auditor_signs_proves_and_verifies(live: LiveNode) -> None:
-    _item(live)
+    live.register()
     with live.client("auditor") as http:
         assert http.get("/api/v1/audit/head").status_code == 404
         signed = http.post("/api/v1/audit/heads")

@@ -53,8 +53,10 @@ from pactshare.node.clock import monotonic, real_now, real_time
 from pactshare.node.documents import verify_document
 from pactshare.node.envelopes import envelope_blocks, find_envelope
 from pactshare.node.notes import acknowledged
+from pactshare.node.outbox import WAKE_CHANNEL
 from pactshare.node.packages import package_bytes
 from pactshare.node.service import Node
+from pactshare.store.wakeups import Waiter
 
 __all__ = [
     "ACKNOWLEDGED",
@@ -296,9 +298,11 @@ def _retry(node: Node, row: OutboxEntry, error: str, real: datetime) -> None:
 
 
 class DeliveryWorker:
-    """A thread that relays approved items onward and delivers the outbox, waking every
-    ``interval`` seconds or when :meth:`notify` is called; every ``witness_every`` seconds
-    (if set) it also queues a witnessing round (our head to cosign, what we witnessed)."""
+    """A thread that relays approved items onward and delivers the outbox, waking as soon as
+    a commit queues a message (in this process or another: :mod:`pactshare.store.wakeups`),
+    when :meth:`notify` is called, and at least every ``interval`` seconds (retries come due,
+    a wake-up may be lost); every ``witness_every`` seconds (if set) it also queues a
+    witnessing round (our head to cosign, what we witnessed)."""
 
     def __init__(
         self, node: Node, *, interval: float = 0.2, witness_every: float | None = None
@@ -306,21 +310,26 @@ class DeliveryWorker:
         self.node = node
         self.interval = interval
         self.witness_every = witness_every
-        self._wake = threading.Event()
+        self._waiter: Waiter | None = None  # bound when started
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pactshare-delivery", daemon=True)
 
     def start(self) -> None:
+        self._waiter = Waiter(self.node.db, WAKE_CHANNEL)
         self._thread.start()
 
     def notify(self) -> None:
-        self._wake.set()
+        if self._waiter is not None:  # not started: its first pass comes anyway
+            self._waiter.wake()
 
     def stop(self) -> None:
         self._stopping.set()
-        self._wake.set()
+        self.notify()
         if self._thread.is_alive():
             self._thread.join(timeout=30)
+        if self._waiter is not None:
+            self._waiter.close()
+            self._waiter = None
 
     def _run(self) -> None:
         last_round = monotonic()
@@ -334,5 +343,5 @@ class DeliveryWorker:
                     deliver_due(self.node, client=client)
                 except Exception:
                     log.exception("delivery pass failed; retrying")
-                self._wake.wait(self.interval)
-                self._wake.clear()
+                assert self._waiter is not None  # noqa: S101 - set before the thread starts
+                self._waiter.wait(self.interval)

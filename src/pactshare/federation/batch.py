@@ -130,13 +130,17 @@ def _member(
         raise PackageError(f"{where}: from {sender!r}, in a batch sent by {batch.sender}")
     if recipient != party:
         raise PackageError(f"{where}: for {recipient!r}, not for {party}")
-    text = member["body"]
-    if not isinstance(text, str) or len(text) > 4 * -(-MAX_MEMBER // 3):
-        raise TooLargeError(f"{where}: the body must be base64 of at most {MAX_MEMBER} bytes")
+    text, too_large = member["body"], f"{where}: a body of more than {MAX_MEMBER} bytes"
+    if not isinstance(text, str):
+        raise PackageError(f"{where}: the body must be a base64 string")
+    if len(text) > 4 * -(-MAX_MEMBER // 3):
+        raise TooLargeError(too_large)
     try:
         body = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise PackageError(f"{where}: the body is not base64 ({exc})") from exc
+    if len(body) > MAX_MEMBER:
+        raise TooLargeError(too_large)
     path = folder / f"message-{position}"
     path.write_bytes(body)
     return Inbound(sender, ident, media_type, path, batch.created)

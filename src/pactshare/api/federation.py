@@ -227,15 +227,12 @@ def _single(_request: Request, node: Node, message: Inbound) -> dict[str, Any]:
 
 def _batch(request: Request, node: Node, message: Inbound) -> dict[str, Any]:
     """Each message of the batch applied as if sent alone, in order; one answer each."""
-    if message.nonce is not None:
-        keep_nonce(node, message.nonce)  # the request's: its messages carry none of their own
-    results: list[dict[str, Any]] = []
-    folder = message.body.parent
-    for ident, member in batch.members(message, party=node.party_code, folder=folder):
+
+    def answer(ident: str | None, member: Inbound | PactshareError) -> dict[str, Any]:
         try:
             if isinstance(member, PactshareError):
                 raise member
-            answer = accept(node, member)
+            answered = accept(node, member)
         except Exception as exc:  # answered as if sent alone; the others go on
             if isinstance(exc, PactshareError):
                 log.warning(
@@ -245,12 +242,10 @@ def _batch(request: Request, node: Node, message: Inbound) -> dict[str, Any]:
             else:
                 log.exception("unexpected error on a message of batch %s", message.message_id)
             problem = problem_document(request, exc)
-            results.append({"message_id": ident, "status": problem["status"], "problem": problem})
-        else:
-            results.append({"message_id": ident, "status": 200, "answer": answer})
-        if isinstance(member, Inbound):
-            member.body.unlink()
-    return {"message_id": message.message_id, "results": results}
+            return {"message_id": ident, "status": problem["status"], "problem": problem}
+        return {"message_id": ident, "status": 200, "answer": answered}
+
+    return batch.apply(node, message, answer)
 
 
 @router.get(

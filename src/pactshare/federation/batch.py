@@ -18,15 +18,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from pactshare.errors import InputError, PackageError, TooLargeError
-from pactshare.federation.inbound import BATCH_MEDIA, Inbound
+from pactshare.federation.inbound import BATCH_MEDIA, Inbound, Nonce, keep_nonce
 from pactshare.limits import check_id, parse_json
+from pactshare.node.service import Node
 
-__all__ = ["MAX_BYTES", "MAX_MEMBER", "MAX_MESSAGES", "Outgoing", "encode", "members"]
+__all__ = ["MAX_BYTES", "MAX_MEMBER", "MAX_MESSAGES", "Outgoing", "apply", "encode", "members"]
 
 MAX_MESSAGES = 100  # members of one batch
 MAX_MEMBER = 1 << 20  # bytes of one member's body; a larger message goes alone
@@ -35,6 +36,25 @@ _FIELDS = ("message_id", "from", "to", "content_type", "body")
 
 #: A message to batch: its id, media type and body.
 Outgoing = tuple[str, str, bytes]
+#: How one member is answered: from its message id and the message (or why it is refused).
+Answer = Callable[[str | None, Inbound | PackageError], dict[str, Any]]
+
+
+def apply(node: Node, batch: Inbound, answer: Answer) -> dict[str, Any]:
+    """Answer each member of ``batch`` in order, as if it came alone, and the batch with the
+    answers, once every member's effect is committed: all in one transaction (what each
+    single message would commit on its own is a savepoint of it), one sync for the batch.
+    Raises :class:`PackageError` (or :class:`TooLargeError`) if the whole batch is refused."""
+    try:
+        listed = members(batch, party=node.party_code, folder=batch.body.parent)
+    except PackageError:
+        _keep(node, batch.nonce)  # refused unapplied: the request is still spent
+        raise
+    with node.db.atomic():
+        _keep(node, batch.nonce)  # with the members' effects (a replay that got here first
+        # is refused): the request's nonce, its messages carry none of their own
+        results = [answer(ident, member) for ident, member in listed]
+    return {"message_id": batch.message_id, "results": results}
 
 
 def encode(sender: str, recipient: str, messages: Sequence[Outgoing]) -> bytes:
@@ -54,6 +74,11 @@ def encode(sender: str, recipient: str, messages: Sequence[Outgoing]) -> bytes:
         },
         separators=(",", ":"),
     ).encode("ascii")
+
+
+def _keep(node: Node, nonce: Nonce | None) -> None:
+    if nonce is not None:
+        keep_nonce(node, nonce)
 
 
 def members(
@@ -110,6 +135,7 @@ def _each(
             yield _ident(member), exc
         else:
             yield single.message_id, single
+            single.body.unlink()
 
 
 def _member(

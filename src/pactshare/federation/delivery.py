@@ -200,8 +200,9 @@ def _deliver_to(
                 if len(group) > 1
                 else [_attempt(partial(_post, node, http, *group[0]))]
             )
-            for (row, _, _), outcome in zip(group, outcomes, strict=True):
-                _settle(node, row, outcome, real, report)
+            with node.db.atomic():  # the batch's outcomes: one commit
+                for (row, _, _), outcome in zip(group, outcomes, strict=True):
+                    _settle(node, row, outcome, real, report)
     else:
         for row in ready:
             _settle(node, row, _attempt(partial(_send, node, http, row)), real, report)

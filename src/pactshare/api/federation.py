@@ -152,7 +152,10 @@ def _signed_request(*media_types: str) -> dict[str, Any]:
                     if media_type == ZIP
                     else {
                         "type": "object",
-                        "description": "a signed document ({kind, body, signer_key_id, signature})",
+                        "description": "a signed document ({kind, body, signer_key_id, signature})"
+                        if media_type == JSON
+                        else "a batch: {messages: [{message_id, from, to, content_type, "
+                        "body (base64)}]}, each answered as if sent alone (docs/federation.md)",
                     }
                 }
                 for media_type in media_types
@@ -175,7 +178,7 @@ def _signed_request(*media_types: str) -> dict[str, Any]:
         },
         422: {"description": "Refused by this node's agreements"},
     },
-    openapi_extra=_signed_request(ZIP, JSON),
+    openapi_extra=_signed_request(ZIP, JSON, BATCH_MEDIA),
 )
 async def receive_message(request: Request) -> dict[str, Any]:
     """Verify the RFC 9421 signature, then the body's digest, then apply the message once (in

@@ -5,17 +5,30 @@ receiver's verification, re-decision, storage and signed receipt, and the sender
 that receipt. Beside it, in the same run: a bare FastAPI endpoint on the same machine,
 served the same way, receiving a body of the same size (one POST, nothing done).
 
+- **One at a time**: provide, then one delivery pass, item after item.
+- **Backlog, batched**: a backlog of items provided first (1,000; 50 with ``--quick``), then
+  delivered by passes of the delivery worker's function to a peer that speaks batches
+  (``pactshare.federation.batch``): items delivered per second, from the first pass to the
+  last receipt stored, against bare POSTs of the same body one after another.
+- **Serve mode**: both nodes served with their workers; an item provided in the serving
+  process (what an API ``provide`` runs) or by the ``pactshare provide`` command in another
+  process, and the time until the worker stored its receipt (from the call for the API, from
+  the command's exit for the CLI: its start-up is the interpreter's, not delivery's). The
+  worker is woken by the commit (``pactshare.store.wakeups``): no poll interval in the way.
+
     python bench/federation.py [--quick]
 """
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
@@ -27,6 +40,7 @@ from fastapi import FastAPI, Request
 
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
+from pactshare.federation.storage import outbox_entries
 from pactshare.node.items import register
 from pactshare.node.provision import provide
 from pactshare.node.service import Node, init_node
@@ -68,6 +82,10 @@ def _latency_rate(values: list[float], q: int) -> Rate:
 
 
 def _pair(root: Path) -> tuple[Node, Node]:
+    """KOR and JPN in ``root``, pinning each other, with an item and its label to register."""
+    root.mkdir(parents=True)
+    (root / "label.toml").write_text(LABEL, encoding="utf-8")
+    (root / "item.bin").write_bytes(b"\x5a" * PAYLOAD)
     clock = Ticking(START)
     homes = {p: init_node(root / p.lower(), party=p, at=clock()) for p in ("KOR", "JPN")}
     for party, home in homes.items():
@@ -86,18 +104,26 @@ def _bare_app() -> FastAPI:
     return app
 
 
-def run(quick: bool) -> list[Figure]:
-    count = 30 if quick else 200
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        kor, jpn = _pair(root)
-        (root / "label.toml").write_text(LABEL, encoding="utf-8")
-        (root / "item.bin").write_bytes(b"\x5a" * PAYLOAD)
+def _bare(body: bytes, count: int) -> list[float]:
+    """Seconds per bare POST of ``body``, ``count`` in a row."""
+    with AppServer(_bare_app(), port=0) as bare_server, httpx.Client() as client:
+        url = bare_server.url
+
+        def bare() -> None:
+            client.post(f"{url}/messages", content=body).raise_for_status()
+
+        return _latencies(bare, count)
+
+
+def _one_at_a_time(root: Path, count: int) -> tuple[list[float], bytes]:
+    """Seconds per provide + delivery, one item after another; and the package's bytes."""
+    kor, jpn = _pair(root)
+    try:
         with NodeServer(jpn, port=0) as server:
+            server.worker.stop()
             add_peer(kor, "JPN", server.url)
             items = [register(kor, root / "item.bin", root / "label.toml") for _ in range(count)]
             provide(kor, items.pop(), "JPN", package=root / "sample.zip")  # its size: the body
-            body = (root / "sample.zip").read_bytes()
             queue = iter(items)
 
             with httpx.Client() as sender:
@@ -106,17 +132,98 @@ def run(quick: bool) -> list[Figure]:
                     provide(kor, next(queue), "JPN", package=None)
                     deliver_due(kor, client=sender)
 
-                ours = _latencies(one, len(items))
-        with AppServer(_bare_app(), port=0) as bare_server, httpx.Client() as client:
-            url = bare_server.url
-
-            def bare() -> None:
-                client.post(f"{url}/messages", content=body).raise_for_status()
-
-            baseline = _latencies(bare, len(items))
+                return _latencies(one, len(items)), (root / "sample.zip").read_bytes()
+    finally:
         kor.close()
         jpn.close()
+
+
+def _backlog(root: Path, count: int) -> float:
+    """Seconds to deliver a backlog of ``count`` provided items to a peer speaking batches."""
+    kor, jpn = _pair(root)
+    try:
+        with NodeServer(jpn, port=0) as server:
+            server.worker.stop()
+            add_peer(kor, "JPN", server.url)
+            for _ in range(count):
+                item = register(kor, root / "item.bin", root / "label.toml")
+                provide(kor, item, "JPN", package=None)
+            with httpx.Client() as sender:
+                start = time.perf_counter()
+                while outbox_entries(kor):
+                    deliver_due(kor, client=sender)
+                return time.perf_counter() - start
+    finally:
+        kor.close()
+        jpn.close()
+
+
+def _until_delivered(node: Node, deadline: float = 30.0) -> None:
+    give_up = time.perf_counter() + deadline
+    while outbox_entries(node):
+        if time.perf_counter() > give_up:
+            raise RuntimeError("the worker did not deliver within 30 s")
+        time.sleep(0.002)
+
+
+def _served(root: Path, api: int, cli: int) -> tuple[list[float], list[float], list[float]]:
+    """Both nodes served: seconds from ``api`` provides in the serving process to the receipt
+    stored, and from their return (the commit); then from the answer of ``cli`` provides by
+    the command in another process (printed once its commit is done) to the receipt stored."""
+    kor, jpn = _pair(root)
+    try:
+        with NodeServer(jpn, port=0) as far, NodeServer(kor, port=0):
+            add_peer(kor, "JPN", far.url)
+            items = [register(kor, root / "item.bin", root / "label.toml") for _ in range(api)]
+            from_call, from_commit = [], []
+            for item in items:
+                start = time.perf_counter()
+                provide(kor, item, "JPN", package=None)
+                committed = time.perf_counter()
+                _until_delivered(kor)
+                from_call.append(time.perf_counter() - start)
+                from_commit.append(time.perf_counter() - committed)
+            by_command = []
+            for _ in range(cli):
+                item = register(kor, root / "item.bin", root / "label.toml")
+                instant = (kor.now() + timedelta(seconds=1)).isoformat()
+                env = {**os.environ, "PACTSHARE_CLOCK": instant}
+                command = [sys.executable, "-m", "pactshare", "provide", item, "--to", "JPN"]
+                with subprocess.Popen(  # noqa: S603 - our own command, our arguments
+                    [*command, "--home", str(kor.home.root)],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                ) as process:
+                    assert process.stdout is not None  # noqa: S101 - piped just above
+                    process.stdout.readline()  # its answer: the provision is committed
+                    start = time.perf_counter()
+                    _until_delivered(kor)
+                    by_command.append(time.perf_counter() - start)
+                if process.returncode != 0:
+                    raise RuntimeError(f"pactshare provide exited {process.returncode}")
+            return from_call, from_commit, by_command
+    finally:
+        kor.close()
+        jpn.close()
+
+
+def _p50(values: list[float]) -> Rate:
+    ms = statistics.median(values) * 1000
+    return Rate(median=ms, low=min(values) * 1000, high=max(values) * 1000)
+
+
+def run(quick: bool) -> list[Figure]:
+    count, backlog = (30, 50) if quick else (200, 1000)
+    api, cli = (10, 2) if quick else (40, 8)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        ours, body = _one_at_a_time(root / "one", count)
+        batched = _backlog(root / "backlog", backlog)
+        from_call, from_commit, by_command = _served(root / "served", api, cli)
+        baseline = _bare(body, max(count, 100))
     label = f"{len(body):,} B package"
+    bare_p50 = _latency_rate(baseline, 50)
     return [
         Figure(
             f"provide → receipt over HTTP ({label})",
@@ -126,6 +233,15 @@ def run(quick: bool) -> list[Figure]:
             _throughput(baseline),
             None,
             "(no target)",
+        ),
+        Figure(
+            f"provide → receipt over HTTP, backlog of {backlog:,} items, batched ({label})",
+            "provisions/s",
+            Rate(median=backlog / batched, low=backlog / batched, high=backlog / batched),
+            "bare FastAPI POST, same body, one at a time",
+            _throughput(baseline),
+            0.25,
+            "≥ 0.25×",
         ),
         *(
             Figure(
@@ -139,6 +255,36 @@ def run(quick: bool) -> list[Figure]:
                 lower_is_better=True,
             )
             for q in (50, 99)
+        ),
+        Figure(
+            "serve mode: API provide → delivered p50",
+            "ms",
+            _p50(from_call),
+            "bare POST p50",
+            bare_p50,
+            None,
+            "≤ 50 ms (idle machine)",
+            lower_is_better=True,
+        ),
+        Figure(
+            "serve mode: API provide's commit → delivered p50",
+            "ms",
+            _p50(from_commit),
+            "bare POST p50",
+            bare_p50,
+            None,
+            "(no target; the wake-up and one delivery)",
+            lower_is_better=True,
+        ),
+        Figure(
+            "serve mode: CLI provide (from its answer) → delivered p50",
+            "ms",
+            _p50(by_command),
+            "bare POST p50",
+            bare_p50,
+            None,
+            "≤ 250 ms (idle machine)",
+            lower_is_better=True,
         ),
     ]
 

@@ -22,6 +22,7 @@ that) and the few cases ``tests/unit/test_errors.py`` lists with their reasons.
     ├── NodeError               a node cannot do what was asked (not a node, unknown item…)
     │   ├── NotFoundError       no such item, person, approval or incident (or none to see)
     │   ├── PackageError        a transfer package is malformed or not signed by its sender
+    │   │   └── TooLargeError   a message or a batch larger than the receiver takes (413)
     │   └── RefusedError        the agreements (or access rules) do not allow it: exit code 1
     ├── StorageError            the node's database or object store cannot do what was asked
     ├── AuditIntegrityError     the audit log, a proof or a tree head fails verification
@@ -85,6 +86,7 @@ __all__ = [
     "RefusedError",
     "ScenarioError",
     "StorageError",
+    "TooLargeError",
     "translated",
 ]
 
@@ -196,6 +198,10 @@ class EnvelopeKeyError(EnvelopeError):
 
 class PackageError(NodeError):
     """A transfer package is malformed, altered, or not signed by the sender it names."""
+
+
+class TooLargeError(PackageError):
+    """A message, or a batch of them, larger than the receiver takes (HTTP 413)."""
 
 
 class RefusedError(NodeError):

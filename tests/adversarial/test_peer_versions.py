@@ -98,7 +98,7 @@ def test_info_is_signed_by_the_node_and_answers_the_askers_nonce(nodes: Nodes) -
         bad = http.get(INFO_PATH, params={"nonce": "short\r\nx"})
     signer, body = verify_document(answer.json(), nodes.kor.directory, kind=INFO, where="info")
     assert (signer, body["party"], body["nonce"]) == ("JPN", "JPN", nonce)
-    assert body["message_kinds"] == sorted({inbound.ITEM, *inbound.HANDLERS})
+    assert body["message_kinds"] == sorted({inbound.ITEM, inbound.BATCH, *inbound.HANDLERS})
     assert body["envelope_versions"] == [seal.VERSION]
     assert body["protocol_version"] == 1
     assert bad.status_code == 422
@@ -176,7 +176,7 @@ def _info_body(nonce: str, **changes: Any) -> dict[str, Any]:
     body = {
         "party": "JPN",
         "protocol_version": 1,
-        "message_kinds": sorted({inbound.ITEM, *inbound.HANDLERS}),
+        "message_kinds": sorted({inbound.ITEM, inbound.BATCH, *inbound.HANDLERS}),
         "envelope_versions": [seal.VERSION],
         "signature_profile": signature_profile(),
         "software": "pactshare",

@@ -68,6 +68,10 @@ def test_openapi_describes_the_federation_request_its_headers_body_and_fork(
         "pactshare-message-id",
         "pactshare-recipient",
     }
-    assert set(operation["requestBody"]["content"]) == {"application/zip", "application/json"}
+    assert set(operation["requestBody"]["content"]) == {
+        "application/zip",
+        "application/json",
+        "application/vnd.pactshare.batch+json",
+    }
     assert {"401", "409", "413", "415", "422"} <= set(operation["responses"])
     assert "security" not in operation  # peers sign their requests; they hold no token

@@ -8,7 +8,8 @@ nothing), the body is streamed to a temporary file under a size limit and its di
 against the signed ``Content-Digest``, then the message is applied once. Answers: 200 with
 the signed receipt; 400 malformed; 401 unsigned or badly signed, stale, replayed or
 signed for another node; 413 too
-large; 415 neither a package nor a document; 422 refused by this node's agreements.
+large; 415 neither a package nor a document; 422 refused by this node's agreements. A batch
+(:mod:`pactshare.federation.batch`) is answered 200 with one such answer per message.
 """
 
 from __future__ import annotations
@@ -23,12 +24,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from pactshare.api.problems import ProblemError
+from pactshare.api.problems import ProblemError, problem_document
 from pactshare.defaults import DEFAULT_MAX_BODY  # set app.state.federation_max_body to change it
-from pactshare.errors import PackageError, PactshareError
+from pactshare.errors import PackageError, PactshareError, TooLargeError
+from pactshare.federation import batch
 from pactshare.federation.attestation import MAX_QUERY, QUERY_PATH, answer_query
 from pactshare.federation.delivery import PATH
-from pactshare.federation.inbound import JSON, ZIP, Inbound, Nonce, accept, keep_nonce
+from pactshare.federation.inbound import (
+    BATCH_MEDIA,
+    JSON,
+    ZIP,
+    Inbound,
+    Nonce,
+    accept,
+    keep_nonce,
+)
 from pactshare.federation.signatures import (
     NONCE_WINDOW,
     SignatureError,
@@ -142,7 +152,10 @@ def _signed_request(*media_types: str) -> dict[str, Any]:
                     if media_type == ZIP
                     else {
                         "type": "object",
-                        "description": "a signed document ({kind, body, signer_key_id, signature})",
+                        "description": "a signed document ({kind, body, signer_key_id, signature})"
+                        if media_type == JSON
+                        else "a batch: {messages: [{message_id, from, to, content_type, "
+                        "body (base64)}]}, each answered as if sent alone (docs/federation.md)",
                     }
                 }
                 for media_type in media_types
@@ -165,7 +178,7 @@ def _signed_request(*media_types: str) -> dict[str, Any]:
         },
         422: {"description": "Refused by this node's agreements"},
     },
-    openapi_extra=_signed_request(ZIP, JSON),
+    openapi_extra=_signed_request(ZIP, JSON, BATCH_MEDIA),
 )
 async def receive_message(request: Request) -> dict[str, Any]:
     """Verify the RFC 9421 signature, then the body's digest, then apply the message once (in
@@ -175,11 +188,15 @@ async def receive_message(request: Request) -> dict[str, Any]:
     nonce = _nonce(signed)
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     limit = int(getattr(request.app.state, "federation_max_body", DEFAULT_MAX_BODY))
+    if media_type == BATCH_MEDIA:
+        limit = min(limit, batch.MAX_BYTES)
     with tempfile.TemporaryDirectory(prefix="inbound-", dir=node.home.root) as folder:
         body = Path(folder) / "body"
         try:
-            if media_type not in (ZIP, JSON):
-                raise ProblemError(415, "Unsupported media type", f"send {ZIP} or {JSON}")
+            if media_type not in (ZIP, JSON, BATCH_MEDIA):
+                raise ProblemError(
+                    415, "Unsupported media type", f"send {ZIP}, {JSON} or {BATCH_MEDIA}"
+                )
             sha256 = await _spool(request, body, limit)
             if not digest_matches(signed.content_digest, sha256):
                 raise ProblemError(400, "Digest mismatch", "the body does not match Content-Digest")
@@ -188,8 +205,9 @@ async def receive_message(request: Request) -> dict[str, Any]:
             raise
         created = datetime.fromtimestamp(signed.created, UTC)
         message = Inbound(signed.party, signed.message_id, media_type, body, created, nonce)
+        apply = _batch if media_type == BATCH_MEDIA else _single
         try:
-            answer = await run_in_threadpool(accept, node, message)
+            answer = await run_in_threadpool(apply, request, node, message)
         except SignatureError as exc:  # a replay that reached the transaction first
             raise _unauthenticated(exc) from exc
         except PactshareError as exc:
@@ -197,13 +215,40 @@ async def receive_message(request: Request) -> dict[str, Any]:
                 "message refused",
                 extra={"message_id": signed.message_id, "from": signed.party, "reason": str(exc)},
             )
-            if isinstance(exc, PackageError):
+            if isinstance(exc, PackageError) and not isinstance(exc, TooLargeError):
                 raise ProblemError(400, "Malformed message", str(exc)) from exc
             raise
     worker = getattr(request.app.state, "delivery_worker", None)
     if worker is not None:
         worker.notify()  # a hub may have queued a consent request
     return answer
+
+
+def _single(_request: Request, node: Node, message: Inbound) -> dict[str, Any]:
+    return accept(node, message)
+
+
+def _batch(request: Request, node: Node, message: Inbound) -> dict[str, Any]:
+    """Each message of the batch applied as if sent alone, in order; one answer each."""
+
+    def answer(ident: str | None, member: Inbound | PactshareError) -> dict[str, Any]:
+        try:
+            if isinstance(member, PactshareError):
+                raise member
+            answered = accept(node, member)
+        except Exception as exc:  # answered as if sent alone; the others go on
+            if isinstance(exc, PactshareError):
+                log.warning(
+                    "message refused",
+                    extra={"message_id": ident, "from": message.sender, "reason": str(exc)},
+                )
+            else:
+                log.exception("unexpected error on a message of batch %s", message.message_id)
+            problem = problem_document(request, exc)
+            return {"message_id": ident, "status": problem["status"], "problem": problem}
+        return {"message_id": ident, "status": 200, "answer": answered}
+
+    return batch.apply(node, message, answer)
 
 
 @router.get(

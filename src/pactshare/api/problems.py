@@ -25,13 +25,15 @@ from pactshare.errors import (
     RefusedError,
     ScenarioError,
     StorageError,
+    TooLargeError,
 )
 
-__all__ = ["PROBLEM_JSON", "ProblemError", "install_handlers", "problem"]
+__all__ = ["PROBLEM_JSON", "ProblemError", "install_handlers", "problem", "problem_document"]
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://pactshare.dev/problems/"
 log = logging.getLogger(__name__)
+_UNEXPECTED = "an unexpected error; see the node's log"
 
 
 class ProblemError(PactshareError):
@@ -56,6 +58,13 @@ def problem(
     headers: dict[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
+    body = _document(status, title, detail, instance=instance, **extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _document(
+    status: int, title: str, detail: str, *, instance: str | None = None, **extensions: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": TYPE_BASE + title.lower().replace(" ", "-"),
         "title": title,
@@ -65,7 +74,7 @@ def problem(
     if instance is not None:
         body["instance"] = instance
     body.update(extensions)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return body
 
 
 _STATUS: tuple[tuple[type[PactshareError], int, str], ...] = (
@@ -75,6 +84,7 @@ _STATUS: tuple[tuple[type[PactshareError], int, str], ...] = (
     (ScenarioError, 400, "Bad input"),
     (PolicyError, 400, "Bad input"),
     (EnvelopeError, 400, "Bad envelope"),
+    (TooLargeError, 413, "Too large"),
     (PackageError, 400, "Malformed message"),
     (AuditIntegrityError, 409, "Audit integrity"),
     (StorageError, 503, "Storage unavailable"),
@@ -93,14 +103,23 @@ def _local(request: Request, text: str) -> str:
     return text
 
 
-def _ours(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, PactshareError)  # noqa: S101 - registered for PactshareError only
+def problem_document(request: Request, exc: Exception) -> dict[str, Any]:
+    """The problem document answering ``exc`` (its ``status`` included), as a handler would
+    (500 for anything not ours): also how one message of a batch is answered."""
+    if not isinstance(exc, PactshareError):
+        return _document(500, "Internal error", _UNEXPECTED)
     status, title = next((s, t) for kind, s, t in _STATUS if isinstance(exc, kind))
     extra: dict[str, Any] = {}
     if isinstance(exc, RefusedError):
         extra["reasons"] = list(exc.reasons)
     detail = _local(request, " ".join(str(exc).splitlines()))
-    return problem(status, title, detail, instance=request.url.path, **extra)
+    return _document(status, title, detail, instance=request.url.path, **extra)
+
+
+def _ours(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PactshareError)  # noqa: S101 - registered for PactshareError only
+    body = problem_document(request, exc)
+    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON)
 
 
 def _raised(request: Request, exc: Exception) -> JSONResponse:
@@ -141,7 +160,7 @@ def _gone(request: Request, exc: Exception) -> Response:
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return problem(500, "Internal error", "an unexpected error; see the node's log")
+    return problem(500, "Internal error", _UNEXPECTED)
 
 
 def install_handlers(app: FastAPI) -> None:

@@ -25,17 +25,19 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
 
 from pactshare.audit import EntryKind
 from pactshare.errors import FederationError, PactshareError, translated
-from pactshare.federation import relay, versions, witness
-from pactshare.federation.inbound import ACKNOWLEDGEMENT, ITEM, JSON, ZIP
+from pactshare.federation import batch, relay, versions, witness
+from pactshare.federation.inbound import ACKNOWLEDGEMENT, BATCH, BATCH_MEDIA, ITEM, JSON, ZIP
 from pactshare.federation.signatures import MESSAGE_ID, content_digest, signing_headers
 from pactshare.federation.storage.outbox import (
     OutboxEntry,
@@ -43,6 +45,7 @@ from pactshare.federation.storage.outbox import (
     due_messages,
     finish_message,
     mark_provision_delivered,
+    outbox_entries,
     pending_messages,
     schedule_retry,
 )
@@ -53,8 +56,10 @@ from pactshare.node.clock import monotonic, real_now, real_time
 from pactshare.node.documents import verify_document
 from pactshare.node.envelopes import envelope_blocks, find_envelope
 from pactshare.node.notes import acknowledged
+from pactshare.node.outbox import WAKE_CHANNEL
 from pactshare.node.packages import package_bytes
 from pactshare.node.service import Node
+from pactshare.store.wakeups import Waiter
 
 __all__ = [
     "ACKNOWLEDGED",
@@ -101,6 +106,10 @@ class DeliveryReport:
     retrying: list[str] = field(default_factory=list)
 
 
+Delivered = tuple[dict[str, Any], dict[str, Any] | None]  # the receipt, and the reply if any
+Outcome = Delivered | PactshareError  # what one attempt at one message came to
+
+
 class _RetryError(FederationError):
     """This attempt failed; try again later (the peer is down, answered 5xx or nonsense)."""
 
@@ -117,39 +126,116 @@ def backoff(attempts: int) -> float:
 def deliver_due(
     node: Node, *, client: httpx.Client | None = None, now: datetime | None = None
 ) -> DeliveryReport:
-    """One pass over the messages due (``now``: real UTC time by default)."""
+    """One pass over the messages due (``now``: real UTC time by default). Each peer is sent,
+    for each subject, the oldest message pending (in batches when it speaks them); a message
+    whose predecessor on the same subject is still pending waits for it, so that none
+    overtakes another (an incident's update never arrives before its report)."""
     real = now or real_now()
     report = DeliveryReport()
-    due = due_messages(node, real)
-    if not due:
+    if not due_messages(node, real):
         return report
     own = client is None
     http = client or httpx.Client(timeout=TIMEOUT)
     speaks: dict[str, versions.PeerInfo | str] = {}  # per peer, for this pass: info or why not
+    tried: set[str] = set()
     try:
-        for row in due:
-            if _waits_for_its_approval(node, row):
-                continue
-            try:
-                _check_supported(node, http, row, speaks, real)
-                receipt, reply = _send(node, http, row)
-                _finish(node, row, OutboxState.DELIVERED, receipt=receipt, reply=reply)
-            except _RefusedError as exc:
-                _finish(node, row, OutboxState.REFUSED, error=str(exc))
-                log.warning("message refused", extra=_fields(row, error=str(exc)))
-                report.refused.append(row.id)
-            except (_RetryError, PactshareError) as exc:
-                versions.forget_info(node, row.recipient)  # ask again at the next try
-                _retry(node, row, str(exc), real)
-                log.info("message retried", extra=_fields(row, error=str(exc)))
-                report.retrying.append(row.id)
-            else:
-                log.info("message delivered", extra=_fields(row))
-                report.delivered.append(row.id)
+        while front := _front(node, real, tried):
+            tried.update(row.id for row in front)
+            for peer in dict.fromkeys(row.recipient for row in front):
+                mine = [row for row in front if row.recipient == peer]
+                _deliver_to(node, http, mine, speaks=speaks, real=real, report=report)
     finally:
         if own:
             http.close()
     return report
+
+
+def _subject(row: OutboxEntry) -> str:
+    """What a message is about, within which messages to one peer keep their order: the item
+    (its provisions, consents, notices), else the kind (notes, witnessing rounds)."""
+    return str(row.payload.get("body", {}).get("item_id") or row.kind)
+
+
+def _front(node: Node, real: datetime, tried: set[str]) -> list[OutboxEntry]:
+    """The oldest pending message of each (peer, subject), oldest first, if it is due and was
+    not tried yet in this pass; the others wait behind it."""
+    claimed: set[tuple[str, str]] = set()
+    front = []
+    for row in outbox_entries(node):  # pending, oldest first
+        if _waits_for_its_approval(node, row):
+            continue
+        key = (row.recipient, _subject(row))
+        if key in claimed:
+            continue
+        claimed.add(key)
+        due = row.attempts == 0 or (row.next_attempt_at is not None and row.next_attempt_at <= real)
+        if due and row.id not in tried:
+            front.append(row)
+    return front
+
+
+def _deliver_to(
+    node: Node,
+    http: httpx.Client,
+    rows: list[OutboxEntry],
+    *,
+    speaks: dict[str, versions.PeerInfo | str],
+    real: datetime,
+    report: DeliveryReport,
+) -> None:
+    """Deliver ``rows``, all to one peer: batched if the peer speaks batches, else one by one."""
+    ready = []
+    for row in rows:
+        try:
+            _check_supported(node, http, row, speaks, real)
+        except _RetryError as exc:
+            _settle(node, row, exc, real, report)
+        else:
+            ready.append(row)
+    info = speaks.get(rows[0].recipient)
+    if len(ready) > 1 and isinstance(info, versions.PeerInfo) and info.refuses(BATCH) is None:
+        for group in _batches(node, ready):
+            outcomes = (
+                _send_batch(node, http, group)
+                if len(group) > 1
+                else [_attempt(partial(_post, node, http, *group[0]))]
+            )
+            with node.db.atomic():  # the batch's outcomes: one commit
+                for (row, _, _), outcome in zip(group, outcomes, strict=True):
+                    _settle(node, row, outcome, real, report)
+    else:
+        for row in ready:
+            _settle(node, row, _attempt(partial(_send, node, http, row)), real, report)
+
+
+def _attempt(send: Callable[[], Delivered]) -> Outcome:
+    try:
+        return send()
+    except PactshareError as exc:
+        return exc
+
+
+def _settle(
+    node: Node, row: OutboxEntry, outcome: Outcome, real: datetime, report: DeliveryReport
+) -> None:
+    """Record what an attempt at ``row`` came to: delivered, refused for good, or retried."""
+    try:
+        if isinstance(outcome, PactshareError):
+            raise outcome
+        receipt, reply = outcome
+        _finish(node, row, OutboxState.DELIVERED, receipt=receipt, reply=reply)
+    except _RefusedError as exc:
+        _finish(node, row, OutboxState.REFUSED, error=str(exc))
+        log.warning("message refused", extra=_fields(row, error=str(exc)))
+        report.refused.append(row.id)
+    except PactshareError as exc:
+        versions.forget_info(node, row.recipient)  # ask again at the next try
+        _retry(node, row, str(exc), real)
+        log.info("message retried", extra=_fields(row, error=str(exc)))
+        report.retrying.append(row.id)
+    else:
+        log.info("message delivered", extra=_fields(row))
+        report.delivered.append(row.id)
 
 
 def _fields(row: OutboxEntry, **more: object) -> dict[str, object]:
@@ -196,20 +282,29 @@ def _check_supported(
         raise _RetryError(reason)
 
 
-def _send(
-    node: Node, http: httpx.Client, row: OutboxEntry
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def _send(node: Node, http: httpx.Client, row: OutboxEntry) -> Delivered:
+    body, media_type = _body(node, row)
+    return _post(node, http, row, media_type, body)
+
+
+def _body(node: Node, row: OutboxEntry) -> tuple[bytes, str]:
+    """The request body, built in memory (nothing to keep): the transfer package for an
+    item, else the signed document; and its media type."""
+    if row.kind == ITEM:
+        with node.db.atomic() as tx:
+            envelope = find_envelope(tx, row.payload["body"]["envelope"]["digest"])
+        return package_bytes(row.payload, envelope_blocks(node, envelope)), ZIP
+    return json.dumps(row.payload, ensure_ascii=False).encode("utf-8"), JSON
+
+
+def _post(
+    node: Node, http: httpx.Client, row: OutboxEntry, media_type: str, body: bytes
+) -> Delivered:
+    """Sign and post ``row`` alone, its ``body`` built; the verified receipt and reply."""
     with node.db.atomic() as tx:
         base = peer_url(tx, row.recipient)
-        envelope = None
-        if row.kind == ITEM:
-            envelope = find_envelope(tx, row.payload["body"]["envelope"]["digest"])
     if base is None:
         raise _RetryError(f"no URL for {row.recipient}: add it with pactshare peer add")
-    if envelope is not None:  # the transfer package, built in memory (nothing to keep)
-        body, media_type = package_bytes(row.payload, envelope_blocks(node, envelope)), ZIP
-    else:
-        body, media_type = json.dumps(row.payload, ensure_ascii=False).encode("utf-8"), JSON
     headers = {
         "content-type": media_type,
         "content-digest": content_digest([body]),
@@ -223,23 +318,27 @@ def _send(
     return _receipt(node, row, answer)
 
 
-def _receipt(
-    node: Node, row: OutboxEntry, answer: httpx.Response
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def _receipt(node: Node, row: OutboxEntry, answer: httpx.Response) -> Delivered:
     """The receiver's verified receipt and its reply, if any; or why this attempt failed."""
-    status = answer.status_code
-    if 400 <= status < 500 and status not in RETRYABLE_4XX:  # nothing a retry changes: final
-        try:
-            problem = answer.json()
-            reasons = "; ".join(problem.get("reasons", [])) or problem.get("detail", "")
-        except (ValueError, AttributeError, TypeError):  # not a problem document
-            reasons = answer.text[:500]
-        raise _RefusedError(f"refused by {row.recipient} ({status}): {reasons}")
-    if answer.status_code != 200:
-        raise _RetryError(f"{row.recipient} answered {answer.status_code}: {answer.text[:500]}")
-    expected = "receipt" if row.kind == "item" else ACKNOWLEDGEMENT
     try:
         data = answer.json()
+    except ValueError:
+        data = None
+    return _verified(node, row, answer.status_code, data, answer.text)
+
+
+def _verified(node: Node, row: OutboxEntry, status: int, data: Any, text: str) -> Delivered:
+    """The receipt in ``data``, the answer (``text`` as sent) to ``row``, checked; or why not."""
+    if 400 <= status < 500 and status not in RETRYABLE_4XX:  # nothing a retry changes: final
+        try:
+            reasons = "; ".join(data.get("reasons", [])) or data.get("detail", "")
+        except (AttributeError, TypeError):  # not a problem document
+            reasons = text[:500]
+        raise _RefusedError(f"refused by {row.recipient} ({status}): {reasons}")
+    if status != 200:
+        raise _RetryError(f"{row.recipient} answered {status}: {text[:500]}")
+    expected = "receipt" if row.kind == "item" else ACKNOWLEDGEMENT
+    try:
         receipt, reply = data["receipt"], data.get("reply")
         party, body = verify_document(
             receipt, node.directory, kind=expected, where=f"{row.recipient}'s receipt"
@@ -250,6 +349,91 @@ def _receipt(
     if party != row.recipient or names != row.id:
         raise _RetryError(f"a receipt signed by {party} for {names}, not by the recipient for us")
     return dict(receipt), (dict(reply) if isinstance(reply, dict) else None)
+
+
+def _batches(node: Node, rows: list[OutboxEntry]) -> Iterator[list[tuple[OutboxEntry, str, bytes]]]:
+    """``rows`` with their bodies, grouped into batches within the limits of
+    :mod:`pactshare.federation.batch`; a message too large for one goes alone."""
+    group: list[tuple[OutboxEntry, str, bytes]] = []
+    size = 0
+    for row in rows:
+        body, media_type = _body(node, row)
+        if len(body) > batch.MAX_MEMBER:
+            yield [(row, media_type, body)]  # alone: sent as a single message
+            continue
+        cost = 4 * -(-len(body) // 3) + 256  # in base64, with its member's fields
+        if group and (len(group) == batch.MAX_MESSAGES or size + cost > batch.MAX_BYTES):
+            yield group
+            group, size = [], 0
+        group.append((row, media_type, body))
+        size += cost
+    if group:
+        yield group
+
+
+def _send_batch(
+    node: Node, http: httpx.Client, group: list[tuple[OutboxEntry, str, bytes]]
+) -> list[Outcome]:
+    """Send ``group`` (to one peer) in one signed request; each message's outcome, in order."""
+    rows = [row for row, _, _ in group]
+    peer = rows[0].recipient
+    with node.db.atomic() as tx:
+        base = peer_url(tx, peer)
+    if base is None:
+        return [_RetryError(f"no URL for {peer}: add it with pactshare peer add")] * len(rows)
+    body = batch.encode(node.party_code, peer, [(row.id, kind, data) for row, kind, data in group])
+    headers = {
+        "content-type": BATCH_MEDIA,
+        "content-digest": content_digest([body]),
+        MESSAGE_ID: uuid.uuid4().hex,  # the request's own id: each message keeps its own
+    }
+    signed = signing_headers(
+        node.keys, "POST", PATH, headers, recipient=peer, created=int(real_time())
+    )
+    try:
+        with translated(_RetryError, lambda exc: f"{type(exc).__name__}: {exc}"):
+            answer = http.post(base + PATH, content=body, headers=signed)
+    except _RetryError as exc:
+        return [exc] * len(rows)
+    return _answered(node, http, rows, answer)
+
+
+def _answered(
+    node: Node, http: httpx.Client, rows: list[OutboxEntry], answer: httpx.Response
+) -> list[Outcome]:
+    """Each message's outcome from the answer to its batch. A batch the peer refuses as a
+    whole (a 4xx retrying cannot change) goes again message by message, each answered alone."""
+    peer, status = rows[0].recipient, answer.status_code
+    if 400 <= status < 500 and status not in RETRYABLE_4XX:
+        log.warning(
+            "batch refused; its messages go one by one",
+            extra={"to": peer, "status": status, "error": answer.text[:500]},
+        )
+        return [_attempt(partial(_send, node, http, row)) for row in rows]
+    if status != 200:
+        return [_RetryError(f"{peer} answered {status}: {answer.text[:500]}")] * len(rows)
+    try:
+        results = answer.json()["results"]
+        if not isinstance(results, list) or len(results) != len(rows):
+            raise TypeError(f"{len(rows)} messages sent")
+    except (ValueError, KeyError, TypeError) as exc:
+        error = _RetryError(f"{peer}'s answer to a batch is not one result per message: {exc}")
+        return [error] * len(rows)
+    return [_result(node, row, result) for row, result in zip(rows, results, strict=True)]
+
+
+def _result(node: Node, row: OutboxEntry, result: object) -> Outcome:
+    """The outcome of ``row`` from its result in a batch's answer."""
+    if (
+        not isinstance(result, dict)
+        or result.get("message_id") != row.id
+        or not isinstance(result.get("status"), int)
+    ):
+        return _RetryError(f"{row.recipient} answered no result for message {row.id}")
+    status = result["status"]
+    data = result.get("answer" if status == 200 else "problem")
+    text = json.dumps(data, ensure_ascii=False)[:500]
+    return _attempt(partial(_verified, node, row, status, data, text))
 
 
 def _finish(
@@ -296,9 +480,11 @@ def _retry(node: Node, row: OutboxEntry, error: str, real: datetime) -> None:
 
 
 class DeliveryWorker:
-    """A thread that relays approved items onward and delivers the outbox, waking every
-    ``interval`` seconds or when :meth:`notify` is called; every ``witness_every`` seconds
-    (if set) it also queues a witnessing round (our head to cosign, what we witnessed)."""
+    """A thread that relays approved items onward and delivers the outbox, waking as soon as
+    a commit queues a message (in this process or another: :mod:`pactshare.store.wakeups`),
+    when :meth:`notify` is called, and at least every ``interval`` seconds (retries come due,
+    a wake-up may be lost); every ``witness_every`` seconds (if set) it also queues a
+    witnessing round (our head to cosign, what we witnessed)."""
 
     def __init__(
         self, node: Node, *, interval: float = 0.2, witness_every: float | None = None
@@ -306,21 +492,26 @@ class DeliveryWorker:
         self.node = node
         self.interval = interval
         self.witness_every = witness_every
-        self._wake = threading.Event()
+        self._waiter: Waiter | None = None  # bound when started
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pactshare-delivery", daemon=True)
 
     def start(self) -> None:
+        self._waiter = Waiter(self.node.db, WAKE_CHANNEL)
         self._thread.start()
 
     def notify(self) -> None:
-        self._wake.set()
+        if self._waiter is not None:  # not started: its first pass comes anyway
+            self._waiter.wake()
 
     def stop(self) -> None:
         self._stopping.set()
-        self._wake.set()
+        self.notify()
         if self._thread.is_alive():
             self._thread.join(timeout=30)
+        if self._waiter is not None:
+            self._waiter.close()
+            self._waiter = None
 
     def _run(self) -> None:
         last_round = monotonic()
@@ -334,5 +525,5 @@ class DeliveryWorker:
                     deliver_due(self.node, client=client)
                 except Exception:
                     log.exception("delivery pass failed; retrying")
-                self._wake.wait(self.interval)
-                self._wake.clear()
+                assert self._waiter is not None  # noqa: S101 - set before the thread starts
+                self._waiter.wait(self.interval)

@@ -50,6 +50,8 @@ from pactshare.node.service import Node
 
 __all__ = [
     "ACKNOWLEDGEMENT",
+    "BATCH",
+    "BATCH_MEDIA",
     "HANDLERS",
     "ITEM",
     "Inbound",
@@ -63,6 +65,7 @@ log = logging.getLogger(__name__)
 
 ZIP, JSON = "application/zip", "application/json"
 ITEM = "item"  # the outbox kind of a transfer package; every other kind is a document's kind
+BATCH, BATCH_MEDIA = "batch", "application/vnd.pactshare.batch+json"  # pactshare.federation.batch
 _MAX_DOCUMENT = 16 << 20
 
 #: (node, signing party, document, where, the instant of receipt) → an optional signed reply.
@@ -391,5 +394,6 @@ TIMED = frozenset({"diplomatic-note", ACCEPTANCE, REJECTION})  # they count from
 
 def message_kinds() -> tuple[str, ...]:
     """The message kinds this node accepts, as ``GET /federation/v1/info`` announces them: the
-    transfer package and every document kind with a handler (a new handler announces itself)."""
-    return tuple(sorted({ITEM, *HANDLERS}))
+    transfer package, a batch of messages, and every document kind with a handler (a new
+    handler announces itself)."""
+    return tuple(sorted({ITEM, BATCH, *HANDLERS}))

@@ -1,6 +1,7 @@
 """Queuing a message for another party's node, inside the caller's transaction (the
 transactional outbox): it commits with the decision and audit entry that caused it, or not
-at all. ``pactshare.federation.delivery`` sends it later, with retries."""
+at all. ``pactshare.federation.delivery`` sends it later, with retries; the commit wakes its
+worker, in this process or another (:data:`WAKE_CHANNEL`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from typing import Any
 from sqlalchemy import Connection, insert
 
 from pactshare.store.schema import outbox
+from pactshare.store.wakeups import wake_on_commit
 
-__all__ = ["queue_message"]
+__all__ = ["WAKE_CHANNEL", "queue_message"]
+
+WAKE_CHANNEL = "outbox"  # what the delivery worker waits on (pactshare.store.wakeups)
 
 
 def queue_message(
@@ -40,4 +44,5 @@ def queue_message(
             "next_attempt_at": at,
         },
     )
+    wake_on_commit(tx, WAKE_CHANNEL)
     return ident

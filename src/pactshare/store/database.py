@@ -5,12 +5,13 @@ outbox message commit together or not at all; nested calls become savepoints. Mi
 (Alembic) are applied only when asked (:meth:`Database.migrate`: ``node init`` and ``node
 migrate``), each together with its record; :meth:`Database.revision` says where a database
 stands against this build's migrations, so that a node never runs on a schema it was not
-written for.
+written for. :func:`after_commit` runs an action once the transaction is committed (durable),
+never if it rolls back: how a waiter is told of new rows (:mod:`pactshare.store.wakeups`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -29,9 +30,17 @@ from sqlalchemy.pool import NullPool
 
 from pactshare.errors import StorageError
 
-__all__ = ["Database", "Revision", "sqlite_url"]
+__all__ = ["Database", "Revision", "after_commit", "sqlite_url"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+_AFTER_COMMIT = "pactshare.after_commit"  # the actions of the transaction a connection runs
+
+
+def after_commit(tx: Connection, action: Callable[[], None]) -> None:
+    """Run ``action`` once the outermost transaction ``tx`` belongs to has committed, never if
+    it rolls back (a savepoint rolled back inside a committed transaction still runs it: a
+    wake-up too many is harmless, one too early is not). ``action`` must not raise."""
+    tx.info[_AFTER_COMMIT].append(action)
 
 
 def sqlite_url(path: Path) -> str:
@@ -150,10 +159,15 @@ class Database:
                 return
             with self.engine.begin() as connection:
                 token = self._current.set(connection)
+                actions: list[Callable[[], None]] = []
+                connection.info[_AFTER_COMMIT] = actions
                 try:
                     yield connection
                 finally:
                     self._current.reset(token)
+                    del connection.info[_AFTER_COMMIT]
+            for action in actions:  # committed: what waited for it may go
+                action()
         except DBAPIError as exc:
             raise StorageError(f"database {self.safe_url}: {exc.orig}") from exc
         except SQLAlchemyError as exc:

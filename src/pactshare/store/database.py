@@ -1,7 +1,10 @@
 """One database per node: SQLite (WAL) in the node's directory by default, PostgreSQL by URL.
 
 :meth:`Database.atomic` is the one unit of work: a state change, its audit entry and any
-outbox message commit together or not at all; nested calls become savepoints. Migrations
+outbox message commit together or not at all; nested calls become savepoints. Connections are
+pooled and kept open: on SQLite a commit is then one sync of the write-ahead log
+(``synchronous=FULL``), where opening and closing a connection per unit of work also
+checkpointed and deleted the log (five syncs). Migrations
 (Alembic) are applied only when asked (:meth:`Database.migrate`: ``node init`` and ``node
 migrate``), each together with its record; :meth:`Database.revision` says where a database
 stands against this build's migrations, so that a node never runs on a schema it was not
@@ -26,7 +29,6 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
-from sqlalchemy.pool import NullPool
 
 from pactshare.errors import StorageError
 
@@ -80,7 +82,8 @@ class Revision:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     # Let SQLAlchemy, not the driver, begin transactions, so that SAVEPOINT and transactional
-    # DDL work (SQLAlchemy's pysqlite notes); WAL for concurrent readers; wait for writers.
+    # DDL work (SQLAlchemy's pysqlite notes); WAL for concurrent readers; wait for writers;
+    # FULL: in WAL mode, each commit syncs the log before it returns (NORMAL would not).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000", "synchronous=FULL"):
@@ -100,7 +103,9 @@ class Database:
         self.url = url
         try:
             if url.startswith("sqlite"):
-                self.engine: Engine = create_engine(url, poolclass=NullPool)
+                # A pool of connections kept open (SQLAlchemy's default for a file); each is
+                # used by one thread at a time, so the driver's same-thread check is off.
+                self.engine: Engine = create_engine(url)
                 event.listen(self.engine, "connect", _sqlite_pragmas)
                 event.listen(self.engine, "begin", _sqlite_begin)
             else:

@@ -1,0 +1,154 @@
+"""Group commit: the units of work of one process's threads share one transaction and one sync.
+
+SQLite has one writer at a time, and every unit of work begins ``IMMEDIATE`` (it takes the
+write lock), so the units of work of a serving node's threads run one after the other anyway;
+what each one pays on its own is its commit: one sync of the write-ahead log. Here they share
+it. A unit of work joins the open *group* — one transaction on one connection — in a savepoint
+of its own: its block runs, then the savepoint is released (or, if the block fails, rolled
+back, so that the failed member keeps nothing and the others are untouched). A member that
+sees another thread waiting for its turn hands the group over and waits for the group's commit;
+the last one (no one waiting, or the group full) commits it. Every member returns only once
+the commit that holds its records is durable, and a failed commit fails every member of the
+group: nothing is acknowledged before it is durable.
+
+Members run one at a time, in turn, so statements that read and then write (the audit log's
+next position) see every earlier member's records, and a member rolled back leaves no gap
+behind it. Grouping cannot span processes: another process (a CLI command) waits for the
+write lock as before, between groups.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, RootTransaction
+
+from pactshare.errors import StorageError
+
+__all__ = ["GroupCommit"]
+
+MOST = 64  # members in one group by default: bounds how long the first waits for the commit
+
+
+@dataclass(slots=True, eq=False)
+class _Group:
+    """One open transaction and its members' fate."""
+
+    connection: Connection
+    transaction: RootTransaction
+    members: int = 0
+    committed: threading.Event = field(default_factory=threading.Event)
+    failure: BaseException | None = None  # why the group did not commit
+
+
+class GroupCommit:
+    """Units of work of this process on ``engine``, grouped into shared commits (SQLite)."""
+
+    def __init__(self, engine: Engine, *, where: str, wait: float, most: int = MOST) -> None:
+        self._engine = engine
+        self._where = where  # the database, as messages name it
+        self._wait = wait  # seconds a member waits for its turn, as SQLite's busy timeout
+        self._most = most  # members in one group (1: each unit of work commits on its own)
+        self._turn = threading.Condition()
+        self._running = False  # a member (or the committer) holds the group's connection
+        self._waiting = 0  # members waiting for their turn
+        self._group: _Group | None = None
+
+    @contextmanager
+    def member(self) -> Iterator[Connection]:
+        """Run the block as one member of a group; return once the group's commit is durable
+        (raise if it failed). The first member of a group runs in the group's transaction
+        itself (a failure rolls it all back: no one else is in it yet); each later one in a
+        savepoint of its own."""
+        group = self._take_turn()
+        first = group.members == 1
+        try:
+            if first:
+                yield group.connection
+            else:
+                with group.connection.begin_nested():
+                    yield group.connection
+        except BaseException:
+            self._end_turn(group, broken=first or _broken(group), waits=False)
+            raise  # this member's records went with its savepoint (or the whole transaction)
+        self._end_turn(group, broken=_broken(group), waits=True)
+        if group.failure is not None:
+            cause = getattr(group.failure, "orig", None) or group.failure
+            raise StorageError(
+                f"database {self._where}: the commit of this unit of work failed: {cause}"
+            ) from group.failure
+
+    def _take_turn(self) -> _Group:
+        """Wait until no other member runs; join the open group, or begin one."""
+        with self._turn:
+            self._waiting += 1
+            try:
+                free = self._turn.wait_for(lambda: not self._running, timeout=self._wait)
+            finally:
+                self._waiting -= 1
+            if not free:
+                raise StorageError(
+                    f"database {self._where}: database is locked (no turn to write within "
+                    f"{self._wait:g} s)"
+                )
+            self._running = True
+            group = self._group
+        if group is None:
+            try:
+                connection = self._engine.connect()
+                try:
+                    group = _Group(connection, connection.begin())
+                except BaseException:
+                    connection.close()
+                    raise
+            except BaseException:
+                self._release()
+                raise
+            self._group = group
+        group.members += 1
+        return group
+
+    def _end_turn(self, group: _Group, *, broken: bool, waits: bool) -> None:
+        """After a member's block: hand the group over to a waiting member (and, if ``waits``,
+        wait for its commit), or commit it (roll it back if ``broken``: a failure ended it)."""
+        with self._turn:
+            hand_over = not broken and self._waiting > 0 and group.members < self._most
+            if hand_over:
+                self._running = False
+                self._turn.notify()
+        if hand_over:
+            if waits:
+                group.committed.wait()
+            return
+        try:
+            if broken:
+                group.failure = StorageError("a failure in the group ended its transaction")
+                group.transaction.rollback()
+            else:
+                group.transaction.commit()
+        except BaseException as exc:
+            group.failure = exc
+            # Discarded, not pooled: SQLite may keep a transaction open after a failed COMMIT
+            # (a deferred constraint), and the pool would not roll it back.
+            group.connection.invalidate()
+        finally:
+            group.connection.close()
+            self._group = None
+            group.committed.set()
+            self._release()
+
+    def _release(self) -> None:
+        """Give the turn to the next member (a waiting one, or whoever comes)."""
+        with self._turn:
+            self._running = False
+            self._turn.notify()
+
+
+def _broken(group: _Group) -> bool:
+    """Whether the group's transaction ended under it: a failed statement can roll back the
+    whole transaction (SQLite does on a full disk or an I/O error), not only its own."""
+    driver = group.connection.connection.driver_connection  # sqlite3's own view
+    return not (group.transaction.is_active and driver is not None and driver.in_transaction)

@@ -26,7 +26,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import Figure, Rate, Ticking, interleaved, main, measure_rate
+from bench.harness import Figure, Ticking, interleaved, main, measure_rate
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select, text
 
 from pactshare.audit import EntryKind
@@ -69,9 +69,10 @@ def _postgres_url() -> Iterator[str | None]:
         admin.dispose()
 
 
-def _raw_insert_rate(url: str, count: int) -> Rate:
-    """The baseline: one single-row INSERT committed on its own, on one connection kept open
-    (with the node's settings: WAL, synchronous=FULL), as plain as it gets."""
+@contextmanager
+def _raw_inserts(url: str, count: int) -> Iterator[Callable[[], None]]:
+    """The baseline: ``count`` single-row INSERTs, each committed on its own, on one connection
+    kept open (with the node's settings: WAL, synchronous=FULL), as plain as it gets."""
     db = Database(url)
     scratch = Table(
         f"raw_{uuid.uuid4().hex[:8]}",
@@ -81,7 +82,6 @@ def _raw_insert_rate(url: str, count: int) -> Rate:
     )
     scratch.create(db.engine)
     counter = iter(range(10**9))
-
     statement = insert(scratch)
 
     def work() -> None:
@@ -91,7 +91,7 @@ def _raw_insert_rate(url: str, count: int) -> Rate:
                     connection.execute(statement, {"id": next(counter), "data": "x" * 150})
 
     try:
-        return measure_rate(work, ops=count, runs=3)
+        yield work
     finally:
         scratch.drop(db.engine)
         db.dispose()
@@ -167,12 +167,14 @@ def _figures(backend: str, url: str, root: Path, quick: bool) -> list[Figure]:
         for _ in range(count // 5):
             provide(node, item, "JPN", package=None)
 
-    raw = _raw_insert_rate(url, count)
+    with _raw_inserts(url, count) as raw_inserts:  # timed in turn, under the same load
+        rates = interleaved({"append": appends, "raw": raw_inserts}, ops=count, runs=3)
+    raw = rates["raw"]
     figures = [
         Figure(
             f"audit append ({backend})",
             "entries/s",
-            measure_rate(appends, ops=count, runs=3),
+            rates["append"],
             "raw INSERT+COMMIT, same database",
             raw,
             0.7,

@@ -51,7 +51,7 @@ def _commits(db: Database) -> list[str]:
 def _queued(db: Database, count: int) -> None:
     """Wait until ``count`` units of work wait for their turn (the group is then formed)."""
     deadline = time.monotonic() + 30
-    while db._groups is not None and db._groups._waiting < count:
+    while db._groups is not None and len(db._groups._queue) < count:
         assert time.monotonic() < deadline, "the other units of work never queued"
         time.sleep(0.001)
 

@@ -4,9 +4,10 @@ SQLite has one writer at a time, and every unit of work begins ``IMMEDIATE`` (it
 write lock), so the units of work of a serving node's threads run one after the other anyway;
 what each one pays on its own is its commit: one sync of the write-ahead log. Here they share
 it. A unit of work joins the open *group* — one transaction on one connection — in a savepoint
-of its own: its block runs, then the savepoint is released (or, if the block fails, rolled
-back, so that the failed member keeps nothing and the others are untouched). A member that
-sees another thread waiting for its turn hands the group over and waits for the group's commit;
+of its own (the group's first member in the transaction itself): its block runs, then the
+savepoint is released (or, if the block fails, rolled back, so that the failed member keeps
+nothing and the others are untouched). Members take their turns in order of arrival. A member
+that sees another waiting for its turn hands the group over and waits for the group's commit;
 the last one (no one waiting, or the group full) commits it. Every member returns only once
 the commit that holds its records is durable, and a failed commit fails every member of the
 group: nothing is acknowledged before it is durable.
@@ -20,6 +21,7 @@ write lock as before, between groups.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,9 +54,9 @@ class GroupCommit:
         self._where = where  # the database, as messages name it
         self._wait = wait  # seconds a member waits for its turn, as SQLite's busy timeout
         self._most = most  # members in one group (1: each unit of work commits on its own)
-        self._turn = threading.Condition()
-        self._running = False  # a member (or the committer) holds the group's connection
-        self._waiting = 0  # members waiting for their turn
+        self._lock = threading.Lock()  # guards the three fields below
+        self._running = False  # a member (or the committer) holds the turn
+        self._queue: deque[threading.Event] = deque()  # members waiting, first come first
         self._group: _Group | None = None
 
     @contextmanager
@@ -82,20 +84,26 @@ class GroupCommit:
             ) from group.failure
 
     def _take_turn(self) -> _Group:
-        """Wait until no other member runs; join the open group, or begin one."""
-        with self._turn:
-            self._waiting += 1
-            try:
-                free = self._turn.wait_for(lambda: not self._running, timeout=self._wait)
-            finally:
-                self._waiting -= 1
-            if not free:
+        """Wait for this member's turn (in order of arrival); join the open group, or begin
+        one."""
+        turn: threading.Event | None = None
+        with self._lock:
+            if self._running:
+                turn = threading.Event()
+                self._queue.append(turn)
+            else:
+                self._running = True
+        if turn is not None and not turn.wait(self._wait):
+            with self._lock:
+                given = turn.is_set()  # handed over just as the wait ended
+                if not given:
+                    self._queue.remove(turn)
+            if not given:
                 raise StorageError(
                     f"database {self._where}: database is locked (no turn to write within "
                     f"{self._wait:g} s)"
                 )
-            self._running = True
-            group = self._group
+        group = self._group
         if group is None:
             try:
                 connection = self._engine.connect()
@@ -114,11 +122,10 @@ class GroupCommit:
     def _end_turn(self, group: _Group, *, broken: bool, waits: bool) -> None:
         """After a member's block: hand the group over to a waiting member (and, if ``waits``,
         wait for its commit), or commit it (roll it back if ``broken``: a failure ended it)."""
-        with self._turn:
-            hand_over = not broken and self._waiting > 0 and group.members < self._most
+        with self._lock:
+            hand_over = not broken and bool(self._queue) and group.members < self._most
             if hand_over:
-                self._running = False
-                self._turn.notify()
+                self._queue.popleft().set()  # the turn passes on; the group stays open
         if hand_over:
             if waits:
                 group.committed.wait()
@@ -141,10 +148,12 @@ class GroupCommit:
             self._release()
 
     def _release(self) -> None:
-        """Give the turn to the next member (a waiting one, or whoever comes)."""
-        with self._turn:
-            self._running = False
-            self._turn.notify()
+        """Give the turn to the first member waiting, or free it."""
+        with self._lock:
+            if self._queue:
+                self._queue.popleft().set()
+            else:
+                self._running = False
 
 
 def _broken(group: _Group) -> bool:

@@ -177,3 +177,23 @@ def test_a_failed_commit_fails_every_member_of_its_group(db: Database) -> None:
         tx.execute(insert(rows).values(id=2))
         assert tx.execute(text("SELECT count(*) FROM children")).scalar_one() == 0
     assert _stored(db) == {2}
+
+
+def test_a_member_that_ends_the_transaction_fails_the_whole_group(db: Database) -> None:
+    def first() -> None:
+        with db.atomic() as tx:
+            tx.execute(insert(rows).values(id=1))
+            _queued(db, 1)
+
+    def ends_it() -> None:  # as a full disk or an I/O error makes SQLite roll back everything
+        with db.atomic() as tx:
+            tx.execute(insert(rows).values(id=2))
+            tx.exec_driver_sql("ROLLBACK")
+
+    raised = _in_threads(first, ends_it)
+    assert all(isinstance(exc, StorageError) for exc in raised), raised
+    assert "ended its transaction" in str(raised[0])
+    assert _stored(db) == set()
+    with db.atomic() as tx:
+        tx.execute(insert(rows).values(id=3))
+    assert _stored(db) == {3}

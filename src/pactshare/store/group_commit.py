@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy.exc import SQLAlchemyError
 
 from pactshare.errors import StorageError
 
@@ -159,5 +160,8 @@ class GroupCommit:
 def _broken(group: _Group) -> bool:
     """Whether the group's transaction ended under it: a failed statement can roll back the
     whole transaction (SQLite does on a full disk or an I/O error), not only its own."""
-    driver = group.connection.connection.driver_connection  # sqlite3's own view
+    try:
+        driver = group.connection.connection.driver_connection  # sqlite3's own view
+    except SQLAlchemyError:  # the connection itself was invalidated
+        return True
     return not (group.transaction.is_active and driver is not None and driver.in_transaction)

@@ -198,4 +198,6 @@ class Database:
             raise StorageError(f"database {self.safe_url}: {cause}") from exc
 
     def dispose(self) -> None:
+        if self._groups is not None:
+            self._groups.close()
         self.engine.dispose()

@@ -55,10 +55,12 @@ class GroupCommit:
         self._where = where  # the database, as messages name it
         self._wait = wait  # seconds a member waits for its turn, as SQLite's busy timeout
         self._most = most  # members in one group (1: each unit of work commits on its own)
-        self._lock = threading.Lock()  # guards the three fields below
+        self._lock = threading.Lock()  # guards the two fields below
         self._running = False  # a member (or the committer) holds the turn
         self._queue: deque[threading.Event] = deque()  # members waiting, first come first
+        # Used only by the member holding the turn:
         self._group: _Group | None = None
+        self._connection: Connection | None = None  # the groups' connection, kept between them
 
     @contextmanager
     def member(self) -> Iterator[Connection]:
@@ -107,13 +109,11 @@ class GroupCommit:
         group = self._group
         if group is None:
             try:
-                connection = self._engine.connect()
-                try:
-                    group = _Group(connection, connection.begin())
-                except BaseException:
-                    connection.close()
-                    raise
+                if self._connection is None:
+                    self._connection = self._engine.connect()
+                group = _Group(self._connection, self._connection.begin())
             except BaseException:
+                self._forget_connection()
                 self._release()
                 raise
             self._group = group
@@ -139,14 +139,25 @@ class GroupCommit:
                 group.transaction.commit()
         except BaseException as exc:
             group.failure = exc
-            # Discarded, not pooled: SQLite may keep a transaction open after a failed COMMIT
-            # (a deferred constraint), and the pool would not roll it back.
+            # Discarded: SQLite may keep a transaction open after a failed COMMIT (a deferred
+            # constraint), which a rollback on return to the pool would not undo.
             group.connection.invalidate()
         finally:
-            group.connection.close()
+            if group.failure is not None:
+                self._forget_connection()  # a failed group's connection is not used again
             self._group = None
             group.committed.set()
             self._release()
+
+    def close(self) -> None:
+        """Close the kept connection (its database is being disposed of)."""
+        with self._lock:
+            self._forget_connection()
+
+    def _forget_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def _release(self) -> None:
         """Give the turn to the first member waiting, or free it."""

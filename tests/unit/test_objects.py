@@ -70,3 +70,24 @@ def test_a_sweep_deletes_staged_files_a_killed_process_left_and_keeps_live_ones(
     assert not abandoned.exists()
     assert live.exists()
     assert store.path(digest).read_bytes() == b"sealed"  # stored objects are never swept
+
+
+def test_a_kept_object_is_durable_its_folder_synced_after_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[tuple[Path, bool]] = []  # each fsync'd path, and whether the object was there
+    store = ObjectStore(tmp_path)
+    target = store.path(hashlib.sha256(b"sealed").hexdigest())
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append((Path(os.readlink(f"/proc/self/fd/{fd}")), target.exists()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    store.put_chunks([b"sealed"])
+    assert (target.parent, True) in synced  # the rename into ab/, after it happened
+    assert (tmp_path, False) in synced  # the new subfolder ab/ itself, in the root
+    synced.clear()
+    store.put_chunks([b"sealed"])
+    assert (target.parent, True) in synced

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, and_, func, insert, or_, select, text
+from sqlalchemy import BigInteger, Connection, bindparam, func, insert, or_, select, text
 
 from pactshare import audit, seal
 from pactshare.errors import (
@@ -48,6 +48,20 @@ __all__ = [
 # so that nodes in different schemas of one database do not wait for each other.
 _APPEND_LOCK = text("SELECT pg_advisory_xact_lock(1885430631, hashtext(current_schema()))")
 
+# What an append runs, built once: a statement built per call costs more than running it
+# (SQLAlchemy rebuilds the expression and its cache key each time).
+_SIZE = select(func.max(audit_entries.c.position))
+# The frontier of a tree of ``size`` leaves holds, for each set bit ``level`` of ``size``, the
+# node (level, (size >> level) - 1). Both lists of keys go through the primary key's index
+# (a row-value IN would scan the table on SQLite); the last term keeps only those pairs.
+_FRONTIER = select(audit_nodes.c.level, audit_nodes.c.idx, audit_nodes.c.hash).where(
+    audit_nodes.c.level.in_(bindparam("levels", expanding=True)),
+    audit_nodes.c.idx.in_(bindparam("indexes", expanding=True)),
+    audit_nodes.c.idx == bindparam("size", type_=BigInteger).op(">>")(audit_nodes.c.level) - 1,
+)
+_ADD_ENTRY = insert(audit_entries)
+_ADD_NODES = insert(audit_nodes)
+
 
 def _lock_for_append(tx: Connection) -> None:
     """Hold the log's append lock until the transaction ends (commit or rollback).
@@ -65,7 +79,7 @@ def _lock_for_append(tx: Connection) -> None:
 
 def size(tx: Connection) -> int:
     """Entries in the log: the next position (an index lookup, not a count of rows)."""
-    last = tx.execute(select(func.max(audit_entries.c.position))).scalar_one_or_none()
+    last = tx.execute(_SIZE).scalar_one_or_none()
     return 0 if last is None else int(last) + 1
 
 
@@ -74,12 +88,9 @@ def _frontier(tx: Connection, position: int) -> audit.Frontier:
     wanted = audit.Frontier.positions(position)
     if not wanted:
         return audit.Frontier()
-    rows = tx.execute(
-        select(audit_nodes.c.level, audit_nodes.c.idx, audit_nodes.c.hash).where(
-            or_(*(and_(audit_nodes.c.level == lv, audit_nodes.c.idx == ix) for lv, ix in wanted))
-        )
-    )
-    found = {(row.level, row.idx): bytes(row.hash) for row in rows}
+    levels, indexes = zip(*wanted, strict=True)
+    rows = tx.execute(_FRONTIER, {"levels": levels, "indexes": indexes, "size": position})
+    found = {(level, index): bytes(hashed) for level, index, hashed in rows}
     missing = [key for key in wanted if key not in found]
     if missing:
         raise AuditIntegrityError(f"audit node {missing[0]} is missing from storage")
@@ -116,13 +127,11 @@ def record(
     position = size(tx)
     frontier = _frontier(tx, position)
     _, completed = frontier.append(audit.leaf_hash(data))
-    tx.execute(insert(audit_entries).values(position=position, kind=kind.value, at=at, data=data))
+    tx.execute(_ADD_ENTRY, {"position": position, "kind": kind.value, "at": at, "data": data})
     faults.checkpoint("journal:appended")
     if completed:
-        tx.execute(
-            insert(audit_nodes),
-            [{"level": n.level, "idx": n.index, "hash": n.hash} for n in completed],
-        )
+        nodes = [{"level": n.level, "idx": n.index, "hash": n.hash} for n in completed]
+        tx.execute(_ADD_NODES, nodes)
     return position
 
 

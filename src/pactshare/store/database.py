@@ -1,7 +1,12 @@
 """One database per node: SQLite (WAL) in the node's directory by default, PostgreSQL by URL.
 
 :meth:`Database.atomic` is the one unit of work: a state change, its audit entry and any
-outbox message commit together or not at all; nested calls become savepoints. Migrations
+outbox message commit together or not at all; nested calls become savepoints. Connections are
+pooled and kept open: on SQLite a commit is then one sync of the write-ahead log
+(``synchronous=FULL``), where opening and closing a connection per unit of work also
+checkpointed and deleted the log (five syncs). On SQLite the units of work of one process's
+threads are grouped into shared commits (:mod:`pactshare.store.group_commit`); each returns
+only once its commit is durable. Migrations
 (Alembic) are applied only when asked (:meth:`Database.migrate`: ``node init`` and ``node
 migrate``), each together with its record; :meth:`Database.revision` says where a database
 stands against this build's migrations, so that a node never runs on a schema it was not
@@ -26,9 +31,9 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
-from sqlalchemy.pool import NullPool
 
 from pactshare.errors import StorageError
+from pactshare.store.group_commit import MOST, GroupCommit
 
 __all__ = ["Database", "Revision", "after_commit", "sqlite_url"]
 
@@ -78,12 +83,17 @@ class Revision:
         return self.current == self.needed
 
 
+BUSY = 10.0  # seconds a unit of work waits for SQLite's write lock (or its turn in a group)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     # Let SQLAlchemy, not the driver, begin transactions, so that SAVEPOINT and transactional
-    # DDL work (SQLAlchemy's pysqlite notes); WAL for concurrent readers; wait for writers.
+    # DDL work (SQLAlchemy's pysqlite notes); WAL for concurrent readers; wait for writers;
+    # FULL: in WAL mode, each commit syncs the log before it returns (NORMAL would not).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000", "synchronous=FULL"):
+    busy = f"busy_timeout={BUSY * 1000:.0f}"
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", busy, "synchronous=FULL"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
@@ -96,17 +106,28 @@ def _sqlite_begin(connection: Connection) -> None:
 class Database:
     """A node's database: an engine, its migrations, and the unit of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, group: int = MOST) -> None:
+        """``group``: how many units of work of this process may share one commit on SQLite
+        (1: each commits on its own, as a benchmark's baseline does)."""
         self.url = url
         try:
             if url.startswith("sqlite"):
-                self.engine: Engine = create_engine(url, poolclass=NullPool)
+                # A pool of connections kept open (SQLAlchemy's default for a file); each is
+                # used by one thread at a time, so the driver's same-thread check is off.
+                self.engine: Engine = create_engine(url)
                 event.listen(self.engine, "connect", _sqlite_pragmas)
                 event.listen(self.engine, "begin", _sqlite_begin)
             else:
                 self.engine = create_engine(url, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise StorageError(f"cannot use database {self.safe_url}: {exc}") from exc
+        # SQLite has one writer at a time: one process's units of work share their commits.
+        # PostgreSQL runs them side by side, each on its own pooled connection.
+        self._groups = (
+            GroupCommit(self.engine, where=self.safe_url, wait=BUSY, most=group)
+            if self.engine.dialect.name == "sqlite"
+            else None
+        )
         self._current: ContextVar[Connection | None] = ContextVar(f"tx-{id(self)}", default=None)
 
     @property
@@ -150,14 +171,16 @@ class Database:
 
     @contextmanager
     def atomic(self) -> Iterator[Connection]:
-        """A transaction; inside another one, a savepoint. Commits only if the block succeeds."""
+        """A transaction; inside another one, a savepoint. Commits only if the block succeeds,
+        and returns only once the commit is durable (on SQLite, the commit of its group)."""
         current = self._current.get()
         try:
             if current is not None:
                 with current.begin_nested():
                     yield current
                 return
-            with self.engine.begin() as connection:
+            unit = self.engine.begin() if self._groups is None else self._groups.member()
+            with unit as connection:
                 token = self._current.set(connection)
                 actions: list[Callable[[], None]] = []
                 connection.info[_AFTER_COMMIT] = actions
@@ -175,4 +198,6 @@ class Database:
             raise StorageError(f"database {self.safe_url}: {cause}") from exc
 
     def dispose(self) -> None:
+        if self._groups is not None:
+            self._groups.close()
         self.engine.dispose()

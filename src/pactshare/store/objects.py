@@ -1,7 +1,9 @@
 """Sealed envelopes on disk, addressed by the SHA-256 of their bytes.
 
-Writes go to a temporary file that is flushed, synced and renamed into place, so a crash
-never leaves a partial object under its digest; storing the same envelope twice is a no-op.
+Writes go to a temporary file that is flushed, synced and renamed into place, and the folder
+it lands in is synced after the rename (and the store's root after a new subfolder), so a crash
+never leaves a partial object under its digest nor loses one kept before a commit that names
+it; storing the same envelope twice is a no-op.
 A caller that must check the bytes before keeping them (a received package) *stages* them:
 the staged file is renamed into place only when the caller says so, and deleted otherwise,
 so a refused or failed reception leaves no file behind. Only sealed envelopes are stored
@@ -109,6 +111,15 @@ class ObjectStore:
         return hasher.hexdigest() == digest
 
 
+def _sync_folder(folder: Path) -> None:
+    """Make the entries of ``folder`` durable: a rename is not, until its folder is synced."""
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
 class Staged:
     """Bytes written to the store under a temporary name, not yet kept under their digest."""
 
@@ -127,8 +138,13 @@ class Staged:
         target = self._store.path(self.digest)
         try:
             new = not target.exists()
-            target.parent.mkdir(exist_ok=True)
+            try:
+                target.parent.mkdir()
+                _sync_folder(self._store.root)  # the new subfolder's own entry
+            except FileExistsError:
+                pass
             os.replace(self._temporary, target)
+            _sync_folder(target.parent)  # the rename itself
         except OSError as exc:
             raise StorageError(f"cannot store object {self.digest}: {exc.strerror}") from exc
         return new

@@ -1,5 +1,6 @@
 """Files written whole or not at all: a temporary file beside the destination, flushed, synced
-and renamed onto it only when the writing block succeeded. A failed or refused command never
+and renamed onto it only when the writing block succeeded, then the folder synced so that the
+rename itself survives a power loss. A failed or refused command never
 leaves a partial file — in particular never partial plaintext. A leaf module (it imports
 nothing of ours but errors), so that the node and the CLI alike write through it.
 """
@@ -15,7 +16,16 @@ from typing import BinaryIO
 
 from pactshare.errors import InputError
 
-__all__ = ["atomic_output"]
+__all__ = ["atomic_output", "sync_folder"]
+
+
+def sync_folder(folder: Path) -> None:
+    """Make the entries of ``folder`` durable: a rename is not, until its folder is synced."""
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 @contextmanager
@@ -33,6 +43,7 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(path)
+        sync_folder(folder)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

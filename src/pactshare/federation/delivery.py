@@ -42,10 +42,12 @@ from pactshare.federation.signatures import MESSAGE_ID, content_digest, signing_
 from pactshare.federation.storage.outbox import (
     OutboxEntry,
     OutboxState,
+    Waiter,
     due_messages,
     finish_message,
     mark_provision_delivered,
     outbox_entries,
+    outbox_waiter,
     pending_messages,
     schedule_retry,
 )
@@ -56,10 +58,8 @@ from pactshare.node.clock import monotonic, real_now, real_time
 from pactshare.node.documents import verify_document
 from pactshare.node.envelopes import envelope_blocks, find_envelope
 from pactshare.node.notes import acknowledged
-from pactshare.node.outbox import WAKE_CHANNEL
 from pactshare.node.packages import package_bytes
 from pactshare.node.service import Node
-from pactshare.store.wakeups import Waiter
 
 __all__ = [
     "ACKNOWLEDGED",
@@ -497,7 +497,7 @@ class DeliveryWorker:
         self._thread = threading.Thread(target=self._run, name="pactshare-delivery", daemon=True)
 
     def start(self) -> None:
-        self._waiter = Waiter(self.node.db, WAKE_CHANNEL)
+        self._waiter = outbox_waiter(self.node)
         self._thread.start()
 
     def notify(self) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pactshare.errors import StorageError
+from pactshare.files import sync_folder
 from pactshare.limits import blocks
 
 __all__ = ["ABANDONED", "ObjectStore", "Staged"]
@@ -111,15 +112,6 @@ class ObjectStore:
         return hasher.hexdigest() == digest
 
 
-def _sync_folder(folder: Path) -> None:
-    """Make the entries of ``folder`` durable: a rename is not, until its folder is synced."""
-    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-
-
 class Staged:
     """Bytes written to the store under a temporary name, not yet kept under their digest."""
 
@@ -140,11 +132,11 @@ class Staged:
             new = not target.exists()
             try:
                 target.parent.mkdir()
-                _sync_folder(self._store.root)  # the new subfolder's own entry
+                sync_folder(self._store.root)  # the new subfolder's own entry
             except FileExistsError:
                 pass
             os.replace(self._temporary, target)
-            _sync_folder(target.parent)  # the rename itself
+            sync_folder(target.parent)  # the rename itself
         except OSError as exc:
             raise StorageError(f"cannot store object {self.digest}: {exc.strerror}") from exc
         return new

@@ -1,5 +1,6 @@
 """The outbox: the messages workflows queued for peers (``pactshare.node.outbox``), their
-delivery state and retries."""
+delivery state and retries, and the waiter that wakes the delivery worker when a commit queues
+one (:func:`outbox_waiter`)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, or_, select, update
 
+from pactshare.node.outbox import WAKE_CHANNEL
 from pactshare.node.service import Node
 from pactshare.store import schema
+from pactshare.store.wakeups import Waiter
 
 __all__ = [
     "OutboxEntry",
     "OutboxState",
+    "Waiter",
     "due_messages",
     "finish_message",
     "mark_provision_delivered",
     "outbox_entries",
+    "outbox_waiter",
     "pending_messages",
     "schedule_retry",
 ]
@@ -161,3 +166,9 @@ def schedule_retry(node: Node, entry: OutboxEntry, error: str, next_at: datetime
             .where(table.c.id == entry.id)
             .values(attempts=entry.attempts + 1, next_attempt_at=next_at, last_error=error[:2000])
         )
+
+
+def outbox_waiter(node: Node) -> Waiter:
+    """What the delivery worker waits on: woken after every commit that queues a message, in
+    this process or another (:mod:`pactshare.store.wakeups`)."""
+    return Waiter(node.db, WAKE_CHANNEL)

@@ -28,9 +28,13 @@ def test_the_folder_is_synced_after_the_rename(
     assert target.read_bytes() == b"{}"
 
 
-def test_a_failed_block_leaves_nothing(tmp_path: Path) -> None:
-    target = tmp_path / "plain.txt"
-    with pytest.raises(RuntimeError), atomic_output(target) as out:
+def _write_then_fail(target: Path) -> None:
+    with atomic_output(target) as out:
         out.write(b"partial")
         raise RuntimeError("refused")
+
+
+def test_a_failed_block_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="refused"):
+        _write_then_fail(tmp_path / "plain.txt")
     assert list(tmp_path.iterdir()) == []

@@ -129,6 +129,7 @@ def _problems(registry: Registry, visit: Visit) -> tuple[str, ...]:
     """The request's broken rules, as ``"RULE: text"`` lines."""
     try:
         agreement = registry.agreement(visit.agreement_id)
+        registry.check_topics(visit.topics)
     except PolicyError as exc:
         return (f"R-VIS-1: {exc}",)
     parties: list[Party] = []

@@ -1,5 +1,5 @@
 """Attacks on visits (R-VIS-1, R-SEC-1, R-DEF-3, AT-20): peers send JPN's node, the host, visit
-requests and answers they have no standing to send, over a real loopback socket. JPN's node
+requests, answers and authority notices they have no standing to send, over a real loopback socket. JPN's node
 refuses each one precisely (4xx naming the rule, never 5xx) and records nothing of it.
 
 JPN is on the backend under test (SQLite, and PostgreSQL with CI=true); KOR and USA sign with
@@ -21,6 +21,7 @@ import pytest
 
 from pactshare.federation.delivery import PATH
 from pactshare.node.answers import document_digest
+from pactshare.node.authorities import NOTICE as AUTHORITY_NOTICE
 from pactshare.node.documents import sign_document
 from pactshare.node.service import Node
 from pactshare.node.visits import ANSWER, REQUEST, list_visits
@@ -219,3 +220,36 @@ def test_hostile_request_bodies_get_a_4xx_never_a_5xx(host: Host) -> None:
         answer = host.post(host.kor, sign_document(REQUEST, body, host.kor.keys))
         assert 400 <= answer.status_code < 500, (name, answer.text)
         assert footprint(host.jpn) == before, name
+
+
+def notice(signer: Node, **changes: Any) -> dict[str, Any]:
+    body = {
+        "notice_id": f"authority-{uuid.uuid4().hex[:12]}",
+        "party": signer.party_code,
+        "authority_id": "kor-dapa",
+        "name": "Defense Acquisition Program Administration",
+        "withdraw": False,
+        "effective_at": NOW.isoformat(),
+        "issued_at": NOW.isoformat(),
+        **changes,
+    }
+    return sign_document(AUTHORITY_NOTICE, body, signer.keys)
+
+
+def test_a_party_changes_only_its_own_authorities_and_never_backdated(host: Host) -> None:
+    """R-DEF-3: KOR cannot withdraw JPN's authority, nor designate one before it signed."""
+    assert "R-DEF-3: KOR cannot designate JPN's competent authorities" in host.refused(
+        host.kor, notice(host.kor, party="JPN", authority_id="jpn-mod", withdraw=True)
+    )
+    backdated = notice(host.kor, effective_at="2020-01-01T00:00:00+09:00")
+    assert "cannot be backdated" in host.refused(host.kor, backdated)
+    absent = notice(host.kor, authority_id="kor-none", withdraw=True)
+    assert "nothing to withdraw" in host.refused(host.kor, absent)
+    assert "already designated" in host.refused(host.kor, notice(host.kor, authority_id="kor-mnd"))
+    valid = notice(host.kor)
+    assert host.post(host.kor, valid).status_code == 200
+    before = footprint(host.jpn)
+    assert host.post(host.kor, valid).status_code == 200  # replayed: one effect
+    assert footprint(host.jpn)[0]["authority_notices"] == before[0]["authority_notices"] == 1
+    unit = sign_document(REQUEST, request_body(from_authority="kor-dapa"), host.kor.keys)
+    assert host.post(host.kor, unit).status_code == 200  # now a KOR competent authority

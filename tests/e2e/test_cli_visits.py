@@ -1,4 +1,5 @@
-"""``pactshare visit request|approve|list`` and ``open --visit`` as a user runs them: a request
+"""``pactshare visit request|approve|list``, ``open --visit`` and ``authority list`` as a user
+runs them: a request
 is signed and queued, the rules' refusals exit 1 naming the rule, bad input exits 2 (refuse
 and the two-node flow run in tests/integration/test_node_visits.py and the API tests)."""
 
@@ -53,3 +54,6 @@ def test_a_request_is_signed_listed_refused_where_it_breaks_a_rule(tmp_path: Pat
     )
     assert unknown.returncode == 2
     assert "no visit 'visit-none'" in unknown.stderr
+    authorities = run_cli("authority", "list", "--home", str(kor), "--json")
+    shown = {(a["party"], a["id"]): a for a in json.loads(authorities.stdout)}
+    assert shown["KOR", "kor-mnd"]["effective_from"] == "2016-11-23T00:00:00+09:00"

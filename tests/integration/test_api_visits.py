@@ -71,3 +71,25 @@ def test_broken_rules_answer_422_naming_the_rule_and_bad_input_400(live: LiveNod
     assert "R-DEF-3" in unit.text
     assert naive.status_code == 400
     assert listed == []
+
+
+def test_an_officer_designates_an_authority_by_notice_and_everyone_lists_them(
+    live: LiveNode,
+) -> None:
+    body = {"authority": "kor-dapa", "name": "Defense Acquisition Program Administration"}
+    with live.client("reader") as http:
+        forbidden = http.post("/api/v1/authorities", json=body)
+    with live.client("officer") as http:
+        made = http.post("/api/v1/authorities", json=body)
+        again = http.post("/api/v1/authorities", json=body)
+        backdated = http.post(
+            "/api/v1/authorities",
+            json={"authority": "kor-mnd", "withdraw": True, "effective": "2019-01-01T00:00Z"},
+        )
+        listed = {(a["party"], a["id"]): a for a in http.get("/api/v1/authorities").json()}
+    assert (forbidden.status_code, made.status_code) == (403, 201)
+    assert again.status_code == 422
+    assert "R-DEF-3: kor-dapa is already designated" in again.text
+    assert backdated.status_code == 400
+    assert listed["KOR", "kor-dapa"]["origin"] == "notice"
+    assert listed["JPN", "jpn-mod"]["origin"] == "file"

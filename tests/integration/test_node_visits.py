@@ -22,6 +22,7 @@ from pactshare.errors import RefusedError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
 from pactshare.federation.storage import outbox_entries
+from pactshare.node.authorities import list_authorities, notify_authority
 from pactshare.node.holdings import open_item
 from pactshare.node.items import register
 from pactshare.node.service import Node
@@ -186,3 +187,23 @@ def test_an_approved_visitor_opens_only_within_the_visits_level_topics_and_dates
         rows = tx.execute(select(access_log.c.granted, access_log.c.reasons)).all()
     assert [granted for granted, _ in rows] == [False, True, False, False, False, False]
     assert all(r["rule"] == "R-VIS-1" for _, reasons in rows for r in reasons)
+
+
+def test_a_partys_notice_changes_its_competent_authorities_on_both_nodes(served: Served) -> None:
+    """R-DEF-3: JPN designates ATLA and withdraws MOD by notice; KOR's requests follow."""
+    kor, jpn, clock = served
+    notify_authority(jpn, "jpn-atla", name="Acquisition, Technology & Logistics Agency")
+    clock.now = at("2020-02-03T11:00:00+09:00")
+    notify_authority(jpn, "jpn-mod", withdraw=True)
+    report = deliver_due(jpn)  # to KOR; USA, a partner too (TISA), has no node here
+    assert (len(report.delivered), len(report.retrying), report.refused) == (2, 2, [])
+    clock.now = at("2020-02-03T12:00:00+09:00")
+    reasons = refusal(lambda: request(kor))
+    assert "R-DEF-3: a visit request goes to a competent authority of JPN: 'jpn-mod'" in reasons
+    assert "designated: jpn-atla" in reasons
+    request(kor, to_authority="jpn-atla")
+    _deliver(kor)
+    shown = {(r.party, r.id): r for r in list_authorities(kor)}
+    assert shown["JPN", "jpn-atla"].origin == "notice"
+    assert shown["JPN", "jpn-mod"].effective_until == at("2020-02-03T11:00:00+09:00")
+    assert "already designated" in refusal(lambda: notify_authority(jpn, "jpn-atla", name="x"))

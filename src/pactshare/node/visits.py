@@ -45,6 +45,7 @@ from pactshare.errors import (
 from pactshare.limits import check_id
 from pactshare.node import journal
 from pactshare.node.answers import document_digest, text_problem
+from pactshare.node.authorities import party_now
 from pactshare.node.documents import Id, PartyCode, checked_body, sign_document, verify_document
 from pactshare.node.outbox import queue_message
 from pactshare.node.people import check_officer, person_name
@@ -125,8 +126,9 @@ def _visit(body: _RequestBody, where: str) -> Visit:
     )
 
 
-def _problems(registry: Registry, visit: Visit) -> tuple[str, ...]:
-    """The request's broken rules, as ``"RULE: text"`` lines."""
+def _problems(tx: Connection, registry: Registry, visit: Visit) -> tuple[str, ...]:
+    """The request's broken rules, as ``"RULE: text"`` lines (each party's authorities as its
+    file and its notices recorded here make them, R-DEF-3)."""
     try:
         agreement = registry.agreement(visit.agreement_id)
         registry.check_topics(visit.topics)
@@ -136,7 +138,7 @@ def _problems(registry: Registry, visit: Visit) -> tuple[str, ...]:
     for code in (visit.visiting, visit.host):
         if code not in registry.parties:
             return (f"R-VIS-1: {code} is not a party this node knows",)
-        parties.append(registry.party(code))
+        parties.append(party_now(tx, registry.party(code)))
     reasons = request_problems(visit, agreement, parties[0], parties[1])
     return tuple(f"{r.rule}: {r.text}" for r in reasons)
 
@@ -185,7 +187,7 @@ def request_visit(
         check_officer(tx, by)
         registry = node.registry(tx)
         level = _host_level(registry, visit)
-        problems = _problems(registry, visit)
+        problems = _problems(tx, registry, visit)
         if problems:
             raise RefusedError(f"visit request to {host} refused", reasons=problems)
         document = sign_document(REQUEST, {**body, "highest_level": level}, node.keys)
@@ -251,7 +253,7 @@ def record_visit_request(
             if seen.request != document:
                 raise PackageError(f"{where}: visit id {visit.id!r} is another request's")
             return raw
-        problems = _problems(node.registry(tx), visit)
+        problems = _problems(tx, node.registry(tx), visit)
         if problems:
             raise RefusedError(f"{where}: visit request {visit.id} refused", reasons=problems)
         _store_request(tx, visit, document, at=received_at)

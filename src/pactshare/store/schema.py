@@ -32,6 +32,7 @@ __all__ = [
     "audit_entries",
     "audit_heads",
     "audit_nodes",
+    "authority_notices",
     "contractor_handovers",
     "contractor_inspections",
     "contractor_staff",
@@ -131,6 +132,19 @@ event_answers = Table(  # parties' signed acceptances and rejections of notes (o
     Column("reason", Text, nullable=False),
     _when("at"),  # the instant the answer counts from (its receipt, as for a note)
     Column("document", JSON, nullable=False),  # the signed acceptance or rejection
+    _when("recorded_at"),
+)
+
+authority_notices = Table(  # parties' signed notices designating or withdrawing (R-DEF-3)
+    "authority_notices",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("party", String(3), nullable=False, index=True),
+    Column("authority_id", String(100), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("withdraw", Boolean, nullable=False),
+    _when("effective_at"),
+    Column("document", JSON, nullable=False),  # the party's signed notice
     _when("recorded_at"),
 )
 

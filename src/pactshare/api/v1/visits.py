@@ -1,6 +1,7 @@
 """Visits between parties (R-VIS-1, R-SEC-1): a security officer requests a visit from the
 party's competent authority to the host's (R-DEF-3), approves or refuses one; anyone with a
 token lists them. Each request and answer is a signed document queued for the other party.
+The competent authorities themselves are listed, and changed by a security officer's notice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pactshare.api.auth import CurrentPerson, NodeDep, require
 from pactshare.api.v1.documents import SignedDocument
 from pactshare.domain import normalise_party_code, parse_instant
 from pactshare.domain.visits import VisitKind
+from pactshare.node.authorities import MAX_NAME, list_authorities, notify_authority
 from pactshare.node.people import PersonRecord, Role
 from pactshare.node.visits import (
     MAX_TEXT,
@@ -153,4 +155,55 @@ def approve(visit_id: str, node: NodeDep, person: Officer) -> SignedDocument:
 )
 def refuse(visit_id: str, body: RefusalIn, node: NodeDep, person: Officer) -> SignedDocument:
     document = answer_visit(node, visit_id, approve=False, reason=body.reason, by=person.name)
+    return SignedDocument.model_validate(document)
+
+
+class AuthorityNoticeIn(BaseModel):
+    """Designate (or withdraw) one of this party's competent authorities (R-DEF-3)."""
+
+    authority: str = Field(max_length=100, description="The authority's id, e.g. jpn-mod.")
+    name: str = Field(default="", max_length=MAX_NAME, description="Its name (to designate).")
+    withdraw: bool = False
+    effective: str | None = Field(default=None, max_length=64, description="Default: now.")
+
+
+class AuthorityOut(BaseModel):
+    party: str
+    id: str
+    name: str
+    effective_from: str
+    effective_until: str | None
+    origin: str = Field(description="file, or notice")
+
+
+@router.get("/authorities", summary="Every party's competent authorities (R-DEF-3)")
+def authorities(node: NodeDep, person: CurrentPerson) -> list[AuthorityOut]:
+    return [
+        AuthorityOut(
+            party=r.party,
+            id=r.id,
+            name=r.name,
+            effective_from=r.effective_from.isoformat(),
+            effective_until=r.effective_until.isoformat() if r.effective_until else None,
+            origin=r.origin,
+        )
+        for r in list_authorities(node)
+    ]
+
+
+@router.post(
+    "/authorities",
+    status_code=201,
+    summary="Designate or withdraw a competent authority of ours by notice (security officer)",
+)
+def notify(body: AuthorityNoticeIn, node: NodeDep, person: Officer) -> SignedDocument:
+    effective = parse_instant(body.effective, what="effective") if body.effective else None
+    document = notify_authority(
+        node,
+        body.authority,
+        name=body.name,
+        withdraw=body.withdraw,
+        effective=effective,
+        by=person.name,
+    )
     return SignedDocument.model_validate(document)

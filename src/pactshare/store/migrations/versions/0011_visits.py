@@ -1,5 +1,6 @@
 """Visits (R-VIS-1, R-SEC-1): each visit request given or received, with the visiting party's
-signed document, and each party's signed approval or refusal."""
+signed document, and each party's signed approval or refusal; and the parties' notices that
+designate or withdraw a competent authority (R-DEF-3)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,20 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "authority_notices",
+        sa.Column("id", sa.String(length=100), nullable=False),
+        sa.Column("party", sa.String(length=3), nullable=False),
+        sa.Column("authority_id", sa.String(length=100), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("withdraw", sa.Boolean(), nullable=False),
+        sa.Column("effective_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("document", sa.JSON(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_authority_notices")),
+    )
+    with op.batch_alter_table("authority_notices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_authority_notices_party"), ["party"], unique=False)
     op.create_table(
         "visits",
         sa.Column("id", sa.String(length=100), nullable=False),
@@ -43,3 +58,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("visit_answers")
     op.drop_table("visits")
+    with op.batch_alter_table("authority_notices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_authority_notices_party"))
+    op.drop_table("authority_notices")

@@ -24,7 +24,9 @@ from pactshare.federation.peers import add_peer
 from pactshare.federation.storage import outbox_entries
 from pactshare.node.authorities import list_authorities, notify_authority
 from pactshare.node.holdings import open_item
+from pactshare.node.inventory import locate
 from pactshare.node.items import register
+from pactshare.node.people import enrol_person
 from pactshare.node.service import Node
 from pactshare.node.visits import VisitRecord, answer_visit, list_visits, request_visit
 from pactshare.server.runner import NodeServer
@@ -33,6 +35,7 @@ from tests.support import GSOMIA, Clock, at, pinned_nodes
 
 Served = tuple[Node, Node, Clock]
 VISITOR = "Kim Min-su"
+ICHIGAYA = "jpn-mod-ichigaya"
 
 
 @pytest.fixture
@@ -90,14 +93,19 @@ def visit(node: Node, visit_id: str) -> VisitRecord:
     return record
 
 
-def jpn_item(jpn: Node, tmp_path: Path, level: str, topic: str = "dprk-missile") -> str:
+def jpn_item(
+    jpn: Node, tmp_path: Path, level: str, topic: str = "dprk-missile", facility: str = ICHIGAYA
+) -> str:
+    """A JPN item kept at ``facility`` (R-PRO-6) in Sato's custody."""
     (tmp_path / "item.txt").write_text("order of battle", encoding="utf-8")
     label = (
         f'policy = "{GSOMIA}"\noriginator = "JPN"\nclassification = "{level}"\n'
         f'topics = ["{topic}"]\nreleasable_to = ["KOR"]\n'
     )
     (tmp_path / "label.toml").write_text(label, encoding="utf-8")
-    return register(jpn, tmp_path / "item.txt", tmp_path / "label.toml")
+    item = register(jpn, tmp_path / "item.txt", tmp_path / "label.toml")
+    locate(jpn, item, facility=facility, container="safe 3", custodian="Sato", by=None)
+    return item
 
 
 def test_an_r_vis_1_visit_is_approved_by_the_host_alone_which_tells_the_facility(
@@ -149,9 +157,11 @@ def test_an_approved_visitor_opens_only_within_the_visits_level_topics_and_dates
     tmp_path: Path, served: Served
 ) -> None:
     kor, jpn, clock = served
+    enrol_person(jpn, name="Sato", clearance="機密", need_to_know=["*"], roles=["reader"])
     gokuhi = jpn_item(jpn, tmp_path, "極秘")
     kimitsu = jpn_item(jpn, tmp_path, "機密")
     naval = jpn_item(jpn, tmp_path, "極秘", "prc-naval")
+    yokosuka = jpn_item(jpn, tmp_path, "秘", facility="jpn-yokosuka")
     visit_id = request(kor)["body"]["visit_id"]
     _deliver(kor)
     out = tmp_path / "out.txt"
@@ -173,6 +183,12 @@ def test_an_approved_visitor_opens_only_within_the_visits_level_topics_and_dates
         refusal(lambda: open_item(jpn, naval, person_name=VISITOR, output=out, visit_id=visit_id)),
     )
     assert re.search(
+        "is kept at jpn-yokosuka, not at visit .*'s jpn-mod-ichigaya",
+        refusal(
+            lambda: open_item(jpn, yokosuka, person_name=VISITOR, output=out, visit_id=visit_id)
+        ),
+    )
+    assert re.search(
         "names no visitor",
         refusal(
             lambda: open_item(jpn, gokuhi, person_name="Park Ji-won", output=out, visit_id=visit_id)
@@ -185,7 +201,7 @@ def test_an_approved_visitor_opens_only_within_the_visits_level_topics_and_dates
     )
     with jpn.db.atomic() as tx:
         rows = tx.execute(select(access_log.c.granted, access_log.c.reasons)).all()
-    assert [granted for granted, _ in rows] == [False, True, False, False, False, False]
+    assert [granted for granted, _ in rows] == [False, True, False, False, False, False, False]
     assert all(r["rule"] == "R-VIS-1" for _, reasons in rows for r in reasons)
 
 

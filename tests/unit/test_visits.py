@@ -26,6 +26,7 @@ from tests.support import GSOMIA, at, reference
 
 REGISTRY = reference()
 KOR, JPN = REGISTRY.party("KOR"), REGISTRY.party("JPN")
+ICHIGAYA = "jpn-mod-ichigaya"
 VISIT = Visit(
     id="v1",
     kind=VisitKind.CMI_ACCESS,
@@ -35,7 +36,7 @@ VISIT = Visit(
     from_authority="kor-mnd",
     to_authority="jpn-mod",
     purpose="liaison",
-    facility="jpn-mod-ichigaya",
+    facility=ICHIGAYA,
     starts=at("2020-02-10T09:00:00+09:00"),
     ends=at("2020-02-12T18:00:00+09:00"),
     topics=("dprk-missile",),
@@ -98,11 +99,19 @@ def test_a_visitor_opens_at_or_below_the_visits_level_and_nothing_under_an_r_sec
 
     def decide(visit: Visit, holding: Holding) -> bool:
         return visitor_access(
-            visit, approved, hi, visitor="Kim", holding=holding, at=during
+            visit, approved, hi, visitor="Kim", holding=holding, facility=ICHIGAYA, at=during
         ).granted
 
     assert decide(VISIT, low)
     assert not decide(VISIT, high)
+    elsewhere = visitor_access(
+        VISIT, approved, hi, visitor="Kim", holding=low, facility="jpn-base-x", at=during
+    )
+    assert [r.text for r in elsewhere.reasons] == [
+        "i1 is kept at jpn-base-x, not at visit v1's jpn-mod-ichigaya"
+    ]
     security = replace(VISIT, kind=VisitKind.SECURITY_REPRESENTATIVE, highest_level=None)
-    refused = visitor_access(security, approved, None, visitor="Kim", holding=low, at=during)
+    refused = visitor_access(
+        security, approved, None, visitor="Kim", holding=low, facility=ICHIGAYA, at=during
+    )
     assert [r.rule for r in refused.reasons] == ["R-SEC-1"]

@@ -188,12 +188,18 @@ def visitor_access(
     *,
     visitor: str,
     holding: Holding,
+    facility: str | None,
     at: datetime,
 ) -> AccessDecision:
-    """Whether ``visitor`` may open ``holding`` at ``at`` under ``visit`` (R-VIS-1): only an
-    approved visit, a visitor it names, within its dates, at or below its highest level and
-    within its topics; every reason names its rule."""
+    """Whether ``visitor`` may open ``holding``, kept at ``facility`` (None: placed nowhere),
+    at ``at`` under ``visit`` (R-VIS-1): only an approved visit, a visitor it names, an item
+    kept at the visit's facility, within its dates, at or below its highest level and within
+    its topics; every reason names its rule."""
     reasons: list[Reason] = []
+    if facility != visit.facility:
+        kept = f"kept at {facility}" if facility else "placed at no facility (see: locate)"
+        text = f"{holding.item_id} is {kept}, not at visit {visit.id}'s {visit.facility}"
+        reasons.append(_deny("R-VIS-1", text))
     if visit.kind is not VisitKind.CMI_ACCESS or highest is None:
         text = f"visit {visit.id} is a security representatives' visit: it gives no access"
         reasons.append(_deny("R-SEC-1", text))

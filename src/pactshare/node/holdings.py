@@ -27,7 +27,7 @@ from pactshare.node.items import Item, find_item, held_items, holding_of
 from pactshare.node.people import PersonRecord, find_person
 from pactshare.node.service import Node
 from pactshare.node.visits import find_visit
-from pactshare.store.schema import access_log, incidents
+from pactshare.store.schema import access_log, incidents, locations
 
 __all__ = [
     "HoldingSummary",
@@ -144,7 +144,13 @@ def _visitor_decision(
     visit, state = find_visit(tx, visit_id)
     highest = party.scheme.find(visit.highest_level) if visit.highest_level else None
     name = unicodedata.normalize("NFC", visitor)
-    return visitor_access(visit, state, highest, visitor=name, holding=held, at=now)
+    kept = tx.execute(  # where the holding is kept now: its latest location (R-PRO-6)
+        select(locations.c.facility)
+        .where(locations.c.item_id == held.item_id, locations.c.at <= now)
+        .order_by(locations.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return visitor_access(visit, state, highest, visitor=name, holding=held, facility=kept, at=now)
 
 
 def admit(node: Node, item_id: str, *, person_name: str, visit_id: str | None = None) -> Item:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pactshare.store.schema import outbox
-from tests.http_support import LiveNode
+from tests.http_support import LiveNode, sign_in
 
 GSOMIA = "gsomia-kor-jpn-2016"
 
@@ -53,6 +53,15 @@ def test_an_officer_requests_a_visit_and_it_is_queued_for_the_host(live: LiveNod
     with live.node.db.atomic() as tx:
         queued = tx.execute(select(outbox.c.kind, outbox.c.recipient)).all()
     assert [tuple(row) for row in queued] == [("visit-request", "JPN")]
+    with live.client() as browser:
+        assert sign_in(browser, live.tokens["reader"], "/visits").status_code == 303
+        shown = browser.get("/visits").text  # the dashboard's visits page
+    assert f'data-visit="{shown_id(made.json())}" data-state="requested"' in shown
+    assert 'data-authority="jpn-mod"' in shown
+
+
+def shown_id(document: dict[str, Any]) -> str:
+    return str(document["body"]["visit_id"])
 
 
 def test_broken_rules_answer_422_naming_the_rule_and_bad_input_400(live: LiveNode) -> None:

@@ -107,6 +107,9 @@ def open_command(
     person: str | None = typer.Option(
         None, "--as", help="Open a node's holding as this person (with --home)."
     ),
+    visit: str | None = typer.Option(
+        None, "--visit", help="With --as: a visitor of this approved visit (R-VIS-1)."
+    ),
     home: Path | None = typer.Option(None, "--home", help="The node (or $PACTSHARE_HOME)."),
     output: Path = OUTPUT_OPTION,
     as_json: bool = JSON_OPTION,
@@ -114,7 +117,8 @@ def open_command(
     """Open an envelope (--keys, --directory) or a node's holding (ITEM --as NAME --home D).
 
     Writes the plaintext only if everything verified and, for a holding, only if the person's
-    clearance and need-to-know allow it; every attempt is recorded in the access registry.
+    clearance and need-to-know allow it (a visitor, with --visit: the approved visit's level,
+    topics and dates); every attempt is recorded in the access registry.
     """
     from pactshare.files import atomic_output  # noqa: PLC0415 - loaded when used
     from pactshare.seal import Directory, load_keys, open  # noqa: PLC0415 - loaded when used
@@ -122,7 +126,7 @@ def open_command(
     if person is not None:
         from pactshare.cli.holdings import open_holding  # noqa: PLC0415 - holdings imports this module
 
-        written = open_holding(str(target), person, home, output)
+        written = open_holding(str(target), person, home, output, visit=visit)
         if as_json:
             typer.echo(
                 json.dumps({"item_id": str(target), "output": str(output), "bytes": written})

@@ -155,8 +155,11 @@ def inbox_command(
     console.print(table)
 
 
-def open_holding(item: str, person: str, home: Path | None, output: Path) -> int:
-    """``open ITEM --as NAME``: used by the ``open`` command."""
+def open_holding(
+    item: str, person: str, home: Path | None, output: Path, *, visit: str | None = None
+) -> int:
+    """``open ITEM --as NAME [--visit V]``: used by the ``open`` command."""
     from pactshare.node.holdings import open_item  # noqa: PLC0415 - loaded when used
 
-    return open_item(open_node(home), item, person_name=person, output=output)
+    node = open_node(home)
+    return open_item(node, item, person_name=person, output=output, visit_id=visit)

@@ -55,6 +55,7 @@ def _register_commands() -> None:
     from pactshare.cli import (  # noqa: F401, PLC0415
         agreements,
         audit,
+        authorities,
         check,
         consents,
         contractors,
@@ -70,6 +71,7 @@ def _register_commands() -> None:
         notes,
         personnel,
         proofs,
+        visits,
     )
 
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from pactshare.domain.designations import CompetentAuthority, Facility
 from pactshare.errors import InvariantError, PolicyError
 
 __all__ = [
@@ -96,18 +97,26 @@ class ClassificationScheme:
 
 @dataclass(frozen=True, slots=True)
 class Party:
-    """A party to agreements: an ISO 3166-1 alpha-3 code, a name, a time zone and a scheme."""
+    """A party to agreements: an ISO 3166-1 alpha-3 code, a name, a time zone and a scheme;
+    the competent authorities it designated (R-DEF-3) and its facilities (R-VIS-1), as its
+    party file lists them."""
 
     code: str
     name: str
     timezone: str
     scheme: ClassificationScheme
+    authorities: tuple[CompetentAuthority, ...] = ()
+    facilities: tuple[Facility, ...] = ()
 
     def __post_init__(self) -> None:
         if not _PARTY_CODE.match(self.code):
             raise InvariantError(
                 f"party code {self.code!r} must be three capital letters (ISO alpha-3)"
             )
+
+    def facility(self, ident: str) -> Facility | None:
+        """The facility of this party with id ``ident``, or None."""
+        return next((f for f in self.facilities if f.id == ident), None)
 
     def level(self, name_or_id: str) -> ClassificationLevel:
         """Resolve a level of this party's scheme by id or national name."""

@@ -3,11 +3,11 @@ verified: one dispatcher, a map from document kind to handler.
 
 A message is either a transfer package (``application/zip``: the item, received as the
 courier path receives it) or one signed document (``application/json``: a diplomatic note,
-a party's acceptance or rejection of a note, consent request, approval or revocation, incident
-notice, reclassification notice, disposal certificate). The party that signed the request
-must be the party that signed the document: a node relays nobody else's words. Each message
-has a unique id; receiving it twice has one effect and answers the same signed receipt (items)
-or acknowledgement (everything else).
+a party's acceptance or rejection of a note, a visit request or answer, an authority notice,
+consent request, approval or revocation, incident notice, reclassification notice, disposal
+certificate). The party that signed the request must be the party that signed the document:
+a node relays nobody else's words. Each message has a unique id; receiving it twice has one
+effect and answers the same signed receipt (items) or acknowledgement (everything else).
 The acknowledgement signs ``received_at``, the instant of receipt the handler was given: a
 note or an acceptance counts from it on both copies (§5.1).
 
@@ -40,6 +40,8 @@ from pactshare.federation.storage.peers import remember_nonce
 from pactshare.limits import check_id, parse_json
 from pactshare.node import incidents, journal
 from pactshare.node.answers import ACCEPTANCE, REJECTION, record_answer
+from pactshare.node.authorities import NOTICE as AUTHORITY_NOTICE
+from pactshare.node.authorities import record_authority_notice
 from pactshare.node.consents import file_consent
 from pactshare.node.custody import apply_reclassification_notice
 from pactshare.node.documents import ACKNOWLEDGEMENT, sign_document, verify_document
@@ -47,6 +49,9 @@ from pactshare.node.notes import record_note
 from pactshare.node.packages import read_manifest
 from pactshare.node.reception import ALREADY_RECEIVED, receive_opened
 from pactshare.node.service import Node
+from pactshare.node.visits import ANSWER as VISIT_ANSWER
+from pactshare.node.visits import REQUEST as VISIT_REQUEST
+from pactshare.node.visits import record_visit_answer, record_visit_request
 
 __all__ = [
     "ACKNOWLEDGEMENT",
@@ -296,6 +301,17 @@ def _answer(node: Node, _signer: str, document: dict[str, Any], where: str, at: 
     record_answer(node, document, where=where, received_at=at)
 
 
+def _authority(
+    node: Node, _signer: str, document: dict[str, Any], where: str, at: datetime
+) -> None:
+    record_authority_notice(node, document, where=where, received_at=at)  # R-DEF-3
+
+
+def _visit(node: Node, _signer: str, document: dict[str, Any], where: str, at: datetime) -> None:
+    record = record_visit_request if document["kind"] == VISIT_REQUEST else record_visit_answer
+    record(node, document, where=where, received_at=at)  # R-VIS-1, R-SEC-1, R-DEF-3
+
+
 def _consent(node: Node, _signer: str, document: dict[str, Any], where: str, _at: datetime) -> None:
     body = file_consent(node, document, where=where)
     if document["kind"] == "approval":
@@ -387,9 +403,15 @@ HANDLERS: dict[str, Handler] = {
     "disposal-certificate": _holder_notice(EntryKind.NOTICE),
     witness.TREE_HEAD: _tree_head,
     witness.WITNESSED_HEADS: _witnessed_heads,
+    VISIT_REQUEST: _visit,
+    VISIT_ANSWER: _visit,
+    AUTHORITY_NOTICE: _authority,
 }
 OWN_TRANSACTION = frozenset({witness.TREE_HEAD, witness.WITNESSED_HEADS})
-TIMED = frozenset({"diplomatic-note", ACCEPTANCE, REJECTION})  # they count from their receipt
+# Signed no later than the request that carries them (notes and answers count from receipt).
+TIMED = frozenset(
+    {"diplomatic-note", ACCEPTANCE, REJECTION, VISIT_REQUEST, VISIT_ANSWER, AUTHORITY_NOTICE}
+)
 
 
 def message_kinds() -> tuple[str, ...]:

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 ACKNOWLEDGEMENT = "acknowledgement"  # what a receiver signs for a document it recorded
-Id = Annotated[str, Field(pattern=ID_PATTERN.pattern)]
+Id = Annotated[str, Field(pattern=f"^{ID_PATTERN.pattern}$")]  # anchored: a pattern searches
 PartyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Body = TypeVar("Body", bound=BaseModel)
 

@@ -7,15 +7,18 @@ the answer nor its timing tells a hidden item from an absent one.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, insert, select
 
 from pactshare import seal
 from pactshare.audit import EntryKind
-from pactshare.domain import Holding, Party, may_access
+from pactshare.domain import AccessDecision, Holding, Party, may_access
+from pactshare.domain.visits import visitor_access
 from pactshare.errors import NotFoundError, RefusedError
 from pactshare.files import atomic_output
 from pactshare.node import journal
@@ -23,7 +26,8 @@ from pactshare.node.contractors import contractor_denials
 from pactshare.node.items import Item, find_item, held_items, holding_of
 from pactshare.node.people import PersonRecord, find_person
 from pactshare.node.service import Node
-from pactshare.store.schema import access_log, incidents
+from pactshare.node.visits import find_visit
+from pactshare.store.schema import access_log, incidents, locations
 
 __all__ = [
     "HoldingSummary",
@@ -132,13 +136,32 @@ def _absent(party: Party, item_id: str) -> Holding:
     return Holding(item_id, originator="", holder="", level=party.scheme.levels[0], topics=())
 
 
-def admit(node: Node, item_id: str, *, person_name: str) -> Item:
+def _visitor_decision(
+    tx: Connection, party: Party, visit_id: str, *, visitor: str, held: Holding, now: datetime
+) -> AccessDecision:
+    """What a visitor named by an approved visit may open (R-VIS-1): NotFoundError if the node
+    knows no such visit."""
+    visit, state = find_visit(tx, visit_id)
+    highest = party.scheme.find(visit.highest_level) if visit.highest_level else None
+    name = unicodedata.normalize("NFC", visitor)
+    kept = tx.execute(  # where the holding is kept now: its latest location (R-PRO-6)
+        select(locations.c.facility)
+        .where(locations.c.item_id == held.item_id, locations.c.at <= now)
+        .order_by(locations.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return visitor_access(visit, state, highest, visitor=name, holding=held, facility=kept, at=now)
+
+
+def admit(node: Node, item_id: str, *, person_name: str, visit_id: str | None = None) -> Item:
     """Decide whether ``person_name`` may open the item now and record the attempt in the
     access registry and the audit log, granted or denied; the item if granted.
 
     An item the node does not hold is refused the same way (NotFoundError): decided, recorded
     as refused (rule R-PRO-5), in the same transaction. Only an id no item can have (longer
     than the column, or with control characters) is refused unrecorded, before any work.
+    With ``visit_id``, ``person_name`` is a visitor that visit names, and the visit's limits
+    decide instead of a clearance of the node's party (R-VIS-1).
     """
     if not (0 < len(item_id) <= _ITEM_ID_MAX and item_id.isprintable()):
         raise hidden(item_id)
@@ -146,18 +169,24 @@ def admit(node: Node, item_id: str, *, person_name: str) -> Item:
     with node.db.atomic() as tx:
         row = find_item(tx, item_id)
         party = node.party(tx)
-        person = find_person(tx, person_name).as_person(party)
         held = holding_of(party, row) if row is not None else _absent(party, item_id)
-        decision = may_access(person, held, now)
+        staff = None  # a person of the node, who may be a contractor's staff (R-CON-1)
+        if visit_id is None:
+            staff = find_person(tx, person_name).as_person(party)
+            decision = may_access(staff, held, now)
+        else:
+            decision = _visitor_decision(
+                tx, party, visit_id, visitor=person_name, held=held, now=now
+            )
         reasons = [
             {"rule": r.rule, "text": r.text, "effect": r.effect.value} for r in decision.reasons
         ]
         if row is None:
             reasons = [{"rule": "R-PRO-5", "text": "no such item on this node", "effect": "deny"}]
-        else:  # a contractor's staff opens only what their facility may hold (R-CON-1)
+        elif staff is not None:  # a contractor's staff opens only what their facility may hold
             reasons += [
                 {"rule": "R-CON-1", "text": text, "effect": "deny"}
-                for text in contractor_denials(tx, person.name, party, held, now)
+                for text in contractor_denials(tx, staff.name, party, held, now)
             ]
         granted = row is not None and all(r["effect"] != "deny" for r in reasons)
         tx.execute(
@@ -188,9 +217,12 @@ def plaintext(node: Node, envelope: str) -> Iterator[bytes]:
         yield from chunks
 
 
-def open_item(node: Node, item_id: str, *, person_name: str, output: Path) -> int:
-    """Decrypt a holding for ``person_name`` into ``output``; return the bytes written."""
-    row = admit(node, item_id, person_name=person_name)
+def open_item(
+    node: Node, item_id: str, *, person_name: str, output: Path, visit_id: str | None = None
+) -> int:
+    """Decrypt a holding for ``person_name`` (a visitor of ``visit_id``, if given) into
+    ``output``; return the bytes written."""
+    row = admit(node, item_id, person_name=person_name, visit_id=visit_id)
     written = 0
     with atomic_output(output) as out:
         for chunk in plaintext(node, row.envelope):

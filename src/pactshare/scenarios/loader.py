@@ -45,6 +45,7 @@ from pactshare.domain.context import (
     InstrumentKind,
     Precision,
 )
+from pactshare.domain.designations import CompetentAuthority, Facility
 from pactshare.domain.instants import zone
 from pactshare.domain.parties import ClassificationLevel, ClassificationScheme, Party
 from pactshare.domain.registry import Registry, agreement_problems
@@ -95,11 +96,25 @@ class _LevelFile(_Strict):
     english: str = ""
 
 
+class _AuthorityFile(_Strict):  # R-DEF-3: a competent authority and its effective dates
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")
+    name: str = Field(min_length=1, max_length=200)
+    effective_from: AwareDatetime
+    effective_until: AwareDatetime | None = None
+
+
+class _FacilityFile(_Strict):  # R-VIS-1: a facility that visits name
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")
+    name: str = Field(min_length=1, max_length=200)
+
+
 class _PartyFile(_Strict):
     code: PartyCode
     name: str
     timezone: TimeZoneName
     levels: list[_LevelFile] = Field(min_length=1)
+    authorities: list[_AuthorityFile] = Field(default_factory=list)
+    facilities: list[_FacilityFile] = Field(default_factory=list)
 
 
 class _TermsFile(_Strict):
@@ -264,7 +279,27 @@ def _party(spec: _PartyFile, name: str) -> Party:
                 for level in spec.levels
             )
         )
-        return Party(code=spec.code, name=spec.name, timezone=spec.timezone, scheme=scheme)
+    with _placed(name, "party.authorities"):
+        authorities = tuple(
+            CompetentAuthority(a.id, a.name, a.effective_from, a.effective_until)
+            for a in spec.authorities
+        )
+    with _placed(name, "party.facilities"):
+        facilities = tuple(Facility(f.id, f.name) for f in spec.facilities)
+    for what, ids in (
+        ("authorities", [a.id for a in authorities]),
+        ("facilities", [f.id for f in facilities]),
+    ):
+        if len(set(ids)) != len(ids):
+            raise ScenarioError(f"two {what} share an id", file=name, key=f"party.{what}")
+    return Party(
+        code=spec.code,
+        name=spec.name,
+        timezone=spec.timezone,
+        scheme=scheme,
+        authorities=authorities,
+        facilities=facilities,
+    )
 
 
 def _agreement(spec: _AgreementFile, name: str) -> Agreement:

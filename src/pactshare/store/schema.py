@@ -32,6 +32,7 @@ __all__ = [
     "audit_entries",
     "audit_heads",
     "audit_nodes",
+    "authority_notices",
     "contractor_handovers",
     "contractor_inspections",
     "contractor_staff",
@@ -59,6 +60,8 @@ __all__ = [
     "relays",
     "scenario_files",
     "sessions",
+    "visit_answers",
+    "visits",
     "witnessed_heads",
 ]
 
@@ -130,6 +133,46 @@ event_answers = Table(  # parties' signed acceptances and rejections of notes (o
     _when("at"),  # the instant the answer counts from (its receipt, as for a note)
     Column("document", JSON, nullable=False),  # the signed acceptance or rejection
     _when("recorded_at"),
+)
+
+authority_notices = Table(  # parties' signed notices designating or withdrawing (R-DEF-3)
+    "authority_notices",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("party", String(3), nullable=False, index=True),
+    Column("authority_id", String(100), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("withdraw", Boolean, nullable=False),
+    _when("effective_at"),
+    Column("document", JSON, nullable=False),  # the party's signed notice
+    _when("recorded_at"),
+)
+
+visits = Table(  # visit requests given and received (R-VIS-1, R-SEC-1), one per id
+    "visits",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("agreement_id", String(100), nullable=False),
+    Column("visiting", String(3), nullable=False),
+    Column("host", String(3), nullable=False),
+    Column("facility", String(100), nullable=False),
+    _when("starts_at"),
+    _when("ends_at"),
+    Column("request", JSON, nullable=False),  # the visiting party's signed request
+    _when("recorded_at"),
+    _when("facility_told_at", nullable=True),  # when the host told the facility (R-VIS-1)
+)
+
+visit_answers = Table(  # each party's signed approval or refusal of a visit (one per party)
+    "visit_answers",
+    metadata,
+    Column("visit_id", String(100), primary_key=True),
+    Column("party", String(3), primary_key=True),
+    Column("approved", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("document", JSON, nullable=False),
+    _when("at"),
 )
 
 local_policies = Table(  # the node's own policy over an agreement, not a treaty rule (AT-26)

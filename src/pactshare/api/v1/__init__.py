@@ -18,6 +18,7 @@ from pactshare.api.v1 import (
     inventory,
     items,
     persons,
+    visits,
 )
 from pactshare.api.v1.problems import RESPONSES
 
@@ -35,5 +36,6 @@ for part in (
     consents,
     incidents,
     audit,
+    visits,
 ):
     router.include_router(part.router)

@@ -43,6 +43,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_SAFE_INTEGER",
     "MAX_SCENARIO_FILE",
+    "MAX_TRANSLATION",
     "blocks",
     "check_id",
     "check_instant",
@@ -58,6 +59,7 @@ MAX_SAFE_INTEGER = 2**53 - 1
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 BLOCK = 1 << 20  # bytes read at a time from a file or a stream
 MAX_SCENARIO_FILE = 1 << 20  # bytes of one party, agreement or topics file (the reference: 4 KiB)
+MAX_TRANSLATION = 16 << 20  # bytes of a translation's text (R-TRA-1)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 

@@ -59,6 +59,7 @@ def _register_commands() -> None:
         check,
         consents,
         contractors,
+        copies,
         custody,
         demo,
         envelope,

@@ -1,19 +1,23 @@
 """Custody after receipt: reclassification notified by the originator (R-PRO-7, AT-12), and
-return or destruction at the end of need with a certificate (R-PRO-8).
+return or destruction at the end of need with a certificate (R-PRO-8). Both reach the copies
+and translations made of an item (R-REP-1: the same controls): they are re-marked with it, and
+destroyed with it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from pactshare.audit import EntryKind
 from pactshare.errors import InputError, NodeError, PackageError, PolicyError
 from pactshare.node import journal
+from pactshare.node.copies import derived_held, original_of, reach_derived
 from pactshare.node.documents import (
     Id,
     checked_body,
@@ -21,7 +25,7 @@ from pactshare.node.documents import (
     sign_document,
     verify_document,
 )
-from pactshare.node.items import ItemState, item_row
+from pactshare.node.items import Item, ItemState, item_row
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
 from pactshare.store.schema import items, provisions
@@ -38,11 +42,13 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class Remarking:
     """What applying the originator's reclassification notice did: the holding's new marking,
-    and how many items derived from it are now flagged for re-marking (R-MARK-2)."""
+    how many of its copies and translations took it (R-REP-1), and how many other items
+    derived from it are now flagged for re-marking (R-MARK-2)."""
 
     item_id: str
     marking: str
     derived_flagged: int
+    copies_remarked: int = 0
 
 
 def reclassify(node: Node, item_id: str, level: str) -> dict[str, Any]:
@@ -65,14 +71,11 @@ def reclassify(node: Node, item_id: str, level: str) -> dict[str, Any]:
             "at": now.isoformat(),
         }
         notice = sign_document("reclassification", body, node.keys)
+        marking = f"{party.code} / {new.name}"
         tx.execute(
-            update(items)
-            .where(items.c.id == item_id)
-            .values(marking_level=new.id, marking=f"{party.code} / {new.name}")
+            update(items).where(items.c.id == item_id).values(marking_level=new.id, marking=marking)
         )
-        tx.execute(
-            update(items).where(items.c.derived_from == item_id).values(needs_remarking=True)
-        )
+        reach_derived(tx, item_id, marking_level=new.id, marking=marking)
         holders = (
             tx.execute(
                 select(provisions.c.recipient).where(provisions.c.item_id == item_id).distinct()
@@ -137,41 +140,45 @@ def apply_reclassification_notice(node: Node, notice: Any, *, where: str) -> Rem
             .where(items.c.id == item_id)
             .values(marking_level=level.id, marking=marking)
         )
-        flagged = tx.execute(
-            update(items).where(items.c.derived_from == item_id).values(needs_remarking=True)
-        ).rowcount
+        remarked, flagged = reach_derived(tx, item_id, marking_level=level.id, marking=marking)
         journal.record(
             tx,
             kind=EntryKind.NOTICE,
             at=now,
             actor=party_code,
             subject=item_id,
-            details={"reclassification": body, "marking": marking, "derived_flagged": flagged},
+            details={
+                "reclassification": body,
+                "marking": marking,
+                "derived_flagged": flagged,
+                "copies_remarked": remarked,
+            },
         )
-    return Remarking(item_id, marking, flagged)
+    return Remarking(item_id, marking, flagged, remarked)
 
 
 def dispose(node: Node, item_id: str, *, returned: bool = False) -> dict[str, Any]:
-    """Destroy (or return to the originator) a holding at the end of need; sign a certificate."""
+    """Destroy (or return to the originator) a holding at the end of need; sign a certificate.
+
+    Its copies and translations held here are destroyed with it, each with a certificate of
+    its own, and the original's certificate names them (``derived``). A copy disposed of
+    alone is recorded here only: the originator knows the original, not its copies.
+    """
     now = node.now()
     with node.db.atomic() as tx:
         row = item_row(tx, item_id)
         if row.state != ItemState.HELD:
             raise NodeError(f"item {item_id} is already {row.state}")
+        copy_of = original_of(tx, item_id)
+        if returned and copy_of is not None:
+            raise NodeError(f"{item_id} is a copy made here: destroy it; only originals return")
         state = (ItemState.RETURNED if returned else ItemState.DESTROYED).value
-        body = {
-            "item_id": item_id,
-            "originator": row.originator,
-            "holder": node.party_code,
-            "disposal": state,
-            "envelope": row.envelope,
-            "at": now.isoformat(),
-        }
-        certificate = sign_document("disposal-certificate", body, node.keys)
-        tx.execute(
-            update(items).where(items.c.id == item_id).values(state=state, disposal=certificate)
-        )
-        if row.originator != node.party_code:
+        derived = [
+            _certify(node, tx, copy, ItemState.DESTROYED.value, now)
+            for copy in derived_held(tx, item_id)
+        ]
+        certificate = _certify(node, tx, row, state, now, derived=derived)
+        if row.originator != node.party_code and copy_of is None:
             queue_message(
                 tx,
                 kind="disposal",
@@ -179,7 +186,35 @@ def dispose(node: Node, item_id: str, *, returned: bool = False) -> dict[str, An
                 payload=certificate,
                 at=now,
             )
-        journal.record(
-            tx, kind=EntryKind.NOTICE, at=now, actor=node.party_code, subject=item_id, details=body
-        )
+    return certificate
+
+
+def _certify(
+    node: Node,
+    tx: Connection,
+    row: Item,
+    state: str,
+    at: datetime,
+    *,
+    derived: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Mark ``row`` disposed of with a signed certificate, audited; return the certificate."""
+    body: dict[str, Any] = {
+        "item_id": row.id,
+        "originator": row.originator,
+        "holder": node.party_code,
+        "disposal": state,
+        "envelope": row.envelope,
+        "at": at.isoformat(),
+    }
+    original = original_of(tx, row.id)
+    if original is not None:
+        body["derived_from"] = original
+    if derived:
+        body["derived"] = [c["body"]["item_id"] for c in derived]
+    certificate = sign_document("disposal-certificate", body, node.keys)
+    tx.execute(update(items).where(items.c.id == row.id).values(state=state, disposal=certificate))
+    journal.record(
+        tx, kind=EntryKind.NOTICE, at=at, actor=node.party_code, subject=row.id, details=body
+    )
     return certificate

@@ -28,6 +28,7 @@ from pactshare.audit import EntryKind
 from pactshare.domain import ApprovalKind
 from pactshare.errors import InputError, NodeError, NotFoundError, PackageError
 from pactshare.node import journal
+from pactshare.node.copies import original_of
 from pactshare.node.documents import read_document, sign_document, verify_document
 from pactshare.node.dossier import IncidentRecord, holder_of, incident_records
 from pactshare.node.holdings import item_if_visible, visible_holdings
@@ -97,7 +98,12 @@ def _notify(
 def report_incident(
     node: Node, item_id: str, *, summary: str, confirmed: bool = False
 ) -> dict[str, Any]:
-    """Open an incident and notify the originator immediately (on suspicion already)."""
+    """Open an incident and notify the originator immediately (on suspicion already).
+
+    An incident about a copy or translation is an incident about its original, which is
+    what the originator knows: it is recorded and notified under the original's id, the
+    notice naming the copy (``derived_item``).
+    """
     if not summary.strip():
         raise InputError("--summary: say what was lost or may have been compromised")
     now = node.now()
@@ -105,19 +111,22 @@ def report_incident(
     incident_id = uuid.uuid4().hex
     with node.db.atomic() as tx:
         row = item_row(tx, item_id)
+        original = original_of(tx, item_id)
         body = {
             "incident_id": incident_id,
-            "item_id": item_id,
+            "item_id": item_id if original is None else original,
             "holder": node.party_code,
             "state": state.value,
             "summary": summary,
             "at": now.isoformat(),
         }
+        if original is not None:  # the originator knows the original, not the copy (R-REP-1)
+            body["derived_item"] = item_id
         notice = _notify(node, tx, row.originator, body, now)
         tx.execute(
             insert(incidents).values(
                 id=incident_id,
-                item_id=item_id,
+                item_id=body["item_id"],
                 originator=row.originator,
                 state=state.value,
                 summary=summary,

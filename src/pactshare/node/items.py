@@ -61,7 +61,7 @@ class Item:
     originator: str
     label: dict[str, Any]
     envelope: str
-    origin: str  # registered | received
+    origin: str  # registered | received | copy | translation
     received_from: str | None
     received_under: str | None
     marking_level: str
@@ -170,6 +170,14 @@ def new_label(data: Mapping[str, object], *, source: str, at: datetime) -> seal.
             file=source,
             key="item_id",
         )
+    for key in ("derived_from", "derived_by", "derivation", "language", "note"):
+        if key in data:
+            raise LabelError(
+                "a derived label is made by 'pactshare copy' or 'pactshare translate' from a "
+                "held item (R-REP-1, R-TRA-1); remove it",
+                file=source,
+                key=key,
+            )
     return seal.Label.from_mapping(data, source=source, item_id=uuid.uuid4().hex, created_at=at)
 
 

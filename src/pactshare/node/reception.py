@@ -183,6 +183,11 @@ def _check(
     label = info.label
     if label.as_json() != manifest.body["label"]:
         raise PackageError(f"{package}: the manifest's label differs from the envelope's")
+    if label.derivation is not None:
+        raise PackageError(
+            f"{package}: item {label.item_id} is a {label.derivation} {label.derived_by} made; "
+            "copies and translations stay with the party that made them (R-REP-1, R-TRA-1)"
+        )
     sender = manifest.sender
     onward = sender != label.originator
     request = Request(

@@ -98,9 +98,9 @@ def seal(
     are made at once; the payload is read as the pieces are consumed. Memory stays at a few
     chunks whatever the payload size.
     """
-    if label.originator != sender.party:
+    if label.signer != sender.party:
         raise EnvelopeKeyError(
-            f"label names {label.originator} as originator but the keys are {sender.party}'s"
+            f"label names {label.signer} as {_role(label)} but the keys are {sender.party}'s"
         )
     if not recipients:
         raise EnvelopeKeyError("an envelope needs at least one recipient")
@@ -227,14 +227,19 @@ def inspect(envelope: Input) -> EnvelopeInfo:
     return read_front(readable(envelope)).info
 
 
+def _role(label: Label) -> str:
+    """What the label's signer is: the originator, or the holder that derived the item."""
+    return "originator" if label.derived_by is None else "the holder that derived it"
+
+
 def check_front(front: Front, directory: Directory) -> None:
     """Check originator, recipients and hop records against the pinned directory."""
     header = front.header
     party, _ = directory.signing_key(header.originator_key_id)
-    if party != header.label.originator:
+    if party != header.label.signer:
         raise EnvelopeUnverifiedError(
-            f"label names {header.label.originator} as originator but the envelope is signed "
-            f"with a key of {party}"
+            f"label names {header.label.signer} as {_role(header.label)} but the envelope is "
+            f"signed with a key of {party}"
         )
     for stanza in header.recipients:
         if directory.encryption_key_party(stanza.key_id) != stanza.party:

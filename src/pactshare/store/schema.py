@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 
@@ -38,6 +39,7 @@ __all__ = [
     "contractor_staff",
     "contractors",
     "cosignatures",
+    "derivations",
     "envelope_fronts",
     "envelopes",
     "event_answers",
@@ -293,6 +295,20 @@ contractor_handovers = Table(  # items handed over to a contractor facility
     Column("contractor_id", String(64), nullable=False),
     Column("by", String(100), nullable=False),
     _when("at"),
+)
+
+derivations = Table(  # copies and translations made here (R-REP-1, R-TRA-1)
+    "derivations",
+    metadata,
+    Column("item_id", String(64), ForeignKey("items.id"), primary_key=True),  # the derived item
+    Column("original", String(64), ForeignKey("items.id"), nullable=False),
+    Column("number", Integer, nullable=False),  # 1, 2, ... up to the original's copy_limit
+    Column("kind", String(20), nullable=False),  # copy | translation
+    Column("language", String(3)),  # a translation's target language
+    Column("made_by", String(100), nullable=False),  # the cleared person who made it
+    _when("made_at"),
+    # One number per original: two copies made at once cannot both take the last one.
+    UniqueConstraint("original", "number", name="uq_derivations_original_number"),
 )
 
 persons = Table(

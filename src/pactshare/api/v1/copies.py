@@ -1,0 +1,94 @@
+"""Copies and translations of an item (R-REP-1, R-TRA-1), made by the person calling, who
+must be able to open it (clearance and need-to-know, as ``GET .../content`` decides); the
+originator's ``copy_limit`` counts them. An item the person may not see answers 404."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from pydantic import BaseModel, Field
+
+from pactshare.api.auth import NodeDep, require
+from pactshare.api.v1.items import SeenItem
+from pactshare.errors import InputError
+from pactshare.limits import BLOCK, MAX_TRANSLATION
+from pactshare.node.copies import Derived, copy_item, translate_item
+from pactshare.node.people import PersonRecord, Role
+
+__all__ = ["DerivedOut", "router"]
+
+router = APIRouter(tags=["copies"])
+Maker = Annotated[
+    PersonRecord, Depends(require(Role.READER, Role.ORIGINATOR, Role.SECURITY_OFFICER))
+]
+
+
+class DerivedOut(BaseModel):
+    item_id: str = Field(description="The derived item's own id.")
+    derived_from: str = Field(description="The original item it was made from.")
+    derivation: str = Field(description="copy or translation")
+    number: int = Field(description="Its number among the original's copies and translations.")
+    copy_limit: int = Field(description="How many the originator allows (its label's).")
+    language: str | None
+    marking: str
+    made_by: str
+    made_at: datetime
+    label: dict[str, Any] = Field(description="The derived label, signed by this node.")
+
+
+def _out(derived: Derived) -> DerivedOut:
+    return DerivedOut(
+        item_id=derived.item_id,
+        derived_from=derived.original,
+        derivation=derived.kind,
+        number=derived.number,
+        copy_limit=derived.copy_limit,
+        language=derived.language,
+        marking=derived.marking,
+        made_by=derived.made_by,
+        made_at=derived.made_at,
+        label=derived.label,
+    )
+
+
+@router.post(
+    "/items/{item_id}/copies",
+    status_code=201,
+    summary="Make a copy of a held item (R-REP-1): counted against the originator's limit",
+    responses={422: {"description": "Refused, with the reasons"}},
+)
+def make_copy(item_id: SeenItem, node: NodeDep, person: Maker) -> DerivedOut:
+    return _out(copy_item(node, item_id, person_name=person.name))
+
+
+@router.post(
+    "/items/{item_id}/translations",
+    status_code=201,
+    summary="Record a translation of a held item (R-TRA-1): it carries the note in its language",
+    responses={422: {"description": "Refused, with the reasons"}},
+)
+def make_translation(
+    item_id: SeenItem,
+    language: Annotated[str, Form(max_length=3, description="en, ja or ko.")],
+    file: Annotated[UploadFile, File(description="The translation: UTF-8 text.")],
+    node: NodeDep,
+    person: Maker,
+) -> DerivedOut:
+    with tempfile.TemporaryDirectory(prefix="pactshare-translation-") as folder:
+        text = Path(folder) / "translation.txt"
+        with text.open("wb") as out:  # spooled to disk, never more than the bound
+            copied = 0
+            while block := file.file.read(BLOCK):
+                copied += len(block)
+                if copied > MAX_TRANSLATION:
+                    raise InputError(
+                        f"file: a translation is text of at most {MAX_TRANSLATION} bytes"
+                    )
+                out.write(block)
+        return _out(
+            translate_item(node, item_id, person_name=person.name, language=language, text=text)
+        )

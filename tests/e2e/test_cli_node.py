@@ -13,6 +13,7 @@ originator = "KOR"
 classification = "군사 II급 비밀"
 topics = ["dprk-missile/slbm"]
 releasable_to = ["JPN"]
+copy_limit = 2
 """
 
 
@@ -72,6 +73,24 @@ def test_hand_carried_package_from_kor_to_jpn_then_opened(tmp_path: Path) -> Non
     assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "telemetry"
     inbox = json.loads(pactshare("inbox", "--home", jpn, "--json").stdout)
     assert [row["item_id"] for row in inbox] == [item]
+    # Copies and translations (R-REP-1, R-TRA-1): within KOR's copy_limit of 2, by Sato.
+    copied = pactshare("copy", item, "--as", "Sato", "--home", jpn, "--json")
+    assert copied.returncode == 0, copied.stderr
+    assert json.loads(copied.stdout)["label"]["derived_by"] == "JPN"
+    (tmp_path / "ko.txt").write_text("원격 측정", encoding="utf-8")
+    ko = ("--language", "ko", "--file", str(tmp_path / "ko.txt"))
+    translated = pactshare("translate", item, *ko, "--person", "Sato", "--home", jpn)
+    assert translated.returncode == 0, translated.stderr
+    assert "translation 2 of 2" in translated.stdout
+    assert "이 번역물에는 제공당사자(KOR)의 군사비밀정보가 포함되어 있음." in translated.stdout
+    over = pactshare("copy", item, "--as", "Sato", "--home", jpn)
+    assert over.returncode == 1
+    assert "R-REP-1: KOR allows 2 copies and translations" in over.stderr
+    french = pactshare(
+        "translate", item, "--language", "fr", *ko[2:], "--as", "Sato", "--home", jpn
+    )
+    assert french.returncode == 2
+    assert "--language 'fr': no note text" in french.stderr
 
 
 def test_refusals_exit_1_and_bad_input_exits_2(tmp_path: Path) -> None:

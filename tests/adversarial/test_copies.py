@@ -182,9 +182,7 @@ def test_not_held_destroyed_own_and_derived_items_are_refused(
     assert "the originator registers its own item again" in refused.json()["reasons"][0]
 
 
-def test_a_derived_label_cannot_be_registered_or_forged(
-    tmp_path: Path, live: Held
-) -> None:
+def test_a_derived_label_cannot_be_registered_or_forged(tmp_path: Path, live: Held) -> None:
     kor, item, _ = live
     copied = copy_item(kor.node, item, person_name="admin")
     # Registering: the derived fields are the copy command's, not a person's.

@@ -114,3 +114,23 @@ def test_an_independent_reader_following_the_spec_opens_the_golden_envelope() ->
 def test_an_independent_reader_opens_the_rewrapped_golden_envelope() -> None:
     _, plaintext = spec_open((GOLDEN / "rewrapped.psx").read_bytes(), "JPN")
     assert plaintext == (GOLDEN / "plaintext.txt").read_bytes()
+
+
+def test_an_independent_reader_opens_the_golden_derived_envelope() -> None:
+    """A translation under a derived label: the label names the original's label by its
+    digest, and the signing key is a key of the party it names as ``derived_by`` (step 4)."""
+    envelope = (GOLDEN / "derived.psx").read_bytes()
+    label, plaintext = spec_open(envelope, "JPN")
+    assert plaintext == (GOLDEN / "derived-plaintext.txt").read_bytes()
+    assert rfc8785.dumps(label) == (GOLDEN / "derived-label.json").read_bytes()
+    original = (GOLDEN / "label.json").read_bytes()
+    assert label["derived_from"] == "sha256:" + hashlib.sha256(original).hexdigest()
+    (n,) = struct.unpack_from(">I", envelope, 6)
+    signer = json.loads(envelope[10 : 10 + n])["originator_key_id"]
+    owners = {
+        key["signing_key_id"]: json.loads(path.read_bytes())["record"]["party"]
+        for path in (GOLDEN / "directory").glob("*.json")
+        for key in json.loads(path.read_bytes())["record"]["keys"]
+    }
+    assert owners[signer] == label["derived_by"] == "JPN"
+    assert label["originator"] == "KOR"

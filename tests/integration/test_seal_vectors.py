@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 
 from pactshare import seal
 from pactshare.errors import EnvelopeUnverifiedError
-from pactshare.seal import Directory, Label, load_keys
+from pactshare.seal import Directory, Label, PartyKeys, load_keys
 from pactshare.seal.envelope import HPKE_SUITE
 
 VECTORS = Path(__file__).parent.parent / "vectors"
@@ -121,3 +121,34 @@ def test_golden_v1_envelope_altered_in_its_last_byte_fails() -> None:
     altered[-1] ^= 0x80
     with pytest.raises(EnvelopeUnverifiedError):
         seal.verify(io.BytesIO(bytes(altered)), directory)
+
+
+def test_golden_v1_derived_envelope_opens_signed_by_the_holder() -> None:
+    """A translation under a derived label (R-TRA-1): signed by JPN, naming the original
+    label by its digest; the original vectors above open unchanged beside it."""
+    directory = Directory.from_folder(GOLDEN / "directory")
+    keys = load_keys(GOLDEN / "keys" / "JPN")
+    label, plaintext = seal.open(io.BytesIO(_golden("derived.psx")), keys, directory)
+    assert b"".join(plaintext) == _golden("derived-plaintext.txt")
+    assert label == Label.from_canonical_bytes(_golden("derived-label.json"))
+    assert (label.signer, label.originator, label.derivation) == ("JPN", "KOR", "translation")
+    assert label.derived_from == seal.label_digest(_golden("label.json"))
+    expected = json.loads(_golden("derived.json"))
+    assert seal.inspect(io.BytesIO(_golden("derived.psx"))).envelope_id == expected["envelope_id"]
+    original = Label.from_canonical_bytes(_golden("label.json")).as_json()
+    assert {k: label.as_json()[k] for k in original if k not in ("item_id", "created_at")} == {
+        k: v for k, v in original.items() if k not in ("item_id", "created_at")
+    }
+
+
+def test_golden_v1_derived_label_naming_another_signer_fails_verification() -> None:
+    """A derived label that names USA as the holder but is signed with JPN's key (keys passed
+    off as USA's) is refused at step 4, before anything is decrypted."""
+    directory = Directory.from_folder(GOLDEN / "directory")
+    header = Label.from_canonical_bytes(_golden("derived-label.json")).as_json()
+    forged = Label.from_mapping({**header, "derived_by": "USA"})
+    jpn = load_keys(GOLDEN / "keys" / "JPN")
+    posing = PartyKeys("USA", jpn.generations)
+    envelope = b"".join(seal.seal(b"x", forged, posing, [directory.current("JPN")]))
+    with pytest.raises(EnvelopeUnverifiedError, match="USA as the holder that derived it"):
+        seal.verify(io.BytesIO(envelope), directory)

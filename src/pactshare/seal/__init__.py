@@ -23,7 +23,7 @@ from pactshare.seal.keys import (
     load_keys,
     rotate_keys,
 )
-from pactshare.seal.label import Label
+from pactshare.seal.label import Label, label_digest
 from pactshare.seal.relay import Relayed, forward, rewrap
 from pactshare.seal.stream import CHUNK_SIZE
 
@@ -41,6 +41,7 @@ __all__ = [
     "forward",
     "init_keys",
     "inspect",
+    "label_digest",
     "load_keys",
     "open",
     "rewrap",

@@ -33,7 +33,7 @@ from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.store.schema import derivations, items
-from tests.http_support import BEFORE_MIDNIGHT, LiveNode, live_kor
+from tests.http_support import BEFORE_MIDNIGHT, LiveNode, live_kor, sign_in
 from tests.support import Clock
 
 JPN_LABEL = """policy = "gsomia-kor-jpn-2016"
@@ -254,3 +254,24 @@ def test_the_translation_endpoint_refuses_bad_forms(live: Held) -> None:
         absent = http.post("/api/v1/items/nope/copies")
     assert (missing.status_code, long.status_code, absent.status_code) == (422, 422, 404)
     assert isinstance(absent, httpx.Response)
+
+
+def test_the_item_record_and_page_show_each_copy_and_how_it_was_made(live: Held) -> None:
+    kor, item, _ = live
+    with kor.client("reader") as http:
+        made = http.post(f"/api/v1/items/{item}/copies").json()
+        original = http.get(f"/api/v1/items/{item}").json()
+        copy = http.get(f"/api/v1/items/{made['item_id']}").json()
+    assert [(d["item_id"], d["number"], d["made_by"]) for d in original["derived"]] == [
+        (made["item_id"], 1, "reader")
+    ]
+    assert original["derivation"] is None
+    assert (copy["derivation"]["derived_from"], copy["derived"]) == (item, [])
+    with kor.client() as browser:
+        sign_in(browser, kor.tokens["reader"])
+        page = browser.get(f"/items/{item}").text
+        copy_page = browser.get(f"/items/{made['item_id']}").text
+    assert f'<a href="/items/{made["item_id"]}">' in page
+    assert "Copy limit (R-REP-1)</dt><dd>1 copies and translations" in page
+    assert "copy 1 of 1, made on this node by reader" in copy_page
+    assert "signed by KOR, the holder that made this copy" in copy_page

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
 from pactshare import seal
 from pactshare.audit import EntryKind
@@ -52,6 +52,7 @@ from pactshare.store.schema import access_log, derivations, items
 __all__ = [
     "Derived",
     "copy_item",
+    "derivation_of",
     "derived_held",
     "derived_items",
     "original_of",
@@ -318,10 +319,20 @@ def _record(
 
 def derived_items(tx: Connection, original: str) -> list[Derived]:
     """The copies and translations made here of ``original``, in the order they were made."""
+    return _derivations(tx, derivations.c.original == original)
+
+
+def derivation_of(tx: Connection, item_id: str) -> Derived | None:
+    """How ``item_id`` was made, if it is a copy or translation made here; None otherwise."""
+    found = _derivations(tx, derivations.c.item_id == item_id)
+    return found[0] if found else None
+
+
+def _derivations(tx: Connection, where: ColumnElement[bool]) -> list[Derived]:
     rows = tx.execute(
         select(derivations, items.c.marking, items.c.label)
         .join(items, items.c.id == derivations.c.item_id)
-        .where(derivations.c.original == original)
+        .where(where)
         .order_by(derivations.c.number)
     )
     return [
@@ -349,10 +360,8 @@ def derived_held(tx: Connection, original: str) -> list[Item]:
 
 def original_of(tx: Connection, item_id: str) -> str | None:
     """The original a copy or translation was made from; None for any other item."""
-    found: str | None = tx.execute(
-        select(derivations.c.original).where(derivations.c.item_id == item_id)
-    ).scalar_one_or_none()
-    return found
+    found = derivation_of(tx, item_id)
+    return None if found is None else found.original
 
 
 def reach_derived(

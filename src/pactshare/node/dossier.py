@@ -1,7 +1,8 @@
 """An item's dossier, read-only: what a security officer checks about one holding.
 
 Its custody (provisions made, receipts given), the facility's access registry (R-PRO-5), the
-originator's consents on file and the incidents: reported here, or by a holder of an item we
+originator's consents on file, the copies and translations made of it (or how it was made, if
+it is one) and the incidents: reported here, or by a holder of an item we
 originated (its notices received). Only a person who may see the item is shown its dossier
 (:func:`pactshare.node.holdings.visible_item`); to anyone else it is as if it did not exist.
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from pactshare.node.copies import Derived, derivation_of, derived_items
 from pactshare.node.holdings import visible_item
 from pactshare.node.items import Item
 from pactshare.node.people import PersonRecord
@@ -109,6 +111,8 @@ class Dossier:
     access: tuple[AccessRecord, ...]
     consents: tuple[ConsentRecord, ...]
     incidents: tuple[IncidentRecord, ...]
+    derived: tuple[Derived, ...]  # copies and translations made of it here (R-REP-1, R-TRA-1)
+    derivation: Derived | None  # how it was made, if it is itself one
 
 
 def holder_of(row: Row[Any]) -> str:
@@ -188,4 +192,6 @@ def _dossier(tx: Connection, item: Item, *, party: str) -> Dossier:
         access=tuple(AccessRecord(r.person, r.at, r.granted, tuple(r.reasons)) for r in tried),
         consents=consent_records(tx, item_id),
         incidents=incident_records(tx, party, item_id=item_id),
+        derived=tuple(derived_items(tx, item_id)),
+        derivation=derivation_of(tx, item_id),
     )

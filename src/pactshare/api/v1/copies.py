@@ -5,18 +5,17 @@ originator's ``copy_limit`` counts them. An item the person may not see answers 
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from pactshare.api.auth import NodeDep, require
-from pactshare.api.v1.items import SeenItem
+from pactshare.api.v1.items import DerivedRecord, SeenItem
 from pactshare.errors import InputError
 from pactshare.limits import BLOCK, MAX_TRANSLATION
-from pactshare.node.copies import Derived, copy_item, translate_item
+from pactshare.node.copies import copy_item, translate_item
 from pactshare.node.people import PersonRecord, Role
 
 __all__ = ["DerivedOut", "router"]
@@ -27,32 +26,8 @@ Maker = Annotated[
 ]
 
 
-class DerivedOut(BaseModel):
-    item_id: str = Field(description="The derived item's own id.")
-    derived_from: str = Field(description="The original item it was made from.")
-    derivation: str = Field(description="copy or translation")
-    number: int = Field(description="Its number among the original's copies and translations.")
-    copy_limit: int = Field(description="How many the originator allows (its label's).")
-    language: str | None
-    marking: str
-    made_by: str
-    made_at: datetime
+class DerivedOut(DerivedRecord):
     label: dict[str, Any] = Field(description="The derived label, signed by this node.")
-
-
-def _out(derived: Derived) -> DerivedOut:
-    return DerivedOut(
-        item_id=derived.item_id,
-        derived_from=derived.original,
-        derivation=derived.kind,
-        number=derived.number,
-        copy_limit=derived.copy_limit,
-        language=derived.language,
-        marking=derived.marking,
-        made_by=derived.made_by,
-        made_at=derived.made_at,
-        label=derived.label,
-    )
 
 
 @router.post(
@@ -62,7 +37,7 @@ def _out(derived: Derived) -> DerivedOut:
     responses={422: {"description": "Refused, with the reasons"}},
 )
 def make_copy(item_id: SeenItem, node: NodeDep, person: Maker) -> DerivedOut:
-    return _out(copy_item(node, item_id, person_name=person.name))
+    return DerivedOut.model_validate(copy_item(node, item_id, person_name=person.name))
 
 
 @router.post(
@@ -89,6 +64,5 @@ def make_translation(
                         f"file: a translation is text of at most {MAX_TRANSLATION} bytes"
                     )
                 out.write(block)
-        return _out(
-            translate_item(node, item_id, person_name=person.name, language=language, text=text)
-        )
+        made = translate_item(node, item_id, person_name=person.name, language=language, text=text)
+    return DerivedOut.model_validate(made)

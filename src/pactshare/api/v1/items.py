@@ -37,6 +37,7 @@ from pactshare.node.service import Node
 
 __all__ = [
     "ConsentRecord",
+    "DerivedRecord",
     "IncidentRecord",
     "SeenItem",
     "router",
@@ -124,6 +125,22 @@ class IncidentRecord(Record):
     closed_at: datetime | None
 
 
+class DerivedRecord(Record):
+    """A copy or translation made on this node (R-REP-1, R-TRA-1)."""
+
+    item_id: str = Field(description="The derived item's own id.")
+    derived_from: str = Field(
+        validation_alias="original", description="The original item it was made from."
+    )
+    derivation: str = Field(validation_alias="kind", description="copy or translation")
+    number: int = Field(description="Its number among the original's copies and translations.")
+    copy_limit: int = Field(description="How many the originator allows (its label's).")
+    language: str | None
+    marking: str
+    made_by: str
+    made_at: datetime
+
+
 class ItemDetail(BaseModel):
     item_id: str
     label: dict[str, Any]
@@ -142,6 +159,8 @@ class ItemDetail(BaseModel):
     access: list[AccessRecord]
     consents: list[ConsentRecord]
     incidents: list[IncidentRecord]
+    derived: list[DerivedRecord] = Field(description="Copies and translations made of it here.")
+    derivation: DerivedRecord | None = Field(description="How it was made, if it is one.")
 
 
 def attachment(filename: str) -> str:
@@ -243,6 +262,10 @@ def show_item(item_id: str, node: NodeDep, person: CurrentPerson) -> ItemDetail:
         access=[AccessRecord.model_validate(r) for r in found.access],
         consents=[ConsentRecord.model_validate(r) for r in found.consents],
         incidents=[IncidentRecord.model_validate(r) for r in found.incidents],
+        derived=[DerivedRecord.model_validate(r) for r in found.derived],
+        derivation=None
+        if found.derivation is None
+        else DerivedRecord.model_validate(found.derivation),
     )
 
 

@@ -495,6 +495,16 @@ def label_fields(draw: st.DrawFn) -> dict[str, object]:
     }
     if draw(st.booleans()):
         fields["purpose"] = draw(label_text)
+    if draw(st.booleans()):
+        fields["copy_limit"] = draw(st.integers(0, 1000))
+    derivation = draw(st.sampled_from([None, "copy", "translation"]))
+    if derivation is not None:  # a holder's copy or translation (R-REP-1, R-TRA-1)
+        fields["derivation"] = derivation
+        fields["derived_by"] = draw(party_codes.filter(lambda p: p != fields["originator"]))
+        fields["derived_from"] = "sha256:" + draw(st.binary(min_size=32, max_size=32)).hex()
+        if derivation == "translation":
+            fields["language"] = draw(st.sampled_from(["en", "ja", "ko", "fra"]))
+            fields["note"] = draw(label_text)
     return fields
 
 

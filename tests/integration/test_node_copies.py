@@ -17,7 +17,7 @@ from pactshare.node.copies import copy_item, translate_item
 from pactshare.node.custody import apply_reclassification, dispose, reclassify
 from pactshare.node.documents import write_document
 from pactshare.node.holdings import open_item
-from pactshare.node.incidents import report_incident
+from pactshare.node.incidents import receive_notice, report_incident
 from pactshare.node.items import ItemState, get_item, register
 from pactshare.node.people import enrol_person
 from pactshare.node.provision import provide
@@ -132,6 +132,8 @@ def test_reclassification_destruction_and_incidents_reach_the_copies(
     assert (notice["body"]["item_id"], notice["body"]["derived_item"]) == (item, made.item_id)
     with jpn.db.atomic() as tx:
         assert tx.execute(select(incidents.c.item_id)).scalar_one() == item
+    filed = receive_notice(kor, notice, where="courier")  # the originator files it as its item's
+    assert (filed.item_id, filed.holder, filed.received) == (item, "JPN", True)
     certificate = dispose(jpn, item)
     assert certificate["body"]["derived"] == [made.item_id]
     copy = get_item(jpn, made.item_id)

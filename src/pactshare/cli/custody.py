@@ -40,6 +40,10 @@ def reclassify_command(
             print_json(asdict(result))
             return
         console.print(f"{result.item_id} now marked {result.marking}")
+        if result.copies_remarked:
+            made = result.copies_remarked
+            copies = counted(made, "copy or translation", "copies and translations")
+            console.print(f"{copies} re-marked with it")
         console.print(f"{counted(result.derived_flagged, 'derived item')} flagged for re-marking")
         return
     if item is None or level is None:

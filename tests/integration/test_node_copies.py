@@ -4,7 +4,9 @@ original (re-marking, destruction, incidents)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from sqlalchemy import select
 
 from pactshare import seal
 from pactshare.audit import Entry
-from pactshare.errors import NotFoundError, RefusedError
+from pactshare.errors import NodeError, NotFoundError, RefusedError
 from pactshare.node.copies import copy_item, translate_item
 from pactshare.node.custody import apply_reclassification, dispose, reclassify
 from pactshare.node.documents import write_document
@@ -23,7 +25,7 @@ from pactshare.node.people import enrol_person
 from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
-from pactshare.store.schema import access_log, audit_entries, incidents
+from pactshare.store.schema import access_log, audit_entries, derivations, incidents
 from tests.support import Clock, at, pinned_nodes
 
 LABEL = """policy = "gsomia-kor-jpn-2016"
@@ -157,3 +159,27 @@ def test_an_uncleared_person_and_an_absent_item_are_refused_and_recorded(
     with jpn.db.atomic() as tx:
         rows = tx.execute(select(access_log.c.item_id, access_log.c.granted)).all()
     assert [tuple(r) for r in rows] == [(item, False), ("no-such-item", False)]
+
+
+def test_copies_made_at_once_never_pass_the_limit(pair: tuple[Node, Node, str]) -> None:
+    """Four people copy at once an item whose limit is two: exactly two copies are made,
+    numbered 1 and 2; the others are refused (the last number is taken once, R-REP-1)."""
+    _, jpn, item = pair
+    for name in ("ito", "mori", "abe"):
+        enrol_person(jpn, name=name, clearance="機密", need_to_know=("dprk-missile",), roles=())
+    barrier = threading.Barrier(4)
+
+    def attempt(name: str) -> int | str:
+        barrier.wait()
+        try:
+            return copy_item(jpn, item, person_name=name).number
+        except NodeError as exc:  # refused at the decision, or when recorded
+            return type(exc).__name__
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(attempt, ["sato", "ito", "mori", "abe"]))
+    assert sorted(o for o in outcomes if isinstance(o, int)) == [1, 2]
+    assert {o for o in outcomes if isinstance(o, str)} <= {"RefusedError", "NodeError"}
+    with jpn.db.atomic() as tx:
+        numbers = sorted(tx.execute(select(derivations.c.number)).scalars())
+    assert numbers == [1, 2]

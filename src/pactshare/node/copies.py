@@ -249,6 +249,9 @@ def _record(
     transaction (the original may have been disposed of, or the last number taken, since)."""
     now, (digest, size), kind = label.created_at, envelope, str(label.derivation)
     with node.db.atomic() as tx:
+        # The original's row is locked (PostgreSQL; SQLite's write lock is the whole database)
+        # so that copies of one original are numbered one at a time.
+        tx.execute(select(items.c.id).where(items.c.id == row.id).with_for_update()).first()
         current = find_item(tx, row.id)
         made = tx.execute(
             select(func.count()).select_from(derivations).where(derivations.c.original == row.id)

@@ -32,7 +32,7 @@ from pactshare.node.packages import sign_manifest, write_package
 from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
-from pactshare.store.schema import derivations, items
+from pactshare.store.schema import access_log, derivations, items
 from tests.http_support import BEFORE_MIDNIGHT, LiveNode, live_kor, sign_in
 from tests.support import Clock
 
@@ -92,7 +92,14 @@ def test_over_the_limit_is_422_with_the_rule_and_records_nothing_more(
 def test_a_person_who_may_not_open_it_cannot_copy_it(live: Held, who: str, status: int) -> None:
     kor, item, _ = live
     with kor.client(who) as http:
-        assert http.post(f"/api/v1/items/{item}/copies").status_code == status
+        answer = http.post(f"/api/v1/items/{item}/copies")
+        absent = http.post("/api/v1/items/never-held/copies")
+    assert answer.status_code == status
+    if status == 404:  # refused, recorded, and answered as for an item that does not exist
+        assert answer.json()["detail"] == absent.json()["detail"].replace("never-held", item)
+        with kor.node.db.atomic() as tx:
+            tried = tx.execute(select(access_log.c.person, access_log.c.granted)).all()
+        assert [tuple(t) for t in tried] == [(who, False), (who, False)]
     assert _derived_count(kor.node) == 0
 
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from pactshare.node import NodeHome
-from pactshare.store.schema import items, provisions, receipts
+from pactshare.store.schema import derivations, items, provisions, receipts
 from tests.support import at, pinned_homes
 
 LABEL = """policy = "gsomia-kor-jpn-2016"
@@ -134,4 +134,32 @@ def test_receive_killed_at_each_step_keeps_one_item_and_one_receipt(
     assert count(jpn, items) == 1
     assert count(jpn, receipts) == 1
     assert Path(str(package) + ".receipt.json").exists()
+    assert_log_verifies(jpn)
+
+
+@pytest.mark.slow
+def test_copy_killed_after_sealing_records_no_copy_and_reruns_within_the_limit(
+    homes: tuple[NodeHome, NodeHome, Path],
+) -> None:
+    """R-REP-1: a copy killed once sealed is not recorded (nor counted); made again, it is
+    copy 1 of the limit of 1, and the log still verifies."""
+    kor, jpn, tmp_path = homes
+    (tmp_path / "label.toml").write_text(LABEL + "copy_limit = 1\n", encoding="utf-8")
+    item = _register(kor, tmp_path).stdout.strip()
+    package = str(tmp_path / "pkg.zip")
+    assert (
+        pactshare("provide", item, "--to", "JPN", "--home", str(kor.root), "-o", package).returncode
+        == 0
+    )
+    assert pactshare("receive", package, "--home", str(jpn.root)).returncode == 0
+    person = ("Sato", "--clearance", "極秘", "--need-to-know", "dprk-missile")
+    assert pactshare("person", "add", *person, "--home", str(jpn.root)).returncode == 0
+    copy = ("copy", item, "--as", "Sato", "--home", str(jpn.root), "--json")
+    assert pactshare(*copy, crash_at="copy:sealed").returncode == -signal.SIGKILL
+    assert count(jpn, derivations) == 0
+    made = pactshare(*copy)
+    assert made.returncode == 0, made.stderr
+    assert '"number": 1' in made.stdout
+    assert count(jpn, derivations) == 1
+    assert pactshare(*copy).returncode == 1  # the limit is 1: the crashed attempt took nothing
     assert_log_verifies(jpn)

@@ -279,6 +279,6 @@ def test_the_item_record_and_page_show_each_copy_and_how_it_was_made(live: Held)
         page = browser.get(f"/items/{item}").text
         copy_page = browser.get(f"/items/{made['item_id']}").text
     assert f'<a href="/items/{made["item_id"]}">' in page
-    assert "Copy limit (R-REP-1)</dt><dd>1 copies and translations" in page
+    assert "Copy limit (R-REP-1 [L])</dt><dd>1 copies and translations" in page
     assert "copy 1 of 1, made on this node by reader" in copy_page
     assert "signed by KOR, the holder that made this copy" in copy_page

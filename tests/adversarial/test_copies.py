@@ -25,10 +25,12 @@ from pactshare.errors import (
 )
 from pactshare.limits import MAX_TRANSLATION
 from pactshare.node import NodeHome
+from pactshare.node.contractors import add_contractor, attach
 from pactshare.node.copies import copy_item, translate_item
 from pactshare.node.custody import dispose
 from pactshare.node.items import register
 from pactshare.node.packages import sign_manifest, write_package
+from pactshare.node.people import add_person
 from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
@@ -106,8 +108,6 @@ def test_a_person_who_may_not_open_it_cannot_copy_it(live: Held, who: str, statu
 def test_an_uncleared_person_is_refused_with_the_rule(live: Held) -> None:
     kor, item, _ = live
     with kor.node.db.atomic() as tx:
-        from pactshare.node.people import add_person  # noqa: PLC0415
-
         add_person(
             tx, kor.node.party(tx), name="kim", clearance=None,
             need_to_know=["dprk-missile"], roles=["reader"], at=BEFORE_MIDNIGHT,
@@ -282,3 +282,23 @@ def test_the_item_record_and_page_show_each_copy_and_how_it_was_made(live: Held)
     assert "Copy limit (R-REP-1 [L])</dt><dd>1 copies and translations" in page
     assert "copy 1 of 1, made on this node by reader" in copy_page
     assert "signed by KOR, the holder that made this copy" in copy_page
+
+
+def test_a_contractors_staff_copies_only_what_their_facility_may_hold(live: Held) -> None:
+    """R-CON-1 (n), (o): reproduction and translation at a contractor follow the same rules;
+    staff of a facility the item was not handed over to may not copy it, as they may not
+    open it."""
+    kor, item, _ = live
+    node = kor.node
+    add_contractor(node, "hanwha", name="Hanwha Systems", facility="Daejeon plant 3",
+                   protects=True, registry=True, custodian="officer", by="admin")  # fmt: skip
+    with node.db.atomic() as tx:
+        add_person(
+            tx, node.party(tx), name="Kim Engineer", clearance="kor-mil-1",
+            need_to_know=["dprk-missile"], roles=["reader"], at=node.now(),
+        )  # fmt: skip
+    attach(node, "hanwha", "Kim Engineer", briefed=True, by="officer")
+    with pytest.raises(RefusedError) as refused:
+        copy_item(node, item, person_name="Kim Engineer")
+    assert any(r.startswith("R-CON-1") and "not handed over" in r for r in refused.value.reasons)
+    assert _derived_count(node) == 0

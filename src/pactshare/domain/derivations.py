@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 
-from pactshare.domain.access import AccessDecision, Holding, Person, may_access
+from pactshare.domain.access import Holding
 from pactshare.domain.decision import Effect, Reason
 from pactshare.errors import InputError
 
@@ -28,7 +27,7 @@ __all__ = [
     "DerivationKind",
     "Original",
     "check_language",
-    "may_derive",
+    "derivation_reasons",
     "translation_note",
 ]
 
@@ -78,17 +77,13 @@ class Original:
     made: int  # copies and translations already made of it
 
 
-def may_derive(
-    person: Person, original: Original, kind: DerivationKind, at: datetime
-) -> AccessDecision:
-    """Whether ``person`` may make a ``kind`` of ``original`` now: they may open it (R-ACC-2:
-    clearance and need-to-know; a translator holds a clearance, R-TRA-1), it is held, it is
-    an original of another party, and the originator's limit is not reached (R-REP-1)."""
-    access = may_access(person, original.holding, at)
+def derivation_reasons(original: Original, kind: DerivationKind) -> tuple[Reason, ...]:
+    """What, besides opening it (R-ACC-2: clearance and need-to-know; a translator holds a
+    clearance, R-TRA-1), decides whether a ``kind`` of ``original`` may be made: it is held,
+    it is an original of another party, and the originator's limit is not reached
+    (R-REP-1)."""
     rule = "R-REP-1" if kind is DerivationKind.COPY else "R-TRA-1"
-    reasons = [*access.reasons, *_custody(original, kind, rule)]
-    granted = all(reason.effect is not Effect.DENY for reason in reasons)
-    return AccessDecision(granted, tuple(reasons))
+    return tuple(_custody(original, kind, rule))
 
 
 def _custody(original: Original, kind: DerivationKind, rule: str) -> list[Reason]:

@@ -36,18 +36,17 @@ from pactshare.domain.derivations import (
     DerivationKind,
     Original,
     check_language,
-    may_derive,
+    derivation_reasons,
     translation_note,
 )
 from pactshare.errors import InputError, NodeError, RefusedError
 from pactshare.limits import MAX_TRANSLATION, blocks
 from pactshare.node import faults, journal
 from pactshare.node.envelopes import store_envelope
-from pactshare.node.holdings import hidden, plaintext
+from pactshare.node.holdings import askable, attempt, denials, hidden, plaintext
 from pactshare.node.items import Item, ItemState, find_item, holding_of
-from pactshare.node.people import find_person
 from pactshare.node.service import Node
-from pactshare.store.schema import access_log, derivations, items
+from pactshare.store.schema import derivations, items
 
 __all__ = [
     "Derived",
@@ -60,7 +59,6 @@ __all__ = [
     "translate_item",
 ]
 
-_ITEM_ID_MAX = 64  # items.id is String(64)
 _TEXT_CONTROLS = frozenset("\t\n\r\f")  # the only control characters a translation's text has
 
 
@@ -188,41 +186,26 @@ def _derive(
     language: str | None,
 ) -> Derived:
     """Decide, record the attempt, seal the derived item and record it (see the module)."""
-    if not (0 < len(item_id) <= _ITEM_ID_MAX and item_id.isprintable()):
-        raise hidden(item_id)
+    askable(item_id)
     now = node.now()
     with node.db.atomic() as tx:
         party = node.party(tx)
-        person = find_person(tx, person_name)
-        row = find_item(tx, item_id)
-        if row is not None:
-            decision = may_derive(person.as_person(party), _original(tx, party, row), kind, now)
-            granted = decision.granted
-            reasons = [
-                {"rule": r.rule, "text": r.text, "effect": r.effect.value} for r in decision.reasons
-            ]
-        else:
-            granted = False
-            reasons = [{"rule": "R-PRO-5", "text": "no such item on this node", "effect": "deny"}]
-        tx.execute(
-            insert(access_log).values(
-                item_id=item_id, person=person.name, at=now, granted=granted, reasons=reasons
-            )
-        )
-        journal.record(
+        row, reasons = attempt(
+            node,
             tx,
-            kind=EntryKind.ACCESS,
+            item_id,
+            person_name=person_name,
             at=now,
-            actor=person.name,
-            subject=item_id,
-            details={"granted": granted, "reasons": reasons, "to_make": kind.value},
+            also=lambda held: derivation_reasons(_original(tx, party, held), kind),
+            details={"to_make": kind.value},
         )
     if row is None:
         raise hidden(item_id)
-    if not granted:
-        denials = tuple(f"{r['rule']}: {r['text']}" for r in reasons if r["effect"] == "deny")
-        refusal = f"{person.name} may not make a {kind.value} of {item_id}"
-        raise RefusedError(refusal, reasons=denials)
+    refused = denials(reasons)
+    if refused:
+        raise RefusedError(
+            f"{person_name} may not make a {kind.value} of {item_id}", reasons=refused
+        )
     original = seal.Label.from_mapping(row.label)
     fields: dict[str, object] = {
         **row.label,
@@ -239,7 +222,7 @@ def _derive(
         seal.seal(_Stream(content(row)), label, node.keys, [node.keys.public()])
     )
     faults.checkpoint(f"{kind.value}:sealed")
-    return _record(node, row, label, made_by=person.name, envelope=(digest, size))
+    return _record(node, row, label, made_by=person_name, envelope=(digest, size))
 
 
 def _record(

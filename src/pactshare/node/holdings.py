@@ -8,7 +8,7 @@ the answer nor its timing tells a hidden item from an absent one.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from sqlalchemy import Connection, insert, select
 
 from pactshare import seal
 from pactshare.audit import EntryKind
-from pactshare.domain import AccessDecision, Holding, Party, may_access
+from pactshare.domain import AccessDecision, Holding, Party, Reason, may_access
 from pactshare.domain.visits import visitor_access
 from pactshare.errors import NotFoundError, RefusedError
 from pactshare.files import atomic_output
@@ -32,6 +32,9 @@ from pactshare.store.schema import access_log, incidents, locations
 __all__ = [
     "HoldingSummary",
     "admit",
+    "askable",
+    "attempt",
+    "denials",
     "hidden",
     "inbox",
     "item_for",
@@ -153,6 +156,70 @@ def _visitor_decision(
     return visitor_access(visit, state, highest, visitor=name, holding=held, facility=kept, at=now)
 
 
+def askable(item_id: str) -> None:
+    """Refuse, unrecorded and before any work, an id no item can have (longer than the
+    column, or with control characters): as if absent."""
+    if not (0 < len(item_id) <= _ITEM_ID_MAX and item_id.isprintable()):
+        raise hidden(item_id)
+
+
+def attempt(
+    node: Node,
+    tx: Connection,
+    item_id: str,
+    *,
+    person_name: str,
+    at: datetime,
+    visit_id: str | None = None,
+    also: Callable[[Item], Sequence[Reason]] = lambda _row: (),
+    details: Mapping[str, str] | None = None,
+) -> tuple[Item | None, list[dict[str, str]]]:
+    """Decide an attempt by ``person_name`` at ``item_id`` at instant ``at`` and record it in
+    the access registry and the audit log (with ``details``), granted or denied: may they open
+    it (R-ACC-2; a contractor's staff only what their facility may hold, R-CON-1; with
+    ``visit_id``, a visitor within the visit's limits, R-VIS-1), and what ``also`` finds of
+    the held item. Return the item (None if not held: refused, R-PRO-5) and the reasons; the
+    attempt is granted when the item is held and no reason denies."""
+    row = find_item(tx, item_id)
+    party = node.party(tx)
+    held = holding_of(party, row) if row is not None else _absent(party, item_id)
+    staff = None  # a person of the node, who may be a contractor's staff (R-CON-1)
+    if visit_id is None:
+        staff = find_person(tx, person_name).as_person(party)
+        decision = may_access(staff, held, at)
+    else:
+        decision = _visitor_decision(tx, party, visit_id, visitor=person_name, held=held, now=at)
+    found = [*decision.reasons, *(also(row) if row is not None else ())]
+    reasons = [{"rule": r.rule, "text": r.text, "effect": r.effect.value} for r in found]
+    if row is None:
+        reasons = [{"rule": "R-PRO-5", "text": "no such item on this node", "effect": "deny"}]
+    elif staff is not None:  # a contractor's staff opens only what their facility may hold
+        reasons += [
+            {"rule": "R-CON-1", "text": text, "effect": "deny"}
+            for text in contractor_denials(tx, staff.name, party, held, at)
+        ]
+    granted = row is not None and not denials(reasons)
+    tx.execute(
+        insert(access_log).values(
+            item_id=item_id, person=person_name, at=at, granted=granted, reasons=reasons
+        )
+    )
+    journal.record(
+        tx,
+        kind=EntryKind.ACCESS,
+        at=at,
+        actor=person_name,
+        subject=item_id,
+        details={"granted": granted, "reasons": reasons, **(details or {})},
+    )
+    return row, reasons
+
+
+def denials(reasons: Sequence[Mapping[str, str]]) -> tuple[str, ...]:
+    """The denying reasons of an attempt, as ``RULE: text``."""
+    return tuple(f"{r['rule']}: {r['text']}" for r in reasons if r["effect"] == "deny")
+
+
 def admit(node: Node, item_id: str, *, person_name: str, visit_id: str | None = None) -> Item:
     """Decide whether ``person_name`` may open the item now and record the attempt in the
     access registry and the audit log, granted or denied; the item if granted.
@@ -163,50 +230,16 @@ def admit(node: Node, item_id: str, *, person_name: str, visit_id: str | None = 
     With ``visit_id``, ``person_name`` is a visitor that visit names, and the visit's limits
     decide instead of a clearance of the node's party (R-VIS-1).
     """
-    if not (0 < len(item_id) <= _ITEM_ID_MAX and item_id.isprintable()):
-        raise hidden(item_id)
-    now = node.now()
+    askable(item_id)
     with node.db.atomic() as tx:
-        row = find_item(tx, item_id)
-        party = node.party(tx)
-        held = holding_of(party, row) if row is not None else _absent(party, item_id)
-        staff = None  # a person of the node, who may be a contractor's staff (R-CON-1)
-        if visit_id is None:
-            staff = find_person(tx, person_name).as_person(party)
-            decision = may_access(staff, held, now)
-        else:
-            decision = _visitor_decision(
-                tx, party, visit_id, visitor=person_name, held=held, now=now
-            )
-        reasons = [
-            {"rule": r.rule, "text": r.text, "effect": r.effect.value} for r in decision.reasons
-        ]
-        if row is None:
-            reasons = [{"rule": "R-PRO-5", "text": "no such item on this node", "effect": "deny"}]
-        elif staff is not None:  # a contractor's staff opens only what their facility may hold
-            reasons += [
-                {"rule": "R-CON-1", "text": text, "effect": "deny"}
-                for text in contractor_denials(tx, staff.name, party, held, now)
-            ]
-        granted = row is not None and all(r["effect"] != "deny" for r in reasons)
-        tx.execute(
-            insert(access_log).values(
-                item_id=item_id, person=person_name, at=now, granted=granted, reasons=reasons
-            )
-        )
-        journal.record(
-            tx,
-            kind=EntryKind.ACCESS,
-            at=now,
-            actor=person_name,
-            subject=item_id,
-            details={"granted": granted, "reasons": reasons},
+        row, reasons = attempt(
+            node, tx, item_id, person_name=person_name, at=node.now(), visit_id=visit_id
         )
     if row is None:
         raise NotFoundError(f"no item {item_id!r} on this node (see: pactshare inbox)")
-    if not granted:
-        denials = tuple(f"{r['rule']}: {r['text']}" for r in reasons if r["effect"] == "deny")
-        raise RefusedError(f"{person_name} may not open {item_id}", reasons=denials)
+    refused = denials(reasons)
+    if refused:
+        raise RefusedError(f"{person_name} may not open {item_id}", reasons=refused)
     return row
 
 

@@ -87,6 +87,10 @@ def test_R_REP_1_a_copy_carries_every_marking_under_the_holders_signature(
     assert info.label.originator == "KOR"
     open_item(jpn, made.item_id, person_name="sato", output=tmp_path / "copy.txt")
     assert (tmp_path / "copy.txt").read_text(encoding="utf-8") == "DPRK SLBM launch telemetry"
+    with pytest.raises(RefusedError) as provided:  # a copy stays with its maker, at the source
+        provide(jpn, made.item_id, "KOR", package=tmp_path / "copy.zip")
+    assert "copies and translations stay with the party that made them" in provided.value.reasons[0]
+    assert not (tmp_path / "copy.zip").exists()
     with jpn.db.atomic() as tx:
         last = tx.execute(
             select(audit_entries.c.data).where(audit_entries.c.kind == "registration")

@@ -42,6 +42,7 @@ from pactshare.node.items import Item, ItemState, item_row
 from pactshare.node.outbox import queue_message
 from pactshare.node.packages import sign_manifest, write_package
 from pactshare.node.service import Node
+from pactshare.seal.label import DERIVATIONS
 from pactshare.store.schema import approvals, provisions
 
 __all__ = ["Provision", "provide"]
@@ -120,6 +121,14 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
         row = item_row(tx, item_id)
         if row.state != ItemState.HELD:
             raise NodeError(f"item {item_id} is {row.state}; only held items can be provided")
+        if row.origin in DERIVATIONS:
+            raise RefusedError(
+                f"providing {item_id} to {target} is refused",
+                reasons=(
+                    f"R-REP-1, R-TRA-1: item {item_id} is a {row.origin} this node made; copies "
+                    "and translations stay with the party that made them (provide the original)",
+                ),
+            )
         found, documents = _approvals(tx, row)
         decision = decide(_request(node, row, target, found), node.prepared(tx), now)
         if decision.outcome is Outcome.REFUSED:

@@ -186,8 +186,8 @@ def _figures(backend: str, url: str, root: Path, quick: bool) -> list[Figure]:
             measure_rate(provisions, ops=count // 5, runs=3),
             "raw INSERT+COMMIT, same database",
             raw,
-            0.5,
-            ">= 0.5x raw",
+            0.25,
+            ">= 0.25x raw",
         ),
     ]
     if backend == "SQLite":

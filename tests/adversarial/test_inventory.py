@@ -101,6 +101,8 @@ def test_an_unknown_item_is_404_and_an_inventory_of_the_future_is_refused(
     assert naive.status_code == 422
 
 
+# The command line's plumbing, on SQLite only: both backends are tried through the API above.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_locate_and_inventory_on_the_command_line(live: LiveNode) -> None:
     item_id, home = live.register(), str(live.node.home.root)
     code, place = cli_json(

@@ -116,6 +116,8 @@ def test_an_unknown_person_is_404(live: LiveNode) -> None:
     assert answer.status_code == 404
 
 
+# The command line's plumbing, on SQLite only: both backends are tried through the API above.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_people_over_time_on_the_command_line(live: LiveNode) -> None:
     home = str(live.node.home.root)
     code, out = cli_json(

@@ -61,7 +61,7 @@ def _explain(decision: Decision, cedar: bool, why: str) -> str:
     return f"decide: {decision.outcome}, cedar: {'allow' if cedar else 'deny'} ({why})\n{reasons}"
 
 
-@settings(max_examples=examples(450, 150))
+@settings(max_examples=examples(250, 150))
 @given(scenarios(onward=False))
 def test_originator_provision_agrees_with_cedar(
     scenario: tuple[Registry, Interpretation, list[tuple[datetime, Request]]],
@@ -74,7 +74,7 @@ def test_originator_provision_agrees_with_cedar(
         assert ours.allowed == cedar, _explain(ours, cedar, why)
 
 
-@settings(max_examples=examples(450, 150))
+@settings(max_examples=examples(250, 150))
 @given(scenarios(onward=True))
 def test_onward_release_agrees_with_cedar(
     scenario: tuple[Registry, Interpretation, list[tuple[datetime, Request]]],

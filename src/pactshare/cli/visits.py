@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -15,7 +14,7 @@ from pactshare.cli.render import console, print_json
 from pactshare.domain import normalise_party_code, parse_instant
 
 if TYPE_CHECKING:
-    from pactshare.node.visits import VisitRecord
+    pass
 
 
 visit_group = typer.Typer(
@@ -111,37 +110,6 @@ def visit_refuse(
     emit_document(document, output, "visit refusal", as_json=as_json)
 
 
-def visit_json(record: VisitRecord) -> dict[str, object]:
-    """One visit as JSON."""
-
-    def instant(value: datetime | None) -> str | None:
-        return value.isoformat() if value is not None else None
-
-    return {
-        "id": record.id,
-        "kind": record.kind,
-        "rule": record.rule,
-        "agreement": record.agreement_id,
-        "visiting": record.visiting,
-        "host": record.host,
-        "from_authority": record.from_authority,
-        "to_authority": record.to_authority,
-        "purpose": record.purpose,
-        "facility": record.facility,
-        "starts": record.starts.isoformat(),
-        "ends": record.ends.isoformat(),
-        "topics": list(record.topics),
-        "highest_level": record.highest_level,
-        "visitors": list(record.visitors),
-        "issued_at": record.issued_at.isoformat(),
-        "state": record.state,
-        "waiting_for": list(record.waiting_for),
-        "approved_by": list(record.approved_by),
-        "refused_by": dict(record.refused_by),
-        "facility_told_at": instant(record.facility_told_at),
-    }
-
-
 @visit_group.command("list")
 def visit_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Every visit requested or received, with its state (requested, approved, refused)."""
@@ -149,7 +117,7 @@ def visit_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 
     records = list_visits(open_node(home))
     if as_json:
-        print_json([visit_json(r) for r in records])
+        print_json([r.to_dict() for r in records])
         return
     if not records:
         console.print("no visit on this node")

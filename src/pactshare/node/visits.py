@@ -411,6 +411,33 @@ class VisitRecord:
     refused_by: dict[str, str]
     facility_told_at: datetime | None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The visit as JSON (``visit list --json``, the API)."""
+        told = self.facility_told_at
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "rule": self.rule,
+            "agreement": self.agreement_id,
+            "visiting": self.visiting,
+            "host": self.host,
+            "from_authority": self.from_authority,
+            "to_authority": self.to_authority,
+            "purpose": self.purpose,
+            "facility": self.facility,
+            "starts": self.starts.isoformat(),
+            "ends": self.ends.isoformat(),
+            "topics": list(self.topics),
+            "highest_level": self.highest_level,
+            "visitors": list(self.visitors),
+            "issued_at": self.issued_at.isoformat(),
+            "state": self.state,
+            "waiting_for": list(self.waiting_for),
+            "approved_by": list(self.approved_by),
+            "refused_by": dict(self.refused_by),
+            "facility_told_at": told.isoformat() if told is not None else None,
+        }
+
 
 def list_visits(node: Node) -> list[VisitRecord]:
     """Every visit given or received, oldest first, with its state."""

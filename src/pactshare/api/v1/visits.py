@@ -82,30 +82,7 @@ class VisitOut(BaseModel):
 
     @classmethod
     def of(cls, r: VisitRecord) -> VisitOut:
-        told = r.facility_told_at.isoformat() if r.facility_told_at else None
-        return cls(
-            id=r.id,
-            kind=r.kind,
-            rule=r.rule,
-            agreement=r.agreement_id,
-            visiting=r.visiting,
-            host=r.host,
-            from_authority=r.from_authority,
-            to_authority=r.to_authority,
-            purpose=r.purpose,
-            facility=r.facility,
-            starts=r.starts.isoformat(),
-            ends=r.ends.isoformat(),
-            topics=list(r.topics),
-            highest_level=r.highest_level,
-            visitors=list(r.visitors),
-            issued_at=r.issued_at.isoformat(),
-            state=r.state,
-            waiting_for=list(r.waiting_for),
-            approved_by=list(r.approved_by),
-            refused_by=dict(r.refused_by),
-            facility_told_at=told,
-        )
+        return cls.model_validate(r.to_dict())
 
 
 @router.get("/visits", summary="Every visit requested or received, with its state")

@@ -41,6 +41,7 @@ __all__ = [
     "ID_PATTERN",
     "LATEST",
     "MAX_DEPTH",
+    "MAX_DOCUMENT",
     "MAX_SAFE_INTEGER",
     "MAX_SCENARIO_FILE",
     "MAX_TRANSLATION",
@@ -60,6 +61,7 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 BLOCK = 1 << 20  # bytes read at a time from a file or a stream
 MAX_SCENARIO_FILE = 1 << 20  # bytes of one party, agreement or topics file (the reference: 4 KiB)
 MAX_TRANSLATION = 16 << 20  # bytes of a translation's text (R-TRA-1)
+MAX_DOCUMENT = 16 << 20  # bytes of one signed document, from a peer or a courier
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 

@@ -37,7 +37,7 @@ from pactshare.federation import relay, witness
 from pactshare.federation.signatures import MESSAGE_ID, NONCE_WINDOW, REPLAYED, SignatureError
 from pactshare.federation.storage.inbound import answered, record_answered
 from pactshare.federation.storage.peers import remember_nonce
-from pactshare.limits import check_id, parse_json
+from pactshare.limits import MAX_DOCUMENT, check_id, parse_json
 from pactshare.node import incidents, journal
 from pactshare.node.answers import ACCEPTANCE, REJECTION, record_answer
 from pactshare.node.authorities import NOTICE as AUTHORITY_NOTICE
@@ -71,7 +71,6 @@ log = logging.getLogger(__name__)
 ZIP, JSON = "application/zip", "application/json"
 ITEM = "item"  # the outbox kind of a transfer package; every other kind is a document's kind
 BATCH, BATCH_MEDIA = "batch", "application/vnd.pactshare.batch+json"  # pactshare.federation.batch
-_MAX_DOCUMENT = 16 << 20
 
 #: (node, signing party, document, where, the instant of receipt) → an optional signed reply.
 #: The instant of receipt is the one the acknowledgement signs (a note counts from it, §5.1).
@@ -193,8 +192,8 @@ def _item(node: Node, message: Inbound, joined: _Joined) -> dict[str, Any]:
 
 def _document(node: Node, message: Inbound, joined: _Joined) -> dict[str, Any]:
     where = f"message {message.message_id}"
-    if message.body.stat().st_size > _MAX_DOCUMENT:
-        raise PackageError(f"{where}: a document larger than {_MAX_DOCUMENT} bytes")
+    if message.body.stat().st_size > MAX_DOCUMENT:
+        raise PackageError(f"{where}: a document larger than {MAX_DOCUMENT} bytes")
     try:
         document = parse_json(message.body.read_bytes(), what=where)
         kind = str(document["kind"])

@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from pactshare import canonical, seal
 from pactshare.errors import EnvelopeKeyError, InputError, PackageError, translated
-from pactshare.files import atomic_output
-from pactshare.limits import ID_PATTERN, parse_json
+from pactshare.files import atomic_output, read_regular
+from pactshare.limits import ID_PATTERN, MAX_DOCUMENT, parse_json
 
 __all__ = [
     "ACKNOWLEDGEMENT",
@@ -100,9 +100,13 @@ def write_document(path: Path, document: dict[str, Any]) -> None:
 
 
 def read_document(path: Path) -> Any:
+    """A signed document a courier brought, parsed (not yet verified): a regular file of at
+    most :data:`~pactshare.limits.MAX_DOCUMENT` bytes."""
     try:
-        return parse_json(path.read_bytes(), what=str(path))
-    except OSError as exc:
-        raise PackageError(f"{path}: cannot read ({exc.strerror})") from exc
+        data = read_regular(path, MAX_DOCUMENT)
+    except InputError as exc:
+        raise PackageError(f"{path}: {exc}") from exc
+    try:
+        return parse_json(data, what=str(path))
     except InputError as exc:
         raise PackageError(f"{exc} (not a signed document)") from exc

@@ -11,8 +11,6 @@ half-loaded.
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -51,6 +49,7 @@ from pactshare.domain.parties import ClassificationLevel, ClassificationScheme, 
 from pactshare.domain.registry import Registry, agreement_problems
 from pactshare.domain.topics import ALL_TOPICS, TopicVocabulary, check_topic, parent
 from pactshare.errors import InputError, InvariantError, ScenarioError
+from pactshare.files import read_regular
 from pactshare.limits import MAX_SCENARIO_FILE, check_instant, parse_toml
 
 __all__ = ["REFERENCE_DIR", "Source", "load_registry", "read_sources", "registry_from_sources"]
@@ -377,16 +376,9 @@ def _read(path: Path) -> str:
     """A file's text: a regular file (not a FIFO or a device, which could block or never
     end) of at most :data:`~pactshare.limits.MAX_SCENARIO_FILE` bytes, in UTF-8."""
     try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(descriptor, "rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                raise ScenarioError("not a regular file", file=str(path))
-            data = file.read(MAX_SCENARIO_FILE + 1)
-    except OSError as exc:
-        raise ScenarioError(f"cannot read the file ({exc.strerror})", file=str(path)) from exc
-    if len(data) > MAX_SCENARIO_FILE:
-        raise ScenarioError(f"larger than {MAX_SCENARIO_FILE} bytes", file=str(path))
+        data = read_regular(path, MAX_SCENARIO_FILE)
+    except InputError as exc:
+        raise ScenarioError(str(exc), file=str(path)) from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -18,17 +18,24 @@ import pytest
 from sqlalchemy import select
 
 from pactshare.domain.visits import VisitKind
-from pactshare.errors import RefusedError
+from pactshare.errors import PackageError, RefusedError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
 from pactshare.federation.storage import outbox_entries
 from pactshare.node.authorities import list_authorities, notify_authority
+from pactshare.node.documents import write_document
 from pactshare.node.holdings import open_item
 from pactshare.node.inventory import locate
 from pactshare.node.items import register
 from pactshare.node.people import enrol_person
 from pactshare.node.service import Node
-from pactshare.node.visits import VisitRecord, answer_visit, list_visits, request_visit
+from pactshare.node.visits import (
+    VisitRecord,
+    answer_visit,
+    list_visits,
+    receive_visit_document,
+    request_visit,
+)
 from pactshare.server.runner import NodeServer
 from pactshare.store.schema import access_log
 from tests.support import GSOMIA, Clock, at, pinned_nodes
@@ -224,3 +231,32 @@ def test_a_partys_notice_changes_its_competent_authorities_on_both_nodes(served:
     assert shown["JPN", "jpn-atla"].origin == "notice"
     assert shown["JPN", "jpn-mod"].effective_until == at("2020-02-03T11:00:00+09:00")
     assert "already designated" in refusal(lambda: notify_authority(jpn, "jpn-atla", name="x"))
+
+
+def test_a_visit_goes_by_courier_with_the_networks_checks(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The request and the host's answer travel as files (``-o`` / ``visit receive``): filed
+    once, with exactly the checks of the network path, counting from their receipt."""
+    clock = Clock(at("2020-02-03T10:00:00+09:00"))
+    nodes = pinned_nodes(tmp_path, clock, ("KOR", "JPN"), databases={"KOR": database_url})
+    kor, jpn = nodes["KOR"], nodes["JPN"]
+    try:
+        carried = tmp_path / "request.json"
+        write_document(carried, request(kor))
+        visit_id = receive_visit_document(jpn, carried)["visit_id"]
+        assert receive_visit_document(jpn, carried)["visit_id"] == visit_id  # once
+        assert visit(jpn, visit_id).state == "requested"
+        with pytest.raises(RefusedError, match="visit request refused"):
+            receive_visit_document(kor, carried)  # KOR is not the host
+        answer = tmp_path / "answer.json"
+        write_document(answer, answer_visit(jpn, visit_id, approve=True))
+        receive_visit_document(kor, answer)
+        assert visit(kor, visit_id).state == "approved"
+        other = tmp_path / "other.json"
+        other.write_text('{"kind": "diplomatic-note"}', encoding="utf-8")
+        with pytest.raises(PackageError, match="not a visit request or answer"):
+            receive_visit_document(kor, other)
+    finally:
+        kor.close()
+        jpn.close()

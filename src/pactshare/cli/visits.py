@@ -1,8 +1,9 @@
-"""Visits between parties (R-VIS-1, R-SEC-1): ``visit request|approve|refuse|list``."""
+"""Visits between parties (R-VIS-1, R-SEC-1): ``visit request|approve|refuse|receive|list``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -12,10 +13,6 @@ from pactshare.cli.nodes import ActorOpt, HomeOpt, OutputOpt, emit_document, ope
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
 from pactshare.domain import normalise_party_code, parse_instant
-
-if TYPE_CHECKING:
-    pass
-
 
 visit_group = typer.Typer(
     help="Visits: requests between competent authorities, approved by the host (R-VIS-1)."
@@ -108,6 +105,24 @@ def visit_refuse(
 
     document = answer_visit(open_node(home), visit_id, approve=False, reason=reason, by=by)
     emit_document(document, output, "visit refusal", as_json=as_json)
+
+
+@visit_group.command("receive")
+def visit_receive(
+    document: Annotated[Path, typer.Argument(help="A signed visit request or answer (JSON).")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """File a visit request or answer a courier brought (written with -o), checked as if it
+    had come over the network."""
+    from pactshare.node.visits import receive_visit_document  # noqa: PLC0415 - loaded when used
+
+    body = receive_visit_document(open_node(home), document)
+    if as_json:
+        print_json(body)
+        return
+    what = "request" if "visiting" in body else ("approval" if body["approved"] else "refusal")
+    console.print(f"visit {body['visit_id']}: {what} filed")
 
 
 @visit_group.command("list")

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -46,7 +47,14 @@ from pactshare.limits import check_id
 from pactshare.node import journal
 from pactshare.node.answers import document_digest, text_problem
 from pactshare.node.authorities import party_now
-from pactshare.node.documents import Id, PartyCode, checked_body, sign_document, verify_document
+from pactshare.node.documents import (
+    Id,
+    PartyCode,
+    checked_body,
+    read_document,
+    sign_document,
+    verify_document,
+)
 from pactshare.node.outbox import queue_message
 from pactshare.node.people import check_officer, person_name
 from pactshare.node.service import Node
@@ -59,6 +67,7 @@ __all__ = [
     "answer_visit",
     "find_visit",
     "list_visits",
+    "receive_visit_document",
     "record_visit_answer",
     "record_visit_request",
     "request_visit",
@@ -383,6 +392,18 @@ def record_visit_answer(
             raise RefusedError(f"{where}: visit answer refused", reasons=(why,))
         _store_answer(tx, node, visit, document, at=received_at)
     return raw
+
+
+def receive_visit_document(node: Node, path: Path) -> dict[str, Any]:
+    """File a visit request or answer a courier brought (the file ``visit request|approve|
+    refuse -o`` wrote), with exactly the checks of one that came over the network; it counts
+    from now. Return the document's body."""
+    document = read_document(path)
+    kind = document.get("kind") if isinstance(document, dict) else None
+    record = {REQUEST: record_visit_request, ANSWER: record_visit_answer}.get(str(kind))
+    if record is None:
+        raise PackageError(f"{path}: not a visit request or answer (kind {kind!r})")
+    return record(node, document, where=str(path), received_at=node.now())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """What a courier hands over is read only as a regular file of bounded size: a FIFO would
 block the command for ever and a device such as ``/dev/zero`` never ends. Every command that
 files a courier's signed document (a note, a consent, a reclassification notice, an incident
-notice, a visit request or answer) refuses both at once, naming the file, and records nothing.
+notice, a visit request or answer) refuses both at once, naming the file, and records nothing;
+so do the package, key record and label readers.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from typing import Any
 
 import pytest
 
-from pactshare.errors import PackageError
+from pactshare.errors import LabelError, PackageError
 from pactshare.limits import MAX_DOCUMENT
 from pactshare.node.consents import record_consent
 from pactshare.node.custody import apply_reclassification
 from pactshare.node.incidents import receive_notice_file
 from pactshare.node.notes import receive_note
+from pactshare.node.reception import receive_package
 from pactshare.node.service import Node
 from pactshare.node.visits import receive_visit_document
-from tests.support import Clock, at, footprint, pinned_nodes
+from pactshare.seal import Label
+from tests.support import Clock, at, footprint, pinned_nodes, run_cli
 
 FILERS: dict[str, Callable[[Node, Path], Any]] = {
     "note": receive_note,
@@ -59,3 +62,22 @@ def test_a_fifo_a_device_or_an_oversized_file_is_refused_at_once(
         with pytest.raises(PackageError, match=f"^{re.escape(str(path))}: .*{why}"):
             FILERS[kind](kor, path)
     assert footprint(kor) == before
+
+
+def test_a_package_key_record_or_label_that_is_not_a_regular_file_is_refused(
+    kor: Node, tmp_path: Path
+) -> None:
+    """The same for a transfer package (``receive``), a peer's key record (``directory add``)
+    and a label file (``register --label``, ``seal --label``): each hung before."""
+    fifo = tmp_path / "bag"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(PackageError, match=f"^{re.escape(str(path))}: .*not a regular file"):
+            receive_package(kor, path)
+        with pytest.raises(LabelError, match="label file: not a regular file"):
+            Label.read_toml(path)
+        cli = run_cli("directory", "add", str(path), "--home", str(kor.home.root))
+        assert (cli.returncode, cli.stderr.strip()) == (
+            2,
+            f"pactshare: error: {path}: not a regular file",
+        )

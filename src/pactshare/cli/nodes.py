@@ -21,6 +21,8 @@ from pactshare.cli.render import console, print_json
 from pactshare.defaults import DEFAULT_TOKEN_DAYS
 from pactshare.domain import Registry
 from pactshare.errors import InputError, PactshareError
+from pactshare.files import read_regular
+from pactshare.limits import MAX_SCENARIO_FILE
 from pactshare.node.clock import node_clock
 from pactshare.scenarios import load_registry as load_files
 
@@ -213,9 +215,9 @@ def directory_add(
     target = node_home(home)
     target.read_config()
     try:
-        data = record.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{record}: cannot read ({exc.strerror})") from exc
+        data = read_regular(record, MAX_SCENARIO_FILE)  # a key record is ~1 KiB
+    except InputError as exc:
+        raise InputError(f"{record}: {exc}") from exc
     parsed = seal.PublicKeyRecord.from_bytes(data, source=str(record))
     destination = target.directory / f"{parsed.party}.json"
     for pinned in sorted((*target.directory.glob("*.json"), *target.directory.glob("*.key"))):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -127,6 +128,8 @@ def read_manifest(
     """
     name = source or str(path)
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device would block or never end
+            raise PackageError(f"{name}: not a transfer package (not a regular file)")
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
         raise PackageError(f"{name}: not a transfer package ({exc})") from exc

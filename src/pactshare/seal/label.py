@@ -24,7 +24,8 @@ from datetime import datetime
 from pathlib import Path
 
 from pactshare.errors import InputError, LabelError
-from pactshare.limits import check_id, check_instant, parse_toml
+from pactshare.files import read_regular
+from pactshare.limits import MAX_SCENARIO_FILE, check_id, check_instant, parse_toml
 from pactshare.seal._encoding import (
     canonical_array,
     canonical_string,
@@ -368,9 +369,11 @@ class Label:
     def read_toml(path: Path) -> dict[str, object]:
         """A label file's fields, not yet checked (see :meth:`from_mapping`)."""
         try:
-            return parse_toml(path.read_text(encoding="utf-8"), what=str(path))
-        except OSError as exc:
-            raise LabelError(f"cannot read label file ({exc.strerror})", file=str(path)) from exc
+            data = read_regular(path, MAX_SCENARIO_FILE)
+        except InputError as exc:
+            raise LabelError(f"label file: {exc}", file=str(path)) from exc
+        try:
+            return parse_toml(data.decode("utf-8"), what=str(path))
         except UnicodeDecodeError as exc:
             raise LabelError("not UTF-8 text", file=str(path)) from exc
         except InputError as exc:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from pactshare import canonical
 from pactshare.node.documents import verify_document
 from pactshare.store.schema import audit_entries
-from tests.http_support import LiveNode
+from tests.http_support import LiveNode, sign_in
 from tests.support import cli_json, run_cli
 
 PLACE = {"facility": "MND Seoul, building 2", "container": "safe 7", "custodian": "reader"}
@@ -57,8 +57,23 @@ def test_the_inventory_is_signed_audited_and_flags_what_changed(live: LiveNode) 
     )
     with live.node.db.atomic() as tx:
         entries = tx.execute(select(audit_entries.c.data)).scalars().all()
-    digest = hashlib.sha256(canonical.dumps(first)).hexdigest().encode()
-    assert any(digest in entry for entry in entries)
+    digest = hashlib.sha256(canonical.dumps(first)).hexdigest()
+    assert any(digest.encode() in entry for entry in entries)
+    with live.client("officer") as officer:
+        listed = officer.get("/api/v1/inventories").json()
+    assert [(i["digest"], i["items"], len(i["differences"])) for i in listed][1:] == [
+        (digest, 2, 0)
+    ]
+    assert listed[0]["items"] == 3
+    with live.client() as browser:
+        sign_in(browser, live.tokens["officer"], "/inventory")
+        shown = browser.get("/inventory").text
+    assert f'<tr data-inventory="{digest}" data-differences="0">' in shown
+    assert shown.count('data-placed="no"') == 1  # unplaced, now
+    with live.client() as reader:
+        sign_in(reader, live.tokens["reader"], "/inventory")
+        assert reader.get("/inventory").status_code == 403
+        assert reader.get("/api/v1/inventories").status_code in (401, 403)
 
 
 @pytest.mark.parametrize(

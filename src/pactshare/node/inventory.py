@@ -23,7 +23,7 @@ from sqlalchemy import Connection, insert, select
 from pactshare import canonical
 from pactshare.audit import EntryKind
 from pactshare.domain import Effect, may_access, parse_instant
-from pactshare.errors import InputError, NodeError
+from pactshare.errors import InputError, NodeError, StorageError
 from pactshare.node import journal
 from pactshare.node.answers import text_problem
 from pactshare.node.documents import sign_document
@@ -32,7 +32,17 @@ from pactshare.node.people import check_officer, find_person
 from pactshare.node.service import Node
 from pactshare.store.schema import inventories, locations
 
-__all__ = ["KIND", "MAX_PLACE", "Inventory", "Location", "locate", "take_inventory"]
+__all__ = [
+    "KIND",
+    "MAX_PLACE",
+    "Inventory",
+    "InventoryRecord",
+    "Location",
+    "holdings_now",
+    "list_inventories",
+    "locate",
+    "take_inventory",
+]
 
 KIND = "inventory"
 MAX_PLACE = 200  # characters of a facility's or a container's name
@@ -135,6 +145,27 @@ def _places(tx: Connection, at: datetime) -> dict[str, Location]:
     }
 
 
+def _lines(tx: Connection, at: datetime) -> list[dict[str, Any]]:
+    """An inventory's lines: each holding held at ``at``, its marking, place and custodian."""
+    places = _places(tx, at)
+    lines = []
+    for item in held_items(tx):
+        if not _held_at(item, at):
+            continue
+        place = places.get(item.id)
+        lines.append(
+            {
+                "item_id": item.id,
+                "originator": item.originator,
+                "marking": item.marking,
+                "facility": place.facility if place else None,
+                "container": place.container if place else None,
+                "custodian": place.custodian if place else None,
+            }
+        )
+    return lines
+
+
 def _differences(
     lines: list[dict[str, Any]], previous: list[dict[str, Any]] | None
 ) -> list[dict[str, str]]:
@@ -171,22 +202,7 @@ def take_inventory(node: Node, *, at: datetime | None = None, by: str | None) ->
                          "what is held, not what will be")  # fmt: skip
     with node.db.atomic() as tx:
         check_officer(tx, by)
-        places = _places(tx, at)
-        lines = []
-        for item in held_items(tx):
-            if not _held_at(item, at):
-                continue
-            place = places.get(item.id)
-            lines.append(
-                {
-                    "item_id": item.id,
-                    "originator": item.originator,
-                    "marking": item.marking,
-                    "facility": place.facility if place else None,
-                    "container": place.container if place else None,
-                    "custodian": place.custodian if place else None,
-                }
-            )
+        lines = _lines(tx, at)
         last = tx.execute(select(inventories).order_by(inventories.c.id.desc()).limit(1)).first()
         previous = last.document["body"] if last is not None else None
         differences = _differences(lines, previous["items"] if previous else None)
@@ -219,3 +235,48 @@ def take_inventory(node: Node, *, at: datetime | None = None, by: str | None) ->
             },
         )
     return Inventory(at, tuple(lines), tuple(differences), previous_at, document)
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryRecord:
+    """An inventory taken on this node, as recorded: when, by whom, of which instant, how
+    many holdings, the differences it flagged, and the digest its audit entry holds."""
+
+    taken_at: datetime
+    at: str
+    taken_by: str
+    items: int
+    differences: tuple[dict[str, str], ...]
+    digest: str
+
+
+def holdings_now(node: Node) -> list[dict[str, Any]]:
+    """What an inventory taken now would list (nothing is signed or recorded)."""
+    with node.db.atomic() as tx:
+        return _lines(tx, node.now())
+
+
+def list_inventories(node: Node) -> tuple[InventoryRecord, ...]:
+    """Every inventory taken on this node, the latest first."""
+    with node.db.atomic() as tx:
+        rows = tx.execute(select(inventories).order_by(inventories.c.id.desc())).all()
+    return tuple(_record(row.id, row.at, row.document) for row in rows)
+
+
+def _record(row_id: int, taken_at: datetime, document: Any) -> InventoryRecord:
+    """An inventory as stored; StorageError naming the row if its document is not one."""
+    try:
+        body = document["body"]
+        return InventoryRecord(
+            taken_at=taken_at,
+            at=str(body["at"]),
+            taken_by=str(body["taken_by"]),
+            items=len(body["items"]),
+            differences=tuple(
+                {"item_id": str(d["item_id"]), "difference": str(d["difference"])}
+                for d in body["differences"]
+            ),
+            digest=hashlib.sha256(canonical.dumps(document)).hexdigest(),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StorageError(f"inventory {row_id}: the stored document is malformed ({exc})") from exc

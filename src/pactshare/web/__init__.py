@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pactshare.web import agreements, audit, explorer, holdings, network, people, session, visits
+from pactshare.web import (
+    agreements,
+    audit,
+    explorer,
+    holdings,
+    inventory,
+    network,
+    people,
+    session,
+    visits,
+)
 from pactshare.web.rendering import STATIC_DIR
 
 __all__ = ["STATIC_DIR", "router"]
 
 router = APIRouter(include_in_schema=False)
-for part in (network, agreements, explorer, session, holdings, audit, people, visits):
+for part in (network, agreements, explorer, session, holdings, audit, people, inventory, visits):
     router.include_router(part.router)

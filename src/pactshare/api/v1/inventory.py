@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from pactshare.api.auth import NodeDep, require
 from pactshare.api.v1.documents import SignedDocument
 from pactshare.node.holdings import item_for
-from pactshare.node.inventory import MAX_PLACE, locate, take_inventory
+from pactshare.node.inventory import MAX_PLACE, list_inventories, locate, take_inventory
 from pactshare.node.people import PersonRecord, Role
 
 __all__ = ["router"]
@@ -35,6 +35,15 @@ class LocationOut(BaseModel):
     custodian: str
     set_by: str
     at: datetime
+
+
+class InventoryOut(BaseModel):
+    taken_at: datetime
+    at: str = Field(description="The instant the inventory lists.")
+    taken_by: str
+    items: int
+    differences: list[dict[str, str]] = Field(description="From the inventory before it.")
+    digest: str = Field(description="SHA-256 of the signed document, as in the audit log.")
 
 
 class InventoryIn(BaseModel):
@@ -66,3 +75,8 @@ def set_location(item_id: str, body: LocationIn, node: NodeDep, officer: Officer
 def inventory(body: InventoryIn, node: NodeDep, officer: Officer) -> SignedDocument:
     taken = take_inventory(node, at=body.at, by=officer.name)
     return SignedDocument.model_validate(taken.document)
+
+
+@router.get("/inventories", summary="Every inventory taken, the latest first (security officer)")
+def inventories(node: NodeDep, officer: Officer) -> list[InventoryOut]:
+    return [InventoryOut.model_validate(r, from_attributes=True) for r in list_inventories(node)]

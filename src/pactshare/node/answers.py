@@ -40,6 +40,7 @@ __all__ = [
     "REJECTION",
     "accept_note",
     "answer_acknowledged",
+    "checked_reason",
     "count_from_receipt",
     "document_digest",
     "receipt_instant",
@@ -51,6 +52,15 @@ __all__ = [
 
 ACCEPTANCE, REJECTION = "note-acceptance", "note-rejection"
 MAX_REASON = 2000
+
+
+def checked_reason(reason: str) -> str:
+    """An officer's reason for an audited change (``--reason``): required, 1 to
+    :data:`MAX_REASON` characters of text; InputError otherwise."""
+    problem = text_problem(reason, MAX_REASON) if reason.strip() else "give the reason"
+    if problem:
+        raise InputError(f"--reason: {problem}")
+    return reason
 
 
 def text_problem(text: str, longest: int) -> str | None:

@@ -19,14 +19,13 @@ from pactshare.audit import EntryKind
 from pactshare.errors import InputError, InvariantError
 from pactshare.node import journal
 from pactshare.node.agreements import bump
-from pactshare.node.answers import text_problem
+from pactshare.node.answers import checked_reason
 from pactshare.node.people import check_officer
 from pactshare.node.service import Node
 from pactshare.store.schema import local_policies
 
-__all__ = ["MAX_REASON", "NO_CAP", "CapChange", "cap_history", "set_cap"]
+__all__ = ["NO_CAP", "CapChange", "cap_history", "set_cap"]
 
-MAX_REASON = 2000
 NO_CAP = "none"  # what an officer types to remove a cap
 
 log = logging.getLogger(__name__)
@@ -66,9 +65,7 @@ def set_cap(node: Node, agreement_id: str, cap: str, *, reason: str, by: str | N
     """Set ``agreement_id``'s local classification cap to the equivalence row labelled
     ``cap`` (``none`` removes it), as ``by`` (an admin or security officer; None: the node's
     operator), with its reason: recorded, audited and in force for every later decision."""
-    problem = text_problem(reason, MAX_REASON) if reason.strip() else "give the reason"
-    if problem:
-        raise InputError(f"--reason: {problem}")
+    checked_reason(reason)
     wanted = None if cap.strip().lower() == NO_CAP else cap.strip()
     now = node.now()
     with node.db.atomic() as tx:

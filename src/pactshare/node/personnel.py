@@ -19,7 +19,7 @@ from pactshare.audit import EntryKind
 from pactshare.domain.topics import check_topic
 from pactshare.errors import InputError, InvariantError, PolicyError
 from pactshare.node import journal
-from pactshare.node.answers import text_problem
+from pactshare.node.answers import checked_reason
 from pactshare.node.clock import real_now
 from pactshare.node.holdings import HoldingSummary, visible_holdings
 from pactshare.node.people import PersonRecord, check_officer, everyone, find_person
@@ -27,7 +27,6 @@ from pactshare.node.service import Node
 from pactshare.store.schema import persons, sessions
 
 __all__ = [
-    "MAX_REASON",
     "NO_CLEARANCE",
     "ReviewRow",
     "access_review",
@@ -36,7 +35,6 @@ __all__ = [
     "leave",
 ]
 
-MAX_REASON = 2000
 NO_CLEARANCE = "none"  # what an officer types to revoke a clearance
 
 
@@ -46,13 +44,6 @@ class ReviewRow:
 
     person: PersonRecord
     holdings: tuple[HoldingSummary, ...]
-
-
-def _reason(reason: str) -> str:
-    problem = text_problem(reason, MAX_REASON) if reason.strip() else "give the reason"
-    if problem:
-        raise InputError(f"--reason: {problem}")
-    return reason
 
 
 def _change(
@@ -68,7 +59,7 @@ def _change(
 ) -> PersonRecord:
     """Update ``name``'s record, audit it as ``action`` by ``by`` with ``reason``; return the
     record as it now stands."""
-    reason = _reason(reason)
+    reason = checked_reason(reason)
     with node.db.atomic() as tx:
         check_officer(tx, by)
         person = find_person(tx, name)

@@ -22,7 +22,8 @@ from pactshare.domain import (
 from pactshare.domain.topics import ALL_TOPICS, parent
 from pactshare.domain.wire import agreement_json, band_json, status_json
 from pactshare.errors import NotFoundError
-from pactshare.node.local_policy import MAX_REASON, NO_CAP, set_cap
+from pactshare.node.answers import MAX_REASON
+from pactshare.node.local_policy import NO_CAP, set_cap
 from pactshare.node.people import PersonRecord, Role
 from pactshare.node.service import Node
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Depends
 from pydantic import AwareDatetime, BaseModel, Field
 
 from pactshare.api.auth import CurrentPerson, NodeDep, require
+from pactshare.node.answers import MAX_REASON
 from pactshare.node.people import (
     DEFAULT_TOKEN_DAYS,
     MAX_TOKEN_DAYS,
@@ -21,7 +22,6 @@ from pactshare.node.people import (
     rotate_token,
 )
 from pactshare.node.personnel import (
-    MAX_REASON,
     NO_CLEARANCE,
     access_review,
     change_clearance,

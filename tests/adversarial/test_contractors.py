@@ -9,7 +9,13 @@ from datetime import timedelta
 import pytest
 
 from pactshare.errors import PactshareError, RefusedError
-from pactshare.node.contractors import add_contractor, attach, hand_over, inspect
+from pactshare.node.contractors import (
+    add_contractor,
+    attach,
+    designate_custodian,
+    hand_over,
+    inspect,
+)
 from pactshare.node.holdings import admit
 from pactshare.node.people import add_person
 from tests.http_support import LiveNode, sign_in
@@ -53,6 +59,13 @@ def test_every_missing_condition_is_named_until_all_are_on_file(live: LiveNode) 
     attach(node, "hanwha", "Kim Engineer", briefed=True, by="officer")
     hand_over(node, item_id, "hanwha", by="officer")
     assert admit(node, item_id, person_name="Kim Engineer").id == item_id
+    withdrawn = designate_custodian(node, "hanwha", None, reason="retired", by="officer")
+    assert withdrawn.custodian is None
+    with pytest.raises(RefusedError) as uncustodied:  # (j) follows at once
+        admit(node, item_id, person_name="Kim Engineer")
+    assert "(j) no custodian is designated" in uncustodied.value.reasons[-1]
+    designate_custodian(node, "hanwha", "admin", reason="new security manager", by="officer")
+    assert admit(node, item_id, person_name="Kim Engineer").id == item_id
     inspect(node, "hanwha", initial=False, passed=False, next_due=due, by="officer")
     with pytest.raises(RefusedError) as failed:
         admit(node, item_id, person_name="Kim Engineer")
@@ -86,6 +99,12 @@ def test_staff_without_the_clearance_blocks_the_hand_over(live: LiveNode) -> Non
                            next_due=n.now() + timedelta(days=1), by="officer"), "no contractor"),
         (lambda n: inspect(n, "nope", initial=True, passed=True, next_due=n.now(),
                            by="officer"), "not after"),
+        (lambda n: designate_custodian(n, "nope", "officer", reason="r", by="officer"),
+         "no contractor"),
+        (lambda n: designate_custodian(n, "nope", "officer", reason=" ", by="officer"),
+         "give the reason"),
+        (lambda n: designate_custodian(n, "nope", "officer", reason="r", by="reader"),
+         "neither"),
     ],
 )  # fmt: skip
 def test_bad_contractor_input_is_refused_precisely(
@@ -109,8 +128,17 @@ def test_contractors_on_the_command_line(live: LiveNode) -> None:
     refused = run_cli("contractor", "handover", item_id, "kai", "--as", "officer", "--home", home)
     assert refused.returncode == 1
     assert "(g) no initial security inspection" in refused.stdout + refused.stderr
+    code, changed = cli_json(
+        "contractor", "custodian", "kai", "--withdraw", "--reason", "left", "--as", "officer",
+        "--home", home,
+    )  # fmt: skip
+    assert (code, changed["custodian"]) == (0, None)
+    both = run_cli("contractor", "custodian", "kai", "admin", "--withdraw", "--reason", "r",
+                   "--home", home)  # fmt: skip
+    assert both.returncode == 2
+    assert "give either a PERSON or --withdraw" in both.stderr
     code, listed = cli_json("contractor", "list", "--home", home)
-    assert [c["id"] for c in listed] == ["kai"]
+    assert [(c["id"], c["custodian"]) for c in listed] == [("kai", None)]
 
 
 def test_contractors_through_the_api_and_on_the_people_page(live: LiveNode) -> None:
@@ -139,6 +167,15 @@ def test_contractors_through_the_api_and_on_the_people_page(live: LiveNode) -> N
         assert missing.status_code == 404
         unknown = officer.post("/api/v1/contractors/nope/staff", json={"person": "reader"})
         assert unknown.status_code == 404
+        same = officer.post("/api/v1/contractors/kai/custodian",
+                            json={"custodian": "officer", "reason": "again"})  # fmt: skip
+        assert same.status_code == 400
+        assert "already officer" in same.text
+        moved = officer.post("/api/v1/contractors/kai/custodian",
+                             json={"custodian": "admin", "reason": "rotation"})  # fmt: skip
+        assert moved.json()["custodian"] == "admin"
+        reasonless = officer.post("/api/v1/contractors/kai/custodian", json={"custodian": None})
+        assert reasonless.status_code == 422
     with live.client() as browser:
         sign_in(browser, live.tokens["officer"], "/people")
         page = browser.get("/people").text

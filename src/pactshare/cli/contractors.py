@@ -1,4 +1,4 @@
-"""``pactshare contractor add|inspect|staff|handover|list``: contractor facilities of the node's
+"""``pactshare contractor add|inspect|staff|custodian|handover|list``: contractor facilities of the node's
 party (R-CON-1). Every act is an admin's or security officer's (``--as``), audited."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pactshare.cli.nodes import ActorOpt, HomeOpt, open_node
 from pactshare.cli.options import JsonOpt
 from pactshare.cli.render import console, print_json
 from pactshare.domain import parse_instant
+from pactshare.errors import InputError
 
 if TYPE_CHECKING:
     from pactshare.node.contractors import Contractor
@@ -110,6 +111,29 @@ def staff(
     from pactshare.node.contractors import attach  # noqa: PLC0415 - loaded when used
 
     _show(attach(open_node(home), contractor_id, person, briefed=briefed, by=by), as_json)
+
+
+@group.command("custodian")
+def custodian_command(
+    contractor_id: IdArg,
+    person: Annotated[
+        str | None, typer.Argument(help="The new custodian, a person of the node.")
+    ] = None,
+    withdraw: Annotated[
+        bool, typer.Option("--withdraw", help="Designate no custodian (hand-overs stop).")
+    ] = False,
+    reason: Annotated[str, typer.Option("--reason", help="Why (required; audited).")] = "",
+    by: ActorOpt = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Designate another custodian of the facility (R-CON-1 (j)), or none with --withdraw."""
+    from pactshare.node.contractors import designate_custodian  # noqa: PLC0415 - loaded when used
+
+    if (person is None) == (not withdraw):
+        raise InputError("contractor custodian: give either a PERSON or --withdraw")
+    node = open_node(home)
+    _show(designate_custodian(node, contractor_id, person, reason=reason, by=by), as_json)
 
 
 @group.command("handover")

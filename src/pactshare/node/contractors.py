@@ -28,7 +28,7 @@ from pactshare.domain import Effect, Holding, Party, may_access
 from pactshare.errors import InputError, NotFoundError, RefusedError
 from pactshare.limits import check_id
 from pactshare.node import journal
-from pactshare.node.answers import text_problem
+from pactshare.node.answers import checked_reason, text_problem
 from pactshare.node.items import ItemState, holding_of, item_row
 from pactshare.node.people import check_officer, find_person
 from pactshare.node.service import Node
@@ -45,6 +45,7 @@ __all__ = [
     "add_contractor",
     "attach",
     "contractor_denials",
+    "designate_custodian",
     "hand_over",
     "inspect",
     "list_contractors",
@@ -170,6 +171,28 @@ def add_contractor(
             )
         )  # fmt: skip
         _audit(tx, now, actor, contractor_id, "contractor-added", facility=facility)
+        return _load(tx, contractor_id)
+
+
+def designate_custodian(
+    node: Node, contractor_id: str, custodian: str | None, *, reason: str, by: str | None
+) -> Contractor:
+    """Designate another custodian of the facility's classified material (R-CON-1 (j)), or
+    none, as an officer's audited act with its reason. Hand-overs and opens by the facility's
+    staff follow at once: with no custodian, or one no longer cleared for an item, they are
+    refused naming condition (j)."""
+    checked_reason(reason)
+    now, actor = node.now(), by or "operator"
+    with node.db.atomic() as tx:
+        check_officer(tx, by)
+        before = _load(tx, contractor_id).custodian
+        name = find_person(tx, custodian).name if custodian is not None else None
+        if name == before:
+            raise InputError(f"{contractor_id}: the custodian is already {before or 'none'}")
+        tx.execute(
+            update(contractors).where(contractors.c.id == contractor_id).values(custodian=name)
+        )
+        _audit(tx, now, actor, contractor_id, "custodian", before=before, after=name, reason=reason)
         return _load(tx, contractor_id)
 
 

@@ -11,11 +11,13 @@ from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, Field
 
 from pactshare.api.auth import NodeDep, require
+from pactshare.node.answers import MAX_REASON
 from pactshare.node.contractors import (
     MAX_TEXT,
     Contractor,
     add_contractor,
     attach,
+    designate_custodian,
     hand_over,
     inspect,
     list_contractors,
@@ -122,6 +124,26 @@ def inspection(
 )
 def staff(contractor_id: str, body: StaffIn, node: NodeDep, officer: Officer) -> ContractorOut:
     return _out(attach(node, contractor_id, body.person, briefed=body.briefed, by=officer.name))
+
+
+class CustodianIn(BaseModel):
+    custodian: str | None = Field(
+        min_length=1, max_length=100, description="(j) the new custodian; null: none."
+    )
+    reason: str = Field(min_length=1, max_length=MAX_REASON, description="Why (audited).")
+
+
+@router.post(
+    "/contractors/{contractor_id}/custodian",
+    summary="Designate another custodian of the facility, R-CON-1 (j), or none (audited)",
+)
+def custodian(
+    contractor_id: str, body: CustodianIn, node: NodeDep, officer: Officer
+) -> ContractorOut:
+    changed = designate_custodian(
+        node, contractor_id, body.custodian, reason=body.reason, by=officer.name
+    )
+    return _out(changed)
 
 
 @router.post(

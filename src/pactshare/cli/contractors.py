@@ -1,10 +1,9 @@
-"""``pactshare contractor add|inspect|staff|custodian|handover|list``: contractor facilities of the node's
-party (R-CON-1). Every act is an admin's or security officer's (``--as``), audited."""
+"""``pactshare contractor add|inspect|staff|custodian|handover|list``: contractor facilities
+of the node's party (R-CON-1). Every act is an admin's or security officer's (``--as``), audited."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -26,16 +25,9 @@ app.add_typer(group, name="contractor")
 IdArg = Annotated[str, typer.Argument(help="The contractor's id, e.g. hanwha-daejeon.")]
 
 
-def _json(contractor: Contractor) -> dict[str, object]:
-    return {
-        key: value.isoformat() if isinstance(value, datetime) else value
-        for key, value in asdict(contractor).items()
-    }
-
-
 def _show(contractor: Contractor, as_json: bool) -> None:
     if as_json:
-        print_json(_json(contractor))
+        print_json(asdict(contractor))
         return
     due = contractor.next_due.isoformat() if contractor.next_due else "no inspection yet"
     console.print(
@@ -161,7 +153,7 @@ def list_command(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 
     found = list_contractors(open_node(home))
     if as_json:
-        print_json([_json(c) for c in found])
+        print_json([asdict(c) for c in found])
         return
     table = Table("contractor", "facility", "custodian", "next inspection", "staff", box=None)
     for c in found:

@@ -68,6 +68,7 @@ def _register_commands() -> None:
         holdings,
         incidents,
         keys,
+        laws,
         nodes,
         notes,
         personnel,

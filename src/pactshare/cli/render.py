@@ -44,8 +44,16 @@ def to_the_second(at: datetime) -> str:
     return at.replace(microsecond=0).isoformat()
 
 
+def _instant(value: object) -> str:
+    """An instant in JSON output: ISO 8601 with its offset."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON output")
+
+
 def print_json(payload: object) -> None:
-    print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201 - machine output
+    """Machine output: the payload as JSON, instants in ISO 8601."""
+    print(json.dumps(payload, ensure_ascii=False, indent=2, default=_instant))  # noqa: T201
 
 
 def print_decision(decision: Decision) -> None:

@@ -38,13 +38,14 @@ from pactshare.federation.signatures import MESSAGE_ID, NONCE_WINDOW, REPLAYED, 
 from pactshare.federation.storage.inbound import answered, record_answered
 from pactshare.federation.storage.peers import remember_nonce
 from pactshare.limits import MAX_DOCUMENT, check_id, parse_json
-from pactshare.node import incidents, journal
+from pactshare.node import incidents, journal, laws
 from pactshare.node.answers import ACCEPTANCE, REJECTION, record_answer
 from pactshare.node.authorities import NOTICE as AUTHORITY_NOTICE
 from pactshare.node.authorities import record_authority_notice
 from pactshare.node.consents import file_consent
 from pactshare.node.custody import apply_reclassification_notice
 from pactshare.node.documents import ACKNOWLEDGEMENT, sign_document, verify_document
+from pactshare.node.laws import record_law_document
 from pactshare.node.notes import record_note
 from pactshare.node.packages import read_manifest
 from pactshare.node.reception import ALREADY_RECEIVED, receive_opened
@@ -311,6 +312,10 @@ def _visit(node: Node, _signer: str, document: dict[str, Any], where: str, at: d
     record(node, document, where=where, received_at=at)  # R-VIS-1, R-SEC-1, R-DEF-3
 
 
+def _laws(node: Node, _signer: str, document: dict[str, Any], where: str, at: datetime) -> None:
+    record_law_document(node, document, where=where, received_at=at)  # R-LAW-1
+
+
 def _consent(node: Node, _signer: str, document: dict[str, Any], where: str, _at: datetime) -> None:
     body = file_consent(node, document, where=where)
     if document["kind"] == "approval":
@@ -405,11 +410,22 @@ HANDLERS: dict[str, Handler] = {
     VISIT_REQUEST: _visit,
     VISIT_ANSWER: _visit,
     AUTHORITY_NOTICE: _authority,
+    laws.INQUIRY: _laws,
+    laws.STATEMENT: _laws,
 }
 OWN_TRANSACTION = frozenset({witness.TREE_HEAD, witness.WITNESSED_HEADS})
 # Signed no later than the request that carries them (notes and answers count from receipt).
 TIMED = frozenset(
-    {"diplomatic-note", ACCEPTANCE, REJECTION, VISIT_REQUEST, VISIT_ANSWER, AUTHORITY_NOTICE}
+    {
+        "diplomatic-note",
+        ACCEPTANCE,
+        REJECTION,
+        VISIT_REQUEST,
+        VISIT_ANSWER,
+        AUTHORITY_NOTICE,
+        laws.INQUIRY,
+        laws.STATEMENT,
+    }
 )
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "incidents",
     "inventories",
     "items",
+    "law_documents",
     "local_policies",
     "locations",
     "metadata",
@@ -147,6 +148,19 @@ authority_notices = Table(  # parties' signed notices designating or withdrawing
     Column("withdraw", Boolean, nullable=False),
     _when("effective_at"),
     Column("document", JSON, nullable=False),  # the party's signed notice
+    _when("recorded_at"),
+)
+
+law_documents = Table(  # parties' signed law inquiries and statements (R-LAW-1), one per id
+    "law_documents",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("kind", String(20), nullable=False),  # law-inquiry | law-statement
+    Column("agreement_id", String(100), nullable=False, index=True),
+    Column("party", String(3), nullable=False),  # who signed it
+    Column("counterpart", String(3), nullable=False),  # to whom
+    Column("in_reply_to", String(100), nullable=True, unique=True),  # one answer per inquiry
+    Column("document", JSON, nullable=False),
     _when("recorded_at"),
 )
 

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from pactshare.api.auth import current_node
 from pactshare.domain import Agreement, Band, Registry, bands, parse_instant, status_at
 from pactshare.errors import InputError
+from pactshare.node.laws import list_laws
 from pactshare.node.local_policy import cap_history
 from pactshare.node.notes import list_notes
 from pactshare.web.network import STATUS_TEXT, short_name
@@ -120,5 +121,6 @@ def agreement_page(request: Request, agreement_id: str) -> HTMLResponse:
         "error": error,
         "notes": [r for r in list_notes(node, agreement.id) if r.origin == "note"],
         "cap_changes": cap_history(node, agreement.id),
+        "laws": list_laws(node, agreement.id),
     }
     return page(request, "agreement.html", context, status=400 if error else 200)

@@ -18,6 +18,7 @@ from pactshare.api.v1 import (
     incidents,
     inventory,
     items,
+    laws,
     persons,
     visits,
 )
@@ -39,5 +40,6 @@ for part in (
     incidents,
     audit,
     visits,
+    laws,
 ):
     router.include_router(part.router)

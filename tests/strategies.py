@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from pactshare.domain import (
     Agreement,
     AgreementKind,
+    Amendment,
     Approval,
     ApprovalKind,
     ClassificationLevel,
@@ -36,6 +37,7 @@ from pactshare.domain import (
     Registry,
     Request,
     Terms,
+    status_at,
 )
 from pactshare.domain.authority import TOLERANCE, Answer, Proposal
 from pactshare.limits import ID_PATTERN
@@ -218,17 +220,16 @@ def agreements(
         )
     rows = draw(_equivalence(members, known))
     cap = draw(st.none() | st.none() | st.sampled_from([row.label for row in rows]))
-    scope = draw(
-        st.just(("*",))
-        | st.lists(st.sampled_from(SCOPES), min_size=1, max_size=2, unique=True).map(tuple)
-    )
+    scope = draw(_scopes())
+    terms = draw(_terms())
+    history = draw(events(members))
     return Agreement(
         id=ident,
         title=f"Agreement {ident}",
         kind=kind,
         parties=members,
         hub=hub,
-        terms=draw(_terms()),
+        terms=terms,
         equivalence=rows,
         scope=scope,
         binding=draw(st.booleans()),
@@ -237,8 +238,48 @@ def agreements(
         relay_needs_originator_consent=draw(st.booleans()),
         protection_from=protection,
         classification_cap=cap,
-        events=draw(events(members)),
+        events=draw(_with_terms(history, members, known, terms=terms, rows=rows, cap=cap)),
     )
+
+
+def _scopes() -> st.SearchStrategy[tuple[str, ...]]:
+    return st.just(("*",)) | st.lists(
+        st.sampled_from(SCOPES), min_size=1, max_size=2, unique=True
+    ).map(tuple)
+
+
+@st.composite
+def _with_terms(
+    draw: st.DrawFn,
+    history: tuple[Event, ...],
+    members: tuple[str, ...],
+    known: dict[str, Party],
+    *,
+    terms: Terms,
+    rows: tuple[EquivalenceRow, ...],
+    cap: str | None,
+) -> tuple[Event, ...]:
+    """``history`` with terms drawn for some of its amendments (R-AMD-1): a new table (and a
+    cap among its labels, if the one in force is not), scope, cap, term length, notice."""
+    result = []
+    for event in history:
+        if event.kind is not EventKind.AMENDMENT or draw(st.integers(0, 3)) == 0:
+            result.append(event)
+            continue
+        table = draw(st.none() | _equivalence(members, known))
+        labels = [row.label for row in (rows if table is None else table)]
+        new_cap = draw(st.none() | st.sampled_from(labels))
+        if new_cap is None and cap is not None and cap not in labels:
+            new_cap = labels[0]
+        years = draw(st.none() | st.integers(1, 3)) if terms.term_years else None
+        notice = draw(st.none() | st.sampled_from((0, 1, 30, 90, 180)))
+        scope = draw(st.none() | _scopes())
+        if (table, scope, new_cap, years, notice) == (None, None, None, None, None):
+            notice = 30
+        change = Amendment(table, scope, new_cap, years, notice)
+        rows, cap = table or rows, new_cap or cap
+        result.append(Event(event.id, event.kind, event.at, event.party, "", change))
+    return tuple(result)
 
 
 # --- registries -----------------------------------------------------------------------------
@@ -306,6 +347,18 @@ def boundaries(agreement: Agreement) -> list[datetime]:
                 anniversary = _add_years(entry, zone, k * terms.term_years)
                 local_deadline = anniversary.replace(tzinfo=None) - notice
                 points += [anniversary, local_deadline.replace(tzinfo=zone)]
+    for event in agreement.events:
+        if event.amendment is None:
+            continue
+        # the calendar as amended (R-AMD-1): the dates status_at reports from the amendment on
+        # (the reference decides what the status is at and around them)
+        moment: datetime | None = event.at
+        for _ in range(6):
+            if moment is None:
+                break
+            report = status_at(agreement, moment)
+            points += [p for p in (report.notice_deadline, report.next_anniversary) if p]
+            moment = report.next_anniversary
     return points
 
 

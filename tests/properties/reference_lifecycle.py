@@ -5,6 +5,11 @@ purpose: it walks the timeline **day by day** from the first event, applying eac
 each scheduled end as the walk passes it, and finds anniversaries by stepping year by year.
 Every comparison is made on UTC instants. The property tests check that the fast
 implementation agrees with it; ``bench/decisions.py`` times both (O(events) vs O(days)).
+
+Amendments (R-AMD-1), as the rule reads in ``docs/interpretations.md``: each term has the
+length in force at its start; a notice's deadline uses the notice period in force when it is
+received; a running notice keeps its end. "In force" means: set by the last amendment the walk
+has passed whose instant is at or before that moment, else as signed.
 """
 
 from __future__ import annotations
@@ -51,19 +56,39 @@ class _Walk:
     suspended: bool = False
     ended: bool = False
     seen: list[str] = field(default_factory=list)
+    amendments: list[Event] = field(default_factory=list)  # those passed, in order
 
     # -- the calendar, stepped naively -------------------------------------------------------
 
+    def years_in_force(self, moment: datetime) -> int | None:
+        years = self.agreement.terms.term_years
+        for event in self.amendments:
+            if event.amendment and event.amendment.term_years and _utc(event.at) <= moment:
+                years = event.amendment.term_years
+        return years
+
+    def notice_days(self) -> int:
+        days = self.agreement.terms.notice_days or 0
+        for event in self.amendments:
+            if event.amendment is not None and event.amendment.notice_days is not None:
+                days = event.amendment.notice_days
+        return days
+
     def anniversary(self, k: int) -> datetime:
         assert self.entry is not None
-        terms = self.agreement.terms
-        assert terms.term_years is not None
-        # always from the entry's wall-clock time, so that 29 February never drifts to 28
-        return _local_shift(self.entry, ZoneInfo(terms.timezone), years=k * terms.term_years)
+        zone = ZoneInfo(self.agreement.terms.timezone)
+        total, start = 0, self.entry
+        for _ in range(k):  # term by term, each with the length in force at its start
+            years = self.years_in_force(start)
+            assert years is not None
+            total += years
+            # always from the entry's wall-clock time, so that 29 February never drifts to 28
+            start = _local_shift(self.entry, zone, years=total)
+        return start
 
     def deadline(self, k: int) -> datetime:
         zone = ZoneInfo(self.agreement.terms.timezone)
-        return _local_shift(self.anniversary(k), zone, days=self.agreement.terms.notice_days or 0)
+        return _local_shift(self.anniversary(k), zone, days=self.notice_days())
 
     def scheduled_end(self) -> datetime | None:
         if self.entry is None or self.ended:
@@ -89,7 +114,7 @@ class _Walk:
         terms = self.agreement.terms
         if terms.term_years is None:
             zone = ZoneInfo(terms.timezone)
-            return _local_shift(when, zone, days=-(terms.notice_days or 0))
+            return _local_shift(when, zone, days=-self.notice_days())
         k = 1
         while self.anniversary(k) <= when:  # the current term
             k += 1
@@ -102,6 +127,8 @@ class _Walk:
 
     def apply(self, event: Event) -> None:
         kind, when = event.kind, _utc(event.at)
+        if event.amendment is not None:
+            self.amendments.append(event)
         if kind is EventKind.ENTRY_INTO_FORCE:
             if self.entry is None or self.ended:
                 self.entry, self.notice_end, self.suspended, self.ended = when, None, False, False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from pactshare.domain import (
     Agreement,
+    Amendment,
     Event,
     EventKind,
     Interpretation,
@@ -57,14 +59,13 @@ def agreements(draw: st.DrawFn) -> Agreement:
     )
     events = [Event("entry", EventKind.ENTRY_INTO_FORCE, entry)]
     for index, (hours, kind) in enumerate(sorted(zip(offsets, kinds, strict=True))):
-        events.append(Event(f"e{index}", kind, entry + timedelta(hours=hours), "KOR"))
-    return base.__class__(
-        **{
-            **{name: getattr(base, name) for name in base.__dataclass_fields__},
-            "terms": terms,
-            "events": tuple(events),
-        }
-    )
+        change = None
+        if kind is EventKind.AMENDMENT and draw(st.booleans()):  # R-AMD-1: new duration terms
+            years, notice = draw(st.none() | st.integers(1, 3)), draw(st.integers(0, 200))
+            change = Amendment(term_years=years, notice_days=notice)
+        at = entry + timedelta(hours=hours)
+        events.append(Event(f"e{index}", kind, at, "KOR", amendment=change))
+    return replace(base, terms=terms, events=tuple(events))
 
 
 @given(agreements(), instants, interpretations())
@@ -72,12 +73,7 @@ def test_status_depends_only_on_events_up_to_the_instant(
     agreement: Agreement, when: datetime, reading: Interpretation
 ) -> None:
     earlier = tuple(event for event in agreement.events if event.at <= when)
-    truncated = agreement.__class__(
-        **{
-            **{name: getattr(agreement, name) for name in agreement.__dataclass_fields__},
-            "events": earlier,
-        }
-    )
+    truncated = replace(agreement, events=earlier)
     assert status_at(agreement, when, reading) == status_at(truncated, when, reading)
 
 
@@ -111,14 +107,10 @@ def test_an_auto_renewing_agreement_with_no_notice_is_always_in_force(
     entry: datetime, years: int, notice_days: int
 ) -> None:
     base = reference().agreement(GSOMIA)
-    agreement = base.__class__(
-        **{
-            **{name: getattr(base, name) for name in base.__dataclass_fields__},
-            "terms": base.terms.__class__(
-                "Asia/Seoul", years, auto_renew=True, notice_days=notice_days
-            ),
-            "events": (Event("entry", EventKind.ENTRY_INTO_FORCE, entry),),
-        }
+    agreement = replace(
+        base,
+        terms=base.terms.__class__("Asia/Seoul", years, auto_renew=True, notice_days=notice_days),
+        events=(Event("entry", EventKind.ENTRY_INTO_FORCE, entry),),
     )
     for offset_days in (0, 1, 365, 3 * 365 + 17, 20 * 365):
         when = entry + timedelta(days=offset_days)

@@ -72,6 +72,11 @@ class Facts:
             self.notes.extend(found.notes)
         return found
 
+    def terms(self, agreement: Agreement) -> Agreement:
+        """``agreement`` with the terms in force at the decision's instant (R-AMD-1): what
+        every check of a route reads its equivalence table, scope and cap from."""
+        return self.status(agreement).agreement
+
     def approval(self, kind: ApprovalKind, subject: str) -> tuple[bool, Approval | None]:
         """Whether an approval is in effect now, and the matching one (maybe recorded too late)."""
         found = None

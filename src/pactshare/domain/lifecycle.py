@@ -11,6 +11,19 @@ Where the texts are uncertain the reading is a parameter (:class:`Interpretation
   it as a new Art. 21(3) notice; ``kr-anytime`` ends the agreement at that instant.
 * ``late_notice`` (§5.1): a notice received on or after the deadline either rolls over to the
   next anniversary (``roll-over``, the default) or has no effect (``ineffective``).
+
+Amendments by mutual consent (R-AMD-1, [H]; the reading below is ours, [M]) may change
+``term_years`` and ``notice_days`` from their instant on:
+
+* **each term has the length in force at its start**: the calendar an entry into force starts
+  uses the terms in force at that instant (:meth:`~pactshare.domain.agreements.Agreement.as_of`);
+  an amendment while in force leaves the term running at its instant with its end (unless the
+  term starts at that very instant) and gives every later term the new length. An agreement
+  that does not renew has no later term: its running term keeps its end.
+* **the notice period in force when a notice is received decides its deadline**; the notice
+  deadline and earliest termination reported at an instant use the period in force then.
+* **a running notice is not moved**: its termination instant was fixed when it was received;
+  the amendment leaves a note saying so.
 """
 
 from __future__ import annotations
@@ -20,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from pactshare.domain.agreements import Agreement, Event, EventKind
+from pactshare.domain.agreements import Agreement, Amendment, Event, EventKind, Terms
 from pactshare.domain.instants import require_aware
 from pactshare.limits import in_range
 
@@ -127,23 +140,34 @@ class StatusReport:
 
 
 class _Calendar:
-    """Anniversaries and notice deadlines of one agreement, from one entry into force."""
+    """Anniversaries and notice deadlines of one agreement, from one entry into force.
 
-    def __init__(self, agreement: Agreement, entry: datetime) -> None:
-        self._tz = ZoneInfo(agreement.terms.timezone)
+    ``_lengths`` holds ``(k, years from the entry to anniversary(k), length of the terms
+    after it)``, one triple per length in use, the first from k = 0 (R-AMD-1)."""
+
+    def __init__(self, terms: Terms, entry: datetime) -> None:
+        self._tz = ZoneInfo(terms.timezone)
         self._entry = entry.astimezone(self._tz)
-        self._years = agreement.terms.term_years
-        self._notice = timedelta(days=agreement.terms.notice_days or 0)
-        self.renews = agreement.terms.auto_renew
+        years = terms.term_years
+        self._lengths: list[tuple[int, int, int]] = [] if years is None else [(0, 0, years)]
+        self._notice = timedelta(days=terms.notice_days or 0)
+        self.renews = terms.auto_renew
 
     @property
     def has_terms(self) -> bool:
-        return self._years is not None
+        return bool(self._lengths)
+
+    def _years_to(self, k: int) -> int:
+        """Years from the entry into force to anniversary(k)."""
+        for start, offset, years in reversed(self._lengths):
+            if k >= start:
+                return offset + (k - start) * years
+        raise AssertionError(k)  # pragma: no cover - the first length starts at k = 0
 
     def anniversary(self, k: int) -> datetime:
         """Entry into force + k terms, at the same wall-clock time (29 Feb falls to 28 Feb)."""
-        assert self._years is not None  # noqa: S101 - callers check has_terms first
-        year = self._entry.year + k * self._years
+        assert self._lengths  # noqa: S101 - callers check has_terms first
+        year = self._entry.year + self._years_to(k)
         local = self._entry.replace(tzinfo=None)
         try:
             moved = local.replace(year=year)
@@ -158,9 +182,14 @@ class _Calendar:
 
     def term_number(self, at: datetime) -> int:
         """k such that anniversary(k-1) <= at < anniversary(k), for at >= entry."""
-        assert self._years is not None  # noqa: S101 - callers check has_terms first
+        assert self._lengths  # noqa: S101 - callers check has_terms first
         at = at.astimezone(UTC)  # compare instants, not wall clocks (see status_at)
-        k = max(1, (at.astimezone(self._tz).year - self._entry.year) // self._years)
+        start, offset, years = next(
+            (length for length in reversed(self._lengths) if self.anniversary(length[0]) <= at),
+            self._lengths[0],
+        )
+        elapsed = at.astimezone(self._tz).year - self._entry.year - offset
+        k = max(1, start + elapsed // years)
         while self.anniversary(k) <= at:
             k += 1
         while k > 1 and self.anniversary(k - 1) > at:
@@ -179,6 +208,26 @@ class _Calendar:
         """When an agreement without fixed terms ends after a notice given at ``at``."""
         local = at.astimezone(self._tz).replace(tzinfo=None) + self._notice
         return local.replace(tzinfo=self._tz)
+
+    def amend(self, change: Amendment, at: datetime) -> bool:
+        """Apply an amendment's ``notice_days`` and ``term_years`` from instant ``at`` on
+        (R-AMD-1): the term running at ``at`` keeps its end unless it starts at ``at``.
+        Whether the calendar changed."""
+        changed = False
+        if change.notice_days is not None:
+            notice = timedelta(days=change.notice_days)
+            changed, self._notice = notice != self._notice, notice
+        if change.term_years is None or not self._lengths:
+            return changed
+        moment = at.astimezone(UTC)
+        k = self.term_number(moment)
+        start = k - 1 if self.anniversary(k - 1).astimezone(UTC) == moment else k
+        if self._lengths[-1][2] == change.term_years and self._lengths[-1][0] <= start:
+            return changed
+        offset = self._years_to(start)
+        self._lengths = [length for length in self._lengths if length[0] < start]
+        self._lengths.append((start, offset, change.term_years))
+        return True
 
 
 @dataclass
@@ -203,9 +252,10 @@ class _State:
         return min(candidates, key=lambda moment: moment.astimezone(UTC)) if candidates else None
 
 
-#: Events that are recorded and applied but change no status: a signature, an amendment, a
-#: dispute raised or settled (R-DSP-1: protection continues while it is settled), a party's
-#: notice of a change in its law (R-LAW-2).
+#: Events that are recorded and applied but change no status: a signature, an amendment (its
+#: terms may move the calendar, R-AMD-1: see :func:`_amend`), a dispute raised or settled
+#: (R-DSP-1: protection continues while it is settled), a party's notice of a change in its
+#: law (R-LAW-2).
 _NO_STATUS_EFFECT = frozenset(
     {
         EventKind.SIGNATURE,
@@ -266,6 +316,8 @@ def _apply(agreement: Agreement, state: _State, event: Event, interp: Interpreta
         ignored = _enter(agreement, state, event)
     elif event.kind in _NO_STATUS_EFFECT:
         ignored = None
+        if event.amendment is not None:
+            _amend(state, event, event.amendment)
     elif state.entry is None or state.terminated_at is not None:
         why = "not yet in force" if state.entry is None else "already terminated"
         ignored = Note("R-SURV-1", f"{event.id}: {why}; the event has no effect", event.id)
@@ -286,9 +338,27 @@ def _apply(agreement: Agreement, state: _State, event: Event, interp: Interpreta
 def _enter(agreement: Agreement, state: _State, event: Event) -> Note | None:
     if state.entry is not None and state.terminated_at is None:
         return Note("R-EIF-1", f"{event.id}: already in force; no effect", event.id)
-    state.entry, state.calendar = event.at, _Calendar(agreement, event.at)
+    # the calendar starts with the terms in force at the entry (R-AMD-1)
+    state.entry, state.calendar = event.at, _Calendar(agreement.as_of(event.at).terms, event.at)
     state.pending, state.suspended, state.terminated_at = None, False, None
     return None
+
+
+def _amend(state: _State, event: Event, change: Amendment) -> None:
+    """An amendment's duration terms move the calendar of an agreement in force (R-AMD-1);
+    one made before the entry into force is in the terms the entry starts from."""
+    if state.calendar is None or state.terminated_at is not None:
+        return
+    if state.calendar.amend(change, event.at) and state.pending is not None:
+        ends = state.pending.isoformat()
+        state.notes.append(
+            Note(
+                "R-AMD-1",
+                f"{event.id}: the notice already running keeps its termination instant {ends}",
+                event.id,
+                NoteKind.EFFECT,
+            )
+        )
 
 
 def _suspend(state: _State, event: Event) -> Note | None:

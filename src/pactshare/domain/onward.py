@@ -29,7 +29,8 @@ def onward(facts: Facts) -> Iterator[Route]:
         (
             (agreement, row)
             for agreement in governing
-            if (row := agreement.row_of(originator, facts.level.id)) and holder in row.levels
+            if (row := facts.terms(agreement).row_of(originator, facts.level.id))
+            and holder in row.levels
         ),
         None,
     )

@@ -8,11 +8,11 @@ so that a file loader can point at it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from pactshare.domain.agreements import Agreement, AgreementKind
+from pactshare.domain.agreements import Agreement, AgreementKind, EquivalenceRow
 from pactshare.domain.context import Instrument
 from pactshare.domain.parties import Party, normalise_party_code
 from pactshare.domain.topics import ALL_TOPICS, TopicVocabulary, check_topic
@@ -21,13 +21,27 @@ from pactshare.errors import InvariantError, PolicyError
 __all__ = ["Registry", "agreement_problems"]
 
 
-def _scope_problems(agreement: Agreement, topics: TopicVocabulary) -> list[tuple[str, str]]:
+def _scope_problems(
+    scope: tuple[str, ...], topics: TopicVocabulary, key: str
+) -> list[tuple[str, str]]:
     """Scope entries outside the vocabulary (``*`` names no topic, so it is always fine)."""
     return [
-        (f"scope[{index}]", problem)
-        for index, topic in enumerate(agreement.scope)
+        (f"{key}[{index}]", problem)
+        for index, topic in enumerate(scope)
         if topic != ALL_TOPICS and (problem := topics.problem(topic)) is not None
     ]
+
+
+def _terms_in_files(
+    agreement: Agreement,
+) -> Iterator[tuple[str, tuple[str, ...] | None, tuple[EquivalenceRow, ...] | None]]:
+    """Each scope and equivalence table the agreement writes, with where: its own, then each
+    amendment's (R-AMD-1; None where an amendment leaves it as it was)."""
+    yield "", agreement.scope, agreement.equivalence
+    for index, event in enumerate(agreement.events):
+        if event.amendment is not None:
+            change = event.amendment
+            yield f"events[{index}].amendment.", change.scope, change.equivalence
 
 
 def agreement_problems(
@@ -37,26 +51,16 @@ def agreement_problems(
     topics: TopicVocabulary | None = None,
 ) -> list[tuple[str, str]]:
     """What is wrong with ``agreement`` given the known parties (and topics, when a vocabulary
-    is given): ``(key path, problem)`` pairs."""
-    problems = [] if topics is None else _scope_problems(agreement, topics)
+    is given), in each version of its terms: ``(key path, problem)`` pairs."""
+    problems = []
     for index, code in enumerate(agreement.parties):
         if code not in parties:
             problems.append((f"parties[{index}]", f"unknown party {code!r}"))
-    for index, row in enumerate(agreement.equivalence):
-        for code, level_ids in row.levels.items():
-            key = f"equivalence[{index}].{code}"
-            if code not in agreement.parties:
-                problems.append((key, f"{code} is not a party to {agreement.id}"))
-                continue
-            party = parties.get(code)
-            if party is None:
-                continue
-            known = party.scheme.ids()
-            problems.extend(
-                (key, f"unknown level {level_id!r} of {code}; known: {', '.join(known)}")
-                for level_id in level_ids
-                if level_id not in known
-            )
+    for prefix, scope, rows in _terms_in_files(agreement):
+        if topics is not None and scope is not None:
+            problems.extend(_scope_problems(scope, topics, f"{prefix}scope"))
+        if rows is not None:
+            problems.extend(_equivalence_problems(agreement, rows, parties, f"{prefix}equivalence"))
     for index, event in enumerate(agreement.events):
         if event.party is not None and event.party not in agreement.parties:
             problems.append(
@@ -67,6 +71,31 @@ def agreement_problems(
         for index, other in enumerate(agreement.protection_from):
             if other not in known_ids:
                 problems.append((f"protection_from[{index}]", f"unknown agreement {other!r}"))
+    return problems
+
+
+def _equivalence_problems(
+    agreement: Agreement,
+    rows: tuple[EquivalenceRow, ...],
+    parties: Mapping[str, Party],
+    key: str,
+) -> list[tuple[str, str]]:
+    problems = []
+    for index, row in enumerate(rows):
+        for code, level_ids in row.levels.items():
+            where = f"{key}[{index}].{code}"
+            if code not in agreement.parties:
+                problems.append((where, f"{code} is not a party to {agreement.id}"))
+                continue
+            party = parties.get(code)
+            if party is None:
+                continue
+            known = party.scheme.ids()
+            problems.extend(
+                (where, f"unknown level {level_id!r} of {code}; known: {', '.join(known)}")
+                for level_id in level_ids
+                if level_id not in known
+            )
     return problems
 
 

@@ -3,7 +3,8 @@
 A :class:`Plan` lists a route's checks (:mod:`pactshare.domain.checks`) in the order its
 reasons are given: those that run on every route, then those that need the equivalence row.
 :func:`evaluate` runs them on a :class:`~pactshare.domain.checks.Draft`; a route is viable
-only if it has hops and no check denied it (fail closed).
+only if it has hops and no check denied it (fail closed). Every route reads its agreement's
+terms in force at the decision's instant (R-AMD-1, :meth:`~pactshare.domain.checks.Facts.terms`).
 """
 
 from __future__ import annotations
@@ -108,10 +109,8 @@ _HUB_RELEASE = Plan(
 
 def direct(facts: Facts, agreement: Agreement, sender: str, level_id: str) -> Route:
     """``sender`` (holding the item at ``level_id``) to the recipient under a bilateral."""
-    recipient = facts.recipient.code
-    draft = Draft(
-        facts, agreement, sender, recipient, (sender, level_id), (recipient,), (recipient,)
-    )
+    recipient, terms = facts.recipient.code, facts.terms(agreement)
+    draft = Draft(facts, terms, sender, recipient, (sender, level_id), (recipient,), (recipient,))
     return evaluate(_DIRECT, draft)
 
 
@@ -122,7 +121,7 @@ def hub_leg(facts: Facts, arrangement: Agreement) -> Route:
     hub_releases = sender == arrangement.hub and originator != sender
     draft = Draft(
         facts,
-        arrangement,
+        facts.terms(arrangement),
         sender,
         recipient,
         classified=(originator, facts.level.id),
@@ -138,7 +137,7 @@ def relay(facts: Facts, arrangement: Agreement) -> Route:
     originator, recipient, hub = facts.originator.code, facts.recipient.code, arrangement.hub or ""
     draft = Draft(
         facts,
-        arrangement,
+        facts.terms(arrangement),
         originator,
         recipient,
         classified=(originator, facts.level.id),

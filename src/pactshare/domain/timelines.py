@@ -1,7 +1,8 @@
 """What the decision engine needs of an agreement at an instant, looked up in O(log events).
 
-An agreement's status, its scheduled end and the notes a decision cites change only at event
-instants and at the termination instants those events schedule (see :mod:`timeline`). So each
+An agreement's status, its terms in force (R-AMD-1), its scheduled end and the notes a
+decision cites change only at event instants and at the termination instants those events
+schedule (see :mod:`timeline`). So each
 (agreement, interpretation) is compiled once into sorted UTC breakpoints with one snapshot per
 segment (a :class:`Timeline`), and a decision finds its segment by bisection instead of
 replaying the events — and never walks days or years.
@@ -33,9 +34,10 @@ __all__ = ["Snapshot", "Timeline", "compile_timeline", "compute_snapshot"]
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One agreement at one instant: status, scheduled (or past) end, and the notes every
-    decision that looks at the agreement cites (interpretation notes, a legal-status
-    conflict between the profiles, R-STATE-3)."""
+    """One agreement at one instant: the agreement with the terms in force then (R-AMD-1:
+    :meth:`~pactshare.domain.agreements.Agreement.as_of`), status, scheduled (or past) end,
+    and the notes every decision that looks at the agreement cites (interpretation notes, a
+    legal-status conflict between the profiles, R-STATE-3)."""
 
     agreement: Agreement
     status: Status
@@ -68,7 +70,8 @@ def compute_snapshot(
                 )
             )
     notes.extend(_disputes(agreement, at))
-    return Snapshot(agreement, report.status, report.terminates_at, tuple(notes))
+    terms = agreement.as_of(at)
+    return Snapshot(terms, report.status, report.terminates_at, tuple(notes))
 
 
 def _disputes(agreement: Agreement, at: datetime) -> list[Reason]:

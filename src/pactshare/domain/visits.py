@@ -91,8 +91,10 @@ def request_problems(
     visit: Visit, agreement: Agreement, visiting: Party, host: Party
 ) -> tuple[Reason, ...]:
     """Why this request may not be made (empty: it may), each reason naming its rule; checked
-    at the instant it was signed, by the requester and again by the host."""
+    at the instant it was signed, by the requester and again by the host, against the terms
+    in force then (R-AMD-1)."""
     rule, at = visit.kind.rule, visit.issued_at
+    agreement = agreement.as_of(at)
     problems: list[Reason] = []
     if visit.visiting == visit.host:
         problems.append(_deny(rule, f"{visit.visiting} cannot visit itself"))

@@ -126,7 +126,8 @@ def apply_reclassification_notice(node: Node, notice: Any, *, where: str) -> Rem
         row = item_row(tx, item_id)
         registry = node.registry(tx)
         agreement = registry.agreement(row.received_under) if row.received_under else None
-        equivalent = agreement.row_of(party_code, str(body["to"])) if agreement else None
+        terms = agreement.as_of(now) if agreement else None  # in force now (R-AMD-1)
+        equivalent = terms.row_of(party_code, str(body["to"])) if terms else None
         level_id = equivalent.marking_level(node.party_code) if equivalent else None
         if equivalent is None or level_id is None:
             under = row.received_under

@@ -33,13 +33,21 @@ from tests.strategies import registries, scenarios
 def _cedar_allows(
     registry: Registry, interpretation: Interpretation, pairs: list[tuple[datetime, Request]]
 ) -> list[tuple[Decision, bool, str]]:
-    first = pairs[0][0]
-    export = export_registry(registry, first, interpretation)
-    policies = cedarpy.PolicySet.from_str(export.policies)
-    base = cedarpy.Entities.from_json_str(json.dumps(export.entities))
-    known = {(e["uid"]["type"], e["uid"]["id"]) for e in export.entities}
+    exports: list[tuple[Registry, cedarpy.PolicySet, cedarpy.Entities, set[tuple[str, str]]]] = []
     results = []
     for index, (at, request) in enumerate(pairs):
+        terms = registry.as_of(at)  # an export holds the terms in force at one instant (R-AMD-1)
+        found = next((e for e in exports if e[0] == terms), None)
+        if found is None:
+            export = export_registry(registry, at, interpretation)
+            found = (
+                terms,
+                cedarpy.PolicySet.from_str(export.policies),
+                cedarpy.Entities.from_json_str(json.dumps(export.entities)),
+                {(e["uid"]["type"], e["uid"]["id"]) for e in export.entities},
+            )
+            exports.append(found)
+        _, policies, base, known = found
         ours = decide(request, registry, at, interpretation)
         translated = cedar_request(
             request,

@@ -21,7 +21,7 @@ import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pactshare.domain import Outcome, Registry, decide
+from pactshare.domain import Amendment, Event, EventKind, Outcome, Registry, decide
 from pactshare.domain.timelines import compile_timeline
 from pactshare.domain.topics import TopicVocabulary
 from pactshare.limits import EARLIEST, LATEST
@@ -48,6 +48,26 @@ for _bilateral in ("gsomia-usa-kor-1987", "gsomia-usa-jpn-2007"):
         replace(REFERENCE.agreement(_bilateral), third_party_release_needs_approval=False)
     )
 _VOCABULARY = TopicVocabulary({topic: topic for topic in TOPICS})
+# R-AMD-1: GSOMIA amended in 2024 to missile topics and its SECRET row only, then in 2025 to
+# two-year terms with a 30-day notice: three epochs of terms.
+_GSOMIA = REFERENCE.agreement("gsomia-kor-jpn-2016")
+AMENDED = REFERENCE.with_agreement(
+    _GSOMIA.with_event(
+        Event(
+            "narrowed-2024",
+            EventKind.AMENDMENT,
+            datetime(2024, 3, 1, tzinfo=ZoneInfo("Asia/Seoul")),
+            amendment=Amendment(equivalence=_GSOMIA.equivalence[:1], scope=("dprk-missile",)),
+        )
+    ).with_event(
+        Event(
+            "longer-2025",
+            EventKind.AMENDMENT,
+            datetime(2025, 3, 1, tzinfo=ZoneInfo("Asia/Seoul")),
+            amendment=Amendment(term_years=2, notice_days=30),
+        )
+    )
+)
 
 HopKey = tuple[str, str, str, str]
 
@@ -112,7 +132,7 @@ def _agree(
 @settings(max_examples=examples(150, 60))
 def test_the_translation_gives_the_engines_outcome_and_viable_routes(data: st.DataObject) -> None:
     registry: Registry = data.draw(
-        st.sampled_from((REFERENCE, WITHOUT_SUSPENSION, WITHOUT_THIRD_PARTY_RULE))
+        st.sampled_from((REFERENCE, WITHOUT_SUSPENSION, WITHOUT_THIRD_PARTY_RULE, AMENDED))
         | registries().map(lambda drawn: replace(drawn, topics=_VOCABULARY)),
         label="registry",
     )

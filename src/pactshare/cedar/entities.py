@@ -161,12 +161,14 @@ class CedarExport:
 def export_registry(
     registry: Registry, at: datetime, interpretation: Interpretation
 ) -> CedarExport:
-    """Translate ``registry`` with the statuses at ``at`` into Cedar."""
+    """Translate ``registry`` with the terms in force at ``at`` (R-AMD-1) and the statuses at
+    ``at`` into Cedar."""
+    terms = registry.as_of(at)
     return CedarExport(
-        policies=policy_text(registry),
-        policy_set=policy_set_json(registry),
-        schema=schema_text(registry),
-        entities=registry_entities(registry),
+        policies=policy_text(terms),
+        policy_set=policy_set_json(terms),
+        schema=schema_text(terms),
+        entities=registry_entities(terms),
         context={
             "at": at.isoformat(),
             "interpretation": {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from types import MappingProxyType
 
 from pactshare.domain.agreements import Agreement, AgreementKind, EquivalenceRow
@@ -176,6 +177,14 @@ class Registry:
             for agreement in self.agreements.values()
             if agreement.kind is AgreementKind.HUB and set(members) <= set(agreement.parties)
         )
+
+    def as_of(self, at: datetime) -> Registry:
+        """The registry with each agreement's terms in force at instant ``at`` (R-AMD-1), for
+        a translation that has no clock (the Cedar export). Itself when nothing is amended."""
+        if not any(agreement.amended for agreement in self.agreements.values()):
+            return self
+        terms = {key: agreement.as_of(at) for key, agreement in self.agreements.items()}
+        return replace(self, agreements=terms)
 
     def with_agreement(self, agreement: Agreement) -> Registry:
         """The same registry with one agreement replaced (a what-if)."""

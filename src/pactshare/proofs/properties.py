@@ -189,25 +189,27 @@ def _marked_below(translation: Translation, case: Case) -> Iterator[_Violation]:
 
 
 def _outside_scope(translation: Translation, case: Case) -> Iterator[_Violation]:
-    """R-TISA-2, R-DEF-1: no agreement carries an item with a topic outside its scope (for
-    TISA, the rulebook's)."""
+    """R-TISA-2, R-DEF-1: no agreement carries an item with a topic outside its scope in
+    force (R-AMD-1; for TISA, the rulebook's)."""
     symbols = translation.symbols
     for agreement in translation.registry.agreements.values():
-        scope = RULEBOOK_SCOPES.get(agreement.id, agreement.scope)
-        outside = [topic for topic in symbols.topics if not covers(scope, topic)]
-        if not outside:
+        pieces = []
+        for window, terms in translation.epochs:
+            scope = RULEBOOK_SCOPES.get(agreement.id, terms.agreement(agreement.id).scope)
+            outside = [topic for topic in symbols.topics if not covers(scope, topic)]
+            if outside:
+                any_outside = z3.Or(*(symbols.topics[topic] for topic in outside))
+                pieces.append(any_outside if window is None else z3.And(window, any_outside))
+        if not pieces:
             continue
 
-        def carried(
-            decision: Decision,
-            request: Request,
-            under: str = agreement.id,
-            scope: tuple[str, ...] = scope,
-        ) -> bool:
+        def carried(decision: Decision, request: Request, under: str = agreement.id) -> bool:
+            terms = translation.registry.agreement(under).as_of(decision.at)
+            scope = RULEBOOK_SCOPES.get(under, terms.scope)
             used = any(hop.agreement == under for hops in _viable_hops(decision) for hop in hops)
             return used and any(not covers(scope, topic) for topic in request.topics)
 
-        any_outside = z3.Or(*(symbols.topics[topic] for topic in outside))
+        any_outside = z3.Or(*pieces)
         for route in translation.routes(case):
             if route.under(agreement.id) and not route.returning:
                 formula = z3.And(any_outside, route.viable)

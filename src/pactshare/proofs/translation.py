@@ -8,7 +8,10 @@ true means unrestricted) and whether the originator's written approval of a rele
 recipient is in effect at ``t``. What is finite is enumerated (:class:`Case`): originator,
 holder, recipient and the originator's level. An agreement's status is piecewise constant
 over instants (its timeline's breakpoints, :func:`~pactshare.domain.timelines.compile_timeline`),
-so "in force at ``t``" is a disjunction of intervals.
+so "in force at ``t``" is a disjunction of intervals. The terms are piecewise constant too
+(R-AMD-1): the instants of the registry's amendments with terms cut time into epochs, each
+translated with the terms in force in it (:meth:`~pactshare.domain.Registry.as_of`), and a
+route of an epoch is viable only within it.
 
 The routes mirror :mod:`pactshare.domain.routes` and :mod:`pactshare.domain.onward` check by
 check; ``tests/properties/test_proofs_differential.py`` ties them to ``decide`` on random
@@ -147,7 +150,8 @@ class Translation:
         self._allows: dict[str, Formula] = {}
         self._routes: dict[Case, list[SymbolicRoute]] = {}
         self._ended: list[tuple[Agreement, Formula]] | None = None
-        self._scopes: dict[str, Formula] = {}
+        self._scopes: dict[tuple[str, tuple[str, ...]], Formula] = {}
+        self.epochs = _epochs(registry, symbols.t)
         self._receivers: dict[tuple[str, ...], Formula] = {}
 
     def cases(self) -> list[Case]:
@@ -215,16 +219,25 @@ class Translation:
         return self._ended
 
     def routes(self, case: Case) -> list[SymbolicRoute]:
-        """The routes ``decide`` weighs for the case (those with an equivalence row)."""
+        """The routes ``decide`` weighs for the case (those with an equivalence row), epoch
+        by epoch of the terms (R-AMD-1)."""
         found = self._routes.get(case)
         if found is None:
-            found = self._routes[case] = self._weigh(case)
+            found = []
+            for window, terms in self.epochs:
+                for route in self._weigh(case, terms):
+                    if window is not None:
+                        viable = z3.And(window, route.viable)
+                        route = SymbolicRoute(route.hops, viable, route.returning)  # noqa: PLW2901
+                    found.append(route)
+            self._routes[case] = found
         return found
 
-    def _weigh(self, case: Case) -> list[SymbolicRoute]:
-        registry, holder, recipient = self.registry, case.holder, case.recipient
+    def _weigh(self, case: Case, registry: Registry) -> list[SymbolicRoute]:
+        """The routes of ``case`` under the terms of ``registry`` (one epoch's)."""
+        holder, recipient = case.holder, case.recipient
         if holder != case.originator:
-            return self._onward(case)
+            return self._onward(case, registry)
         found: list[SymbolicRoute | None] = [
             self._direct(case, agreement, holder, case.level)
             for agreement in registry.bilaterals(holder, recipient)
@@ -240,7 +253,8 @@ class Translation:
 
     def _scope(self, agreement: Agreement) -> Formula:
         """R-DEF-1, R-TISA-2: no topic of the item outside the scope."""
-        found = self._scopes.get(agreement.id)
+        key = (agreement.id, agreement.scope)
+        found = self._scopes.get(key)
         if found is None:
             outside = [
                 has
@@ -248,7 +262,7 @@ class Translation:
                 if not covers(agreement.scope, topic)
             ]
             found = z3.Not(z3.Or(*outside)) if outside else z3.BoolVal(val=True)
-            self._scopes[agreement.id] = found
+            self._scopes[key] = found
         return found
 
     def _releasable(self, receivers: tuple[str, ...]) -> Formula:
@@ -336,9 +350,8 @@ class Translation:
         )
         return SymbolicRoute(hops, viable)
 
-    def _onward(self, case: Case) -> list[SymbolicRoute]:
+    def _onward(self, case: Case, registry: Registry) -> list[SymbolicRoute]:
         """A holder other than the originator (R-PRO-1, R-PRO-8, R-SURV-1)."""
-        registry = self.registry
         originator, holder, recipient = case.originator, case.holder, case.recipient
         governing = (
             *registry.bilaterals(originator, holder),
@@ -379,3 +392,30 @@ class Translation:
             for route in routes
             if route is not None
         ]
+
+
+def _epochs(registry: Registry, t: Formula) -> list[tuple[Formula | None, Registry]]:
+    """The stretches of time over which no agreement's terms change (R-AMD-1), each as the
+    formula "``t`` is in it" (None: all time, when nothing is amended) and the registry with
+    the terms in force in it."""
+    starts = sorted(
+        {
+            micros(version.since)
+            for agreement in registry.agreements.values()
+            for version in agreement.versions()
+            if version.since is not None
+        }
+    )
+    if not starts:
+        return [(None, registry)]
+    bounds: list[int | None] = [None, *starts]
+    epochs: list[tuple[Formula | None, Registry]] = []
+    for index, start in enumerate(bounds):
+        end = starts[index] if index < len(starts) else None
+        window = z3.And(
+            z3.BoolVal(val=True) if start is None else t >= start,
+            z3.BoolVal(val=True) if end is None else t < end,
+        )
+        terms = registry if start is None else registry.as_of(instant(start))
+        epochs.append((window, terms))
+    return epochs

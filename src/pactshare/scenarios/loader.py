@@ -31,6 +31,7 @@ from pactshare.domain.agreements import (
     MAX_TERM_YEARS,
     Agreement,
     AgreementKind,
+    Amendment,
     EquivalenceRow,
     Event,
     EventKind,
@@ -129,6 +130,7 @@ class _EventFile(_Strict):
     at: AwareDatetime
     party: PartyCode | None = None
     source: str = ""
+    amendment: _AmendmentFile | None = None  # only on an amendment (R-AMD-1)
 
 
 class _RowFile(BaseModel):
@@ -160,6 +162,16 @@ class _RowFile(BaseModel):
                 )
             levels[code] = tuple(ids)
         return levels
+
+
+class _AmendmentFile(_Strict):
+    """The terms an amendment changes (R-AMD-1): each key it leaves out stays as it was."""
+
+    equivalence: list[_RowFile] | None = Field(default=None, min_length=1)
+    scope: list[str] | None = Field(default=None, min_length=1)
+    classification_cap: str | None = None
+    term_years: int | None = Field(default=None, ge=1, le=MAX_TERM_YEARS)
+    notice_days: int | None = Field(default=None, ge=0, le=MAX_NOTICE_DAYS)
 
 
 class _AgreementFile(_Strict):
@@ -302,10 +314,7 @@ def _party(spec: _PartyFile, name: str) -> Party:
 
 
 def _agreement(spec: _AgreementFile, name: str) -> Agreement:
-    rows = []
-    for index, row in enumerate(spec.equivalence):
-        with _placed(name, f"agreement.equivalence[{index}]"):
-            rows.append(EquivalenceRow(label=row.label, levels=row.levels()))
+    rows = _rows(spec.equivalence, name, "agreement.equivalence")
     with _placed(name, "agreement.terms"):
         terms = Terms(
             timezone=spec.terms.timezone,
@@ -329,12 +338,37 @@ def _agreement(spec: _AgreementFile, name: str) -> Agreement:
             classification_cap=spec.classification_cap,
             terms=terms,
             articles=spec.articles,
-            equivalence=tuple(rows),
-            events=tuple(
-                Event(id=e.id, kind=e.kind, at=e.at, party=e.party, source=e.source)
-                for e in spec.events
-            ),
+            equivalence=rows,
+            events=tuple(_event(event, name, index) for index, event in enumerate(spec.events)),
         )
+
+
+def _rows(spec: list[_RowFile], name: str, key: str) -> tuple[EquivalenceRow, ...]:
+    rows = []
+    for index, row in enumerate(spec):
+        with _placed(name, f"{key}[{index}]"):
+            rows.append(EquivalenceRow(label=row.label, levels=row.levels()))
+    return tuple(rows)
+
+
+def _event(spec: _EventFile, name: str, index: int) -> Event:
+    key = f"agreement.events[{index}]"
+    change = None
+    if spec.amendment is not None:
+        terms = spec.amendment
+        rows = terms.equivalence
+        with _placed(name, f"{key}.amendment"):
+            change = Amendment(
+                equivalence=None
+                if rows is None
+                else _rows(rows, name, f"{key}.amendment.equivalence"),
+                scope=None if terms.scope is None else tuple(terms.scope),
+                classification_cap=terms.classification_cap,
+                term_years=terms.term_years,
+                notice_days=terms.notice_days,
+            )
+    with _placed(name, key):
+        return Event(spec.id, spec.kind, spec.at, spec.party, spec.source, change)
 
 
 def _instrument(spec: _InstrumentFile, name: str) -> Instrument:

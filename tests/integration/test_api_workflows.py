@@ -139,6 +139,24 @@ def test_a_note_given_by_the_officer_changes_the_status_and_is_queued(live: Live
     assert [tuple(r) for r in queued] == [("note", "JPN")]
 
 
+def test_an_amendment_proposed_by_the_officer_carries_its_terms_signed(live: LiveNode) -> None:
+    """R-AMD-1: the note signs the new terms; terms that do not fit the agreement are a 400
+    naming the key inside the amendment, and nothing is recorded."""
+    base = f"/api/v1/agreements/{GSOMIA}/notes"
+    with live.client("officer") as http:
+        note = http.post(base, json={"kind": "amendment", "amendment": {"scope": ["dprk-missile"]}})
+        bad = http.post(base, json={"kind": "amendment", "amendment": {"scope": ["dprk-missle"]}})
+        wrong = http.post(base, json={"kind": "dispute", "amendment": {"notice_days": 1}})
+        malformed = http.post(base, json={"kind": "amendment", "amendment": {"scope": 1}})
+        listed = http.get(base).json()
+    assert note.status_code == 201, note.text
+    assert note.json()["body"]["event"]["amendment"] == {"scope": ["dprk-missile"]}
+    assert (bad.status_code, wrong.status_code, malformed.status_code) == (400, 400, 400)
+    assert "amendment.scope[0]: unknown topic" in bad.text
+    assert "amendment.scope" in malformed.text
+    assert [n["kind"] for n in listed].count("amendment") == 1
+
+
 def test_the_auditor_signs_proves_and_verifies(live: LiveNode) -> None:
     live.register()
     with live.client("auditor") as http:

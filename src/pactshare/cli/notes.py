@@ -31,18 +31,27 @@ def note_give(
         str | None, typer.Option("--effective", help="When it takes effect (default: now).")
     ] = None,
     source: Annotated[str, typer.Option("--source", help="What the note says.")] = "",
+    terms: Annotated[
+        Path | None,
+        typer.Option(
+            "--terms", help="An amendment's new terms: a TOML file with one [amendment] table."
+        ),
+    ] = None,
     home: HomeOpt = None,
     output: OutputOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Give a note as this node's party (a notice, or the proposal of a joint event); it is
-    recorded here and queued for the other parties."""
+    recorded here and queued for the other parties. A proposed amendment may carry the terms
+    it changes (--terms, R-AMD-1): they take effect at its instant once every party accepted."""
     from pactshare.node.notes import give_note  # noqa: PLC0415 - loaded when used
+    from pactshare.scenarios import read_amendment  # noqa: PLC0415 - loaded when used
 
     node = open_node(home)
     when = parse_instant(effective, what="--effective") if effective else None
+    change = read_amendment(terms) if terms is not None else None
     emit_document(
-        give_note(node, agreement, kind, effective=when, source=source),
+        give_note(node, agreement, kind, effective=when, source=source, terms=change),
         output,
         "note",
         as_json=as_json,

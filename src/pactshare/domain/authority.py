@@ -25,7 +25,7 @@ the engine sees, and says for each note what state it is in and why.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -212,7 +212,7 @@ def settle(
     current = agreement
     for when, proposal in timed:
         given = proposal.event
-        event = Event(given.id, given.kind, when, given.party, given.source)
+        event = replace(given, at=when)  # with the terms an amendment carries (R-AMD-1)
         why = None if proposal.joint else authority_problem(current, event)
         if why is None:
             try:

@@ -9,12 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pactshare.domain.agreements import Agreement
+from pactshare.domain.agreements import Agreement, Amendment, EquivalenceRow
 from pactshare.domain.decision import Consent, Decision, Hop, Reason, Route
 from pactshare.domain.lifecycle import StatusReport
 from pactshare.domain.timeline import Band
 
-__all__ = ["agreement_json", "band_json", "decision_json", "iso", "status_json"]
+__all__ = [
+    "agreement_json",
+    "amendment_json",
+    "band_json",
+    "decision_json",
+    "iso",
+    "status_json",
+]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -140,7 +147,27 @@ def agreement_json(agreement: Agreement) -> dict[str, Any]:
         ],
         "events": [
             {"id": e.id, "kind": e.kind.value, "party": e.party, "at": e.at.isoformat(),
-             "source": e.source}
+             "source": e.source,
+             "amendment": amendment_json(e.amendment) if e.amendment else None}
             for e in agreement.events
         ],
     }  # fmt: skip
+
+
+def _row(row: EquivalenceRow) -> dict[str, Any]:
+    return {"label": row.label, **{party: list(ids) for party, ids in row.levels.items()}}
+
+
+def amendment_json(change: Amendment) -> dict[str, Any]:
+    """An amendment's terms (R-AMD-1) in the shape of an agreement file's
+    ``[agreement.events.amendment]`` table: only the terms it changes."""
+    values: dict[str, Any] = {
+        "equivalence": None
+        if change.equivalence is None
+        else [_row(r) for r in change.equivalence],
+        "scope": None if change.scope is None else list(change.scope),
+        "classification_cap": change.classification_cap,
+        "term_years": change.term_years,
+        "notice_days": change.notice_days,
+    }
+    return {key: value for key, value in values.items() if value is not None}

@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from pactshare.domain import Event, EventKind, Registry, parse_instant
+from pactshare.domain import Amendment, Event, EventKind, Registry, parse_instant
 from pactshare.domain.authority import Answer, Proposal, Settled, settle
-from pactshare.errors import InputError
-from pactshare.scenarios import Source, registry_from_sources
+from pactshare.domain.registry import agreement_problems
+from pactshare.errors import InputError, InvariantError, PackageError, ScenarioError, StorageError
+from pactshare.scenarios import Source, amendment_from_data, registry_from_sources
 from pactshare.store.schema import (
     agreement_events,
     event_answers,
@@ -27,10 +28,12 @@ from pactshare.store.schema import (
 )
 
 __all__ = [
+    "amendment_problem",
     "bump",
     "install_sources",
     "load_registry",
     "load_settled",
+    "note_terms",
     "record_event",
     "version",
 ]
@@ -87,7 +90,11 @@ def _proposals(tx: Connection) -> dict[str, list[Proposal]]:
         )
     result: dict[str, list[Proposal]] = {}
     for row in tx.execute(select(agreement_events).order_by(agreement_events.c.at)):
-        event = Event(row.id, EventKind(row.kind), row.at, row.party, row.source)
+        try:
+            terms = note_terms(row.note, where=f"stored note {row.id}")
+        except PackageError as exc:  # checked when recorded: only a changed database gets here
+            raise StorageError(str(exc)) from exc
+        event = Event(row.id, EventKind(row.kind), row.at, row.party, row.source, terms)
         result.setdefault(row.agreement_id, []).append(
             Proposal(
                 row.agreement_id,
@@ -109,28 +116,75 @@ def _issued_at(note: Any, fallback: datetime) -> datetime:
 
 
 def load_settled(tx: Connection) -> tuple[Registry, dict[str, tuple[Settled, ...]]]:
-    """The registry as this node knows it, and every note's state, by agreement."""
+    """The registry as this node knows it, and every note's state, by agreement. The local
+    caps come first: an amendment a note carries that the local cap does not fit (its table
+    drops the cap's row) is ignored here, and says why."""
     files = tx.execute(select(scenario_files.c.name, scenario_files.c.text).order_by("name"))
-    registry = registry_from_sources(Source(name, text) for name, text in files)
+    registry = _with_local_caps(
+        tx, registry_from_sources(Source(name, text) for name, text in files)
+    )
     states: dict[str, tuple[Settled, ...]] = {}
     for agreement_id, proposals in _proposals(tx).items():
         agreement, states[agreement_id] = settle(registry.agreement(agreement_id), proposals)
         registry = registry.with_agreement(agreement)
-    return _with_local_caps(tx, registry), states
+    return registry, states
 
 
 def _with_local_caps(tx: Connection, registry: Registry) -> Registry:
     """``registry`` with each agreement's latest local classification cap (AT-26, set by an
-    officer: :mod:`pactshare.node.local_policy`) in place of its file's."""
+    officer: :mod:`pactshare.node.local_policy`) in place of its file's and of any
+    amendment's (R-AMD-1), in every version of the terms."""
     caps: dict[str, str | None] = {}
     query = select(local_policies.c.agreement_id, local_policies.c.classification_cap)
     for row in tx.execute(query.order_by(local_policies.c.id)):
         caps[row.agreement_id] = row.classification_cap
     for agreement_id, cap in caps.items():
         agreement = registry.agreements.get(agreement_id)
-        if agreement is not None and agreement.classification_cap != cap:
-            registry = registry.with_agreement(replace(agreement, classification_cap=cap))
+        if agreement is not None:
+            local = replace(agreement, classification_cap=cap, cap_is_local=True)
+            registry = registry.with_agreement(local)
     return registry
+
+
+def note_terms(note: Any, *, where: str) -> Amendment | None:
+    """The terms a note's event carries (R-AMD-1), checked; None if it carries none.
+    PackageError if they are malformed."""
+    try:
+        raw = note["body"]["event"].get("amendment")
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise PackageError(f"{where}: malformed note ({exc})") from exc
+    if raw is None:
+        return None
+    try:
+        return amendment_from_data(raw, name=where)
+    except ScenarioError as exc:
+        raise PackageError(f"{where}: malformed note ({exc})") from exc
+
+
+def amendment_problem(registry: Registry, agreement_id: str, event: Event) -> str | None:
+    """Why the terms ``event`` carries cannot amend ``agreement_id`` as this node knows it
+    (its invariants, its parties' levels, the topic vocabulary, the local cap), with the key
+    path inside the amendment; None if they can (or it carries none)."""
+    if event.amendment is None:
+        return None
+    try:
+        amended = registry.agreement(agreement_id).with_event(event)
+    except InvariantError as exc:
+        return _in_note(exc.key or "", str(exc))
+    index = next(i for i, e in enumerate(amended.events) if e.id == event.id)
+    mine = f"events[{index}]."
+    for key, problem in agreement_problems(
+        amended, registry.parties, registry.agreements, registry.topics
+    ):
+        if key.startswith(mine):
+            return _in_note(key, problem)
+    return None
+
+
+def _in_note(key: str, problem: str) -> str:
+    """A problem with the key path an amendment has in a note (``amendment.scope[0]``)."""
+    where = key.split("].", 1)[1] if key.startswith("events[") and "]." in key else key
+    return f"{where}: {problem}" if where else problem
 
 
 def load_registry(tx: Connection) -> Registry:

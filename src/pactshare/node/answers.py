@@ -28,7 +28,7 @@ from pactshare.domain import parse_instant
 from pactshare.domain.authority import TOLERANCE, EventState, Settled
 from pactshare.errors import InputError, NotFoundError, PackageError, RefusedError
 from pactshare.node import journal
-from pactshare.node.agreements import bump
+from pactshare.node.agreements import amendment_problem, bump
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.outbox import queue_message
 from pactshare.node.service import Node
@@ -148,6 +148,9 @@ def _answer(
     with node.db.atomic() as tx:
         settled, note, parties = _find(node, tx, agreement_id, event_id)
         why = _refusal(settled, party, parties, accepting=accepted)
+        if why is None and accepted:  # the terms must still fit the agreement here (R-AMD-1)
+            registry = node.registry(tx)
+            why = amendment_problem(registry, agreement_id, settled.proposal.event)
         if why is not None:
             raise RefusedError(f"{agreement_id}: {party} cannot answer {event_id}", reasons=(why,))
         body = {

@@ -73,7 +73,7 @@ def set_cap(node: Node, agreement_id: str, cap: str, *, reason: str, by: str | N
         registry = node.registry(tx)
         agreement = registry.agreement(agreement_id)
         try:
-            replace(agreement, classification_cap=wanted)
+            replace(agreement, classification_cap=wanted, cap_is_local=True)  # every version
         except InvariantError as exc:
             labels = ", ".join(row.label for row in agreement.equivalence)
             raise InputError(f"cap: {exc}; the labels of {agreement_id}: {labels}") from exc

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pactshare.audit import EntryKind
-from pactshare.domain import Event, EventKind, parse_instant
+from pactshare.domain import Amendment, Event, EventKind, parse_instant
 from pactshare.domain.authority import (
     JOINT_KINDS,
     EventState,
@@ -31,10 +31,11 @@ from pactshare.domain.authority import (
     authority_problem,
     timing_problem,
 )
-from pactshare.errors import InputError, PackageError, RefusedError
+from pactshare.domain.wire import amendment_json
+from pactshare.errors import InputError, InvariantError, PackageError, RefusedError
 from pactshare.limits import check_id
 from pactshare.node import journal
-from pactshare.node.agreements import record_event
+from pactshare.node.agreements import amendment_problem, note_terms, record_event
 from pactshare.node.answers import (
     ACCEPTANCE,
     REJECTION,
@@ -86,12 +87,16 @@ def give_note(
     *,
     effective: datetime | None = None,
     source: str = "",
+    terms: Amendment | None = None,
 ) -> dict[str, Any]:
     """Give a note as this node's party (a notice, or a proposal of a joint event): record it
     and queue it for the other parties. Refused if it is backdated, or if this party may not
-    give that notice now under any interpretation."""
+    give that notice now under any interpretation. A proposed amendment may carry the
+    ``terms`` it changes (R-AMD-1), signed with the note and checked against the agreement."""
     now = node.now()
     event_kind = _event_kind(kind)
+    if terms is not None and event_kind is not EventKind.AMENDMENT:
+        raise InputError(f"--terms: only an amendment carries terms, not a {event_kind.value}")
     party = node.party_code
     when = effective or now
     late = timing_problem(when, now, now)
@@ -106,24 +111,27 @@ def give_note(
         when,
         party,
         source or f"note by {party}",
+        terms,
     )
-    body = {
-        "agreement": agreement_id,
-        "event": {
-            "id": event.id,
-            "kind": event.kind.value,
-            "party": party,
-            "at": event.at.isoformat(),
-            "source": event.source,
-        },
-        "issued_at": now.isoformat(),
+    described: dict[str, Any] = {
+        "id": event.id,
+        "kind": event.kind.value,
+        "party": party,
+        "at": event.at.isoformat(),
+        "source": event.source,
     }
+    if terms is not None:
+        described["amendment"] = amendment_json(terms)
+    body = {"agreement": agreement_id, "event": described, "issued_at": now.isoformat()}
     note = sign_document(KIND, body, node.keys)
     with node.db.atomic() as tx:
         registry = node.registry(tx)
         agreement = registry.agreement(agreement_id)
         if party not in agreement.parties:
             raise InputError(f"{party} is not a party to {agreement_id}")
+        why = amendment_problem(registry, agreement_id, event)
+        if why is not None:
+            raise InputError(f"--terms: {why}")
         if event_kind not in JOINT_KINDS:
             counted = Event(event.id, event.kind, max(when, now, key=_utc), party, event.source)
             why = authority_problem(agreement, counted)
@@ -224,10 +232,11 @@ def _parse(note: Any, directory: Any, where: str) -> tuple[str, str, Event, date
             parse_instant(when, what=f"{where}: event.at"),
             acting,
             source,
+            note_terms(note, where=where),  # R-AMD-1: the terms are signed with the note
         )
         agreement_id, issued = strings(body, "agreement", "issued_at")
         issued_at = parse_instant(issued, what=f"{where}: issued_at")
-    except (KeyError, TypeError, ValueError, InputError) as exc:
+    except (KeyError, TypeError, ValueError, InputError, InvariantError) as exc:
         raise PackageError(f"{where}: malformed note ({exc})") from exc
     if event.party != party:
         raise PackageError(f"{where}: signed by {party} but acts for {event.party}")
@@ -265,6 +274,10 @@ def record_note(
         registry = node.registry(tx)
         if party == node.party_code:
             raise PackageError(f"{where}: a note of our own party comes from us, not a peer")
+        if agreement_id in registry.agreements:
+            why = amendment_problem(registry, agreement_id, event)
+            if why is not None:
+                raise RefusedError(f"{where}: note {event.id} refused", reasons=(why,))
         record_event(
             tx,
             registry,

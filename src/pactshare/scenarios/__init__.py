@@ -3,9 +3,19 @@
 from pactshare.scenarios.loader import (
     REFERENCE_DIR,
     Source,
+    amendment_from_data,
     load_registry,
+    read_amendment,
     read_sources,
     registry_from_sources,
 )
 
-__all__ = ["REFERENCE_DIR", "Source", "load_registry", "read_sources", "registry_from_sources"]
+__all__ = [
+    "REFERENCE_DIR",
+    "Source",
+    "amendment_from_data",
+    "load_registry",
+    "read_amendment",
+    "read_sources",
+    "registry_from_sources",
+]

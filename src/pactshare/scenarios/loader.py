@@ -53,7 +53,15 @@ from pactshare.errors import InputError, InvariantError, ScenarioError
 from pactshare.files import read_regular
 from pactshare.limits import MAX_SCENARIO_FILE, check_instant, parse_toml
 
-__all__ = ["REFERENCE_DIR", "Source", "load_registry", "read_sources", "registry_from_sources"]
+__all__ = [
+    "REFERENCE_DIR",
+    "Source",
+    "amendment_from_data",
+    "load_registry",
+    "read_amendment",
+    "read_sources",
+    "registry_from_sources",
+]
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
 
@@ -170,8 +178,8 @@ class _AmendmentFile(_Strict):
     equivalence: list[_RowFile] | None = Field(default=None, min_length=1)
     scope: list[str] | None = Field(default=None, min_length=1)
     classification_cap: str | None = None
-    term_years: int | None = Field(default=None, ge=1, le=MAX_TERM_YEARS)
-    notice_days: int | None = Field(default=None, ge=0, le=MAX_NOTICE_DAYS)
+    term_years: int | None = Field(default=None, ge=1, le=MAX_TERM_YEARS, strict=True)
+    notice_days: int | None = Field(default=None, ge=0, le=MAX_NOTICE_DAYS, strict=True)
 
 
 class _AgreementFile(_Strict):
@@ -239,11 +247,7 @@ def _parse(name: str, text: str) -> _File:
     try:
         parsed = _File.model_validate(raw)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        raise ScenarioError(message, file=name, key=_key_path(error["loc"])) from exc
+        raise _invalid(exc, name) from exc
     tables = [parsed.party, parsed.agreement, parsed.topics, parsed.instrument]
     if sum(table is not None for table in tables) != 1:
         raise ScenarioError(
@@ -252,6 +256,15 @@ def _parse(name: str, text: str) -> _File:
             file=name,
         )
     return parsed
+
+
+def _invalid(exc: ValidationError, name: str, prefix: tuple[str, ...] = ()) -> ScenarioError:
+    """The first problem pydantic found, with its key path."""
+    error = exc.errors()[0]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    return ScenarioError(message, file=name, key=_key_path((*prefix, *error["loc"])))
 
 
 @contextmanager
@@ -355,20 +368,49 @@ def _event(spec: _EventFile, name: str, index: int) -> Event:
     key = f"agreement.events[{index}]"
     change = None
     if spec.amendment is not None:
-        terms = spec.amendment
-        rows = terms.equivalence
-        with _placed(name, f"{key}.amendment"):
-            change = Amendment(
-                equivalence=None
-                if rows is None
-                else _rows(rows, name, f"{key}.amendment.equivalence"),
-                scope=None if terms.scope is None else tuple(terms.scope),
-                classification_cap=terms.classification_cap,
-                term_years=terms.term_years,
-                notice_days=terms.notice_days,
-            )
+        change = _amendment(spec.amendment, name, f"{key}.amendment")
     with _placed(name, key):
         return Event(spec.id, spec.kind, spec.at, spec.party, spec.source, change)
+
+
+def _amendment(spec: _AmendmentFile, name: str, key: str) -> Amendment:
+    rows = None if spec.equivalence is None else _rows(spec.equivalence, name, f"{key}.equivalence")
+    with _placed(name, key):
+        return Amendment(
+            equivalence=rows,
+            scope=None if spec.scope is None else tuple(spec.scope),
+            classification_cap=spec.classification_cap,
+            term_years=spec.term_years,
+            notice_days=spec.notice_days,
+        )
+
+
+def amendment_from_data(raw: object, *, name: str) -> Amendment:
+    """The terms an amendment changes (R-AMD-1) from parsed TOML or JSON: the keys of an
+    agreement file's ``[agreement.events.amendment]`` table (a diplomatic note carries them
+    as its event's ``amendment``). ScenarioError naming ``name`` and the key path
+    (``amendment.scope[0]``) if they are malformed."""
+    try:
+        spec = _AmendmentFile.model_validate(raw)
+    except ValidationError as exc:
+        raise _invalid(exc, name, ("amendment",)) from exc
+    return _amendment(spec, name, "amendment")
+
+
+def read_amendment(path: Path) -> Amendment:
+    """The terms of an amendment file: one ``[amendment]`` table with the keys of an agreement
+    file's ``[agreement.events.amendment]`` (R-AMD-1), read as strictly as agreement files."""
+    name = str(path)
+    try:
+        raw = parse_toml(_read(path), what=name)
+    except InputError as exc:
+        raise ScenarioError(str(exc).removeprefix(f"{name}: "), file=name) from exc
+    extra = sorted(set(raw) - {"amendment"})
+    if extra:
+        raise ScenarioError("unknown key", file=name, key=extra[0])
+    if "amendment" not in raw:
+        raise ScenarioError("an amendment file holds one [amendment] table", file=name)
+    return amendment_from_data(raw["amendment"], name=name)
 
 
 def _instrument(spec: _InstrumentFile, name: str) -> Instrument:

@@ -61,6 +61,9 @@ class EventOut(BaseModel):
     party: str | None
     at: str
     source: str
+    amendment: dict[str, Any] | None = Field(
+        default=None, description="The terms an amendment changes (R-AMD-1), if it carries any."
+    )
 
 
 class AgreementOut(BaseModel):

@@ -6,7 +6,7 @@ parties; the officer accepts or rejects other parties' notes; every event's stat
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -19,6 +19,7 @@ from pactshare.domain.wire import agreement_json
 from pactshare.node.answers import MAX_REASON, accept_note, reject_note
 from pactshare.node.notes import NoteRecord, give_note, list_notes
 from pactshare.node.people import PersonRecord, Role
+from pactshare.scenarios import amendment_from_data
 
 __all__ = ["router"]
 
@@ -32,6 +33,14 @@ class NoteIn(BaseModel):
         default=None, description="When the event takes effect (instant; default: now)."
     )
     source: str = Field(default="", max_length=2000, description="The note's reference.")
+    amendment: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "An amendment's new terms (R-AMD-1), as an agreement file's "
+            "[agreement.events.amendment] table: equivalence, scope, classification_cap, "
+            "term_years, notice_days (each left out stays as it was)."
+        ),
+    )
 
 
 @router.get("/agreements/{agreement_id}/events", summary="An agreement's events")
@@ -48,7 +57,12 @@ def list_events(agreement_id: str, node: NodeDep, person: CurrentPerson) -> list
 def give(agreement_id: str, body: NoteIn, node: NodeDep, person: Officer) -> SignedDocument:
     find_agreement(node, agreement_id)
     effective = parse_instant(body.effective, what="effective") if body.effective else None
-    note = give_note(node, agreement_id, body.kind.value, effective=effective, source=body.source)
+    terms = None
+    if body.amendment is not None:
+        terms = amendment_from_data(body.amendment, name="body")
+    note = give_note(
+        node, agreement_id, body.kind.value, effective=effective, source=body.source, terms=terms
+    )
     return SignedDocument.model_validate(note)
 
 

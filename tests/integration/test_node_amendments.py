@@ -1,0 +1,160 @@
+"""Amendments by mutual consent through diplomatic notes (R-AMD-1, Art. 21(2), [H]): KOR
+proposes an amendment carrying new terms, JPN accepts, and from the amendment's instant both
+copies decide under the new terms; hostile terms in a peer's note are refused on receipt.
+
+By courier (files), in process; KOR is on the backend under test, JPN on SQLite.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pactshare.domain import Amendment, Outcome, decide
+from pactshare.errors import InputError, PackageError, RefusedError, ScenarioError
+from pactshare.node.answers import accept_note
+from pactshare.node.documents import sign_document, write_document
+from pactshare.node.notes import KIND, give_note, list_notes, receive_note
+from pactshare.node.service import Node
+from pactshare.scenarios import read_amendment
+from tests.support import GSOMIA, Clock, at, kor_to_jpn, pinned_nodes
+
+TERMS = """[amendment]
+scope = ["dprk-missile"]
+notice_days = 30
+"""
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, database_url: str) -> Iterator[tuple[Node, Node, Clock]]:
+    clock = Clock(at("2024-01-10T10:00:00+09:00"))
+    made = pinned_nodes(tmp_path, clock, ("KOR", "JPN"), databases={"KOR": database_url})
+    try:
+        yield made["KOR"], made["JPN"], clock
+    finally:
+        for node in made.values():
+            node.close()
+
+
+def _carry(tmp_path: Path, document: dict[str, Any], to: Node, name: str) -> None:
+    """A courier takes ``document`` to ``to``'s node."""
+    write_document(tmp_path / name, document)
+    receive_note(to, tmp_path / name)
+
+
+def _scope(node: Node, when: str) -> tuple[str, ...]:
+    with node.db.atomic() as tx:
+        return node.registry(tx).agreement(GSOMIA).as_of(at(when)).scope
+
+
+def test_R_AMD_1_an_accepted_amendment_changes_the_terms_on_both_copies(
+    tmp_path: Path, nodes: tuple[Node, Node, Clock]
+) -> None:
+    kor, jpn, clock = nodes
+    (tmp_path / "terms.toml").write_text(TERMS, encoding="utf-8")
+    terms = read_amendment(tmp_path / "terms.toml")
+    note = give_note(kor, GSOMIA, "amendment", source="exchange of notes", terms=terms)
+    assert note["body"]["event"]["amendment"] == {"scope": ["dprk-missile"], "notice_days": 30}
+    event_id = note["body"]["event"]["id"]
+    _carry(tmp_path, note, jpn, "note.json")
+    assert _scope(kor, "2024-06-01T00:00:00+09:00") == ("*",)  # proposed: no effect yet
+    clock.now = at("2024-01-11T10:00:00+09:00")
+    _carry(tmp_path, accept_note(jpn, GSOMIA, event_id), kor, "acceptance.json")
+    for node in (kor, jpn):
+        assert _scope(node, "2024-01-11T09:59:59+09:00") == ("*",)
+        assert _scope(node, "2024-01-11T10:00:00+09:00") == ("dprk-missile",)
+        [record] = [r for r in list_notes(node, GSOMIA) if r.event_id == event_id]
+        assert record.state == "in_effect"
+        with node.db.atomic() as tx:
+            registry = node.registry(tx)
+        request = kor_to_jpn("군사 II급 비밀", "dprk-nuclear")
+        before = decide(request, registry, at("2024-01-11T09:00:00+09:00"))
+        after = decide(request, registry, at("2024-01-12T00:00:00+09:00"))
+        assert before.outcome is Outcome.ALLOWED
+        assert after.outcome is not Outcome.ALLOWED  # no longer directly under GSOMIA
+
+
+def test_R_AMD_1_terms_on_another_kind_or_outside_the_agreement_are_refused_to_the_giver(
+    nodes: tuple[Node, Node, Clock],
+) -> None:
+    kor, _, _ = nodes
+    with pytest.raises(InputError, match="only an amendment carries terms"):
+        give_note(kor, GSOMIA, "termination", terms=Amendment(notice_days=1))
+    with pytest.raises(InputError, match=r"--terms: amendment\.scope\[0\]: unknown topic"):
+        give_note(kor, GSOMIA, "amendment", terms=Amendment(scope=("dprk-missle",)))
+    with pytest.raises(InputError, match=r"amendment\.classification_cap: 'TOP'"):
+        give_note(kor, GSOMIA, "amendment", terms=Amendment(classification_cap="TOP"))
+
+
+def test_R_AMD_1_an_amendment_file_is_read_strictly(tmp_path: Path) -> None:
+    for text, key in (
+        ("[amendment]\nscope = []\n", "amendment.scope"),
+        ("[amendment]\ncolour = 1\n", "amendment.colour"),
+        ('scope = ["*"]\n', "scope"),
+        ("[amendment]\nterm_years = 1000\n", "amendment.term_years"),
+    ):
+        (tmp_path / "terms.toml").write_text(text, encoding="utf-8")
+        with pytest.raises(ScenarioError) as caught:
+            read_amendment(tmp_path / "terms.toml")
+        assert caught.value.key == key
+
+
+def _jpn_note(jpn: Node, amendment: Any, *, kind: str = "amendment") -> dict[str, Any]:
+    body = {
+        "agreement": GSOMIA,
+        "event": {
+            "id": "jpn-amendment-x",
+            "kind": kind,
+            "party": "JPN",
+            "at": "2024-01-10T10:00:00+09:00",
+            "source": "hostile",
+            "amendment": amendment,
+        },
+        "issued_at": "2024-01-10T10:00:00+09:00",
+    }
+    return sign_document(KIND, body, jpn.keys)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ({"scope": ["Bad Topic"]}, "amendment", RefusedError, "refused"),
+        ({"scope": "dprk-missile"}, "amendment", PackageError, r"amendment\.scope"),
+        ({}, "amendment", PackageError, "at least one term"),
+        ([1, 2], "amendment", PackageError, "malformed note"),
+        ({"term_years": True}, "amendment", PackageError, r"amendment\.term_years"),
+        ({"notice_days": 30}, "signature", PackageError, "only an amendment carries"),
+        (
+            {"equivalence": [{"label": "S", "KOR": ["kor-nope"], "JPN": ["jpn-hi"]}]},
+            "amendment",
+            RefusedError,
+            "refused",
+        ),
+        ({"scope": ["prc-naval-x"]}, "amendment", RefusedError, "refused"),
+    ],
+)
+def test_R_AMD_1_hostile_terms_in_a_peers_note_are_refused_on_receipt(
+    tmp_path: Path, nodes: tuple[Node, Node, Clock], case: tuple[Any, str, type[Exception], str]
+) -> None:
+    kor, jpn, _ = nodes
+    amendment, kind, error, message = case
+    write_document(tmp_path / "note.json", _jpn_note(jpn, amendment, kind=kind))
+    with pytest.raises(error, match=message):
+        receive_note(kor, tmp_path / "note.json")
+    assert not [r for r in list_notes(kor, GSOMIA) if r.event_id == "jpn-amendment-x"]
+
+
+def test_R_AMD_1_terms_changed_after_signing_break_the_signature(
+    tmp_path: Path, nodes: tuple[Node, Node, Clock]
+) -> None:
+    kor, jpn, _ = nodes
+    note = _jpn_note(jpn, {"scope": ["dprk-missile"]})
+    forged = copy.deepcopy(note)
+    forged["body"]["event"]["amendment"] = {"scope": ["*"]}
+    write_document(tmp_path / "note.json", forged)
+    with pytest.raises(PackageError):
+        receive_note(kor, tmp_path / "note.json")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from pactshare.domain import Amendment
 from pactshare.node import NodeHome
 from pactshare.node.documents import write_document
 from pactshare.node.notes import give_note, receive_note
@@ -155,6 +156,35 @@ def test_an_amendment_proposed_by_the_officer_carries_its_terms_signed(live: Liv
     assert "amendment.scope[0]: unknown topic" in bad.text
     assert "amendment.scope" in malformed.text
     assert [n["kind"] for n in listed].count("amendment") == 1
+
+
+def test_the_agreement_page_shows_each_version_of_the_terms(tmp_path: Path, live: LiveNode) -> None:
+    """R-AMD-1: JPN proposes new terms, KOR's officer accepts; the dashboard lists both
+    versions with the amendment's event id and shows the terms in force at the instant."""
+    jpn = Node(NodeHome(tmp_path / "jpn"), clock=lambda: BEFORE_MIDNIGHT)
+    try:
+        terms = Amendment(scope=("dprk-missile",), notice_days=30)
+        note = give_note(jpn, GSOMIA, "amendment", terms=terms)
+    finally:
+        jpn.close()
+    write_document(tmp_path / "note.json", note)
+    receive_note(live.node, tmp_path / "note.json")
+    event_id = note["body"]["event"]["id"]
+    with live.client("officer") as http:
+        accepted = http.post(f"/api/v1/agreements/{GSOMIA}/notes/{event_id}/acceptance")
+        after = http.get(f"/agreements/{GSOMIA}", params={"at": "2020-01-01T00:00:00+09:00"})
+        before = http.get(f"/agreements/{GSOMIA}", params={"at": "2019-01-01T00:00:00+09:00"})
+        dropped = http.get(f"/agreements/{GSOMIA}", params={"drop_event": "no-such-event"})
+        events = http.get(f"/api/v1/agreements/{GSOMIA}/events").json()
+    assert accepted.status_code == 201, accepted.text
+    assert 'data-version="signed"' in after.text
+    assert f'data-version="{event_id}"' in after.text
+    assert 'data-testid="scope">dprk-missile only' in after.text
+    assert 'data-testid="scope">all military information' in before.text
+    assert dropped.status_code == 400
+    assert [e["amendment"] for e in events if e["id"] == event_id] == [
+        {"scope": ["dprk-missile"], "notice_days": 30}
+    ]
 
 
 def test_the_auditor_signs_proves_and_verifies(live: LiveNode) -> None:

@@ -141,3 +141,11 @@ def print_agreement(agreement: Agreement) -> None:
     for event in agreement.events:
         party = f" by {event.party}" if event.party else ""
         console.print(f"  {event.at.isoformat()}  {event.kind.value}{party}  [dim]{event.id}[/]")
+    for version in agreement.versions()[1:]:  # the terms above are as signed (R-AMD-1)
+        amended, since = version.agreement, version.since.isoformat() if version.since else ""
+        rows = ", ".join(row.label for row in amended.equivalence)
+        console.print(
+            f"  terms from {since} ([dim]{version.event}[/]): scope {', '.join(amended.scope)}; "
+            f"term {amended.terms.term_years or 'until terminated'}; notice "
+            f"{amended.terms.notice_days}; cap {amended.classification_cap or 'none'}; rows {rows}"
+        )

@@ -319,9 +319,7 @@ class Agreement:
     def versions(self) -> tuple[TermsVersion, ...]:
         """Each version of the terms: as signed, then as each amendment with terms left them."""
         return tuple(
-            TermsVersion(
-                None if version.event is None else version.since, version.event, self._view(i)
-            )
+            TermsVersion(_instant_of(self, version.event), version.event, self._view(i))
             for i, version in enumerate(self._versions)
         )
 
@@ -395,6 +393,12 @@ class TermsVersion:
     since: datetime | None
     event: str | None
     agreement: Agreement
+
+
+def _instant_of(agreement: Agreement, event_id: str | None) -> datetime | None:
+    """The instant an event names, as written (None: no event)."""
+    event = None if event_id is None else agreement.event(event_id)
+    return None if event is None else event.at
 
 
 def _labels(agreement: Agreement) -> list[str]:

@@ -1,6 +1,7 @@
-"""One agreement: its terms, equivalence table, events and the status bands they produce,
-with the status, next anniversary and notice deadline at a chosen instant; and the notes
-between the parties with their state (in effect, proposed, rejected by whom, ignored).
+"""One agreement: its terms and equivalence table in force at a chosen instant, each version
+of the terms its amendments made (R-AMD-1), events and the status bands they produce, with the
+status, next anniversary and notice deadline at that instant; and the notes between the
+parties with their state (in effect, proposed, rejected by whom, ignored).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from pactshare.api.auth import current_node
 from pactshare.domain import Agreement, Band, Registry, bands, parse_instant, status_at
-from pactshare.errors import InputError
+from pactshare.errors import InputError, PolicyError
 from pactshare.node.laws import list_laws
 from pactshare.node.local_policy import cap_history
 from pactshare.node.notes import list_notes
@@ -95,10 +96,11 @@ def agreement_page(request: Request, agreement_id: str) -> HTMLResponse:
             error = str(exc)
     drop = request.query_params.get("drop_event", "")
     if drop:
-        if agreement.event(drop) is None:
-            error = f"drop_event: {agreement.id} has no event {drop!r}"
-        else:
+        try:
             agreement = agreement.without_event(drop)
+        except PolicyError as exc:  # no such event, or a later amendment needs it
+            error = f"drop_event: {exc}"
+    terms = agreement.as_of(at)
     report = status_at(agreement, at)
     other = status_at(agreement, at, report.interpretation.other_profile())
     life = bands(agreement)
@@ -107,7 +109,9 @@ def agreement_page(request: Request, agreement_id: str) -> HTMLResponse:
         "agreement": agreement,
         "name": short_name(agreement),
         "parties": [registry.parties[code] for code in agreement.parties],
-        "equivalence": equivalence_rows(agreement, registry),
+        "terms": terms,
+        "equivalence": equivalence_rows(terms, registry),
+        "versions": agreement.versions() if agreement.amended else (),
         "report": report,
         "other": other if other.status is not report.status else None,
         "at": at,

@@ -18,6 +18,7 @@ from pactshare.domain import Amendment, Outcome, decide
 from pactshare.errors import InputError, PackageError, RefusedError, ScenarioError
 from pactshare.node.answers import accept_note
 from pactshare.node.documents import sign_document, write_document
+from pactshare.node.local_policy import set_cap
 from pactshare.node.notes import KIND, give_note, list_notes, receive_note
 from pactshare.node.service import Node
 from pactshare.scenarios import read_amendment
@@ -158,3 +159,23 @@ def test_R_AMD_1_terms_changed_after_signing_break_the_signature(
     write_document(tmp_path / "note.json", forged)
     with pytest.raises(PackageError):
         receive_note(kor, tmp_path / "note.json")
+
+
+def test_AT_26_the_local_cap_holds_over_amended_terms_and_must_fit_them(
+    tmp_path: Path, nodes: tuple[Node, Node, Clock]
+) -> None:
+    kor, jpn, _ = nodes
+    set_cap(kor, GSOMIA, "CONFIDENTIAL", reason="local release policy", by=None)
+    with kor.db.atomic() as tx:
+        table = kor.registry(tx).agreement(GSOMIA).equivalence
+    secret_only = tuple(row for row in table if row.label == "SECRET")
+    with pytest.raises(InputError, match="the local cap 'CONFIDENTIAL'"):
+        give_note(kor, GSOMIA, "amendment", terms=Amendment(equivalence=secret_only))
+    note = give_note(kor, GSOMIA, "amendment", terms=Amendment(classification_cap="SECRET"))
+    _carry(tmp_path, note, jpn, "note.json")
+    _carry(tmp_path, accept_note(jpn, GSOMIA, note["body"]["event"]["id"]), kor, "answer.json")
+    later = at("2030-01-01T00:00:00Z")
+    with kor.db.atomic() as tx:
+        assert kor.registry(tx).agreement(GSOMIA).as_of(later).classification_cap == "CONFIDENTIAL"
+    with jpn.db.atomic() as tx:  # JPN has no local cap: the amendment's holds there
+        assert jpn.registry(tx).agreement(GSOMIA).as_of(later).classification_cap == "SECRET"

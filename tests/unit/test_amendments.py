@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from pactshare.cedar import export_registry
 from pactshare.domain import (
     DEFAULT_INTERPRETATION,
     AgreementInvalid,
@@ -217,3 +218,36 @@ def test_R_AMD_1_without_an_amendment_a_later_one_may_break_the_invariants() -> 
     agreement = gsomia.with_event(first).with_event(second)
     with pytest.raises(PolicyError, match="without a1"):
         agreement.without_event("a1")
+
+
+def test_AT_26_a_local_cap_holds_in_every_version_over_an_amendments_cap() -> None:
+    gsomia = reference().agreement(GSOMIA)
+    capped = Amendment(classification_cap="SECRET")
+    event = Event("a", EventKind.AMENDMENT, at("2024-01-01T00:00:00Z"), None, "", capped)
+    amended = gsomia.with_event(event)
+    assert amended.as_of(at("2024-06-01T00:00:00Z")).classification_cap == "SECRET"
+    local = replace(amended, classification_cap="CONFIDENTIAL", cap_is_local=True)
+    assert local.as_of(at("2024-06-01T00:00:00Z")).classification_cap == "CONFIDENTIAL"
+    removed = replace(amended, classification_cap=None, cap_is_local=True)
+    assert removed.as_of(at("2024-06-01T00:00:00Z")).classification_cap is None
+    rows = tuple(row for row in gsomia.equivalence if row.label != "CONFIDENTIAL")
+    drop = Event("d", EventKind.AMENDMENT, at("2025-01-01T00:00:00Z"), None, "", Amendment(rows))
+    with pytest.raises(AgreementInvalid, match="the local cap 'CONFIDENTIAL'") as caught:
+        local.with_event(drop)
+    assert caught.value.key == "classification_cap"
+
+
+def test_R_AMD_1_the_cedar_export_holds_the_terms_in_force_at_its_instant() -> None:
+    registry = _gsomia_amended(
+        ("narrow", "2024-01-01T00:00:00+09:00", Amendment(scope=("dprk-missile",)))
+    )
+
+    def scope(when: str) -> object:
+        entities = export_registry(registry, at(when), DEFAULT_INTERPRETATION).entities
+        [found] = [e for e in entities if e["uid"] == {"type": "Agreement", "id": GSOMIA}]
+        return found["attrs"]["scope"]
+
+    assert scope("2023-12-31T23:59:59+09:00") == [{"__entity": {"type": "Topic", "id": "*"}}]
+    assert scope("2024-01-01T00:00:00+09:00") == [
+        {"__entity": {"type": "Topic", "id": "dprk-missile"}}
+    ]

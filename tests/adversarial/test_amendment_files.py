@@ -126,6 +126,17 @@ def test_a_bad_amendment_names_file_key_and_problem(
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize("in_base", [False, True])
+def test_a_row_cell_that_is_not_a_list_of_levels_is_refused(tmp_path: Path, in_base: bool) -> None:
+    """In the agreement's own table as in an amendment's (it was a traceback before)."""
+    directory = _write(tmp_path, 'KOR = ["kor-mil-2"]', "KOR = 1", in_base=in_base)
+    with pytest.raises(ScenarioError) as caught:
+        load_registry([directory])
+    where = "agreement.equivalence[0]" if in_base else f"{KEY}.equivalence[0]"
+    assert caught.value.key == where
+    assert "each row maps a party code to a list of level ids" in str(caught.value)
+
+
 def test_an_amendment_with_no_terms_is_refused(tmp_path: Path) -> None:
     start = AMENDMENT.index("[agreement.events.amendment]")
     directory = _write(tmp_path, AMENDMENT[start:], "[agreement.events.amendment]\n")

@@ -125,6 +125,7 @@ def _jpn_note(jpn: Node, amendment: Any, *, kind: str = "amendment") -> dict[str
     [
         ({"scope": ["Bad Topic"]}, "amendment", RefusedError, "refused"),
         ({"scope": "dprk-missile"}, "amendment", PackageError, r"amendment\.scope"),
+        ({"equivalence": [{"label": "S", "KOR": 1}]}, "amendment", PackageError, "level ids"),
         ({}, "amendment", PackageError, "at least one term"),
         ([1, 2], "amendment", PackageError, "malformed note"),
         ({"term_years": True}, "amendment", PackageError, r"amendment\.term_years"),

@@ -359,8 +359,12 @@ def _agreement(spec: _AgreementFile, name: str) -> Agreement:
 def _rows(spec: list[_RowFile], name: str, key: str) -> tuple[EquivalenceRow, ...]:
     rows = []
     for index, row in enumerate(spec):
+        try:
+            levels = row.levels()
+        except ValueError as exc:  # a party's cell that is not a list of level ids
+            raise ScenarioError(str(exc), file=name, key=f"{key}[{index}]") from exc
         with _placed(name, f"{key}[{index}]"):
-            rows.append(EquivalenceRow(label=row.label, levels=row.levels()))
+            rows.append(EquivalenceRow(label=row.label, levels=levels))
     return tuple(rows)
 
 

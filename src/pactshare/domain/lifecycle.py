@@ -158,11 +158,10 @@ class _Calendar:
         return bool(self._lengths)
 
     def _years_to(self, k: int) -> int:
-        """Years from the entry into force to anniversary(k)."""
-        for start, offset, years in reversed(self._lengths):
-            if k >= start:
-                return offset + (k - start) * years
-        raise AssertionError(k)  # pragma: no cover - the first length starts at k = 0
+        """Years from the entry into force to anniversary(k), k >= 0 (the first length
+        starts at k = 0)."""
+        start, offset, years = next(length for length in reversed(self._lengths) if k >= length[0])
+        return offset + (k - start) * years
 
     def anniversary(self, k: int) -> datetime:
         """Entry into force + k terms, at the same wall-clock time (29 Feb falls to 28 Feb)."""

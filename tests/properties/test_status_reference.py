@@ -80,7 +80,8 @@ def test_compiled_snapshots_agree_with_replaying_the_events(
         note(f"at {at.isoformat()}")
         fast = timeline.at(at)
         slow = compute_snapshot(agreement, at, interpretation)
-        assert (fast.status, fast.terminates_at, fast.notes) == (
+        assert (fast.agreement, fast.status, fast.terminates_at, fast.notes) == (
+            slow.agreement,  # the terms in force (R-AMD-1)
             slow.status,
             slow.terminates_at,
             slow.notes,

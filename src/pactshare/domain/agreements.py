@@ -185,7 +185,13 @@ _SIGNED = datetime.min.replace(tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class Agreement:
-    """An agreement or arrangement between parties, with its whole recorded life."""
+    """An agreement or arrangement between parties, with its whole recorded life.
+
+    The terms fields (``equivalence``, ``scope``, ``classification_cap``, ``terms``) are the
+    terms as signed: read the ones in force at an instant with :meth:`as_of` (R-AMD-1).
+    ``cap_is_local``: ``classification_cap`` is a node's local cap (AT-26), which holds in
+    every version of the terms, over any amendment's cap.
+    """
 
     id: str
     title: str

@@ -18,11 +18,12 @@ import pytest
 from sqlalchemy import select
 
 from pactshare.domain.visits import VisitKind
-from pactshare.errors import PackageError, RefusedError
+from pactshare.errors import NotFoundError, PackageError, RefusedError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
 from pactshare.federation.storage import outbox_entries
 from pactshare.node.authorities import list_authorities, notify_authority
+from pactshare.node.copies import copy_item
 from pactshare.node.documents import write_document
 from pactshare.node.holdings import open_item
 from pactshare.node.inventory import locate
@@ -179,6 +180,8 @@ def test_an_approved_visitor_opens_only_within_the_visits_level_topics_and_dates
     )
     answer_visit(jpn, visit_id, approve=True)
     assert open_item(jpn, gokuhi, person_name=VISITOR, output=out, visit_id=visit_id) > 0
+    with pytest.raises(NotFoundError):  # a visit gives access, never a copy (R-REP-1)
+        copy_item(jpn, gokuhi, person_name=VISITOR)
     assert re.search(
         "above the visit's highest level",
         refusal(

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from pactshare.cli.main import _register_commands, app
 from pactshare.domain import Amendment, Outcome, decide
 from pactshare.errors import InputError, PackageError, RefusedError, ScenarioError
-from pactshare.node.answers import accept_note
+from pactshare.node.answers import accept_note, reject_note
 from pactshare.node.documents import sign_document, write_document
 from pactshare.node.local_policy import set_cap
 from pactshare.node.notes import KIND, give_note, list_notes, receive_note
@@ -137,6 +139,18 @@ def _jpn_note(jpn: Node, amendment: Any, *, kind: str = "amendment") -> dict[str
             "refused",
         ),
         ({"scope": ["prc-naval-x"]}, "amendment", RefusedError, "refused"),
+        (  # a label is short text: it goes into every marking (R-MARK-1) and every listing
+            {"equivalence": [{"label": "S" * 65, "KOR": ["kor-mil-2"], "JPN": ["jpn-hi"]}]},
+            "amendment",
+            PackageError,
+            r"amendment\.equivalence\[0\].*label",
+        ),
+        (
+            {"equivalence": [{"label": "S\x1b[2J", "KOR": ["kor-mil-2"], "JPN": ["jpn-hi"]}]},
+            "amendment",
+            PackageError,
+            r"amendment\.equivalence\[0\].*control characters",
+        ),
     ],
 )
 def test_R_AMD_1_hostile_terms_in_a_peers_note_are_refused_on_receipt(
@@ -180,3 +194,19 @@ def test_AT_26_the_local_cap_holds_over_amended_terms_and_must_fit_them(
         assert kor.registry(tx).agreement(GSOMIA).as_of(later).classification_cap == "CONFIDENTIAL"
     with jpn.db.atomic() as tx:  # JPN has no local cap: the amendment's holds there
         assert jpn.registry(tx).agreement(GSOMIA).as_of(later).classification_cap == "SECRET"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_note_list_prints_a_peers_reason_as_written_not_as_markup(
+    tmp_path: Path, nodes: tuple[Node, Node, Clock]
+) -> None:
+    """A rejection's reason is a peer's text: ``note list`` prints it literally (``[/]`` was
+    read as console markup and ended the command with a traceback)."""
+    kor, jpn, _ = nodes
+    note = give_note(kor, GSOMIA, "amendment", terms=Amendment(notice_days=30))
+    _carry(tmp_path, note, jpn, "note.json")
+    refusal = reject_note(jpn, GSOMIA, note["body"]["event"]["id"], reason="[/] not now")
+    _carry(tmp_path, refusal, kor, "answer.json")
+    _register_commands()
+    done = CliRunner().invoke(app, ["note", "list", "--home", str(tmp_path / "kor")])
+    assert (done.exit_code, done.exception) == (0, None), done.output

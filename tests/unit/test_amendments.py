@@ -251,3 +251,33 @@ def test_R_AMD_1_the_cedar_export_holds_the_terms_in_force_at_its_instant() -> N
     assert scope("2024-01-01T00:00:00+09:00") == [
         {"__entity": {"type": "Topic", "id": "dprk-missile"}}
     ]
+
+
+def test_R_AMD_1_a_label_is_short_text_without_control_characters() -> None:
+    """A row's label goes into markings (R-MARK-1) and listings: a peer's amendment carries
+    labels too, so they are bounded like every other text from a peer."""
+    levels = {"KOR": ("kor-mil-2",), "JPN": ("jpn-secret",)}
+    assert EquivalenceRow("TOP SECRET", levels).label == "TOP SECRET"
+    for label, problem in (
+        ("S" * 65, "1 to 64 characters"),
+        (" ", "1 to 64 characters"),
+        ("S\x1b[2J", "control characters"),
+        ("S\x00", "control characters"),
+    ):
+        with pytest.raises(InvariantError, match=problem):
+            EquivalenceRow(label, levels)
+
+
+def test_R_AMD_1_agreement_show_prints_a_label_as_written_not_as_markup() -> None:
+    """Labels come from peers' amendments: ``agreement show`` prints them literally (a label
+    ``[/]`` was read as console markup and ended the command with a traceback)."""
+    from pactshare.cli.render import console, print_agreement  # noqa: PLC0415 - the CLI's
+
+    signed = reference().agreement(GSOMIA)
+    rows = tuple(replace(row, label=f"[/]{row.label}") for row in signed.equivalence)
+    amended = signed.with_event(
+        Event("amend", EventKind.AMENDMENT, at("2024-01-01T00:00:00Z"), None, "t", Amendment(rows))
+    )
+    with console.capture() as captured:
+        print_agreement(amended)
+    assert "[/]SECRET" in captured.get()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pactshare.cli.main import app
@@ -172,7 +173,8 @@ def note_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     for r in records:
         when = r.effective_at or r.at
         state = r.summary + (f" ({r.why})" if r.why and r.state != "proposed" else "")
-        table.add_row(
-            r.agreement_id, r.event_id, r.kind, r.party or "", r.origin, when.isoformat(), state
-        )
+        table.add_row(  # why quotes peers (a rejection's reason, an amendment's labels)
+            r.agreement_id, r.event_id, r.kind, r.party or "", r.origin, when.isoformat(),
+            escape(state),
+        )  # fmt: skip
     console.print(table)

@@ -1,5 +1,8 @@
 """How decisions, statuses and agreements look to people (tables), and JSON printing.
 
+Text that a peer may have written (an equivalence row's label, from an amendment in its note,
+R-AMD-1; reasons and markings quote it) is printed as written, never read as console markup.
+
 The JSON shapes themselves live in :mod:`pactshare.domain.wire`.
 """
 
@@ -9,6 +12,7 @@ import json
 from datetime import datetime
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pactshare.domain import Agreement, Decision, Effect, Outcome, StatusReport
@@ -63,7 +67,7 @@ def print_decision(decision: Decision) -> None:
         under = f" (protected under {hop.protected_under})" if hop.protected_under else ""
         console.print(
             f"  {hop.sender} → {hop.recipient} under {hop.agreement}{under}; "
-            f"marked [bold]{hop.marking.text}[/]"
+            f"marked [bold]{escape(hop.marking.text)}[/]"
         )
     for consent in decision.consents:
         state = "on file" if consent.on_file else "needed"
@@ -77,10 +81,12 @@ def print_decision(decision: Decision) -> None:
     table.add_column("reason")
     table.add_column("cites", style="dim")
     for reason in decision.reasons:
-        table.add_row(_EFFECT_MARK[reason.effect], reason.rule, reason.text, reason.citation)
+        table.add_row(
+            _EFFECT_MARK[reason.effect], reason.rule, escape(reason.text), reason.citation
+        )
     console.print(table)
     for route in decision.alternatives:
-        console.print(f"  alternative: {route.summary}")
+        console.print(f"  alternative: {escape(route.summary)}")
     if decision.conflict:
         console.print(
             "[bold magenta]legal-status conflict: the interpretations disagree (R-STATE-3)[/]"
@@ -108,7 +114,7 @@ def print_status(report: StatusReport, other: StatusReport | None) -> None:
         if value:
             console.print(f"  {label}: {value}")
     for note in report.notes:
-        console.print(f"  [blue]·[/] {note.rule}: {note.text}")
+        console.print(f"  [blue]·[/] {note.rule}: {escape(note.text)}")
     if other is not None and other.status is not report.status:
         console.print(
             f"[bold magenta]legal-status conflict (R-STATE-3):[/] under "
@@ -133,19 +139,23 @@ def print_agreement(agreement: Agreement) -> None:
     else:
         console.print(f"  term: until terminated ({terms.timezone})")
     if agreement.classification_cap:
-        console.print(f"  local policy cap: {agreement.classification_cap} (not a treaty rule)")
+        cap = escape(agreement.classification_cap)
+        console.print(f"  local policy cap: {cap} (not a treaty rule)")
     table = Table("equivalent", *agreement.parties, box=None, header_style="bold")
     for row in agreement.equivalence:
-        table.add_row(row.label, *(", ".join(row.levels.get(p, ())) for p in agreement.parties))
+        table.add_row(
+            escape(row.label), *(", ".join(row.levels.get(p, ())) for p in agreement.parties)
+        )
     console.print(table)
     for event in agreement.events:
         party = f" by {event.party}" if event.party else ""
         console.print(f"  {event.at.isoformat()}  {event.kind.value}{party}  [dim]{event.id}[/]")
     for version in agreement.versions()[1:]:  # the terms above are as signed (R-AMD-1)
         amended, since = version.agreement, version.since.isoformat() if version.since else ""
-        rows = ", ".join(row.label for row in amended.equivalence)
+        rows = escape(", ".join(row.label for row in amended.equivalence))
         console.print(
             f"  terms from {since} ([dim]{version.event}[/]): scope {', '.join(amended.scope)}; "
             f"term {amended.terms.term_years or 'until terminated'}; notice "
-            f"{amended.terms.notice_days}; cap {amended.classification_cap or 'none'}; rows {rows}"
+            f"{amended.terms.notice_days}; cap {escape(amended.classification_cap or 'none')}; "
+            f"rows {rows}"
         )

@@ -95,6 +95,7 @@ class Event:
 
 MAX_TERM_YEARS = 100
 MAX_NOTICE_DAYS = 36_500
+MAX_LABEL = 64  # characters of an equivalence row's label (it goes into markings, R-MARK-1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,11 @@ class EquivalenceRow:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "levels", MappingProxyType(dict(self.levels)))
+        # A peer's amendment carries labels too (R-AMD-1): short text, shown and marked as is.
+        if not self.label.strip() or len(self.label) > MAX_LABEL:
+            raise InvariantError(f"a row's label has 1 to {MAX_LABEL} characters", key="label")
+        if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in self.label):
+            raise InvariantError("a row's label holds control characters", key="label")
         for party, ids in self.levels.items():
             if not ids:
                 raise InvariantError(f"row {self.label!r}: no level for {party}")

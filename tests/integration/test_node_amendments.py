@@ -210,3 +210,21 @@ def test_note_list_prints_a_peers_reason_as_written_not_as_markup(
     _register_commands()
     done = CliRunner().invoke(app, ["note", "list", "--home", str(tmp_path / "kor")])
     assert (done.exit_code, done.exception) == (0, None), done.output
+
+
+def test_AT_26_setting_a_local_cap_starts_from_the_cap_in_force(
+    tmp_path: Path, nodes: tuple[Node, Node, Clock]
+) -> None:
+    """After an amendment set a cap (R-AMD-1), the officer's change starts from that cap: it
+    is the previous one audited, and ``none`` is a change (it was refused as "already none",
+    the signed terms having none)."""
+    kor, jpn, _ = nodes
+    note = give_note(jpn, GSOMIA, "amendment", terms=Amendment(classification_cap="SECRET"))
+    _carry(tmp_path, note, kor, "note.json")
+    _carry(tmp_path, accept_note(kor, GSOMIA, note["body"]["event"]["id"]), jpn, "answer.json")
+    with kor.db.atomic() as tx:
+        assert kor.registry(tx).agreement(GSOMIA).as_of(kor.now()).classification_cap == "SECRET"
+    changed = set_cap(kor, GSOMIA, "none", reason="no cap on this node", by=None)
+    assert (changed.previous, changed.cap) == ("SECRET", None)
+    with pytest.raises(InputError, match="already SECRET"):
+        set_cap(jpn, GSOMIA, "SECRET", reason="the same", by=None)

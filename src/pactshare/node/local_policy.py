@@ -77,7 +77,7 @@ def set_cap(node: Node, agreement_id: str, cap: str, *, reason: str, by: str | N
         except InvariantError as exc:
             labels = ", ".join(row.label for row in agreement.equivalence)
             raise InputError(f"cap: {exc}; the labels of {agreement_id}: {labels}") from exc
-        previous = agreement.classification_cap
+        previous = agreement.as_of(now).classification_cap  # in force: maybe amended (R-AMD-1)
         if previous == wanted:
             raise InputError(f"{agreement_id}: the cap is already {previous or 'none'}")
         actor = by or "operator"

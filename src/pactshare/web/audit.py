@@ -9,13 +9,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from pactshare.api.auth import current_node, require
-from pactshare.api.problems import ProblemError
+from pactshare.api.auth import current_node
 from pactshare.federation.storage import cosignatures, forks
 from pactshare.node import auditing
 from pactshare.node.people import Role
 from pactshare.web.rendering import page
-from pactshare.web.session import person_or_redirect
+from pactshare.web.session import person_in_role
 
 __all__ = ["render_audit", "router"]
 
@@ -45,11 +44,7 @@ def render_audit(request: Request, *, verify: bool) -> HTMLResponse:
 
 @router.get("/audit", response_class=HTMLResponse, response_model=None)
 def audit_page(request: Request, verify: str | None = None) -> Response:
-    person = person_or_redirect(request)
+    person = person_in_role(request, *AUDIT_ROLES)
     if isinstance(person, Response):
         return person
-    try:
-        require(*AUDIT_ROLES)(person)
-    except ProblemError as exc:
-        return page(request, "forbidden.html", {"why": exc.detail}, status=403, person=person)
     return render_audit(request, verify=verify == "1")

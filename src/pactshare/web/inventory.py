@@ -8,12 +8,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from pactshare.api.auth import current_node, require
-from pactshare.api.problems import ProblemError
+from pactshare.api.auth import current_node
 from pactshare.node.inventory import holdings_now, list_inventories
 from pactshare.node.people import Role
 from pactshare.web.rendering import page
-from pactshare.web.session import person_or_redirect
+from pactshare.web.session import person_in_role
 
 __all__ = ["router"]
 
@@ -22,13 +21,9 @@ router = APIRouter()
 
 @router.get("/inventory", response_model=None)
 def inventory_page(request: Request) -> Response:
-    person = person_or_redirect(request)
+    person = person_in_role(request, Role.SECURITY_OFFICER)
     if isinstance(person, Response):
         return person
-    try:
-        require(Role.SECURITY_OFFICER)(person)
-    except ProblemError as exc:
-        return page(request, "forbidden.html", {"why": exc.detail}, status=403, person=person)
     node = current_node(request)
     context = {
         "lines": holdings_now(node),

@@ -8,13 +8,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from pactshare.api.auth import current_node, require
-from pactshare.api.problems import ProblemError
+from pactshare.api.auth import current_node
 from pactshare.node.contractors import list_contractors
 from pactshare.node.people import Role
 from pactshare.node.personnel import access_review
 from pactshare.web.rendering import page
-from pactshare.web.session import person_or_redirect
+from pactshare.web.session import person_in_role
 
 __all__ = ["router"]
 
@@ -23,13 +22,9 @@ router = APIRouter()
 
 @router.get("/people", response_model=None)
 def people_page(request: Request) -> Response:
-    person = person_or_redirect(request)
+    person = person_in_role(request, Role.SECURITY_OFFICER)
     if isinstance(person, Response):
         return person
-    try:
-        require(Role.SECURITY_OFFICER)(person)
-    except ProblemError as exc:
-        return page(request, "forbidden.html", {"why": exc.detail}, status=403, person=person)
     node = current_node(request)
     context = {
         "rows": access_review(node),

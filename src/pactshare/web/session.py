@@ -18,9 +18,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from pactshare.api.auth import COOKIE, current_node, current_session
+from pactshare.api.auth import COOKIE, current_node, current_session, require
+from pactshare.api.problems import ProblemError
 from pactshare.node.clock import real_now
-from pactshare.node.people import PersonRecord
+from pactshare.node.people import PersonRecord, Role
 from pactshare.node.sessions import end_session, start_session
 from pactshare.web.rendering import page, signed_in_person
 
@@ -54,6 +55,19 @@ def person_or_redirect(request: Request) -> PersonRecord | RedirectResponse:
         status_code=303,
         headers={"Cache-Control": "no-store"},
     )
+
+
+def person_in_role(request: Request, *roles: Role) -> PersonRecord | Response:
+    """The signed-in person if they hold one of ``roles`` (admin holds them all); otherwise a
+    redirect to the sign-in page, or the 403 page saying which role is wanted."""
+    person = person_or_redirect(request)
+    if isinstance(person, Response):
+        return person
+    try:
+        require(*roles)(person)
+    except ProblemError as exc:
+        return page(request, "forbidden.html", {"why": exc.detail}, status=403, person=person)
+    return person
 
 
 def _signin_page(request: Request, next_path: str, error: str | None, status: int) -> Response:

@@ -18,7 +18,6 @@ it is answered as ``reply`` beside the acknowledgement, and the sender's deliver
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from pactshare import canonical
 from pactshare.audit import EntryKind
 from pactshare.domain import parse_instant
 from pactshare.domain.authority import TOLERANCE
@@ -39,7 +37,7 @@ from pactshare.federation.storage.inbound import answered, record_answered
 from pactshare.federation.storage.peers import remember_nonce
 from pactshare.limits import MAX_DOCUMENT, check_id, parse_json
 from pactshare.node import incidents, journal, laws
-from pactshare.node.answers import ACCEPTANCE, REJECTION, record_answer
+from pactshare.node.answers import ACCEPTANCE, REJECTION, document_digest, record_answer
 from pactshare.node.authorities import NOTICE as AUTHORITY_NOTICE
 from pactshare.node.authorities import record_authority_notice
 from pactshare.node.consents import file_consent
@@ -272,7 +270,7 @@ def _apply(
                 "kind": kind,
                 "sender": signer,
                 "receiver": node.party_code,
-                "document_digest": hashlib.sha256(canonical.dumps(document)).hexdigest(),
+                "document_digest": document_digest(document),
                 "received_at": now.isoformat(),
             },
             node.keys,

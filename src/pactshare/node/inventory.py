@@ -13,19 +13,17 @@ and the periodic inventory an officer takes.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from pactshare import canonical
 from pactshare.audit import EntryKind
 from pactshare.domain import Effect, may_access, parse_instant
 from pactshare.errors import InputError, NodeError, StorageError
 from pactshare.node import journal
-from pactshare.node.answers import text_problem
+from pactshare.node.answers import document_digest, text_problem
 from pactshare.node.documents import sign_document
 from pactshare.node.items import Item, ItemState, held_items, holding_of, item_row
 from pactshare.node.people import check_officer, find_person
@@ -231,7 +229,7 @@ def take_inventory(node: Node, *, at: datetime | None = None, by: str | None) ->
                 "at": at.isoformat(),
                 "items": len(lines),
                 "differences": len(differences),
-                "digest": hashlib.sha256(canonical.dumps(document)).hexdigest(),
+                "digest": document_digest(document),
             },
         )
     return Inventory(at, tuple(lines), tuple(differences), previous_at, document)
@@ -276,7 +274,7 @@ def _record(row_id: int, taken_at: datetime, document: Any) -> InventoryRecord:
                 {"item_id": str(d["item_id"]), "difference": str(d["difference"])}
                 for d in body["differences"]
             ),
-            digest=hashlib.sha256(canonical.dumps(document)).hexdigest(),
+            digest=document_digest(document),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise StorageError(f"inventory {row_id}: the stored document is malformed ({exc})") from exc

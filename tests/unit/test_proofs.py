@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pactshare.domain import Outcome, Registry, decide
+from pactshare.domain import Amendment, Event, EventKind, Outcome, Registry, decide
 from pactshare.domain.topics import covers
 from pactshare.errors import PolicyError
 from pactshare.proofs import ProofsUnavailableError, verify
@@ -173,3 +173,21 @@ def test_a_registry_without_a_topic_vocabulary_is_not_proved_vacuously() -> None
     """Built in code without one, it takes any well-formed topic: nothing to quantify over."""
     with pytest.raises(PolicyError, match="no topic vocabulary"):
         verify(replace(REFERENCE, topics=None))
+
+
+def test_R_AMD_1_an_event_a_later_amendment_needs_is_no_what_if() -> None:
+    """Dropping an amendment a later one builds on (a cap among the labels only the first
+    one's table has) gives no valid registry: that what-if is passed over, as ``check
+    --drop-event`` refuses it, instead of failing the whole verification."""
+    gsomia = REFERENCE.agreement("gsomia-kor-jpn-2016")
+    rows = tuple(replace(row, label=f"{row.label}-2024") for row in gsomia.equivalence)
+    when = datetime(2024, 1, 1, tzinfo=ZoneInfo("Asia/Seoul"))
+    table = Event("amend-table", EventKind.AMENDMENT, when, None, "t", Amendment(rows))
+    cap = Amendment(classification_cap=rows[-1].label)
+    later = Event("amend-cap", EventKind.AMENDMENT, when.replace(year=2025), None, "t", cap)
+    registry = REFERENCE.with_agreement(gsomia.with_event(table).with_event(later))
+    with pytest.raises(PolicyError, match="amend-table"):
+        registry.without_events(["amend-table"])
+    verdicts = _verdicts(registry)
+    assert list(verdicts) == [TERMINATION, CONSENT, MARKING, SCOPE]
+    assert all(verdict.proved for verdict in verdicts.values())

@@ -67,6 +67,10 @@ class EventOut(BaseModel):
 
 
 class AgreementOut(BaseModel):
+    """The agreement's terms as signed (scope, terms, cap, equivalence; the cap is the node's
+    local one when an officer set it); an amendment in ``events`` carries the terms it
+    changes from its instant on (R-AMD-1)."""
+
     id: str
     title: str
     kind: str

@@ -17,17 +17,20 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from pactshare.domain import Amendment
 from pactshare.domain.visits import VisitKind
 from pactshare.errors import NotFoundError, PackageError, RefusedError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
 from pactshare.federation.storage import outbox_entries
+from pactshare.node.answers import accept_note
 from pactshare.node.authorities import list_authorities, notify_authority
 from pactshare.node.copies import copy_item
 from pactshare.node.documents import write_document
 from pactshare.node.holdings import open_item
 from pactshare.node.inventory import locate
 from pactshare.node.items import register
+from pactshare.node.notes import give_note, receive_note
 from pactshare.node.people import enrol_person
 from pactshare.node.service import Node
 from pactshare.node.visits import (
@@ -260,6 +263,36 @@ def test_a_visit_goes_by_courier_with_the_networks_checks(
         other.write_text('{"kind": "diplomatic-note"}', encoding="utf-8")
         with pytest.raises(PackageError, match="not a visit request or answer"):
             receive_visit_document(kor, other)
+    finally:
+        kor.close()
+        jpn.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_approval_holds_the_request_to_the_terms_in_force_when_it_is_given(
+    tmp_path: Path, database_url: str
+) -> None:
+    """R-AMD-1: the request fitted GSOMIA's scope when signed, but an amendment in force
+    since took its topic out of scope: the host cannot approve it now (the approval is the
+    decision that lets the visitor open holdings), and nothing is recorded."""
+    clock = Clock(at("2020-02-03T10:00:00+09:00"))
+    nodes = pinned_nodes(tmp_path, clock, ("KOR", "JPN"), databases={"KOR": database_url})
+    kor, jpn = nodes["KOR"], nodes["JPN"]
+    try:
+        write_document(tmp_path / "request.json", request(kor))
+        visit_id = receive_visit_document(jpn, tmp_path / "request.json")["visit_id"]
+        clock.now = at("2020-02-04T10:00:00+09:00")
+        note = give_note(jpn, GSOMIA, "amendment", terms=Amendment(scope=("dprk-nuclear",)))
+        write_document(tmp_path / "note.json", note)
+        receive_note(kor, tmp_path / "note.json")
+        write_document(tmp_path / "yes.json", accept_note(kor, GSOMIA, note["body"]["event"]["id"]))
+        receive_note(jpn, tmp_path / "yes.json")
+        clock.now = at("2020-02-05T10:00:00+09:00")
+        why = refusal(lambda: answer_visit(jpn, visit_id, approve=True))
+        assert "outside gsomia-kor-jpn-2016's scope: dprk-missile" in why
+        assert visit(jpn, visit_id).state == "requested"
+        answer_visit(jpn, visit_id, approve=False, reason="outside the amended scope")
+        assert visit(jpn, visit_id).state == "refused"
     finally:
         kor.close()
         jpn.close()

@@ -88,12 +88,18 @@ def _deny(rule: str, text: str) -> Reason:
 
 
 def request_problems(
-    visit: Visit, agreement: Agreement, visiting: Party, host: Party
+    visit: Visit,
+    agreement: Agreement,
+    visiting: Party,
+    host: Party,
+    *,
+    at: datetime | None = None,
 ) -> tuple[Reason, ...]:
     """Why this request may not be made (empty: it may), each reason naming its rule; checked
     at the instant it was signed, by the requester and again by the host, against the terms
-    in force then (R-AMD-1)."""
-    rule, at = visit.kind.rule, visit.issued_at
+    in force then (R-AMD-1); and at ``at``, when given, against the terms in force at that
+    instant (an approval: an amendment since may have narrowed them)."""
+    rule, at = visit.kind.rule, visit.issued_at if at is None else at
     agreement = agreement.as_of(at)
     problems: list[Reason] = []
     if visit.visiting == visit.host:
@@ -124,7 +130,8 @@ def request_problems(
     if visit.starts.astimezone(UTC) >= visit.ends.astimezone(UTC):
         problems.append(_deny(rule, "the visit's dates are reversed: it ends before it starts"))
     elif visit.ends.astimezone(UTC) <= at.astimezone(UTC):
-        problems.append(_deny(rule, "the visit ends before the request was made"))
+        when = "the request was made" if at == visit.issued_at else at.isoformat()
+        problems.append(_deny(rule, f"the visit ends before {when}"))
     if not visit.purpose.strip():
         problems.append(_deny(rule, "permission is limited to an official purpose: name it"))
     if not visit.topics:

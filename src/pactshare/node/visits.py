@@ -135,9 +135,12 @@ def _visit(body: _RequestBody, where: str) -> Visit:
     )
 
 
-def _problems(tx: Connection, registry: Registry, visit: Visit) -> tuple[str, ...]:
+def _problems(
+    tx: Connection, registry: Registry, visit: Visit, at: datetime | None = None
+) -> tuple[str, ...]:
     """The request's broken rules, as ``"RULE: text"`` lines (each party's authorities as its
-    file and its notices recorded here make them, R-DEF-3)."""
+    file and its notices recorded here make them, R-DEF-3), at its signing instant or at
+    ``at`` (see :func:`~pactshare.domain.visits.request_problems`)."""
     try:
         agreement = registry.agreement(visit.agreement_id)
         registry.check_topics(visit.topics)
@@ -148,7 +151,7 @@ def _problems(tx: Connection, registry: Registry, visit: Visit) -> tuple[str, ..
         if code not in registry.parties:
             return (f"R-VIS-1: {code} is not a party this node knows",)
         parties.append(party_now(tx, registry.party(code)))
-    reasons = request_problems(visit, agreement, parties[0], parties[1])
+    reasons = request_problems(visit, agreement, parties[0], parties[1], at=at)
     return tuple(f"{r.rule}: {r.text}" for r in reasons)
 
 
@@ -311,6 +314,10 @@ def answer_visit(
         why = answer_problem(visit, _answers(tx, visit_id), party)
         if why is not None:
             raise RefusedError(f"{party} cannot answer visit {visit_id}", reasons=(why,))
+        if approve:  # the rules hold now too, with the terms in force now (R-AMD-1)
+            problems = _problems(tx, node.registry(tx), visit, at=now)
+            if problems:
+                raise RefusedError(f"{party} cannot approve visit {visit_id}", reasons=problems)
         body = {
             "visit_id": visit_id,
             "party": party,

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from pactshare.cli.main import _register_commands, app
 from pactshare.errors import InputError, NotFoundError, PackageError, RefusedError
 from pactshare.node.documents import sign_document
 from pactshare.node.laws import INQUIRY, STATEMENT, ask_laws, record_law_document, state_laws
@@ -140,3 +142,19 @@ def test_the_api_asks_for_an_officer_and_refuses_bad_input(live: LiveNode) -> No
             assert answer.status_code == status, (body, answer.text)
         listed = officer.get("/api/v1/laws").json()
     assert [i["id"] for i in listed["inquiries"]] == [inquiry]
+
+
+def test_law_list_prints_a_peers_laws_as_written_not_as_markup(nodes: Nodes) -> None:
+    """A law's title is a peer's text: ``law list`` prints it literally (``[/]`` was read as
+    console markup and ended the command with a traceback)."""
+    statement = _statement(
+        nodes["JPN"],
+        statement_id="laws-jpn-markup",
+        laws=[{"title": "[/] Act on [bold]Secrets", "reference": "[/]"}],
+    )
+    record_law_document(nodes["KOR"], statement, where="peer", received_at=nodes["KOR"].now())
+    _register_commands()
+    home = str(nodes["KOR"].home.root)
+    done = CliRunner().invoke(app, ["law", "list", "--home", home], env={"COLUMNS": "200"})
+    assert (done.exit_code, done.exception) == (0, None), done.output
+    assert "[/] Act on [bold]Secrets ([/])" in done.output

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pactshare.cli.main import app
@@ -127,5 +128,5 @@ def law_list(
     console.print(table if inquiries else "no law inquiry on this node")
     for s in statements:
         console.print(f"{s.id}: {s.party} to {s.to} under {s.agreement_id}")
-        for title, reference in s.laws:
-            console.print(f"  {title}" + (f" ({reference})" if reference else ""))
+        for title, reference in s.laws:  # a peer's text: printed as written, not as markup
+            console.print(f"  {escape(title)}" + (f" ({escape(reference)})" if reference else ""))

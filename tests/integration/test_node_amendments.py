@@ -145,6 +145,13 @@ def _jpn_note(jpn: Node, amendment: Any, *, kind: str = "amendment") -> dict[str
             PackageError,
             r"amendment\.equivalence\[0\].*label",
         ),
+        ({"scope": ["*"] * 1001}, "amendment", PackageError, r"amendment\.scope"),
+        (
+            {"equivalence": [{"label": f"R{i}"} for i in range(101)]},
+            "amendment",
+            PackageError,
+            r"amendment\.equivalence",
+        ),
         (
             {"equivalence": [{"label": "S\x1b[2J", "KOR": ["kor-mil-2"], "JPN": ["jpn-hi"]}]},
             "amendment",

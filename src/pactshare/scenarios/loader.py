@@ -64,6 +64,8 @@ __all__ = [
 ]
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
+MAX_ROWS = 100  # rows of an equivalence table (the reference agreements have 2 or 3)
+MAX_SCOPE = 1000  # topics of a scope
 
 
 class Source(NamedTuple):
@@ -173,10 +175,11 @@ class _RowFile(BaseModel):
 
 
 class _AmendmentFile(_Strict):
-    """The terms an amendment changes (R-AMD-1): each key it leaves out stays as it was."""
+    """The terms an amendment changes (R-AMD-1): each key it leaves out stays as it was. A
+    peer's note carries them too: the table and the scope are bounded as an agreement's."""
 
-    equivalence: list[_RowFile] | None = Field(default=None, min_length=1)
-    scope: list[str] | None = Field(default=None, min_length=1)
+    equivalence: list[_RowFile] | None = Field(default=None, min_length=1, max_length=MAX_ROWS)
+    scope: list[str] | None = Field(default=None, min_length=1, max_length=MAX_SCOPE)
     classification_cap: str | None = None
     term_years: int | None = Field(default=None, ge=1, le=MAX_TERM_YEARS, strict=True)
     notice_days: int | None = Field(default=None, ge=0, le=MAX_NOTICE_DAYS, strict=True)
@@ -189,7 +192,7 @@ class _AgreementFile(_Strict):
     parties: list[PartyCode] = Field(min_length=2)
     hub: PartyCode | None = None
     binding: bool = True
-    scope: list[str] = Field(default_factory=lambda: ["*"], min_length=1)
+    scope: list[str] = Field(default_factory=lambda: ["*"], min_length=1, max_length=MAX_SCOPE)
     third_party_release_needs_approval: bool = True
     purpose_change_needs_approval: bool = True
     relay_needs_originator_consent: bool = False
@@ -197,7 +200,7 @@ class _AgreementFile(_Strict):
     classification_cap: str | None = None
     terms: _TermsFile
     articles: dict[str, str] = Field(default_factory=dict)
-    equivalence: list[_RowFile] = Field(min_length=1)
+    equivalence: list[_RowFile] = Field(min_length=1, max_length=MAX_ROWS)
     events: list[_EventFile] = Field(default_factory=list)
 
 

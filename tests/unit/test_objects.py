@@ -91,3 +91,24 @@ def test_a_kept_object_is_durable_its_folder_synced_after_the_rename(
     synced.clear()
     store.put_chunks([b"sealed"])
     assert (target.parent, True) in synced
+
+
+def test_a_created_store_keeps_an_object_with_two_syncs_never_its_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ObjectStore(tmp_path / "objects")
+    store.create()
+    assert sorted(p.name for p in store.root.iterdir()) == [f"{b:02x}" for b in range(256)]
+    synced: list[Path] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    digest, _ = store.put_chunks([b"sealed"])
+    assert len(synced) == 2  # the staged file, then the folder it was renamed into
+    assert synced[1] == store.path(digest).parent
+    store.create()  # again: changes nothing
+    assert store.path(digest).read_bytes() == b"sealed"

@@ -149,8 +149,8 @@ def init_node(
         raise InputError(f"--party: {party!r} is not a party of the agreements ({known})")
     url = home.database_url(home.database_setting(database or sqlite_url(home.database_file)))
     root.mkdir(parents=True, exist_ok=True)
-    for folder in (home.directory, home.objects):
-        folder.mkdir(exist_ok=True)
+    home.directory.mkdir(exist_ok=True)
+    ObjectStore(home.objects).create()
     keys = seal.init_keys(home.keys, code, at=at, passphrase=passphrase)
     record = seal.PublicKeyRecord.export(keys)
     home.public_key.write_bytes(record)

@@ -1,9 +1,12 @@
 """Sealed envelopes on disk, addressed by the SHA-256 of their bytes.
 
 Writes go to a temporary file that is flushed, synced and renamed into place, and the folder
-it lands in is synced after the rename (and the store's root after a new subfolder), so a crash
-never leaves a partial object under its digest nor loses one kept before a commit that names
-it; storing the same envelope twice is a no-op.
+it lands in is synced after the rename, so a crash never leaves a partial object under its
+digest nor loses one kept before a commit that names it; storing the same envelope twice is a
+no-op. A store is created with its 256 subfolders (:meth:`ObjectStore.create`, at ``node
+init``), its root synced once, so that keeping an object costs two syncs (its file, its
+folder); a subfolder a store lacks (one created before) is made when needed, the root synced
+then.
 A caller that must check the bytes before keeping them (a received package) *stages* them:
 the staged file is renamed into place only when the caller says so, and deleted otherwise,
 so a refused or failed reception leaves no file behind. Only sealed envelopes are stored
@@ -34,6 +37,17 @@ class ObjectStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    def create(self) -> None:
+        """Create the store's root and its subfolders, one for each first byte of a digest,
+        and sync the root once: keeping an object then never makes a folder."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            for first in range(256):
+                (self.root / f"{first:02x}").mkdir(exist_ok=True)
+            sync_folder(self.root)
+        except OSError as exc:
+            raise StorageError(f"cannot create an object store in {self.root}: {exc}") from exc
 
     def sweep(self, *, now: float, older_than: float = ABANDONED) -> int:
         """Delete staged files a killed process left behind (untouched for ``older_than``

@@ -3,12 +3,14 @@ verified and audited, a policy refusal final (not retried), retries backing off.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from pactshare.errors import NodeError
 from pactshare.federation.delivery import BACKOFF_CAP, backoff, deliver_due
@@ -23,7 +25,7 @@ from pactshare.node.notes import give_note, receive_note
 from pactshare.node.provision import provide
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
-from pactshare.store.schema import approvals, audit_entries
+from pactshare.store.schema import approvals, audit_entries, outbox
 from tests.support import GSOMIA, Clock, at, pinned_nodes
 
 LABEL = """policy = "gsomia-kor-jpn-2016"
@@ -80,6 +82,47 @@ def test_an_item_is_delivered_once_with_a_verified_receipt(
     assert (row.state, row.attempts) == ("delivered", 1)
     assert [h.item_id for h in inbox(jpn)] == [item]
     assert _kinds(kor).count("delivery") == 1
+
+
+def _receipts(node: Node) -> list[object]:
+    with node.db.atomic() as tx:
+        return list(tx.execute(select(outbox.c.receipt)).scalars())
+
+
+def test_a_lost_delivered_mark_sends_the_message_again_and_gets_the_same_receipt(
+    tmp_path: Path, pair: tuple[Node, Node, Clock]
+) -> None:
+    """The delivered mark commits without syncing the log: a power loss may undo it (here the
+    sender's database is put back as it was before delivery). The message is then pending,
+    goes again, and the receiver, which applies a message id once, answers the receipt it
+    signed the first time."""
+    kor, jpn, _ = pair
+    item = _item(kor, tmp_path)
+    safety: list[int] = []  # SQLite's safety level at each commit of kor (1: not synced)
+    event.listen(
+        kor.db.engine,
+        "commit",
+        lambda connection: safety.append(
+            connection.exec_driver_sql("PRAGMA synchronous").scalar_one()
+        ),
+    )
+    with NodeServer(jpn, port=0) as server, sqlite3.connect(":memory:") as before:
+        add_peer(kor, "JPN", server.url)
+        server.worker.stop()
+        provision = provide(kor, item, "JPN", package=None)
+        with closing(sqlite3.connect(kor.home.database_file)) as live:
+            live.backup(before)
+        safety.clear()
+        assert deliver_due(kor).delivered == [provision.provision_id]
+        assert safety.count(1) == 1  # the delivered mark, relaxed
+        first = _receipts(kor)
+        with closing(sqlite3.connect(kor.home.database_file)) as live:
+            before.backup(live)  # the power loss
+        assert [row.id for row in outbox_entries(kor)] == [provision.provision_id]
+        assert deliver_due(kor).delivered == [provision.provision_id]
+    assert _receipts(kor) == first
+    assert first[0] is not None
+    assert [h.item_id for h in inbox(jpn)] == [item]
 
 
 def test_a_refusal_by_the_receiver_is_final_and_audited(

@@ -13,7 +13,18 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, event, insert, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Table,
+    event,
+    insert,
+    select,
+    text,
+)
 
 from pactshare.audit import EntryKind
 from pactshare.errors import StorageError
@@ -45,6 +56,18 @@ def _commits(db: Database) -> list[str]:
     """Every COMMIT the engine sends from now on."""
     seen: list[str] = []
     event.listen(db.engine, "commit", lambda _connection: seen.append("COMMIT"))
+    return seen
+
+
+def _commits_safety(db: Database) -> list[int]:
+    """SQLite's safety level at every COMMIT the engine sends from now on (1: NORMAL, the log
+    not synced; 2: FULL)."""
+    seen: list[int] = []
+
+    def commit(connection: Connection) -> None:  # called just before the COMMIT
+        seen.append(connection.exec_driver_sql("PRAGMA synchronous").scalar_one())
+
+    event.listen(db.engine, "commit", commit)
     return seen
 
 
@@ -197,3 +220,39 @@ def test_a_member_that_ends_the_transaction_fails_the_whole_group(db: Database) 
     with db.atomic() as tx:
         tx.execute(insert(rows).values(id=3))
     assert _stored(db) == {3}
+
+
+def _add(db: Database, row: int, *, durable: bool = True, hold: int = 0) -> None:
+    with db.atomic(durable=durable) as tx:
+        tx.execute(insert(rows).values(id=row))
+        if hold:
+            _queued(db, hold)
+
+
+def test_a_durable_unit_of_work_never_joins_a_relaxed_group(db: Database) -> None:
+    safety = _commits_safety(db)
+    raised = _in_threads(lambda: _add(db, 1, durable=False, hold=1), lambda: _add(db, 2))
+    assert raised == [None, None]
+    assert safety == [1, 2]  # the relaxed group, then the durable one's own, synced
+    assert _stored(db) == {1, 2}
+
+
+def test_a_relaxed_unit_of_work_joins_a_durable_group_and_is_synced_with_it(
+    db: Database,
+) -> None:
+    safety = _commits_safety(db)
+    raised = _in_threads(lambda: _add(db, 1, hold=1), lambda: _add(db, 2, durable=False))
+    assert raised == [None, None]
+    assert safety == [2]
+    assert _stored(db) == {1, 2}
+
+
+def test_a_relaxed_group_whose_commit_fails_leaves_no_relaxed_connection(db: Database) -> None:
+    safety = _commits_safety(db)
+    with pytest.raises(StorageError, match="FOREIGN KEY"), db.atomic(durable=False) as tx:
+        tx.execute(insert(children).values(id=1, row=99))  # refused at COMMIT
+    _add(db, 1)
+    assert safety == [1, 2]
+    with db.engine.connect() as other:
+        assert other.exec_driver_sql("PRAGMA synchronous").scalar_one() == 2
+    assert _stored(db) == {1}

@@ -42,8 +42,8 @@ def test_atomic_commits_when_the_block_succeeds(database: Database) -> None:
     assert _count(database) == 1
 
 
-def _fails_after_adding(db: Database, agreement_id: str) -> None:
-    with db.atomic() as tx:
+def _fails_after_adding(db: Database, agreement_id: str, *, durable: bool = True) -> None:
+    with db.atomic(durable=durable) as tx:
         _add(tx, agreement_id)
         raise RuntimeError(f"fails after adding {agreement_id}")
 
@@ -61,6 +61,35 @@ def test_nested_atomic_is_a_savepoint(database: Database) -> None:
             _fails_after_adding(database, "inner")
     with database.atomic() as tx:
         assert tx.execute(select(scenario_files.c.name)).scalars().all() == ["outer"]
+
+
+def _safety(tx: Connection) -> str:
+    """How the transaction ``tx`` will commit: synced, or relaxed."""
+    if tx.dialect.name == "sqlite":
+        return {1: "relaxed", 2: "synced"}[tx.exec_driver_sql("PRAGMA synchronous").scalar_one()]
+    return {"off": "relaxed", "on": "synced"}[
+        tx.exec_driver_sql("SHOW synchronous_commit").scalar_one()
+    ]
+
+
+def test_a_relaxed_commit_keeps_its_rows_and_leaves_no_later_unit_of_work_relaxed(
+    database: Database,
+) -> None:
+    with database.atomic(durable=False) as tx:
+        _add(tx, "relaxed")
+        seen = [_safety(tx)]
+    with database.atomic() as tx:
+        seen.append(_safety(tx))
+        with database.atomic(durable=False) as nested:  # a savepoint: as its transaction
+            seen.append(_safety(nested))
+    with pytest.raises(RuntimeError):
+        _fails_after_adding(database, "failed", durable=False)
+    with database.atomic() as tx:
+        seen.append(_safety(tx))
+    with database.engine.connect() as other:  # the pool never hands out a relaxed connection
+        seen.append(_safety(other))
+    assert seen == ["relaxed", "synced", "synced", "synced", "synced"]
+    assert _count(database) == 1
 
 
 def _add_twice(db: Database) -> None:  # the primary key is violated

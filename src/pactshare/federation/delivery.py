@@ -3,13 +3,14 @@ sent to the peer's node until the peer answers with its signed receipt.
 
 Guarantees. A message is sent at least once and applied at most once (the receiver keys its
 effect on the message id), so it is delivered exactly once in effect. The receiver's signed
-receipt is verified against the pinned directory and stored, with a ``delivery`` audit entry,
-in the same transaction that marks the message delivered. An answer retrying cannot change
-is final: a policy refusal (422), a fork (409), and every other 4xx but those a later attempt
-may cure (:data:`RETRYABLE_4XX`: unauthenticated while our key is not yet pinned, too early,
-too many); the message is marked refused with the receiver's reason, audited, never retried.
-Anything else (the peer down, a 5xx, a bad answer) is retried with exponential backoff and
-full jitter (base :data:`BACKOFF_BASE`, cap :data:`BACKOFF_CAP`) on real time, whatever the
+receipt is verified against the pinned directory and stored, with a ``delivery`` audit entry, in
+the same transaction that marks the message delivered; that commit is not synced (a power loss
+may undo it: the message then goes again and is answered the same receipt). An answer retrying
+cannot change is final: a policy refusal (422), a fork (409), and every other 4xx but those a
+later attempt may cure (:data:`RETRYABLE_4XX`: unauthenticated while our key is not yet pinned,
+too early, too many); the message is marked refused with the receiver's reason, audited, never
+retried. Anything else (the peer down, a 5xx, a bad answer) is retried with exponential backoff
+and full jitter (base :data:`BACKOFF_BASE`, cap :data:`BACKOFF_CAP`) on real time, whatever the
 node's simulated clock says. Nothing is decided again here: the decision was made once, at
 provide time.
 
@@ -200,7 +201,9 @@ def _deliver_to(
                 if len(group) > 1
                 else [_attempt(partial(_post, node, http, *group[0]))]
             )
-            with node.db.atomic():  # the batch's outcomes: one commit
+            # The batch's outcomes: one commit, relaxed if it only marks messages delivered.
+            delivered = not any(isinstance(outcome, PactshareError) for outcome in outcomes)
+            with node.db.atomic(durable=not delivered):
                 for (row, _, _), outcome in zip(group, outcomes, strict=True):
                     _settle(node, row, outcome, real, report)
     else:
@@ -445,10 +448,16 @@ def _finish(
     reply: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> None:
-    """Mark the message delivered (with its receipt) or refused, and audit it, atomically."""
+    """Mark the message delivered (with its receipt) or refused, and audit it, atomically.
+
+    The delivered mark is a relaxed commit (:meth:`pactshare.store.Database.atomic`): a
+    power loss before the next synced commit may lose it, and then the message, still
+    pending, goes again and its receiver, which applies a message id once, answers the
+    receipt it signed the first time (and the same reply), which is stored as if the first
+    answer had been. A refusal is final, so it is synced."""
     now = node.now()
     subject = row.payload.get("body", {}).get("item_id") or row.kind
-    with node.db.atomic() as tx:
+    with node.db.atomic(durable=state is not OutboxState.DELIVERED) as tx:
         if not finish_message(tx, row, state, receipt=receipt, error=error, at=now):
             return  # another pass (the CLI's, the server's) finished it first
         if reply is not None and row.kind in REPLY_HANDLERS:

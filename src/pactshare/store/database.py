@@ -1,17 +1,18 @@
 """One database per node: SQLite (WAL) in the node's directory by default, PostgreSQL by URL.
 
-:meth:`Database.atomic` is the one unit of work: a state change, its audit entry and any
-outbox message commit together or not at all; nested calls become savepoints. Connections are
-pooled and kept open: on SQLite a commit is then one sync of the write-ahead log
+:meth:`Database.atomic` is the one unit of work: a state change, its audit entry and any outbox
+message commit together or not at all; nested calls become savepoints. Connections are pooled
+and kept open: on SQLite a commit is then one sync of the write-ahead log
 (``synchronous=FULL``), where opening and closing a connection per unit of work also
-checkpointed and deleted the log (five syncs). On SQLite the units of work of one process's
-threads are grouped into shared commits (:mod:`pactshare.store.group_commit`); each returns
-only once its commit is durable. Migrations
-(Alembic) are applied only when asked (:meth:`Database.migrate`: ``node init`` and ``node
-migrate``), each together with its record; :meth:`Database.revision` says where a database
-stands against this build's migrations, so that a node never runs on a schema it was not
-written for. :func:`after_commit` runs an action once the transaction is committed (durable),
-never if it rolls back: how a waiter is told of new rows (:mod:`pactshare.store.wakeups`).
+checkpointed and deleted the log (five syncs); a unit of work whose records are made again if
+lost may commit without that sync (``atomic(durable=False)``). On SQLite the units of work of
+one process's threads are grouped into shared commits (:mod:`pactshare.store.group_commit`);
+each returns only once its commit is durable. Migrations (Alembic) are applied only when asked
+(:meth:`Database.migrate`: ``node init`` and ``node migrate``), each together with its record;
+:meth:`Database.revision` says where a database stands against this build's migrations, so that
+a node never runs on a schema it was not written for. :func:`after_commit` runs an action once
+the transaction is committed (durable), never if it rolls back: how a waiter is told of new rows
+(:mod:`pactshare.store.wakeups`).
 """
 
 from __future__ import annotations
@@ -170,17 +171,33 @@ class Database:
         return before
 
     @contextmanager
-    def atomic(self) -> Iterator[Connection]:
+    def atomic(self, *, durable: bool = True) -> Iterator[Connection]:
         """A transaction; inside another one, a savepoint. Commits only if the block succeeds,
-        and returns only once the commit is durable (on SQLite, the commit of its group)."""
+        and returns only once the commit is durable (on SQLite, the commit of its group).
+
+        ``durable=False`` (a *relaxed* commit) returns once committed, before the commit is
+        synced: a power loss or an operating-system crash (not a killed process) may then
+        lose it, until a later commit that is synced (the database's log is synced in order,
+        so that commit carries it too). Only for records that are made again if lost, never
+        for anything acknowledged to someone (the sender's mark that a message was delivered:
+        lost, the message goes again and its receiver answers the same receipt). SQLite:
+        ``synchronous=NORMAL`` for that commit's group (:mod:`pactshare.store.group_commit`);
+        PostgreSQL: ``SET LOCAL synchronous_commit = off``, which ends with the transaction.
+        A savepoint is as durable as the transaction it is part of."""
         current = self._current.get()
         try:
             if current is not None:
                 with current.begin_nested():
                     yield current
                 return
-            unit = self.engine.begin() if self._groups is None else self._groups.member()
+            unit = (
+                self.engine.begin()
+                if self._groups is None
+                else self._groups.member(durable=durable)
+            )
             with unit as connection:
+                if self._groups is None and not durable:
+                    connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 token = self._current.set(connection)
                 actions: list[Callable[[], None]] = []
                 connection.info[_AFTER_COMMIT] = actions

@@ -26,7 +26,7 @@ from pactshare.seal.label import Label
 __all__ = ["chunk_aad", "key_commitment", "signed_message", "verify_signature", "wrap_info"]
 
 
-def signed_message(header: Header, header_bytes: bytes, payload_digest: bytes) -> bytes:
+def signed_message(header: Header, payload_digest: bytes) -> bytes:
     """The bytes the originator signs: version, canonical label, payload digest, recipient key
     ids, and the digest of the whole header (which binds every other header field)."""
     return (
@@ -35,7 +35,7 @@ def signed_message(header: Header, header_bytes: bytes, payload_digest: bytes) -
         + lp(header.label.canonical_bytes())
         + lp(payload_digest)
         + lp_list([s.key_id.encode("utf-8") for s in header.recipients])
-        + lp(sha256(header_bytes))
+        + lp(header.digest())
     )
 
 
@@ -43,7 +43,6 @@ def verify_signature(
     public_key: Ed25519PublicKey,
     signature: bytes | memoryview,
     header: Header,
-    header_bytes: bytes,
     payload_digest: bytes,
 ) -> None:
     """Verify the originator's signature; :class:`EnvelopeUnverifiedError` if it fails."""
@@ -51,12 +50,12 @@ def verify_signature(
         EnvelopeUnverifiedError,
         "the originator's signature does not match the label, recipients and payload",
     ):
-        public_key.verify(signature, signed_message(header, header_bytes, payload_digest))
+        public_key.verify(signature, signed_message(header, payload_digest))
 
 
-def chunk_aad(header_bytes: bytes) -> bytes:
+def chunk_aad(header: Header) -> bytes:
     """Associated data of every chunk: binds the chunks to this exact header."""
-    return DOMAIN_CHUNK + sha256(header_bytes)
+    return DOMAIN_CHUNK + header.digest()
 
 
 def key_commitment(data_key: bytes, envelope_id: bytes) -> bytes:

@@ -27,7 +27,6 @@ from pactshare.errors import (
     EnvelopeUnverifiedError,
     translated,
 )
-from pactshare.seal._encoding import sha256
 from pactshare.seal.binding import (
     chunk_aad,
     key_commitment,
@@ -158,22 +157,21 @@ def _seal(
     payload: Input, sender: PartyKeys, drawn: Callable[[], tuple[Header, bytes]]
 ) -> Iterator[bytes]:
     header, data_key = drawn()
-    header_bytes = header.to_bytes()
-    yield _front_bytes(header_bytes)
+    yield _front_bytes(header.to_bytes())
     digest = PayloadDigest()
     try:
         yield from encrypt_chunks(
             payload,
             key=data_key,
             prefix=header.nonce_prefix,
-            aad=chunk_aad(header_bytes),
+            aad=chunk_aad(header),
             chunk_size=header.chunk_size,
             digest=digest,
         )
         payload_digest = digest.digest()
     finally:
         digest.close()
-    yield sender.signing_key.sign(signed_message(header, header_bytes, payload_digest))
+    yield sender.signing_key.sign(signed_message(header, payload_digest))
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,12 +243,11 @@ def check_front(front: Front, directory: Directory) -> None:
         if directory.encryption_key_party(stanza.key_id) != stanza.party:
             raise EnvelopeUnverifiedError(f"recipient key {stanza.key_id} is not {stanza.party}'s")
     previous = b""
-    header_digest = sha256(front.header_bytes)
     for number, hop in enumerate(front.info.hops, start=1):
         _, hub_key = directory.signing_key(hop.hub_key_id)
         if (
             hop.envelope_id != header.envelope_id
-            or hop.header_digest != header_digest
+            or hop.header_digest != header.digest()
             or hop.previous != previous
         ):
             raise EnvelopeUnverifiedError(
@@ -313,7 +310,7 @@ def verify_trailer(
     if source.read(1):
         raise EnvelopeMalformedError("envelope has bytes after its signature")
     _, public = directory.signing_key(front.header.originator_key_id)
-    verify_signature(public, signature, front.header, front.header_bytes, payload_digest)
+    verify_signature(public, signature, front.header, payload_digest)
     return bytes(signature)
 
 
@@ -341,8 +338,8 @@ def open(  # shadows the builtin on purpose (the command's name); this module ne
         rest = memoryview(source.read() or b"")
         if is_single_chunk(rest, front.header.chunk_size):
             _, public = directory.signing_key(front.header.originator_key_id)
-            header, header_bytes = front.header, front.header_bytes
-            opened = functools.partial(open_single, rest, header, header_bytes, data_key, public)
+            header = front.header
+            opened = functools.partial(open_single, rest, header, data_key, public)
             return header.label, Single(opened)
         source = readable(rest)
     return front.header.label, _plaintext(source, front, data_key, directory)
@@ -358,7 +355,7 @@ def _plaintext(
             records,
             key=data_key,
             prefix=front.header.nonce_prefix,
-            aad=chunk_aad(front.header_bytes),
+            aad=chunk_aad(front.header),
         )
         for last, plain in chunks:
             if last:

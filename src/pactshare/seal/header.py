@@ -35,6 +35,7 @@ from pactshare.seal._encoding import (
     is_canonical_json,
     is_party_code,
     parse_json,
+    sha256,
 )
 from pactshare.seal.label import Label
 from pactshare.seal.stream import MAX_CHUNK_SIZE, NONCE_PREFIX_SIZE, Readable, read_exact
@@ -166,6 +167,16 @@ class Header:
     recipients: tuple[Stanza, ...]
     # Computed once and kept (a frozen value never changes); not part of its identity.
     _bytes: bytes | None = field(default=None, init=False, repr=False, compare=False)
+    _digest: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+    def digest(self) -> bytes:
+        """SHA-256 of :meth:`to_bytes`, which binds every header field (the chunks' associated
+        data, the signed message and each hop record name it), computed once."""
+        cached = getattr(self, "_digest", None)
+        if cached is None:
+            cached = sha256(self.to_bytes())
+            object.__setattr__(self, "_digest", cached)
+        return cached
 
     def to_bytes(self) -> bytes:
         """RFC 8785 canonical JSON of the header, composed from canonical parts.

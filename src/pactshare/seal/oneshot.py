@@ -60,13 +60,12 @@ def seal_single(
 ) -> bytes:
     """The whole envelope of a payload of at most one chunk: ``front`` (preamble, header and
     hops sections), its one last chunk record and the originator's signature."""
-    header_bytes = header.to_bytes()
     nonce = chunk_nonce(header.nonce_prefix, 0, last=True)
-    body = AESGCM(data_key).encrypt(nonce, payload, chunk_aad(header_bytes))
+    body = AESGCM(data_key).encrypt(nonce, payload, chunk_aad(header))
     head = RECORD_HEADER.pack(FLAG_LAST, len(body))
     digest = blake3(head)
     digest.update(body)
-    signature = signing_key.sign(signed_message(header, header_bytes, digest.digest()))
+    signature = signing_key.sign(signed_message(header, digest.digest()))
     return b"".join((front, head, body, signature))
 
 
@@ -86,7 +85,6 @@ def is_single_chunk(rest: memoryview, chunk_size: int) -> bool:
 def open_single(
     rest: memoryview,
     header: Header,
-    header_bytes: bytes,
     data_key: bytes,
     originator_key: Ed25519PublicKey,
 ) -> bytes:
@@ -95,8 +93,8 @@ def open_single(
     end = len(rest) - SIGNATURE_SIZE
     head, body = rest[: RECORD_HEADER.size], rest[RECORD_HEADER.size : end]
     aead = AESGCM(data_key)
-    plain = decrypt_chunk(aead, header.nonce_prefix, 0, body, chunk_aad(header_bytes), last=True)
+    plain = decrypt_chunk(aead, header.nonce_prefix, 0, body, chunk_aad(header), last=True)
     digest = blake3(head)
     digest.update(body)
-    verify_signature(originator_key, rest[end:], header, header_bytes, digest.digest())
+    verify_signature(originator_key, rest[end:], header, digest.digest())
     return plain

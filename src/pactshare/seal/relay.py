@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pactshare.errors import EnvelopeKeyError
-from pactshare.seal._encoding import is_party_code, sha256, utc_text
+from pactshare.seal._encoding import is_party_code, utc_text
 from pactshare.seal.directory import Directory
 from pactshare.seal.envelope import (
     Front,
@@ -56,7 +56,7 @@ def _hop(
         kind=kind,
         at=utc_text(at),
         envelope_id=front.header.envelope_id,
-        header_digest=sha256(front.header_bytes),
+        header_digest=front.header.digest(),
         hub_key_id=hub.signing_key_id,
         previous=hops[-1].digest() if hops else b"",
         recipients=recipients,

@@ -48,6 +48,7 @@ FOREIGN_ALLOWED: dict[tuple[str, str], str] = {
     # with them do (base64, fromisoformat, key loading); each caller translates every
     # ValueError of its parse block into the error of its format.
     ("seal/_encoding.py", "b64d"): "decoding helper",
+    ("seal/_encoding.py", "b64d_unchecked"): "decoding helper of Header.from_bytes",
     ("seal/_encoding.py", "parse_json"): "decoding helper",
     ("seal/_encoding.py", "parse_canonical_json"): "decoding helper",
     ("seal/_encoding.py", "utc_text"): "encoding helper: a naive instant is a bug",

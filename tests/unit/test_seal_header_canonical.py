@@ -65,9 +65,25 @@ def _recipient(header: dict[str, Any]) -> dict[str, Any]:
     return first
 
 
+_BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _stray_bits(text: str) -> str:
+    """``text`` with a bit set among the unused low bits of its last character: it decodes to
+    the same bytes, but is not their (canonical) encoding."""
+    return text[:-1] + _BASE64URL[_BASE64URL.index(text[-1]) | 1]
+
+
 @pytest.mark.parametrize(
     ("change", "words"),
     [
+        (lambda h: h.update(envelope_id=_stray_bits(h["envelope_id"])), "non-canonical base64"),
+        (lambda h: h.update(nonce_prefix=h["nonce_prefix"] + "="), "unpadded base64url"),
+        (lambda h: h.update(key_commitment="!" + h["key_commitment"][1:]), "base64url"),
+        (
+            lambda h: _recipient(h).update(wrapped_key=_stray_bits(_recipient(h)["wrapped_key"])),
+            "non-canonical base64",
+        ),
         (lambda h: h.pop("suite"), "header fields are missing or unknown"),
         (lambda h: h.update(suite="other"), "unknown algorithm suite"),
         (lambda h: h.update(envelope_id="AAAA"), "envelope id or nonce prefix has the wrong size"),

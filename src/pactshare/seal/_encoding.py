@@ -48,13 +48,24 @@ def b64d(text: str) -> bytes:
     """Decode unpadded base64url strictly; raise ``ValueError`` on anything else."""
     if not isinstance(text, str) or "=" in text:
         raise ValueError("expected unpadded base64url text")
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("invalid base64url") from exc
+    raw = b64d_unchecked(text)
     if b64e(raw) != text:  # reject non-canonical encodings (stray bits in the last char)
         raise ValueError("non-canonical base64url")
     return raw
+
+
+def b64d_unchecked(text: str) -> bytes:
+    """Decode base64url without checking that ``text`` is the canonical encoding of what it
+    decodes to (it may hold padding, stray bits, even characters outside the alphabet, which
+    are skipped). Only for a caller that then compares the bytes ``text`` came from with their
+    recomposition from the decoded value (:meth:`pactshare.seal.header.Header.from_bytes`):
+    equal bytes prove ``text`` canonical. ``ValueError`` if it cannot be decoded at all."""
+    if not isinstance(text, str):
+        raise ValueError("expected base64url text")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("invalid base64url") from exc
 
 
 def canonical_string(text: str) -> bytes:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from pactshare.errors import (
 )
 from pactshare.seal._encoding import (
     b64d,
+    b64d_unchecked,
     b64e,
     canonical_string,
     first_difference,
@@ -120,23 +122,25 @@ class Stanza:
         return {"party": self.party, "key_id": self.key_id, "wrapped_key": b64e(self.wrapped_key)}
 
     @classmethod
-    def from_json(cls, obj: object) -> Stanza:
+    def from_json(cls, obj: object, *, decode: Callable[[str], bytes] = b64d) -> Stanza:
+        """A stanza from its parsed JSON; ``decode``: how its base64url is decoded (strictly
+        unless the caller compares the recomposed bytes, see :func:`b64d_unchecked`)."""
         if not isinstance(obj, dict) or set(obj) != {"party", "key_id", "wrapped_key"}:
             raise ValueError("a recipient must have exactly party, key_id, wrapped_key")
         party, key_id = obj["party"], obj["key_id"]
         if not is_party_code(party) or not isinstance(key_id, str):
             raise ValueError("a recipient has a bad party or key id")
-        wrapped = b64d(obj["wrapped_key"])
+        wrapped = decode(obj["wrapped_key"])
         if len(wrapped) != WRAPPED_KEY_SIZE:
             raise ValueError("a wrapped key has the wrong size")
         return cls(party, key_id, wrapped)
 
 
-def stanzas(value: object) -> tuple[Stanza, ...]:
+def stanzas(value: object, *, decode: Callable[[str], bytes] = b64d) -> tuple[Stanza, ...]:
     """The recipients' stanzas of a parsed header or hop record, each key id once."""
     if not isinstance(value, list):
         raise ValueError("recipients must be a list")
-    stanzas = tuple(Stanza.from_json(item) for item in value)
+    stanzas = tuple(Stanza.from_json(item, decode=decode) for item in value)
     if len({s.key_id for s in stanzas}) != len(stanzas):
         raise ValueError("a recipient key id appears twice")
     return stanzas
@@ -248,10 +252,13 @@ class Header:
 
         The common case, checked once: a plain parse, the field checks, and one
         recomposition compared with ``data``. Equal bytes imply every bound the full parse
-        enforces (no key twice, no lone surrogate, no float, integers in range).
+        enforces (no key twice, no lone surrogate, no float, integers in range, each binary
+        value in canonical base64url: the recomposition encodes the decoded bytes anew, and
+        the same bytes parse to the same text, so the text was that encoding; hence the
+        base64url is decoded here without that check, which the full parse makes).
         """
         try:
-            header = cls._from_json(json.loads(data))
+            header = cls._from_json(json.loads(data), decode=b64d_unchecked)
             if header.to_bytes() != data:
                 return None
         except (ValueError, TypeError, LabelError, RecursionError):
@@ -260,17 +267,22 @@ class Header:
         return header
 
     @classmethod
-    def _from_json(cls, obj: Any) -> Header:  # a parsed header, untyped until checked
-        """A header from its parsed JSON, every field checked; ``ValueError`` or
-        :class:`LabelError` otherwise."""
+    def _from_json(
+        cls,
+        obj: Any,  # a parsed header, untyped until checked
+        *,
+        decode: Callable[[str], bytes] = b64d,
+    ) -> Header:
+        """A header from its parsed JSON, every field checked (its base64url decoded with
+        ``decode``); ``ValueError`` or :class:`LabelError` otherwise."""
         if not isinstance(obj, dict) or set(obj) != _HEADER_KEYS:
             raise ValueError("header fields are missing or unknown")
         if obj["suite"] != SUITE:
             raise ValueError("unknown algorithm suite")
-        envelope_id, prefix = b64d(obj["envelope_id"]), b64d(obj["nonce_prefix"])
+        envelope_id, prefix = decode(obj["envelope_id"]), decode(obj["nonce_prefix"])
         if len(envelope_id) != ENVELOPE_ID_SIZE or len(prefix) != NONCE_PREFIX_SIZE:
             raise ValueError("envelope id or nonce prefix has the wrong size")
-        commitment = b64d(obj["key_commitment"])
+        commitment = decode(obj["key_commitment"])
         if len(commitment) != KEY_COMMITMENT_SIZE:
             raise ValueError("key commitment has the wrong size")
         chunk_size = obj["chunk_size"]
@@ -279,7 +291,7 @@ class Header:
         if not isinstance(obj["label"], dict) or not isinstance(obj["originator_key_id"], str):
             raise ValueError("label or originator key id has the wrong type")
         label = Label.from_mapping(obj["label"])
-        recipients = stanzas(obj["recipients"])
+        recipients = stanzas(obj["recipients"], decode=decode)
         if not recipients:
             raise ValueError("no recipients")
         return cls(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pactshare.seal import Label
-from pactshare.seal._encoding import canonical_string, is_canonical_json
+from pactshare.seal._encoding import canonical_string, is_canonical_json, utc_text
 from pactshare.seal.header import Header, Stanza
 from tests.strategies import label_fields, label_text, party_codes
 
@@ -15,6 +17,19 @@ from tests.strategies import label_fields, label_text, party_codes
 @given(text=st.text(st.characters(exclude_categories=["Cs"])))
 def test_canonical_string_is_rfc8785(text: str) -> None:
     assert canonical_string(text) == rfc8785.dumps(text)
+
+
+@given(
+    at=st.datetimes(
+        min_value=datetime(1, 1, 2),  # a day from either end: the offset cannot leave the range
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=9, minutes=30))]),
+    ),
+)
+def test_utc_text_is_the_text_strftime_writes(at: datetime) -> None:
+    instant = at.astimezone(UTC)
+    fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if instant.microsecond else "%Y-%m-%dT%H:%M:%SZ"
+    assert utc_text(at) == instant.strftime(fmt)
 
 
 @given(fields=label_fields())

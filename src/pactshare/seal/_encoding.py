@@ -173,8 +173,11 @@ def utc_text(at: datetime) -> str:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("instant must be timezone-aware")
     at = at.astimezone(UTC)
-    fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if at.microsecond else "%Y-%m-%dT%H:%M:%SZ"
-    return at.strftime(fmt)
+    if at.year < 1000:  # strftime writes such a year unpadded, ISO 8601 would pad it
+        return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if at.microsecond else "%Y-%m-%dT%H:%M:%SZ")
+    # The same text as strftime's, without its cost: "+00:00" becomes "Z", and the
+    # microseconds are written (six digits) only if there are any.
+    return at.isoformat()[:-6] + "Z"
 
 
 def parse_utc_text(text: object) -> datetime:

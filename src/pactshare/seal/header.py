@@ -187,8 +187,9 @@ class Header:
 
         This equals canonicalising :meth:`as_json` whole (a property test checks it). Its
         members have fixed ASCII keys, so their order is fixed: the bytes are the label's
-        cached canonical bytes and a few values between constant parts, those that depend
-        only on the originator's and recipients' keys computed once per key.
+        cached canonical bytes and a few values between constant parts (those around the
+        key ids are made anew each time: a cache of them would grow with a hostile header's
+        key ids, which are checked against the directory only after it is parsed).
         """
         cached = getattr(self, "_bytes", None)
         if cached is None:

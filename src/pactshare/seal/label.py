@@ -20,7 +20,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pactshare.errors import InputError, LabelError
@@ -31,7 +31,6 @@ from pactshare.seal._encoding import (
     canonical_string,
     is_party_code,
     parse_canonical_json,
-    parse_utc_text,
     utc_text,
 )
 
@@ -50,6 +49,9 @@ _OPTIONAL = (
     "language",
     "note",
 )
+_KNOWN = frozenset(_REQUIRED + _OPTIONAL)
+_DERIVED_KEYS = ("derived_from", "derived_by", "derivation", "language", "note")
+_NOT_DERIVED: dict[str, str | None] = dict.fromkeys(_DERIVED_KEYS)
 _MAX_TEXT = 256
 MAX_COPY_LIMIT = 1000  # copies an originator may allow of one item
 DERIVATIONS = ("copy", "translation")
@@ -58,13 +60,16 @@ _LANGUAGE = re.compile(r"[a-z]{2,3}")
 
 
 def _text(value: object, key: str, source: str | None) -> str:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not (stripped := value.strip()):
         raise LabelError("must be a non-empty string", file=source, key=key)
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise LabelError("holds a lone surrogate (not Unicode text)", file=source, key=key) from exc
-    if len(value) > _MAX_TEXT or value != value.strip():
+    if not value.isascii():  # only text beyond ASCII can hold a lone surrogate
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise LabelError(
+                "holds a lone surrogate (not Unicode text)", file=source, key=key
+            ) from exc
+    if len(value) > _MAX_TEXT or value != stripped:
         raise LabelError(
             f"must be at most {_MAX_TEXT} characters without outer spaces", file=source, key=key
         )
@@ -110,7 +115,7 @@ def _created_at(value: object, source: str | None) -> datetime:
             "must be an RFC 3339 instant with a time zone", file=source, key="created_at"
         )
     try:
-        return parse_utc_text(utc_text(check_instant(at, what="created_at")))
+        return check_instant(at, what="created_at").astimezone(UTC)
     except InputError as exc:
         raise LabelError(
             str(exc).removeprefix("created_at: "), file=source, key="created_at"
@@ -145,6 +150,8 @@ def _derived(
 ) -> dict[str, str | None]:
     """The derivation fields: all of ``derived_from``, ``derived_by`` and ``derivation`` or
     none; ``language`` and ``note`` exactly on a translation."""
+    if all(data.get(key) is None for key in _DERIVED_KEYS):  # the common case
+        return _NOT_DERIVED
     keys = ("derived_from", "derived_by", "derivation")
     if all(data.get(key) is None for key in keys):
         return dict.fromkeys(keys) | _translation(data, translated=False, source=source)
@@ -317,9 +324,9 @@ class Label:
         created_at: datetime | None = None,
     ) -> Label:
         """Build a label from a mapping; ``item_id``/``created_at`` fill in missing fields."""
-        unknown = sorted(set(data) - set(_REQUIRED) - set(_OPTIONAL))
+        unknown = data.keys() - _KNOWN
         if unknown:
-            raise LabelError("unknown field", file=source, key=unknown[0])
+            raise LabelError("unknown field", file=source, key=sorted(unknown)[0])
         for key in _REQUIRED:
             if key not in data:
                 raise LabelError("required field is missing", file=source, key=key)

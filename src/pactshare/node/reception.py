@@ -243,10 +243,9 @@ def _decide_and_record(
         with node.db.atomic() as tx:
             if joined is not None:
                 joined(tx)
-            unknown = _unknown_topics(node.registry(tx), label.topics)
-            decision = (
-                None if unknown else decide(checked.request, node.prepared(tx), checked.decided_at)
-            )
+            prepared = node.prepared(tx)  # its registry too: the version is read once
+            unknown = _unknown_topics(prepared.registry, label.topics)
+            decision = None if unknown else decide(checked.request, prepared, checked.decided_at)
             if decision is None or decision.outcome is not Outcome.ALLOWED:
                 refused = (
                     (unknown,)

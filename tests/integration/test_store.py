@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from pactshare.errors import StorageError
 from pactshare.store import Database
+from pactshare.store.rows import insert_new
 from pactshare.store.schema import metadata, scenario_files
 
 WHEN = datetime(2019, 11, 23, 0, 0, tzinfo=UTC)
@@ -90,6 +91,14 @@ def test_a_relaxed_commit_keeps_its_rows_and_leaves_no_later_unit_of_work_relaxe
         seen.append(_safety(other))
     assert seen == ["relaxed", "synced", "synced", "synced", "synced"]
     assert _count(database) == 1
+
+
+def test_insert_new_writes_a_key_once_and_says_whether_it_did(database: Database) -> None:
+    with database.atomic() as tx:
+        first = insert_new(tx, scenario_files, {"name": "a", "text": "first", "loaded_at": WHEN})
+        again = insert_new(tx, scenario_files, {"name": "a", "text": "again", "loaded_at": WHEN})
+        kept = tx.execute(select(scenario_files.c.text)).scalars().all()
+    assert (first, again, kept) == (True, False, ["first"])
 
 
 def _add_twice(db: Database) -> None:  # the primary key is violated

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, insert, select
 from pactshare.errors import StorageError
 from pactshare.limits import blocks
 from pactshare.node.service import Node
+from pactshare.store.rows import insert_new
 from pactshare.store.schema import envelope_fronts, envelopes
 
 __all__ = ["StoredEnvelope", "envelope_blocks", "find_envelope", "keep_front", "store_envelope"]
@@ -38,8 +39,7 @@ class StoredEnvelope:
 
 def store_envelope(node: Node, tx: Connection, digest: str, size: int) -> None:
     """Record an envelope stored whole once (content-addressed: the same bytes, the same row)."""
-    if tx.execute(select(envelopes.c.digest).where(envelopes.c.digest == digest)).first() is None:
-        tx.execute(insert(envelopes).values(digest=digest, size=size, stored_at=node.now()))
+    insert_new(tx, envelopes, {"digest": digest, "size": size, "stored_at": node.now()})
 
 
 def keep_front(

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from pactshare.errors import StorageError
 from pactshare.node.service import Node
 from pactshare.store import schema
+from pactshare.store.rows import insert_new
 
 __all__ = [
     "KeptInfo",
@@ -119,8 +120,4 @@ def remember_nonce(
     before ``now``). Older nonces are purged."""
     table = schema.federation_nonces
     tx.execute(delete(table).where(table.c.seen_at < now - timedelta(seconds=window)))
-    seen = tx.execute(select(table.c.nonce).where(table.c.nonce == nonce)).first()
-    if seen is not None:
-        return False
-    tx.execute(insert(table).values(nonce=nonce, key_id=key_id, seen_at=now))
-    return True
+    return insert_new(tx, table, {"nonce": nonce, "key_id": key_id, "seen_at": now})

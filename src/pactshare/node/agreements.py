@@ -90,11 +90,13 @@ def _proposals(tx: Connection) -> dict[str, list[Proposal]]:
         )
     result: dict[str, list[Proposal]] = {}
     for row in tx.execute(select(agreement_events).order_by(agreement_events.c.at)):
-        try:
-            terms = note_terms(row.note, where=f"stored note {row.id}")
+        kind, terms = EventKind(row.kind), None
+        try:  # only an amendment carries terms (R-AMD-1)
+            if kind is EventKind.AMENDMENT:
+                terms = note_terms(row.note, where=f"stored note {row.id}")
         except PackageError as exc:  # checked when recorded: only a changed database gets here
             raise StorageError(str(exc)) from exc
-        event = Event(row.id, EventKind(row.kind), row.at, row.party, row.source, terms)
+        event = Event(row.id, kind, row.at, row.party, row.source, terms)
         result.setdefault(row.agreement_id, []).append(
             Proposal(
                 row.agreement_id,

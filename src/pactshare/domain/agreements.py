@@ -336,6 +336,11 @@ class Agreement:
         )
 
     @property
+    def signed_terms(self) -> Terms:
+        """The duration terms as signed, before any amendment (a view's too)."""
+        return self._versions[0].terms
+
+    @property
     def amended(self) -> bool:
         """Whether an amendment carries terms (the agreement has more than one version)."""
         return len(self._versions) > 1

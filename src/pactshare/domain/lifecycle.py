@@ -231,8 +231,12 @@ class _Calendar:
 
 @dataclass
 class _State:
-    """The mutable walk over the events; only :func:`status_at` sees it."""
+    """The mutable walk over the events; only :func:`status_at` sees it. ``terms`` are the
+    duration terms as the amendments walked so far left them (R-AMD-1): an entry into force
+    starts its calendar from them, so an amendment listed after it at the same instant moves
+    the calendar as any later one does, never before the events listed ahead of it."""
 
+    terms: Terms
     entry: datetime | None = None
     calendar: _Calendar | None = None
     pending: datetime | None = None
@@ -284,7 +288,7 @@ def status_at(
     """
     require_aware(at, what="status instant")
     moment = at.astimezone(UTC)
-    state = _State()
+    state = _State(agreement.signed_terms)
     for event in agreement.events:
         if not in_range(event.at):  # stored before instants were bounded: never applied
             state.notes.append(
@@ -312,10 +316,11 @@ def status_at(
 def _apply(agreement: Agreement, state: _State, event: Event, interp: Interpretation) -> None:
     """Apply one event to the walk; an event that can have no effect leaves a note instead."""
     if event.kind is EventKind.ENTRY_INTO_FORCE:
-        ignored = _enter(agreement, state, event)
+        ignored = _enter(state, event)
     elif event.kind in _NO_STATUS_EFFECT:
         ignored = None
         if event.amendment is not None:
+            state.terms = _amended_terms(state.terms, event.amendment)
             _amend(state, event, event.amendment)
     elif state.entry is None or state.terminated_at is not None:
         why = "not yet in force" if state.entry is None else "already terminated"
@@ -334,13 +339,22 @@ def _apply(agreement: Agreement, state: _State, event: Event, interp: Interpreta
         state.notes.append(ignored)
 
 
-def _enter(agreement: Agreement, state: _State, event: Event) -> Note | None:
+def _enter(state: _State, event: Event) -> Note | None:
     if state.entry is not None and state.terminated_at is None:
         return Note("R-EIF-1", f"{event.id}: already in force; no effect", event.id)
-    # the calendar starts with the terms in force at the entry (R-AMD-1)
-    state.entry, state.calendar = event.at, _Calendar(agreement.as_of(event.at).terms, event.at)
+    # the calendar starts with the terms the amendments walked so far left (R-AMD-1)
+    state.entry, state.calendar = event.at, _Calendar(state.terms, event.at)
     state.pending, state.suspended, state.terminated_at = None, False, None
     return None
+
+
+def _amended_terms(terms: Terms, change: Amendment) -> Terms:
+    """``terms`` with an amendment's ``term_years`` and ``notice_days`` (None: unchanged)."""
+    return replace(
+        terms,
+        term_years=terms.term_years if change.term_years is None else change.term_years,
+        notice_days=terms.notice_days if change.notice_days is None else change.notice_days,
+    )
 
 
 def _amend(state: _State, event: Event, change: Amendment) -> None:

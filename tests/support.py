@@ -7,18 +7,19 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pactshare.domain import Event, EventKind, Registry, Request, parse_instant
 from pactshare.node import NodeHome
+from pactshare.node.assurances import ASSURANCE, give_assurance, record_assurance
 from pactshare.node.service import Node, init_node
 from pactshare.scenarios import load_registry
-from pactshare.store.schema import federation_nonces, metadata
+from pactshare.store.schema import federation_nonces, metadata, outbox
 
 GSOMIA = "gsomia-kor-jpn-2016"
 TISA = "tisa-2014"
@@ -95,10 +96,14 @@ def pinned_homes(
     parties: tuple[str, ...] = ("KOR", "JPN", "USA"),
     databases: Mapping[str, str] | None = None,
     agreement_dirs: Mapping[str, tuple[Path, ...]] | None = None,
+    *,
+    assured: bool = True,
 ) -> dict[str, NodeHome]:
     """One node home per party in ``root/<party>`` (initialised at ``now``), each pinning every
     other's public key; ``databases`` puts some on another database (default: SQLite in the
-    home), and ``agreement_dirs`` gives some their own files beside the reference scenario."""
+    home), and ``agreement_dirs`` gives some their own files beside the reference scenario.
+    Unless ``assured`` is False, the parties exchange their assurances before hand-over
+    (:func:`exchange_assurances`)."""
     homes = {
         party: init_node(
             root / party.lower(),
@@ -113,7 +118,57 @@ def pinned_homes(
         for other, other_home in homes.items():
             if other != party:
                 (home.directory / f"{other}.json").write_bytes(other_home.public_key.read_bytes())
+    if not assured:
+        return homes
+    nodes = {party: Node(home, clock=Clock(now)) for party, home in homes.items()}
+    try:
+        exchange_assurances(nodes)
+    finally:
+        for node in nodes.values():
+            node.close()
     return homes
+
+
+def exchange_assurances(nodes: Mapping[str, Node]) -> None:
+    """Before any hand-over, each party assures each other it shares an agreement with that
+    asks for it (R-ACC-4, Art. 7(5); AT-16), as broadly as its file allows: its highest level
+    in the table, every top topic, for a century from the node's clock, by its first competent
+    authority then. The document is filed on the other node as the network would file it, and
+    its outbox copy marked delivered."""
+    for receiving, node in nodes.items():
+        now = node.now()
+        with node.db.atomic() as tx:
+            registry = node.registry(tx)
+        authority = next(
+            (a.id for a in registry.party(receiving).authorities if a.in_effect(now)), None
+        )
+        vocabulary = registry.topics.topics if registry.topics is not None else ("*",)
+        topics = sorted(topic for topic in vocabulary if "/" not in topic)
+        for agreement in sorted(registry.agreements.values(), key=lambda a: a.id):
+            if not agreement.assurance_before_provision or receiving not in agreement.parties:
+                continue
+            for originating in agreement.parties:
+                if originating == receiving or originating not in nodes or authority is None:
+                    continue
+                document = give_assurance(
+                    node,
+                    to=originating,
+                    agreement_id=agreement.id,
+                    authority=authority,
+                    recipient=f"{receiving} registry officer",
+                    level=agreement.equivalence[0].levels[receiving][0],
+                    topics=topics,
+                    purpose="the exchanges of the test",
+                    until=now + timedelta(days=36_500),
+                )
+                other = nodes[originating]
+                record_assurance(other, document, where="fixture", received_at=other.now())
+        with node.db.atomic() as tx:
+            tx.execute(
+                update(outbox)
+                .where(outbox.c.kind == ASSURANCE, outbox.c.state == "pending")
+                .values(state="delivered", delivered_at=now)
+            )
 
 
 def pinned_nodes(
@@ -122,9 +177,11 @@ def pinned_nodes(
     parties: tuple[str, ...] = ("KOR", "JPN", "USA"),
     databases: Mapping[str, str] | None = None,
     agreement_dirs: Mapping[str, tuple[Path, ...]] | None = None,
+    *,
+    assured: bool = True,
 ) -> dict[str, Node]:
     """The nodes of :func:`pinned_homes`, opened, all on ``clock``."""
-    homes = pinned_homes(root, clock.now, parties, databases, agreement_dirs)
+    homes = pinned_homes(root, clock.now, parties, databases, agreement_dirs, assured=assured)
     return {party: Node(home, clock=clock) for party, home in homes.items()}
 
 

@@ -54,6 +54,7 @@ def _register_commands() -> None:
     # because they import `app` from here.
     from pactshare.cli import (  # noqa: F401, PLC0415
         agreements,
+        assurances,
         audit,
         authorities,
         check,

@@ -211,6 +211,7 @@ class Agreement:
     third_party_release_needs_approval: bool = True
     purpose_change_needs_approval: bool = True
     relay_needs_originator_consent: bool = False
+    assurance_before_provision: bool = False  # R-ACC-4, Art. 7(5): the receiver assures first
     protection_from: tuple[str, ...] = ()
     classification_cap: str | None = None
     articles: Mapping[str, str] = field(default_factory=dict)

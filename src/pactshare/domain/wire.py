@@ -138,6 +138,7 @@ def agreement_json(agreement: Agreement) -> dict[str, Any]:
         "third_party_release_needs_approval": agreement.third_party_release_needs_approval,
         "purpose_change_needs_approval": agreement.purpose_change_needs_approval,
         "relay_needs_originator_consent": agreement.relay_needs_originator_consent,
+        "assurance_before_provision": agreement.assurance_before_provision,
         "protection_from": list(agreement.protection_from),
         "classification_cap": agreement.classification_cap,
         "articles": dict(agreement.articles),

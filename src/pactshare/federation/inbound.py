@@ -4,6 +4,7 @@ verified: one dispatcher, a map from document kind to handler.
 A message is either a transfer package (``application/zip``: the item, received as the
 courier path receives it) or one signed document (``application/json``: a diplomatic note,
 a party's acceptance or rejection of a note, a visit request or answer, an authority notice,
+an assurance before hand-over or its withdrawal,
 consent request, approval or revocation, incident notice, reclassification notice, disposal
 certificate). The party that signed the request must be the party that signed the document:
 a node relays nobody else's words. Each message has a unique id; receiving it twice has one
@@ -38,6 +39,7 @@ from pactshare.federation.storage.peers import remember_nonce
 from pactshare.limits import MAX_DOCUMENT, check_id, parse_json
 from pactshare.node import incidents, journal, laws
 from pactshare.node.answers import ACCEPTANCE, REJECTION, document_digest, record_answer
+from pactshare.node.assurances import ASSURANCE, WITHDRAWAL, record_assurance, record_withdrawal
 from pactshare.node.authorities import NOTICE as AUTHORITY_NOTICE
 from pactshare.node.authorities import record_authority_notice
 from pactshare.node.consents import file_consent
@@ -314,6 +316,13 @@ def _laws(node: Node, _signer: str, document: dict[str, Any], where: str, at: da
     record_law_document(node, document, where=where, received_at=at)  # R-LAW-1
 
 
+def _assurance(
+    node: Node, _signer: str, document: dict[str, Any], where: str, at: datetime
+) -> None:
+    record = record_assurance if document["kind"] == ASSURANCE else record_withdrawal
+    record(node, document, where=where, received_at=at)  # R-ACC-4, Art. 7(5)
+
+
 def _consent(node: Node, _signer: str, document: dict[str, Any], where: str, _at: datetime) -> None:
     body = file_consent(node, document, where=where)
     if document["kind"] == "approval":
@@ -410,6 +419,8 @@ HANDLERS: dict[str, Handler] = {
     AUTHORITY_NOTICE: _authority,
     laws.INQUIRY: _laws,
     laws.STATEMENT: _laws,
+    ASSURANCE: _assurance,
+    WITHDRAWAL: _assurance,
 }
 OWN_TRANSACTION = frozenset({witness.TREE_HEAD, witness.WITNESSED_HEADS})
 # Signed no later than the request that carries them (notes and answers count from receipt).
@@ -423,6 +434,8 @@ TIMED = frozenset(
         AUTHORITY_NOTICE,
         laws.INQUIRY,
         laws.STATEMENT,
+        ASSURANCE,
+        WITHDRAWAL,
     }
 )
 

@@ -1,9 +1,10 @@
 """Providing an item to another party.
 
-The decision engine decides at the node's clock; a refusal is recorded in the audit log and
-nothing else changes; an allowed provision wraps the data key for the next hop, records the
-provision with its decision, and either writes a signed transfer package for hand carriage or
-queues the package in the outbox for the network.
+The decision engine decides at the node's clock, and a hand-over under an agreement that asks
+for it waits for the receiving party's assurance (R-ACC-4, Art. 7(5); AT-16); a refusal is
+recorded in the audit log and nothing else changes; an allowed provision wraps the data key
+for the next hop, records the provision with its decision, and either writes a signed transfer
+package for hand carriage or queues the package in the outbox for the network.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pactshare.domain import (
     decide,
     normalise_party_code,
 )
+from pactshare.domain.assurances import assured
 from pactshare.domain.wire import decision_json
 from pactshare.errors import (
     EnvelopeKeyError,
@@ -37,6 +39,7 @@ from pactshare.errors import (
     RefusedError,
 )
 from pactshare.node import faults, journal
+from pactshare.node.assurances import assurances_on_record
 from pactshare.node.envelopes import StoredEnvelope, envelope_blocks, find_envelope, keep_front
 from pactshare.node.items import Item, ItemState, item_row
 from pactshare.node.outbox import queue_message
@@ -93,6 +96,20 @@ def _request(node: Node, row: Item, recipient: str, found: tuple[Approval, ...])
     )
 
 
+def _gated(node: Node, tx: Connection, row: Item, decision: Decision, now: datetime) -> Decision:
+    """The decision, refused unless the assurance its agreement asks for before the hand-over
+    is on record (R-ACC-4, Art. 7(5); AT-16). The assurances are read only under such an
+    agreement (most provisions pay nothing for the gate)."""
+    if not decision.allowed:
+        return decision
+    registry = node.registry(tx)
+    hop = decision.route[0]
+    if not registry.agreement(hop.agreement).assurance_before_provision:
+        return decision
+    on_record = assurances_on_record(tx, receiving=hop.recipient, originating=node.party_code)
+    return assured(decision, registry, tuple(row.label["topics"]), on_record, now)
+
+
 def _measured(pieces: Iterable[bytes | memoryview]) -> tuple[str, int]:
     """The SHA-256 (hex) and size of the concatenated ``pieces``."""
     digest, size = hashlib.sha256(), 0
@@ -131,6 +148,7 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
             )
         found, documents = _approvals(tx, row)
         decision = decide(_request(node, row, target, found), node.prepared(tx), now)
+        decision = _gated(node, tx, row, decision, now)
         if decision.outcome is Outcome.REFUSED:
             journal.record(
                 tx,

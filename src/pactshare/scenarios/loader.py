@@ -196,6 +196,7 @@ class _AgreementFile(_Strict):
     third_party_release_needs_approval: bool = True
     purpose_change_needs_approval: bool = True
     relay_needs_originator_consent: bool = False
+    assurance_before_provision: bool = False
     protection_from: list[str] = Field(default_factory=list)
     classification_cap: str | None = None
     terms: _TermsFile
@@ -350,6 +351,7 @@ def _agreement(spec: _AgreementFile, name: str) -> Agreement:
             third_party_release_needs_approval=spec.third_party_release_needs_approval,
             purpose_change_needs_approval=spec.purpose_change_needs_approval,
             relay_needs_originator_consent=spec.relay_needs_originator_consent,
+            assurance_before_provision=spec.assurance_before_provision,
             protection_from=tuple(spec.protection_from),
             classification_cap=spec.classification_cap,
             terms=terms,

@@ -30,6 +30,7 @@ __all__ = [
     "access_log",
     "agreement_events",
     "approvals",
+    "assurances",
     "audit_entries",
     "audit_heads",
     "audit_nodes",
@@ -178,6 +179,21 @@ visits = Table(  # visit requests given and received (R-VIS-1, R-SEC-1), one per
     Column("request", JSON, nullable=False),  # the visiting party's signed request
     _when("recorded_at"),
     _when("facility_told_at", nullable=True),  # when the host told the facility (R-VIS-1)
+)
+
+assurances = Table(  # assurances before hand-over given and received (R-ACC-4, Art. 7(5))
+    "assurances",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("agreement_id", String(100), nullable=False),
+    Column("receiving", String(3), nullable=False),  # the party that gave it
+    Column("originating", String(3), nullable=False),  # the party it assures
+    _when("valid_from"),
+    _when("valid_until"),
+    Column("document", JSON, nullable=False),  # the receiving party's signed assurance
+    _when("recorded_at"),
+    _when("withdrawn_at", nullable=True),
+    Column("withdrawal", JSON),  # the receiving party's signed withdrawal
 )
 
 visit_answers = Table(  # each party's signed approval or refusal of a visit (one per party)

@@ -82,6 +82,7 @@ class AgreementOut(BaseModel):
     third_party_release_needs_approval: bool
     purpose_change_needs_approval: bool
     relay_needs_originator_consent: bool
+    assurance_before_provision: bool
     protection_from: list[str]
     classification_cap: str | None
     articles: dict[str, str]

@@ -25,7 +25,7 @@ from pactshare.node.people import add_person
 from pactshare.node.service import Node, init_node
 from pactshare.server.app import create_app
 from pactshare.server.runner import NodeServer
-from tests.support import Clock, at
+from tests.support import Clock, at, exchange_assurances
 
 BEFORE_MIDNIGHT = at("2019-11-22T23:00:00+09:00")  # GSOMIA KOR-JPN in force
 LABEL_TOML = """policy = "gsomia-kor-jpn-2016"
@@ -133,7 +133,13 @@ def live_kor(
     kor_home = init_node(root / "kor", party="KOR", at=clock.now, database=database_url)
     jpn_home: NodeHome = init_node(root / "jpn", party="JPN", at=clock.now)
     (kor_home.directory / "JPN.json").write_bytes(jpn_home.public_key.read_bytes())
+    (jpn_home.directory / "KOR.json").write_bytes(kor_home.public_key.read_bytes())
     node = Node(kor_home, clock=clock)
+    jpn = Node(jpn_home, clock=clock)
+    try:
+        exchange_assurances({"KOR": node, "JPN": jpn})  # KOR may hand over to JPN (AT-16)
+    finally:
+        jpn.close()
     tokens = {}
     with node.db.atomic() as tx:
         party = node.party(tx)

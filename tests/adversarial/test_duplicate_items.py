@@ -48,7 +48,7 @@ from pactshare.server.runner import NodeServer
 from pactshare.store.schema import audit_entries, items, outbox, receipts, relays
 from tests.e2e.federation_support import signed_headers
 from tests.http_support import LABEL_TOML, LiveNode
-from tests.support import Clock, at, pinned_nodes, run_cli
+from tests.support import Clock, at, exchange_assurances, pinned_nodes, run_cli
 
 GSOMIA_LABEL = """policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
@@ -176,6 +176,7 @@ def test_a_relay_then_a_direct_provision_are_two_custody_hops(
     provide(usa, item, "JPN", package=tmp_path / "relayed.zip")
     relayed = receive_package(jpn, tmp_path / "relayed.zip")
     clock.now = at("2017-06-01T10:00:00+09:00")
+    exchange_assurances(nodes)  # now that GSOMIA is in force and jpn-mod designated (AT-16)
     provide(kor, item, "JPN", package=tmp_path / "direct.zip")
     direct = receive_package(jpn, tmp_path / "direct.zip")
 

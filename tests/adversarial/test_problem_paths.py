@@ -20,7 +20,7 @@ from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
 from tests.e2e.federation_support import signed_headers
 from tests.http_support import LABEL_TOML
-from tests.support import GSOMIA, Clock, at, pinned_nodes
+from tests.support import GSOMIA, Clock, at, exchange_assurances, pinned_nodes
 
 CLOCK = Clock(at("2019-08-01T10:00:00+09:00"))
 
@@ -63,6 +63,7 @@ def test_a_refused_package_answers_422_naming_the_message_not_our_temporary_file
     # JPN's notice stays in JPN's outbox (no worker runs): for JPN, GSOMIA lapsed on
     # 23 November 2018, while KOR's copy still has it in force.
     CLOCK.now = at("2018-08-01T10:00:00+09:00")
+    exchange_assurances({"KOR": kor, "JPN": jpn})  # back in time: assured then (AT-16)
     give_note(jpn, GSOMIA, "notice_of_termination")
     CLOCK.now = at("2018-12-01T10:00:00+09:00")
     package_id, body = _package(kor, tmp_path)

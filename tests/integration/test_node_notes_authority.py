@@ -30,7 +30,7 @@ from pactshare.node.notes import NoteRecord, give_note, list_notes, receive_note
 from pactshare.node.provision import provide
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
-from tests.support import GSOMIA, Clock, at, pinned_nodes
+from tests.support import GSOMIA, Clock, at, exchange_assurances, pinned_nodes
 
 LABEL = """policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
@@ -115,7 +115,9 @@ def test_an_accepted_proposal_takes_effect_on_both_copies_at_the_acceptances_rec
     assert kor_copy.state == jpn_copy.state == "in_effect"
     assert kor_copy.effective_at == jpn_copy.effective_at == at("2016-09-10T09:30:00+09:00")
     assert kor_copy.accepted_by == jpn_copy.accepted_by == ("KOR",)
-    provide(kor, item, "JPN", package=tmp_path / "to-jpn.zip")  # allowed now
+    with pytest.raises(RefusedError) as refused:  # GSOMIA is in force: only JPN's assurance
+        provide(kor, item, "JPN", package=tmp_path / "to-jpn.zip")  # is missing (AT-16), which
+    assert [r[:8] for r in refused.value.reasons] == ["R-ACC-4:"]  # jpn-mod gives from 11-23
 
 
 def test_a_refused_proposal_shows_rejected_by_the_refusing_party_on_the_givers_node(
@@ -159,6 +161,7 @@ def test_a_dispute_raised_by_one_party_is_cited_on_both_copies_until_both_settle
     provision (protection continues); a settlement takes effect once KOR accepts it."""
     kor, jpn, kor_clock, jpn_clock = served
     kor_clock.now = jpn_clock.now = at("2019-09-02T10:00:00+09:00")
+    exchange_assurances({"KOR": kor, "JPN": jpn})  # the nodes began in 2016, before jpn-mod
     item = _secret_item(kor, tmp_path)
     give_note(jpn, GSOMIA, "dispute", source="interpretation of Art. 6")
     _deliver(jpn)

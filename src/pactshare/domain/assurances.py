@@ -16,6 +16,8 @@ Readings of the text, marked as the rulebook marks them:
   responsible for protecting the information].
 * An item provided by a holder that is not its originator is assured to the party that
   hands it over [M]; an item handed back to its originator needs no assurance [M].
+* An official need may be given for ``*``, every topic within the agreement's scope: a
+  standing assurance [M].
 * An assurance counts from when the providing party recorded it, until its ``valid_until``
   or its withdrawal, whichever is first; it cannot be backdated [H for the gate; M for the
   withdrawal, which the article does not mention].

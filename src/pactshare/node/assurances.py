@@ -28,7 +28,7 @@ from pactshare.audit import EntryKind
 from pactshare.domain import Registry, parse_instant
 from pactshare.domain.assurances import RULE, Assurance, assurance_problems
 from pactshare.domain.authority import TOLERANCE
-from pactshare.domain.topics import check_topic
+from pactshare.domain.topics import ALL_TOPICS, check_topic
 from pactshare.errors import (
     InputError,
     InvariantError,
@@ -131,7 +131,7 @@ def _problems(tx: Connection, registry: Registry, assurance: Assurance) -> tuple
     authorities as its file and the notices recorded here make them, R-DEF-3)."""
     try:
         agreement = registry.agreement(assurance.agreement_id)
-        registry.check_topics(assurance.topics)
+        registry.check_topics(t for t in assurance.topics if t != ALL_TOPICS)  # * : the scope
     except PolicyError as exc:
         return (f"{RULE}: {exc}",)
     for code in (assurance.receiving, assurance.originating):

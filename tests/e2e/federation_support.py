@@ -27,7 +27,7 @@ from pactshare.node import NodeHome, journal
 from pactshare.node.holdings import inbox
 from pactshare.node.service import Node, init_node
 from pactshare.store.schema import audit_entries
-from tests.support import at
+from tests.support import GSOMIA, at, exchange_assurances
 
 T = TypeVar("T")
 
@@ -176,9 +176,36 @@ class NodeProcess:
         assert not [p for p in report.problems if p.kind is not ProblemKind.UNCOVERED], report
 
 
+#: What a party assures under GSOMIA through the CLI (R-ACC-4): its competent authority and
+#: its highest level in the table.
+ASSURES = {"KOR": ("kor-mnd", "kor-mil-2"), "JPN": ("jpn-mod", "jpn-gokuhi")}
+
+
 def connect(nodes: list[NodeProcess], *, cli: bool = False) -> None:
-    """Every node pins every other's key and knows its URL (through the CLI, or in-process
-    as the CLI does it)."""
+    """Every node pins every other's key and knows its URL, and each party assures each
+    other before any hand-over that asks for it (R-ACC-4, AT-16): through the CLI (the
+    assurances are queued, delivered once the nodes serve), or in-process as the CLI does it
+    (:func:`tests.support.exchange_assurances`, filed on both sides at once)."""
+    _pin(nodes, cli=cli)
+    if cli:
+        for node in nodes:
+            for other in nodes:
+                if other is not node and {node.party, other.party} == set(ASSURES):
+                    authority, level = ASSURES[node.party]
+                    node.cli("assurance", "give", "--to", other.party, "--agreement", GSOMIA,
+                             "--authority", authority, "--recipient", f"{node.party} registry",
+                             "--level", level, "--topic", "*", "--purpose", "the e2e exchanges",
+                             "--until", "2119-01-01T00:00:00+09:00", check=True)  # fmt: skip
+        return
+    opened = {node.party: node.open() for node in nodes}
+    try:
+        exchange_assurances(opened)
+    finally:
+        for one in opened.values():
+            one.close()
+
+
+def _pin(nodes: list[NodeProcess], *, cli: bool) -> None:
     for node in nodes:
         for other in nodes:
             if other is node:

@@ -50,6 +50,18 @@ def test_hand_carried_package_from_kor_to_jpn_then_opened(tmp_path: Path) -> Non
     item = registered.stdout.strip()
     assert registered.returncode == 0, registered.stderr
     package = str(tmp_path / "pkg.zip")
+    unassured = pactshare("provide", item, "--to", "JPN", "--home", kor, "-o", package)
+    assert unassured.returncode == 1  # AT-16: not before JPN's assurance is on record
+    assert "R-ACC-4: no assurance from JPN is on record" in unassured.stderr
+    assurance = str(tmp_path / "assurance.json")
+    given = pactshare(
+        "assurance", "give", "--to", "KOR", "--agreement", "gsomia-kor-jpn-2016",
+        "--authority", "jpn-mod", "--recipient", "JPN MOD registry", "--level", "極秘",
+        "--topic", "dprk-missile", "--purpose", "DPRK missile warning", "--days", "30",
+        "--home", jpn, "-o", assurance,
+    )  # fmt: skip
+    assert given.returncode == 0, given.stderr
+    assert pactshare("assurance", "receive", assurance, "--home", kor).returncode == 0
     provided = pactshare("provide", item, "--to", "JPN", "--home", kor, "-o", package, "--json")
     assert provided.returncode == 0, provided.stderr
     assert json.loads(provided.stdout)["decision"]["outcome"] == "allowed"

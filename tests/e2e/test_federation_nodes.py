@@ -47,6 +47,9 @@ def test_direct_provision_kor_to_jpn_is_delivered_with_a_signed_receipt(
     kor.start()
     jpn.start()
     item = register(kor, tmp_path, "SLBM telemetry", label("gsomia-kor-jpn-2016", "dprk-missile/slbm", '"JPN"'))  # fmt: skip
+    wait_for("KOR's assurance delivered", lambda: delivered(kor, "assurance"))
+    wait_for("JPN's assurance delivered (AT-16)", lambda: delivered(jpn, "assurance"))
+    assert [a["state"] for a in kor.json("assurance", "list")] == ["in effect", "in effect"]
 
     provided = kor.json("provide", item, "--to", "JPN")
 

@@ -1,7 +1,9 @@
-"""Assurances before hand-over (R-ACC-4, Art. 7(5); AT-16): ``assurance give|withdraw|list``."""
+"""Assurances before hand-over (R-ACC-4, Art. 7(5); AT-16):
+``assurance give|withdraw|receive|list``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -36,7 +38,12 @@ def assurance_give(
         list[str], typer.Option("--topic", help="(b) A topic needed officially (repeat).")
     ],
     purpose: Annotated[str, typer.Option("--purpose", help="(b) The official purpose.")],
-    until: Annotated[str, typer.Option("--until", help="Instant it ends (exclusive).")],
+    until: Annotated[
+        str | None, typer.Option("--until", help="Instant it ends (exclusive).")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", help="Or: valid this many days (1 to 36500).")
+    ] = None,
     valid_from: Annotated[
         str | None, typer.Option("--from", help="Instant it starts (default: now).")
     ] = None,
@@ -59,7 +66,8 @@ def assurance_give(
         level=level,
         topics=topic,
         purpose=purpose,
-        until=parse_instant(until, what="--until"),
+        until=parse_instant(until, what="--until") if until else None,
+        days=days,
         valid_from=parse_instant(valid_from, what="--from") if valid_from else None,
         by=by,
     )
@@ -79,6 +87,23 @@ def assurance_withdraw(
 
     document = withdraw_assurance(open_node(home), assurance, by=by)
     emit_document(document, output, "assurance withdrawal", as_json=as_json)
+
+
+@assurance_group.command("receive")
+def assurance_receive(
+    file: Annotated[Path, typer.Argument(help="A signed assurance or withdrawal (courier).")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """File an assurance to this party, or its withdrawal, that a courier brought; checked
+    again as if it came over the network, and counted from now."""
+    from pactshare.node.assurances import receive_assurance  # noqa: PLC0415 - loaded when used
+
+    body = receive_assurance(open_node(home), file)
+    if as_json:
+        print_json(body)
+    else:
+        console.print(f"assurance {body['assurance_id']} from {body['receiving']} recorded")
 
 
 @assurance_group.command("list")

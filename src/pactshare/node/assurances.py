@@ -5,11 +5,12 @@ The receiving party's node signs an ``assurance`` from one of its competent auth
 (R-DEF-3) to the originating party: (a) the representative who receives is cleared up to a
 level, (b) needs the topics for an official purpose, (c) the party gives the information
 equivalent protection, valid from one instant until another. It records what it assured and
-queues the document for the originating party, whose node checks every rule again on receipt
-(signature, sender, agreement, the level in that party's table, dates; a 422 naming the rule)
-and records it: from then on its ``provide`` hands items over under that agreement only
-within an assurance on record (:func:`pactshare.domain.assurances.assured`). A signed
-``assurance-withdrawal`` from the same party ends it. Receiving the same document again has
+queues the document for the originating party (a courier may carry it too), whose node checks
+every rule again on receipt (signature, sender, agreement, the level in that party's table,
+dates; a 422 naming the rule) and records it: from then on its ``provide`` hands items over
+under that agreement only within an assurance on record
+(:func:`pactshare.domain.assurances.assured`). A signed ``assurance-withdrawal`` from the same
+party ends it. Receiving the same document again has
 one effect; another document under the same id is refused.
 """
 
@@ -18,7 +19,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -41,7 +43,14 @@ from pactshare.limits import check_id
 from pactshare.node import journal
 from pactshare.node.answers import document_digest, text_problem
 from pactshare.node.authorities import party_now
-from pactshare.node.documents import Id, PartyCode, checked_body, sign_document, verify_document
+from pactshare.node.documents import (
+    Id,
+    PartyCode,
+    checked_body,
+    read_document,
+    sign_document,
+    verify_document,
+)
 from pactshare.node.outbox import queue_message
 from pactshare.node.people import check_officer
 from pactshare.node.service import Node
@@ -49,18 +58,23 @@ from pactshare.store.schema import assurances
 
 __all__ = [
     "ASSURANCE",
+    "MAX_DAYS",
+    "MAX_NAME",
+    "MAX_TEXT",
+    "MAX_TOPICS",
     "WITHDRAWAL",
     "AssuranceRecord",
     "assurances_on_record",
     "give_assurance",
     "list_assurances",
+    "receive_assurance",
     "record_assurance",
     "record_withdrawal",
     "withdraw_assurance",
 ]
 
 ASSURANCE, WITHDRAWAL = "assurance", "assurance-withdrawal"
-MAX_TEXT, MAX_NAME, MAX_TOPICS = 2000, 200, 64
+MAX_TEXT, MAX_NAME, MAX_TOPICS, MAX_DAYS = 2000, 200, 64, 36_500
 
 
 class _AssuranceBody(BaseModel):
@@ -157,14 +171,22 @@ def give_assurance(
     level: str,
     topics: Sequence[str],
     purpose: str,
-    until: datetime,
+    until: datetime | None = None,
+    days: int | None = None,
     valid_from: datetime | None = None,
     by: str | None = None,
 ) -> dict[str, Any]:
     """Assure ``to`` as this node's party, receiving party under ``agreement_id`` (R-ACC-4,
-    Art. 7(5)): checked, recorded, audited and queued for ``to``; return the signed
-    assurance. RefusedError names each rule it would break."""
+    Art. 7(5)), from ``valid_from`` (default: now) until ``until`` or for ``days``: checked,
+    recorded, audited and queued for ``to``; return the signed assurance. RefusedError names
+    each rule it would break."""
     now = node.now()
+    starts = valid_from or now
+    if (until is None) == (days is None):
+        raise InputError("give either --until INSTANT or --days N")
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        raise InputError(f"--days: 1 to {MAX_DAYS}")
+    ends = until if until is not None else starts + timedelta(days=days or 0)
     body: dict[str, Any] = {
         "assurance_id": f"assurance-{node.party_code.lower()}-{uuid.uuid4().hex[:12]}",
         "agreement": agreement_id,
@@ -176,8 +198,8 @@ def give_assurance(
         "topics": list(topics),
         "purpose": purpose,
         "equivalent_protection": True,
-        "valid_from": (valid_from or now).isoformat(),
-        "valid_until": until.isoformat(),
+        "valid_from": starts.isoformat(),
+        "valid_until": ends.isoformat(),
         "issued_at": now.isoformat(),
     }
     with node.db.atomic() as tx:
@@ -322,6 +344,15 @@ def record_withdrawal(
         _withdraw(tx, body.assurance_id, document, at=received_at)
         _audit(tx, signer, body.assurance_id, received_at, {"withdrawal": raw, "received": True})
     return raw
+
+
+def receive_assurance(node: Node, path: Path) -> dict[str, Any]:
+    """File what a courier brought (an assurance to us, or its withdrawal), as received now;
+    return the document's body."""
+    document = read_document(path)
+    kind = document.get("kind") if isinstance(document, dict) else None
+    record = record_withdrawal if kind == WITHDRAWAL else record_assurance
+    return record(node, document, where=str(path), received_at=node.now())
 
 
 def _on_file(row: Any) -> Assurance:

@@ -1,7 +1,8 @@
 """One agreement: its terms and equivalence table in force at a chosen instant, each version
 of the terms its amendments made (R-AMD-1), events and the status bands they produce, with the
 status, next anniversary and notice deadline at that instant; and the notes between the
-parties with their state (in effect, proposed, rejected by whom, ignored).
+parties with their state (in effect, proposed, rejected by whom, ignored); and the assurances
+before hand-over on record under it (R-ACC-4, AT-16).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from pactshare.api.auth import current_node
 from pactshare.domain import Agreement, Band, Registry, bands, parse_instant, status_at
 from pactshare.errors import InputError, PolicyError
+from pactshare.node.assurances import list_assurances
 from pactshare.node.laws import list_laws
 from pactshare.node.local_policy import cap_history
 from pactshare.node.notes import list_notes
@@ -126,5 +128,6 @@ def agreement_page(request: Request, agreement_id: str) -> HTMLResponse:
         "notes": [r for r in list_notes(node, agreement.id) if r.origin == "note"],
         "cap_changes": cap_history(node, agreement.id),
         "laws": list_laws(node, agreement.id),
+        "assurances": list_assurances(node, agreement.id),
     }
     return page(request, "agreement.html", context, status=400 if error else 200)

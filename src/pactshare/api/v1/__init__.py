@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from pactshare.api.v1 import (
     agreements,
+    assurances,
     audit,
     consents,
     contractors,
@@ -41,5 +42,6 @@ for part in (
     audit,
     visits,
     laws,
+    assurances,
 ):
     router.include_router(part.router)

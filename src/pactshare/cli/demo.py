@@ -32,7 +32,13 @@ INTRO = (
     "Seoul's consent for each relay. Three nodes — one per government — now replay that story."
 )
 SHORT_NAMES = {"gsomia-kor-jpn-2016": "GSOMIA", "tisa-2014": "TISA"}
-_COLOURS = {"allowed": "green", "relay": "yellow", "refused": "red", "notified": "cyan"}
+_COLOURS = {
+    "allowed": "green",
+    "relay": "yellow",
+    "refused": "red",
+    "assured": "cyan",
+    "notified": "cyan",
+}
 
 
 def _short(route: str) -> str:

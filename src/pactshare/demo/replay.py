@@ -23,6 +23,7 @@ from pactshare.federation.relay import relay_due
 from pactshare.federation.storage import OutboxState, outbox_entries
 from pactshare.federation.witness import queue_round
 from pactshare.node import auditing
+from pactshare.node.assurances import ASSURANCE, give_assurance
 from pactshare.node.clock import monotonic
 from pactshare.node.consents import grant_consent
 from pactshare.node.holdings import inbox
@@ -44,7 +45,7 @@ class Step:
 
     at: str
     what: str
-    outcome: str  # allowed | relay | refused | notified
+    outcome: str  # allowed | relay | refused | assured | notified
     route: str  # e.g. "KOR → USA → JPN (tisa-2014)"
     result: str  # what the receiver recorded, or why it was refused
     without_suspension: str | None  # the counterfactual outcome, where it differs in kind
@@ -197,6 +198,58 @@ def _refused_relay(world: World) -> Step:
     raise AssertionError("the reference scenario must refuse a PRC-naval relay")
 
 
+def _unassured(world: World) -> Step:
+    """2019: GSOMIA in force, but Tokyo has not yet assured Seoul (AT-16)."""
+    when = world.clock.move_to("2019-07-01T09:00:00+09:00")
+    item = _item(
+        world,
+        "dprk-missile-unassured",
+        "DPRK missile telemetry, before Tokyo's assurance",
+        policy=GSOMIA,
+        topics=["dprk-missile"],
+        to=["JPN"],
+    )
+    try:
+        provide(world.nodes["KOR"], item, "JPN", package=None)
+    except RefusedError as refused:
+        [reason] = [r for r in refused.reasons if r.startswith("R-ACC-4")]
+        return Step(
+            when.isoformat(),
+            "Seoul tries a hand-over under GSOMIA before Tokyo's assurance is on record",
+            "refused",
+            "—",
+            reason.split(":", 1)[0] + ": no assurance from JPN on record (Art. 7(5), AT-16)",
+            None,
+        )
+    raise AssertionError("the reference scenario must wait for Tokyo's assurance (AT-16)")
+
+
+def _assured(world: World) -> Step:
+    """Tokyo's Ministry of Defense assures Seoul before the hand-overs (R-ACC-4, Art. 7(5))."""
+    when = world.clock.move_to("2019-07-01T09:30:00+09:00")
+    give_assurance(
+        world.nodes["JPN"],
+        to="KOR",
+        agreement_id=GSOMIA,
+        authority="jpn-mod",
+        recipient="JPN MOD Defense Intelligence Headquarters",
+        level="極秘",
+        topics=["dprk-missile"],
+        purpose="DPRK missile warning",
+        days=366,
+    )
+    settle(world)
+    return Step(
+        when.isoformat(),
+        "Tokyo assures Seoul: its recipient is cleared to 極秘, needs DPRK-missile "
+        "information officially, and gives it protection equivalent to Seoul's",
+        "assured",
+        "JPN → KOR",
+        _acknowledged(world, "JPN", ASSURANCE, done="has it on record (R-ACC-4)"),
+        None,
+    )
+
+
 DIRECT = (
     ("2019-07-01T10:00:00+09:00", "GSOMIA renewed in 2016, 2017, 2018: Seoul shares directly"),
     ("2019-09-15T10:00:00+09:00", "Seoul has given notice (23 Aug); GSOMIA still in force"),
@@ -243,12 +296,16 @@ def _incident(world: World, item_id: str) -> Step:
     )
 
 
-def _acknowledged(world: World, sender: str, kind: str) -> str:
+def _acknowledged(
+    world: World, sender: str, kind: str, *, done: str = "notified before anything is confirmed"
+) -> str:
+    """What became of the latest ``kind`` message ``sender`` sent: ``done`` by its recipient,
+    with its signed receipt, or why not."""
     sent = outbox_entries(world.nodes[sender], pending_only=False)
     row = [entry for entry in sent if entry.kind == kind][-1]  # the latest
     if row.state is not OutboxState.DELIVERED:
         return f"not delivered to {row.recipient} ({row.state})"
-    return f"{row.recipient} notified before anything is confirmed; its signed receipt is on file"
+    return f"{row.recipient} {done}; its signed receipt is on file"
 
 
 def replay(world: World, on_step: Callable[[Step], None] = lambda _step: None) -> list[Step]:
@@ -267,6 +324,7 @@ def replay(world: World, on_step: Callable[[Step], None] = lambda _step: None) -
     told(asked)
     told(_tisa_relayed(world, item))
     told(_refused_relay(world))
+    told(_unassured(world), _assured(world))
     for n, (when, what) in enumerate(DIRECT, start=1):
         told(_direct(world, when, what, counterfactual, n))
     last = _last_item(world)

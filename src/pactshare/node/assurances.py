@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy import Connection, insert, select, update
 
 from pactshare.audit import EntryKind
@@ -89,7 +89,7 @@ class _AssuranceBody(BaseModel):
     level: str = Field(max_length=100)
     topics: list[str] = Field(max_length=MAX_TOPICS)
     purpose: str = Field(max_length=MAX_TEXT)
-    equivalent_protection: bool
+    equivalent_protection: StrictBool
     valid_from: str = Field(max_length=64)
     valid_until: str = Field(max_length=64)
     issued_at: str = Field(max_length=64)

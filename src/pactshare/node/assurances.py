@@ -234,9 +234,11 @@ def _store(tx: Connection, assurance: Assurance, document: dict[str, Any], *, at
 
 
 def _audit(tx: Connection, actor: str, subject: str, at: datetime, details: Any) -> None:
+    """An event of the agreement between the parties (no item in it: an auditor reads it
+    whole, :mod:`pactshare.node.disclosure`)."""
     journal.record(
         tx,
-        kind=EntryKind.NOTICE,
+        kind=EntryKind.EVENT,
         at=at,
         actor=actor,
         subject=subject,

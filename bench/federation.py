@@ -37,6 +37,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 import httpx
 from bench.harness import Figure, Rate, Ticking, main
 from fastapi import FastAPI, Request
+from tests.support import exchange_assurances
 
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
@@ -91,7 +92,9 @@ def _pair(root: Path) -> tuple[Node, Node]:
     for party, home in homes.items():
         other = "JPN" if party == "KOR" else "KOR"
         (home.directory / f"{other}.json").write_bytes(homes[other].public_key.read_bytes())
-    return Node(homes["KOR"], clock=clock), Node(homes["JPN"], clock=clock)
+    kor, jpn = Node(homes["KOR"], clock=clock), Node(homes["JPN"], clock=clock)
+    exchange_assurances({"KOR": kor, "JPN": jpn})  # before any hand-over (AT-16)
+    return kor, jpn
 
 
 def _bare_app() -> FastAPI:

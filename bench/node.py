@@ -28,6 +28,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from bench.harness import Figure, Ticking, interleaved, main, measure_rate
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select, text
+from tests.support import exchange_assurances
 
 from pactshare.audit import EntryKind
 from pactshare.node import journal
@@ -149,7 +150,10 @@ def _node(root: Path, url: str) -> tuple[Node, str]:
     home = init_node(root / "kor", party="KOR", at=clock(), database=url)
     jpn = init_node(root / "jpn", party="JPN", at=clock())
     (home.directory / "JPN.json").write_bytes(jpn.public_key.read_bytes())
-    node = Node(home, clock=clock)
+    (jpn.directory / "KOR.json").write_bytes(home.public_key.read_bytes())
+    node, receiver = Node(home, clock=clock), Node(jpn, clock=clock)
+    exchange_assurances({"KOR": node, "JPN": receiver})  # JPN's, before hand-over (AT-16)
+    receiver.close()
     (root / "item.txt").write_bytes(os.urandom(4096))
     (root / "label.toml").write_text(LABEL, encoding="utf-8")
     return node, register(node, root / "item.txt", root / "label.toml")

@@ -109,7 +109,8 @@ def test_AT_16_hand_over_waits_for_the_assurance_on_record(served: Served, tmp_p
     assert refusal(kor, item)  # given, not yet delivered: not on KOR's record
     _deliver(jpn)
     provision = provide(kor, item, "JPN", package=None)
-    [permit] = [r for r in provision.decision["reasons"] if r["rule"] == "R-ACC-4"]
+    note, permit = [r for r in provision.decision["reasons"] if r["rule"] == "R-ACC-4"]
+    assert (note["effect"], permit["effect"]) == ("note", "permit")
     assert given["body"]["assurance_id"] in permit["text"]
     assert [(r.assurance.id, r.state) for r in list_assurances(kor)] == [
         (given["body"]["assurance_id"], "in effect")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from pactshare.domain import Outcome, decide
+from pactshare.domain import Effect, Outcome, decide
 from pactshare.domain.assurances import Assurance, AssuranceState, assurance_problems, assured
 from tests.support import GSOMIA, at, kor_to_jpn, reference, without
 
@@ -35,7 +35,9 @@ def gated(*assurances: Assurance, at_: timedelta = timedelta(hours=1)) -> tuple[
     moment = NOW + at_
     decision = decide(kor_to_jpn("군사 II급 비밀", *TOPICS), reference(), moment)
     result = assured(decision, reference(), TOPICS, assurances, moment)
-    [reason] = [r for r in result.reasons if r.rule == "R-ACC-4"]
+    note, *gate = [r for r in result.reasons if r.rule == "R-ACC-4"]
+    assert note.effect is Effect.NOTE  # the decision itself says an assurance comes first
+    [reason] = gate
     return result.outcome, reason.text
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "Check",
     "Draft",
     "Facts",
+    "assurance_note",
     "cap",
     "equivalence",
     "hub_release_note",
@@ -313,6 +314,24 @@ def marking_note(draft: Draft) -> Iterator[Reason]:
     marking = draft.facts.marking(draft.row, draft.recipient)
     cite = draft.agreement.article("marking")
     yield Reason("R-MARK-1", f"{draft.recipient} marks it {marking.text}", Effect.NOTE, cite)
+
+
+def assurance_note(draft: Draft) -> Iterator[Reason]:
+    """Under an agreement that asks for it, the recipient assures the sender before the
+    hand-over (R-ACC-4, Art. 7(5); AT-16): the sending node checks its record of assurances
+    (:func:`pactshare.domain.assurances.assured`). None for an item handed back to its
+    originator."""
+    agreement, recipient = draft.agreement, draft.recipient
+    if not agreement.assurance_before_provision or recipient == draft.facts.originator.code:
+        return
+    assert draft.row is not None  # noqa: S101 - run only once the row is found
+    level = draft.facts.marking(draft.row, recipient)
+    text = (
+        f"before the hand-over, {recipient} assures {draft.sender} of (a) its recipient's "
+        f"clearance at or above {level.level} ({level.name}), (b) an official need for "
+        f"{', '.join(draft.facts.request.topics)}, (c) equivalent protection (AT-16)"
+    )
+    yield Reason("R-ACC-4", text, Effect.NOTE, agreement.article("assurance"))
 
 
 def relay_note(draft: Draft) -> Iterator[Reason]:

@@ -17,6 +17,7 @@ from pactshare.domain.checks import (
     Check,
     Draft,
     Facts,
+    assurance_note,
     cap,
     equivalence,
     hub_release_note,
@@ -75,7 +76,7 @@ def _two_hops(draft: Draft) -> tuple[Hop, ...]:
 _DIRECT = Plan(
     RouteKind.DIRECT,
     checks=(in_force("R-DUR-1"), equivalence, scope, releasable),
-    with_row=(cap, marking_note),
+    with_row=(cap, marking_note, assurance_note),
     hops=_one_hop,
 )
 _RELAY = Plan(

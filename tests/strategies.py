@@ -236,6 +236,7 @@ def agreements(
         third_party_release_needs_approval=draw(st.booleans()),
         purpose_change_needs_approval=draw(st.booleans()),
         relay_needs_originator_consent=draw(st.booleans()),
+        assurance_before_provision=draw(st.booleans()),
         protection_from=protection,
         classification_cap=cap,
         events=draw(_with_terms(history, members, known, terms=terms, rows=rows, cap=cap)),

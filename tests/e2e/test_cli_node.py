@@ -58,7 +58,7 @@ def test_hand_carried_package_from_kor_to_jpn_then_opened(tmp_path: Path) -> Non
         "assurance", "give", "--to", "KOR", "--agreement", "gsomia-kor-jpn-2016",
         "--authority", "jpn-mod", "--recipient", "JPN MOD registry", "--level", "極秘",
         "--topic", "dprk-missile", "--purpose", "DPRK missile warning", "--days", "30",
-        "--home", jpn, "-o", assurance,
+        "--home", jpn, "-o", assurance, "--json",
     )  # fmt: skip
     assert given.returncode == 0, given.stderr
     assert pactshare("assurance", "receive", assurance, "--home", kor).returncode == 0
@@ -103,6 +103,13 @@ def test_hand_carried_package_from_kor_to_jpn_then_opened(tmp_path: Path) -> Non
     )
     assert french.returncode == 2
     assert "--language 'fr': no note text" in french.stderr
+    # JPN withdraws its assurance; the courier brings the withdrawal to KOR (R-ACC-4).
+    ident = json.loads(given.stdout)["body"]["assurance_id"]
+    withdrawal = str(tmp_path / "withdrawal.json")
+    withdrawn = pactshare("assurance", "withdraw", ident, "--home", jpn, "-o", withdrawal)
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    filed = pactshare("assurance", "receive", withdrawal, "--home", kor, "--json")
+    assert json.loads(filed.stdout)["assurance_id"] == ident
 
 
 def test_refusals_exit_1_and_bad_input_exits_2(tmp_path: Path) -> None:

@@ -113,8 +113,10 @@ def assurance_problems(
 ) -> tuple[Reason, ...]:
     """Why ``assurance`` may not be given (empty: it may), each reason naming its rule;
     checked by the giver when it signs and by the providing party when it receives it, at the
-    instant it was signed. ``receiving`` is the giver with its authorities at that instant."""
+    instant it was signed, against the terms in force then (R-AMD-1). ``receiving`` is the
+    giver with its authorities at that instant."""
     cite, at = agreement.article("assurance"), assurance.issued_at
+    agreement = agreement.as_of(at)
     problems: list[Reason] = []
     if not agreement.assurance_before_provision:
         problems.append(_deny(f"{agreement.id} asks for no assurance before provision", cite))

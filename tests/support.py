@@ -132,9 +132,10 @@ def pinned_homes(
 def exchange_assurances(nodes: Mapping[str, Node]) -> None:
     """Before any hand-over, each party assures each other it shares an agreement with that
     asks for it (R-ACC-4, Art. 7(5); AT-16), as broadly as its file allows: its highest level
-    in the table, every topic of the scope (``*``), for a century from the node's clock, by its
-    first competent authority then (none before it designated one). The document is filed on the other node as the network would file it, and
-    taken out of the giver's outbox (the tests count what a workflow queues)."""
+    in the table in force, every topic of the scope (``*``), for a century from the node's
+    clock, by its first competent authority then (none before it designated one). The document
+    is filed on the other node as the network would file it, and taken out of the giver's
+    outbox (the tests count what a workflow queues)."""
     for receiving, node in nodes.items():
         now = node.now()
         with node.db.atomic() as tx:
@@ -154,7 +155,11 @@ def exchange_assurances(nodes: Mapping[str, Node]) -> None:
                     agreement_id=agreement.id,
                     authority=authority,
                     recipient=f"{receiving} registry officer",
-                    level=agreement.equivalence[0].levels[receiving][0],
+                    level=next(
+                        row.levels[receiving][0]
+                        for row in agreement.as_of(now).equivalence
+                        if receiving in row.levels
+                    ),
                     topics=["*"],
                     purpose="the exchanges of the test",
                     until=now + timedelta(days=36_500),

@@ -19,7 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from pactshare.cli.main import _register_commands, app
 from pactshare.errors import RefusedError
 from pactshare.federation.delivery import PATH
 from pactshare.node.answers import document_digest
@@ -241,3 +243,17 @@ def test_only_the_giver_withdraws_its_own_assurance_once(
     with pytest.raises(RefusedError, match="is refused") as refused:
         provide(originator.kor, item, "JPN", package=None)
     assert f"{ident}: withdrawn at" in "\n".join(refused.value.reasons)  # AT-16
+
+
+def test_assurance_list_prints_a_peers_recipient_as_written_not_as_markup(
+    originator: Originator,
+) -> None:
+    """The recipient is a peer's text: ``assurance list`` prints it literally (``[/]`` read
+    as console markup would end the command with a traceback)."""
+    document = sign_document(ASSURANCE, body(recipient="[/] [bold]Registry"), originator.jpn.keys)
+    assert originator.post(originator.jpn, document).status_code == 200
+    _register_commands()
+    home = str(originator.kor.home.root)
+    done = CliRunner().invoke(app, ["assurance", "list", "--home", home], env={"COLUMNS": "300"})
+    assert (done.exit_code, done.exception) == (0, None), done.output
+    assert "[/] [bold]Registry" in done.output

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pactshare.cli.main import app
@@ -128,12 +129,12 @@ def assurance_list(
     table = Table(*columns, box=None)
     for r in records:
         a = r.assurance
-        table.add_row(
+        table.add_row(  # the recipient and level are a peer's words: printed as written
             a.id,
             a.receiving,
             a.originating,
-            a.recipient,
-            a.level,
+            escape(a.recipient),
+            escape(a.level),
             ", ".join(a.topics),
             a.valid_until.isoformat(),
             r.state,

@@ -256,4 +256,5 @@ def test_assurance_list_prints_a_peers_recipient_as_written_not_as_markup(
     home = str(originator.kor.home.root)
     done = CliRunner().invoke(app, ["assurance", "list", "--home", home], env={"COLUMNS": "300"})
     assert (done.exit_code, done.exception) == (0, None), done.output
-    assert "[/] [bold]Registry" in done.output
+    assert "[/]" in done.output  # the table may wrap the cell: each piece as written
+    assert "[bold]Reg" in done.output

@@ -7,13 +7,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from pactshare.node.outbox import WAKE_CHANNEL, queue_message
-from pactshare.store import Database
+from pactshare.store import Database, sqlite_url
 from pactshare.store.schema import outbox
 from pactshare.store.wakeups import Waiter
 
@@ -48,6 +50,35 @@ def test_a_rolled_back_transaction_wakes_nobody(database: Database) -> None:
             _queue_then_fail(database)
         assert not waiter.wait(0.5)
         assert _queued(database) == []
+
+
+def test_a_commit_to_another_nodes_database_wakes_nobody_here(
+    database: Database, tmp_path: Path
+) -> None:
+    """On PostgreSQL nodes may live in separate schemas of one database, where a channel is
+    shared: the channel is named after the node's database URL."""
+    base, _, _ = database.url.partition("?")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    postgres = database.engine.dialect.name == "postgresql"
+    admin = create_engine(base) if postgres else None
+    if admin is not None:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    other = Database(
+        f"{base}?options=-csearch_path%3D{schema}" if postgres else sqlite_url(tmp_path / "o.db")
+    )
+    try:
+        other.migrate()
+        with Waiter(database, WAKE_CHANNEL) as waiter:
+            with other.atomic() as tx:
+                queue_message(tx, kind="note", recipient="JPN", payload={}, at=NOW)
+            assert not waiter.wait(0.5)
+    finally:
+        other.dispose()
+        if admin is not None:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
 
 
 def test_a_commit_in_another_process_wakes_the_waiter(database: Database) -> None:

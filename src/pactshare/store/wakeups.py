@@ -21,6 +21,7 @@ datagram or a dropped ``LISTEN`` connection delays a message, never loses it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import select
@@ -73,13 +74,18 @@ def wake_on_commit(tx: Connection, channel: str) -> None:
     """Wake every waiter on ``channel`` of ``tx``'s database once ``tx`` commits."""
     url = tx.engine.url
     if url.get_backend_name() == "postgresql":
-        tx.exec_driver_sql(f"NOTIFY {_pg_channel(channel)}")  # sent at COMMIT, never on rollback
+        # sent at COMMIT, never on rollback
+        tx.exec_driver_sql(f"NOTIFY {_pg_channel(url, channel)}")
     key, path = _key(url, channel), _socket_path(url, channel)
     after_commit(tx, lambda: _wake(key, path))
 
 
-def _pg_channel(channel: str) -> str:
-    return f"pactshare_{channel}"  # channel: one of our constants, an SQL identifier
+def _pg_channel(url: URL, channel: str) -> str:
+    """The ``NOTIFY`` channel of ``channel`` for the database at ``url``. A PostgreSQL channel
+    spans the whole database, so nodes kept in separate schemas of one database (a
+    ``search_path`` in their URLs) must not share one: the name carries a digest of the URL."""
+    digest = hashlib.sha256(_key(url, channel)[0].encode()).hexdigest()[:16]
+    return f"pactshare_{channel}_{digest}"  # channel: one of our constants; an SQL identifier
 
 
 def _wake(key: tuple[str, str], path: Path | None) -> None:
@@ -111,7 +117,7 @@ class Waiter:
             if self._path is not None:
                 self._datagrams = self._bind(self._path)
             else:
-                self._listener = self._listen(db, _pg_channel(channel))
+                self._listener = self._listen(db, _pg_channel(db.engine.url, channel))
         except Exception as exc:  # any failure leaves polling, never a crash
             log.warning(
                 "other processes cannot wake the worker; it polls",

@@ -69,7 +69,7 @@ def _explain(decision: Decision, cedar: bool, why: str) -> str:
     return f"decide: {decision.outcome}, cedar: {'allow' if cedar else 'deny'} ({why})\n{reasons}"
 
 
-@settings(max_examples=examples(250, 150))
+@settings(max_examples=examples(150, 150))
 @given(scenarios(onward=False))
 def test_originator_provision_agrees_with_cedar(
     scenario: tuple[Registry, Interpretation, list[tuple[datetime, Request]]],
@@ -82,7 +82,7 @@ def test_originator_provision_agrees_with_cedar(
         assert ours.allowed == cedar, _explain(ours, cedar, why)
 
 
-@settings(max_examples=examples(250, 150))
+@settings(max_examples=examples(150, 150))
 @given(scenarios(onward=True))
 def test_onward_release_agrees_with_cedar(
     scenario: tuple[Registry, Interpretation, list[tuple[datetime, Request]]],
@@ -95,7 +95,7 @@ def test_onward_release_agrees_with_cedar(
         assert ours.allowed == cedar, _explain(ours, cedar, why)
 
 
-@settings(max_examples=examples(150, 50))
+@settings(max_examples=examples(100, 50))
 @given(scenarios(onward=True))
 def test_decide_many_makes_the_same_decisions_as_decide(
     scenario: tuple[Registry, Interpretation, list[tuple[datetime, Request]]],

@@ -42,7 +42,7 @@ def _agreement_and_instants(
     return agreement, draw(interpretations()), moments
 
 
-@settings(max_examples=examples(700, 200))
+@settings(max_examples=examples(400, 200))
 @given(_agreement_and_instants())
 def test_status_at_agrees_with_the_day_by_day_reference(
     case: tuple[Agreement, Interpretation, list[datetime]],
@@ -54,7 +54,7 @@ def test_status_at_agrees_with_the_day_by_day_reference(
         assert status_at(agreement, at, interpretation).status is expected
 
 
-@settings(max_examples=examples(300, 100))
+@settings(max_examples=examples(200, 100))
 @given(_agreement_and_instants())
 def test_bands_agree_with_status_at_inside_each_band(
     case: tuple[Agreement, Interpretation, list[datetime]],
@@ -67,7 +67,7 @@ def test_bands_agree_with_status_at_inside_each_band(
             assert status_at(agreement, at, interpretation).status is inside[0].status
 
 
-@settings(max_examples=examples(300, 100))
+@settings(max_examples=examples(200, 100))
 @given(_agreement_and_instants())
 def test_compiled_snapshots_agree_with_replaying_the_events(
     case: tuple[Agreement, Interpretation, list[datetime]],
@@ -132,7 +132,7 @@ def _amended_durations(draw: st.DrawFn) -> tuple[Agreement, Interpretation, list
     return agreement, reading, moments
 
 
-@settings(max_examples=examples(300, 100))
+@settings(max_examples=examples(200, 100))
 @given(_amended_durations())
 def test_amended_durations_agree_with_the_day_by_day_reference(
     case: tuple[Agreement, Interpretation, list[datetime]],

@@ -17,9 +17,11 @@ import pytest
 
 from pactshare.errors import LabelError, PackageError
 from pactshare.limits import MAX_DOCUMENT
+from pactshare.node.assurances import receive_assurance
 from pactshare.node.consents import record_consent
 from pactshare.node.custody import apply_reclassification
 from pactshare.node.incidents import receive_notice_file
+from pactshare.node.laws import receive_law_document
 from pactshare.node.notes import receive_note
 from pactshare.node.reception import receive_package
 from pactshare.node.service import Node
@@ -33,6 +35,8 @@ FILERS: dict[str, Callable[[Node, Path], Any]] = {
     "reclassification": apply_reclassification,
     "incident": receive_notice_file,
     "visit": receive_visit_document,
+    "laws": receive_law_document,
+    "assurance": receive_assurance,
 }
 
 

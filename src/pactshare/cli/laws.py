@@ -89,13 +89,9 @@ def law_receive(
     as_json: JsonOpt = False,
 ) -> None:
     """File an inquiry or statement a courier brought, checked as if it came by the network."""
-    from pactshare.node.documents import read_document  # noqa: PLC0415 - loaded when used
-    from pactshare.node.laws import record_law_document  # noqa: PLC0415 - loaded when used
+    from pactshare.node.laws import receive_law_document  # noqa: PLC0415 - loaded when used
 
-    node = open_node(home)
-    body = record_law_document(
-        node, read_document(document), where=str(document), received_at=node.now()
-    )
+    body = receive_law_document(open_node(home), document)
     if as_json:
         print_json(body)
         return

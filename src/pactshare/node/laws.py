@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -29,7 +30,14 @@ from pactshare.domain.authority import TOLERANCE
 from pactshare.errors import InputError, NotFoundError, PackageError, RefusedError
 from pactshare.node import journal
 from pactshare.node.answers import text_problem
-from pactshare.node.documents import Id, PartyCode, checked_body, sign_document, verify_document
+from pactshare.node.documents import (
+    Id,
+    PartyCode,
+    checked_body,
+    read_document,
+    sign_document,
+    verify_document,
+)
 from pactshare.node.outbox import queue_message
 from pactshare.node.people import check_officer
 from pactshare.node.service import Node
@@ -44,6 +52,7 @@ __all__ = [
     "LawStatement",
     "ask_laws",
     "list_laws",
+    "receive_law_document",
     "record_law_document",
     "state_laws",
 ]
@@ -310,6 +319,13 @@ def record_law_document(
             raise RefusedError(refused, reasons=(problem,))
         _store(tx, kind, body, signer=signer, to=node.party_code, document=document, at=received_at)
     return document["body"]  # type: ignore[no-any-return]
+
+
+def receive_law_document(node: Node, path: Path) -> dict[str, Any]:
+    """File an inquiry or statement a courier brought (the file ``law ask|state -o`` wrote),
+    with the network path's checks, as received now; return the document's body."""
+    document = read_document(path)
+    return record_law_document(node, document, where=str(path), received_at=node.now())
 
 
 def list_laws(

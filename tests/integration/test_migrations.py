@@ -21,6 +21,7 @@ from pactshare.node import NodeHome
 from pactshare.node.home import NodeConfig
 from pactshare.node.service import init_node, migrate_node
 from pactshare.store import schema
+from pactshare.store.database import _script as database_revisions
 from tests.support import at, cli_json, run_cli
 
 PREVIOUS = "0003_witnessing"  # the last revision of the release before versions and migrations
@@ -96,6 +97,13 @@ def test_a_home_at_the_previous_revision_is_refused_until_node_migrate(
     verified = run_cli("audit", "verify", "--home", str(home))
     assert verified.returncode == 0, verified.stderr
     assert migrate_node(NodeHome(home)).migrated is False
+
+
+def test_the_revisions_read_without_alembic_are_alembics() -> None:
+    """Opening a node reads the migrations' revision lines instead of importing Alembic."""
+    needed, known = database_revisions()
+    walked = {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
+    assert (needed, set(known)) == (head(), walked)
 
 
 def test_node_init_creates_an_up_to_date_database(tmp_path: Path) -> None:

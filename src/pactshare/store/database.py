@@ -17,6 +17,7 @@ the transaction is committed (durable), never if it rolls back: how a waiter is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,12 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from pactshare.errors import StorageError
@@ -39,6 +35,9 @@ from pactshare.store.group_commit import MOST, GroupCommit
 __all__ = ["Database", "Revision", "after_commit", "sqlite_url"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+_REVISION = re.compile(r'^(down_)?revision = (?:"([^"]+)"|None)$', re.MULTILINE)
+_VERSION_TABLE = "alembic_version"  # where Alembic records a database's revision
+_VERSIONS = text("SELECT version_num FROM alembic_version")
 _AFTER_COMMIT = "pactshare.after_commit"  # the actions of the transaction a connection runs
 
 
@@ -54,20 +53,22 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def _config() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    return config
-
-
 @cache
 def _script() -> tuple[str, frozenset[str]]:
-    """This build's head revision and every revision it knows (read once per process)."""
-    script = ScriptDirectory.from_config(_config())
-    heads = script.get_heads()
+    """This build's head revision and every revision it knows, read once per process from
+    the migration files' ``revision`` lines, without importing Alembic: every command that
+    opens a node asks, and only ``node init`` and ``node migrate`` apply migrations (a test
+    holds this reading to Alembic's own)."""
+    known: set[str] = set()
+    replaced: set[str] = set()
+    for script in (_MIGRATIONS / "versions").glob("*.py"):
+        for down, name in _REVISION.findall(script.read_text(encoding="utf-8")):
+            if name:
+                (replaced if down else known).add(name)
+    heads = known - replaced
     if len(heads) != 1:  # a packaging error, not something a user can fix
         raise StorageError(f"this pactshare's migrations have {len(heads)} heads, not one")
-    return heads[0], frozenset(s.revision for s in script.walk_revisions())
+    return heads.pop(), frozenset(known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,9 @@ class Database:
         needed, known = _script()
         try:
             with self.engine.connect() as connection:
-                heads = MigrationContext.configure(connection).get_current_heads()
+                heads: list[str] = []
+                if inspect(connection).has_table(_VERSION_TABLE):
+                    heads = list(connection.execute(_VERSIONS).scalars())
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot read database {self.safe_url}: {exc}") from exc
         current = ", ".join(heads) if heads else None
@@ -161,7 +164,12 @@ class Database:
                 f"database {self.safe_url} is at revision {before.current}, newer than this "
                 f"pactshare knows (its latest is {before.needed}): use a newer pactshare"
             )
-        config = _config()
+        from alembic import command  # noqa: PLC0415 - loaded only to migrate
+        from alembic.config import Config  # noqa: PLC0415
+        from alembic.util.exc import CommandError  # noqa: PLC0415
+
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
         try:
             with self.engine.connect() as connection:
                 config.attributes["connection"] = connection

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import compileall
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import pactshare
 from pactshare.node import service
 from pactshare.store import Database, sqlite_url
 from pactshare.store.database import Revision
 from tests.seal_support import World, make_world
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the package's modules once, before any worker starts.
+
+    Hundreds of tests run ``python -m pactshare`` as a subprocess. Where the environment
+    says not to write bytecode (PYTHONDONTWRITEBYTECODE, as on this project's machines), an
+    editable install leaves none, and every one of those processes compiled each module it
+    imports from source again (a fifth of a command's start-up); Python still reads
+    bytecode that exists. Only the controller compiles (xdist workers have ``workerinput``).
+    """
+    if not hasattr(config, "workerinput"):
+        compileall.compile_dir(Path(pactshare.__file__).parent, quiet=1)
 
 
 @pytest.fixture(scope="session")

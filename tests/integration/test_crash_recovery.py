@@ -1,6 +1,8 @@
 """kill -9 between any two steps of a workflow: after a restart nothing is lost, nothing is
 applied twice, and the audit log still verifies. The command runs as a real subprocess that
-SIGKILLs itself at a named point (PACTSHARE_CRASH_AT); then the same command is run again."""
+SIGKILLs itself at a named point (PACTSHARE_CRASH_AT); then the same command is run again.
+What comes before the crash (an item registered, provided) and the checks after it are made
+in this process, on the node as the command leaves it."""
 
 from __future__ import annotations
 
@@ -13,9 +15,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from pactshare.node import NodeHome
+from pactshare.node import NodeHome, auditing
+from pactshare.node.items import register
+from pactshare.node.people import enrol_person
+from pactshare.node.provision import provide
+from pactshare.node.reception import receive
+from pactshare.node.service import Node
 from pactshare.store.schema import derivations, items, provisions, receipts
-from tests.support import at, pinned_homes
+from tests.support import Clock, at, pinned_homes
 
 LABEL = """policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
@@ -53,10 +60,43 @@ def count(home: NodeHome, table: object, **where: str) -> int:
         engine.dispose()
 
 
+def opened(home: NodeHome) -> Node:
+    return Node(home, clock=Clock(at(CLOCK)))
+
+
 def assert_log_verifies(home: NodeHome) -> None:
-    assert pactshare("audit", "head", "--home", str(home.root)).returncode == 0
-    verified = pactshare("audit", "verify", "--home", str(home.root))
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    """What ``audit head`` then ``audit verify`` do: sign the head, recompute the whole log."""
+    node = opened(home)
+    try:
+        auditing.sign_head(node)
+        report = auditing.verify(node)
+    finally:
+        node.close()
+    assert report.ok, report.problems
+
+
+def registered(kor: NodeHome, tmp_path: Path) -> str:
+    node = opened(kor)
+    try:
+        return register(node, tmp_path / "item.txt", tmp_path / "label.toml")
+    finally:
+        node.close()
+
+
+def provided(kor: NodeHome, item: str, package: Path) -> None:
+    node = opened(kor)
+    try:
+        assert provide(node, item, "JPN", package=package).package == package
+    finally:
+        node.close()
+
+
+def received(jpn: NodeHome, package: Path) -> None:
+    node = opened(jpn)
+    try:
+        receive(node, package)
+    finally:
+        node.close()
 
 
 @pytest.fixture
@@ -99,7 +139,7 @@ def test_provide_killed_at_each_step_ends_with_one_provision_and_one_package(
     homes: tuple[NodeHome, NodeHome, Path], point: str, recorded: int
 ) -> None:
     kor, jpn, tmp_path = homes
-    item = _register(kor, tmp_path).stdout.strip()
+    item = registered(kor, tmp_path)
     package = tmp_path / "pkg.zip"
     args = ("provide", item, "--to", "JPN", "--home", str(kor.root), "-o", str(package))
     assert pactshare(*args, crash_at=point).returncode == -signal.SIGKILL
@@ -109,7 +149,7 @@ def test_provide_killed_at_each_step_ends_with_one_provision_and_one_package(
     assert pactshare(*args).returncode == 0
     assert count(kor, provisions) == 1
     assert count(kor, provisions, state="packaged") == 1
-    assert pactshare("receive", str(package), "--home", str(jpn.root)).returncode == 0
+    received(jpn, package)
     assert_log_verifies(kor)
 
 
@@ -119,18 +159,12 @@ def test_receive_killed_at_each_step_keeps_one_item_and_one_receipt(
     homes: tuple[NodeHome, NodeHome, Path], point: str
 ) -> None:
     kor, jpn, tmp_path = homes
-    item = _register(kor, tmp_path).stdout.strip()
     package = tmp_path / "pkg.zip"
-    assert (
-        pactshare(
-            "provide", item, "--to", "JPN", "--home", str(kor.root), "-o", str(package)
-        ).returncode
-        == 0
-    )
-    receive = ("receive", str(package), "--home", str(jpn.root))
-    assert pactshare(*receive, crash_at=point).returncode == -signal.SIGKILL
-    assert pactshare(*receive).returncode == 0
-    assert pactshare(*receive).returncode == 0  # and once more: still one effect
+    provided(kor, registered(kor, tmp_path), package)
+    receiving = ("receive", str(package), "--home", str(jpn.root))
+    assert pactshare(*receiving, crash_at=point).returncode == -signal.SIGKILL
+    assert pactshare(*receiving).returncode == 0
+    assert pactshare(*receiving).returncode == 0  # and once more: still one effect
     assert count(jpn, items) == 1
     assert count(jpn, receipts) == 1
     assert Path(str(package) + ".receipt.json").exists()
@@ -145,15 +179,15 @@ def test_copy_killed_after_sealing_records_no_copy_and_reruns_within_the_limit(
     copy 1 of the limit of 1, and the log still verifies."""
     kor, jpn, tmp_path = homes
     (tmp_path / "label.toml").write_text(LABEL + "copy_limit = 1\n", encoding="utf-8")
-    item = _register(kor, tmp_path).stdout.strip()
-    package = str(tmp_path / "pkg.zip")
-    assert (
-        pactshare("provide", item, "--to", "JPN", "--home", str(kor.root), "-o", package).returncode
-        == 0
-    )
-    assert pactshare("receive", package, "--home", str(jpn.root)).returncode == 0
-    person = ("Sato", "--clearance", "極秘", "--need-to-know", "dprk-missile")
-    assert pactshare("person", "add", *person, "--home", str(jpn.root)).returncode == 0
+    item = registered(kor, tmp_path)
+    package = tmp_path / "pkg.zip"
+    provided(kor, item, package)
+    received(jpn, package)
+    node = opened(jpn)
+    try:
+        enrol_person(node, name="Sato", clearance="極秘", need_to_know=["dprk-missile"], roles=[])
+    finally:
+        node.close()
     copy = ("copy", item, "--as", "Sato", "--home", str(jpn.root), "--json")
     assert pactshare(*copy, crash_at="copy:sealed").returncode == -signal.SIGKILL
     assert count(jpn, derivations) == 0

@@ -5,11 +5,13 @@ process: the attacker's timings carry no network noise to hide a difference behi
 Both answers are the same 404; before the fix their timing told them apart (7.8 ms against
 4.5 ms: 88% right from one request). The attacker here is a KOR person without clearance for
 an item: over paired requests (one hidden, one absent, in random order) they learn a rule on
-the first half and are scored on the other half. Two attackers are tried: "the slower of a
-pair is the hidden one" (or the faster, whichever the training half prefers), and the best
-single-request latency threshold. Each must be right at most 55% of the time over 1,000
-test pairs (if the paths cannot be told apart, scores spread as ~N(50%, 1.6%): 55% is three
-standard deviations away, so a noisy machine does not fail it by chance).
+the first 100 pairs and are scored on the next 500. Two attackers are tried: "the slower of a
+pair is the hidden one" (or the faster, whichever the training pairs prefer), and the best
+single-request latency threshold. Each must be right at most 57% of the time (if the paths
+cannot be told apart, the paired score spreads as ~N(50%, 2.2%) over 500 pairs and the
+threshold's as ~N(50%, 1.6%) over its 1,000 requests: 57% is more than three standard
+deviations away, so a noisy machine does not fail it by chance, while the leak this test was
+written for scored 88%).
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from sqlalchemy import func, select
 from pactshare.store.schema import access_log, audit_entries
 from tests.http_support import LABEL_TOML, LiveNode, live_kor
 
-TRAIN_PAIRS, TEST_PAIRS = 200, 1000
-PASS_MARK = 0.55
-BUDGET_SECONDS = 300  # the whole collection, on a loaded machine; it takes ~20 s when idle
+TRAIN_PAIRS, TEST_PAIRS = 100, 500
+PASS_MARK = 0.57
+BUDGET_SECONDS = 300  # the whole collection, on a loaded machine; it takes ~10 s when idle
 
 Pair = tuple[float, float]  # (hidden, absent) latencies in seconds
 

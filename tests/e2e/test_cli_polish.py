@@ -9,9 +9,10 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 import typer.main
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from pactshare import __version__
 from pactshare.cli import main
@@ -27,9 +28,8 @@ def test_version_prints_the_name_and_the_installed_version() -> None:
     assert (done.returncode, done.stdout) == (0, f"pactshare {__version__}\n")
 
 
-def _command_paths() -> Iterator[list[str]]:
-    main._register_commands()  # the same registration as the entry point
-    stack: list[tuple[list[str], object]] = [([], typer.main.get_command(main.app))]
+def _command_paths(root: click.Command) -> Iterator[list[str]]:
+    stack: list[tuple[list[str], object]] = [([], root)]
     while stack:
         path, command = stack.pop()
         yield path
@@ -39,11 +39,13 @@ def _command_paths() -> Iterator[list[str]]:
 
 def test_no_help_shows_type_placeholders_braces_or_internal_notes() -> None:
     plain_placeholders()  # as run() does before any help is shown
+    main._register_commands()  # every group, as the entry point registers for --help
+    root = typer.main.get_command(main.app)  # built once (Typer's runner builds it per call)
     runner = CliRunner()
-    paths = list(_command_paths())
+    paths = list(_command_paths(root))
     assert len(paths) > 40  # every group and command, not only the top
     for path in paths:
-        done = runner.invoke(main.app, [*path, "--help"], env={"COLUMNS": "200"})
+        done = runner.invoke(root, [*path, "--help"], env={"COLUMNS": "200"})
         assert done.exit_code == 0, (path, done.output)
         text = done.output
         assert "Usage" in text, path

@@ -96,7 +96,7 @@ PartyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class _LevelFile(_Strict):
@@ -144,7 +144,7 @@ class _EventFile(_Strict):
 
 
 class _RowFile(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
     label: str
 
     @field_validator("label")

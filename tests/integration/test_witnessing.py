@@ -11,7 +11,10 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from pactshare.errors import (
     InvalidProofError,
     InvalidTreeHeadError,
     PackageError,
+    PactshareError,
 )
 from pactshare.federation.storage import cosignatures, forks
 from pactshare.federation.witness import (
@@ -375,3 +379,55 @@ def test_the_cli_shows_cosignatures_and_forks(split: tuple[Node, Node, Node, Nod
     assert "FORK in the log of KOR, reported by USA" in text.stdout
     text = run_cli("audit", "forks", "--home", str(kor.home.root))
     assert "no forks detected" in text.stdout
+
+
+def _at_once(calls: list[Callable[[], dict[str, Any]]]) -> list[dict[str, Any] | Exception]:
+    """Run ``calls`` on as many threads, released together; each one's answer or error."""
+    start = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], dict[str, Any]]) -> dict[str, Any] | Exception:
+        start.wait()
+        try:
+            return call()
+        except PactshareError as exc:
+            return exc
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_one_head_sent_many_times_at_once_gets_the_same_cosignature_every_time(
+    nodes: dict[str, Node],
+) -> None:
+    """A delivery retried while the first try is still being answered (the log's worker and
+    a command both delivering) is answered as a retry, never refused as unproven."""
+    kor, usa = nodes["KOR"], nodes["USA"]
+    grow(kor, 3, "sent at once")
+    message = tree_head_message(kor, "USA")
+    answers = _at_once([partial(witness_head, usa, "KOR", message) for _ in range(8)])
+    assert not [a for a in answers if isinstance(a, Exception)]
+    assert len({json.dumps(a, sort_keys=True) for a in answers}) == 1
+
+
+def test_two_heads_that_do_not_extend_each_other_sent_at_once_are_not_both_cosigned(
+    tmp_path: Path, nodes: dict[str, Node], clock: Clock
+) -> None:
+    """A split view tried by racing: each head extends the one cosigned last, neither extends
+    the other; the witness checks one after the other, so the second is refused."""
+    kor, usa = nodes["KOR"], nodes["USA"]
+    grow(kor, 3, "shared")
+    witnessed(kor, usa)
+    forked = fork_of(kor, tmp_path / "kor-fork", clock)
+    try:
+        grow(kor, 2, "true history")
+        grow(forked, 3, "rewritten history")
+        messages = [tree_head_message(log, "USA") for log in (kor, forked)]
+        answers = _at_once([partial(witness_head, usa, "KOR", m) for m in messages])
+    finally:
+        forked.close()
+    cosigned = [a for a in answers if not isinstance(a, Exception)]
+    assert len(cosigned) == 1, answers
+    (refused,) = [a for a in answers if isinstance(a, Exception)]
+    assert isinstance(refused, (InvalidProofError, InvalidTreeHeadError, ForkDetectedError)), (
+        refused
+    )

@@ -166,6 +166,10 @@ def witness_head(node: Node, sender: str, document: dict[str, Any]) -> dict[str,
     message = TreeHeadMessage(sender, node.party_code, head, proof)
     fork: Fork | None
     with node.db.atomic() as tx:
+        # One head at a time: on PostgreSQL each statement sees what committed before it, so
+        # two heads checked side by side could each miss the other (a retry refused as
+        # unproven, or two heads that do not extend each other both cosigned).
+        journal.lock_for_append(tx)
         # Evidence first: a head we already cosigned must not shortcut a contradiction.
         fork = contradiction(tx, sender, sender, head)
         if fork is None:
@@ -219,6 +223,7 @@ def compare_seen_heads(node: Node, sender: str, document: dict[str, Any]) -> Non
         shown.append((party, head))
     found: list[Fork] = []
     with node.db.atomic() as tx:
+        journal.lock_for_append(tx)  # as witness_head: compared with every head recorded
         for party, head in shown:
             fork = contradiction(tx, party, sender, head)
             if fork is not None:

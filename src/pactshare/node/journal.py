@@ -63,10 +63,12 @@ _ADD_ENTRY = insert(audit_entries)
 _ADD_NODES = insert(audit_nodes)
 
 
-def _lock_for_append(tx: Connection) -> None:
+def lock_for_append(tx: Connection) -> None:
     """Hold the log's append lock until the transaction ends (commit or rollback).
 
-    Two writers that both read the next position before either commits would collide on it.
+    Two writers that both read the next position before either commits would collide on it;
+    so would two checks that must each see what the other recorded (a witness comparing a
+    head with the heads it knows: :func:`pactshare.federation.witness.witness_head`).
     SQLite has one writer at a time already (the unit of work begins IMMEDIATE); PostgreSQL
     takes a transaction-scoped advisory lock, which every process on the database honours
     (CLI runs, API requests, the delivery worker, several ``serve`` processes). Re-taking it
@@ -123,7 +125,7 @@ def record(
     """Append one entry inside the caller's transaction; return its position."""
     entry = audit.Entry(kind, at, actor, subject, dict(details))
     data = entry.to_bytes()
-    _lock_for_append(tx)
+    lock_for_append(tx)
     position = size(tx)
     frontier = _frontier(tx, position)
     _, completed = frontier.append(audit.leaf_hash(data))
@@ -146,7 +148,7 @@ def sign_head(
     tx: Connection, signing_key: Any, key_id: str, *, at: datetime
 ) -> audit.SignedTreeHead:
     """Sign the head of the log as it is now (or return the latest if nothing was added)."""
-    _lock_for_append(tx)
+    lock_for_append(tx)
     current = size(tx)
     latest = latest_head(tx)
     if latest is not None and latest.head.size == current:
@@ -196,7 +198,7 @@ def verify(
     stored nodes are read in pages (:func:`pactshare.audit.verify_stream`), under the log's
     append lock so that the pages are of one log.
     """
-    _lock_for_append(tx)
+    lock_for_append(tx)
     count = tx.execute(select(func.count()).select_from(audit_entries)).scalar_one()
     heads = [
         audit.SignedTreeHead.from_json(h)

@@ -55,7 +55,9 @@ def _round(*logs: Node) -> None:
     queued = {node.party_code: set(queue_round(node)) for node in logs}
     for node in logs:
         sent = [row for row in _drained(node) if row.id in queued[node.party_code]]
-        assert {row.state for row in sent} == {"delivered"}, sent
+        assert {row.state for row in sent} == {"delivered"}, [
+            (row.kind, row.recipient, row.state, row.last_error) for row in sent
+        ]
 
 
 def _fork(node: Node, root: Path, ticking: Clock) -> Node:

@@ -3,12 +3,18 @@ GSOMIA, with the hub's onward release waiting for KOR's consent (R-TISA-5/6/7, A
 
 from __future__ import annotations
 
+import threading
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from pactshare.errors import RefusedError
+from pactshare.federation.inbound import JSON, ZIP, Inbound, accept
+from pactshare.federation.relay import relay_due
 from pactshare.node.consents import grant_consent, record_consent, request_consent
 from pactshare.node.documents import write_document
 from pactshare.node.holdings import inbox
@@ -16,6 +22,7 @@ from pactshare.node.items import item_row, register
 from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
+from pactshare.store.schema import provisions, relays
 from tests.support import Clock, at, pinned_nodes
 
 LABEL = """policy = "tisa-2014"
@@ -70,3 +77,36 @@ def test_AT_23_relay_through_the_hub_waits_for_the_originators_consent(
     receipt = receive(jpn, tmp_path / "to-jpn.zip")
     assert receipt["body"]["marking"] == "KOR / 極秘 (SECRET)"
     assert [h.item_id for h in inbox(jpn)] == [item]
+
+
+def test_two_relay_passes_at_once_release_the_item_onward_once(
+    tmp_path: Path, nodes: dict[str, Node], clock: Clock
+) -> None:
+    """The hub's delivery worker and a ``federation deliver`` command (or two ``serve``
+    processes) relaying at once: both saw the relay approved, but one approval is one release;
+    the second pass finds it provided and does nothing."""
+    kor, usa = nodes["KOR"], nodes["USA"]
+    (tmp_path / "item.txt").write_text("SLBM telemetry", encoding="utf-8")
+    (tmp_path / "label.toml").write_text(LABEL, encoding="utf-8")
+    item = register(kor, tmp_path / "item.txt", tmp_path / "label.toml")
+    first = provide(kor, item, "JPN", package=tmp_path / "to-usa.zip")
+    accept(usa, Inbound("KOR", first.provision_id, ZIP, tmp_path / "to-usa.zip"))
+    write_document(tmp_path / "approval.json", grant_consent(kor, item, release_to="JPN"))
+    accept(usa, Inbound("KOR", uuid.uuid4().hex, JSON, tmp_path / "approval.json"))
+    clock.now = at("2016-06-01T10:05:00+09:00")
+
+    start = threading.Barrier(2)
+
+    def relay_pass() -> list[str]:
+        start.wait()
+        return relay_due(usa)
+
+    with ThreadPoolExecutor(2) as pool:
+        passes = [pool.submit(relay_pass) for _ in range(2)]
+        done = [provision for one in passes for provision in one.result()]
+    with usa.db.atomic() as tx:
+        onward = tx.execute(select(provisions.c.id).where(provisions.c.item_id == item)).all()
+        relay = tx.execute(select(relays.c.state, relays.c.provision_id)).one()
+    assert len(done) == 1, done
+    assert [row.id for row in onward] == done
+    assert (relay.state, relay.provision_id) == ("provided", done[0])

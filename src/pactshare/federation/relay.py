@@ -76,6 +76,12 @@ def relay_due(node: Node) -> list[str]:
     done = []
     for row in relays_in(node, RelayState.APPROVED):
         with node.db.atomic() as tx:
+            # Read again, locked: another pass (the server's worker, a ``federation deliver``
+            # command, another ``serve`` process) may have released it since it was listed,
+            # and one approval is one release.
+            state = relay_state(tx, row.item_id, row.final_recipient, lock=True)
+            if state is not RelayState.APPROVED:
+                continue
             if not any(recorded < now for recorded in approvals_filed(tx, row)):
                 continue  # filed at this very instant: the release must come after it
             try:

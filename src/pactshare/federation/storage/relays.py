@@ -49,11 +49,15 @@ def _this(item_id: str, final_recipient: str) -> tuple[ColumnElement[bool], ...]
     return (_RELAYS.c.item_id == item_id, _RELAYS.c.final_recipient == final_recipient)
 
 
-def relay_state(tx: Connection, item_id: str, final_recipient: str) -> RelayState | None:
-    """Where the relay of ``item_id`` to ``final_recipient`` stands, if there is one."""
-    state = tx.execute(
-        select(_RELAYS.c.state).where(*_this(item_id, final_recipient))
-    ).scalar_one_or_none()
+def relay_state(
+    tx: Connection, item_id: str, final_recipient: str, *, lock: bool = False
+) -> RelayState | None:
+    """Where the relay of ``item_id`` to ``final_recipient`` stands, if there is one; with
+    ``lock``, its row is held until the transaction ends (PostgreSQL ``FOR UPDATE``: another
+    transaction locking it waits for this one, then reads what it committed; SQLite's write
+    lock is the whole database already)."""
+    query = select(_RELAYS.c.state).where(*_this(item_id, final_recipient))
+    state = tx.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     return None if state is None else RelayState(state)
 
 

@@ -5,19 +5,27 @@ originator's node — in ``GET /api/v1/incidents``, the item's ``incidents``, it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from pactshare.errors import PactshareError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
 from pactshare.node import NodeHome
-from pactshare.node.documents import write_document
+from pactshare.node.documents import sign_document, write_document
 from pactshare.node.incidents import (
+    NOTICE,
     close_incident,
     list_incidents,
+    receive_notice,
     receive_notice_file,
     report_incident,
     update_incident,
@@ -26,6 +34,7 @@ from pactshare.node.items import register
 from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
+from pactshare.store.schema import incidents
 from tests.http_support import LABEL_TOML, LiveNode, sign_in
 from tests.support import run_cli
 
@@ -135,3 +144,63 @@ def test_the_cli_receives_a_couriered_notice_and_lists_it_and_names_a_bad_file(
     assert "bag missing" in listed.stdout
     assert bad.returncode == 2
     assert f"{tmp_path / 'bad.json'}: not a signed incident-notice document" in bad.stderr
+
+
+def _at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run ``calls`` on as many threads, released together; each one's answer or error."""
+    start = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
+        start.wait()
+        try:
+            return call()
+        except PactshareError as exc:
+            return exc
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def _incident_row(node: Node) -> tuple[str, list[dict[str, Any]]]:
+    """The one incident's state and its signed steps, as the node recorded them."""
+    with node.db.atomic() as tx:
+        row = tx.execute(select(incidents.c.state, incidents.c.history)).one()
+    return str(row.state), list(row.history)
+
+
+def test_an_incident_confirmed_and_ruled_out_at_once_takes_one_of_them(shared: Shared) -> None:
+    """Two officers answering one suspected incident at once (``PATCH`` twice): one answer
+    is recorded, signed and notified; the other is refused, as it would be after it."""
+    kor = shared.kor.node
+    incident_id = report_incident(kor, shared.item, summary="a safe found open")["body"][
+        "incident_id"
+    ]
+    answers = _at_once(
+        [
+            lambda: update_incident(kor, incident_id, state="confirmed", note="it was opened"),
+            lambda: update_incident(kor, incident_id, state="ruled-out", note="it was not"),
+        ]
+    )
+    [updated] = [a for a in answers if isinstance(a, dict)]
+    assert [type(a).__name__ for a in answers if not isinstance(a, dict)] == ["NodeError"]
+    state, history = _incident_row(kor)
+    assert state == updated["body"]["state"]
+    assert [step["body"]["state"] for step in history] == ["suspected", state]
+
+
+def test_a_holders_two_contradicting_notices_at_once_are_not_both_filed(shared: Shared) -> None:
+    """The holder's node sends "confirmed" and "ruled-out" for one incident at once (two
+    delivery passes, or a holder trying): the originator files one and refuses the other;
+    its record keeps every notice it filed."""
+    kor, jpn = shared.kor.node, shared.jpn
+    report = report_incident(jpn, shared.item, summary="a courier bag went missing")
+    receive_notice(kor, report, where="report")
+    steps = [
+        sign_document(NOTICE, {**report["body"], "state": state, "note": state}, jpn.keys)
+        for state in ("confirmed", "ruled-out")
+    ]
+    answers = _at_once([partial(receive_notice, kor, step, where="step") for step in steps])
+    assert [type(a).__name__ for a in answers].count("PackageError") == 1, answers
+    state, history = _incident_row(kor)
+    assert state in ("confirmed", "ruled-out")
+    assert [step["body"]["state"] for step in history] == ["suspected", state]

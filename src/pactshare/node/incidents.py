@@ -140,8 +140,9 @@ def report_incident(
 
 
 def _incident(tx: Connection, incident_id: str, party: str) -> Row[Any]:
-    """An incident this node reported (only the holder updates or closes one)."""
-    row = tx.execute(select(incidents).where(incidents.c.id == incident_id)).first()
+    """An incident this node reported (only the holder updates or closes one), its row
+    locked until the transaction ends: see :func:`_locked`."""
+    row = _locked(tx, incident_id)
     if row is None:
         raise NotFoundError(f"no incident {incident_id!r} on this node")
     if holder_of(row) != party:
@@ -149,6 +150,15 @@ def _incident(tx: Connection, incident_id: str, party: str) -> Row[Any]:
             f"incident {incident_id} was reported by {holder_of(row)}: only they update or close it"
         )
     return row
+
+
+def _locked(tx: Connection, incident_id: str) -> Row[Any] | None:
+    """The incident's row, locked until the transaction ends (PostgreSQL ``FOR UPDATE``;
+    SQLite's write lock is the whole database): two steps of one incident taken at once are
+    checked one after the other, so they cannot both leave the same state (confirmed and
+    ruled out) nor one overwrite the other's history."""
+    query = select(incidents).where(incidents.c.id == incident_id).with_for_update()
+    return tx.execute(query).first()
 
 
 def update_incident(node: Node, incident_id: str, *, state: str, note: str) -> dict[str, Any]:
@@ -271,7 +281,7 @@ def receive_notice(node: Node, document: Any, *, where: str) -> IncidentRecord:
     now = node.now()
     with node.db.atomic() as tx:
         _check_provided(tx, node.party_code, item_id, signer, where)
-        row = tx.execute(select(incidents).where(incidents.c.id == incident_id)).first()
+        row = _locked(tx, incident_id)
         if row is None:
             if state not in (IncidentState.SUSPECTED, IncidentState.CONFIRMED):
                 raise PackageError(f"{where}: incident {incident_id} is unknown here; a first "

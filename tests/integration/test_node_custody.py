@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -114,3 +117,28 @@ def test_R_PRO_8_destruction_certifies_and_ends_provision(
         provide(kor, item, "USA", package=tmp_path / "x.zip")
     with pytest.raises(NodeError, match="already destroyed"):
         dispose(kor, item)
+
+
+def test_a_holding_destroyed_and_returned_at_once_is_disposed_of_once(
+    pair: tuple[Node, Node, str],
+) -> None:
+    """Two officers disposing of one holding at once, one destroying it, one returning it:
+    one certificate is signed and sent; the other is refused as already disposed of."""
+    _, kor, item = pair
+    start = threading.Barrier(2)
+
+    def attempt(returned: bool) -> dict[str, Any] | str:
+        start.wait()
+        try:
+            return dispose(kor, item, returned=returned)
+        except NodeError as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(attempt, [False, True]))
+    [certificate] = [o for o in outcomes if isinstance(o, dict)]
+    [refused] = [o for o in outcomes if isinstance(o, str)]
+    assert "is already" in refused
+    assert _outbox_kinds(kor) == ["disposal"]
+    with kor.db.atomic() as tx:
+        assert item_row(tx, item).disposal == certificate

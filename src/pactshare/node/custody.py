@@ -167,6 +167,11 @@ def dispose(node: Node, item_id: str, *, returned: bool = False) -> dict[str, An
     """
     now = node.now()
     with node.db.atomic() as tx:
+        # The holding's row is locked (PostgreSQL; SQLite's write lock is the whole database)
+        # before its state is read: two disposals at once are one disposal and a refusal, and
+        # a copy being recorded (which locks it too, :mod:`pactshare.node.copies`) is either
+        # seen here, and destroyed with it, or refused for an original disposed of.
+        tx.execute(select(items.c.id).where(items.c.id == item_id).with_for_update()).first()
         row = item_row(tx, item_id)
         if row.state != ItemState.HELD:
             raise NodeError(f"item {item_id} is already {row.state}")

@@ -29,6 +29,12 @@ def pytest_configure(config: pytest.Config) -> None:
         compileall.compile_dir(Path(pactshare.__file__).parent, quiet=1)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` first, each kind in its collected order: the workers take tests
+    in order, so the longest start early and none is left running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def world() -> World:
     return make_world()

@@ -440,6 +440,7 @@ def _cli_attacks(root: Path, home: Path, keys: seal.PartyKeys) -> Iterator[tuple
     yield "a party code as a name", ["person", "add", "JPN", "--home", str(home)]
 
 
+@pytest.mark.slow
 def test_the_cli_refuses_every_bad_input_with_exit_2_and_one_line(
     tmp_path: Path, kor_home: tuple[Path, seal.PartyKeys], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import Connection, select
 
 from pactshare import audit
@@ -92,6 +93,7 @@ def _api_writer(live: LiveNode, url: str, race: Race, number: int) -> tuple[int,
     return writes, failures
 
 
+@pytest.mark.slow
 def test_cli_processes_and_api_requests_all_append_and_the_log_verifies(
     served: LiveNode, tmp_path: Path
 ) -> None:

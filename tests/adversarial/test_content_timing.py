@@ -106,6 +106,7 @@ def _threshold_score(train: Sequence[Pair], test: Sequence[Pair]) -> float:
     return right / len(singles)
 
 
+@pytest.mark.slow
 def test_a_hidden_item_cannot_be_told_from_an_absent_one_by_timing(open_node: LiveNode) -> None:
     hidden = _register(open_node)
     deadline = time.monotonic() + BUDGET_SECONDS

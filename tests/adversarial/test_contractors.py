@@ -115,6 +115,7 @@ def test_bad_contractor_input_is_refused_precisely(
 
 
 # The command line's plumbing, on SQLite only: both backends are tried through the API above.
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_contractors_on_the_command_line(live: LiveNode) -> None:
     home = str(live.node.home.root)

@@ -160,6 +160,7 @@ def jpn_package(live: LiveNode, tmp_path: Path) -> tuple[bytes, str]:
     return provision.package.read_bytes(), provision.provision_id
 
 
+@pytest.mark.slow
 def test_no_message_from_a_peer_causes_a_5xx_an_error_log_or_a_write_unless_accepted(
     live: LiveNode,
     tmp_path: Path,

@@ -92,6 +92,7 @@ def test_an_unknown_agreement_is_404(live: LiveNode) -> None:
 
 
 # The command line's plumbing, on SQLite only: both backends are tried through the API above.
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_cap_on_the_command_line(live: LiveNode) -> None:
     home = str(live.node.home.root)

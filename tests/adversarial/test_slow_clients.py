@@ -130,6 +130,7 @@ def test_a_body_that_keeps_coming_slowly_is_not_cut(pair: dict[str, Node]) -> No
     assert reply.startswith(b"HTTP/1.1 "), reply[:60]  # answered (the token is not valid)
 
 
+@pytest.mark.slow
 def test_a_served_node_holds_at_most_max_connections_and_its_log_does_not_grow(
     make_node: MakeNode,
 ) -> None:

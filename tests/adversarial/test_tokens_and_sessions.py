@@ -188,6 +188,7 @@ def test_every_answer_carrying_item_data_is_no_store_and_nosniff(live: LiveNode)
     assert static.headers.get("cache-control") != "no-store"  # no item data: cacheable
 
 
+@pytest.mark.slow
 def test_user_revoke_and_token_rotate_on_the_command_line(tmp_path: Path) -> None:
     home = str(tmp_path / "kor")
     assert run_cli("node", "init", "--party", "KOR", "--home", home).returncode == 0

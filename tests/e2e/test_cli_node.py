@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 LABEL = """policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
 classification = "군사 II급 비밀"
@@ -31,6 +33,7 @@ def pactshare(
     )
 
 
+@pytest.mark.slow
 def test_hand_carried_package_from_kor_to_jpn_then_opened(tmp_path: Path) -> None:
     kor, jpn = str(tmp_path / "kor"), str(tmp_path / "jpn")
     assert pactshare("node", "init", "--party", "KOR", "--home", kor).returncode == 0
@@ -112,6 +115,7 @@ def test_hand_carried_package_from_kor_to_jpn_then_opened(tmp_path: Path) -> Non
     assert json.loads(filed.stdout)["assurance_id"] == ident
 
 
+@pytest.mark.slow
 def test_refusals_exit_1_and_bad_input_exits_2(tmp_path: Path) -> None:
     kor = str(tmp_path / "kor")
     pactshare("node", "init", "--party", "KOR", "--home", kor)

@@ -151,6 +151,7 @@ def test_sealing_to_a_party_outside_the_directory_fails(site: Path) -> None:
     assert "PRK is not in the public directory" in line
 
 
+@pytest.mark.slow
 def test_hub_forwards_and_rewraps_with_its_hop_record(site: Path) -> None:
     for to in (["--to", "USA", "--to", "JPN"], ["--to", "USA"]):
         ok(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from pactshare.node import NodeHome
 from pactshare.node.service import Node
@@ -14,6 +15,7 @@ from tests.http_support import serving
 from tests.support import cli_json, run_cli
 
 
+@pytest.mark.slow
 def test_user_add_gives_a_token_that_signs_in_to_the_api(tmp_path: Path) -> None:
     home = str(tmp_path / "kor")
     assert run_cli("node", "init", "--party", "KOR", "--home", home).returncode == 0

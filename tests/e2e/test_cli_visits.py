@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.support import GSOMIA, run_cli
 
 REQUEST = (
@@ -19,6 +21,7 @@ REQUEST = (
 DATES = ("--starts", "2030-02-10T09:00:00+09:00", "--ends", "2030-02-12T18:00:00+09:00")
 
 
+@pytest.mark.slow
 def test_a_request_is_signed_listed_refused_where_it_breaks_a_rule(tmp_path: Path) -> None:
     kor = tmp_path / "kor"
     assert run_cli("node", "init", "--party", "KOR", "--home", str(kor)).returncode == 0

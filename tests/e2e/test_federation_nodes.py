@@ -38,6 +38,7 @@ def delivered(node: NodeProcess, kind: str) -> list[dict[str, object]]:
     return [row for row in node.outbox() if row["kind"] == kind and row["state"] == "delivered"]
 
 
+@pytest.mark.slow
 def test_direct_provision_kor_to_jpn_is_delivered_with_a_signed_receipt(
     tmp_path: Path, make_node: MakeNode
 ) -> None:
@@ -144,6 +145,7 @@ def test_a_diplomatic_note_converges_on_every_copy_of_the_agreement(
         node.verify_audit()
 
 
+@pytest.mark.slow
 def test_a_proposal_takes_effect_on_both_copies_once_the_other_party_accepted_it(
     make_node: MakeNode,
 ) -> None:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
 
 
@@ -39,6 +41,7 @@ def test_readme_asking_pactshare_runs_as_written(tmp_path: Path) -> None:
     assert "RELAY" in done.stdout  # AT-3, at midnight had Seoul not suspended its notice
 
 
+@pytest.mark.slow
 def test_readme_sealing_then_running_a_node_run_as_written(tmp_path: Path) -> None:
     sealed = _run(_script("Sealing an item"), tmp_path)
     assert sealed.returncode == 0, sealed.stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -75,6 +76,7 @@ def _fresh(tmp_path: Path) -> Path:
     return home
 
 
+@pytest.mark.slow
 def test_a_home_at_the_previous_revision_is_refused_until_node_migrate(
     tmp_path: Path, database_url: str
 ) -> None:

@@ -14,6 +14,7 @@ import json
 from datetime import datetime
 
 import cedarpy
+import pytest
 from hypothesis import given, note, settings
 
 from pactshare.cedar import cedar_request, export_registry, policy_set_json, policy_text, statuses
@@ -69,6 +70,7 @@ def _explain(decision: Decision, cedar: bool, why: str) -> str:
     return f"decide: {decision.outcome}, cedar: {'allow' if cedar else 'deny'} ({why})\n{reasons}"
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(150, 150))
 @given(scenarios(onward=False))
 def test_originator_provision_agrees_with_cedar(
@@ -82,6 +84,7 @@ def test_originator_provision_agrees_with_cedar(
         assert ours.allowed == cedar, _explain(ours, cedar, why)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(150, 150))
 @given(scenarios(onward=True))
 def test_onward_release_agrees_with_cedar(
@@ -95,6 +98,7 @@ def test_onward_release_agrees_with_cedar(
         assert ours.allowed == cedar, _explain(ours, cedar, why)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(100, 50))
 @given(scenarios(onward=True))
 def test_decide_many_makes_the_same_decisions_as_decide(
@@ -109,6 +113,7 @@ def test_decide_many_makes_the_same_decisions_as_decide(
     assert decide_many(batch, registry, at, interpretation) == expected
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(80, 30))
 @given(scenarios(onward=True, count=12))
 def test_decide_on_a_prepared_registry_matches_the_bare_registry(
@@ -126,6 +131,7 @@ def test_decide_on_a_prepared_registry_matches_the_bare_registry(
             )
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(100, 30))
 @given(registries())
 def test_the_json_policy_set_is_the_text_policy_set_under_our_ids(registry: Registry) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
@@ -98,6 +99,7 @@ def _answer(run: Callable[[], Decision | list[Decision]]) -> object:
     return [decision_json(decision) for decision in found]
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(120, 40))
 @given(_scenarios())
 def test_compiled_decisions_are_the_plain_engines(scenario: Scenario) -> None:

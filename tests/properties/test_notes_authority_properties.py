@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,6 +64,7 @@ def outcomes(registry: Registry, moments: list[datetime]) -> list[tuple[object, 
     return result
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(200, 100))
 @given(st.data())
 def test_a_note_changes_no_decision_unless_the_parties_required_made_it(

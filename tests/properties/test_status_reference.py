@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
@@ -42,6 +43,7 @@ def _agreement_and_instants(
     return agreement, draw(interpretations()), moments
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(400, 200))
 @given(_agreement_and_instants())
 def test_status_at_agrees_with_the_day_by_day_reference(

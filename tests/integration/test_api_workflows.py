@@ -3,6 +3,7 @@ consents, incidents, diplomatic notes and the audit log."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -84,12 +85,18 @@ def test_consents_granted_listed_and_revoked_by_the_officer(live: LiveNode) -> N
         both = http.post(f"/api/v1/items/{item}/consents", json={"to": "USA", "purpose": "x"})
         approval = granted.json()["body"]["approval_id"]
         revoked = http.delete(f"/api/v1/consents/{approval}")
+        again = http.delete(f"/api/v1/consents/{approval}")
         listed = http.get(f"/api/v1/items/{item}/consents").json()
     assert granted.status_code == 201
     assert granted.json()["kind"] == "approval"
     assert both.status_code == 400
     assert revoked.json()["kind"] == "revocation"
-    assert [(c["approval_id"], c["revoked_at"] is not None) for c in listed] == [(approval, True)]
+    assert again.status_code == 409  # revoked once: its instant stays, nothing is sent again
+    assert "was already revoked at" in again.json()["detail"]
+    instant = datetime.fromisoformat(revoked.json()["body"]["revoked_at"])
+    assert [(c["approval_id"], datetime.fromisoformat(c["revoked_at"])) for c in listed] == [
+        (approval, instant)
+    ]
     with live.client("reader") as http:
         assert http.post(f"/api/v1/items/{item}/consents", json={"to": "USA"}).status_code == 403
 

@@ -192,7 +192,9 @@ def revoke_consent(
     not see is, to them, as if there were none."""
     now = node.now()
     with node.db.atomic() as tx:
-        row = tx.execute(select(approvals).where(approvals.c.id == approval_id)).first()
+        # Locked (PostgreSQL): two revocations at once are one revocation and a refusal.
+        query = select(approvals).where(approvals.c.id == approval_id).with_for_update()
+        row = tx.execute(query).first()
         unseen = (
             row is not None
             and seen_by is not None
@@ -201,6 +203,10 @@ def revoke_consent(
         if row is None or unseen or row.originator != node.party_code:
             raise NotFoundError(
                 f"no approval {approval_id!r} granted by {node.party_code} on this node"
+            )
+        if row.revoked_at is not None:  # revoked once, at that instant: it stays so
+            raise NodeError(
+                f"approval {approval_id} was already revoked at {row.revoked_at.isoformat()}"
             )
         body = {
             "approval_id": approval_id,

@@ -9,7 +9,11 @@ columns. Both backends (PostgreSQL with CI=true).
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -18,11 +22,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Column, MetaData, Table, create_engine, func, insert, inspect, select, text
 
 import pactshare.store
-from pactshare.node import NodeHome
+from pactshare.node import NodeHome, service
 from pactshare.node.home import NodeConfig
 from pactshare.node.service import init_node, migrate_node
-from pactshare.store import schema
+from pactshare.store import Database, schema, sqlite_url
 from pactshare.store.database import _script as database_revisions
+from tests.integration.conftest import POSTGRES
 from tests.support import at, cli_json, run_cli
 
 PREVIOUS = "0003_witnessing"  # the last revision of the release before versions and migrations
@@ -142,3 +147,65 @@ def test_a_database_never_migrated_is_refused_with_what_to_do(
     done = run_cli("outbox", "--home", str(home))
     assert done.returncode == 2
     assert f"database of node {home} is at revision none, this pactshare needs" in done.stderr
+
+
+def _shape(url: str) -> dict[str, Any]:
+    """Every table's columns, keys, indexes and checks, and the recorded revision."""
+    engine = create_engine(url)
+    try:
+        seen = inspect(engine)
+        with engine.connect() as connection:
+            revision = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+        tables = {
+            table: (
+                [(c["name"], str(c["type"]), c["nullable"]) for c in seen.get_columns(table)],
+                seen.get_pk_constraint(table),
+                sorted(map(str, seen.get_foreign_keys(table))),
+                sorted(map(str, seen.get_indexes(table))),
+                sorted(map(str, seen.get_unique_constraints(table))),
+                sorted(map(str, seen.get_check_constraints(table))),
+            )
+            for table in seen.get_table_names()
+        }
+        return {"revision": revision, "tables": tables}
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _databases(kind: str, root: Path, count: int) -> Iterator[list[str]]:
+    """``count`` fresh, empty databases of ``kind``, as the ``database_url`` fixture makes."""
+    if kind == "sqlite":
+        yield [sqlite_url(root / f"db{index}.db") for index in range(count)]
+        return
+    schemas = [f"t_{uuid.uuid4().hex[:12]}" for _ in range(count)]
+    admin = create_engine(POSTGRES)
+    with admin.begin() as connection:
+        for name in schemas:
+            connection.execute(text(f'CREATE SCHEMA "{name}"'))
+    try:
+        yield [f"{POSTGRES}?options=-csearch_path%3D{name}" for name in schemas]
+    finally:
+        with admin.begin() as connection:
+            for name in schemas:
+                connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        admin.dispose()
+
+
+def test_nodes_made_from_the_test_sessions_template_have_the_migrated_schema(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The test session's shortcut (tests/conftest.py: a node's database starts from the
+    migrations run once per process) builds exactly what the migrations build."""
+    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    with _databases(kind, tmp_path, 3) as (first, second, reference):
+        for url in (first, second):  # on PostgreSQL the first of a process may record, then replay
+            shortcut = vars(service)["Database"](url)  # what init_node opens
+            assert type(shortcut) is not Database  # the session's shortcut is in place
+            shortcut.migrate()
+            shortcut.dispose()
+        migrated = Database(reference)
+        migrated.migrate()
+        migrated.dispose()
+        assert _shape(second) == _shape(reference)
+        assert _shape(first) == _shape(reference)

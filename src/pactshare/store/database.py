@@ -164,6 +164,8 @@ class Database:
                 f"database {self.safe_url} is at revision {before.current}, newer than this "
                 f"pactshare knows (its latest is {before.needed}): use a newer pactshare"
             )
+        if before.up_to_date:
+            return before  # nothing to apply: Alembic is not even loaded
         from alembic import command  # noqa: PLC0415 - loaded only to migrate
         from alembic.config import Config  # noqa: PLC0415
         from alembic.util.exc import CommandError  # noqa: PLC0415

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, NamedTuple
 
@@ -243,7 +244,10 @@ def _key_path(loc: Iterable[int | str]) -> str:
     return path
 
 
+@lru_cache(maxsize=64)
 def _parse(name: str, text: str) -> _File:
+    """One file's tables, checked. Kept for the same name and text: a node reads its stored
+    agreement files again at every load, and the parsed tables are frozen."""
     try:
         raw = parse_toml(text, what=name)
     except InputError as exc:

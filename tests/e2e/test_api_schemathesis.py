@@ -40,11 +40,11 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
 
 
 def _exercise(operation: APIOperation[Any, Any, Any, Any], node: LiveNode) -> None:
-    """Up to 25 generated requests against one operation; raises on the first failed check."""
+    """Up to 15 generated requests against one operation; raises on the first failed check."""
 
     @given(case=operation.as_strategy())
     @settings(
-        max_examples=25,
+        max_examples=15,
         derandomize=True,
         deadline=None,
         suppress_health_check=list(HealthCheck),

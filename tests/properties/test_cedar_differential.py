@@ -71,7 +71,7 @@ def _explain(decision: Decision, cedar: bool, why: str) -> str:
 
 
 @pytest.mark.slow
-@settings(max_examples=examples(150, 150))
+@settings(max_examples=examples(100, 100))
 @given(scenarios(onward=False))
 def test_originator_provision_agrees_with_cedar(
     scenario: tuple[Registry, Interpretation, list[tuple[datetime, Request]]],
@@ -85,7 +85,7 @@ def test_originator_provision_agrees_with_cedar(
 
 
 @pytest.mark.slow
-@settings(max_examples=examples(150, 150))
+@settings(max_examples=examples(100, 100))
 @given(scenarios(onward=True))
 def test_onward_release_agrees_with_cedar(
     scenario: tuple[Registry, Interpretation, list[tuple[datetime, Request]]],

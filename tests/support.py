@@ -6,15 +6,18 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 
 from pactshare.domain import Event, EventKind, Registry, Request, parse_instant
+from pactshare.errors import PactshareError
 from pactshare.node import NodeHome
 from pactshare.node.assurances import ASSURANCE, give_assurance, record_assurance
 from pactshare.node.service import Node, init_node
@@ -200,3 +203,22 @@ def footprint(node: Node) -> tuple[dict[str, int], list[str]]:
         if path.is_file() and not path.name.startswith(node.home.database_file.name)
     )
     return rows, files
+
+
+T = TypeVar("T")
+
+
+def at_once(calls: list[Callable[[], T]]) -> list[T | PactshareError]:
+    """Run ``calls`` on as many threads, released together by a barrier (two requests racing,
+    as a server's threads or two processes would); each one's answer, or the error it raised."""
+    start = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], T]) -> T | PactshareError:
+        start.wait()
+        try:
+            return call()
+        except PactshareError as exc:
+            return exc
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))

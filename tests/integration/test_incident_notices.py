@@ -5,9 +5,7 @@ originator's node — in ``GET /api/v1/incidents``, the item's ``incidents``, it
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -16,7 +14,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from pactshare.errors import PactshareError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
 from pactshare.node import NodeHome
@@ -36,7 +33,7 @@ from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.store.schema import incidents
 from tests.http_support import LABEL_TOML, LiveNode, sign_in
-from tests.support import run_cli
+from tests.support import at_once, run_cli
 
 
 @dataclass
@@ -146,21 +143,6 @@ def test_the_cli_receives_a_couriered_notice_and_lists_it_and_names_a_bad_file(
     assert f"{tmp_path / 'bad.json'}: not a signed incident-notice document" in bad.stderr
 
 
-def _at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run ``calls`` on as many threads, released together; each one's answer or error."""
-    start = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], Any]) -> Any:
-        start.wait()
-        try:
-            return call()
-        except PactshareError as exc:
-            return exc
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
 def _incident_row(node: Node) -> tuple[str, list[dict[str, Any]]]:
     """The one incident's state and its signed steps, as the node recorded them."""
     with node.db.atomic() as tx:
@@ -175,7 +157,7 @@ def test_an_incident_confirmed_and_ruled_out_at_once_takes_one_of_them(shared: S
     incident_id = report_incident(kor, shared.item, summary="a safe found open")["body"][
         "incident_id"
     ]
-    answers = _at_once(
+    answers = at_once(
         [
             lambda: update_incident(kor, incident_id, state="confirmed", note="it was opened"),
             lambda: update_incident(kor, incident_id, state="ruled-out", note="it was not"),
@@ -199,7 +181,7 @@ def test_a_holders_two_contradicting_notices_at_once_are_not_both_filed(shared: 
         sign_document(NOTICE, {**report["body"], "state": state, "note": state}, jpn.keys)
         for state in ("confirmed", "ruled-out")
     ]
-    answers = _at_once([partial(receive_notice, kor, step, where="step") for step in steps])
+    answers = at_once([partial(receive_notice, kor, step, where="step") for step in steps])
     assert [type(a).__name__ for a in answers].count("PackageError") == 1, answers
     state, history = _incident_row(kor)
     assert state in ("confirmed", "ruled-out")

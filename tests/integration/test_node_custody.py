@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +18,7 @@ from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.store.schema import incidents, outbox
-from tests.support import Clock, at, pinned_nodes
+from tests.support import Clock, at, at_once, pinned_nodes
 
 JPN_LABEL = """policy = "gsomia-kor-jpn-2016"
 originator = "JPN"
@@ -125,20 +123,10 @@ def test_a_holding_destroyed_and_returned_at_once_is_disposed_of_once(
     """Two officers disposing of one holding at once, one destroying it, one returning it:
     one certificate is signed and sent; the other is refused as already disposed of."""
     _, kor, item = pair
-    start = threading.Barrier(2)
-
-    def attempt(returned: bool) -> dict[str, Any] | str:
-        start.wait()
-        try:
-            return dispose(kor, item, returned=returned)
-        except NodeError as exc:
-            return str(exc)
-
-    with ThreadPoolExecutor(2) as pool:
-        outcomes = list(pool.map(attempt, [False, True]))
+    outcomes = at_once([partial(dispose, kor, item, returned=flag) for flag in (False, True)])
     [certificate] = [o for o in outcomes if isinstance(o, dict)]
-    [refused] = [o for o in outcomes if isinstance(o, str)]
-    assert "is already" in refused
+    [refused] = [o for o in outcomes if isinstance(o, NodeError)]
+    assert "is already" in str(refused)
     assert _outbox_kinds(kor) == ["disposal"]
     with kor.db.atomic() as tx:
         assert item_row(tx, item).disposal == certificate

@@ -3,10 +3,9 @@ GSOMIA, with the hub's onward release waiting for KOR's consent (R-TISA-5/6/7, A
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.store.schema import provisions, relays
-from tests.support import Clock, at, pinned_nodes
+from tests.support import Clock, at, at_once, pinned_nodes
 
 LABEL = """policy = "tisa-2014"
 originator = "KOR"
@@ -95,15 +94,9 @@ def test_two_relay_passes_at_once_release_the_item_onward_once(
     accept(usa, Inbound("KOR", uuid.uuid4().hex, JSON, tmp_path / "approval.json"))
     clock.now = at("2016-06-01T10:05:00+09:00")
 
-    start = threading.Barrier(2)
-
-    def relay_pass() -> list[str]:
-        start.wait()
-        return relay_due(usa)
-
-    with ThreadPoolExecutor(2) as pool:
-        passes = [pool.submit(relay_pass) for _ in range(2)]
-        done = [provision for one in passes for provision in one.result()]
+    passes = at_once([partial(relay_due, usa), partial(relay_due, usa)])
+    done = [provision for one in passes if isinstance(one, list) for provision in one]
+    assert not [one for one in passes if not isinstance(one, list)], passes
     with usa.db.atomic() as tx:
         onward = tx.execute(select(provisions.c.id).where(provisions.c.item_id == item)).all()
         relay = tx.execute(select(relays.c.state, relays.c.provision_id)).one()

@@ -11,9 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,6 @@ from pactshare.errors import (
     InvalidProofError,
     InvalidTreeHeadError,
     PackageError,
-    PactshareError,
 )
 from pactshare.federation.storage import cosignatures, forks
 from pactshare.federation.witness import (
@@ -44,7 +41,7 @@ from pactshare.node.home import NodeConfig, NodeHome
 from pactshare.node.service import Node
 from pactshare.store import sqlite_url
 from pactshare.store.schema import audit_entries
-from tests.support import Clock, at, cli_json, pinned_nodes, run_cli
+from tests.support import Clock, at, at_once, cli_json, pinned_nodes, run_cli
 
 
 @pytest.fixture
@@ -381,21 +378,6 @@ def test_the_cli_shows_cosignatures_and_forks(split: tuple[Node, Node, Node, Nod
     assert "no forks detected" in text.stdout
 
 
-def _at_once(calls: list[Callable[[], dict[str, Any]]]) -> list[dict[str, Any] | Exception]:
-    """Run ``calls`` on as many threads, released together; each one's answer or error."""
-    start = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], dict[str, Any]]) -> dict[str, Any] | Exception:
-        start.wait()
-        try:
-            return call()
-        except PactshareError as exc:
-            return exc
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
 def test_one_head_sent_many_times_at_once_gets_the_same_cosignature_every_time(
     nodes: dict[str, Node],
 ) -> None:
@@ -404,7 +386,7 @@ def test_one_head_sent_many_times_at_once_gets_the_same_cosignature_every_time(
     kor, usa = nodes["KOR"], nodes["USA"]
     grow(kor, 3, "sent at once")
     message = tree_head_message(kor, "USA")
-    answers = _at_once([partial(witness_head, usa, "KOR", message) for _ in range(8)])
+    answers = at_once([partial(witness_head, usa, "KOR", message) for _ in range(8)])
     assert not [a for a in answers if isinstance(a, Exception)]
     assert len({json.dumps(a, sort_keys=True) for a in answers}) == 1
 
@@ -422,7 +404,7 @@ def test_two_heads_that_do_not_extend_each_other_sent_at_once_are_not_both_cosig
         grow(kor, 2, "true history")
         grow(forked, 3, "rewritten history")
         messages = [tree_head_message(log, "USA") for log in (kor, forked)]
-        answers = _at_once([partial(witness_head, usa, "KOR", m) for m in messages])
+        answers = at_once([partial(witness_head, usa, "KOR", m) for m in messages])
     finally:
         forked.close()
     cosigned = [a for a in answers if not isinstance(a, Exception)]

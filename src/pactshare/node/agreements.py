@@ -66,9 +66,12 @@ def install_sources(tx: Connection, sources: Iterable[Source], *, at: datetime) 
     return len(named)
 
 
+_VERSION = select(registry_version.c.version)  # read by every decision: built once
+
+
 def version(tx: Connection) -> int:
     """The registry's version: it grows with every change to its files, notes or answers."""
-    found = tx.execute(select(registry_version.c.version)).scalar_one_or_none()
+    found = tx.execute(_VERSION).scalar_one_or_none()
     return 0 if found is None else int(found)
 
 

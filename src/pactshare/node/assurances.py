@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, StrictBool
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from pactshare.audit import EntryKind
 from pactshare.domain import Registry, parse_instant
@@ -363,13 +363,18 @@ def _on_file(row: Any) -> Assurance:
     return _assurance(body, where, recorded_at=row.recorded_at, withdrawn_at=row.withdrawn_at)
 
 
+# What a provision's gate reads (R-ACC-4): the columns _on_file uses, built once.
+_ON_RECORD = select(
+    assurances.c.id, assurances.c.document, assurances.c.recorded_at, assurances.c.withdrawn_at
+).where(
+    assurances.c.receiving == bindparam("receiving"),
+    assurances.c.originating == bindparam("originating"),
+)
+
+
 def assurances_on_record(tx: Connection, *, receiving: str, originating: str) -> list[Assurance]:
     """The assurances ``receiving`` gave ``originating`` that this node recorded."""
-    rows = tx.execute(
-        select(assurances).where(
-            assurances.c.receiving == receiving, assurances.c.originating == originating
-        )
-    )
+    rows = tx.execute(_ON_RECORD, {"receiving": receiving, "originating": originating})
     return [_on_file(row) for row in rows]
 
 

@@ -42,6 +42,9 @@ def store_envelope(node: Node, tx: Connection, digest: str, size: int) -> None:
     insert_new(tx, envelopes, {"digest": digest, "size": size, "stored_at": node.now()})
 
 
+_INSERT_ENVELOPE, _INSERT_FRONT = insert(envelopes), insert(envelope_fronts)  # built once
+
+
 def keep_front(
     tx: Connection,
     digest: str,
@@ -55,9 +58,9 @@ def keep_front(
     """Record a relayed envelope (``digest``, ``size``: of its whole bytes) as its ``front``
     and the payload of ``payload_of``, which it follows from byte ``payload_at``. The digest
     is new: a relay's hop record is signed at its instant and wraps a fresh key."""
-    tx.execute(insert(envelopes), {"digest": digest, "size": size, "stored_at": at})
+    tx.execute(_INSERT_ENVELOPE, {"digest": digest, "size": size, "stored_at": at})
     tx.execute(
-        insert(envelope_fronts),
+        _INSERT_FRONT,
         {"digest": digest, "front": front, "payload_of": payload_of, "payload_at": payload_at},
     )
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, bindparam, insert, select
 
 from pactshare import seal
 from pactshare.audit import EntryKind
@@ -37,8 +37,10 @@ __all__ = [
     "get_item",
     "held_items",
     "holding_of",
+    "item_of",
     "item_row",
     "new_label",
+    "no_item",
     "register",
     "register_label",
 ]
@@ -85,7 +87,8 @@ def holding_of(party: Party, row: Item) -> Holding:
     )
 
 
-def _item(r: Row[Any]) -> Item:
+def item_of(r: Row[Any]) -> Item:
+    """The item in a row that has the columns of ``items`` (under their own names)."""
     return Item(
         id=r.id,
         originator=r.originator,
@@ -104,17 +107,25 @@ def _item(r: Row[Any]) -> Item:
     )
 
 
+_ITEM = select(items).where(items.c.id == bindparam("item_id"))  # built once, not per read
+
+
 def find_item(tx: Connection, item_id: str) -> Item | None:
     """The item recorded under ``item_id``, if this node holds (or held) it."""
-    row = tx.execute(select(items).where(items.c.id == item_id)).first()
-    return None if row is None else _item(row)
+    row = tx.execute(_ITEM, {"item_id": item_id}).first()
+    return None if row is None else item_of(row)
+
+
+def no_item(item_id: str) -> NotFoundError:
+    """The error for an item this node has no record of."""
+    return NotFoundError(f"no item {item_id!r} on this node (see: pactshare inbox)")
 
 
 def item_row(tx: Connection, item_id: str) -> Item:
     """The item recorded under ``item_id``; NotFoundError if there is none."""
     found = find_item(tx, item_id)
     if found is None:
-        raise NotFoundError(f"no item {item_id!r} on this node (see: pactshare inbox)")
+        raise no_item(item_id)
     return found
 
 
@@ -123,7 +134,7 @@ def held_items(tx: Connection, *, received_only: bool = False) -> list[Item]:
     query = select(items).order_by(items.c.recorded_at)
     if received_only:
         query = query.where(items.c.origin == "received")
-    return [_item(r) for r in tx.execute(query)]
+    return [item_of(r) for r in tx.execute(query)]
 
 
 def get_item(node: Node, item_id: str) -> Item:

@@ -17,6 +17,7 @@ from pactshare.store.wakeups import wake_on_commit
 __all__ = ["WAKE_CHANNEL", "queue_message"]
 
 WAKE_CHANNEL = "outbox"  # what the delivery worker waits on (pactshare.store.wakeups)
+_INSERT = insert(outbox)  # built once: every provision queues through it
 
 
 def queue_message(
@@ -32,7 +33,7 @@ def queue_message(
     """Queue ``payload`` (a signed document) for ``recipient``; return the message id."""
     ident = message_id or uuid.uuid4().hex
     tx.execute(
-        insert(outbox),
+        _INSERT,
         {
             "id": ident,
             "kind": kind,

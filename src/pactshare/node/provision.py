@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from pactshare import seal
 from pactshare.audit import EntryKind
@@ -27,6 +27,8 @@ from pactshare.domain import (
     ApprovalKind,
     Decision,
     Outcome,
+    Prepared,
+    Registry,
     Request,
     decide,
     normalise_party_code,
@@ -41,12 +43,12 @@ from pactshare.errors import (
 from pactshare.node import faults, journal
 from pactshare.node.assurances import assurances_on_record
 from pactshare.node.envelopes import StoredEnvelope, envelope_blocks, find_envelope, keep_front
-from pactshare.node.items import Item, ItemState, item_row
+from pactshare.node.items import Item, ItemState, item_of, no_item
 from pactshare.node.outbox import queue_message
 from pactshare.node.packages import sign_manifest, write_package
 from pactshare.node.service import Node
 from pactshare.seal.label import DERIVATIONS
-from pactshare.store.schema import approvals, provisions
+from pactshare.store.schema import approvals, items, provisions
 
 __all__ = ["Provision", "provide"]
 
@@ -62,21 +64,49 @@ class Provision:
     package: Path | None
 
 
-def _approvals(tx: Connection, item: Item) -> tuple[tuple[Approval, ...], list[dict[str, Any]]]:
-    """The approvals on file for the item, and the signed documents of those to show the next
-    party: the originator's own, not revoked (the next party refuses a release that carries
-    anyone else's)."""
-    rows = tx.execute(select(approvals).where(approvals.c.item_id == item.id)).all()
-    found = tuple(
-        Approval(
-            r.originator, ApprovalKind(r.kind), r.subject, r.recorded_at, r.item_id, r.revoked_at
-        )
-        for r in rows
+_APPROVAL_COLUMNS = ("id", "originator", "kind", "subject", "recorded_at", "revoked_at", "document")
+
+# The item and the approvals on file for it, in one statement (one row per approval; one row
+# with the approval's columns NULL if there is none). Built once: a provision reads it first.
+_ITEM_AND_APPROVALS = (
+    select(items, *(approvals.c[name].label(f"approval_{name}") for name in _APPROVAL_COLUMNS))
+    .select_from(items.outerjoin(approvals, approvals.c.item_id == items.c.id))
+    .where(items.c.id == bindparam("item_id"))
+)
+_INSERT_PROVISION = insert(provisions)
+
+
+def _item_and_approvals(
+    tx: Connection, item_id: str
+) -> tuple[Item, tuple[Approval, ...], list[dict[str, Any]]]:
+    """The item (NotFoundError if none), the approvals on file for it, and the signed
+    documents of those to show the next party: the originator's own, not revoked (the next
+    party refuses a release that carries anyone else's)."""
+    rows = tx.execute(_ITEM_AND_APPROVALS, {"item_id": item_id}).all()
+    if not rows:
+        raise no_item(item_id)
+    item = item_of(rows[0])
+    on_file = [r for r in rows if r.approval_id is not None]
+    return item, tuple(_approval(r, item.id) for r in on_file), _shown(on_file, item)
+
+
+def _approval(r: Row[Any], item_id: str) -> Approval:
+    return Approval(
+        r.approval_originator,
+        ApprovalKind(r.approval_kind),
+        r.approval_subject,
+        r.approval_recorded_at,
+        item_id,
+        r.approval_revoked_at,
     )
-    shown = [
-        dict(r.document) for r in rows if r.originator == item.originator and r.revoked_at is None
+
+
+def _shown(rows: list[Row[Any]], item: Item) -> list[dict[str, Any]]:
+    return [
+        dict(r.approval_document)
+        for r in rows
+        if r.approval_originator == item.originator and r.approval_revoked_at is None
     ]
-    return found, shown
 
 
 def _request(node: Node, row: Item, recipient: str, found: tuple[Approval, ...]) -> Request:
@@ -96,13 +126,14 @@ def _request(node: Node, row: Item, recipient: str, found: tuple[Approval, ...])
     )
 
 
-def _gated(node: Node, tx: Connection, row: Item, decision: Decision, now: datetime) -> Decision:
+def _gated(
+    node: Node, tx: Connection, row: Item, decision: Decision, *, registry: Registry, now: datetime
+) -> Decision:
     """The decision, refused unless the assurance its agreement asks for before the hand-over
     is on record (R-ACC-4, Art. 7(5); AT-16). The assurances are read only under such an
     agreement (most provisions pay nothing for the gate)."""
     if not decision.allowed:
         return decision
-    registry = node.registry(tx)
     hop = decision.route[0]
     if not registry.agreement(hop.agreement).assurance_before_provision:
         return decision
@@ -135,7 +166,7 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
         if resumed is not None:
             return resumed
     with node.db.atomic() as tx:
-        row = item_row(tx, item_id)
+        row, found, documents = _item_and_approvals(tx, item_id)
         if row.state != ItemState.HELD:
             raise NodeError(f"item {item_id} is {row.state}; only held items can be provided")
         if row.origin in DERIVATIONS:
@@ -146,9 +177,10 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
                     "and translations stay with the party that made them (provide the original)",
                 ),
             )
-        found, documents = _approvals(tx, row)
-        decision = decide(_request(node, row, target, found), node.prepared(tx), now)
-        decision = _gated(node, tx, row, decision, now)
+        prepared: Prepared = node.prepared(tx)  # the registry's version is read once
+        decision = decide(_request(node, row, target, found), prepared, now)
+        decision = _gated(node, tx, row, decision, registry=prepared.registry, now=now)
+        decided = decision_json(decision)  # one JSON form for the rows, manifest and entry
         if decision.outcome is Outcome.REFUSED:
             journal.record(
                 tx,
@@ -156,10 +188,12 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
                 at=now,
                 actor=node.party_code,
                 subject=item_id,
-                details={"recipient": target, "decision": decision_json(decision)},
+                details={"recipient": target, "decision": decided},
             )
         else:
-            recorded = _record(node, tx, row, decision, documents, package=package, now=now)
+            recorded = _record(
+                node, tx, row, decision, documents, decided=decided, package=package, now=now
+            )
     if decision.outcome is Outcome.REFUSED:
         denials = tuple(f"{r.rule}: {r.text}" for r in decision.denials)
         log.info(
@@ -181,7 +215,7 @@ def provide(node: Node, item_id: str, recipient: str, *, package: Path | None) -
     )
     if package is not None:
         _write(node, provision_id, envelope, signed, package)
-    return Provision(provision_id, decision_json(decision), package)
+    return Provision(provision_id, decided, package)
 
 
 def _record(
@@ -191,11 +225,12 @@ def _record(
     decision: Decision,
     documents: list[dict[str, Any]],
     *,
+    decided: dict[str, Any],
     package: Path | None,
     now: datetime,
 ) -> tuple[str, dict[str, Any], StoredEnvelope]:
     """Wrap the data key for the next hop and record the provision inside ``tx``; return its
-    id, its signed manifest and the re-wrapped envelope."""
+    id, its signed manifest and the re-wrapped envelope. ``decided``: the decision's JSON."""
     next_hop = decision.route[0].recipient
     try:
         recipient_keys = node.directory.current(next_hop)
@@ -218,7 +253,7 @@ def _record(
         "created_at": now.isoformat(),
         "envelope": {"digest": digest, "size": size},
         "label": row.label,
-        "decision": decision_json(decision),
+        "decision": decided,
         "approvals": documents,
     }
     signed = sign_manifest(body, node.keys)
@@ -232,14 +267,14 @@ def _record(
         at=now,
     )
     tx.execute(
-        insert(provisions),
+        _INSERT_PROVISION,
         {
             "id": provision_id,
             "item_id": row.id,
             "recipient": next_hop,
             "decided_at": now,
             "outcome": decision.outcome.value,
-            "decision": decision_json(decision),
+            "decision": decided,
             "manifest": signed,
             "state": "packaging" if package else "queued",
         },
@@ -264,7 +299,7 @@ def _record(
             "provision": provision_id,
             "to": next_hop,
             "envelope": digest,
-            "decision": decision_json(decision),
+            "decision": decided,
             "delivery": "package" if package else "outbox",
         },
     )

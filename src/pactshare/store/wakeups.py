@@ -21,6 +21,7 @@ datagram or a dropped ``LISTEN`` connection delays a message, never loses it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -49,6 +50,7 @@ def _key(url: URL, channel: str) -> tuple[str, str]:
     return (url.render_as_string(hide_password=True), channel)
 
 
+@functools.lru_cache(maxsize=64)  # asked at every commit that queues a message
 def _socket_path(url: URL, channel: str) -> Path | None:
     """Where an SQLite database's waiter listens on ``channel`` (None: not SQLite on disk)."""
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
@@ -80,6 +82,7 @@ def wake_on_commit(tx: Connection, channel: str) -> None:
     after_commit(tx, lambda: _wake(key, path))
 
 
+@functools.lru_cache(maxsize=64)  # asked at every commit that queues a message
 def _pg_channel(url: URL, channel: str) -> str:
     """The ``NOTIFY`` channel of ``channel`` for the database at ``url``. A PostgreSQL channel
     spans the whole database, so nodes kept in separate schemas of one database (a

@@ -291,27 +291,31 @@ def test_the_query_answers_a_signed_head_bound_to_the_challenge(
     assert query(served["USA"], kor.keys, never).json()["body"]["head"] is None
 
 
-@pytest.mark.parametrize(
-    ("body", "content_type", "status"),
-    [
-        (b"{", "application/json", 400),
-        (b"[" * 100_000 + b"]" * 100_000, "application/json", 413),
-        (b"[" * 400 + b"]" * 400, "application/json", 400),
-        (b'{"log": "KOR"}', "application/json", 400),
-        (b'{"log": "KOR", "challenge": "ab", "x": 1}', "application/json", 400),
-        (b'{"log": "\\ud800OR", "challenge": "' + b"ab" * 32 + b'"}', "application/json", 400),
-        (b'{"log": 7, "challenge": "' + b"ab" * 32 + b'"}', "application/json", 400),
-        (b'{"log": "KOR", "challenge": "' + b"AB" * 32 + b'"}', "application/json", 400),
-        (b"\xff\xfe", "application/json", 400),
-        (b'{"log": "KOR", "challenge": "' + b"ab" * 32 + b'"}', "application/zip", 415),
-    ],
-)
+HOSTILE_QUERIES = [
+    (b"{", "application/json", 400),
+    (b"[" * 100_000 + b"]" * 100_000, "application/json", 413),
+    (b"[" * 400 + b"]" * 400, "application/json", 400),
+    (b'{"log": "KOR"}', "application/json", 400),
+    (b'{"log": "KOR", "challenge": "ab", "x": 1}', "application/json", 400),
+    (b'{"log": "\\ud800OR", "challenge": "' + b"ab" * 32 + b'"}', "application/json", 400),
+    (b'{"log": 7, "challenge": "' + b"ab" * 32 + b'"}', "application/json", 400),
+    (b'{"log": "KOR", "challenge": "' + b"AB" * 32 + b'"}', "application/json", 400),
+    (b"\xff\xfe", "application/json", 400),
+    (b'{"log": "KOR", "challenge": "' + b"ab" * 32 + b'"}', "application/zip", 415),
+]
+
+
 def test_hostile_queries_are_4xx_never_5xx(
-    nodes: dict[str, Node], served: dict[str, str], body: bytes, content_type: str, status: int
+    nodes: dict[str, Node], served: dict[str, str]
 ) -> None:
-    answer = query(served["USA"], nodes["KOR"].keys, body, content_type=content_type)
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"] == "application/problem+json"
+    """Each hostile query in turn to one served node: a 4xx problem, never a 5xx."""
+    wrong = []
+    for body, content_type, status in HOSTILE_QUERIES:
+        answer = query(served["USA"], nodes["KOR"].keys, body, content_type=content_type)
+        kind = answer.headers.get("content-type")
+        if (answer.status_code, kind) != (status, "application/problem+json"):
+            wrong.append((body[:40], content_type, answer.status_code, kind, answer.text[:200]))
+    assert not wrong
 
 
 def test_an_unsigned_query_is_unauthenticated(

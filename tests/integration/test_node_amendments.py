@@ -122,53 +122,60 @@ def _jpn_note(jpn: Node, amendment: Any, *, kind: str = "amendment") -> dict[str
     return sign_document(KIND, body, jpn.keys)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        ({"scope": ["Bad Topic"]}, "amendment", RefusedError, "refused"),
-        ({"scope": "dprk-missile"}, "amendment", PackageError, r"amendment\.scope"),
-        ({"equivalence": [{"label": "S", "KOR": 1}]}, "amendment", PackageError, "level ids"),
-        ({}, "amendment", PackageError, "at least one term"),
-        ([1, 2], "amendment", PackageError, "malformed note"),
-        ({"term_years": True}, "amendment", PackageError, r"amendment\.term_years"),
-        ({"notice_days": 30}, "signature", PackageError, "only an amendment carries"),
-        (
-            {"equivalence": [{"label": "S", "KOR": ["kor-nope"], "JPN": ["jpn-hi"]}]},
-            "amendment",
-            RefusedError,
-            "refused",
-        ),
-        ({"scope": ["prc-naval-x"]}, "amendment", RefusedError, "refused"),
-        (  # a label is short text: it goes into every marking (R-MARK-1) and every listing
-            {"equivalence": [{"label": "S" * 65, "KOR": ["kor-mil-2"], "JPN": ["jpn-hi"]}]},
-            "amendment",
-            PackageError,
-            r"amendment\.equivalence\[0\].*label",
-        ),
-        ({"scope": ["*"] * 1001}, "amendment", PackageError, r"amendment\.scope"),
-        (
-            {"equivalence": [{"label": f"R{i}"} for i in range(101)]},
-            "amendment",
-            PackageError,
-            r"amendment\.equivalence",
-        ),
-        (
-            {"equivalence": [{"label": "S\x1b[2J", "KOR": ["kor-mil-2"], "JPN": ["jpn-hi"]}]},
-            "amendment",
-            PackageError,
-            r"amendment\.equivalence\[0\].*control characters",
-        ),
-    ],
-)
-def test_R_AMD_1_hostile_terms_in_a_peers_note_are_refused_on_receipt(
-    tmp_path: Path, nodes: tuple[Node, Node, Clock], case: tuple[Any, str, type[Exception], str]
+HOSTILE_TERMS: list[tuple[Any, str, type[Exception], str]] = [
+    ({"scope": ["Bad Topic"]}, "amendment", RefusedError, "refused"),
+    ({"scope": "dprk-missile"}, "amendment", PackageError, r"amendment\.scope"),
+    ({"equivalence": [{"label": "S", "KOR": 1}]}, "amendment", PackageError, "level ids"),
+    ({}, "amendment", PackageError, "at least one term"),
+    ([1, 2], "amendment", PackageError, "malformed note"),
+    ({"term_years": True}, "amendment", PackageError, r"amendment\.term_years"),
+    ({"notice_days": 30}, "signature", PackageError, "only an amendment carries"),
+    (
+        {"equivalence": [{"label": "S", "KOR": ["kor-nope"], "JPN": ["jpn-hi"]}]},
+        "amendment",
+        RefusedError,
+        "refused",
+    ),
+    ({"scope": ["prc-naval-x"]}, "amendment", RefusedError, "refused"),
+    (  # a label is short text: it goes into every marking (R-MARK-1) and every listing
+        {"equivalence": [{"label": "S" * 65, "KOR": ["kor-mil-2"], "JPN": ["jpn-hi"]}]},
+        "amendment",
+        PackageError,
+        r"amendment\.equivalence\[0\].*label",
+    ),
+    ({"scope": ["*"] * 1001}, "amendment", PackageError, r"amendment\.scope"),
+    (
+        {"equivalence": [{"label": f"R{i}"} for i in range(101)]},
+        "amendment",
+        PackageError,
+        r"amendment\.equivalence",
+    ),
+    (
+        {"equivalence": [{"label": "S\x1b[2J", "KOR": ["kor-mil-2"], "JPN": ["jpn-hi"]}]},
+        "amendment",
+        PackageError,
+        r"amendment\.equivalence\[0\].*control characters",
+    ),
+]
+
+
+def _refused_on_receipt(
+    kor: Node, jpn: Node, folder: Path, case: tuple[Any, str, type[Exception], str]
 ) -> None:
-    kor, jpn, _ = nodes
-    amendment, kind, error, message = case
-    write_document(tmp_path / "note.json", _jpn_note(jpn, amendment, kind=kind))
+    terms, kind, error, message = case  # shown in a failure's traceback
+    write_document(folder / "note.json", _jpn_note(jpn, terms, kind=kind))
     with pytest.raises(error, match=message):
-        receive_note(kor, tmp_path / "note.json")
+        receive_note(kor, folder / "note.json")
     assert not [r for r in list_notes(kor, GSOMIA) if r.event_id == "jpn-amendment-x"]
+
+
+def test_R_AMD_1_hostile_terms_in_a_peers_note_are_refused_on_receipt(
+    tmp_path: Path, nodes: tuple[Node, Node, Clock]
+) -> None:
+    """Each hostile note in turn, to one node: refused, and nothing of it kept."""
+    kor, jpn, _ = nodes
+    for case in HOSTILE_TERMS:
+        _refused_on_receipt(kor, jpn, tmp_path, case)
 
 
 def test_R_AMD_1_terms_changed_after_signing_break_the_signature(

@@ -305,9 +305,7 @@ HOSTILE_QUERIES = [
 ]
 
 
-def test_hostile_queries_are_4xx_never_5xx(
-    nodes: dict[str, Node], served: dict[str, str]
-) -> None:
+def test_hostile_queries_are_4xx_never_5xx(nodes: dict[str, Node], served: dict[str, str]) -> None:
     """Each hostile query in turn to one served node: a 4xx problem, never a 5xx."""
     wrong = []
     for body, content_type, status in HOSTILE_QUERIES:

@@ -1,5 +1,5 @@
-"""One write transaction per workflow, counted with SQLAlchemy's events so that the shape cannot
-regress; and a provided envelope kept as its front beside the held envelope's payload."""
+"""One write transaction per workflow, counted at commit by the database itself so that the shape
+cannot regress; and a provided envelope kept as its front beside the held envelope's payload."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 
 from pactshare import seal
 from pactshare.errors import RefusedError
@@ -30,33 +30,45 @@ classification = "kor-mil-2"
 topics = ["dprk-missile"]
 releasable_to = ["JPN"]
 """
-_WRITES = ("INSERT", "UPDATE", "DELETE")
+# The rows the current PostgreSQL transaction inserted, updated or deleted so far.
+_CHANGED = """SELECT COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0)
+FROM pg_stat_xact_user_tables"""
 
 
 class Writes:
-    """The transactions of an engine that wrote (an INSERT, UPDATE or DELETE) and committed."""
+    """The transactions of an engine that changed rows (inserted, updated or deleted any) and
+    committed, as the database counts its changes: SQLite's changes on the connection since
+    the transaction began, PostgreSQL's of the transaction. Not SQLAlchemy's statements: the
+    audit log appends on the driver's cursor (journal.record), unseen by SQLAlchemy's events."""
 
     def __init__(self) -> None:
         self.count = 0
 
-    def executed(self, connection: Any, *_: Any) -> None:
-        statement = str(_[1]).lstrip()
-        if statement[:6].upper() in _WRITES:
-            connection.info["wrote"] = True
+    def began(self, connection: Connection) -> None:
+        if connection.dialect.name == "sqlite":
+            connection.info["changes"] = _driver(connection).total_changes
 
-    def committed(self, connection: Any) -> None:
-        if connection.info.pop("wrote", False):
-            self.count += 1
+    def committed(self, connection: Connection) -> None:
+        driver = _driver(connection)
+        if connection.dialect.name == "sqlite":
+            wrote = driver.total_changes != connection.info.pop("changes")
+        else:
+            wrote = driver.execute(_CHANGED).fetchone()[0] > 0
+        self.count += wrote
 
-    def rolled_back(self, connection: Any) -> None:
-        connection.info.pop("wrote", None)
+    def rolled_back(self, connection: Connection) -> None:
+        connection.info.pop("changes", None)
+
+
+def _driver(connection: Connection) -> Any:
+    return connection.connection.driver_connection
 
 
 @contextmanager
 def writes(engine: Engine) -> Iterator[Writes]:
     counted = Writes()
     hooks = (
-        ("after_cursor_execute", counted.executed),
+        ("begin", counted.began),
         ("commit", counted.committed),
         ("rollback", counted.rolled_back),
     )

@@ -14,9 +14,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import BigInteger, Connection, bindparam, func, insert, or_, select, text
+from sqlalchemy import Connection, Dialect, Table, func, insert, or_, select, text
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from pactshare import audit, seal
 from pactshare.errors import (
@@ -47,20 +49,81 @@ __all__ = [
 # The advisory lock that serialises appends on PostgreSQL: this class id with the schema's hash,
 # so that nodes in different schemas of one database do not wait for each other.
 _APPEND_LOCK = text("SELECT pg_advisory_xact_lock(1885430631, hashtext(current_schema()))")
-
-# What an append runs, built once: a statement built per call costs more than running it
-# (SQLAlchemy rebuilds the expression and its cache key each time).
 _SIZE = select(func.max(audit_entries.c.position))
-# The frontier of a tree of ``size`` leaves holds, for each set bit ``level`` of ``size``, the
-# node (level, (size >> level) - 1). Both lists of keys go through the primary key's index
-# (a row-value IN would scan the table on SQLite); the last term keeps only those pairs.
-_FRONTIER = select(audit_nodes.c.level, audit_nodes.c.idx, audit_nodes.c.hash).where(
-    audit_nodes.c.level.in_(bindparam("levels", expanding=True)),
-    audit_nodes.c.idx.in_(bindparam("indexes", expanding=True)),
-    audit_nodes.c.idx == bindparam("size", type_=BigInteger).op(">>")(audit_nodes.c.level) - 1,
+
+# What an append runs on the driver's cursor (:func:`record`): SQLAlchemy's execution of a
+# statement (its context, parameters and result) cost several times the statement itself.
+# The size and the frontier are read in one query, after the lock (a later statement: its
+# snapshot sees every append committed before the lock was granted). The frontier of a tree
+# of ``size`` leaves holds, for each set bit ``level`` of ``size``, the node
+# (level, (size >> level) - 1): ``bits`` walks the levels with ``rest`` = size >> level, and
+# each wanted node is one lookup in the primary key's index (the size: the last position's,
+# from its own). A wanted node missing from storage comes back with a NULL hash; the level-0
+# row always comes, with the size.
+_SIZE_AND_FRONTIER = """\
+WITH RECURSIVE bits(level, rest) AS (
+    SELECT 0, (SELECT COALESCE(MAX(position) + 1, 0) FROM audit_entries)
+    UNION ALL
+    SELECT level + 1, rest >> 1 FROM bits WHERE rest > 1
 )
-_ADD_ENTRY = insert(audit_entries)
-_ADD_NODES = insert(audit_nodes)
+SELECT bits.level, bits.rest, audit_nodes.hash
+FROM bits LEFT JOIN audit_nodes
+    ON (bits.rest & 1) = 1 AND audit_nodes.level = bits.level AND audit_nodes.idx = bits.rest - 1
+WHERE bits.level = 0 OR (bits.rest & 1) = 1"""
+
+
+class _Insert:
+    """A single-row INSERT of every column of ``table`` as ``dialect`` runs it: SQLAlchemy's
+    own text (its paramstyle, and its casts on PostgreSQL) and bind processing, both built
+    once; :meth:`row` makes a row's parameters, stored exactly as SQLAlchemy would store them
+    (an instant on SQLite: its text in UTC)."""
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        keys = [column.key for column in table.columns]
+        compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+        if compiled.positional and compiled.positiontup != keys:
+            raise AssertionError(f"{compiled.string} binds its columns out of order")
+        self.sql = compiled.string
+        self._names = None if compiled.positional else keys
+        processors = [column.type.dialect_impl(dialect).bind_processor(dialect)
+                      for column in table.columns]  # fmt: skip
+        self._processors = [(i, p) for i, p in enumerate(processors) if p is not None]
+
+    def row(self, *values: Any) -> list[Any] | dict[str, Any]:
+        """The parameters of a row of ``values``, in the table's column order."""
+        bound = list(values)
+        for i, process in self._processors:
+            bound[i] = process(bound[i])
+        return bound if self._names is None else dict(zip(self._names, bound, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class _Append:
+    """What :func:`record` runs on one dialect, prepared once."""
+
+    lock: str | None  # PostgreSQL's advisory lock (SQLite: the transaction's write lock)
+    pipelined: bool  # the lock and the read sent together, without waiting (psycopg)
+    entry: _Insert
+    node: _Insert
+
+    @classmethod
+    def of(cls, dialect: Dialect) -> _Append:
+        made = _PREPARED.get(dialect)
+        if made is None:
+            lock = _APPEND_LOCK.text if dialect.name == "postgresql" else None
+            pipelined = lock is not None and dialect.driver == "psycopg" and _pipelines(dialect)
+            made = _PREPARED[dialect] = cls(
+                lock, pipelined, _Insert(audit_entries, dialect), _Insert(audit_nodes, dialect)
+            )
+        return made
+
+
+_PREPARED: WeakKeyDictionary[Dialect, _Append] = WeakKeyDictionary()
+
+
+def _pipelines(dialect: Dialect) -> bool:
+    """Whether the driver (psycopg, with its libpq) sends statements in pipeline mode."""
+    return bool(dialect.loaded_dbapi.Pipeline.is_supported())
 
 
 def lock_for_append(tx: Connection) -> None:
@@ -83,20 +146,6 @@ def size(tx: Connection) -> int:
     """Entries in the log: the next position (an index lookup, not a count of rows)."""
     last = tx.execute(_SIZE).scalar_one_or_none()
     return 0 if last is None else int(last) + 1
-
-
-def _frontier(tx: Connection, position: int) -> audit.Frontier:
-    """The right edge of the stored tree, read in one query."""
-    wanted = audit.Frontier.positions(position)
-    if not wanted:
-        return audit.Frontier()
-    levels, indexes = zip(*wanted, strict=True)
-    rows = tx.execute(_FRONTIER, {"levels": levels, "indexes": indexes, "size": position})
-    found = {(level, index): bytes(hashed) for level, index, hashed in rows}
-    missing = [key for key in wanted if key not in found]
-    if missing:
-        raise AuditIntegrityError(f"audit node {missing[0]} is missing from storage")
-    return audit.Frontier(position, tuple(found[key] for key in wanted))
 
 
 def _reader(tx: Connection) -> audit.NodeReader:
@@ -122,19 +171,95 @@ def record(
     subject: str,
     details: Mapping[str, Any],
 ) -> int:
-    """Append one entry inside the caller's transaction; return its position."""
+    """Append one entry inside the caller's transaction; return its position.
+
+    Its statements run on the driver's cursor of the transaction's connection, prepared once
+    per dialect (:class:`_Append`): the lock (PostgreSQL), the size and frontier in one
+    query, the entry, the nodes it completes. A driver's error comes out as SQLAlchemy's
+    :class:`~sqlalchemy.exc.DBAPIError`, as from any other statement (a lost connection is
+    invalidated, as SQLAlchemy would)."""
     entry = audit.Entry(kind, at, actor, subject, dict(details))
     data = entry.to_bytes()
-    lock_for_append(tx)
-    position = size(tx)
-    frontier = _frontier(tx, position)
-    _, completed = frontier.append(audit.leaf_hash(data))
-    tx.execute(_ADD_ENTRY, {"position": position, "kind": kind.value, "at": at, "data": data})
-    faults.checkpoint("journal:appended")
-    if completed:
-        nodes = [{"level": n.level, "idx": n.index, "hash": n.hash} for n in completed]
-        tx.execute(_ADD_NODES, nodes)
+    prepared = _Append.of(tx.dialect)
+    if not tx.in_transaction():
+        tx.begin()  # as SQLAlchemy's first statement would (SQLite's BEGIN IMMEDIATE)
+    driver: Any = tx.connection.dbapi_connection
+    cursor = driver.cursor()
+    statement: str = _SIZE_AND_FRONTIER
+    parameters: Any = None
+    try:
+        if prepared.pipelined:
+            # The lock and the read in one round trip, still two statements: PostgreSQL runs
+            # them in order, the read only once the lock is granted, in a snapshot of its own
+            # taken then (as if it waited for the lock's answer before sending the read).
+            statement = f"{prepared.lock};\n{_SIZE_AND_FRONTIER}"
+            with driver.pipeline():
+                cursor.execute(prepared.lock)
+                cursor.execute(_SIZE_AND_FRONTIER)
+        else:
+            if prepared.lock is not None:
+                statement = prepared.lock
+                cursor.execute(statement)
+                statement = _SIZE_AND_FRONTIER
+            cursor.execute(statement)
+        frontier = _stored_frontier(cursor.fetchall())
+        position = frontier.size
+        _, completed = frontier.append(audit.leaf_hash(data))
+        statement = prepared.entry.sql
+        parameters = prepared.entry.row(position, kind.value, at, data)
+        cursor.execute(statement, parameters)
+        faults.checkpoint("journal:appended")
+        statement = prepared.node.sql
+        parameters = [prepared.node.row(n.level, n.index, n.hash) for n in completed]
+        if len(parameters) == 1:
+            cursor.execute(statement, parameters[0])
+        elif parameters:
+            cursor.executemany(statement, parameters)
+    except tx.dialect.loaded_dbapi.Error as exc:
+        raise _driver_error(
+            tx, exc, driver, cursor, statement=statement, parameters=parameters
+        ) from exc
+    finally:
+        cursor.close()
     return position
+
+
+def _stored_frontier(rows: Sequence[Any]) -> audit.Frontier:
+    """The frontier from the rows of ``_SIZE_AND_FRONTIER`` (level, size >> level, hash): the
+    size, and each wanted node's hash; the first one missing is named."""
+    size, hashes = 0, {}
+    for level, rest, hashed in rows:
+        if level == 0:
+            size = int(rest)
+        hashes[level] = hashed
+    wanted = audit.Frontier.positions(size)
+    if not wanted:
+        return audit.Frontier()
+    for level, index in wanted:
+        if hashes.get(level) is None:
+            raise AuditIntegrityError(f"audit node {(level, index)} is missing from storage")
+    return audit.Frontier(size, tuple(bytes(hashes[level]) for level, _ in wanted))
+
+
+def _driver_error(
+    tx: Connection, exc: Any, driver: Any, cursor: Any, *, statement: str, parameters: Any
+) -> StatementError:
+    """A driver's error as SQLAlchemy raises it (wrapped, and a lost connection invalidated:
+    it is not returned to the pool)."""
+    dialect = tx.dialect
+    lost = dialect.is_disconnect(exc, driver, cursor)
+    if lost and not tx.invalidated:
+        tx.invalidate(exc)
+    error: StatementError = DBAPIError.instance(
+        statement,
+        parameters,
+        exc,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        dialect=dialect,
+        connection_invalidated=lost,
+    )
+    return error
 
 
 def latest_head(tx: Connection) -> audit.SignedTreeHead | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from pactshare.node.assurances import ASSURANCE, give_assurance, record_assuranc
 from pactshare.node.service import Node, init_node
 from pactshare.scenarios import load_registry
 from pactshare.store.schema import federation_nonces, metadata, outbox
+from tests.cli_process import run_pactshare
 
 GSOMIA = "gsomia-kor-jpn-2016"
 TISA = "tisa-2014"
@@ -74,17 +74,8 @@ def kor_to_jpn(classification: str = "군사 II급 비밀", *topics: str, **extr
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``pactshare`` command as a subprocess, as a user would (in ``cwd``)."""
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "pactshare", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        timeout=120,
-        cwd=cwd,
-    )
+    """Run the ``pactshare`` command in a process of its own, as a user would (in ``cwd``)."""
+    return run_pactshare(list(args), {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}, cwd, 120)
 
 
 def cli_json(*args: str) -> tuple[int, Any]:

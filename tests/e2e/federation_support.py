@@ -27,6 +27,7 @@ from pactshare.node import NodeHome, journal
 from pactshare.node.holdings import inbox
 from pactshare.node.service import Node, init_node
 from pactshare.store.schema import audit_entries
+from tests.cli_process import run_pactshare
 from tests.support import GSOMIA, at, exchange_assurances
 
 T = TypeVar("T")
@@ -85,14 +86,7 @@ class NodeProcess:
         self, *args: str, check: bool = False, clock: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         env = self.env(**({"PACTSHARE_CLOCK": clock} if clock else {}))
-        done = subprocess.run(
-            [sys.executable, "-m", "pactshare", *args, "--home", str(self.home)],
-            capture_output=True,
-            text=True,
-            check=False,
-            env=env,
-            timeout=120,
-        )
+        done = run_pactshare([*args, "--home", str(self.home)], env, None, 120)
         if check:
             assert done.returncode == 0, f"pactshare {' '.join(args)}: {done.stderr}"
         return done

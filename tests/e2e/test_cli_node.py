@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli_process import run_pactshare
 
 LABEL = """policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
@@ -23,14 +24,7 @@ def pactshare(
     *args: str, clock: str = "2019-11-22T23:00:00+09:00"
 ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PACTSHARE_CLOCK": clock, "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "pactshare", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        timeout=120,
-    )
+    return run_pactshare(list(args), env, None, 120)
 
 
 @pytest.mark.slow

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_process import run_pactshare
+
 LABEL = """\
 policy = "gsomia-kor-jpn-2016"
 originator = "KOR"
@@ -29,14 +31,7 @@ class Run:
 
 
 def pactshare(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> Run:
-    done = subprocess.run(
-        [sys.executable, "-c", "from pactshare.cli.main import run; run()", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
+    done = run_pactshare(list(map(str, args)), {**os.environ, **(env or {})}, cwd, 120)
     return Run(done.returncode, done.stdout, done.stderr)
 
 

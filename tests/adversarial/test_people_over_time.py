@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from pactshare.store.schema import audit_entries, sessions
+from pactshare.store.schema import audit_entries, persons, sessions
 from tests.http_support import LiveNode, sign_in
-from tests.support import cli_json, run_cli
+from tests.support import cli_json, footprint, run_cli
 
 
 def _sees(live: LiveNode, who: str, item_id: str) -> int:
@@ -78,36 +78,49 @@ def test_a_person_who_leaves_loses_token_sessions_and_access_in_one_step(
     assert _review(live)["reader"] == []
 
 
-@pytest.mark.parametrize(
-    ("who", "path", "body", "status", "message"),
-    [
-        ("reader", "clearance", {"clearance": None, "reason": "r"}, 403, "lacks the role"),
-        ("officer", "clearance", {"clearance": "kor-mil-9", "reason": "r"}, 400, "kor-mil-9"),
-        ("officer", "clearance", {"clearance": "kor-mil-2", "reason": ""}, 422, "reason"),
-        ("officer", "clearance", {"clearance": "kor-mil-2", "reason": "a\x00"}, 400, "control"),
-        ("officer", "clearance",
-         {"clearance": "kor-mil-2", "reason": "r", "expires": "2030-01-01T00:00:00"}, 422,
-         "timezone"),
-        ("officer", "clearance",
-         {"clearance": "kor-mil-2", "reason": "r", "expires": "2001-01-01T00:00:00Z"}, 400,
-         "not after"),
-        ("officer", "clearance",
-         {"clearance": None, "reason": "r", "expires": "2030-01-01T00:00:00Z"}, 400,
-         "no validity"),
-        ("officer", "need-to-know", {"topics": ["dprk-missle"], "reason": "r"}, 400,
-         "dprk-missile"),
-        ("officer", "leave", {}, 422, "reason"),
-    ],
-)  # fmt: skip
-def test_a_bad_change_is_refused_precisely_and_changes_nothing(  # noqa: PLR0917 - the cases
-    live: LiveNode, who: str, path: str, body: dict[str, object], status: int, message: str
+BAD_CHANGES: list[tuple[str, str, dict[str, object], int, str]] = [
+    ("reader", "clearance", {"clearance": None, "reason": "r"}, 403, "lacks the role"),
+    ("officer", "clearance", {"clearance": "kor-mil-9", "reason": "r"}, 400, "kor-mil-9"),
+    ("officer", "clearance", {"clearance": "kor-mil-2", "reason": ""}, 422, "reason"),
+    ("officer", "clearance", {"clearance": "kor-mil-2", "reason": "a\x00"}, 400, "control"),
+    ("officer", "clearance",
+     {"clearance": "kor-mil-2", "reason": "r", "expires": "2030-01-01T00:00:00"}, 422,
+     "timezone"),
+    ("officer", "clearance",
+     {"clearance": "kor-mil-2", "reason": "r", "expires": "2001-01-01T00:00:00Z"}, 400,
+     "not after"),
+    ("officer", "clearance",
+     {"clearance": None, "reason": "r", "expires": "2030-01-01T00:00:00Z"}, 400,
+     "no validity"),
+    ("officer", "need-to-know", {"topics": ["dprk-missle"], "reason": "r"}, 400,
+     "dprk-missile"),
+    ("officer", "leave", {}, 422, "reason"),
+]  # fmt: skip
+
+
+def _reader(live: LiveNode) -> tuple[object, ...]:
+    with live.node.db.atomic() as tx:
+        return tuple(tx.execute(select(persons).where(persons.c.name == "reader")).one())
+
+
+def _refused_precisely(
+    live: LiveNode, item_id: str, case: tuple[str, str, dict[str, object], int, str]
 ) -> None:
-    item_id = live.register()
+    who, path, body, status, message = case  # shown in a failure's traceback
+    before = footprint(live.node), _reader(live)
     with live.client(who) as client:
         answer = client.post(f"/api/v1/persons/reader/{path}", json=body)
     assert answer.status_code == status, answer.text
     assert message in answer.text
+    assert (footprint(live.node), _reader(live)) == before
     assert _sees(live, "reader", item_id) == 200
+
+
+def test_a_bad_change_is_refused_precisely_and_changes_nothing(live: LiveNode) -> None:
+    """Each bad change in turn, to one node: refused with its message, and nothing changed."""
+    item_id = live.register()
+    for case in BAD_CHANGES:
+        _refused_precisely(live, item_id, case)
 
 
 def test_an_unknown_person_is_404(live: LiveNode) -> None:

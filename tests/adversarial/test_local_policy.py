@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pactshare.store.schema import audit_entries
 from tests.http_support import LiveNode
-from tests.support import cli_json, run_cli
+from tests.support import cli_json, footprint, run_cli
 
 TISA = "tisa-2014"
 CLASS_I = {  # a KOR Class I (TOP SECRET) missile item for Tokyo: GSOMIA excludes Class I
@@ -59,28 +59,36 @@ def test_raising_the_tisa_cap_is_an_officers_audited_act_and_decisions_follow(
     assert b"exercise Vigilant Shield" in changes[0]
 
 
-@pytest.mark.parametrize(
-    ("who", "body", "status", "message"),
-    [
-        ("reader", {"classification_cap": "TOP SECRET", "reason": "r"}, 403, "lacks the role"),
-        (None, {"classification_cap": "TOP SECRET", "reason": "r"}, 401, "token"),
-        ("officer", {"classification_cap": "COSMIC", "reason": "r"}, 400, "TOP SECRET"),
-        ("officer", {"classification_cap": "TOP SECRET", "reason": ""}, 422, "reason"),
-        ("officer", {"classification_cap": "TOP SECRET", "reason": "a\x00b"}, 400, "control"),
-        ("officer", {"classification_cap": "X" * 101, "reason": "r"}, 422, "classification_cap"),
-        ("officer", {"classification_cap": "SECRET", "reason": "same"}, 400, "already SECRET"),
-        ("officer", {"reason": "r"}, 422, "classification_cap"),
-    ],
-)
-def test_a_bad_cap_change_is_refused_precisely_and_changes_nothing(
-    live: LiveNode, who: str | None, body: dict[str, object], status: int, message: str
+BAD_CAP_CHANGES: list[tuple[str | None, dict[str, object], int, str]] = [
+    ("reader", {"classification_cap": "TOP SECRET", "reason": "r"}, 403, "lacks the role"),
+    (None, {"classification_cap": "TOP SECRET", "reason": "r"}, 401, "token"),
+    ("officer", {"classification_cap": "COSMIC", "reason": "r"}, 400, "TOP SECRET"),
+    ("officer", {"classification_cap": "TOP SECRET", "reason": ""}, 422, "reason"),
+    ("officer", {"classification_cap": "TOP SECRET", "reason": "a\x00b"}, 400, "control"),
+    ("officer", {"classification_cap": "X" * 101, "reason": "r"}, 422, "classification_cap"),
+    ("officer", {"classification_cap": "SECRET", "reason": "same"}, 400, "already SECRET"),
+    ("officer", {"reason": "r"}, 422, "classification_cap"),
+]
+
+
+def _refused_precisely(
+    live: LiveNode, case: tuple[str | None, dict[str, object], int, str]
 ) -> None:
+    who, body, status, message = case  # shown in a failure's traceback
+    before = footprint(live.node)
     with live.client(who) as client:
         answer = client.post(f"/api/v1/agreements/{TISA}/cap", json=body)
     assert answer.status_code == status, answer.text
     assert message in answer.text
+    assert footprint(live.node) == before
     with live.client("officer") as officer:
         assert _decide(officer)["outcome"] == "refused"
+
+
+def test_a_bad_cap_change_is_refused_precisely_and_changes_nothing(live: LiveNode) -> None:
+    """Each bad cap change in turn, to one node: refused with its message, nothing changed."""
+    for case in BAD_CAP_CHANGES:
+        _refused_precisely(live, case)
 
 
 def test_an_unknown_agreement_is_404(live: LiveNode) -> None:

@@ -15,7 +15,7 @@ from pactshare import canonical
 from pactshare.node.documents import verify_document
 from pactshare.store.schema import audit_entries
 from tests.http_support import LiveNode, sign_in
-from tests.support import cli_json, run_cli
+from tests.support import cli_json, footprint, run_cli
 
 PLACE = {"facility": "MND Seoul, building 2", "container": "safe 7", "custodian": "reader"}
 
@@ -76,28 +76,36 @@ def test_the_inventory_is_signed_audited_and_flags_what_changed(live: LiveNode) 
         assert reader.get("/api/v1/inventories").status_code in (401, 403)
 
 
-@pytest.mark.parametrize(
-    ("who", "body", "status", "message"),
-    [
-        ("reader", PLACE, 403, "lacks the role"),
-        ("officer", {**PLACE, "custodian": "low"}, 400, "R-STO-1"),
-        ("officer", {**PLACE, "custodian": "elsewhere"}, 400, "no need to know"),
-        ("officer", {**PLACE, "custodian": "nobody"}, 404, "nobody"),
-        ("officer", {**PLACE, "facility": ""}, 422, "facility"),
-        ("officer", {**PLACE, "container": "x\x07y"}, 400, "control"),
-        ("officer", {**PLACE, "facility": "F" * 201}, 422, "facility"),
-    ],
-)
-def test_a_bad_location_is_refused_precisely_and_records_nothing(
-    live: LiveNode, who: str, body: dict[str, str], status: int, message: str
+BAD_LOCATIONS: list[tuple[str, dict[str, str], int, str]] = [
+    ("reader", PLACE, 403, "lacks the role"),
+    ("officer", {**PLACE, "custodian": "low"}, 400, "R-STO-1"),
+    ("officer", {**PLACE, "custodian": "elsewhere"}, 400, "no need to know"),
+    ("officer", {**PLACE, "custodian": "nobody"}, 404, "nobody"),
+    ("officer", {**PLACE, "facility": ""}, 422, "facility"),
+    ("officer", {**PLACE, "container": "x\x07y"}, 400, "control"),
+    ("officer", {**PLACE, "facility": "F" * 201}, 422, "facility"),
+]
+
+
+def _refused_precisely(
+    live: LiveNode, item_id: str, case: tuple[str, dict[str, str], int, str]
 ) -> None:
-    item_id = live.register()
+    who, body, status, message = case  # shown in a failure's traceback
+    before = footprint(live.node)
     with live.client(who) as client:
         answer = client.post(f"/api/v1/items/{item_id}/location", json=body)
     assert answer.status_code == status, answer.text
     assert message in answer.text
+    assert footprint(live.node) == before
     lines = _inventory(live)["body"]["items"]
     assert [line["facility"] for line in lines] == [None]
+
+
+def test_a_bad_location_is_refused_precisely_and_records_nothing(live: LiveNode) -> None:
+    """Each bad location in turn, for one item: refused with its message, nothing recorded."""
+    item_id = live.register()
+    for case in BAD_LOCATIONS:
+        _refused_precisely(live, item_id, case)
 
 
 def test_an_unknown_item_is_404_and_an_inventory_of_the_future_is_refused(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from pactshare.store.schema import outbox
 from tests.http_support import LABEL_TOML, LiveNode
+from tests.support import footprint
 
 MIB = 1 << 20
 
@@ -67,24 +68,30 @@ def test_a_refused_provision_is_422_with_its_reasons_and_queues_nothing(live: Li
         assert tx.execute(select(outbox)).first() is None
 
 
-@pytest.mark.parametrize(
-    ("label", "status", "named"),
-    [
-        (LABEL_TOML.replace('topics = ["dprk-missile/slbm"]\n', ""), 400, "topics"),
-        ("{not json", 400, "label"),
-        (LABEL_TOML.replace('"KOR"', '"JPN"'), 400, "originator"),
-        (LABEL_TOML.replace("군사 II급 비밀", "no such level"), 400, "label"),
-        (LABEL_TOML.replace("dprk-missile/slbm", "dprk-missle/slbm"), 400, "label: topics"),
-        (LABEL_TOML.replace("gsomia-kor-jpn-2016", "my-policy"), 400, "label: policy"),
-    ],
-)
-def test_a_malformed_label_is_a_problem_naming_the_field(
-    live: LiveNode, label: str, status: int, named: str
-) -> None:
+MALFORMED_LABELS: list[tuple[str, int, str]] = [
+    (LABEL_TOML.replace('topics = ["dprk-missile/slbm"]\n', ""), 400, "topics"),
+    ("{not json", 400, "label"),
+    (LABEL_TOML.replace('"KOR"', '"JPN"'), 400, "originator"),
+    (LABEL_TOML.replace("군사 II급 비밀", "no such level"), 400, "label"),
+    (LABEL_TOML.replace("dprk-missile/slbm", "dprk-missle/slbm"), 400, "label: topics"),
+    (LABEL_TOML.replace("gsomia-kor-jpn-2016", "my-policy"), 400, "label: policy"),
+]
+
+
+def _a_problem_naming_the_field(live: LiveNode, case: tuple[str, int, str]) -> None:
+    label, status, named = case  # shown in a failure's traceback
+    before = footprint(live.node)
     answer = _post_item(live, b"x", label)
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert named in answer.json()["detail"]
+    assert footprint(live.node) == before
+
+
+def test_a_malformed_label_is_a_problem_naming_the_field(live: LiveNode) -> None:
+    """Each malformed label in turn, to one node: a problem naming the field, nothing kept."""
+    for case in MALFORMED_LABELS:
+        _a_problem_naming_the_field(live, case)
 
 
 def test_malformed_requests_are_4xx_naming_where(live: LiveNode) -> None:

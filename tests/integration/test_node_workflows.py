@@ -17,7 +17,7 @@ from pactshare.node.provision import provide
 from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.store.schema import metadata
-from tests.support import Clock, at, pinned_nodes
+from tests.support import Clock, at, footprint, pinned_nodes
 
 BEFORE_MIDNIGHT = at("2019-11-22T23:00:00+09:00")
 LABEL = """policy = "gsomia-kor-jpn-2016"
@@ -161,25 +161,31 @@ def test_home_without_a_node_is_a_clear_error(tmp_path: Path) -> None:
         Node(NodeHome(tmp_path), clock=lambda: BEFORE_MIDNIGHT)
 
 
-@pytest.mark.parametrize(
-    ("label", "message"),
-    [
-        ('originator = "KOR"\n', "required field is missing"),
-        (LABEL.replace('"군사 II급 비밀"', '"SECRET"'), "not a classification level of KOR"),
-        (LABEL.replace('originator = "KOR"', 'originator = "JPN"'), "signed by KOR's key"),
-        (LABEL.replace('["dprk-missile/slbm"]', '["DPRK Missile"]'), "topic"),
-        (LABEL.replace('["dprk-missile/slbm"]', '["dprk-missle"]'), "did you mean dprk-missile"),
-        (LABEL.replace("gsomia-kor-jpn-2016", "gsomia-kor-jpn"), "policy: unknown policy"),
-    ],
-)
-def test_a_malformed_registration_changes_nothing_at_all(
-    tmp_path: Path, nodes: tuple[Node, Node], label: str, message: str
-) -> None:
-    kor, _ = nodes
-    before = _snapshot(kor, skip=())
+MALFORMED_LABELS: list[tuple[str, str]] = [
+    ('originator = "KOR"\n', "required field is missing"),
+    (LABEL.replace('"군사 II급 비밀"', '"SECRET"'), "not a classification level of KOR"),
+    (LABEL.replace('originator = "KOR"', 'originator = "JPN"'), "signed by KOR's key"),
+    (LABEL.replace('["dprk-missile/slbm"]', '["DPRK Missile"]'), "topic"),
+    (LABEL.replace('["dprk-missile/slbm"]', '["dprk-missle"]'), "did you mean dprk-missile"),
+    (LABEL.replace("gsomia-kor-jpn-2016", "gsomia-kor-jpn"), "policy: unknown policy"),
+]
+
+
+def _registration_refused(kor: Node, folder: Path, case: tuple[str, str]) -> None:
+    label, message = case  # shown in a failure's traceback
+    before = _snapshot(kor, skip=()), footprint(kor)
     with pytest.raises(PactshareError, match=message):
-        _registered(kor, tmp_path, label)
-    assert _snapshot(kor, skip=()) == before
+        _registered(kor, folder, label)
+    assert (_snapshot(kor, skip=()), footprint(kor)) == before
+
+
+def test_a_malformed_registration_changes_nothing_at_all(
+    tmp_path: Path, nodes: tuple[Node, Node]
+) -> None:
+    """Each malformed label in turn, to one node: refused, and not a row or file changed."""
+    kor, _ = nodes
+    for case in MALFORMED_LABELS:
+        _registration_refused(kor, tmp_path, case)
 
 
 def test_providing_an_unknown_item_changes_nothing_at_all(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from pactshare.store.schema import access_log
 from tests.http_support import LABEL_TOML, LiveNode
+from tests.support import footprint
 
 PROBLEM = "application/problem+json"
 
@@ -26,8 +27,11 @@ def _register(
     return str(answer.json()["item_id"])
 
 
-@pytest.mark.parametrize("token", [None, "pst_not-a-token", ""])
-def test_without_a_valid_token_every_operation_is_401(live: LiveNode, token: str | None) -> None:
+NOT_TOKENS: list[str | None] = [None, "pst_not-a-token", ""]
+
+
+def _every_operation_is_401(live: LiveNode, token: str | None) -> None:
+    before = footprint(live.node)
     with live.client(token=token) as http:
         for path in ("/api/v1/me", "/api/v1/items", "/api/v1/agreements", "/api/v1/audit/head"):
             answer = http.get(path)
@@ -37,6 +41,13 @@ def test_without_a_valid_token_every_operation_is_401(live: LiveNode, token: str
             assert answer.json()["status"] == 401
         assert http.get("/healthz").status_code == 200
         assert http.get("/openapi.json").status_code == 200
+    assert footprint(live.node) == before
+
+
+def test_without_a_valid_token_every_operation_is_401(live: LiveNode) -> None:
+    """Each missing or wrong token in turn, to one node: every operation 401, nothing kept."""
+    for token in NOT_TOKENS:
+        _every_operation_is_401(live, token)
 
 
 def test_me_names_the_person_and_never_their_token(

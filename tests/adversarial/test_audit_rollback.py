@@ -37,7 +37,7 @@ from pactshare.server.runner import NodeServer
 from pactshare.store.schema import audit_entries, audit_heads, audit_nodes, cosignatures, peers
 from tests.e2e.federation_support import signed_headers
 from tests.integration.test_witnessing import grow, incidents, witnessed
-from tests.support import Clock, at, cli_json, pinned_nodes, run_cli
+from tests.support import Clock, at, cli_json, footprint, pinned_nodes, run_cli
 
 
 @pytest.fixture
@@ -358,22 +358,27 @@ def test_by_default_the_nodes_own_peers_are_asked(
     assert [(p["party"], p["url"]) for p in answer["peers"]] == [("USA", served["USA"])]
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ("--peer", "USA"),
-        ("--peer", "usa=ftp://x"),
-        ("--peer", "KOR=http://127.0.0.1:1"),
-        ("--peer", "U\u00c9A=http://127.0.0.1:1"),
-        ("--directory", "/nonexistent"),
-    ],
-)
-def test_bad_inspection_arguments_exit_2_with_one_line(
-    tmp_path: Path, clock: Clock, args: Any
-) -> None:
-    (kor,) = pinned_nodes(tmp_path, clock, ("KOR",)).values()  # arguments: one backend is enough
-    kor.close()
+BAD_INSPECTION_ARGUMENTS: list[tuple[str, str]] = [
+    ("--peer", "USA"),
+    ("--peer", "usa=ftp://x"),
+    ("--peer", "KOR=http://127.0.0.1:1"),
+    ("--peer", "U\u00c9A=http://127.0.0.1:1"),
+    ("--directory", "/nonexistent"),
+]
+
+
+def _exits_2_with_one_line(kor: Node, args: tuple[str, str]) -> None:
+    before = footprint(kor)
     done = run_cli("audit", "verify", "--with-peers", *args, "--home", str(kor.home.root))
     assert done.returncode == 2
     assert done.stderr.startswith("pactshare: error: ")
     assert len(done.stderr.strip().splitlines()) == 1
+    assert footprint(kor) == before
+
+
+def test_bad_inspection_arguments_exit_2_with_one_line(tmp_path: Path, clock: Clock) -> None:
+    """Each bad argument in turn, against one node: exit 2, one line, nothing changed."""
+    (kor,) = pinned_nodes(tmp_path, clock, ("KOR",)).values()  # arguments: one backend is enough
+    kor.close()
+    for args in BAD_INSPECTION_ARGUMENTS:
+        _exits_2_with_one_line(kor, args)

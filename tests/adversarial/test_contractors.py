@@ -4,6 +4,7 @@ was handed over, and only while the conditions hold (a failed inspection stops t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -18,8 +19,9 @@ from pactshare.node.contractors import (
 )
 from pactshare.node.holdings import admit
 from pactshare.node.people import add_person
+from pactshare.node.service import Node
 from tests.http_support import LiveNode, sign_in
-from tests.support import cli_json, run_cli
+from tests.support import cli_json, footprint, run_cli
 
 
 def _engineer(live: LiveNode, name: str, clearance: str) -> None:
@@ -86,32 +88,38 @@ def test_staff_without_the_clearance_blocks_the_hand_over(live: LiveNode) -> Non
     assert "below" in reason
 
 
-@pytest.mark.parametrize(
-    ("call", "message"),
-    [
-        (lambda n: add_contractor(n, "x y", name="n", facility="f", protects=True,
-                                  registry=True, custodian=None, by="officer"), "not an id"),
-        (lambda n: add_contractor(n, "x", name="n", facility="f\x00", protects=True,
-                                  registry=True, custodian=None, by="officer"), "control"),
-        (lambda n: add_contractor(n, "x", name="n", facility="f", protects=True,
-                                  registry=True, custodian=None, by="reader"), "neither"),
-        (lambda n: inspect(n, "nope", initial=True, passed=True,
-                           next_due=n.now() + timedelta(days=1), by="officer"), "no contractor"),
-        (lambda n: inspect(n, "nope", initial=True, passed=True, next_due=n.now(),
-                           by="officer"), "not after"),
-        (lambda n: designate_custodian(n, "nope", "officer", reason="r", by="officer"),
-         "no contractor"),
-        (lambda n: designate_custodian(n, "nope", "officer", reason=" ", by="officer"),
-         "give the reason"),
-        (lambda n: designate_custodian(n, "nope", "officer", reason="r", by="reader"),
-         "neither"),
-    ],
-)  # fmt: skip
-def test_bad_contractor_input_is_refused_precisely(
-    live: LiveNode, call: object, message: str
-) -> None:
+BAD_CONTRACTOR_INPUT: list[tuple[Callable[[Node], object], str]] = [
+    (lambda n: add_contractor(n, "x y", name="n", facility="f", protects=True,
+                              registry=True, custodian=None, by="officer"), "not an id"),
+    (lambda n: add_contractor(n, "x", name="n", facility="f\x00", protects=True,
+                              registry=True, custodian=None, by="officer"), "control"),
+    (lambda n: add_contractor(n, "x", name="n", facility="f", protects=True,
+                              registry=True, custodian=None, by="reader"), "neither"),
+    (lambda n: inspect(n, "nope", initial=True, passed=True,
+                       next_due=n.now() + timedelta(days=1), by="officer"), "no contractor"),
+    (lambda n: inspect(n, "nope", initial=True, passed=True, next_due=n.now(),
+                       by="officer"), "not after"),
+    (lambda n: designate_custodian(n, "nope", "officer", reason="r", by="officer"),
+     "no contractor"),
+    (lambda n: designate_custodian(n, "nope", "officer", reason=" ", by="officer"),
+     "give the reason"),
+    (lambda n: designate_custodian(n, "nope", "officer", reason="r", by="reader"),
+     "neither"),
+]  # fmt: skip
+
+
+def _refused_precisely(live: LiveNode, case: tuple[Callable[[Node], object], str]) -> None:
+    call, message = case  # shown in a failure's traceback
+    before = footprint(live.node)
     with pytest.raises(PactshareError, match=message):
-        call(live.node)  # type: ignore[operator]
+        call(live.node)
+    assert footprint(live.node) == before
+
+
+def test_bad_contractor_input_is_refused_precisely(live: LiveNode) -> None:
+    """Each bad call in turn, on one node: refused with its message, nothing recorded."""
+    for case in BAD_CONTRACTOR_INPUT:
+        _refused_precisely(live, case)
 
 
 # The command line's plumbing, on SQLite only: both backends are tried through the API above.

@@ -27,6 +27,7 @@ from pactshare.errors import (
     InputError,
     InvalidTreeHeadError,
     NodeError,
+    StorageError,
 )
 from pactshare.node import faults
 from pactshare.store.schema import audit_entries, audit_heads, audit_nodes, cosignatures
@@ -82,7 +83,9 @@ class _Insert:
         keys = [column.key for column in table.columns]
         compiled = insert(table).compile(dialect=dialect, column_keys=keys)
         if compiled.positional and compiled.positiontup != keys:
-            raise AssertionError(f"{compiled.string} binds its columns out of order")
+            # SQLAlchemy's compiler binds an INSERT's columns in the table's order; a version
+            # that did not would store values in the wrong columns: refuse to run at all.
+            raise StorageError(f"{compiled.string} binds its columns out of order")
         self.sql = compiled.string
         self._names = None if compiled.positional else keys
         processors = [column.type.dialect_impl(dialect).bind_processor(dialect)

@@ -34,9 +34,10 @@ from functools import partial
 from typing import Any
 
 import httpx
+from sqlalchemy import Connection
 
 from pactshare.audit import EntryKind
-from pactshare.errors import FederationError, PactshareError, translated
+from pactshare.errors import FederationError, PactshareError, StorageError, translated
 from pactshare.federation import batch, relay, versions, witness
 from pactshare.federation.inbound import ACKNOWLEDGEMENT, BATCH, BATCH_MEDIA, ITEM, JSON, ZIP
 from pactshare.federation.signatures import MESSAGE_ID, content_digest, signing_headers
@@ -44,20 +45,19 @@ from pactshare.federation.storage.outbox import (
     OutboxEntry,
     OutboxState,
     Waiter,
-    due_messages,
+    any_due,
     finish_message,
     mark_provision_delivered,
-    outbox_entries,
     outbox_waiter,
-    pending_messages,
+    pending_in,
     schedule_retry,
 )
-from pactshare.federation.storage.peers import peer_url
+from pactshare.federation.storage.peers import KeptInfo, peer_entry
 from pactshare.node import journal
 from pactshare.node.answers import ACCEPTANCE, answer_acknowledged
 from pactshare.node.clock import monotonic, real_now, real_time
 from pactshare.node.documents import verify_document
-from pactshare.node.envelopes import envelope_blocks, find_envelope
+from pactshare.node.envelopes import StoredEnvelope, envelope_blocks, find_envelope
 from pactshare.node.notes import acknowledged
 from pactshare.node.packages import package_bytes
 from pactshare.node.service import Node
@@ -124,31 +124,83 @@ def backoff(attempts: int) -> float:
     return random.uniform(0.0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(attempts, 30)))  # noqa: S311 - jitter, not secrecy
 
 
+@dataclass
+class _Pass:
+    """What one pass read in its read transaction, and what it learned since: the messages
+    pending, each recipient's URL and kept info, the envelopes of the items first sent, and
+    per peer what it speaks (its info, or why it is unknown)."""
+
+    real: datetime
+    pending: list[OutboxEntry]
+    peers: dict[str, tuple[str | None, KeptInfo | None]]
+    envelopes: dict[str, StoredEnvelope]
+    speaks: dict[str, versions.PeerInfo | str] = field(default_factory=dict)
+
+    def peer(self, node: Node, party: str) -> tuple[str | None, KeptInfo | None]:
+        """``party``'s URL and kept info: as read, else read now (a later round's peer)."""
+        if party not in self.peers:
+            with node.db.atomic() as tx:
+                self.peers[party] = peer_entry(tx, party)
+        return self.peers[party]
+
+
 def deliver_due(
     node: Node, *, client: httpx.Client | None = None, now: datetime | None = None
 ) -> DeliveryReport:
     """One pass over the messages due (``now``: real UTC time by default). Each peer is sent,
     for each subject, the oldest message pending (in batches when it speaks them); a message
     whose predecessor on the same subject is still pending waits for it, so that none
-    overtakes another (an incident's update never arrives before its report)."""
+    overtakes another (an incident's update never arrives before its report).
+
+    What the pass needs is read in one transaction (the messages pending, the peers' URLs and
+    kept info, the envelopes of the items to send); then each message or batch is posted, and
+    its outcome written in one transaction. A message queued while the pass runs goes in the
+    next one (the commit that queued it wakes the worker)."""
     real = now or real_now()
     report = DeliveryReport()
-    if not due_messages(node, real):
-        return report
+    with node.db.atomic() as tx:
+        if not any_due(tx, real):
+            return report
+        pending = pending_in(tx)
+        front = _front(pending, real, set())
+        peers = {party: peer_entry(tx, party) for party in {row.recipient for row in front}}
+        envelopes = _envelopes(tx, front)
+    state = _Pass(real, pending, peers, envelopes)
     own = client is None
     http = client or httpx.Client(timeout=TIMEOUT)
-    speaks: dict[str, versions.PeerInfo | str] = {}  # per peer, for this pass: info or why not
     tried: set[str] = set()
     try:
-        while front := _front(node, real, tried):
+        while front:
             tried.update(row.id for row in front)
             for peer in dict.fromkeys(row.recipient for row in front):
                 mine = [row for row in front if row.recipient == peer]
-                _deliver_to(node, http, mine, speaks=speaks, real=real, report=report)
+                _deliver_to(node, http, mine, state=state, report=report)
+            # What this round finished no longer holds back the next of its subject.
+            finished = {*report.delivered, *report.refused}
+            state.pending = [row for row in state.pending if row.id not in finished]
+            front = _front(state.pending, real, tried)
     finally:
         if own:
             http.close()
     return report
+
+
+def _envelopes(tx: Connection, rows: list[OutboxEntry]) -> dict[str, StoredEnvelope]:
+    """The envelopes of the items among ``rows``, by digest (one missing is left out: its
+    message fails when its body is built, and only it)."""
+    found = {}
+    for row in rows:
+        if row.kind == ITEM:
+            digest = _envelope_digest(row)
+            try:
+                found[digest] = find_envelope(tx, digest)
+            except StorageError:
+                continue
+    return found
+
+
+def _envelope_digest(row: OutboxEntry) -> str:
+    return str(row.payload["body"]["envelope"]["digest"])
 
 
 def _subject(row: OutboxEntry) -> str:
@@ -157,13 +209,13 @@ def _subject(row: OutboxEntry) -> str:
     return str(row.payload.get("body", {}).get("item_id") or row.kind)
 
 
-def _front(node: Node, real: datetime, tried: set[str]) -> list[OutboxEntry]:
-    """The oldest pending message of each (peer, subject), oldest first, if it is due and was
-    not tried yet in this pass; the others wait behind it."""
+def _front(pending: list[OutboxEntry], real: datetime, tried: set[str]) -> list[OutboxEntry]:
+    """The oldest message of each (peer, subject) among ``pending`` (oldest first), if it is
+    due and was not tried yet in this pass; the others wait behind it."""
     claimed: set[tuple[str, str]] = set()
     front = []
-    for row in outbox_entries(node):  # pending, oldest first
-        if _waits_for_its_approval(node, row):
+    for row in pending:
+        if _waits_for_its_approval(pending, row):
             continue
         key = (row.recipient, _subject(row))
         if key in claimed:
@@ -180,35 +232,35 @@ def _deliver_to(
     http: httpx.Client,
     rows: list[OutboxEntry],
     *,
-    speaks: dict[str, versions.PeerInfo | str],
-    real: datetime,
+    state: _Pass,
     report: DeliveryReport,
 ) -> None:
     """Deliver ``rows``, all to one peer: batched if the peer speaks batches, else one by one."""
     ready = []
     for row in rows:
         try:
-            _check_supported(node, http, row, speaks, real)
+            _check_supported(node, http, row, state)
         except _RetryError as exc:
-            _settle(node, row, exc, real, report)
+            _settle(node, row, exc, state.real, report)
         else:
             ready.append(row)
-    info = speaks.get(rows[0].recipient)
+    info = state.speaks.get(rows[0].recipient)
     if len(ready) > 1 and isinstance(info, versions.PeerInfo) and info.refuses(BATCH) is None:
-        for group in _batches(node, ready):
+        for group in _batches(node, ready, state):
             outcomes = (
-                _send_batch(node, http, group)
+                _send_batch(node, http, group, state)
                 if len(group) > 1
-                else [_attempt(partial(_post, node, http, *group[0]))]
+                else [_attempt(partial(_post, node, http, *group[0], state=state))]
             )
             # The batch's outcomes: one commit, relaxed if it only marks messages delivered.
             delivered = not any(isinstance(outcome, PactshareError) for outcome in outcomes)
             with node.db.atomic(durable=not delivered):
                 for (row, _, _), outcome in zip(group, outcomes, strict=True):
-                    _settle(node, row, outcome, real, report)
+                    _settle(node, row, outcome, state.real, report)
     else:
         for row in ready:
-            _settle(node, row, _attempt(partial(_send, node, http, row)), real, report)
+            outcome = _attempt(partial(_send, node, http, row, state))
+            _settle(node, row, outcome, state.real, report)
 
 
 def _attempt(send: Callable[[], Delivered]) -> Outcome:
@@ -252,31 +304,35 @@ def _fields(row: OutboxEntry, **more: object) -> dict[str, object]:
     }
 
 
-def _waits_for_its_approval(node: Node, row: OutboxEntry) -> bool:
+def _waits_for_its_approval(pending: list[OutboxEntry], row: OutboxEntry) -> bool:
     """A revocation never overtakes its approval (both may carry the same instant when the
     clock is fixed, so creation order alone cannot say which goes first)."""
     if row.kind != "revocation":
         return False
     approval_id = row.payload["body"]["approval_id"]
-    pending = pending_messages(node, kind="approval", recipient=row.recipient)
-    return any(entry.payload["body"]["approval_id"] == approval_id for entry in pending)
+    return any(
+        entry.kind == "approval"
+        and entry.recipient == row.recipient
+        and entry.payload["body"]["approval_id"] == approval_id
+        for entry in pending
+    )
 
 
-def _check_supported(
-    node: Node,
-    http: httpx.Client,
-    row: OutboxEntry,
-    speaks: dict[str, versions.PeerInfo | str],
-    real: datetime,
-) -> None:
+def _check_supported(node: Node, http: httpx.Client, row: OutboxEntry, state: _Pass) -> None:
     """Raise a retry unless the recipient announced that it accepts this message's kind."""
-    info = speaks.get(row.recipient)
+    info = state.speaks.get(row.recipient)
     if info is None:
         try:
-            info = versions.peer_info_of(node, http, row.recipient, now=real)
+            info = versions.peer_info_of(
+                node,
+                http,
+                row.recipient,
+                now=state.real,
+                entry=state.peer(node, row.recipient),
+            )
         except versions.UnknownInfoError as exc:
             info = str(exc)
-        speaks[row.recipient] = info
+        state.speaks[row.recipient] = info
     # What the receiver dispatches on: a package, or the signed document's own kind (the
     # outbox's kind is the workflow's name for it: "incident" sends an "incident-notice").
     kind = ITEM if row.kind == ITEM else str(row.payload.get("kind"))
@@ -285,29 +341,43 @@ def _check_supported(
         raise _RetryError(reason)
 
 
-def _send(node: Node, http: httpx.Client, row: OutboxEntry) -> Delivered:
-    body, media_type = _body(node, row)
-    return _post(node, http, row, media_type, body)
+def _send(node: Node, http: httpx.Client, row: OutboxEntry, state: _Pass) -> Delivered:
+    body, media_type = _body(node, row, state)
+    return _post(node, http, row, media_type, body, state=state)
 
 
-def _body(node: Node, row: OutboxEntry) -> tuple[bytes, str]:
+def _body(node: Node, row: OutboxEntry, state: _Pass) -> tuple[bytes, str]:
     """The request body, built in memory (nothing to keep): the transfer package for an
     item, else the signed document; and its media type."""
     if row.kind == ITEM:
-        with node.db.atomic() as tx:
-            envelope = find_envelope(tx, row.payload["body"]["envelope"]["digest"])
+        digest = _envelope_digest(row)
+        envelope = state.envelopes.pop(digest, None)
+        if envelope is None:  # not read with the pass (a later round's, or missing)
+            with node.db.atomic() as tx:
+                envelope = find_envelope(tx, digest)
         return package_bytes(row.payload, envelope_blocks(node, envelope)), ZIP
     return json.dumps(row.payload, ensure_ascii=False).encode("utf-8"), JSON
 
 
+def _base(node: Node, state: _Pass, peer: str) -> str:
+    """The URL of ``peer``'s node; a retry if it has none."""
+    base, _ = state.peer(node, peer)
+    if base is None:
+        raise _RetryError(f"no URL for {peer}: add it with pactshare peer add")
+    return base
+
+
 def _post(
-    node: Node, http: httpx.Client, row: OutboxEntry, media_type: str, body: bytes
+    node: Node,
+    http: httpx.Client,
+    row: OutboxEntry,
+    media_type: str,
+    body: bytes,
+    *,
+    state: _Pass,
 ) -> Delivered:
     """Sign and post ``row`` alone, its ``body`` built; the verified receipt and reply."""
-    with node.db.atomic() as tx:
-        base = peer_url(tx, row.recipient)
-    if base is None:
-        raise _RetryError(f"no URL for {row.recipient}: add it with pactshare peer add")
+    base = _base(node, state, row.recipient)
     headers = {
         "content-type": media_type,
         "content-digest": content_digest([body]),
@@ -354,13 +424,15 @@ def _verified(node: Node, row: OutboxEntry, status: int, data: Any, text: str) -
     return dict(receipt), (dict(reply) if isinstance(reply, dict) else None)
 
 
-def _batches(node: Node, rows: list[OutboxEntry]) -> Iterator[list[tuple[OutboxEntry, str, bytes]]]:
+def _batches(
+    node: Node, rows: list[OutboxEntry], state: _Pass
+) -> Iterator[list[tuple[OutboxEntry, str, bytes]]]:
     """``rows`` with their bodies, grouped into batches within the limits of
     :mod:`pactshare.federation.batch`; a message too large for one goes alone."""
     group: list[tuple[OutboxEntry, str, bytes]] = []
     size = 0
     for row in rows:
-        body, media_type = _body(node, row)
+        body, media_type = _body(node, row, state)
         if len(body) > batch.MAX_MEMBER:
             yield [(row, media_type, body)]  # alone: sent as a single message
             continue
@@ -375,15 +447,15 @@ def _batches(node: Node, rows: list[OutboxEntry]) -> Iterator[list[tuple[OutboxE
 
 
 def _send_batch(
-    node: Node, http: httpx.Client, group: list[tuple[OutboxEntry, str, bytes]]
+    node: Node, http: httpx.Client, group: list[tuple[OutboxEntry, str, bytes]], state: _Pass
 ) -> list[Outcome]:
     """Send ``group`` (to one peer) in one signed request; each message's outcome, in order."""
     rows = [row for row, _, _ in group]
     peer = rows[0].recipient
-    with node.db.atomic() as tx:
-        base = peer_url(tx, peer)
-    if base is None:
-        return [_RetryError(f"no URL for {peer}: add it with pactshare peer add")] * len(rows)
+    try:
+        base = _base(node, state, peer)
+    except _RetryError as exc:
+        return [exc] * len(rows)
     body = batch.encode(node.party_code, peer, [(row.id, kind, data) for row, kind, data in group])
     headers = {
         "content-type": BATCH_MEDIA,
@@ -398,11 +470,11 @@ def _send_batch(
             answer = http.post(base + PATH, content=body, headers=signed)
     except _RetryError as exc:
         return [exc] * len(rows)
-    return _answered(node, http, rows, answer)
+    return _answered(node, http, rows, answer, state)
 
 
 def _answered(
-    node: Node, http: httpx.Client, rows: list[OutboxEntry], answer: httpx.Response
+    node: Node, http: httpx.Client, rows: list[OutboxEntry], answer: httpx.Response, state: _Pass
 ) -> list[Outcome]:
     """Each message's outcome from the answer to its batch. A batch the peer refuses as a
     whole (a 4xx retrying cannot change) goes again message by message, each answered alone."""
@@ -412,7 +484,7 @@ def _answered(
             "batch refused; its messages go one by one",
             extra={"to": peer, "status": status, "error": answer.text[:500]},
         )
-        return [_attempt(partial(_send, node, http, row)) for row in rows]
+        return [_attempt(partial(_send, node, http, row, state)) for row in rows]
     if status != 200:
         return [_RetryError(f"{peer} answered {status}: {answer.text[:500]}")] * len(rows)
     try:

@@ -30,7 +30,12 @@ from pactshare import __version__, seal
 from pactshare.errors import FederationError, PactshareError, translated
 from pactshare.federation.inbound import ITEM, message_kinds
 from pactshare.federation.signatures import ALG, COVERED, MAX_AGE
-from pactshare.federation.storage.peers import forget_peer_info, keep_peer_info, kept_peer_info
+from pactshare.federation.storage.peers import (
+    KeptInfo,
+    forget_peer_info,
+    keep_peer_info,
+    kept_peer_info,
+)
 from pactshare.node.documents import sign_document, verify_document
 from pactshare.node.service import Node
 
@@ -180,10 +185,19 @@ def _ask(http: httpx.Client, base: str, party: str) -> tuple[object, str]:
         raise UnknownInfoError(f"{party}'s answer is not JSON") from exc
 
 
-def peer_info_of(node: Node, http: httpx.Client, party: str, *, now: datetime) -> PeerInfo:
+def peer_info_of(
+    node: Node,
+    http: httpx.Client,
+    party: str,
+    *,
+    now: datetime,
+    entry: tuple[str | None, KeptInfo | None] | None = None,
+) -> PeerInfo:
     """What ``party`` speaks: the kept answer if fresh and still verified, else asked now.
-    ``now`` is real time. Raises :class:`UnknownInfoError` with the reason to show."""
-    base, kept = kept_peer_info(node, party)
+    ``now`` is real time; ``entry``: the peer's URL and kept answer if the caller read them
+    (:func:`~pactshare.federation.storage.peers.peer_entry`), else they are read here.
+    Raises :class:`UnknownInfoError` with the reason to show."""
+    base, kept = entry if entry is not None else kept_peer_info(node, party)
     if base is None:
         raise UnknownInfoError(f"no URL for {party}: add it with pactshare peer add")
     # Kept if asked within the last INFO_MAX_AGE seconds (an instant ahead of now, the real

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Row, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, or_, select, update
 
 from pactshare.node.outbox import WAKE_CHANNEL
 from pactshare.node.service import Node
@@ -20,11 +20,13 @@ __all__ = [
     "OutboxEntry",
     "OutboxState",
     "Waiter",
+    "any_due",
     "due_messages",
     "finish_message",
     "mark_provision_delivered",
     "outbox_entries",
     "outbox_waiter",
+    "pending_in",
     "pending_messages",
     "schedule_retry",
 ]
@@ -87,27 +89,39 @@ def _entry(row: Row[Any]) -> OutboxEntry:
 _OLDEST_FIRST = (schema.outbox.c.created_at, schema.outbox.c.id)
 
 
+_PENDING = select(schema.outbox).where(schema.outbox.c.state == OutboxState.PENDING.value)
+_DUE = (
+    schema.outbox.c.state == OutboxState.PENDING.value,
+    or_(schema.outbox.c.attempts == 0, schema.outbox.c.next_attempt_at <= bindparam("real")),
+)
+# Built once (a statement built per call costs its construction and its cache key each time).
+_PENDING_OLDEST_FIRST = _PENDING.order_by(*_OLDEST_FIRST)
+_ANY_DUE = select(schema.outbox.c.id).where(*_DUE).limit(1)
+
+
 def outbox_entries(node: Node, *, pending_only: bool = True) -> list[OutboxEntry]:
     """The messages of the outbox, oldest first (only those pending, by default)."""
-    query = select(schema.outbox).order_by(*_OLDEST_FIRST)
-    if pending_only:
-        query = query.where(schema.outbox.c.state == OutboxState.PENDING.value)
     with node.db.atomic() as tx:
-        return [_entry(row) for row in tx.execute(query)]
+        if pending_only:
+            return pending_in(tx)
+        return [_entry(row) for row in tx.execute(select(schema.outbox).order_by(*_OLDEST_FIRST))]
+
+
+def pending_in(tx: Connection) -> list[OutboxEntry]:
+    """The pending messages of the outbox, oldest first (inside ``tx``)."""
+    return [_entry(row) for row in tx.execute(_PENDING_OLDEST_FIRST)]
+
+
+def any_due(tx: Connection, real: datetime) -> bool:
+    """Whether a pending message was never tried, or its next attempt is due at ``real``."""
+    return tx.execute(_ANY_DUE, {"real": real}).first() is not None
 
 
 def due_messages(node: Node, real: datetime) -> list[OutboxEntry]:
     """The pending messages never tried, or whose next attempt is due at ``real``."""
     table = schema.outbox
     with node.db.atomic() as tx:
-        rows = tx.execute(
-            select(table)
-            .where(
-                table.c.state == OutboxState.PENDING.value,
-                or_(table.c.attempts == 0, table.c.next_attempt_at <= real),
-            )
-            .order_by(*_OLDEST_FIRST)
-        )
+        rows = tx.execute(select(table).where(*_DUE).order_by(*_OLDEST_FIRST), {"real": real})
         return [_entry(row) for row in rows]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from pactshare.errors import StorageError
 from pactshare.node.service import Node
@@ -22,6 +22,7 @@ __all__ = [
     "kept_peer_info",
     "list_peers",
     "nonce_seen",
+    "peer_entry",
     "peer_url",
     "put_peer",
     "remember_nonce",
@@ -71,11 +72,27 @@ class KeptInfo:
 
 def kept_peer_info(node: Node, party: str) -> tuple[str | None, KeptInfo | None]:
     """``party``'s URL, and the info it last answered, if kept."""
-    table = schema.peer_info
     with node.db.atomic() as tx:
-        base = peer_url(tx, party)
-        kept = tx.execute(select(table).where(table.c.party == party)).first()
-    return base, None if kept is None else KeptInfo(kept.document, kept.fetched_at)
+        return peer_entry(tx, party)
+
+
+_PEER_ENTRY = (
+    select(schema.peers.c.url, schema.peer_info.c.document, schema.peer_info.c.fetched_at)
+    .select_from(
+        schema.peers.outerjoin(schema.peer_info, schema.peer_info.c.party == schema.peers.c.party)
+    )
+    .where(schema.peers.c.party == bindparam("party"))
+)
+
+
+def peer_entry(tx: Connection, party: str) -> tuple[str | None, KeptInfo | None]:
+    """``party``'s URL, and the info it last answered if kept, in one read inside ``tx``
+    (info kept for a party with no URL is not read: nothing can be sent to it)."""
+    row = tx.execute(_PEER_ENTRY, {"party": party}).first()
+    if row is None:
+        return None, None
+    kept = None if row.fetched_at is None else KeptInfo(row.document, row.fetched_at)
+    return row.url, kept
 
 
 def keep_peer_info(node: Node, party: str, document: Any, fetched_at: datetime) -> None:

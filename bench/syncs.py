@@ -7,8 +7,9 @@ served in process) and provides and delivers items one at a time; ``strace -f -c
 trace=fsync,fdatasync`` counts the syncs of every thread of it. Run with N provisions and
 with none (each after one warm-up provision: first contact with a peer is not per item, nor
 is the node's start), the difference over N is the syncs of one provision: the sender's
-``provide`` commit, the receiver's commit, the received envelope's file and its folder; the
-sender's delivered mark is not synced (``docs/architecture.md``). Its baseline, counted the
+``provide`` commit and the receiver's commit (the received envelope, small, is kept in the
+database by that commit; a larger one would add its file and its folder); the sender's
+delivered mark is not synced (``docs/architecture.md``). Its baseline, counted the
 same way in the same run: one raw INSERT + COMMIT on a kept SQLite connection (WAL,
 ``synchronous=FULL``), one sync. Target: at most four commits' worth.
 

@@ -1,5 +1,6 @@
 """One write transaction per workflow, counted at commit by the database itself so that the shape
-cannot regress; and a provided envelope kept as its front beside the held envelope's payload."""
+cannot regress; a provided envelope kept as its front beside the held envelope's payload; and a
+small received envelope kept in the database with its receipt, a larger one as a file."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from pactshare.errors import RefusedError
 from pactshare.federation.delivery import deliver_due
 from pactshare.federation.peers import add_peer
 from pactshare.federation.storage import outbox_entries
-from pactshare.node.envelopes import envelope_blocks, find_envelope
+from pactshare.node.envelopes import MAX_INLINE, envelope_blocks, find_envelope, kept_bytes
+from pactshare.node.holdings import plaintext
 from pactshare.node.items import get_item, register
 from pactshare.node.provision import provide
+from pactshare.node.reception import receive
 from pactshare.node.service import Node
 from pactshare.server.runner import NodeServer
 from tests.support import Clock, at, pinned_nodes
@@ -148,3 +151,42 @@ def test_receiving_over_the_network_is_one_write_transaction(
             report = deliver_due(kor)
     assert report.delivered == [provision.provision_id]
     assert received.count == 1
+
+
+def test_a_small_received_envelope_is_kept_in_the_database_by_the_receipts_commit(
+    tmp_path: Path, nodes: tuple[Node, Node, str]
+) -> None:
+    kor, jpn, _ = nodes
+    (tmp_path / "brief.txt").write_bytes(b"brief " * 100)
+    item = register(kor, tmp_path / "brief.txt", tmp_path / "label.toml")
+    provide(kor, item, "JPN", package=tmp_path / "brief.zip")
+    before = _objects(jpn)
+    with writes(jpn.db.engine) as counted:
+        receipt = receive(jpn, tmp_path / "brief.zip")
+    assert counted.count == 1
+    assert _objects(jpn) == before  # no file, no folder to sync: the one commit keeps it
+    digest, size = receipt["body"]["envelope"]["digest"], receipt["body"]["envelope"]["size"]
+    assert size <= MAX_INLINE
+    with jpn.db.atomic() as tx:
+        kept = kept_bytes(tx, digest)
+    assert kept is not None
+    assert (hashlib.sha256(kept).hexdigest(), len(kept)) == (digest, size)
+    # Read by its digest as any stored envelope is: opened, verified, and held as the item's.
+    assert b"".join(plaintext(jpn, digest)) == b"brief " * 100
+    assert jpn.objects.verify(digest)
+    assert get_item(jpn, item).envelope == digest
+
+
+def test_a_received_envelope_over_the_bound_is_kept_as_a_file(
+    tmp_path: Path, nodes: tuple[Node, Node, str]
+) -> None:
+    kor, jpn, item = nodes  # three 1 MiB chunks
+    provide(kor, item, "JPN", package=tmp_path / "large.zip")
+    before = _objects(jpn)
+    receipt = receive(jpn, tmp_path / "large.zip")
+    digest = receipt["body"]["envelope"]["digest"]
+    assert receipt["body"]["envelope"]["size"] > MAX_INLINE
+    assert _objects(jpn) - before == {jpn.objects.path(digest)}
+    with jpn.db.atomic() as tx:
+        assert kept_bytes(tx, digest) is None
+    assert b"".join(plaintext(jpn, digest)) == b"telemetry " * 300_000

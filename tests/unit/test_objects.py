@@ -56,6 +56,17 @@ def test_missing_object_and_bad_digest_are_storage_errors(tmp_path: Path) -> Non
         store.open("../../etc/passwd")
 
 
+def test_an_object_with_no_file_is_read_where_else_it_is_kept(tmp_path: Path) -> None:
+    data = b"a small envelope kept in the database"
+    digest = hashlib.sha256(data).hexdigest()
+    store = ObjectStore(tmp_path, kept={digest: data}.get)
+    with store.open(digest) as source:
+        assert source.read() == data
+    assert store.verify(digest)
+    with pytest.raises(StorageError, match="missing"):
+        store.open("0" * 64)
+
+
 def test_a_sweep_deletes_staged_files_a_killed_process_left_and_keeps_live_ones(
     tmp_path: Path,
 ) -> None:

@@ -5,7 +5,11 @@ this node relayed it (a provision re-wraps the data key for the next hop), as it
 the database — preamble, header and hop records, ours appended — followed by the chunk records
 and trailer of the stored envelope it was relayed from, which are the same bytes. Providing
 an item thus writes no second copy of its payload, and commits in one transaction with its
-records; reading it back gives the relayed envelope byte for byte.
+records; reading it back gives the relayed envelope byte for byte. A received envelope of at
+most :data:`MAX_INLINE` bytes is kept whole in the database (``envelope_bytes``), in the
+transaction that records its receipt, so that one commit makes it durable, instead of a file
+and its folder synced on their own; the object store finds it there
+(:meth:`pactshare.store.objects.ObjectStore.open`), so every reader of a stored envelope does.
 """
 
 from __future__ import annotations
@@ -13,16 +17,32 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from pactshare.errors import StorageError
 from pactshare.limits import blocks
-from pactshare.node.service import Node
 from pactshare.store.rows import insert_new
-from pactshare.store.schema import envelope_fronts, envelopes
+from pactshare.store.schema import envelope_bytes, envelope_fronts, envelopes
 
-__all__ = ["StoredEnvelope", "envelope_blocks", "find_envelope", "keep_front", "store_envelope"]
+if TYPE_CHECKING:  # the node opens its object store with kept_bytes: no import cycle
+    from pactshare.node.service import Node
+
+__all__ = [
+    "MAX_INLINE",
+    "StoredEnvelope",
+    "envelope_blocks",
+    "find_envelope",
+    "keep_bytes",
+    "keep_front",
+    "kept_bytes",
+    "store_envelope",
+]
+
+#: Bytes of the largest received envelope kept in the database rather than a file: an item of
+#: a few pages (its envelope is its size plus about 1 KiB); anything larger is a file.
+MAX_INLINE = 256 << 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +60,23 @@ class StoredEnvelope:
 def store_envelope(node: Node, tx: Connection, digest: str, size: int) -> None:
     """Record an envelope stored whole once (content-addressed: the same bytes, the same row)."""
     insert_new(tx, envelopes, {"digest": digest, "size": size, "stored_at": node.now()})
+
+
+def keep_bytes(tx: Connection, digest: str, data: bytes) -> None:
+    """Keep a received envelope's bytes (at most :data:`MAX_INLINE`) in the database, inside
+    the transaction that records it (:func:`store_envelope` first)."""
+    if len(data) > MAX_INLINE:
+        raise StorageError(f"envelope {digest} is over {MAX_INLINE} bytes: keep it as a file")
+    insert_new(tx, envelope_bytes, {"digest": digest, "data": data})
+
+
+_KEPT_BYTES = select(envelope_bytes.c.data).where(envelope_bytes.c.digest == bindparam("digest"))
+
+
+def kept_bytes(tx: Connection, digest: str) -> bytes | None:
+    """The bytes of envelope ``digest`` if they are kept in the database, else None."""
+    data = tx.execute(_KEPT_BYTES, {"digest": digest}).scalar_one_or_none()
+    return None if data is None else bytes(data)
 
 
 _INSERT_ENVELOPE, _INSERT_FRONT = insert(envelopes), insert(envelope_fronts)  # built once

@@ -11,8 +11,12 @@ holds (the same item by another route: a TISA relay, then GSOMIA directly) is re
 another hop with its own receipt; the holding keeps its first marking and agreement. A new
 package for an item this node returned or destroyed holds it again. An item id names one
 item: a package whose label differs from the one held under that id is refused, as is one
-for an item this node originated. The envelope is staged while it is checked and kept in the
-object store only with the records that name it, so a refused package leaves no file.
+for an item this node originated. The envelope is staged while it is checked and kept only
+with the records that name it, so a refused package leaves nothing: an envelope of at most
+:data:`~pactshare.node.envelopes.MAX_INLINE` bytes is staged in memory and kept in the
+database by the transaction that records its receipt (one commit makes it all durable), a
+larger one is staged as a file of the object store and renamed into place just before that
+commit.
 
 The receiver decides at the instant the sender decided (the manifest's ``created_at``), not
 at the instant the package arrives: a provision is decided once, and an item provided while
@@ -24,13 +28,16 @@ refused: nobody may pre-date a release into a future the agreements have not rea
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -51,7 +58,7 @@ from pactshare.errors import PackageError, PactshareError, PolicyError, RefusedE
 from pactshare.node import faults, journal
 from pactshare.node.consents import ApprovalBody
 from pactshare.node.documents import checked_body, sign_document, verify_document
-from pactshare.node.envelopes import store_envelope
+from pactshare.node.envelopes import MAX_INLINE, keep_bytes, store_envelope
 from pactshare.node.items import Item, ItemState, find_item
 from pactshare.node.packages import Manifest, envelope_chunks, read_manifest
 from pactshare.node.service import Node
@@ -137,10 +144,37 @@ def receive_opened(
     if earlier is not None:
         return Reception(earlier, ALREADY_RECEIVED)
     chunks = envelope_chunks(archive, manifest, where=source)
-    with node.objects.stage(chunks) as staged:
+    with _staged(node, manifest, chunks) as staged:
         faults.checkpoint("receive:stored")
         checked = _check(node, source, manifest, staged, decided_at=decided_at, now=now)
         return _receive_checked(node, checked, staged, joined=joined)
+
+
+class _InMemory:
+    """A small envelope staged in memory: kept in the database with its receipt's records."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.digest = hashlib.sha256(data).hexdigest()
+        self.size = len(data)
+
+    def open(self) -> BinaryIO:
+        return io.BytesIO(self.data)
+
+
+_Staging = Staged | _InMemory
+
+
+@contextmanager
+def _staged(node: Node, manifest: Manifest, chunks: Iterator[bytes]) -> Iterator[_Staging]:
+    """The envelope's bytes staged: in memory if the manifest declares at most
+    :data:`MAX_INLINE` bytes (``chunks`` never yields more than it declares), else in a file
+    of the object store."""
+    if manifest.envelope_size <= MAX_INLINE:
+        yield _InMemory(b"".join(chunks))
+        return
+    with node.objects.stage(chunks) as staged:
+        yield staged
 
 
 def _earlier(node: Node, package_id: str, joined: Joined | None) -> dict[str, Any] | None:
@@ -170,7 +204,7 @@ def _check(
     node: Node,
     package: str,
     manifest: Manifest,
-    staged: Staged,
+    staged: _Staging,
     *,
     decided_at: datetime,
     now: datetime,
@@ -205,7 +239,7 @@ def _check(
 
 
 def _receive_checked(
-    node: Node, checked: _Package, staged: Staged, *, joined: Joined | None
+    node: Node, checked: _Package, staged: _Staging, *, joined: Joined | None
 ) -> Reception:
     """Decide and record the hop (keeping the envelope) or the refusal, in one transaction."""
     try:
@@ -232,7 +266,7 @@ def _receive_checked(
 
 
 def _decide_and_record(
-    node: Node, checked: _Package, staged: Staged, *, joined: Joined | None
+    node: Node, checked: _Package, staged: _Staging, *, joined: Joined | None
 ) -> tuple[str, dict[str, Any]]:
     """Decide from our agreements; record the refusal (and raise it once committed), or the
     hop with its receipt, keeping the envelope; return the custody and the signed receipt."""
@@ -270,7 +304,10 @@ def _decide_and_record(
                 )
             else:
                 custody, receipt = _record(tx, node, checked, decision, staged)
-                kept_new = staged.keep()  # last: the envelope is kept only with its records
+                if isinstance(staged, _InMemory):  # kept by this transaction's commit
+                    keep_bytes(tx, staged.digest, staged.data)
+                else:  # last: the envelope is kept only with its records
+                    kept_new = staged.keep()
     except BaseException:
         if kept_new:  # the commit failed after the envelope was kept: no orphan
             node.objects.discard(staged.digest)
@@ -291,7 +328,7 @@ def _decide_and_record(
 
 
 def _record(
-    tx: Connection, node: Node, checked: _Package, decision: Decision, staged: Staged
+    tx: Connection, node: Node, checked: _Package, decision: Decision, staged: _Staging
 ) -> tuple[str, dict[str, Any]]:
     """Sign our receipt and record the hop, its receipt and audit entry inside ``tx``; return
     what it did to the item's custody, and the receipt."""

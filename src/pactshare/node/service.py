@@ -16,6 +16,7 @@ from pactshare.domain.authority import Settled
 from pactshare.errors import InputError, NodeError, StorageError
 from pactshare.node import agreements, journal
 from pactshare.node.clock import Clock, real_time
+from pactshare.node.envelopes import kept_bytes
 from pactshare.node.home import NodeConfig, NodeHome
 from pactshare.scenarios import load_registry, read_sources
 from pactshare.store import Database, sqlite_url
@@ -54,7 +55,7 @@ class Node:
         except StorageError:
             self.db.dispose()
             raise
-        self.objects = ObjectStore(home.objects)
+        self.objects = ObjectStore(home.objects, kept=self._kept_bytes)
         self.objects.sweep(now=real_time())  # what a killed reception staged (real time)
         self._clock = clock
         self._passphrase = passphrase
@@ -62,6 +63,11 @@ class Node:
 
     def now(self) -> datetime:
         return self._clock()
+
+    def _kept_bytes(self, digest: str) -> bytes | None:
+        """An envelope's bytes kept in the database (a small one received), or None."""
+        with self.db.atomic() as tx:
+            return kept_bytes(tx, digest)
 
     @cached_property
     def keys(self) -> seal.PartyKeys:

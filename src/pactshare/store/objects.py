@@ -11,14 +11,20 @@ A caller that must check the bytes before keeping them (a received package) *sta
 the staged file is renamed into place only when the caller says so, and deleted otherwise,
 so a refused or failed reception leaves no file behind. Only sealed envelopes are stored
 here, never plaintext.
+
+A store may be given where else its objects are kept (``kept``: a small received envelope is
+kept in the node's database with its receipt, :mod:`pactshare.node.envelopes`):
+:meth:`ObjectStore.open` and :meth:`ObjectStore.verify` look there for an object that has no
+file, so that whoever reads an envelope by its digest finds it wherever it is kept.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -35,8 +41,10 @@ ABANDONED = 3600.0  # seconds: a staged file untouched this long belongs to no l
 class ObjectStore:
     """A folder of content-addressed objects: ``root/ab/cdef…`` for digest ``abcdef…``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, kept: Callable[[str], bytes | None] | None = None) -> None:
+        """``kept(digest)``: the bytes of an object kept elsewhere than in a file, or None."""
         self.root = root
+        self._kept = kept
 
     def create(self) -> None:
         """Create the store's root and its subfolders, one for each first byte of a digest,
@@ -112,10 +120,14 @@ class ObjectStore:
             raise StorageError(f"cannot delete object {digest}: {exc.strerror}") from exc
 
     def open(self, digest: str) -> BinaryIO:
+        """Read an object: its file, else its bytes kept elsewhere (``kept``)."""
         try:
             return self.path(digest).open("rb")
         except FileNotFoundError as exc:
-            raise StorageError(f"object {digest} is missing from {self.root}") from exc
+            data = self._kept(digest) if self._kept is not None else None
+            if data is None:
+                raise StorageError(f"object {digest} is missing from {self.root}") from exc
+            return io.BytesIO(data)
 
     def verify(self, digest: str) -> bool:
         """Whether the stored bytes still hash to their name."""

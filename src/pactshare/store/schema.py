@@ -41,6 +41,7 @@ __all__ = [
     "contractors",
     "cosignatures",
     "derivations",
+    "envelope_bytes",
     "envelope_fronts",
     "envelopes",
     "event_answers",
@@ -242,6 +243,13 @@ envelope_fronts = Table(  # a relayed envelope kept as its own front and another
     # The stored envelope whose chunk records and trailer follow, from byte ``payload_at``.
     Column("payload_of", String(64), ForeignKey("envelopes.digest"), nullable=False),
     Column("payload_at", Integer, nullable=False),
+)
+
+envelope_bytes = Table(  # a small received envelope, kept whole with its receipt's records
+    "envelope_bytes",
+    metadata,
+    Column("digest", String(64), ForeignKey("envelopes.digest"), primary_key=True),
+    Column("data", LargeBinary, nullable=False),  # the envelope's bytes (at most MAX_INLINE)
 )
 
 items = Table(

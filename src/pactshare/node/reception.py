@@ -39,7 +39,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from pactshare import seal
 from pactshare.audit import EntryKind
@@ -135,14 +135,13 @@ def receive_opened(
     """Receive a package whose manifest was verified (:func:`read_manifest`), from its open
     ``archive``. What it records — the refusal's audit entry, or the item, its envelope, the
     receipt and the audit entry — is one transaction, which ``joined`` joins (a federation
-    request's nonce), as does the look-up that finds the package received before."""
+    request's nonce); that transaction first looks for the package's receipt, and answers it
+    if the package was received before (a sender's retry: its envelope, staged and checked
+    again, is not kept twice)."""
     now = node.now()
     if manifest.recipient != node.party_code:
         raise PackageError(f"{source}: addressed to {manifest.recipient}, not to {node.party_code}")
     decided_at = _decision_instant(manifest.body, now, source)
-    earlier = _earlier(node, manifest.package_id, joined)
-    if earlier is not None:
-        return Reception(earlier, ALREADY_RECEIVED)
     chunks = envelope_chunks(archive, manifest, where=source)
     with _staged(node, manifest, chunks) as staged:
         faults.checkpoint("receive:stored")
@@ -180,11 +179,18 @@ def _staged(node: Node, manifest: Manifest, chunks: Iterator[bytes]) -> Iterator
 def _earlier(node: Node, package_id: str, joined: Joined | None) -> dict[str, Any] | None:
     """Our receipt for ``package_id``, if we received it before (``joined`` joins then)."""
     with node.db.atomic() as tx:
-        earlier = tx.execute(
-            select(receipts.c.receipt).where(receipts.c.package_id == package_id)
-        ).scalar_one_or_none()
+        earlier = _receipt_of(tx, package_id)
         if earlier is not None and joined is not None:
             joined(tx)
+    return earlier
+
+
+_RECEIPT_OF = select(receipts.c.receipt).where(receipts.c.package_id == bindparam("package_id"))
+
+
+def _receipt_of(tx: Connection, package_id: str) -> dict[str, Any] | None:
+    """Our receipt for ``package_id`` if we received it before (inside ``tx``)."""
+    earlier = tx.execute(_RECEIPT_OF, {"package_id": package_id}).scalar_one_or_none()
     return None if earlier is None else dict(earlier)
 
 
@@ -251,6 +257,8 @@ def _receive_checked(
         if earlier is not None:
             return Reception(earlier, ALREADY_RECEIVED)
         custody, receipt = _decide_and_record(node, checked, staged, joined=joined)
+    if custody == ALREADY_RECEIVED:
+        return Reception(receipt, custody)
     faults.checkpoint("receive:recorded")
     log.info(
         "item received",
@@ -269,7 +277,8 @@ def _decide_and_record(
     node: Node, checked: _Package, staged: _Staging, *, joined: Joined | None
 ) -> tuple[str, dict[str, Any]]:
     """Decide from our agreements; record the refusal (and raise it once committed), or the
-    hop with its receipt, keeping the envelope; return the custody and the signed receipt."""
+    hop with its receipt, keeping the envelope; return the custody and the signed receipt
+    (:data:`ALREADY_RECEIVED` and the first one if the package was received before)."""
     manifest, label, package, now = checked.manifest, checked.label, checked.package, checked.now
     refused: tuple[str, ...] = ()
     kept_new = False
@@ -277,6 +286,9 @@ def _decide_and_record(
         with node.db.atomic() as tx:
             if joined is not None:
                 joined(tx)
+            earlier = _receipt_of(tx, manifest.package_id)
+            if earlier is not None:
+                return ALREADY_RECEIVED, earlier
             prepared = node.prepared(tx)  # its registry too: the version is read once
             unknown = _unknown_topics(prepared.registry, label.topics)
             decision = None if unknown else decide(checked.request, prepared, checked.decided_at)

@@ -122,7 +122,10 @@ class _Joined:
         self.taken = True  # a rolled-back transaction took it: the next one keeps it
 
     def keep(self, node: Node) -> None:
-        """Keep the nonce in a transaction of its own (a no-op if it is kept already)."""
+        """Keep the nonce in a transaction of its own (a no-op if it is kept already, or if
+        there is none: a batch's member, whose request's nonce the batch keeps)."""
+        if self.nonce is None:
+            return
         with node.db.atomic() as tx:
             self(tx)
 

@@ -161,10 +161,10 @@ class _Zygote:
 
     def can_run(self, env: dict[str, str]) -> bool:
         """Whether a fork of the zygote is the process ``env`` asks for: the interpreter's
-        own settings (``PYTHON*``) are read only when it starts."""
-        if self._channel is None:
-            return True
-        ours = {k: v for k, v in self._env.items() if k.startswith("PYTHON")}
+        own settings (``PYTHON*``) are read only when it starts (not started yet: it will start
+        with this process's environment)."""
+        started_with = self._env if self._channel is not None else os.environ
+        ours = {k: v for k, v in started_with.items() if k.startswith("PYTHON")}
         return ours == {k: v for k, v in env.items() if k.startswith("PYTHON")}
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from pactshare.audit import EntryKind
 from pactshare.errors import StorageError
 from pactshare.node import journal
-from pactshare.store import Database, sqlite_url
+from pactshare.store import Database, database, sqlite_url
 from pactshare.store.schema import audit_entries
 
 AT = datetime(2019, 11, 22, 12, 0, tzinfo=UTC)
@@ -256,3 +256,24 @@ def test_a_relaxed_group_whose_commit_fails_leaves_no_relaxed_connection(db: Dat
     with db.engine.connect() as other:
         assert other.exec_driver_sql("PRAGMA synchronous").scalar_one() == 2
     assert _stored(db) == {1}
+
+
+def test_a_unit_of_work_that_finds_the_write_lock_held_fails_cleanly_and_the_next_one_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # BEGIN IMMEDIATE runs on the driver (not through SQLAlchemy's execution): its error must
+    # still come out as the unit of work's StorageError, with no connection left half-begun.
+    monkeypatch.setattr(database, "BUSY", 0.2)  # SQLite's busy timeout and the turn's wait
+    db = Database(sqlite_url(tmp_path / "node.db"))
+    scratch.create_all(db.engine)
+    other = sqlite3.connect(tmp_path / "node.db", isolation_level=None)  # another process's
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StorageError, match="database is locked"), db.atomic() as tx:
+            tx.execute(insert(rows).values(id=1))
+        other.execute("ROLLBACK")
+        _add(db, 2)
+        assert _stored(db) == {2}
+    finally:
+        other.close()
+        db.dispose()

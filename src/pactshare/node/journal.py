@@ -18,7 +18,6 @@ from weakref import WeakKeyDictionary
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Dialect, Table, func, insert, or_, select, text
-from sqlalchemy.exc import DBAPIError, StatementError
 
 from pactshare import audit, seal
 from pactshare.errors import (
@@ -30,6 +29,7 @@ from pactshare.errors import (
     StorageError,
 )
 from pactshare.node import faults
+from pactshare.store.database import driver_error
 from pactshare.store.schema import audit_entries, audit_heads, audit_nodes, cosignatures
 
 __all__ = [
@@ -178,7 +178,8 @@ def record(
 
     Its statements run on the driver's cursor of the transaction's connection, prepared once
     per dialect (:class:`_Append`): the lock (PostgreSQL), the size and frontier in one
-    query, the entry, the nodes it completes. A driver's error comes out as SQLAlchemy's
+    query, the entry, the nodes it completes (with psycopg: the lock and the read in one
+    round trip, the entry and its nodes in another). A driver's error comes out as SQLAlchemy's
     :class:`~sqlalchemy.exc.DBAPIError`, as from any other statement (a lost connection is
     invalidated, as SQLAlchemy would)."""
     entry = audit.Entry(kind, at, actor, subject, dict(details))
@@ -208,23 +209,37 @@ def record(
         frontier = _stored_frontier(cursor.fetchall())
         position = frontier.size
         _, completed = frontier.append(audit.leaf_hash(data))
-        statement = prepared.entry.sql
-        parameters = prepared.entry.row(position, kind.value, at, data)
-        cursor.execute(statement, parameters)
-        faults.checkpoint("journal:appended")
-        statement = prepared.node.sql
-        parameters = [prepared.node.row(n.level, n.index, n.hash) for n in completed]
-        if len(parameters) == 1:
-            cursor.execute(statement, parameters[0])
-        elif parameters:
-            cursor.executemany(statement, parameters)
+        row = prepared.entry.row(position, kind.value, at, data)
+        nodes = [prepared.node.row(n.level, n.index, n.hash) for n in completed]
+        if prepared.pipelined:
+            # The entry and its nodes in one round trip (neither answer is needed to send the
+            # other); an error of either comes out when the pipeline ends, before we return.
+            statement, parameters = f"{prepared.entry.sql};\n{prepared.node.sql}", None
+            with driver.pipeline():
+                _insert(cursor, prepared.entry.sql, [row])
+                faults.checkpoint("journal:appended")
+                _insert(cursor, prepared.node.sql, nodes)
+        else:
+            statement, parameters = prepared.entry.sql, row
+            _insert(cursor, statement, [row])
+            faults.checkpoint("journal:appended")
+            statement, parameters = prepared.node.sql, nodes
+            _insert(cursor, statement, nodes)
     except tx.dialect.loaded_dbapi.Error as exc:
-        raise _driver_error(
+        raise driver_error(
             tx, exc, driver, cursor, statement=statement, parameters=parameters
         ) from exc
     finally:
         cursor.close()
     return position
+
+
+def _insert(cursor: Any, sql: str, rows: Sequence[Any]) -> None:
+    """Insert ``rows`` (none, one or many) with the driver's ``cursor``."""
+    if len(rows) == 1:
+        cursor.execute(sql, rows[0])
+    elif rows:
+        cursor.executemany(sql, rows)
 
 
 def _stored_frontier(rows: Sequence[Any]) -> audit.Frontier:
@@ -242,27 +257,6 @@ def _stored_frontier(rows: Sequence[Any]) -> audit.Frontier:
         if hashes.get(level) is None:
             raise AuditIntegrityError(f"audit node {(level, index)} is missing from storage")
     return audit.Frontier(size, tuple(bytes(hashes[level]) for level, _ in wanted))
-
-
-def _driver_error(
-    tx: Connection, exc: Any, driver: Any, cursor: Any, *, statement: str, parameters: Any
-) -> StatementError:
-    """A driver's error as SQLAlchemy raises it (wrapped, and a lost connection invalidated:
-    it is not returned to the pool)."""
-    dialect = tx.dialect
-    lost = dialect.is_disconnect(exc, driver, cursor)
-    if lost and not tx.invalidated:
-        tx.invalidate(exc)
-    error: StatementError = DBAPIError.instance(
-        statement,
-        parameters,
-        exc,
-        dialect.loaded_dbapi.Error,
-        hide_parameters=True,
-        dialect=dialect,
-        connection_invalidated=lost,
-    )
-    return error
 
 
 def latest_head(tx: Connection) -> audit.SignedTreeHead | None:

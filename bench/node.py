@@ -4,6 +4,13 @@ same run; on SQLite, appends by 16 concurrent callers grouped into shared commit
 same callers committing one by one; and the rate of ``audit verify`` (recompute the whole
 stored log) beside reading the same rows.
 
+Where the time of an append and of a provide goes, beside the raw INSERT + COMMIT's: this
+process's CPU per unit (``time.process_time``) and the rest of its time, spent waiting (for
+the sync of the commit; on PostgreSQL also for the server and the round trips). When waiting
+is about the same for both (SQLite: one sync each), the ratio of rates is
+(CPU_raw + wait) / (CPU + wait): it rises towards 1 as a sync gets dearer, so a commit-relative
+target is met on a disk whose sync costs enough, and missed on one whose sync is nearly free.
+
     python bench/node.py [--quick]
 
 PostgreSQL rows appear when the server at PACTSHARE_BENCH_POSTGRES (default the local test
@@ -26,7 +33,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import Figure, Ticking, interleaved, main, measure_rate
+from bench.harness import Figure, Rate, Ticking, interleaved, main, measure_rate
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select, text
 from tests.support import exchange_assurances
 
@@ -140,6 +147,22 @@ def _concurrent_figure(url: str, item: str, quick: bool) -> Figure:
     )
 
 
+def _on_cpu(work: Callable[[], None], spent: list[float]) -> Callable[[], None]:
+    """``work``, adding the CPU seconds this process spends in each run of it to ``spent``."""
+
+    def counted() -> None:
+        start = time.process_time()
+        work()
+        spent.append(time.process_time() - start)
+
+    return counted
+
+
+def _per_op(spent: list[float], ops: int) -> float:
+    """CPU seconds per operation over every run recorded in ``spent`` (warm-up included)."""
+    return sum(spent) / (len(spent) * ops)
+
+
 def _repeat(times: int, work: Callable[..., object], *args: object) -> None:
     for _ in range(times):
         work(*args)
@@ -171,9 +194,15 @@ def _figures(backend: str, url: str, root: Path, quick: bool) -> list[Figure]:
         for _ in range(count // 5):
             provide(node, item, "JPN", package=None)
 
+    cpu: dict[str, list[float]] = {"append": [], "raw": [], "provide": []}
     with _raw_inserts(url, count) as raw_inserts:  # timed in turn, under the same load
-        rates = interleaved({"append": appends, "raw": raw_inserts}, ops=count, runs=3)
+        rates = interleaved(
+            {"append": _on_cpu(appends, cpu["append"]), "raw": _on_cpu(raw_inserts, cpu["raw"])},
+            ops=count,
+            runs=3,
+        )
     raw = rates["raw"]
+    provided = measure_rate(_on_cpu(provisions, cpu["provide"]), ops=count // 5, runs=3)
     figures = [
         Figure(
             f"audit append ({backend})",
@@ -187,13 +216,32 @@ def _figures(backend: str, url: str, root: Path, quick: bool) -> list[Figure]:
         Figure(
             f"provide, to the outbox ({backend})",
             "provisions/s",
-            measure_rate(provisions, ops=count // 5, runs=3),
+            provided,
             "raw INSERT+COMMIT, same database",
             raw,
             0.25,
             ">= 0.25x raw",
         ),
     ]
+    raw_cpu = _per_op(cpu["raw"], count)
+    for key, name, unit, rate, ops in (
+        ("append", "audit append", "entries", rates["append"], count),
+        ("provide", "provide, to the outbox", "provisions", provided, count // 5),
+    ):
+        spent = _per_op(cpu[key], ops)
+        figures.append(
+            Figure(
+                f"{name}: this process's CPU per unit ({backend})",
+                f"{unit}/CPU-s",
+                Rate(1 / spent, 1 / spent, 1 / spent),
+                "raw INSERT+COMMIT's CPU",
+                Rate(1 / raw_cpu, 1 / raw_cpu, 1 / raw_cpu),
+                None,
+                f"(where the time goes) per unit: CPU {spent * 1e3:.3f} ms + waiting "
+                f"{(1 / rate.median - spent) * 1e3:.3f} ms; raw: CPU {raw_cpu * 1e3:.3f} ms + "
+                f"waiting {(1 / raw.median - raw_cpu) * 1e3:.3f} ms",
+            )
+        )
     if backend == "SQLite":
         figures.append(_concurrent_figure(url, item, quick))
     with node.db.atomic() as tx:

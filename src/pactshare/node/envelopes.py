@@ -102,20 +102,23 @@ def keep_front(
     )
 
 
+_FIND = (  # read for every message a delivery pass sends: built once
+    select(
+        envelopes.c.size,
+        envelope_fronts.c.front,
+        envelope_fronts.c.payload_of,
+        envelope_fronts.c.payload_at,
+    )
+    .select_from(
+        envelopes.outerjoin(envelope_fronts, envelope_fronts.c.digest == envelopes.c.digest)
+    )
+    .where(envelopes.c.digest == bindparam("digest"))
+)
+
+
 def find_envelope(tx: Connection, digest: str) -> StoredEnvelope:
     """The envelope kept under ``digest``; StorageError if none is."""
-    row = tx.execute(
-        select(
-            envelopes.c.size,
-            envelope_fronts.c.front,
-            envelope_fronts.c.payload_of,
-            envelope_fronts.c.payload_at,
-        )
-        .select_from(
-            envelopes.outerjoin(envelope_fronts, envelope_fronts.c.digest == envelopes.c.digest)
-        )
-        .where(envelopes.c.digest == digest)
-    ).first()
+    row = tx.execute(_FIND, {"digest": digest}).first()
     if row is None:
         raise StorageError(f"no envelope {digest} is recorded on this node")
     if row.front is None:

@@ -339,6 +339,9 @@ def _decide_and_record(
     return custody, receipt
 
 
+_INSERT_RECEIPT, _INSERT_ITEM = insert(receipts), insert(items)  # every reception: built once
+
+
 def _record(
     tx: Connection, node: Node, checked: _Package, decision: Decision, staged: _Staging
 ) -> tuple[str, dict[str, Any]]:
@@ -368,13 +371,14 @@ def _record(
     held = find_item(tx, label.item_id)
     custody = _hold(tx, held, checked, hop, staged.digest)
     tx.execute(
-        insert(receipts).values(
-            package_id=manifest.package_id,
-            item_id=label.item_id,
-            sender=sender,
-            receipt=receipt,
-            received_at=now,
-        )
+        _INSERT_RECEIPT,
+        {
+            "package_id": manifest.package_id,
+            "item_id": label.item_id,
+            "sender": sender,
+            "receipt": receipt,
+            "received_at": now,
+        },
     )
     journal.record(
         tx,
@@ -410,13 +414,14 @@ def _hold(tx: Connection, held: Item | None, checked: _Package, hop: Hop, digest
     }
     if held is None:
         tx.execute(
-            insert(items).values(
-                id=label.item_id,
-                originator=label.originator,
-                label=label.as_json(),
-                origin="received",
+            _INSERT_ITEM,
+            {
+                "id": label.item_id,
+                "originator": label.originator,
+                "label": label.as_json(),
+                "origin": "received",
                 **values,
-            )
+            },
         )
         return RECEIVED
     if held.origin != "received":

@@ -139,6 +139,28 @@ def pending_messages(node: Node, *, kind: str, recipient: str) -> list[OutboxEnt
         return [_entry(row) for row in rows]
 
 
+# What every delivered message's outcome writes, built once.
+_FINISH = (
+    update(schema.outbox)
+    .where(
+        schema.outbox.c.id == bindparam("message"),
+        schema.outbox.c.state == OutboxState.PENDING.value,
+    )
+    .values(
+        state=bindparam("new_state"),
+        receipt=bindparam("answer", type_=schema.outbox.c.receipt.type),
+        last_error=bindparam("error"),
+        attempts=bindparam("tried"),
+        delivered_at=bindparam("delivered", type_=schema.outbox.c.delivered_at.type),
+    )
+)
+_DELIVERED = (
+    update(schema.provisions)
+    .where(schema.provisions.c.id == bindparam("provision"))
+    .values(state="delivered")
+)
+
+
 def finish_message(
     tx: Connection,
     entry: OutboxEntry,
@@ -150,25 +172,23 @@ def finish_message(
 ) -> bool:
     """Mark a pending message delivered (with its receipt) or refused; False if another
     pass finished it first."""
-    table = schema.outbox
     changed = tx.execute(
-        update(table)
-        .where(table.c.id == entry.id, table.c.state == OutboxState.PENDING.value)
-        .values(
-            state=state.value,
-            receipt=receipt,
-            last_error=error,
-            attempts=entry.attempts + 1,
-            delivered_at=at if state is OutboxState.DELIVERED else None,
-        )
+        _FINISH,
+        {
+            "message": entry.id,
+            "new_state": state.value,
+            "answer": receipt,
+            "error": error,
+            "tried": entry.attempts + 1,
+            "delivered": at if state is OutboxState.DELIVERED else None,
+        },
     ).rowcount
     return bool(changed)
 
 
 def mark_provision_delivered(tx: Connection, provision_id: str) -> None:
     """The provision whose package was delivered is delivered (the provision's own state)."""
-    table = schema.provisions
-    tx.execute(update(table).where(table.c.id == provision_id).values(state="delivered"))
+    tx.execute(_DELIVERED, {"provision": provision_id})
 
 
 def schedule_retry(node: Node, entry: OutboxEntry, error: str, next_at: datetime) -> None:

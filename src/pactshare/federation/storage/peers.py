@@ -117,16 +117,22 @@ def forget_peer_info(node: Node, party: str) -> None:
         tx.execute(delete(table).where(table.c.party == party))
 
 
+# Read and written for every signed request: built once.
+_NONCE_SEEN = select(schema.federation_nonces.c.nonce).where(
+    schema.federation_nonces.c.nonce == bindparam("nonce"),
+    schema.federation_nonces.c.seen_at >= bindparam("since"),
+)
+_PURGE_NONCES = delete(schema.federation_nonces).where(
+    schema.federation_nonces.c.seen_at < bindparam("before")
+)
+
+
 def nonce_seen(node: Node, nonce: str, *, now: datetime, window: float) -> bool:
     """Whether a request's nonce was seen within ``window`` seconds before ``now`` (a read: the
     nonce is kept by :func:`remember_nonce`, in the transaction of what the request does)."""
-    table = schema.federation_nonces
+    since = now - timedelta(seconds=window)
     with node.db.atomic() as tx:
-        seen = tx.execute(
-            select(table.c.nonce).where(
-                table.c.nonce == nonce, table.c.seen_at >= now - timedelta(seconds=window)
-            )
-        ).first()
+        seen = tx.execute(_NONCE_SEEN, {"nonce": nonce, "since": since}).first()
     return seen is not None
 
 
@@ -135,6 +141,7 @@ def remember_nonce(
 ) -> bool:
     """Keep a request's nonce; False if it was kept already (seen within ``window`` seconds
     before ``now``). Older nonces are purged."""
-    table = schema.federation_nonces
-    tx.execute(delete(table).where(table.c.seen_at < now - timedelta(seconds=window)))
-    return insert_new(tx, table, {"nonce": nonce, "key_id": key_id, "seen_at": now})
+    tx.execute(_PURGE_NONCES, {"before": now - timedelta(seconds=window)})
+    return insert_new(
+        tx, schema.federation_nonces, {"nonce": nonce, "key_id": key_id, "seen_at": now}
+    )

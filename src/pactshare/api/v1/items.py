@@ -16,12 +16,12 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from pactshare import seal
 from pactshare.api.auth import CurrentPerson, NodeDep, require
-from pactshare.api.problems import ProblemError
+from pactshare.api.problems import PROBLEM_JSON, ProblemError, problem_document
 from pactshare.api.rate import RateLimit
 from pactshare.api.v1.decisions import DecisionOut
 from pactshare.api.v1.documents import SignedDocument
@@ -275,9 +275,7 @@ def show_item(item_id: str, node: NodeDep, person: CurrentPerson) -> ItemDetail:
     response_class=StreamingResponse,
     responses={200: OPENAPI_BINARY},
 )
-def open_content(
-    item_id: str, request: Request, node: NodeDep, person: CurrentPerson
-) -> StreamingResponse:
+def open_content(item_id: str, request: Request, node: NodeDep, person: CurrentPerson) -> Response:
     """Every attempt is recorded, granted or not, so attempts are limited per person (429)."""
     limit: RateLimit = request.app.state.open_rate
     wait = limit.take(person.name)
@@ -291,11 +289,16 @@ def open_content(
     started = monotonic()
     try:
         row = admit(node, item_id, person_name=person.name)
-    except (NotFoundError, RefusedError) as exc:  # denied: recorded, and as if absent
-        # Both paths do the same work, but their records differ in size; answering no sooner
-        # than a floor leaves nothing in the timing to tell a hidden item from an absent one.
+    except (NotFoundError, RefusedError):  # denied: recorded, and as if absent
+        row = None  # the exception (its frames, what they held) is let go here, not later
+    if row is None:
+        # Both paths do the same work, but their records differ in size: the one answer for
+        # both is made, then sent no sooner than a floor, so that nothing done after the
+        # floor differs and nothing in the timing tells a hidden item from an absent one.
+        answer = problem_document(request, hidden(item_id))
+        refused = JSONResponse(answer, status_code=answer["status"], media_type=PROBLEM_JSON)
         time.sleep(max(0.0, REFUSAL_FLOOR - (monotonic() - started)))
-        raise hidden(item_id) from exc
+        return refused
     return StreamingResponse(
         plaintext(node, row.envelope),
         media_type="application/octet-stream",

@@ -60,14 +60,31 @@ def _timed(http: httpx.Client, item_id: str) -> float:
     return elapsed
 
 
-def _collect(http: httpx.Client, hidden: str, count: int, deadline: float) -> list[Pair]:
-    """``count`` pairs, each a fresh absent id and the hidden one, sent in random order."""
+def _orders(*parts: int) -> list[bool]:
+    """Which request of each pair goes first (True: the hidden one's), for runs of ``parts``
+    pairs: exactly half of each part each way, shuffled. An effect of a request's place in
+    its pair (the second served warmer, say) then scores neither for nor against the attacker;
+    with the order drawn pair by pair, 52.8% of the 500 scored pairs had the hidden one first,
+    so such an effect alone could score up to 52.8%, nearly three points nearer the mark.
+    """
     chooser = random.Random(20191122)  # noqa: S311 - the order of requests, not a secret
+    orders: list[bool] = []
+    for size in parts:
+        part = [True] * (size // 2) + [False] * (size - size // 2)
+        chooser.shuffle(part)
+        orders += part
+    return orders
+
+
+def _collect(
+    http: httpx.Client, hidden: str, orders: Sequence[bool], deadline: float
+) -> list[Pair]:
+    """A pair per order, each a fresh absent id and the hidden one, sent in that order."""
     pairs: list[Pair] = []
-    for _ in range(count):
+    for hidden_first in orders:
         assert time.monotonic() < deadline, f"only {len(pairs)} pairs within the time budget"
         absent = uuid.uuid4().hex  # shaped like every item id
-        if chooser.random() < 0.5:
+        if hidden_first:
             first = _timed(http, hidden)
             pairs.append((first, _timed(http, absent)))
         else:
@@ -111,8 +128,8 @@ def test_a_hidden_item_cannot_be_told_from_an_absent_one_by_timing(open_node: Li
     hidden = _register(open_node)
     deadline = time.monotonic() + BUDGET_SECONDS
     with open_node.client("low") as http:
-        _collect(http, hidden, 20, deadline)  # warm-up: connections, caches, the JIT of SQL
-        pairs = _collect(http, hidden, TRAIN_PAIRS + TEST_PAIRS, deadline)
+        _collect(http, hidden, _orders(20), deadline)  # warm-up: connections, caches, SQL
+        pairs = _collect(http, hidden, _orders(TRAIN_PAIRS, TEST_PAIRS), deadline)
     train, test = pairs[:TRAIN_PAIRS], pairs[TRAIN_PAIRS:]
 
     paired, single = _paired_score(train, test), _threshold_score(train, test)

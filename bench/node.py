@@ -4,22 +4,20 @@ same run; on SQLite, appends by 16 concurrent callers grouped into shared commit
 same callers committing one by one; and the rate of ``audit verify`` (recompute the whole
 stored log) beside reading the same rows.
 
-Where the time of an append and of a provide goes, beside the raw INSERT + COMMIT's: this
-process's CPU per unit (``time.process_time``) and the rest of its time, spent waiting (for
-the sync of the commit; on PostgreSQL also for the server and the round trips). When waiting
-is about the same for both (SQLite: one sync each), the ratio of rates is
-(CPU_raw + wait) / (CPU + wait): it rises towards 1 as a sync gets dearer, so a commit-relative
-target is met on a disk whose sync costs enough, and missed on one whose sync is nearly free.
-
-    python bench/node.py [--quick]
-
-PostgreSQL rows appear when the server at PACTSHARE_BENCH_POSTGRES (default the local test
-database) answers; a private schema is created and dropped.
+Where the time of an append and of a provide goes, beside the raw INSERT + COMMIT's, per unit:
+this process's user CPU (Python, SQLAlchemy, SQLite), its system CPU (the kernel's: mostly
+the commit's write and sync, which on a virtual disk can burn CPU rather than wait) and the
+rest of its time, spent waiting (for the device; on PostgreSQL also for the server and the
+round trips). Linux splits a process's CPU time into user and system by sampling: the split
+is approximate, the sum exact. The ratio of rates is (user_raw + sync) / (user + sync) when both commit alike:
+it rises towards 1 as a sync gets dearer, so a commit-relative target is met on a disk whose
+sync costs enough, and missed on one whose sync is nearly free.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -147,20 +145,30 @@ def _concurrent_figure(url: str, item: str, quick: bool) -> Figure:
     )
 
 
-def _on_cpu(work: Callable[[], None], spent: list[float]) -> Callable[[], None]:
-    """``work``, adding the CPU seconds this process spends in each run of it to ``spent``."""
+def _on_cpu(work: Callable[[], None], spent: list[tuple[float, float]]) -> Callable[[], None]:
+    """``work``, adding the user and system CPU seconds this process spends in each run of
+    it to ``spent``."""
 
     def counted() -> None:
-        start = time.process_time()
+        start = resource.getrusage(resource.RUSAGE_SELF)  # microseconds, not clock ticks
         work()
-        spent.append(time.process_time() - start)
+        end = resource.getrusage(resource.RUSAGE_SELF)
+        spent.append((end.ru_utime - start.ru_utime, end.ru_stime - start.ru_stime))
 
     return counted
 
 
-def _per_op(spent: list[float], ops: int) -> float:
-    """CPU seconds per operation over every run recorded in ``spent`` (warm-up included)."""
-    return sum(spent) / (len(spent) * ops)
+def _per_op(spent: list[tuple[float, float]], ops: int) -> tuple[float, float]:
+    """User and system CPU seconds per operation over every run recorded in ``spent`` (the
+    warm-up included)."""
+    runs = len(spent) * ops
+    return sum(u for u, _ in spent) / runs, sum(k for _, k in spent) / runs
+
+
+def _split(user: float, system: float, rate: float) -> str:
+    """A unit's time as user CPU + system CPU + waiting, in ms."""
+    waiting = 1 / rate - user - system
+    return f"user {user * 1e3:.3f} + system {system * 1e3:.3f} + waiting {waiting * 1e3:.3f} ms"
 
 
 def _repeat(times: int, work: Callable[..., object], *args: object) -> None:
@@ -194,7 +202,7 @@ def _figures(backend: str, url: str, root: Path, quick: bool) -> list[Figure]:
         for _ in range(count // 5):
             provide(node, item, "JPN", package=None)
 
-    cpu: dict[str, list[float]] = {"append": [], "raw": [], "provide": []}
+    cpu: dict[str, list[tuple[float, float]]] = {"append": [], "raw": [], "provide": []}
     with _raw_inserts(url, count) as raw_inserts:  # timed in turn, under the same load
         rates = interleaved(
             {"append": _on_cpu(appends, cpu["append"]), "raw": _on_cpu(raw_inserts, cpu["raw"])},
@@ -223,23 +231,22 @@ def _figures(backend: str, url: str, root: Path, quick: bool) -> list[Figure]:
             ">= 0.25x raw",
         ),
     ]
-    raw_cpu = _per_op(cpu["raw"], count)
+    raw_user, raw_system = _per_op(cpu["raw"], count)
     for key, name, unit, rate, ops in (
         ("append", "audit append", "entries", rates["append"], count),
         ("provide", "provide, to the outbox", "provisions", provided, count // 5),
     ):
-        spent = _per_op(cpu[key], ops)
+        user, system = _per_op(cpu[key], ops)
         figures.append(
             Figure(
-                f"{name}: this process's CPU per unit ({backend})",
+                f"{name}: this process's user CPU per unit ({backend})",
                 f"{unit}/CPU-s",
-                Rate(1 / spent, 1 / spent, 1 / spent),
-                "raw INSERT+COMMIT's CPU",
-                Rate(1 / raw_cpu, 1 / raw_cpu, 1 / raw_cpu),
+                Rate(1 / user, 1 / user, 1 / user),
+                "raw INSERT+COMMIT's user CPU",
+                Rate(1 / raw_user, 1 / raw_user, 1 / raw_user),
                 None,
-                f"(where the time goes) per unit: CPU {spent * 1e3:.3f} ms + waiting "
-                f"{(1 / rate.median - spent) * 1e3:.3f} ms; raw: CPU {raw_cpu * 1e3:.3f} ms + "
-                f"waiting {(1 / raw.median - raw_cpu) * 1e3:.3f} ms",
+                f"(where the time goes) {_split(user, system, rate.median)}; raw: "
+                f"{_split(raw_user, raw_system, raw.median)}",
             )
         )
     if backend == "SQLite":

@@ -9,9 +9,10 @@ this process's user CPU (Python, SQLAlchemy, SQLite), its system CPU (the kernel
 the commit's write and sync, which on a virtual disk can burn CPU rather than wait) and the
 rest of its time, spent waiting (for the device; on PostgreSQL also for the server and the
 round trips). Linux splits a process's CPU time into user and system by sampling: the split
-is approximate, the sum exact. The ratio of rates is (user_raw + sync) / (user + sync) when both commit alike:
-it rises towards 1 as a sync gets dearer, so a commit-relative target is met on a disk whose
-sync costs enough, and missed on one whose sync is nearly free.
+is approximate, the sum exact. With ``s`` the time a commit's sync takes (system + waiting),
+the ratio of rates is about (user_raw + s) / (user + s): it rises towards 1 as a sync gets
+dearer, so a commit-relative target is met on a disk whose sync costs enough, and missed on
+one whose sync is nearly free.
 """
 
 from __future__ import annotations
@@ -145,30 +146,32 @@ def _concurrent_figure(url: str, item: str, quick: bool) -> Figure:
     )
 
 
-def _on_cpu(work: Callable[[], None], spent: list[tuple[float, float]]) -> Callable[[], None]:
-    """``work``, adding the user and system CPU seconds this process spends in each run of
-    it to ``spent``."""
+def _on_cpu(
+    work: Callable[[], None], spent: list[tuple[float, float, float]]
+) -> Callable[[], None]:
+    """``work``, adding the wall, user CPU and system CPU seconds of each run of it to
+    ``spent``."""
 
     def counted() -> None:
         start = resource.getrusage(resource.RUSAGE_SELF)  # microseconds, not clock ticks
+        started = time.perf_counter()
         work()
+        wall = time.perf_counter() - started
         end = resource.getrusage(resource.RUSAGE_SELF)
-        spent.append((end.ru_utime - start.ru_utime, end.ru_stime - start.ru_stime))
+        spent.append((wall, end.ru_utime - start.ru_utime, end.ru_stime - start.ru_stime))
 
     return counted
 
 
-def _per_op(spent: list[tuple[float, float]], ops: int) -> tuple[float, float]:
-    """User and system CPU seconds per operation over every run recorded in ``spent`` (the
-    warm-up included)."""
+def _split(spent: list[tuple[float, float, float]], ops: int) -> tuple[float, str]:
+    """Over every run recorded in ``spent`` (the warm-up included): the user CPU seconds per
+    unit, and a unit's time as user CPU + system CPU + waiting, in ms."""
     runs = len(spent) * ops
-    return sum(u for u, _ in spent) / runs, sum(k for _, k in spent) / runs
-
-
-def _split(user: float, system: float, rate: float) -> str:
-    """A unit's time as user CPU + system CPU + waiting, in ms."""
-    waiting = 1 / rate - user - system
-    return f"user {user * 1e3:.3f} + system {system * 1e3:.3f} + waiting {waiting * 1e3:.3f} ms"
+    wall, user, system = (sum(run[i] for run in spent) / runs for i in range(3))
+    waiting = wall - user - system
+    return user, (
+        f"user {user * 1e3:.3f} + system {system * 1e3:.3f} + waiting {waiting * 1e3:.3f} ms"
+    )
 
 
 def _repeat(times: int, work: Callable[..., object], *args: object) -> None:
@@ -202,7 +205,7 @@ def _figures(backend: str, url: str, root: Path, quick: bool) -> list[Figure]:
         for _ in range(count // 5):
             provide(node, item, "JPN", package=None)
 
-    cpu: dict[str, list[tuple[float, float]]] = {"append": [], "raw": [], "provide": []}
+    cpu: dict[str, list[tuple[float, float, float]]] = {"append": [], "raw": [], "provide": []}
     with _raw_inserts(url, count) as raw_inserts:  # timed in turn, under the same load
         rates = interleaved(
             {"append": _on_cpu(appends, cpu["append"]), "raw": _on_cpu(raw_inserts, cpu["raw"])},
@@ -231,12 +234,12 @@ def _figures(backend: str, url: str, root: Path, quick: bool) -> list[Figure]:
             ">= 0.25x raw",
         ),
     ]
-    raw_user, raw_system = _per_op(cpu["raw"], count)
-    for key, name, unit, rate, ops in (
-        ("append", "audit append", "entries", rates["append"], count),
-        ("provide", "provide, to the outbox", "provisions", provided, count // 5),
+    raw_user, raw_split = _split(cpu["raw"], count)
+    for key, name, unit, ops in (
+        ("append", "audit append", "entries", count),
+        ("provide", "provide, to the outbox", "provisions", count // 5),
     ):
-        user, system = _per_op(cpu[key], ops)
+        user, split = _split(cpu[key], ops)
         figures.append(
             Figure(
                 f"{name}: this process's user CPU per unit ({backend})",
@@ -245,8 +248,7 @@ def _figures(backend: str, url: str, root: Path, quick: bool) -> list[Figure]:
                 "raw INSERT+COMMIT's user CPU",
                 Rate(1 / raw_user, 1 / raw_user, 1 / raw_user),
                 None,
-                f"(where the time goes) {_split(user, system, rate.median)}; raw: "
-                f"{_split(raw_user, raw_system, raw.median)}",
+                f"(where the time goes) {split}; raw: {raw_split}",
             )
         )
     if backend == "SQLite":

@@ -128,31 +128,45 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _children(value: object, path: str) -> Iterator[tuple[object, str]]:
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield key, path
-            yield child, f"{path}.{key}" if path else str(key)
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield child, f"{path}[{index}]"
+# Where a node of a parsed document is, kept as links until a refusal spells it out: None at
+# the top, else (the parent's path, the key or index that leads here, whether it is an index).
+_Path = tuple[Any, str | int, bool] | None
+
+
+def _spelled(what: str, path: _Path) -> str:
+    """``what``, then the path (``a.b[2].c``), as refusals name where they are."""
+    steps: list[tuple[str | int, bool]] = []
+    while path is not None:
+        path, step, index = path
+        steps.append((step, index))
+    text = ""
+    for step, index in reversed(steps):
+        text = f"{text}[{step}]" if index else f"{text}.{step}" if text else str(step)
+    return f"{what}: {text}" if text else what
 
 
 def _check_tree(value: object, what: str) -> None:
-    """Depth, lone surrogates and instants of a parsed document, walked without recursion."""
-    pending: list[tuple[object, str, int]] = [(value, "", 0)]
+    """Depth, lone surrogates and instants of a parsed document, walked without recursion
+    (the last member first); a node's path is spelled only if it is refused."""
+    pending: list[tuple[object, _Path, int]] = [(value, None, 0)]
     while pending:
         current, path, depth = pending.pop()
-        where = f"{what}: {path}" if path else what
         if depth > MAX_DEPTH:
             raise InputError(f"{what}: nested more than {MAX_DEPTH} levels deep")
         if isinstance(current, str):
             if _SURROGATE.search(current):
+                where = _spelled(what, path)
                 raise InputError(f"{where}: a string holds a lone surrogate (not Unicode text)")
+        elif isinstance(current, dict):
+            below = depth + 1
+            for key, child in current.items():
+                pending.append((key, path, below))  # a key: named by its object's path
+                pending.append((child, (path, key, False), below))
+        elif isinstance(current, list):
+            below = depth + 1
+            pending.extend((child, (path, i, True), below) for i, child in enumerate(current))
         elif isinstance(current, datetime) and current.tzinfo is not None:
-            check_instant(current, what=where)
-        else:
-            pending.extend((child, at, depth + 1) for child, at in _children(current, path))
+            check_instant(current, what=_spelled(what, path))
 
 
 def parse_json(data: bytes | str, *, what: str) -> Any:  # JSON values are untyped until checked

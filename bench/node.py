@@ -13,6 +13,11 @@ is approximate, the sum exact. With ``s`` the time a commit's sync takes (system
 the ratio of rates is about (user_raw + s) / (user + s): it rises towards 1 as a sync gets
 dearer, so a commit-relative target is met on a disk whose sync costs enough, and missed on
 one whose sync is nearly free.
+
+    python bench/node.py [--quick]
+
+PostgreSQL rows appear when the server at PACTSHARE_BENCH_POSTGRES (default the local test
+database) answers; a private schema is created and dropped.
 """
 
 from __future__ import annotations
